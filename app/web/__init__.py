@@ -1,0 +1,13 @@
+"""Server-rendered pages (Chinese UI, mobile first). Login by password session."""
+
+from flask import Blueprint
+
+bp = Blueprint(
+    "web",
+    __name__,
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/static/web",
+)
+
+from app.web import pages  # noqa: E402,F401  (registers the routes)

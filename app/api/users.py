@@ -1,0 +1,83 @@
+"""/api/users and /api/departments."""
+
+from __future__ import annotations
+
+from flask_openapi3 import APIBlueprint, Tag
+from pydantic import BaseModel, Field
+
+from app.api.common import SECURITY, commit, current_actor, db_session, ok
+from app.services.errors import NotFound
+from app.services.reference import list_departments
+from app.services.users import create_user, get_user, list_users, update_user, user_public
+from models.enums import Role
+from models.people import DepartmentPublic, UserCreate, UserPublic, UserUpdate
+
+bp = APIBlueprint(
+    "api_users", __name__, url_prefix="/api", abp_tags=[Tag(name="人员")], abp_security=SECURITY
+)
+
+
+class UserPath(BaseModel):
+    user_id: int
+
+
+class UserQuery(BaseModel):
+    role: Role | None = None
+    q: str | None = Field(default=None, max_length=64)
+
+
+class UserList(BaseModel):
+    items: list[UserPublic]
+
+
+class DepartmentList(BaseModel):
+    items: list[DepartmentPublic]
+
+
+@bp.get("/users", responses={200: UserList})
+def users_index(query: UserQuery):
+    """Users, optionally filtered by role or name."""
+    actor, session = current_actor(), db_session()
+    users = list_users(session=session, actor=actor, role=query.role, q=query.q)
+    return ok(UserList(items=[user_public(session=session, user=u) for u in users]))
+
+
+@bp.post("/users", responses={201: UserPublic})
+def users_create(body: UserCreate):
+    """Create a user (admins)."""
+    actor, session = current_actor(), db_session()
+    user = create_user(session=session, actor=actor, data=body)
+    commit()
+    return ok(user_public(session=session, user=user), 201)
+
+
+@bp.get("/users/<int:user_id>", responses={200: UserPublic})
+def users_show(path: UserPath):
+    """One user."""
+    current_actor()
+    session = db_session()
+    user = get_user(session=session, user_id=path.user_id)
+    if user is None:
+        raise NotFound("用户不存在")
+    return ok(user_public(session=session, user=user))
+
+
+@bp.patch("/users/<int:user_id>", responses={200: UserPublic})
+def users_update(path: UserPath, body: UserUpdate):
+    """Change a user (admins; anyone their own name and password)."""
+    actor, session = current_actor(), db_session()
+    user = update_user(session=session, actor=actor, user_id=path.user_id, data=body)
+    commit()
+    return ok(user_public(session=session, user=user))
+
+
+@bp.get("/departments", responses={200: DepartmentList})
+def departments_index():
+    """All departments."""
+    current_actor()
+    depts = list_departments(session=db_session())
+    return ok(
+        DepartmentList(
+            items=[DepartmentPublic.model_validate(d, from_attributes=True) for d in depts]
+        )
+    )

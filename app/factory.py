@@ -1,0 +1,115 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from flask import g, jsonify, request
+from flask_openapi3 import Info, OpenAPI
+from flask_wtf.csrf import CSRFProtect
+from sqlalchemy import text
+
+from app.auth import close_db_session
+from app.config import load_config
+from app.db import Database
+from app.errors import register_error_handlers, validation_error_response
+from app.services import passwords
+from app.services import settings as app_settings
+
+csrf = CSRFProtect()
+
+SECURITY_SCHEMES = {"bearer": {"type": "http", "scheme": "bearer"}}
+
+
+def create_app(overrides: dict | None = None) -> OpenAPI:
+    """Build the Gendan web application."""
+    config = load_config()
+    config.update(overrides or {})
+    app = OpenAPI(
+        __name__,
+        info=Info(title="Gendan 跟单 API", version="1.0"),
+        security_schemes=SECURITY_SCHEMES,
+        doc_prefix="/api",
+        doc_url="/openapi.json",
+        doc_ui=False,
+        validation_error_status=422,
+        validation_error_callback=validation_error_response,
+    )
+    app.config.update(config)
+    app.json.ensure_ascii = False
+    _configure_services(app)
+    app.extensions["gendan.db"] = Database(app.config["DATABASE_URL"])
+    csrf.init_app(app)
+    register_error_handlers(app)
+    _register_request_hooks(app)
+    _register_blueprints(app)
+    _register_health(app)
+    from app.cli import register_cli
+
+    register_cli(app)
+    return app
+
+
+def _configure_services(app: OpenAPI) -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    passwords.use_profile(app.config["PASSWORD_HASH_PROFILE"])
+    app_settings.configure(
+        timezone=app.config["TIMEZONE"],
+        review_departments=tuple(
+            c.strip() for c in app.config["REVIEW_DEPARTMENTS"].split(",") if c.strip()
+        ),
+        public_base_url=app.config["PUBLIC_BASE_URL"],
+    )
+
+
+def _register_request_hooks(app: OpenAPI) -> None:
+    @app.before_request
+    def _request_id():
+        g.request_id = request.headers.get("X-Request-Id") or uuid.uuid4().hex
+
+    @app.after_request
+    def _headers(response):
+        response.headers["X-Request-Id"] = g.get("request_id", "")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
+
+    app.teardown_appcontext(close_db_session)
+
+
+def _register_blueprints(app: OpenAPI) -> None:
+    from app.api import register_api
+    from app.web import bp as web_bp
+
+    register_api(app, csrf)
+    app.register_blueprint(web_bp)
+    app.jinja_env.filters["localtime"] = _localtime
+
+
+def _localtime(value) -> str:
+    if value is None:
+        return ""
+    return value.astimezone(app_settings.settings().tz).strftime("%Y-%m-%d %H:%M")
+
+
+def _register_health(app: OpenAPI) -> None:
+    @app.get("/api/openapi.json", doc_ui=False)
+    def openapi_json():
+        return jsonify(app.api_doc)
+
+    @app.get("/healthz", doc_ui=False)
+    def healthz():
+        return jsonify(status="ok")
+
+    @app.get("/readyz", doc_ui=False)
+    def readyz():
+        db = app.extensions["gendan.db"]
+        try:
+            with db.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+        except Exception:
+            logging.getLogger("gendan").exception("readiness check: database unreachable")
+            return jsonify(status="unavailable", database="down"), 503
+        return jsonify(status="ok", database="up")

@@ -1,0 +1,140 @@
+"""Automatic change log: every flushed create/update/delete of an audited row is written.
+
+A table is audited when its class has an `audit_order_id` property (the order the row belongs
+to, or None). The acting user and channel come from the session (see actor.bind_actor); an
+audited change in a session with no actor is a programming error and fails the flush, so
+nothing can change an order without a log entry.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import Enum
+from typing import Any
+
+from sqlalchemy import event, insert, inspect
+from sqlalchemy.orm import Session, attributes
+
+from models.base import utcnow
+from models.changes import ChangeLog
+from models.enums import ChangeAction
+
+_SKIP = frozenset({"id", "updated_at", "created_at"})
+_MAX = 2000
+
+
+class AuditError(RuntimeError):
+    """An audited row changed in a session without an actor."""
+
+
+@dataclass
+class _Pending:
+    action: ChangeAction
+    obj: Any
+    field: str | None = None
+    old: str | None = None
+    new: str | None = None
+
+
+def is_audited(obj: Any) -> bool:
+    return hasattr(type(obj), "audit_order_id")
+
+
+def fmt(value: Any) -> str | None:
+    """A value as the change log shows it."""
+    if value is None:
+        return None
+    if isinstance(value, Enum):
+        text = str(value.value)
+    elif isinstance(value, bool):
+        text = "true" if value else "false"
+    elif isinstance(value, datetime | date):
+        text = value.isoformat()
+    elif isinstance(value, dict | list):
+        text = json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+    else:
+        text = str(value)
+    return text if len(text) <= _MAX else text[: _MAX - 1] + "…"
+
+
+def _columns(obj: Any) -> list[str]:
+    excluded = getattr(type(obj), "__audit_exclude__", frozenset())
+    keys = [a.key for a in inspect(type(obj)).column_attrs]
+    return [k for k in keys if k not in _SKIP and k not in excluded]
+
+
+def _snapshot(obj: Any) -> str:
+    return fmt({k: fmt(getattr(obj, k)) for k in _columns(obj)})
+
+
+def _updates(obj: Any) -> list[_Pending]:
+    out = []
+    for key in _columns(obj):
+        hist = attributes.get_history(obj, key)
+        if not hist.has_changes():
+            continue
+        old = hist.deleted[0] if hist.deleted else None
+        new = hist.added[0] if hist.added else None
+        if fmt(old) != fmt(new):
+            out.append(_Pending(ChangeAction.update, obj, key, fmt(old), fmt(new)))
+    return out
+
+
+@event.listens_for(Session, "before_flush")
+def _collect(session: Session, _ctx, _instances) -> None:
+    pending = session.info.setdefault("_audit", [])
+    for obj in session.new:
+        if is_audited(obj):
+            pending.append(_Pending(ChangeAction.create, obj))
+    for obj in session.dirty:
+        if is_audited(obj) and session.is_modified(obj, include_collections=False):
+            pending.extend(_updates(obj))
+    for obj in session.deleted:
+        if is_audited(obj):
+            pending.append(_Pending(ChangeAction.delete, obj, old=_snapshot(obj)))
+
+
+def _entity_id(obj: Any) -> str:
+    identity = inspect(obj).identity or ()
+    return ":".join(str(part) for part in identity)
+
+
+@event.listens_for(Session, "after_flush")
+def _write(session: Session, _ctx) -> None:
+    pending = session.info.pop("_audit", [])
+    if not pending:
+        return
+    actor = session.info.get("actor")
+    if actor is None:
+        raise AuditError("audited change flushed without an actor bound to the session")
+    notes = session.info.pop("_audit_notes", {})
+    now = utcnow()
+    rows = [_row(p, actor, now, notes.get(id(p.obj))) for p in pending]
+    session.connection().execute(insert(ChangeLog.__table__), rows)
+
+
+def _row(p: _Pending, actor, now, note_text: str | None) -> dict:
+    new = p.new
+    if p.action is ChangeAction.create:
+        new = _snapshot(p.obj)
+    return {
+        "at": now,
+        "actor_id": actor.id,
+        "actor_name": actor.name,
+        "channel": str(actor.channel),
+        "order_id": p.obj.audit_order_id,
+        "entity": p.obj.__tablename__,
+        "entity_id": _entity_id(p.obj),
+        "action": str(p.action),
+        "field": p.field,
+        "old_value": p.old,
+        "new_value": new,
+        "note": note_text,
+    }
+
+
+def note(session: Session, obj: Any, text: str) -> None:
+    """Attach a note (for example a rejection reason) to this row's next logged changes."""
+    session.info.setdefault("_audit_notes", {})[id(obj)] = text[:500]

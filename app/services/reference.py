@@ -1,0 +1,70 @@
+"""Reference data every deployment starts with: departments and the default SOP checklists."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, select
+
+from models.enums import StageKind
+from models.people import Department
+from models.stages import ChecklistTemplate
+
+DEPARTMENTS = [
+    ("sales", "销售部"),
+    ("engineering", "技术部"),
+    ("production", "生产部"),
+    ("procurement", "采购部"),
+    ("quality", "质检部"),
+    ("logistics", "物流部"),
+    ("warehouse", "仓库"),
+    ("site", "工程部"),
+    ("management", "管理层"),
+]
+
+# (stage, title, required): the SOP each new order's stages start with; admins edit the
+# templates, and each order may add its own items.
+CHECKLISTS = [
+    (StageKind.review, "交货期已与生产、采购确认", True),
+    (StageKind.review, "付款条件已确认", True),
+    (StageKind.review, "技术参数与图纸版本已确认", True),
+    (StageKind.review, "特殊要求已书面记录", False),
+    (StageKind.procurement, "BOM 已导入并核对", True),
+    (StageKind.procurement, "关键物料供应商已确认交期", True),
+    (StageKind.procurement, "关键物料已全部入库", True),
+    (StageKind.production, "生产排程已下达", True),
+    (StageKind.production, "首件检验合格", True),
+    (StageKind.production, "全部工序完工", True),
+    (StageKind.delivery, "成品检验合格", True),
+    (StageKind.delivery, "包装与运输方案已确认", True),
+    (StageKind.delivery, "运输保险已办理", False),
+    (StageKind.delivery, "已签收回单", True),
+    (StageKind.acceptance, "安装调试完成", True),
+    (StageKind.acceptance, "问题点全部关闭", True),
+    (StageKind.acceptance, "竣工报告与用户操作手册已提交", True),
+    (StageKind.acceptance, "客户验收单已签署", True),
+]
+
+
+def ensure_reference_data(*, session: Session) -> None:
+    """Insert the departments and default checklist templates that are missing (idempotent)."""
+    have = set(session.exec(select(Department.code)).all())
+    for code, name in DEPARTMENTS:
+        if code not in have:
+            session.add(Department(code=code, name=name))
+    if session.exec(select(ChecklistTemplate.id).limit(1)).first() is None:
+        for position, (kind, title, required) in enumerate(CHECKLISTS):
+            session.add(
+                ChecklistTemplate(
+                    stage_kind=kind, title=title, required=required, position=position
+                )
+            )
+    session.flush()
+
+
+def get_department(*, session: Session, code: str) -> Department | None:
+    """The department with this code, or None."""
+    return session.exec(select(Department).where(Department.code == code)).first()
+
+
+def list_departments(*, session: Session) -> list[Department]:
+    """All departments, in a stable order."""
+    return list(session.exec(select(Department).order_by(Department.id)).all())

@@ -1,0 +1,41 @@
+"""Deployment-wide settings the services need (set once at startup by each process)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from app.config import DEFAULT_REVIEW_DEPARTMENTS
+
+
+@dataclass(frozen=True)
+class Settings:
+    timezone: str = "Asia/Shanghai"
+    review_departments: tuple[str, ...] = tuple(DEFAULT_REVIEW_DEPARTMENTS.split(","))
+    public_base_url: str = "http://127.0.0.1:5000"
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+_current = Settings()
+
+
+def configure(**values) -> Settings:
+    """Replace settings for this process (called by create_app, the CLI and the scheduler)."""
+    global _current
+    _current = replace(_current, **values)
+    return _current
+
+
+def settings() -> Settings:
+    """The settings of this process."""
+    return _current
+
+
+def local_date(now: datetime) -> date:
+    """The calendar date of an instant in the deployment's time zone."""
+    return now.astimezone(_current.tz).date()

@@ -1,0 +1,169 @@
+"""The pages a tracker uses: log in, orders, one order (review, stages, change log)."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import flash, g, redirect, render_template, request, session, url_for
+
+from app.auth import commit, db_session, login_required, login_session
+from app.services import orders as order_svc
+from app.services import reviews as review_svc
+from app.services import stages as stage_svc
+from app.services.changes import list_changes
+from app.services.errors import DomainError
+from app.services.public import (
+    members_public,
+    order_public,
+    orders_public,
+    review_public,
+    stage_public,
+)
+from app.services.users import authenticate
+from app.web import bp
+from models.enums import ORDER_STATUS_NAMES, ROLE_NAMES, OrderStatus, StageKind
+
+
+def _safe_next(target: str | None) -> str:
+    if target and target.startswith("/") and not target.startswith("//"):
+        return target
+    return url_for("web.orders")
+
+
+def _page_arg() -> int:
+    raw = request.args.get("page", "1")
+    return int(raw) if raw.isdigit() and 0 < int(raw) < 100000 else 1
+
+
+@bp.get("/")
+def home():
+    return redirect(url_for("web.orders"))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if request.method == "POST":
+        try:
+            user = authenticate(
+                session=db_session(),
+                username=request.form.get("username", ""),
+                password=request.form.get("password", ""),
+            )
+        except DomainError as exc:
+            flash(exc.message, "error")
+            return render_template("login.html", username=request.form.get("username", "")), 401
+        login_session(user)
+        return redirect(_safe_next(request.args.get("next")))
+    return render_template("login.html", username="")
+
+
+@bp.post("/logout")
+def logout():
+    session.clear()
+    return redirect(url_for("web.login"))
+
+
+@bp.get("/orders")
+@login_required
+def orders():
+    status = request.args.get("status") or None
+    if status not in (None, *OrderStatus):
+        status = None
+    q = request.args.get("q", "").strip()
+    page = _page_arg()
+    rows, total = order_svc.list_orders(
+        session=db_session(), actor=g.actor, status=status, q=q or None, page=page, per_page=30
+    )
+    return render_template(
+        "orders.html",
+        orders=orders_public(db_session(), rows),
+        total=total,
+        page=page,
+        q=q,
+        status=status,
+        statuses=ORDER_STATUS_NAMES,
+    )
+
+
+@bp.get("/orders/<int:order_id>")
+@login_required
+def order(order_id: int):
+    s, actor = db_session(), g.actor
+    order = order_svc.get_order(session=s, actor=actor, order_id=order_id)
+    review = review_svc.current_review(session=s, order_id=order_id)
+    page = _page_arg()
+    changes, total = list_changes(session=s, actor=actor, order_id=order_id, page=page, per_page=30)
+    return render_template(
+        "order.html",
+        order=order_public(s, order),
+        stages=[stage_public(s, st) for st in stage_svc.list_stages(session=s, order_id=order_id)],
+        review=review_public(s, review) if review else None,
+        members=members_public(
+            s, order_svc.list_members(session=s, actor=actor, order_id=order_id)
+        ),
+        changes=changes,
+        changes_total=total,
+        page=page,
+        role_names=ROLE_NAMES,
+        my_department=actor.user.department_id,
+    )
+
+
+def action(view):
+    """Run a form action: commit on success, show the Chinese error on refusal."""
+
+    @wraps(view)
+    @login_required
+    def wrapper(order_id: int, **kwargs):
+        try:
+            message = view(order_id, **kwargs)
+            commit()
+            flash(message, "ok")
+        except DomainError as exc:
+            db_session().rollback()
+            flash(exc.message, "error")
+        return redirect(url_for("web.order", order_id=order_id))
+
+    return wrapper
+
+
+@bp.post("/orders/<int:order_id>/review/submit")
+@action
+def review_submit(order_id: int):
+    review_svc.submit_for_review(session=db_session(), actor=g.actor, order_id=order_id)
+    return "已提交评审"
+
+
+@bp.post("/orders/<int:order_id>/review/sign")
+@action
+def review_sign(order_id: int):
+    approve = request.form.get("decision") == "approve"
+    review_svc.decide_signoff(
+        session=db_session(),
+        actor=g.actor,
+        order_id=order_id,
+        department=request.form.get("department", ""),
+        approve=approve,
+        reason=request.form.get("reason") or None,
+    )
+    return "已会签" if approve else "已驳回"
+
+
+@bp.post("/orders/<int:order_id>/stages/<kind>/<verb>")
+@action
+def stage_action(order_id: int, kind: str, verb: str):
+    if kind not in StageKind.__members__ or verb not in ("start", "close"):
+        raise DomainError("无效的操作")
+    fn = stage_svc.start_stage if verb == "start" else stage_svc.close_stage
+    fn(session=db_session(), actor=g.actor, order_id=order_id, kind=StageKind(kind))
+    return "阶段已开始" if verb == "start" else "阶段已完成"
+
+
+@bp.post("/orders/<int:order_id>/checklist/<int:item_id>")
+@action
+def checklist_toggle(order_id: int, item_id: int):
+    done = request.form.get("done") == "1"
+    stage_svc.set_checklist_item(
+        session=db_session(), actor=g.actor, order_id=order_id, item_id=item_id, done=done
+    )
+    return "已勾选" if done else "已取消勾选"

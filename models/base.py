@@ -1,0 +1,73 @@
+"""Shared column types and helpers for every table."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Annotated
+
+import sqlalchemy as sa
+from pydantic import StringConstraints
+from sqlalchemy.types import TypeDecorator
+
+
+def utcnow() -> datetime:
+    """The current time, aware, in UTC."""
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator):
+    """Aware datetimes in Python, UTC in the database on every engine.
+
+    SQLite has no time zones, so values are stored there as naive UTC; PostgreSQL keeps
+    timestamptz. Naive datetimes are refused on the way in: they are always a bug.
+    """
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+class EnumString(TypeDecorator):
+    """A StrEnum stored as its plain string value (adding a member needs no migration);
+    read back as the enum member, so rows carry real enums, not bare strings."""
+
+    impl = sa.String(24)
+    cache_ok = True
+
+    def __init__(self, enum_cls: type[StrEnum], length: int = 24):
+        super().__init__(length)
+        self.enum_cls = enum_cls
+
+    def process_bind_param(self, value, dialect):
+        return None if value is None else self.enum_cls(value).value
+
+    def process_result_value(self, value, dialect):
+        return None if value is None else self.enum_cls(value)
+
+
+def enum_column(enum_cls: type[StrEnum], length: int = 24) -> EnumString:
+    """Column type for a StrEnum field."""
+    return EnumString(enum_cls, length)
+
+
+# Constrained strings for input schemas. Annotated constraints, because SQLModel's Field(regex=)
+# is silently dropped on optional fields.
+Mobile = Annotated[str, StringConstraints(pattern=r"^\+?\d{5,20}$", max_length=20)]
+OrderCode = Annotated[
+    str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$", min_length=2, max_length=32)
+]

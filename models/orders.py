@@ -1,0 +1,177 @@
+"""Orders, their members, and the order review record (订单评审记录表) with its sign-offs."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from models.base import OrderCode, UTCDateTime, enum_column, utcnow
+from models.enums import OrderStatus, Priority, ReviewStatus, Role, SignoffStatus, StageKind
+from models.people import DepartmentPublic, UserBrief
+
+
+class OrderBase(SQLModel):
+    customer: str = Field(min_length=1, max_length=200)
+    contract_no: str = Field(min_length=1, max_length=64)
+    delivery_date: date
+    payment_terms: str = Field(default="", max_length=2000)
+    tech_params: dict[str, str] = Field(default_factory=dict, sa_type=sa.JSON)
+    special_requirements: str = Field(default="", max_length=4000)
+    priority: Priority = Field(default=Priority.normal, sa_type=enum_column(Priority))
+
+
+class Order(OrderBase, table=True):
+    __tablename__ = "orders"
+    __audit_exclude__ = frozenset({"updated_at"})
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=32, unique=True, index=True)
+    status: OrderStatus = Field(
+        default=OrderStatus.draft, sa_type=enum_column(OrderStatus), index=True
+    )
+    liaison_id: int | None = Field(default=None, foreign_key="users.id")
+    created_by_id: int | None = Field(default=None, foreign_key="users.id")
+    actual_delivery_date: date | None = None
+    cancel_reason: str | None = Field(default=None, max_length=500)
+    review_departments: list[str] = Field(default_factory=list, sa_type=sa.JSON)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+    @property
+    def audit_order_id(self) -> int | None:
+        return self.id
+
+
+class OrderCreate(OrderBase):
+    code: OrderCode | None = None
+    liaison_id: int | None = None
+    review_departments: list[str] | None = Field(
+        default=None, description="需要会签的部门代码；缺省为系统默认"
+    )
+
+
+class OrderUpdate(SQLModel):
+    review_departments: list[str] | None = Field(default=None, min_length=1)
+    customer: str | None = Field(default=None, min_length=1, max_length=200)
+    contract_no: str | None = Field(default=None, min_length=1, max_length=64)
+    delivery_date: date | None = None
+    payment_terms: str | None = Field(default=None, max_length=2000)
+    tech_params: dict[str, str] | None = None
+    special_requirements: str | None = Field(default=None, max_length=4000)
+    priority: Priority | None = None
+    liaison_id: int | None = None
+
+
+class OrderMember(SQLModel, table=True):
+    __tablename__ = "order_member"
+
+    order_id: int = Field(foreign_key="orders.id", primary_key=True, ondelete="CASCADE")
+    user_id: int = Field(foreign_key="users.id", primary_key=True)
+    role: Role = Field(sa_type=enum_column(Role))
+    added_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+    @property
+    def audit_order_id(self) -> int | None:
+        return self.order_id
+
+
+class MemberAdd(SQLModel):
+    user_id: int
+    role: Role
+
+
+class MemberPublic(SQLModel):
+    user: UserBrief
+    role: Role
+    added_at: datetime
+
+
+class Review(SQLModel, table=True):
+    """One round of the order review; a rejection ends the round, a new submit starts one."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    order_id: int = Field(foreign_key="orders.id", index=True, ondelete="CASCADE")
+    round: int = Field(default=1)
+    status: ReviewStatus = Field(default=ReviewStatus.pending, sa_type=enum_column(ReviewStatus))
+    submitted_by_id: int | None = Field(default=None, foreign_key="users.id")
+    submitted_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+    @property
+    def audit_order_id(self) -> int | None:
+        return self.order_id
+
+
+class Signoff(SQLModel, table=True):
+    __table_args__ = (sa.UniqueConstraint("review_id", "department_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    review_id: int = Field(foreign_key="review.id", index=True, ondelete="CASCADE")
+    order_id: int = Field(foreign_key="orders.id", index=True, ondelete="CASCADE")
+    department_id: int = Field(foreign_key="department.id")
+    status: SignoffStatus = Field(default=SignoffStatus.pending, sa_type=enum_column(SignoffStatus))
+    user_id: int | None = Field(default=None, foreign_key="users.id")
+    reason: str | None = Field(default=None, max_length=1000)
+    signed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+    @property
+    def audit_order_id(self) -> int | None:
+        return self.order_id
+
+
+class SignoffDecision(SQLModel):
+    approve: bool
+    reason: str | None = Field(default=None, max_length=1000)
+
+
+class SignoffPublic(SQLModel):
+    department: DepartmentPublic
+    status: SignoffStatus
+    user: UserBrief | None = None
+    reason: str | None = None
+    signed_at: datetime | None = None
+
+
+class ReviewPublic(SQLModel):
+    id: int
+    round: int
+    status: ReviewStatus
+    submitted_by: UserBrief | None = None
+    submitted_at: datetime
+    decided_at: datetime | None = None
+    signoffs: list[SignoffPublic]
+
+
+class StageBrief(SQLModel):
+    kind: StageKind
+    name: str
+    status: str
+    progress: int
+
+
+class OrderPublic(OrderBase):
+    id: int
+    code: str
+    status: OrderStatus
+    status_name: str
+    liaison: UserBrief | None = None
+    review_departments: list[str]
+    actual_delivery_date: date | None = None
+    cancel_reason: str | None = None
+    progress: int = Field(description="由各阶段进度加权计算，不可直接填写")
+    current_stage: StageBrief | None = None
+    created_at: datetime
+    updated_at: datetime
+
+
+class OrderPage(SQLModel):
+    items: list[OrderPublic]
+    total: int
+    page: int
+    per_page: int
+
+
+class OrderCancel(SQLModel):
+    reason: str = Field(min_length=1, max_length=500)

@@ -1,0 +1,128 @@
+"""The five stages of every order and their SOP checklists."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from models.base import UTCDateTime, enum_column
+from models.enums import StageKind, StageStatus
+from models.people import UserBrief
+
+
+class Stage(SQLModel, table=True):
+    __table_args__ = (sa.UniqueConstraint("order_id", "kind"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    order_id: int = Field(foreign_key="orders.id", index=True, ondelete="CASCADE")
+    kind: StageKind = Field(sa_type=enum_column(StageKind))
+    seq: int
+    status: StageStatus = Field(default=StageStatus.not_started, sa_type=enum_column(StageStatus))
+    progress: int = Field(default=0)
+    planned_start: date | None = None
+    planned_end: date | None = None
+    actual_start: date | None = None
+    actual_end: date | None = None
+
+    @property
+    def audit_order_id(self) -> int | None:
+        return self.order_id
+
+
+class StageUpdate(SQLModel):
+    planned_start: date | None = None
+    planned_end: date | None = None
+    progress: int | None = Field(default=None, ge=0, le=100)
+
+
+class StageReopen(SQLModel):
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class ChecklistTemplate(SQLModel, table=True):
+    """The SOP checklist a new order's stage starts with."""
+
+    __tablename__ = "checklist_template"
+    __audit_exclude__ = frozenset()
+
+    id: int | None = Field(default=None, primary_key=True)
+    stage_kind: StageKind = Field(sa_type=enum_column(StageKind), index=True)
+    title: str = Field(max_length=200)
+    required: bool = Field(default=True)
+    position: int = Field(default=0)
+    active: bool = Field(default=True)
+
+    @property
+    def audit_order_id(self) -> int | None:
+        return None
+
+
+class ChecklistTemplateIn(SQLModel):
+    stage_kind: StageKind
+    title: str = Field(min_length=1, max_length=200)
+    required: bool = True
+    position: int = Field(default=0, ge=0, le=10000)
+
+
+class ChecklistTemplatePublic(SQLModel):
+    id: int
+    stage_kind: StageKind
+    title: str
+    required: bool
+    position: int
+    active: bool
+
+
+class ChecklistItem(SQLModel, table=True):
+    __tablename__ = "checklist_item"
+
+    id: int | None = Field(default=None, primary_key=True)
+    stage_id: int = Field(foreign_key="stage.id", index=True, ondelete="CASCADE")
+    order_id: int = Field(foreign_key="orders.id", index=True, ondelete="CASCADE")
+    title: str = Field(max_length=200)
+    required: bool = Field(default=True)
+    position: int = Field(default=0)
+    done: bool = Field(default=False)
+    done_by_id: int | None = Field(default=None, foreign_key="users.id")
+    done_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    note: str | None = Field(default=None, max_length=500)
+
+    @property
+    def audit_order_id(self) -> int | None:
+        return self.order_id
+
+
+class ChecklistItemIn(SQLModel):
+    title: str = Field(min_length=1, max_length=200)
+    required: bool = True
+
+
+class ChecklistItemUpdate(SQLModel):
+    done: bool
+    note: str | None = Field(default=None, max_length=500)
+
+
+class ChecklistItemPublic(SQLModel):
+    id: int
+    title: str
+    required: bool
+    done: bool
+    done_by: UserBrief | None = None
+    done_at: datetime | None = None
+    note: str | None = None
+
+
+class StagePublic(SQLModel):
+    kind: StageKind
+    name: str
+    seq: int
+    status: StageStatus
+    status_name: str
+    progress: int
+    planned_start: date | None = None
+    planned_end: date | None = None
+    actual_start: date | None = None
+    actual_end: date | None = None
+    checklist: list[ChecklistItemPublic]
