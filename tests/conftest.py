@@ -1,0 +1,108 @@
+"""Test fixtures: every database test runs on SQLite and again on PostgreSQL.
+
+PostgreSQL is the server at TEST_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/test);
+each xdist worker gets its own schema. With CI=true a missing PostgreSQL fails the run.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("GENDAN_ENV", "testing")
+os.environ.setdefault("PASSWORD_HASH_PROFILE", "testing")
+
+import pytest
+from sqlalchemy import text
+
+from app.services import passwords
+from tests.dbsetup import migrate, pg_url_for_worker, reset_tables
+
+passwords.use_profile("testing")
+
+PG_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def _worker() -> str:
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def database(request, tmp_path_factory):
+    """A migrated database on one engine, shared by the tests of this worker."""
+    from app.db import Database
+
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'gendan.db'}"
+    else:
+        url = pg_url_for_worker(PG_URL, _worker(), required=IN_CI)
+    db = Database(url)
+    migrate(db)
+    yield db
+    db.dispose()
+
+
+@pytest.fixture()
+def db(database):
+    """The database, emptied (reference data kept) after each test."""
+    yield database
+    reset_tables(database)
+
+
+@pytest.fixture()
+def session(db):
+    """A session on the test database; committed work is visible to other sessions."""
+    s = db.session()
+    yield s
+    s.rollback()
+    s.close()
+
+
+@pytest.fixture(scope="session")
+def app_for(tmp_path_factory):
+    """Build (once per engine) a Flask app bound to a test database."""
+    from app import create_app
+
+    apps = {}
+
+    def build(database):
+        if database.url not in apps:
+            instance = tmp_path_factory.mktemp("instance")
+            apps[database.url] = create_app(
+                {
+                    "DATABASE_URL": database.url,
+                    "SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
+                    "TESTING": True,
+                    "WTF_CSRF_ENABLED": True,
+                    "INSTANCE_DIR": str(instance),
+                    "UPLOAD_DIR": str(instance / "uploads"),
+                }
+            )
+        return apps[database.url]
+
+    return build
+
+
+@pytest.fixture()
+def app(app_for, db):
+    return app_for(db)
+
+
+@pytest.fixture()
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture()
+def pg_only(db):
+    """Skip a test that needs PostgreSQL semantics when running on SQLite."""
+    if db.is_sqlite:
+        pytest.skip("needs PostgreSQL")
+    return db
+
+
+def pytest_report_header(config):
+    return f"PostgreSQL: {PG_URL} (required: {IN_CI})"
+
+
+__all__ = ["text"]

@@ -1,0 +1,109 @@
+"""Plain factory functions for tests: real rows made through the real services."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date, timedelta
+
+from app.services.actor import Actor, actor_for
+from app.services.orders import add_member, create_order
+from app.services.settings import settings
+from app.services.tokens import issue_token
+from app.services.users import create_user
+from models.enums import Channel, Role
+from models.orders import MemberAdd, Order, OrderCreate
+from models.people import User, UserCreate
+
+PASSWORD = "secret-pass-1"
+SECRET = "test-secret-key-that-is-long-enough-0123456789"
+_seq = itertools.count(1)
+
+DEPARTMENT_OF = {
+    Role.sales: "sales",
+    Role.tracker: "sales",
+    Role.engineering: "engineering",
+    Role.buyer: "procurement",
+    Role.warehouse: "warehouse",
+    Role.production: "production",
+    Role.quality: "quality",
+    Role.logistics: "logistics",
+    Role.site_engineer: "site",
+    Role.manager: "management",
+    Role.admin: "management",
+}
+
+
+def make_user(session, *roles: Role, username: str | None = None, **overrides) -> User:
+    """A user with the given roles (tracker by default) and the matching department."""
+    roles = roles or (Role.tracker,)
+    n = next(_seq)
+    data = {
+        "username": username or f"{roles[0].value}{n}",
+        "display_name": overrides.pop("display_name", f"{roles[0].value}-{n}"),
+        "password": PASSWORD,
+        "roles": list(roles),
+        "department": DEPARTMENT_OF.get(roles[0]),
+    }
+    data.update(overrides)
+    user = create_user(session=session, actor=Actor.system(Channel.cli), data=UserCreate(**data))
+    session.flush()
+    return user
+
+
+def act(session, user: User, channel: Channel = Channel.api) -> Actor:
+    """The actor for a user."""
+    return actor_for(session, user, channel)
+
+
+def make_order(session, liaison: User | None = None, **overrides) -> Order:
+    """A draft order created by its liaison (a new tracker unless given)."""
+    liaison = liaison or make_user(session, Role.tracker)
+    n = next(_seq)
+    data = {
+        "customer": f"客户{n}",
+        "contract_no": f"HT-{n:04d}",
+        "delivery_date": date.today() + timedelta(days=60),
+    }
+    data.update(overrides)
+    order = create_order(
+        session=session,
+        actor=act(session, liaison),
+        data=OrderCreate(**data),
+        default_departments=list(settings().review_departments),
+    )
+    session.flush()
+    return order
+
+
+def add_to_order(session, order: Order, user: User, role: Role) -> None:
+    """Make a user a member of the order in a role, as the order's liaison would."""
+    liaison = session.get(User, order.liaison_id)
+    add_member(
+        session=session,
+        actor=act(session, liaison),
+        order_id=order.id,
+        data=MemberAdd(user_id=user.id, role=role),
+    )
+
+
+def bearer(user: User) -> dict:
+    """Authorization header for API calls as this user."""
+    token, _ = issue_token(user=user, secret=SECRET, ttl_hours=24)
+    return {"Authorization": f"Bearer {token}"}
+
+
+def count(session, model, *where) -> int:
+    """Rows of a table, read in a transaction of its own (so no lock is held afterwards).
+
+    Commit, not rollback: the session keeps its objects loaded (no expiry on commit), so later
+    attribute reads do not silently open a new transaction that holds SQLite's write lock.
+    """
+    from sqlmodel import func, select
+
+    session.commit()
+    query = select(func.count()).select_from(model)
+    for condition in where:
+        query = query.where(condition)
+    n = session.exec(query).one()
+    session.commit()
+    return n

@@ -1,0 +1,55 @@
+import pytest
+
+from app.config import ConfigError, load_config
+
+
+def test_production_refuses_to_start_without_a_secret_key(tmp_path):
+    with pytest.raises(ConfigError, match="SECRET_KEY"):
+        load_config({"GENDAN_ENV": "production", "GENDAN_INSTANCE_DIR": str(tmp_path)})
+
+
+def test_production_refuses_a_short_secret_key(tmp_path):
+    with pytest.raises(ConfigError):
+        load_config(
+            {
+                "GENDAN_ENV": "production",
+                "SECRET_KEY": "short",
+                "GENDAN_INSTANCE_DIR": str(tmp_path),
+            }
+        )
+
+
+def test_development_generates_one_key_and_keeps_it(tmp_path):
+    env = {"GENDAN_INSTANCE_DIR": str(tmp_path)}
+    first, second = load_config(env), load_config(env)
+    assert len(first["SECRET_KEY"]) >= 32 and first["SECRET_KEY"] == second["SECRET_KEY"]
+    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+
+
+def test_defaults_are_safe_and_environment_wins(tmp_path):
+    config = load_config({"GENDAN_INSTANCE_DIR": str(tmp_path)})
+    assert config["TIMEZONE"] == "Asia/Shanghai"
+    assert config["DATABASE_URL"] == f"sqlite:///{tmp_path / 'gendan.db'}"
+    assert config["UPLOAD_DIR"] == str(tmp_path / "uploads")
+    config = load_config(
+        {
+            "GENDAN_INSTANCE_DIR": str(tmp_path),
+            "TIMEZONE": "Asia/Urumqi",
+            "DATABASE_URL": "postgresql://x@127.0.0.1/db",
+        }
+    )
+    assert config["TIMEZONE"] == "Asia/Urumqi"
+    assert config["DATABASE_URL"].startswith("postgresql://")
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        {"TIMEZONE": "Mars/Olympus"},
+        {"GENDAN_ENV": "staging"},
+        {"TOKEN_TTL_HOURS": "a week"},
+    ],
+)
+def test_bad_settings_are_startup_errors(tmp_path, env):
+    with pytest.raises(ConfigError):
+        load_config({"GENDAN_INSTANCE_DIR": str(tmp_path), **env})

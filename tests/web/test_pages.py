@@ -1,0 +1,90 @@
+import re
+
+from models.enums import Role
+from tests.factories import PASSWORD, make_order, make_user
+
+
+def _csrf(html: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+def _login(client, username):
+    page = client.get("/login").get_data(as_text=True)
+    return client.post(
+        "/login", data={"username": username, "password": PASSWORD, "csrf_token": _csrf(page)}
+    )
+
+
+def test_pages_redirect_to_login_when_signed_out(client):
+    r = client.get("/orders")
+    assert r.status_code == 302 and "/login" in r.headers["Location"]
+
+
+def test_login_with_a_wrong_password_stays_on_the_page_with_a_chinese_error(client, session):
+    make_user(session, Role.tracker, username="li")
+    session.commit()
+    page = client.get("/login").get_data(as_text=True)
+    r = client.post(
+        "/login", data={"username": "li", "password": "wrong-pass", "csrf_token": _csrf(page)}
+    )
+    assert r.status_code == 401 and "用户名或密码错误" in r.get_data(as_text=True)
+
+
+def test_a_form_post_without_the_csrf_token_is_refused(client, session):
+    make_user(session, Role.tracker, username="li")
+    session.commit()
+    r = client.post("/login", data={"username": "li", "password": PASSWORD})
+    assert r.status_code == 400
+
+
+def test_login_does_not_redirect_off_site(client, session):
+    make_user(session, Role.tracker, username="li")
+    session.commit()
+    page = client.get("/login?next=//evil.example/x").get_data(as_text=True)
+    r = client.post(
+        "/login?next=//evil.example/x",
+        data={"username": "li", "password": PASSWORD, "csrf_token": _csrf(page)},
+    )
+    assert r.headers["Location"].endswith("/orders")
+
+
+def test_a_tracker_lists_orders_signs_moves_a_stage_and_reads_the_change_log(client, session):
+    tracker = make_user(session, Role.tracker, username="li")
+    order = make_order(session, liaison=tracker, review_departments=["sales"], customer="华东化工")
+    session.commit()
+    assert _login(client, "li").status_code == 302
+    listing = client.get("/orders").get_data(as_text=True)
+    assert order.code in listing and "华东化工" in listing
+    page = client.get(f"/orders/{order.id}").get_data(as_text=True)
+    token = _csrf(page)
+    client.post(f"/orders/{order.id}/review/submit", data={"csrf_token": token})
+    # The tracker sits in the sales department (see factories), so signs for sales.
+    r = client.post(
+        f"/orders/{order.id}/review/sign",
+        data={"csrf_token": token, "department": "sales", "decision": "approve"},
+        follow_redirects=True,
+    )
+    assert "已会签" in r.get_data(as_text=True)
+    r = client.post(
+        f"/orders/{order.id}/stages/procurement/start",
+        data={"csrf_token": token},
+        follow_redirects=True,
+    )
+    assert "阶段已开始" in r.get_data(as_text=True)
+    r = client.post(
+        f"/orders/{order.id}/stages/procurement/close",
+        data={"csrf_token": token},
+        follow_redirects=True,
+    )
+    html = r.get_data(as_text=True)
+    assert "以下必做检查项未完成" in html
+    assert "变更日志" in html and "stage.status" in html
+
+
+def test_an_order_page_of_another_order_is_forbidden(client, session):
+    make_user(session, Role.site_engineer, username="chen")
+    other = make_order(session)
+    session.commit()
+    _login(client, "chen")
+    r = client.get(f"/orders/{other.id}")
+    assert r.status_code == 403
