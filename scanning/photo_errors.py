@@ -45,6 +45,11 @@ class InvalidPhotoKey(InvalidInput):
     message = "照片编号无效"
 
 
+class InvalidPhotoVariant(InvalidInput):
+    code = "photo_invalid_variant"
+    message = "不支持的照片规格"
+
+
 class PhotoNotFound(NotFound):
     code = "photo_not_found"
     message = "照片不存在"

@@ -38,6 +38,8 @@ DEFAULT_TIMEZONE = "Asia/Shanghai"
 _DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, IndexError, struct.error)
 _ALPHA_MODES = frozenset({"RGBA", "RGBa", "LA", "La", "PA"})
 _SIXTEEN_BIT_MODES = frozenset({"I", "I;16", "I;16B", "I;16L", "I;16N"})
+# Modes an embedded ICC profile can describe; others are converted to RGB before resizing.
+_PROFILE_MODES = frozenset({"RGB", "CMYK", "L"})
 _ICC_ERRORS = (ImageCms.PyCMSError, OSError, ValueError, TypeError)
 _SRGB = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
 # JPEG APP1 segments hold at most this much payload; longer EXIF/XMP cannot be kept.
@@ -86,8 +88,7 @@ def process_photo(
         original_size = _decode_upright(source)
         metadata = read_metadata(source, zone=zone)
         kept = _kept_metadata(source) if keep_metadata else {}
-        image = _to_srgb(source)
-        image.thumbnail((MAX_SIDE, MAX_SIDE))
+        image = _normalise(source)
         image.info.clear()
         thumb = image.copy()
         thumb.thumbnail((THUMB_SIDE, THUMB_SIDE))
@@ -187,12 +188,16 @@ def _kept_metadata(source: Image.Image) -> dict[str, bytes]:
     return {key: value for key, value in kept.items() if 0 < len(value) <= _MAX_MARKER_PAYLOAD}
 
 
-def _to_srgb(image: Image.Image) -> Image.Image:
-    """Return an 8-bit sRGB image, with any transparency flattened on white."""
+def _normalise(image: Image.Image) -> Image.Image:
+    """Return an 8-bit sRGB image within MAX_SIDE, with any transparency flattened on white."""
     if image.mode in _SIXTEEN_BIT_MODES:
         image = _grey_to_eight_bit(image)
     if image.mode in _ALPHA_MODES or "transparency" in image.info:
         image = _flatten_on_white(image)
+    elif image.mode not in _PROFILE_MODES:
+        image = image.convert("RGB")
+    # Colour conversion costs per pixel, so shrink first.
+    image.thumbnail((MAX_SIDE, MAX_SIDE))
     icc_profile = image.info.get("icc_profile")
     if icc_profile:
         image = _convert_profile(image, icc_profile)
