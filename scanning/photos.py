@@ -36,10 +36,9 @@ DEFAULT_TIMEZONE = "Asia/Shanghai"
 
 # Pillow raises any of these for a file whose header or data is damaged.
 _DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, IndexError, struct.error)
-_ALPHA_MODES = frozenset({"RGBA", "RGBa", "LA", "La", "PA"})
 _SIXTEEN_BIT_MODES = frozenset({"I", "I;16", "I;16B", "I;16L", "I;16N"})
-# Modes an embedded ICC profile can describe; others are converted to RGB before resizing.
-_PROFILE_MODES = frozenset({"RGB", "CMYK", "L"})
+# Modes that resize well and that an embedded ICC profile can describe.
+_RESIZABLE_MODES = frozenset({"RGB", "RGBA", "L", "LA", "CMYK"})
 _ICC_ERRORS = (ImageCms.PyCMSError, OSError, ValueError, TypeError)
 _SRGB = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
 # JPEG APP1 segments hold at most this much payload; longer EXIF/XMP cannot be kept.
@@ -85,10 +84,12 @@ def process_photo(
     zone = ZoneInfo(timezone)
     source_format = _check_bytes(data, max_bytes)
     with _open(data, source_format, max_pixels) as source:
-        original_size = _decode_upright(source)
+        declared = source.size
+        _decode(source)
         metadata = read_metadata(source, zone=zone)
-        kept = _kept_metadata(source) if keep_metadata else {}
-        image = _normalise(source)
+        image, turned = _shrink_upright(source)
+        kept = _kept_metadata(image) if keep_metadata else {}
+        image = _to_srgb(image)
         image.info.clear()
         thumb = image.copy()
         thumb.thumbnail((THUMB_SIDE, THUMB_SIDE))
@@ -98,8 +99,8 @@ def process_photo(
             mime=JPEG_MIME,
             width=image.width,
             height=image.height,
-            original_width=original_size[0],
-            original_height=original_size[1],
+            original_width=declared[1] if turned else declared[0],
+            original_height=declared[0] if turned else declared[1],
             taken_at=metadata.taken_at,
             gps=metadata.gps if keep_metadata else None,
             image=_encode_jpeg(image, **kept),
@@ -158,46 +159,53 @@ def _check_pixels(size: tuple[int, int] | None, limit: int) -> None:
         raise PhotoTooManyPixels(limit_pixels=limit)
 
 
-def _decode_upright(source: ImageFile.ImageFile) -> tuple[int, int]:
-    """Decode the first frame, apply EXIF orientation, return the upright original size."""
-    declared = source.size
-    # Let libjpeg decode at 1/2, 1/4 or 1/8 scale when the result still covers MAX_SIDE.
+def _decode(source: ImageFile.ImageFile) -> None:
+    """Decode the first frame; a JPEG decodes at 1/2 to 1/8 scale if that still fills MAX_SIDE."""
     source.draft(None, (MAX_SIDE, MAX_SIDE))
     try:
         source.load()
     except _DECODE_ERRORS as exc:
         raise CorruptPhoto() from exc
-    decoded = source.size
+
+
+def _shrink_upright(source: ImageFile.ImageFile) -> tuple[Image.Image, bool]:
+    """Shrink within MAX_SIDE, then apply EXIF orientation; tell whether it turned a quarter."""
+    image = _resizable(source)
+    # Shrinking first leaves the rotation a fraction of the pixels to copy.
+    image.thumbnail((MAX_SIDE, MAX_SIDE))
+    shrunk = image.size
     # A broken EXIF block leaves the picture as the camera stored it.
     with contextlib.suppress(*_DECODE_ERRORS):
-        ImageOps.exif_transpose(source, in_place=True)
-    quarter_turn = source.size != decoded
-    return declared[::-1] if quarter_turn else declared
+        ImageOps.exif_transpose(image, in_place=True)
+    return image, image.size != shrunk
 
 
-def _kept_metadata(source: Image.Image) -> dict[str, bytes]:
+def _resizable(image: Image.Image) -> Image.Image:
+    """Bring 16-bit, palette, bilevel and colour-keyed images to modes that resize smoothly."""
+    if image.mode in _SIXTEEN_BIT_MODES:
+        image = _grey_to_eight_bit(image)
+    if image.mode in _RESIZABLE_MODES:
+        return image.convert("RGBA") if "transparency" in image.info else image
+    return image.convert("RGBA" if image.has_transparency_data else "RGB")
+
+
+def _kept_metadata(image: Image.Image) -> dict[str, bytes]:
     """Return the EXIF (orientation already applied) and XMP to write back, if they fit."""
     try:
-        exif = source.getexif().tobytes()
+        exif = image.getexif().tobytes()
     except _DECODE_ERRORS:
         exif = b""
-    xmp = source.info.get("xmp") or source.info.get("XML:com.adobe.xmp") or b""
+    xmp = image.info.get("xmp") or image.info.get("XML:com.adobe.xmp") or b""
     if isinstance(xmp, str):
         xmp = xmp.encode()
     kept = {"exif": exif, "xmp": xmp}
     return {key: value for key, value in kept.items() if 0 < len(value) <= _MAX_MARKER_PAYLOAD}
 
 
-def _normalise(image: Image.Image) -> Image.Image:
-    """Return an 8-bit sRGB image within MAX_SIDE, with any transparency flattened on white."""
-    if image.mode in _SIXTEEN_BIT_MODES:
-        image = _grey_to_eight_bit(image)
-    if image.mode in _ALPHA_MODES or "transparency" in image.info:
+def _to_srgb(image: Image.Image) -> Image.Image:
+    """Return an 8-bit sRGB image, with any transparency flattened on white."""
+    if image.has_transparency_data:
         image = _flatten_on_white(image)
-    elif image.mode not in _PROFILE_MODES:
-        image = image.convert("RGB")
-    # Colour conversion costs per pixel, so shrink first.
-    image.thumbnail((MAX_SIDE, MAX_SIDE))
     icc_profile = image.info.get("icc_profile")
     if icc_profile:
         image = _convert_profile(image, icc_profile)

@@ -125,3 +125,13 @@ def test_broken_exif_block_does_not_refuse_the_photo():
     photo = process_photo(data, keep_metadata=True)
 
     assert (photo.taken_at, photo.gps) == (None, None)
+
+
+def test_orientation_is_applied_to_a_photo_that_is_also_shrunk():
+    photo = process_photo(phone_jpeg(top_left_marked((3000, 1500)), orientation=6))
+
+    image = decode(photo.image)
+    assert image.size == (1280, 2560)
+    assert (photo.original_width, photo.original_height) == (1500, 3000)
+    assert near(image.getpixel((1000, 300)), RED)
+    assert near(image.getpixel((300, 300)), BLUE)

@@ -179,6 +179,13 @@ def test_large_photo_is_shrunk_to_max_side_and_thumbnail_side():
     assert decode(photo.thumb).size == (THUMB_SIDE, THUMB_SIDE // 2)
 
 
+def test_big_jpeg_decoded_at_reduced_scale_reports_its_full_size():
+    photo = process_photo(encode(solid((6000, 4000)), "JPEG"))
+
+    assert (photo.width, photo.height) == (MAX_SIDE, 1707)
+    assert (photo.original_width, photo.original_height) == (6000, 4000)
+
+
 def test_small_photo_is_not_enlarged():
     photo = process_photo(encode(solid((120, 90)), "PNG"))
 
