@@ -12,8 +12,9 @@ from PIL import ExifTags, Image
 
 _STAMP_FORMATS = ("%Y:%m:%d %H:%M:%S", "%Y-%m-%d %H:%M:%S")
 _OFFSET = re.compile(r"([+-])(\d{2}):(\d{2})")
-# Pillow raises any of these on a malformed EXIF block; a photo is still useful without it.
-_EXIF_ERRORS = (OSError, SyntaxError, ValueError, TypeError, KeyError, IndexError, struct.error)
+# Pillow raises any of these reading or rewriting a malformed EXIF block; a photo is still
+# useful without it.
+EXIF_ERRORS = (OSError, SyntaxError, ValueError, TypeError, KeyError, IndexError, struct.error)
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,7 @@ def read_metadata(image: Image.Image, *, zone: tzinfo) -> PhotoMetadata:
         exif = image.getexif()
         exif_ifd = exif.get_ifd(ExifTags.IFD.Exif)
         gps_ifd = exif.get_ifd(ExifTags.IFD.GPSInfo)
-    except _EXIF_ERRORS:
+    except EXIF_ERRORS:
         return PhotoMetadata()
     return PhotoMetadata(_taken_at(exif, exif_ifd, zone), _gps(gps_ifd))
 

@@ -24,7 +24,7 @@ from scanning.photo_errors import (
     PhotoTooManyPixels,
     UnsupportedPhotoType,
 )
-from scanning.photo_metadata import GpsPosition, read_metadata
+from scanning.photo_metadata import EXIF_ERRORS, GpsPosition, read_metadata
 
 MAX_BYTES = 15 * 1024 * 1024
 MAX_PIXELS = 60_000_000
@@ -175,7 +175,7 @@ def _shrink_upright(source: ImageFile.ImageFile) -> tuple[Image.Image, bool]:
     image.thumbnail((MAX_SIDE, MAX_SIDE))
     shrunk = image.size
     # A broken EXIF block leaves the picture as the camera stored it.
-    with contextlib.suppress(*_DECODE_ERRORS):
+    with contextlib.suppress(*EXIF_ERRORS):
         ImageOps.exif_transpose(image, in_place=True)
     return image, image.size != shrunk
 
@@ -193,7 +193,7 @@ def _kept_metadata(image: Image.Image) -> dict[str, bytes]:
     """Return the EXIF (orientation already applied) and XMP to write back, if they fit."""
     try:
         exif = image.getexif().tobytes()
-    except _DECODE_ERRORS:
+    except EXIF_ERRORS:
         exif = b""
     xmp = image.info.get("xmp") or image.info.get("XML:com.adobe.xmp") or b""
     if isinstance(xmp, str):

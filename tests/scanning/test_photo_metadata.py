@@ -135,3 +135,17 @@ def test_orientation_is_applied_to_a_photo_that_is_also_shrunk():
     assert (photo.original_width, photo.original_height) == (1500, 3000)
     assert near(image.getpixel((1000, 300)), RED)
     assert near(image.getpixel((300, 300)), BLUE)
+
+
+@pytest.mark.parametrize("keep_metadata", [False, True])
+def test_exif_that_pillow_cannot_rewrite_does_not_refuse_the_photo(keep_metadata):
+    # Renumber GPSLongitude (4, three rationals) as GPSDestDistanceRef (25, a string).
+    longitude_entry = b"\x00\x04\x00\x05\x00\x00\x00\x03"  # Pillow writes big-endian EXIF
+    data = phone_jpeg(orientation=6)
+    assert data.count(longitude_entry) == 1
+    data = data.replace(longitude_entry, b"\x00\x19" + longitude_entry[2:])
+
+    photo = process_photo(data, keep_metadata=keep_metadata)
+
+    assert (photo.width, photo.height) == (80, 160)
+    assert near(decode(photo.image).getpixel((60, 20)), RED)
