@@ -56,9 +56,12 @@ def _taken_at(exif: Image.Exif, exif_ifd: dict, zone: tzinfo) -> datetime | None
     )
     for stamp, offset in candidates:
         local = _parse_stamp(stamp)
-        if local is not None:
-            offset_zone = _parse_offset(offset) or zone
-            return local.replace(tzinfo=offset_zone).astimezone(UTC)
+        if local is None:
+            continue
+        try:
+            return local.replace(tzinfo=_parse_offset(offset) or zone).astimezone(UTC)
+        except OverflowError:
+            return None  # A garbage year 1 or 9999 cannot be moved to UTC.
     return None
 
 

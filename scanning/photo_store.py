@@ -52,19 +52,16 @@ class PhotoStore:
         """Store the photo and its thumbnail unless already stored; return the key."""
         key = photo.sha256
         # Thumbnail first: once the image is in place the photo is complete.
-        pending = [
-            (path, data)
-            for path, data in (
-                (self.path_for(key, THUMB), photo.thumb),
-                (self.path_for(key, IMAGE), photo.image),
-            )
-            if not path.exists()
-        ]
+        variants = (
+            (self.path_for(key, THUMB), photo.thumb),
+            (self.path_for(key, IMAGE), photo.image),
+        )
         written: list[Path] = []
         try:
-            for path, data in pending:
-                _write_atomic(path, data)
-                written.append(path)
+            for path, data in variants:
+                if not path.exists():
+                    _write_atomic(path, data)
+                    written.append(path)
         except OSError as exc:
             for path in written:
                 path.unlink(missing_ok=True)
@@ -135,7 +132,7 @@ def _fsync_directory(directory: Path) -> None:
 
 def _storage_error(exc: OSError, key: str) -> PhotoStorageFull | PhotoStorageUnavailable:
     """Log the real cause and return the error the user sees."""
-    log.error("Photo %s not stored: %s", key, exc)
+    log.error("Photo store failed on %s: %s", key, exc)
     if exc.errno in _DISK_FULL:
         return PhotoStorageFull()
     return PhotoStorageUnavailable()

@@ -69,9 +69,18 @@ def test_capture_time_falls_back_to_the_file_date_time():
     assert photo.taken_at == datetime(2023, 12, 31, 15, 59, 59, tzinfo=UTC)
 
 
-@pytest.mark.parametrize("stamp", ["0000:00:00 00:00:00", "    :  :     :  :  ", "yesterday"])
-def test_blank_or_garbage_capture_time_is_none(stamp):
-    assert process_photo(phone_jpeg(taken=stamp)).taken_at is None
+@pytest.mark.parametrize(
+    ("stamp", "offset"),
+    [
+        ("0000:00:00 00:00:00", None),
+        ("    :  :     :  :  ", None),
+        ("yesterday", None),
+        ("0001:01:01 00:00:00", None),
+        ("9999:12:31 23:59:59", "-05:00"),
+    ],
+)
+def test_blank_or_garbage_capture_time_is_none(stamp, offset):
+    assert process_photo(phone_jpeg(taken=stamp, offset=offset)).taken_at is None
 
 
 def test_photo_without_exif_has_no_capture_time():
