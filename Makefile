@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 STAMP := $(VENV)/.installed
 
-.PHONY: setup system-deps run test lint format clean
+.PHONY: setup system-deps run migrate test lint format clean
 
 system-deps:
 	@ldconfig -p | grep -q 'libzbar.so.0' || { \
@@ -22,6 +22,13 @@ $(STAMP): requirements.txt requirements-dev.txt | $(BIN)/python
 	touch $(STAMP)
 
 setup: system-deps $(STAMP)
+
+migrate: setup
+	$(BIN)/flask --app wsgi migrate
+	$(BIN)/flask --app wsgi seed-demo --if-empty
+
+run: migrate
+	PORT=$(PORT) $(BIN)/python -m app.launcher
 
 test: setup
 	$(BIN)/pytest -q
