@@ -1,7 +1,7 @@
 """Test fixtures: every database test runs on SQLite and again on PostgreSQL.
 
 PostgreSQL is the server at TEST_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/test);
-each xdist worker gets its own schema. With CI=true a missing PostgreSQL fails the run.
+each test process gets its own schema, dropped at the end. With CI=true a missing PostgreSQL fails.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import text
 
 from app.services import passwords
-from tests.dbsetup import migrate, pg_url_for_worker, reset_tables
+from tests.dbsetup import drop_pg_schema, migrate, pg_schema, pg_url_for_worker, reset_tables
 
 passwords.use_profile("testing")
 
@@ -32,14 +32,18 @@ def database(request, tmp_path_factory):
     """A migrated database on one engine, shared by the tests of this worker."""
     from app.db import Database
 
+    schema = None
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'gendan.db'}"
     else:
-        url = pg_url_for_worker(PG_URL, _worker(), required=IN_CI)
+        schema = pg_schema(_worker())
+        url = pg_url_for_worker(PG_URL, schema, required=IN_CI)
     db = Database(url)
     migrate(db)
     yield db
     db.dispose()
+    if schema:
+        drop_pg_schema(PG_URL, schema)
 
 
 @pytest.fixture()

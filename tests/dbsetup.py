@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from urllib.parse import quote
 
@@ -16,9 +17,22 @@ ROOT = Path(__file__).resolve().parent.parent
 KEEP = {"alembic_version"}
 
 
-def pg_url_for_worker(base_url: str, worker: str, *, required: bool) -> str:
-    """A fresh schema for this worker on the PostgreSQL server; skip or fail when it is down."""
-    schema = f"gendan_{worker}".lower()
+def pg_schema(worker: str) -> str:
+    """A schema name no other test run on this server uses (worktrees run side by side)."""
+    return f"gendan_{worker}_{os.getpid()}".lower()
+
+
+def drop_pg_schema(base_url: str, schema: str) -> None:
+    admin = create_engine(normalise_url(base_url), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+    finally:
+        admin.dispose()
+
+
+def pg_url_for_worker(base_url: str, schema: str, *, required: bool) -> str:
+    """A fresh schema on the PostgreSQL server; skip (or fail in CI) when the server is down."""
     admin = create_engine(normalise_url(base_url), isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:

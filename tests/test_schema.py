@@ -30,3 +30,13 @@ def test_unknown_api_routes_answer_in_the_envelope(client):
     assert r.status_code == 404 and r.get_json()["error"]["code"] == "not_found"
     r = client.delete("/api/openapi.json")
     assert r.status_code == 405 and r.get_json()["error"]["message"] == "不支持该请求方法"
+
+
+def test_sqlite_runs_in_wal_mode_with_foreign_keys_enforced(db):
+    if not db.is_sqlite:
+        return
+    from sqlalchemy import text
+
+    with db.engine.connect() as conn:
+        assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
