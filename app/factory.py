@@ -60,6 +60,10 @@ def _configure_services(app: OpenAPI) -> None:
             c.strip() for c in app.config["REVIEW_DEPARTMENTS"].split(",") if c.strip()
         ),
         public_base_url=app.config["PUBLIC_BASE_URL"],
+        upload_dir=app.config["UPLOAD_DIR"],
+        photo_max_bytes=app.config["PHOTO_MAX_MB"] * 1024 * 1024,
+        photo_max_pixels=app.config["PHOTO_MAX_MEGAPIXELS"] * 1_000_000,
+        photo_keep_metadata=app.config["PHOTO_KEEP_METADATA"],
     )
 
 

@@ -3,6 +3,7 @@
 from models.changes import ChangeLog
 from models.orders import Order, OrderMember, Review, Signoff
 from models.people import Department, User, UserRole
+from models.photos import Photo, PhotoAttachment
 from models.stages import ChecklistItem, ChecklistTemplate, Stage
 
 __all__ = [
@@ -12,6 +13,8 @@ __all__ = [
     "Department",
     "Order",
     "OrderMember",
+    "Photo",
+    "PhotoAttachment",
     "Review",
     "Signoff",
     "Stage",

@@ -62,8 +62,18 @@ def session(db):
     s.close()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def upload_dir(tmp_path_factory):
+    """One upload directory for the run, so no test writes under the project's instance/."""
+    from app.services.settings import configure
+
+    path = tmp_path_factory.mktemp("uploads")
+    configure(upload_dir=str(path))
+    return path
+
+
 @pytest.fixture(scope="session")
-def app_for(tmp_path_factory):
+def app_for(tmp_path_factory, upload_dir):
     """Build (once per engine) a Flask app bound to a test database."""
     from app import create_app
 
@@ -79,7 +89,7 @@ def app_for(tmp_path_factory):
                     "TESTING": True,
                     "WTF_CSRF_ENABLED": True,
                     "INSTANCE_DIR": str(instance),
-                    "UPLOAD_DIR": str(instance / "uploads"),
+                    "UPLOAD_DIR": str(upload_dir),
                 }
             )
         return apps[database.url]

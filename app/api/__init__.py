@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from app.api import auth, orders, reviews, stages, templates, users
+from app.api import auth, orders, photos, reviews, stages, templates, users
 
-BLUEPRINTS = [auth.bp, users.bp, orders.bp, reviews.bp, stages.bp, templates.bp]
+BLUEPRINTS = [auth.bp, users.bp, orders.bp, reviews.bp, stages.bp, templates.bp, photos.bp]
 
 
 def register_api(app, csrf) -> None:

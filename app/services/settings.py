@@ -14,6 +14,10 @@ class Settings:
     timezone: str = "Asia/Shanghai"
     review_departments: tuple[str, ...] = tuple(DEFAULT_REVIEW_DEPARTMENTS.split(","))
     public_base_url: str = "http://127.0.0.1:5000"
+    upload_dir: str = "instance/uploads"
+    photo_max_bytes: int = 15 * 1024 * 1024
+    photo_max_pixels: int = 60_000_000
+    photo_keep_metadata: bool = False
     extra: dict = field(default_factory=dict)
 
     @property
