@@ -1,0 +1,64 @@
+"""Checks shared by the inbound adapters: size, hostile XML, signatures."""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Mapping
+from xml.etree.ElementTree import ParseError
+
+import defusedxml
+import defusedxml.ElementTree as SafeET
+from wechatpy.utils import WeChatSigner
+
+from bots.errors import BadSignature, BodyTooLarge, HostileBody, MalformedBody
+
+MAX_BODY = 64 * 1024
+
+
+def check_size(body: bytes, limit: int = MAX_BODY) -> None:
+    if len(body) > limit:
+        raise BodyTooLarge(len(body), limit)
+
+
+def safe_xml_fields(data: bytes | str) -> dict[str, str]:
+    """Parse a flat `<xml>` document, refusing any DTD, entity or external reference.
+
+    Run this before wechatpy/xmltodict sees the text: xmltodict does not refuse DOCTYPEs.
+    """
+    try:
+        root = SafeET.fromstring(data, forbid_dtd=True)
+    except defusedxml.DefusedXmlException as exc:
+        raise HostileBody(type(exc).__name__) from None
+    except (ParseError, ValueError) as exc:
+        raise MalformedBody(f"XML: {exc}") from None
+    if root.tag != "xml":
+        raise MalformedBody(f"root element is <{root.tag}>, expected <xml>")
+    return {child.tag: (child.text or "") for child in root}
+
+
+def sha1_signature(*parts: str) -> str:
+    """WeChat/WeCom/DingTalk callback signature: sha1 of the sorted, joined parts."""
+    signer = WeChatSigner()
+    signer.add_data(*parts)
+    return signer.signature
+
+
+def same_secret(expected: str, given: str) -> bool:
+    """Constant-time string comparison that also accepts non-ASCII junk."""
+    return hmac.compare_digest(expected.encode(), given.encode())
+
+
+def require_arg(args: Mapping[str, str], *names: str, signature: bool = False) -> str:
+    """The first present query argument among `names` (platforms rename some over time)."""
+    for name in names:
+        value = args.get(name)
+        if value:
+            return value
+    if signature:
+        raise BadSignature(f"missing {names[0]}")
+    raise MalformedBody(f"missing query argument {names[0]}")
+
+
+def require_sha1(given: str, *parts: str) -> None:
+    if not same_secret(sha1_signature(*parts), given):
+        raise BadSignature()

@@ -1,0 +1,1 @@
+"""Local chat simulator: a fake WeChat / WeCom / DingTalk for development and tests."""
