@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import hmac
-from collections.abc import Mapping
+import struct
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from xml.etree.ElementTree import ParseError
 
 import defusedxml
 import defusedxml.ElementTree as SafeET
 from wechatpy.utils import WeChatSigner
 
-from bots.errors import BadSignature, BodyTooLarge, HostileBody, MalformedBody
+from bots.errors import BadSignature, BodyTooLarge, HostileBody, MalformedBody, WrongRecipient
 
 MAX_BODY = 64 * 1024
+
+# Decrypting attacker-chosen bytes fails in many ways; none of them may escape as a 500.
+DECRYPT_ERRORS = (ValueError, TypeError, IndexError, KeyError, struct.error)
 
 
 def check_size(body: bytes, limit: int = MAX_BODY) -> None:
@@ -62,3 +67,16 @@ def require_arg(args: Mapping[str, str], *names: str, signature: bool = False) -
 def require_sha1(given: str, *parts: str) -> None:
     if not same_secret(sha1_signature(*parts), given):
         raise BadSignature()
+
+
+@contextmanager
+def refusing_crypto_errors(signature_error: type, recipient_error: type) -> Iterator[None]:
+    """Turn an SDK's decrypt exceptions into refusals."""
+    try:
+        yield
+    except signature_error:
+        raise BadSignature() from None
+    except recipient_error:
+        raise WrongRecipient() from None
+    except DECRYPT_ERRORS as exc:
+        raise MalformedBody(f"cannot decrypt: {type(exc).__name__}") from None

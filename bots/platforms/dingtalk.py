@@ -14,10 +14,16 @@ from datetime import datetime
 from dingtalk.core.exceptions import InvalidCorpIdOrSuiteKeyException, InvalidSignatureException
 from dingtalk.crypto import DingTalkCrypto
 
-from bots.errors import BadSignature, MalformedBody, StaleTimestamp, WrongRecipient
+from bots.errors import BadSignature, MalformedBody, StaleTimestamp
 from bots.message import ImageRef, InboundMessage, SessionWebhookContext, from_epoch
-from bots.platforms.common import MAX_BODY, check_size, require_arg, require_sha1, same_secret
-from bots.platforms.wxbase import DECRYPT_ERRORS
+from bots.platforms.common import (
+    MAX_BODY,
+    check_size,
+    refusing_crypto_errors,
+    require_arg,
+    require_sha1,
+    same_secret,
+)
 
 WINDOW_MS = 3_600_000
 
@@ -131,14 +137,8 @@ def parse_event(config: DingTalkEventConfig, args: Mapping[str, str], body: byte
     if not isinstance(encrypt, str) or not encrypt:
         raise MalformedBody("no encrypt field")
     require_sha1(signature, config.token, timestamp, nonce, encrypt)
-    try:
+    with refusing_crypto_errors(InvalidSignatureException, InvalidCorpIdOrSuiteKeyException):
         plain = config.crypto().decrypt_encrypt_str(signature, timestamp, nonce, encrypt)
-    except InvalidSignatureException:
-        raise BadSignature() from None
-    except InvalidCorpIdOrSuiteKeyException:
-        raise WrongRecipient() from None
-    except DECRYPT_ERRORS as exc:
-        raise MalformedBody(f"cannot decrypt: {type(exc).__name__}") from None
     payload = _json_object(plain.encode())
     return DingTalkEvent(event_type=str(payload.get("EventType", "")), payload=payload)
 

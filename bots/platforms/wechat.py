@@ -23,7 +23,7 @@ from bots.platforms.common import (
     require_sha1,
     safe_xml_fields,
 )
-from bots.platforms.wxbase import decrypt_fields, encrypt_reply, message_from_fields, reply_xml
+from bots.platforms.wxbase import decrypt_fields, message_from_fields, render_passive
 
 # Returned when the reply will come later through the customer-service API: WeChat neither
 # retries nor shows "该公众号暂时无法提供服务".
@@ -82,9 +82,5 @@ def render_reply(
     timestamp: int | None = None,
 ) -> str:
     """The HTTP response body: a passive reply (encrypted if the request was) or `success`."""
-    if message is None or not (message.text or message.title):
-        return SUCCESS
-    xml = reply_xml(context, message)
-    if not context.encrypted:
-        return xml
-    return encrypt_reply(config.crypto(), xml, nonce=nonce, timestamp=timestamp)
+    crypto = config.crypto() if context.encrypted else None
+    return render_passive(crypto, context, message, empty=SUCCESS, nonce=nonce, timestamp=timestamp)

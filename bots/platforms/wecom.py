@@ -14,16 +14,17 @@ from wechatpy.enterprise.exceptions import InvalidCorpIdException
 from wechatpy.enterprise.replies import TextReply
 from wechatpy.exceptions import InvalidSignatureException
 
-from bots.errors import BadSignature, MalformedBody, WrongRecipient
+from bots.errors import WrongRecipient
 from bots.message import InboundMessage, OutboundMessage, PassiveReplyContext
-from bots.platforms.common import MAX_BODY, check_size, require_arg, require_sha1, safe_xml_fields
-from bots.platforms.wxbase import (
-    DECRYPT_ERRORS,
-    decrypt_fields,
-    encrypt_reply,
-    message_from_fields,
-    reply_xml,
+from bots.platforms.common import (
+    MAX_BODY,
+    check_size,
+    refusing_crypto_errors,
+    require_arg,
+    require_sha1,
+    safe_xml_fields,
 )
+from bots.platforms.wxbase import decrypt_fields, message_from_fields, render_passive
 
 
 @dataclass(frozen=True)
@@ -45,14 +46,8 @@ def verify_url(config: WeComConfig, args: Mapping[str, str]) -> str:
     nonce = require_arg(args, "nonce")
     echostr = require_arg(args, "echostr")
     require_sha1(signature, config.token, timestamp, nonce, echostr)
-    try:
+    with refusing_crypto_errors(InvalidSignatureException, InvalidCorpIdException):
         return config.crypto().check_signature(signature, timestamp, nonce, echostr)
-    except InvalidSignatureException:
-        raise BadSignature() from None
-    except InvalidCorpIdException:
-        raise WrongRecipient() from None
-    except DECRYPT_ERRORS as exc:
-        raise MalformedBody(f"cannot decrypt echostr: {type(exc).__name__}") from None
 
 
 def parse_request(config: WeComConfig, args: Mapping[str, str], body: bytes) -> InboundMessage:
@@ -74,7 +69,12 @@ def render_reply(
     timestamp: int | None = None,
 ) -> str:
     """The HTTP response body: an encrypted passive text reply, or empty (no reply, no retry)."""
-    if message is None or not (message.text or message.title):
-        return ""
-    xml = reply_xml(context, message, reply_cls=TextReply)
-    return encrypt_reply(config.crypto(), xml, nonce=nonce, timestamp=timestamp)
+    return render_passive(
+        config.crypto(),
+        context,
+        message,
+        empty="",
+        reply_cls=TextReply,
+        nonce=nonce,
+        timestamp=timestamp,
+    )

@@ -9,14 +9,13 @@ sees an attacker's DOCTYPE.
 from __future__ import annotations
 
 import secrets
-import struct
 import time
 from collections.abc import Mapping
 
 from wechatpy.exceptions import InvalidSignatureException
 from wechatpy.replies import TextReply
 
-from bots.errors import BadSignature, MalformedBody, WrongRecipient
+from bots.errors import MalformedBody
 from bots.message import (
     ImageRef,
     InboundMessage,
@@ -25,10 +24,12 @@ from bots.message import (
     Platform,
     from_epoch,
 )
-from bots.platforms.common import require_arg, require_sha1, safe_xml_fields
-
-# Decrypting attacker-chosen bytes fails in many ways; none of them may escape as a 500.
-DECRYPT_ERRORS = (ValueError, TypeError, IndexError, KeyError, struct.error)
+from bots.platforms.common import (
+    refusing_crypto_errors,
+    require_arg,
+    require_sha1,
+    safe_xml_fields,
+)
 
 
 def decrypt_fields(crypto, args: Mapping[str, str], encrypt: str, recipient_error) -> dict:
@@ -39,14 +40,8 @@ def decrypt_fields(crypto, args: Mapping[str, str], encrypt: str, recipient_erro
     timestamp = require_arg(args, "timestamp")
     nonce = require_arg(args, "nonce")
     require_sha1(signature, crypto.token, timestamp, nonce, encrypt)
-    try:
+    with refusing_crypto_errors(InvalidSignatureException, recipient_error):
         plain = crypto.decrypt_message({"Encrypt": encrypt}, signature, timestamp, nonce)
-    except InvalidSignatureException:
-        raise BadSignature() from None
-    except recipient_error:
-        raise WrongRecipient() from None
-    except DECRYPT_ERRORS as exc:
-        raise MalformedBody(f"cannot decrypt: {type(exc).__name__}") from None
     return safe_xml_fields(plain)
 
 
@@ -108,6 +103,21 @@ def reply_xml(context: PassiveReplyContext, message: OutboundMessage, reply_cls=
         **extra,
     )
     return reply.render()
+
+
+def render_passive(
+    crypto, context: PassiveReplyContext, message: OutboundMessage | None, *, empty: str, **kw
+) -> str:
+    """A passive reply body: `empty` when there is nothing to say, encrypted if the request was.
+
+    `kw` takes reply_cls (the wechatpy reply class), nonce and timestamp.
+    """
+    if message is None or not (message.text or message.title):
+        return empty
+    xml = reply_xml(context, message, kw.get("reply_cls", TextReply))
+    if not context.encrypted:
+        return xml
+    return encrypt_reply(crypto, xml, nonce=kw.get("nonce"), timestamp=kw.get("timestamp"))
 
 
 def encrypt_reply(crypto, xml: str, *, nonce: str | None, timestamp: int | None) -> str:
