@@ -48,9 +48,10 @@ def add_items(section: str):
 
 @bp.get("/messages")
 def messages():
-    """Recorded messages, oldest first; filter by platform, conversation, api, after=seq."""
+    """Recorded messages, oldest first; filter by platform, conversation, api, direction, after."""
     after = request.args.get("after", type=int, default=0)
-    wanted = {k: request.args[k] for k in ("platform", "conversation", "api") if k in request.args}
+    names = ("platform", "conversation", "api", "direction")
+    wanted = {k: request.args[k] for k in names if k in request.args}
     with sim().lock:
         rows = [
             m
