@@ -48,10 +48,8 @@ function body(message) {
   const type = message.msgtype;
   const part = p[type] || {};
   if (type === "text") return markdown(part.content || "");
-  if (type === "markdown") {
-    const title = part.title ? `<span class="title">${escapeHtml(part.title)}</span>` : "";
-    return title + markdown(part.text || part.content || "");
-  }
+  // A markdown title only shows in the conversation list, not in the message itself.
+  if (type === "markdown") return markdown(part.text || part.content || "");
   if (type === "image" && part.base64) return `<img alt="图片" src="data:image/png;base64,${part.base64}">`;
   if (type === "actionCard" || type === "action_card") {
     const single = part.singleURL || part.single_url;
@@ -81,7 +79,11 @@ function renderConversations() {
       a.className = state.current === c.id ? "active" : "";
       a.innerHTML = `${escapeHtml(c.title)} <span class="type">${c.type === "group" ? "群聊" : "单聊"}</span>` +
         (unread > 0 && state.current !== c.id ? `<span class="badge">${unread}</span>` : "");
-      a.onclick = (event) => { event.preventDefault(); select(c.id); };
+      a.onclick = (event) => {
+        event.preventDefault();
+        history.replaceState(null, "", a.href);
+        select(c.id);
+      };
       nav.appendChild(a);
     }
   }
@@ -166,6 +168,9 @@ $("reset").onclick = async () => {
   renderConversations();
 };
 
-loadConfig().then(refresh);
+loadConfig().then(() => {
+  if (location.hash.length > 1) select(decodeURIComponent(location.hash.slice(1)));
+  return refresh();
+});
 setInterval(refresh, 1500);
 setInterval(loadConfig, 10000);
