@@ -140,6 +140,12 @@ def event():
 def conversation_list() -> list[dict]:
     """Every chat the UI can show: robot groups, and private chats per user and platform."""
     config = sim().config
+    return _robot_groups(config) + [
+        chat for user in config["users"] for chat in _private_chats(config, user)
+    ]
+
+
+def _robot_groups(config: dict) -> list[dict]:
     rows = [
         {
             "id": f"wecom-robot:{r['key']}",
@@ -150,7 +156,7 @@ def conversation_list() -> list[dict]:
         }
         for r in config["wecom_robots"]
     ]
-    rows += [
+    return rows + [
         {
             "id": f"dingtalk:{r.get('conversation_id') or r['access_token']}",
             "platform": "dingtalk",
@@ -160,32 +166,27 @@ def conversation_list() -> list[dict]:
         }
         for r in config["dingtalk_robots"]
     ]
-    for user in config["users"]:
-        name = user.get("name") or user["userid"]
-        if user.get("openid") and config["wechat_apps"]:
-            rows.append(
-                {
-                    "id": f"wechat:user:{user['openid']}",
-                    "platform": "wechat",
-                    "type": "private",
-                    "title": f"{name}（微信）",
-                    "user": user["userid"],
-                    "can_type": True,
-                }
-            )
-        for platform in ("wecom", "dingtalk"):
-            if config[f"{platform}_apps"]:
-                rows.append(
-                    {
-                        "id": f"{platform}:user:{user['userid']}",
-                        "platform": platform,
-                        "type": "private",
-                        "title": f"{name}（{_LABEL[platform]}）",
-                        "user": user["userid"],
-                        "can_type": True,
-                    }
-                )
-    return rows
 
 
-_LABEL = {"wecom": "企业微信", "dingtalk": "钉钉"}
+def _private_chats(config: dict, user: dict) -> list[dict]:
+    name = user.get("name") or user["userid"]
+    ids = {
+        "wechat": user.get("openid") if config["wechat_apps"] else None,
+        "wecom": user["userid"] if config["wecom_apps"] else None,
+        "dingtalk": user["userid"] if config["dingtalk_apps"] else None,
+    }
+    return [
+        {
+            "id": f"{platform}:user:{chat_id}",
+            "platform": platform,
+            "type": "private",
+            "title": f"{name}（{LABELS[platform]}）",
+            "user": user["userid"],
+            "can_type": True,
+        }
+        for platform, chat_id in ids.items()
+        if chat_id
+    ]
+
+
+LABELS = {"wechat": "微信", "wecom": "企业微信", "dingtalk": "钉钉"}

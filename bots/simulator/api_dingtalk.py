@@ -34,14 +34,8 @@ def robot_send():
     if not _within_rate(access_token):
         return err(130101, "send too fast, exceed 20 times per minute")
     payload = json_object()
-    state.record(
-        platform="dingtalk",
-        conversation=f"dingtalk:{robot.get('conversation_id') or access_token}",
-        direction="from_gendan",
-        api="robot/send",
-        msgtype=payload["msgtype"],
-        payload=payload,
-    )
+    conversation = f"dingtalk:{robot.get('conversation_id') or access_token}"
+    state.pushed("dingtalk", conversation, "robot/send", payload)
     return ok()
 
 
@@ -95,14 +89,7 @@ def send_by_session():
     payload = json_object()
     if payload is None or payload.get("msgtype") not in ROBOT_TYPES:
         return err(40035, "缺少参数 msgtype")
-    state.record(
-        platform="dingtalk",
-        conversation=session[0],
-        direction="from_gendan",
-        api="sessionWebhook",
-        msgtype=payload["msgtype"],
-        payload=payload,
-    )
+    state.pushed("dingtalk", session[0], "sessionWebhook", payload)
     return ok()
 
 
@@ -161,13 +148,11 @@ def _deliver_notice(userid: str, msg: dict, task_id: int) -> None:
         delivered = bool(state.user(userid=userid)) and (last is None or now - last >= DAY)
         if delivered:
             state.notices_today[(userid, digest)] = now
-    state.record(
-        platform="dingtalk",
-        conversation=f"dingtalk:user:{userid}",
-        direction="from_gendan",
-        api="asyncsend_v2",
-        msgtype=msg["msgtype"],
-        payload=msg,
+    state.pushed(
+        "dingtalk",
+        f"dingtalk:user:{userid}",
+        "asyncsend_v2",
+        msg,
         task_id=task_id,
         delivered=delivered,
     )

@@ -74,16 +74,24 @@ def jscode2session():
     return answer
 
 
+def _message_or_error():
+    """(token, body, None) for a send to a known openid, else (None, None, error response)."""
+    token_, error = token_or_error("wechat")
+    if error:
+        return None, None, error
+    body = json_object() or {}
+    if not sim().user(openid=body.get("touser", "")):
+        return None, None, err(40003, "invalid openid")
+    return token_, body, None
+
+
 @bp.post("/cgi-bin/message/subscribe/send")
 def subscribe_send():
     state = sim()
-    token_, error = token_or_error("wechat")
+    token_, body, error = _message_or_error()
     if error:
         return error
-    body = json_object() or {}
-    openid = body.get("touser", "")
-    if not state.user(openid=openid):
-        return err(40003, "invalid openid")
+    openid = body["touser"]
     template = state.find("templates", body.get("template_id"))
     if template is None or template.get("appid", token_.app) != token_.app:
         return err(40037, "invalid template_id")
@@ -92,14 +100,7 @@ def subscribe_send():
         return err(47003, problem)
     if not _use_subscription(openid, template["template_id"]):
         return err(43101, "user refuse to accept the msg")
-    state.record(
-        platform="wechat",
-        conversation=f"wechat:user:{openid}",
-        direction="from_gendan",
-        api="subscribe/send",
-        msgtype="subscribe",
-        payload=body,
-    )
+    state.pushed("wechat", f"wechat:user:{openid}", "subscribe/send", body, msgtype="subscribe")
     return ok()
 
 
@@ -133,23 +134,10 @@ def _use_subscription(openid: str, template_id: str) -> bool:
 @bp.post("/cgi-bin/message/custom/send")
 def custom_send():
     """Customer-service message: the late answer after replying `success` to a push."""
-    state = sim()
-    _token, error = token_or_error("wechat")
+    _token, body, error = _message_or_error()
     if error:
         return error
-    body = json_object() or {}
-    openid = body.get("touser", "")
-    if not state.user(openid=openid):
-        return err(40003, "invalid openid")
-    msgtype = body.get("msgtype")
-    if not isinstance(body.get(msgtype), dict):
+    if not isinstance(body.get(body.get("msgtype")), dict):
         return err(40008, "invalid message type")
-    state.record(
-        platform="wechat",
-        conversation=f"wechat:user:{openid}",
-        direction="from_gendan",
-        api="custom/send",
-        msgtype=msgtype,
-        payload=body,
-    )
+    sim().pushed("wechat", f"wechat:user:{body['touser']}", "custom/send", body)
     return ok()

@@ -28,14 +28,7 @@ def webhook_send():
         return err(*problem)
     if not state.allow(f"wecom-robot:{key}"):
         return err(45009, "api freq out of limit")
-    state.record(
-        platform="wecom",
-        conversation=f"wecom-robot:{key}",
-        direction="from_gendan",
-        api="webhook/send",
-        msgtype=payload["msgtype"],
-        payload=payload,
-    )
+    state.pushed("wecom", f"wecom-robot:{key}", "webhook/send", payload)
     return ok()
 
 
@@ -102,13 +95,6 @@ def message_send():
     if not known:
         return err(81013, "user & party & tag all invalid")
     for userid in known:
-        state.record(
-            platform="wecom",
-            conversation=f"wecom:user:{userid}",
-            direction="from_gendan",
-            api="message/send",
-            msgtype=msgtype,
-            payload=payload,
-        )
+        state.pushed("wecom", f"wecom:user:{userid}", "message/send", payload)
     invalid = "|".join(u for u in wanted if u not in known)
     return ok(invaliduser=invalid, invalidparty="", invalidtag="")

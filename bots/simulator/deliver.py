@@ -59,51 +59,19 @@ class Deliverer:
     # WeChat / WeCom ------------------------------------------------------------------------
 
     def _passive(self, platform: str, app: dict, conversation: str, user: dict, text: str):
-        now = int(self.state.clock.now())
-        fields = {
-            "ToUserName": app.get("account_id", "gh_simulator")
-            if platform == "wechat"
-            else app["corpid"],
-            "FromUserName": user.get("openid") if platform == "wechat" else user["userid"],
-            "CreateTime": now,
-            "MsgType": "text",
-            "Content": text,
-            "MsgId": secrets.randbits(63),
-        }
-        if platform == "wecom":
-            fields["AgentID"] = int(app.get("agentid", 0))
-            args, body = wire.wecom_push(
-                token=app["token"],
-                corp_id=app["corpid"],
-                aes_key=app["encoding_aes_key"],
-                fields=fields,
-                timestamp=now,
-            )
-        else:
-            args, body = wire.wechat_push(
-                token=app["token"],
-                app_id=app["appid"],
-                aes_key=app.get("encoding_aes_key", ""),
-                fields=fields,
-                timestamp=now,
-            )
+        sender = user.get("openid") if platform == "wechat" else user["userid"]
+        args, body = passive_push(platform, app, sender, text, int(self.state.clock.now()))
         result = self._post_with_retries(self.callback_url(platform, app), args, body)
         if result.get("response") is None:
             return self._failed(platform, conversation, result)
         response = result.pop("response")
         try:
-            content = read_passive_reply(platform, app, response.text, fields["FromUserName"])
+            content = read_passive_reply(platform, app, response.text, sender)
         except Refused as exc:
             return self._failed(platform, conversation, {**result, "error": str(exc)})
         if content:
-            result["reply"] = self.state.record(
-                platform=platform,
-                conversation=conversation,
-                direction="from_gendan",
-                api="passive_reply",
-                msgtype="text",
-                payload={"text": {"content": content}},
-            )
+            payload = {"msgtype": "text", "text": {"content": content}}
+            result["reply"] = self.state.pushed(platform, conversation, "passive_reply", payload)
         return result
 
     def _post_with_retries(self, url: str, args: dict, body: bytes) -> dict:
@@ -138,8 +106,8 @@ class Deliverer:
                 direction="system",
                 api="passive_reply",
                 msgtype="text",
-                payload={"text": {"content": WECHAT_FAILURE}},
                 error=result.get("error", ""),
+                payload={"text": {"content": WECHAT_FAILURE}},
             )
         result.pop("response", None)
         return {**result, "ok": False}
@@ -165,6 +133,36 @@ class Deliverer:
         except requests.RequestException as exc:
             return {"ok": False, "status": None, "error": type(exc).__name__}
         return {"ok": response.status_code == 200, "status": response.status_code}
+
+
+def passive_push(platform: str, app: dict, sender: str, text: str, now: int):
+    """Query args and body of a WeChat / WeCom text push from `sender`."""
+    fields = {
+        "ToUserName": app.get("account_id", "gh_simulator")
+        if platform == "wechat"
+        else app["corpid"],
+        "FromUserName": sender,
+        "CreateTime": now,
+        "MsgType": "text",
+        "Content": text,
+        "MsgId": secrets.randbits(63),
+    }
+    if platform == "wecom":
+        fields["AgentID"] = int(app.get("agentid", 0))
+        return wire.wecom_push(
+            token=app["token"],
+            corp_id=app["corpid"],
+            aes_key=app["encoding_aes_key"],
+            fields=fields,
+            timestamp=now,
+        )
+    return wire.wechat_push(
+        token=app["token"],
+        app_id=app["appid"],
+        aes_key=app.get("encoding_aes_key", ""),
+        fields=fields,
+        timestamp=now,
+    )
 
 
 def dingtalk_payload(app, conversation, user, text, now_ms, state) -> dict:

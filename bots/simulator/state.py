@@ -98,6 +98,19 @@ class SimState:
             self.messages.append(entry)
             return entry
 
+    def pushed(self, platform: str, conversation: str, api: str, payload: dict, **extra) -> dict:
+        """Record a message Gendan sent into a chat."""
+        msgtype = extra.pop("msgtype", None) or payload.get("msgtype", "")
+        return self.record(
+            platform=platform,
+            conversation=conversation,
+            direction="from_gendan",
+            api=api,
+            msgtype=msgtype,
+            payload=payload,
+            **extra,
+        )
+
     def record_call(self, **fields) -> None:
         with self.lock:
             self.calls.append({"seq": next(self._seq), "at": self.clock.now(), **fields})
