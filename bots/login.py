@@ -14,7 +14,7 @@ from dingtalk.client import AppKeyClient
 from dingtalk.core.exceptions import DingTalkClientException
 
 from app.services.errors import DomainError, Forbidden, InvalidInput, RateLimited, Unavailable
-from bots.senders.base import DEFAULT_TIMEOUT
+from bots.senders.base import DEFAULT_TIMEOUT, TOKEN_REJECTED
 from bots.senders.clients import WECHAT_API
 
 
@@ -68,16 +68,21 @@ def code_to_session(
 def dingtalk_userid(client: AppKeyClient, code: str) -> str:
     """The DingTalk userid behind a requestAuthCode code (免登), via client.user.getuserinfo."""
     try:
-        data = client.user.getuserinfo(code)
+        try:
+            return client.user.getuserinfo(code)["userid"]
+        except DingTalkClientException as exc:
+            if exc.errcode not in TOKEN_REJECTED:
+                raise
+            client.cache.access_token.delete()  # refused token: fetch a new one, once
+            return client.user.getuserinfo(code)["userid"]
     except DingTalkClientException as exc:
         if exc.errcode == 40078:
             raise InvalidInput(
                 "钉钉登录凭证无效或已使用，请重新登录", code="dt_code_invalid"
             ) from None
         raise Unavailable("钉钉登录服务暂时不可用，请稍后再试", code="dt_login_failed") from None
-    except requests.RequestException:
+    except (requests.RequestException, KeyError):
         raise Unavailable("钉钉登录服务暂时不可用，请稍后再试", code="dt_unreachable") from None
-    return data["userid"]
 
 
 def _login_error(errcode: int) -> DomainError:

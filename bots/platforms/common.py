@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import json
 import struct
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -39,6 +40,20 @@ def safe_xml_fields(data: bytes | str) -> dict[str, str]:
     if root.tag != "xml":
         raise MalformedBody(f"root element is <{root.tag}>, expected <xml>")
     return {child.tag: (child.text or "") for child in root}
+
+
+def parse_fields(data: bytes | str) -> dict[str, str]:
+    """Flat fields of a push body: XML, or JSON (mini-programs can be set to push JSON)."""
+    text = data.decode("utf-8", errors="replace") if isinstance(data, bytes) else data
+    if not text.lstrip().startswith("{"):
+        return safe_xml_fields(data)
+    try:
+        obj = json.loads(text)
+    except ValueError as exc:
+        raise MalformedBody(f"JSON: {exc}") from None
+    if not isinstance(obj, dict):
+        raise MalformedBody("JSON body is not an object")
+    return {str(k): v if isinstance(v, str) else json.dumps(v) for k, v in obj.items()}
 
 
 def sha1_signature(*parts: str) -> str:

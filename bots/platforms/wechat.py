@@ -1,5 +1,9 @@
 """WeChat Official Account / Mini-program customer-service message push (CHANNELS §1).
 
+Bodies are XML, or JSON when a mini-program's push format is set to JSON (the encrypted
+envelope and its plaintext then are JSON too). Mini-programs cannot reply passively: answer
+`success` and use the customer-service API.
+
 Pure functions: a thin Flask route passes `request.args`, `request.get_data()` and returns
 what these give back. Plain mode checks `signature`; safe mode (encrypt_type=aes) also checks
 `msg_signature` and decrypts with the AppID as the receive id.
@@ -19,9 +23,9 @@ from bots.message import InboundMessage, OutboundMessage, PassiveReplyContext
 from bots.platforms.common import (
     MAX_BODY,
     check_size,
+    parse_fields,
     require_arg,
     require_sha1,
-    safe_xml_fields,
 )
 from bots.platforms.wxbase import decrypt_fields, message_from_fields, render_passive
 
@@ -64,7 +68,7 @@ def parse_request(config: WeChatConfig, args: Mapping[str, str], body: bytes) ->
         raise MalformedBody("safe mode is configured but the message is not encrypted")
     if encrypted and not config.encoding_aes_key:
         raise MalformedBody("encrypted message but no EncodingAESKey configured")
-    fields = safe_xml_fields(body)
+    fields = parse_fields(body)
     if encrypted:
         encrypt = fields.get("Encrypt", "")
         fields = decrypt_fields(config.crypto(), args, encrypt, InvalidAppIdException)

@@ -25,10 +25,10 @@ from bots.message import (
     from_epoch,
 )
 from bots.platforms.common import (
+    parse_fields,
     refusing_crypto_errors,
     require_arg,
     require_sha1,
-    safe_xml_fields,
 )
 
 
@@ -42,7 +42,7 @@ def decrypt_fields(crypto, args: Mapping[str, str], encrypt: str, recipient_erro
     require_sha1(signature, crypto.token, timestamp, nonce, encrypt)
     with refusing_crypto_errors(InvalidSignatureException, recipient_error):
         plain = crypto.decrypt_message({"Encrypt": encrypt}, signature, timestamp, nonce)
-    return safe_xml_fields(plain)
+    return parse_fields(plain)
 
 
 def message_from_fields(platform: Platform, fields: dict, *, encrypted: bool) -> InboundMessage:

@@ -113,3 +113,10 @@ def test_auth_code_gives_the_userid_once(sim, client):
     with pytest.raises(InvalidInput) as caught:
         dingtalk_userid(client, "dt-code-lisi")
     assert caught.value.code == "dt_code_invalid"
+
+
+def test_auth_code_lookup_survives_an_expired_token(sim, client):
+    client.access_token  # noqa: B018 - fetch and cache a token
+    admin(sim, "POST", "tokens/expire")
+    assert dingtalk_userid(client, "dt-code-lisi") == "lisi"
+    assert len(calls(sim, "/gettoken")) == 2

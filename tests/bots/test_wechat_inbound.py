@@ -1,3 +1,4 @@
+import json
 from xml.etree import ElementTree
 
 import pytest
@@ -177,3 +178,22 @@ def test_encrypted_reply_decrypts_with_the_app_credentials():
 def test_no_reply_renders_success():
     msg = wechat.parse_request(PLAIN, *push(PLAIN))
     assert wechat.render_reply(PLAIN, msg.reply, None) == wechat.SUCCESS == "success"
+
+
+def test_miniprogram_json_push_is_parsed_in_plain_and_safe_mode():
+    fields = {**TEXT, "MsgType": "text", "Content": "我要查 A-001"}
+    args, _ = push(PLAIN)
+    msg = wechat.parse_request(PLAIN, args, json.dumps(fields).encode())
+    assert (msg.text, msg.message_id, msg.created_at.year) == ("我要查 A-001", "987654321", 2023)
+    encrypt = wire.aes_encrypt(AES, APPID, json.dumps(fields, ensure_ascii=False))
+    args, _ = push(SAFE)
+    args["msg_signature"] = sha1_signature(TOKEN, args["timestamp"], args["nonce"], encrypt)
+    body = json.dumps({"ToUserName": "gh_account", "Encrypt": encrypt}).encode()
+    assert wechat.parse_request(SAFE, args, body).text == "我要查 A-001"
+
+
+@pytest.mark.parametrize("body", [b"{not json", b'{"a": 1}', b"{}"])
+def test_malformed_json_pushes_are_refused(body):
+    args, _ = push(PLAIN)
+    with pytest.raises(MalformedBody):
+        wechat.parse_request(PLAIN, args, body)
