@@ -8,6 +8,7 @@ from bots.errors import BadSignature, BodyTooLarge, HostileBody, MalformedBody, 
 from bots.message import OutboundMessage
 from bots.platforms import wecom
 from bots.simulator import wire
+from tests.bots import vectors as v
 
 TOKEN, CORP, AES = "tok-wecom", "ww0123456789", "b" * 43
 CONFIG = wecom.WeComConfig(token=TOKEN, encoding_aes_key=AES, corp_id=CORP, agent_id="1000002")
@@ -40,13 +41,13 @@ def test_encrypted_text_message_is_parsed():
 
 
 def test_encrypted_echostr_survives_one_url_decoding_and_not_two():
-    args = wire.wecom_verify_args(token=TOKEN, corp_id=CORP, aes_key=AES, timestamp=1, echo="42")
-    once = {k: v[0] for k, v in parse_qs(urlencode(args)).items()}
-    assert wecom.verify_url(CONFIG, once) == "42"
+    config = wecom.WeComConfig(v.WX_TOKEN, v.WX_AES_KEY, v.WX_RECEIVE_ID)
+    assert "+" in v.ECHO_ARGS["echostr"]
+    once = {k: values[0] for k, values in parse_qs(urlencode(v.ECHO_ARGS)).items()}
+    assert wecom.verify_url(config, once) == v.ECHO_PLAIN
     twice = {**once, "echostr": once["echostr"].replace("+", " ")}
-    if twice != once:
-        with pytest.raises(BadSignature):
-            wecom.verify_url(CONFIG, twice)
+    with pytest.raises(BadSignature):
+        wecom.verify_url(config, twice)
 
 
 def test_echostr_for_another_corp_is_refused():
