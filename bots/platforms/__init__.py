@@ -1,0 +1,1 @@
+"""Inbound adapters: verify, decrypt and parse platform webhooks into InboundMessage."""

@@ -1,0 +1,130 @@
+"""What WeChat (Official Account / Mini-program) and WeCom callbacks share.
+
+Both send a flat `<xml>` document, optionally AES-encrypted with the same scheme (the
+receive id is the AppID or the CorpID), and both take a passive XML reply in the response.
+The plaintext is parsed with defusedxml and handed to wechatpy as a dict, so xmltodict never
+sees an attacker's DOCTYPE.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Mapping
+
+from wechatpy.exceptions import InvalidSignatureException
+from wechatpy.replies import TextReply
+
+from bots.errors import MalformedBody
+from bots.message import (
+    ImageRef,
+    InboundMessage,
+    OutboundMessage,
+    PassiveReplyContext,
+    Platform,
+    from_epoch,
+)
+from bots.platforms.common import (
+    parse_fields,
+    refusing_crypto_errors,
+    require_arg,
+    require_sha1,
+)
+
+
+def decrypt_fields(crypto, args: Mapping[str, str], encrypt: str, recipient_error) -> dict:
+    """Check msg_signature over `encrypt`, decrypt it and parse the inner XML safely."""
+    if not encrypt:
+        raise MalformedBody("no <Encrypt> element")
+    signature = require_arg(args, "msg_signature", signature=True)
+    timestamp = require_arg(args, "timestamp")
+    nonce = require_arg(args, "nonce")
+    require_sha1(signature, crypto.token, timestamp, nonce, encrypt)
+    with refusing_crypto_errors(InvalidSignatureException, recipient_error):
+        plain = crypto.decrypt_message({"Encrypt": encrypt}, signature, timestamp, nonce)
+    return parse_fields(plain)
+
+
+def message_from_fields(platform: Platform, fields: dict, *, encrypted: bool) -> InboundMessage:
+    """Map the flat callback fields to an InboundMessage (private chat with the account)."""
+    try:
+        sender = fields["FromUserName"]
+        created = int(fields["CreateTime"])
+        msg_type = fields["MsgType"].lower()
+    except (KeyError, ValueError) as exc:
+        raise MalformedBody(f"missing or bad field {exc}") from None
+    if not sender:
+        raise MalformedBody("empty FromUserName")
+    msg_id = fields.get("MsgId", "")
+    kind, image, event = _kind(msg_type, fields)
+    reply = PassiveReplyContext(
+        to_user=sender,
+        from_user=fields.get("ToUserName", ""),
+        encrypted=encrypted,
+        agent_id=fields.get("AgentID", ""),
+    )
+    return InboundMessage(
+        platform=platform,
+        # Events carry no MsgId (wechatpy reports 0): FromUserName + CreateTime identify them.
+        message_id=msg_id if msg_id not in ("", "0") else f"{sender}:{created}",
+        sender_id=sender,
+        conversation_id=sender,
+        conversation_type="private",
+        created_at=from_epoch(created),
+        kind=kind,
+        text=fields.get("Content", "").strip() if kind == "text" else "",
+        image=image,
+        event=event,
+        reply=reply,
+        raw=fields,
+    )
+
+
+def _kind(msg_type: str, fields: dict) -> tuple[str, ImageRef | None, str]:
+    if msg_type == "text":
+        return "text", None, ""
+    if msg_type == "image":
+        image = ImageRef(media_id=fields.get("MediaId", ""), url=fields.get("PicUrl", ""))
+        return "image", image, ""
+    if msg_type == "event":
+        return "event", None, fields.get("Event", "").lower()
+    return "other", None, ""
+
+
+def reply_xml(context: PassiveReplyContext, message: OutboundMessage, reply_cls=TextReply) -> str:
+    """Plain passive text reply. Markdown is shown as its text: WeChat does not render it."""
+    content = message.text if not message.title else f"{message.title}\n{message.text}"
+    extra = {"agent": int(context.agent_id)} if context.agent_id else {}
+    reply = reply_cls(
+        source=context.from_user,
+        target=context.to_user,
+        content=_cdata_safe(content),
+        time=int(time.time()),
+        **extra,
+    )
+    return reply.render()
+
+
+def render_passive(
+    crypto, context: PassiveReplyContext, message: OutboundMessage | None, *, empty: str, **kw
+) -> str:
+    """A passive reply body: `empty` when there is nothing to say, encrypted if the request was.
+
+    `kw` takes reply_cls (the wechatpy reply class), nonce and timestamp.
+    """
+    if message is None or not (message.text or message.title):
+        return empty
+    xml = reply_xml(context, message, kw.get("reply_cls", TextReply))
+    if not context.encrypted:
+        return xml
+    return encrypt_reply(crypto, xml, nonce=kw.get("nonce"), timestamp=kw.get("timestamp"))
+
+
+def encrypt_reply(crypto, xml: str, *, nonce: str | None, timestamp: int | None) -> str:
+    nonce = nonce or secrets.token_hex(8)
+    return crypto.encrypt_message(xml, nonce, str(timestamp or int(time.time())))
+
+
+def _cdata_safe(text: str) -> str:
+    # wechatpy wraps the content in CDATA without escaping; a literal "]]>" would end it.
+    return text.replace("]]>", "]]]]><![CDATA[>")

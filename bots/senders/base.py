@@ -1,0 +1,146 @@
+"""SendResult, the errcode table and the HTTP plumbing every sender shares.
+
+A sender never raises for a platform or network problem: it answers ok, retryable (try again
+later, maybe after `retry_after` seconds) or permanent (retrying cannot help). The outbox
+decides what to do with that.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+import requests
+from dingtalk.core.exceptions import DingTalkClientException
+from wechatpy.exceptions import WeChatClientException
+
+from bots.message import OutboundMessage
+
+log = logging.getLogger(__name__)
+
+Status = Literal["ok", "retryable", "permanent"]
+DEFAULT_TIMEOUT = 5.0
+
+# Seconds to wait before retrying. DingTalk throttles a robot for 10 minutes after 130101.
+RATE_LIMITED = {45009: 60.0, 45011: 60.0, 130101: 600.0}
+# The access token was refused: refetch it once and retry (the senders do, not the SDKs).
+TOKEN_REJECTED = frozenset({33001, 40001, 40014, 42001})
+BUSY = {-1: 5.0}
+PERMANENT = {
+    310000: "sign, keyword or IP whitelist check failed",
+    93000: "invalid webhook key",
+    300001: "robot access_token does not exist",
+    40035: "access_token missing",
+    40003: "invalid openid",
+    40037: "invalid template_id",
+    43101: "user refused or one-time subscription used up",
+    47003: "template data invalid",
+    40058: "invalid parameter (length limit?)",
+    41030: "invalid page",
+}
+
+
+@dataclass(frozen=True)
+class SendResult:
+    status: Status
+    errcode: int | None = None
+    reason: str = ""
+    retry_after: float | None = None
+    data: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+    @classmethod
+    def permanent(cls, reason: str, errcode: int | None = None) -> SendResult:
+        return cls("permanent", errcode, reason)
+
+
+class Sender(Protocol):
+    def send(self, target: Any, message: OutboundMessage) -> SendResult: ...
+
+
+def classify(errcode: int, errmsg: str = "", data: Mapping | None = None) -> SendResult:
+    """Map a platform errcode to a SendResult."""
+    short = f"{errcode} {errmsg}".strip()[:200]
+    if errcode == 0:
+        return SendResult("ok", 0, "ok", data=data or {})
+    if errcode in RATE_LIMITED:
+        return SendResult("retryable", errcode, f"rate limited: {short}", RATE_LIMITED[errcode])
+    if errcode in BUSY:
+        return SendResult("retryable", errcode, f"platform busy: {short}", BUSY[errcode])
+    if errcode in TOKEN_REJECTED:
+        return SendResult("retryable", errcode, f"access token rejected: {short}", 1.0)
+    reason = PERMANENT.get(errcode)
+    return SendResult.permanent(f"{reason}: {short}" if reason else short, errcode)
+
+
+def network_result(exc: requests.RequestException) -> SendResult:
+    if isinstance(exc, requests.Timeout):
+        return SendResult("retryable", None, f"timeout: {type(exc).__name__}")
+    return SendResult("retryable", None, f"network: {type(exc).__name__}")
+
+
+def http_status_result(status: int) -> SendResult:
+    if status >= 500 or status == 429:
+        return SendResult("retryable", None, f"HTTP {status}")
+    return SendResult.permanent(f"HTTP {status}")
+
+
+def post_json(
+    session: requests.Session, url: str, payload: Mapping, *, params=None, timeout: float
+) -> SendResult:
+    """POST a webhook message; DingTalk and WeCom answer HTTP 200 with an errcode."""
+    try:
+        response = session.post(url, json=payload, params=params, timeout=timeout)
+    except requests.RequestException as exc:
+        return network_result(exc)
+    if response.status_code != 200:
+        return http_status_result(response.status_code)
+    try:
+        data = response.json()
+        errcode = int(data.get("errcode", 0))
+    except (ValueError, AttributeError, TypeError):
+        return SendResult("retryable", None, "response is not a JSON object")
+    return classify(errcode, str(data.get("errmsg", "")), data)
+
+
+def sdk_error_result(exc: WeChatClientException | DingTalkClientException) -> SendResult:
+    if exc.errcode is None:  # the SDKs raise this for non-2xx answers
+        status = getattr(exc.response, "status_code", None)
+        return http_status_result(status) if status else SendResult("retryable", None, "HTTP")
+    return classify(int(exc.errcode), str(exc.errmsg or ""))
+
+
+def call_with_token_retry(call: Callable[[], Mapping], forget_token: Callable[[], None]):
+    """Run an SDK call; if the token is refused, forget it and try exactly once more.
+
+    Both SDKs' own auto_retry loops without bound while the platform keeps refusing the
+    token, so the clients are built with auto_retry=False and this does the one retry.
+    """
+    result, errcode = _attempt(call)
+    if errcode in TOKEN_REJECTED:
+        log.info("access token refused (%s), refetching once", errcode)
+        forget_token()
+        result, _ = _attempt(call)
+    return result
+
+
+def _attempt(call: Callable[[], Mapping]) -> tuple[SendResult, int | None]:
+    try:
+        return classify(0, data=call()), None
+    except requests.RequestException as exc:
+        return network_result(exc), None
+    except (WeChatClientException, DingTalkClientException) as exc:
+        return sdk_error_result(exc), exc.errcode
+
+
+def truncate_utf8(text: str, limit: int, note: str = "") -> str:
+    """`text` cut to at most `limit` UTF-8 bytes, ending with `note` when it was cut."""
+    if len(text.encode()) <= limit:
+        return text
+    room = max(limit - len(note.encode()), 0)
+    return text.encode()[:room].decode("utf-8", errors="ignore") + note
