@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 STAMP := $(VENV)/.installed
 
-.PHONY: setup system-deps run migrate test lint format clean
+.PHONY: setup system-deps run migrate simulator test lint format clean
 
 system-deps:
 	@ldconfig -p | grep -q 'libzbar.so.0' || { \
@@ -29,6 +29,9 @@ migrate: setup
 
 run: migrate
 	PORT=$(PORT) $(BIN)/python -m app.launcher
+
+simulator: setup
+	$(BIN)/python -m bots.simulator --port 5001 --gendan-url http://127.0.0.1:$(PORT)
 
 test: setup
 	$(BIN)/pytest -q
