@@ -84,4 +84,5 @@ def load_config(env: dict | None = None) -> dict:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": mode == "production",
         "JSON_AS_ASCII": False,
+        "LOG_LEVEL": env.get("LOG_LEVEL", "INFO").upper(),
     }

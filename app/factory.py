@@ -14,6 +14,7 @@ from app.auth import close_db_session
 from app.config import load_config
 from app.db import Database
 from app.errors import register_error_handlers, validation_error_response
+from app.logs import configure_logging, install_request_logging
 from app.services import passwords
 from app.services import settings as app_settings
 
@@ -43,6 +44,7 @@ def create_app(overrides: dict | None = None) -> OpenAPI:
     csrf.init_app(app)
     register_error_handlers(app)
     _register_request_hooks(app)
+    install_request_logging(app)
     _register_blueprints(app)
     _register_health(app)
     from app.cli import register_cli
@@ -52,7 +54,7 @@ def create_app(overrides: dict | None = None) -> OpenAPI:
 
 
 def _configure_services(app: OpenAPI) -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    configure_logging(app.config.get("LOG_LEVEL", "INFO"))
     passwords.use_profile(app.config["PASSWORD_HASH_PROFILE"])
     app_settings.configure(
         timezone=app.config["TIMEZONE"],

@@ -1,0 +1,70 @@
+"""Logging: one JSON line per request (with its request id), JSON for everything else too.
+
+Query strings are never logged (webhook signatures and one-time tokens travel there), nor
+any header; the path, method, status, time taken and acting user are enough to follow a request.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import time
+from datetime import UTC, datetime
+
+from flask import Flask, g, request
+
+access_log = logging.getLogger("gendan.access")
+
+
+class JsonFormatter(logging.Formatter):
+    """Render a log record as one JSON object per line."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        data = {
+            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "msg": record.getMessage(),
+        }
+        data.update(getattr(record, "fields", {}))
+        if record.exc_info:
+            data["exc"] = self.formatException(record.exc_info)
+        return json.dumps(data, ensure_ascii=False, default=str)
+
+
+def configure_logging(level: str = "INFO") -> None:
+    """Send every log record to stderr as JSON lines (idempotent)."""
+    root = logging.getLogger()
+    if any(isinstance(h.formatter, JsonFormatter) for h in root.handlers):
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JsonFormatter())
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+
+
+def install_request_logging(app: Flask) -> None:
+    """Log each request once, after it is answered."""
+
+    @app.before_request
+    def _start_timer():
+        g.started = time.perf_counter()
+
+    @app.after_request
+    def _log(response):
+        actor = g.get("actor")
+        fields = {
+            "request_id": g.get("request_id"),
+            "method": request.method,
+            "path": request.path,
+            "status": response.status_code,
+            "ms": round((time.perf_counter() - g.get("started", time.perf_counter())) * 1000, 1),
+            "user_id": actor.id if actor is not None else None,
+            "remote": request.remote_addr,
+        }
+        access_log.info(
+            "%s %s %s", request.method, request.path, response.status_code, extra={"fields": fields}
+        )
+        return response
