@@ -18,6 +18,7 @@ from app.services.errors import InvalidInput, TooLarge, UnsupportedMedia
 DEFAULT_MAX_PIXELS = 50_000_000
 DEFAULT_MAX_BYTES = 30 * 1024 * 1024
 SAFE_FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "BMP", "TIFF", "AVIF", "PPM")
+_SIGNATURES = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"BM", b"II*\x00", b"MM\x00*")
 
 
 class EmptyImage(InvalidInput):
@@ -69,7 +70,8 @@ def _open(data: bytes, max_pixels: int) -> Image.Image:
     except Image.DecompressionBombError as exc:
         raise ImageTooLarge(limit=max_pixels) from exc
     except UnidentifiedImageError as exc:
-        raise UnknownImageFormat() from exc
+        # A known signature that Pillow cannot parse is a cut-off upload, not a wrong format.
+        raise (DamagedImage() if _has_image_signature(data) else UnknownImageFormat()) from exc
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
         raise DamagedImage() from exc
     width, height = image.size
@@ -78,6 +80,13 @@ def _open(data: bytes, max_pixels: int) -> Image.Image:
     if width * height > max_pixels:
         raise ImageTooLarge(width=width, height=height, limit=max_pixels)
     return image
+
+
+def _has_image_signature(data: bytes) -> bool:
+    """Whether the bytes start like one of the accepted formats."""
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return True
+    return data.startswith(_SIGNATURES)
 
 
 def _to_gray(image: Image.Image) -> Image.Image:
