@@ -15,9 +15,10 @@ Strategy, cheapest first, stopping as soon as `expect` distinct codes are known:
    then after stretching the contrast, then with a fixed threshold (faded or glossy prints).
 5. small images only: both engines on a 2x enlargement (codes of 1-2 px per module).
 
-Each step is deterministic; no time budget decides what runs. A 12 MP phone photo with a
-code that is large enough pays only step 1 (~0.1 s on one core); a small code in a large
-photo also pays step 2.
+Each step is deterministic; no time budget decides what runs. On one core, a 12 MP phone
+JPEG whose code is large enough costs ~0.1 s (step 1, loading included), one with a small
+code ~0.3 s (steps 1-2), one with no code at all ~0.6 s (every step), where a single plain
+full-size zxing-cpp call costs ~0.5 s and misses small EANs (bench/RESULTS.md).
 """
 
 from __future__ import annotations
@@ -80,8 +81,9 @@ def _shrink(image: Image.Image, side: int) -> tuple[Image.Image, float]:
     if longest <= side:
         return image, 1.0
     factor = longest / side
-    size = (round(image.width / factor), round(image.height / factor))
-    # Box filtering averages whole pixels: it keeps bar edges sharper than bilinear.
+    size = (max(1, round(image.width / factor)), max(1, round(image.height / factor)))
+    # Box filtering is the cheapest filter that still averages every source pixel, so thin
+    # bars are blended rather than skipped.
     return image.resize(size, Image.Resampling.BOX), factor
 
 

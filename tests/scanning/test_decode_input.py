@@ -97,3 +97,8 @@ def test_transparent_png_is_read_as_dark_on_white(sample_image):
     rgba = Image.new("RGBA", qr.size, (0, 0, 0, 0))
     rgba.putalpha(qr.point(lambda v: 255 if v < 128 else 0))
     assert [c.text for c in decode(encoded(rgba, "PNG"))] == ["http://www.google.com/"]
+
+
+@pytest.mark.parametrize("size", [(1, 1), (1, 5000), (5000, 1), (3000, 2)])
+def test_degenerate_image_sizes_decode_to_nothing(size):
+    assert decode(encoded(Image.new("L", size, 128), "PNG")) == []
