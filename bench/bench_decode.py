@@ -162,7 +162,7 @@ def section(repeat: int) -> str:
         "",
         env,
         "",
-        f"### Reads per format ({root.name} samples; a read is an exact text match)",
+        f"### Reads per format (shared/samples/{root.name}; a read is an exact text match)",
         "",
         *reads_section(root),
         "",

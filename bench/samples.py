@@ -72,7 +72,7 @@ Reader = Callable[[Sample], list[str]]
 
 
 def read_table(samples: list[Sample], readers: dict[str, Reader]) -> dict[str, dict[str, int]]:
-    """Per format, how many samples each reader got right, plus the engines' union."""
+    """Per format, how many samples each reader got right, and "union": zxing or pyzbar right."""
     table: dict[str, dict[str, int]] = {}
     for sample in samples:
         row = table.setdefault(sample.fmt, {"total": 0, "union": 0, **dict.fromkeys(readers, 0)})
