@@ -12,6 +12,9 @@ system-deps:
 	@ldconfig -p | grep -q 'libzbar.so.0' || { \
 	  echo "Installing libzbar0 (barcode decoding)"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libzbar0 >/dev/null; }
+	@test -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc || { \
+	  echo "Installing fonts-wqy-microhei (Chinese text on printed labels)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-wqy-microhei >/dev/null; }
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)

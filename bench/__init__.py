@@ -1,1 +1,1 @@
-"""Benchmarks; each module runs with `python -m bench.<name>`."""
+"""Benchmarks: each bench_<name> module runs on its own and prints a Markdown section."""
