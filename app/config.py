@@ -12,6 +12,8 @@ import secrets
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from reminders.timespec import parse_clock, parse_days, parse_window
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 INSTANCE_DIR = Path(os.environ.get("GENDAN_INSTANCE_DIR", PROJECT_ROOT / "instance"))
 
@@ -30,6 +32,56 @@ def _int(env: dict, name: str, default: int) -> int:
         return int(raw)
     except ValueError as exc:
         raise ConfigError(f"{name} must be an integer, got {raw!r}") from exc
+
+
+def _parsed(env: dict, name: str, default: str, parse):
+    raw = env.get(name) or default
+    try:
+        return parse(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name}: {exc}") from exc
+
+
+def parse_risk_limits(text: str) -> dict[str, int]:
+    """'high=2,medium=24,low=72' (hours, decimals allowed) as minutes per risk level."""
+    limits = {}
+    for part in text.split(","):
+        level, sep, hours = (p.strip() for p in part.partition("="))
+        if not sep or level not in ("high", "medium", "low"):
+            raise ValueError(f"bad entry {part!r} (expected e.g. high=2)")
+        minutes = round(float(hours) * 60)
+        if not 1 <= minutes <= 90 * 24 * 60:
+            raise ValueError(f"limit out of range (1 minute to 90 days): {part!r}")
+        limits[level] = minutes
+    if set(limits) != {"high", "medium", "low"}:
+        raise ValueError("give high, medium and low")
+    return limits
+
+
+def _positive(env: dict, name: str, default: int) -> int:
+    value = _int(env, name, default)
+    if value < 1:
+        raise ConfigError(f"{name} must be at least 1, got {value}")
+    return value
+
+
+def _reminder_config(env: dict) -> dict:
+    """Schedules, the risk matrix and quiet hours (deployment defaults), and scheduler timing."""
+    return {
+        "RULE_SWEEP_MINUTES": _positive(env, "RULE_SWEEP_MINUTES", 5),
+        "STANDUP_TIME": _parsed(env, "STANDUP_TIME", "08:45", parse_clock),
+        "STANDUP_DAYS": _parsed(env, "STANDUP_DAYS", "mon-sat", parse_days),
+        "DAILY_REPORT_CUTOFF": _parsed(env, "DAILY_REPORT_CUTOFF", "20:00", parse_clock),
+        "QUIET_HOURS": _parsed(env, "QUIET_HOURS", "22:00-07:00", parse_window),
+        "RISK_LIMIT_MINUTES": _parsed(
+            env, "RISK_LIMIT_HOURS", "high=2,medium=24,low=72", parse_risk_limits
+        ),
+        "SCHEDULER_LEASE_SECONDS": _positive(env, "SCHEDULER_LEASE_SECONDS", 30),
+        "SCHEDULER_POLL_SECONDS": _positive(env, "SCHEDULER_POLL_SECONDS", 10),
+        "SCHEDULER_HEARTBEAT_SECONDS": _positive(env, "SCHEDULER_HEARTBEAT_SECONDS", 15),
+        "SCHEDULER_SYNC_SECONDS": _positive(env, "SCHEDULER_SYNC_SECONDS", 60),
+        "OUTBOX_DRAIN_SECONDS": _positive(env, "OUTBOX_DRAIN_SECONDS", 10),
+    }
 
 
 def _secret_key(env: dict, mode: str, instance: Path) -> str:
@@ -85,4 +137,5 @@ def load_config(env: dict | None = None) -> dict:
         "SESSION_COOKIE_SECURE": mode == "production",
         "JSON_AS_ASCII": False,
         "LOG_LEVEL": env.get("LOG_LEVEL", "INFO").upper(),
+        **_reminder_config(env),
     }

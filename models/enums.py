@@ -134,3 +134,39 @@ class ChangeAction(StrEnum):
     create = "create"
     update = "update"
     delete = "delete"
+
+
+class RiskLevel(StrEnum):
+    high = "high"
+    medium = "medium"
+    low = "low"
+
+
+RISK_NAMES = {RiskLevel.high: "高", RiskLevel.medium: "中", RiskLevel.low: "低"}
+
+
+class EscalationStage(StrEnum):
+    """Where an unacknowledged exception stands against its handling time limit."""
+
+    none = "none"
+    remind_owner = "remind_owner"
+    tell_manager = "tell_manager"
+
+
+class RiskType(StrEnum):
+    """Kinds of risk the contingency plan library (应急预案库) has plans for."""
+
+    shortage = "shortage"
+    supplier_delay = "supplier_delay"
+    equipment_failure = "equipment_failure"
+    weather = "weather"
+    labour = "labour"
+
+
+RISK_TYPE_NAMES = {
+    RiskType.shortage: "缺料",
+    RiskType.supplier_delay: "供应商延期",
+    RiskType.equipment_failure: "设备故障",
+    RiskType.weather: "天气",
+    RiskType.labour: "人员",
+}

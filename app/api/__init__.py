@@ -2,9 +2,29 @@
 
 from __future__ import annotations
 
-from app.api import auth, orders, photos, reviews, stages, templates, users
+from app.api import (
+    auth,
+    contingency,
+    orders,
+    photos,
+    reviews,
+    risk_matrix,
+    stages,
+    templates,
+    users,
+)
 
-BLUEPRINTS = [auth.bp, users.bp, orders.bp, reviews.bp, stages.bp, templates.bp, photos.bp]
+BLUEPRINTS = [
+    auth.bp,
+    users.bp,
+    orders.bp,
+    reviews.bp,
+    stages.bp,
+    templates.bp,
+    photos.bp,
+    risk_matrix.bp,
+    contingency.bp,
+]
 
 
 def register_api(app, csrf) -> None:

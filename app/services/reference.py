@@ -1,9 +1,11 @@
-"""Reference data every deployment starts with: departments and the default SOP checklists."""
+"""Reference data every deployment starts with: departments, the default SOP checklists and
+the default contingency plans."""
 
 from __future__ import annotations
 
 from sqlmodel import Session, select
 
+from app.services.contingency import ensure_default_plans
 from models.enums import StageKind
 from models.people import Department
 from models.stages import ChecklistTemplate
@@ -58,6 +60,7 @@ def ensure_reference_data(*, session: Session) -> None:
                 )
             )
     session.flush()
+    ensure_default_plans(session=session)
 
 
 def get_department(*, session: Session, code: str) -> Department | None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from app.config import DEFAULT_REVIEW_DEPARTMENTS
@@ -18,6 +18,16 @@ class Settings:
     photo_max_bytes: int = 15 * 1024 * 1024
     photo_max_pixels: int = 60_000_000
     photo_keep_metadata: bool = False
+    # Reminders: deployment defaults (admins override the risk matrix and quiet hours in the
+    # database, and each chat group's schedule).
+    rule_sweep_minutes: int = 5
+    standup_time: time = time(8, 45)
+    standup_days: tuple[int, ...] = (0, 1, 2, 3, 4, 5)
+    report_cutoff: time = time(20, 0)
+    quiet_hours: tuple[time, time] | None = (time(22, 0), time(7, 0))
+    risk_limit_minutes: dict = field(
+        default_factory=lambda: {"high": 2 * 60, "medium": 24 * 60, "low": 72 * 60}
+    )
     extra: dict = field(default_factory=dict)
 
     @property

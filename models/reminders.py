@@ -1,0 +1,115 @@
+"""The scheduler's tables (leader lease, run log, APScheduler's job store) and the
+deployment's risk matrix settings."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from models.base import UTCDateTime, utcnow
+from models.enums import RiskLevel
+
+# APScheduler's SQLAlchemyJobStore table, declared here so that Alembic creates it and the schema
+# test sees it; the job store's own definition (same name and columns) then finds it in place.
+JOBSTORE_TABLE = "apscheduler_jobs"
+apscheduler_jobs = sa.Table(
+    JOBSTORE_TABLE,
+    SQLModel.metadata,
+    sa.Column("id", sa.Unicode(191), primary_key=True),
+    sa.Column("next_run_time", sa.Float(25), index=True),
+    sa.Column("job_state", sa.LargeBinary, nullable=False),
+)
+
+
+class SchedulerLease(SQLModel, table=True):
+    """Who leads the scheduler. On SQLite the lease itself (taken over once expired); on
+    PostgreSQL a record of the advisory lock's holder. The heartbeat job stamps it."""
+
+    __tablename__ = "scheduler_lease"
+
+    name: str = Field(primary_key=True, max_length=64)
+    holder: str = Field(max_length=160)
+    acquired_at: datetime = Field(sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+    heartbeat_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class SchedulerRun(SQLModel, table=True):
+    """One finished run of a scheduled job, by the process that ran it (kept a few days)."""
+
+    __tablename__ = "scheduler_run"
+    __table_args__ = (sa.Index("ix_scheduler_run_job_id_started_at", "job_id", "started_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    job_id: str = Field(max_length=191)
+    holder: str = Field(max_length=160)
+    started_at: datetime = Field(sa_type=UTCDateTime, index=True)
+    finished_at: datetime = Field(sa_type=UTCDateTime)
+    ok: bool = Field(default=True)
+    error: str | None = Field(default=None, max_length=500)
+
+
+class SchedulerRunPublic(SQLModel):
+    job_id: str
+    holder: str
+    started_at: datetime
+    finished_at: datetime
+    ok: bool
+    error: str | None = None
+
+
+class RiskMatrixSetting(SQLModel, table=True):
+    """The deployment's risk matrix and quiet hours as an admin set them (one row, id 1).
+    Without the row the environment defaults apply."""
+
+    __tablename__ = "risk_matrix_setting"
+
+    id: int | None = Field(default=None, primary_key=True)
+    high_minutes: int
+    medium_minutes: int
+    low_minutes: int
+    quiet_start: time | None = None
+    quiet_end: time | None = None
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_by_id: int | None = Field(default=None, foreign_key="users.id")
+
+    @property
+    def audit_order_id(self) -> int | None:
+        return None
+
+
+class RiskLimitPublic(SQLModel):
+    level: RiskLevel
+    name: str
+    limit_minutes: int
+    limit_hours: float
+
+
+class QuietHoursPublic(SQLModel):
+    start: str
+    end: str
+
+
+class RiskMatrixPublic(SQLModel):
+    levels: list[RiskLimitPublic]
+    quiet_hours: QuietHoursPublic | None
+    timezone: str
+    customised: bool
+
+
+class RiskLimitIn(SQLModel):
+    level: RiskLevel
+    limit_minutes: int = Field(ge=1, le=90 * 24 * 60, description="处理时限（分钟）")
+
+
+class QuietHoursIn(SQLModel):
+    start: str = Field(description="开始时间 HH:MM（本地时间）", max_length=5)
+    end: str = Field(description="结束时间 HH:MM（本地时间）", max_length=5)
+
+
+class RiskMatrixUpdate(SQLModel):
+    levels: list[RiskLimitIn] | None = Field(default=None, min_length=1, max_length=3)
+    quiet_hours: QuietHoursIn | None = None
+    quiet_hours_off: bool = Field(default=False, description="关闭免打扰时段")

@@ -1,0 +1,116 @@
+"""The scheduler process (`flask --app wsgi scheduler`): stand by until it leads, then run
+APScheduler on the database job store until it stops leading or is told to stop.
+
+Never started inside web workers: APScheduler 3.x job stores must not be shared between
+schedulers, so only the leader ever opens the job store, and only while it leads.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import signal
+import socket
+import threading
+from collections.abc import Callable
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.background import BackgroundScheduler
+from sqlmodel import Session
+
+from app.db import Database, make_engine
+from app.services.settings import settings
+from models.reminders import JOBSTORE_TABLE
+from reminders import jobs
+from reminders.leader import LeaderLock, make_lock
+from reminders.schedule import GroupTimes, Timing, sync_jobs
+
+log = logging.getLogger("gendan.scheduler")
+
+
+def holder_id() -> str:
+    """Who this process is, as the lease and the run log name it."""
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
+
+
+def build_scheduler(db: Database, timezone: str) -> BackgroundScheduler:
+    """APScheduler on the database job store (its own small engine: the store disposes it)."""
+    store = SQLAlchemyJobStore(engine=make_engine(db.url, pool_size=2), tablename=JOBSTORE_TABLE)
+    return BackgroundScheduler(
+        jobstores={"default": store},
+        executors={"default": ThreadPoolExecutor(4)},
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 60},
+        timezone=timezone,
+    )
+
+
+class SchedulerProcess:
+    """One scheduler process: a standby that polls for the lock, or the leader."""
+
+    def __init__(
+        self,
+        db: Database,
+        timing: Timing,
+        groups: Callable[[Session], list[GroupTimes]],
+        *,
+        lock: LeaderLock | None = None,
+        stop: threading.Event | None = None,
+    ):
+        self.db, self.timing, self.groups = db, timing, groups
+        self.lock = lock or make_lock(db, holder_id(), timing.lease_seconds)
+        self.stop = stop or threading.Event()
+
+    @property
+    def fields(self) -> dict:
+        return {"holder": self.lock.holder}
+
+    def run(self) -> None:
+        """Alternate between standing by and leading until told to stop."""
+        log.info("scheduler started; standing by until it leads", extra={"fields": self.fields})
+        while not self.stop.is_set():
+            try:
+                if self.lock.acquire():
+                    self.lead()
+                    continue
+            except Exception:
+                # A database outage must not end the process: stand by and try again.
+                log.exception("scheduler error; standing by", extra={"fields": self.fields})
+            self.stop.wait(self.timing.poll_seconds)
+        log.info("scheduler stopped", extra={"fields": self.fields})
+
+    def lead(self) -> None:
+        """Run the jobs while the lock holds; step down cleanly either way."""
+        log.info("scheduler leading", extra={"fields": self.fields})
+        runtime = jobs.Runtime(self.db, self.lock.holder, self.timing, self.groups)
+        scheduler = build_scheduler(self.db, settings().timezone)
+        runtime.scheduler = scheduler
+        jobs.activate(runtime)
+        lost = False
+        try:
+            scheduler.start()
+            sync_jobs(scheduler, jobs.current_specs(runtime))
+            while not self.stop.wait(self.timing.renew_seconds):
+                if not self.lock.renew():
+                    lost = True
+                    log.error("scheduler lost the lead; standing by", extra={"fields": self.fields})
+                    break
+        finally:
+            jobs.deactivate()
+            if scheduler.running:
+                scheduler.shutdown(wait=True)
+            if not lost:
+                self.lock.release()
+
+
+def run_scheduler(db: Database, timing: Timing, groups: Callable[[Session], list[GroupTimes]]):
+    """The process's main loop, stopped by SIGTERM or SIGINT."""
+    stop = threading.Event()
+
+    def _stop(_signum, _frame):
+        stop.set()
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    SchedulerProcess(db, timing, groups, stop=stop).run()

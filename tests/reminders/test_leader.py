@@ -1,0 +1,105 @@
+"""Leader election in one process: the lease row on a frozen clock (both engines) and the
+PostgreSQL advisory lock on real connections."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import text
+from sqlmodel import select
+
+from models.reminders import SchedulerLease
+from reminders.leader import AdvisoryLock, LeaseLock, make_lock
+
+T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
+S = timedelta(seconds=1)
+
+
+def lease_row(db) -> SchedulerLease:
+    with db.session(readonly=True) as s:
+        return s.exec(select(SchedulerLease)).one()
+
+
+def test_a_lease_is_held_while_renewed_and_taken_over_once_expired(db):
+    a, b = LeaseLock(db, "a", 30), LeaseLock(db, "b", 30)
+    assert a.acquire(T0)
+    assert not b.acquire(T0 + 10 * S)
+    assert a.renew(T0 + 10 * S)
+    assert not b.acquire(T0 + 39 * S)
+    assert b.acquire(T0 + 41 * S)
+    row = lease_row(db)
+    assert (row.holder, row.acquired_at, row.expires_at) == ("b", T0 + 41 * S, T0 + 71 * S)
+    assert not a.renew(T0 + 42 * S)
+    assert not a.acquire(T0 + 42 * S)
+
+
+def test_the_leader_acquiring_again_keeps_its_lease_and_start_time(db):
+    a = LeaseLock(db, "a", 30)
+    assert a.acquire(T0)
+    assert a.acquire(T0 + 20 * S)
+    row = lease_row(db)
+    assert (row.holder, row.acquired_at, row.expires_at) == ("a", T0, T0 + 50 * S)
+
+
+def test_a_released_lease_is_taken_at_once(db):
+    a, b = LeaseLock(db, "a", 30), LeaseLock(db, "b", 30)
+    assert a.acquire(T0)
+    a.release(T0 + 5 * S)
+    assert b.acquire(T0 + 5 * S)
+    assert lease_row(db).holder == "b"
+
+
+def test_releasing_a_lease_someone_else_holds_changes_nothing(db):
+    a, b = LeaseLock(db, "a", 30), LeaseLock(db, "b", 30)
+    assert a.acquire(T0)
+    b.release(T0 + 1 * S)
+    assert lease_row(db).expires_at == T0 + 30 * S
+
+
+def test_sqlite_uses_the_lease_and_postgresql_the_advisory_lock(db):
+    lock = make_lock(db, "x", 30)
+    assert isinstance(lock, LeaseLock if db.is_sqlite else AdvisoryLock)
+
+
+def _terminate(db, pid: int) -> None:
+    with db.engine.connect() as conn:
+        conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+
+
+def test_only_one_process_holds_the_advisory_lock_until_it_lets_go(pg_only):
+    db = pg_only
+    a, b = AdvisoryLock(db, "a", 30), AdvisoryLock(db, "b", 30)
+    try:
+        assert a.acquire()
+        assert not b.acquire()
+        assert a.renew() and a.acquire()
+        assert lease_row(db).holder == "a"
+        a.release()
+        assert b.acquire()
+        assert lease_row(db).holder == "b"
+    finally:
+        a.release()
+        b.release()
+
+
+def test_the_advisory_lock_goes_with_the_leaders_connection(pg_only):
+    db = pg_only
+    a, b = AdvisoryLock(db, "a", 30), AdvisoryLock(db, "b", 30)
+    try:
+        assert a.acquire()
+        _terminate(db, a.backend_pid)
+        assert b.acquire()
+        assert not a.renew()
+        assert not a.acquire()
+    finally:
+        a.release()
+        b.release()
+
+
+def test_advisory_locks_of_different_names_do_not_collide(pg_only):
+    a, other = AdvisoryLock(pg_only, "a", 30), AdvisoryLock(pg_only, "b", 30, name="elsewhere")
+    try:
+        assert a.acquire() and other.acquire()
+    finally:
+        a.release()
+        other.release()
