@@ -148,6 +148,7 @@ def delete_plan(*, session: Session, actor: Actor, plan_id: int) -> None:
     plan = _load(session, plan_id)
     for step in _steps(session, plan.id):
         session.delete(step)
+    session.flush()
     session.delete(plan)
     session.flush()
 

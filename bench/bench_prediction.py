@@ -1,0 +1,309 @@
+"""Delay prediction backtest: `python -m bench.bench_prediction [--out FILE] [--seed N]`.
+
+A synthetic two-year delivery history from a fixed seed: suppliers that differ in how often
+they are late and by how much, a few with hundreds of deliveries and many with a handful.
+Each supplier's true delay distribution is known, so the ceiling is measured in the same run:
+the oracle that predicts with the true probabilities.
+
+The history is split in time. k is chosen by cross-validation inside the training window
+(fit on its first two thirds, score the last third); the predictor fitted on the whole
+training window is then scored on open lines whose forecast day falls after the split. The
+Brier score (mean squared error of the probability against what happened) is compared with
+the naive "average delay of everybody" predictor, as a point forecast and as a distribution.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import random
+import statistics
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+from reminders.prediction import DEFAULT_K, DelayModel, Delivery
+
+SEED = 20260302
+DAY0 = date(2024, 1, 1)
+DAYS = 730
+SPLIT = 540  # training history: deliveries that arrived before this day
+CV_SPLIT = 360  # inside the training window: fit before, score after
+MAX_DELAY = 150
+K_GRID = (0.0, 0.5, 1.0, 2.0, 3.0, 5.0, 8.0, 12.0, 20.0, 30.0, 50.0, 100.0, math.inf)
+
+
+@dataclass(frozen=True)
+class Supplier:
+    id: int
+    pmf: dict[int, float]  # the true delay distribution
+    cdf: list[tuple[int, float]]
+
+    def sample(self, rng: random.Random) -> int:
+        u = rng.random()
+        for delay, cumulative in self.cdf:
+            if u <= cumulative:
+                return delay
+        return self.cdf[-1][0]
+
+    def survival(self, x: int) -> float:
+        return sum(p for d, p in self.pmf.items() if d >= x)
+
+
+def make_supplier(sid: int, rng: random.Random) -> Supplier:
+    """Early now and then, on time with a supplier-specific probability, otherwise late by a
+    geometric number of days with a supplier-specific mean."""
+    early = rng.uniform(0.02, 0.10)
+    on_time = min(0.97 - early, rng.betavariate(2.5, 1.2))
+    late = 1.0 - early - on_time
+    mean_late = math.exp(rng.gauss(math.log(4.0), 0.9))
+    p = 1.0 / mean_late
+    pmf = {d: early / 3 for d in (-3, -2, -1)}
+    pmf[0] = on_time
+    for d in range(1, MAX_DELAY + 1):
+        pmf[d] = late * p * (1 - p) ** (d - 1)
+    total = sum(pmf.values())
+    pmf = {d: v / total for d, v in pmf.items()}
+    cdf, running = [], 0.0
+    for d in sorted(pmf):
+        running += pmf[d]
+        cdf.append((d, running))
+    return Supplier(sid, pmf, cdf)
+
+
+@dataclass(frozen=True)
+class Line:
+    """One purchase line: what was promised and needed, when it came, when it was forecast."""
+
+    supplier: Supplier
+    promised: date
+    need: date
+    actual: date
+    forecast: date
+
+    @property
+    def late(self) -> bool:
+        return self.actual > self.need
+
+
+def make_history(rng: random.Random, n_suppliers: int = 80) -> list[Line]:
+    """Deliveries over DAYS days: heavy-tailed activity (a few busy suppliers, many rare ones),
+    need dates around the promise, forecasts up to two weeks ahead or a few days overdue."""
+    lines = []
+    for sid in range(1, n_suppliers + 1):
+        supplier = make_supplier(sid, rng)
+        count = min(400, max(1, int(3 * rng.paretovariate(0.7))))
+        for _ in range(count):
+            promised = DAY0 + timedelta(days=rng.randrange(DAYS))
+            slack = rng.choice([-2, -1, 0, 0, 1, 2, 3, 3, 5, 7, 10, 14])
+            actual = promised + timedelta(days=supplier.sample(rng))
+            lead = rng.randint(-5, 14)  # negative: forecast when the line is already overdue
+            forecast = promised - timedelta(days=lead)
+            if actual < forecast:
+                continue  # already received on the forecast day: nothing to predict
+            need = promised + timedelta(days=slack)
+            lines.append(Line(supplier, promised, need, actual, forecast))
+    return lines
+
+
+def deliveries(lines: list[Line], before: int) -> list[Delivery]:
+    cut = DAY0 + timedelta(days=before)
+    return [Delivery(x.supplier.id, x.promised, x.actual) for x in lines if x.actual < cut]
+
+
+def open_lines(lines: list[Line], start: int, end: int) -> list[Line]:
+    lo, hi = DAY0 + timedelta(days=start), DAY0 + timedelta(days=end)
+    return [x for x in lines if lo <= x.forecast < hi]
+
+
+Predictor = Callable[[Line], float]
+
+
+def brier(lines: list[Line], predict: Predictor) -> float:
+    return statistics.fmean((predict(x) - float(x.late)) ** 2 for x in lines)
+
+
+def model_predictor(model: DelayModel) -> Predictor:
+    def predict(x: Line) -> float:
+        return model.probability_late(x.supplier.id, x.promised, x.need, x.forecast)
+
+    return predict
+
+
+def naive_point(history: list[Delivery]) -> Predictor:
+    """Everybody's average delay added to the promise: late (1) or not (0)."""
+    mean = statistics.fmean(d.delay for d in history)
+
+    def predict(x: Line) -> float:
+        expected = x.promised + timedelta(days=round(mean))
+        return float(max(expected, x.forecast) > x.need)
+
+    return predict
+
+
+def oracle(x: Line) -> float:
+    elapsed = (x.forecast - x.promised).days
+    allowed = (x.need - x.promised).days
+    still_open = x.supplier.survival(elapsed)
+    return x.supplier.survival(max(allowed + 1, elapsed)) / still_open if still_open else 1.0
+
+
+def choose_k(lines: list[Line]) -> tuple[float, dict[float, float]]:
+    """The k with the best Brier score when fitting on the first part of the training window
+    and scoring the rest of it."""
+    history = deliveries(lines, CV_SPLIT)
+    # Only outcomes known at the split may choose k; a month's margin keeps that from
+    # favouring early arrivals.
+    cut = DAY0 + timedelta(days=SPLIT)
+    held_out = [x for x in open_lines(lines, CV_SPLIT, SPLIT - 30) if x.actual < cut]
+    scores = {k: brier(held_out, model_predictor(DelayModel(history, k))) for k in K_GRID}
+    return min(scores, key=scores.get), scores
+
+
+def bucket(n: int) -> str:
+    return "0-4" if n < 5 else "5-19" if n < 20 else "20+"
+
+
+@dataclass(frozen=True)
+class Result:
+    seed: int
+    suppliers: int
+    train: int
+    test: list[Line]
+    k: float
+    cv: dict[float, float]
+    rows: list[tuple[str, float]]
+    buckets: list[tuple[str, int, float, float, float, float, float]]
+
+
+def run(seed: int = SEED) -> Result:
+    rng = random.Random(seed)
+    lines = make_history(rng)
+    k, cv = choose_k(lines)
+    history = deliveries(lines, SPLIT)
+    test = open_lines(lines, SPLIT, DAYS)
+    chosen = DelayModel(history, k)
+    predictors = {
+        "oracle (true probabilities; the ceiling)": oracle,
+        f"shrunk per supplier, k = {k:g} (chosen)": model_predictor(chosen),
+        f"shrunk per supplier, k = {DEFAULT_K:g} (DEFAULT_K)": model_predictor(
+            DelayModel(history, DEFAULT_K)
+        ),
+        "own history only (k = 0)": model_predictor(DelayModel(history, 0.0)),
+        "naive: everybody's delay distribution": model_predictor(DelayModel(history, math.inf)),
+        "naive: everybody's average delay": naive_point(history),
+    }
+    rows = [(name, brier(test, predict)) for name, predict in predictors.items()]
+    groups: dict[str, list[Line]] = {}
+    for x in test:
+        groups.setdefault(bucket(chosen.deliveries(x.supplier.id)), []).append(x)
+    buckets = [
+        (
+            name,
+            len(group),
+            brier(group, predictors[rows[1][0]]),
+            brier(group, predictors["own history only (k = 0)"]),
+            brier(group, predictors["naive: everybody's delay distribution"]),
+            brier(group, predictors["naive: everybody's average delay"]),
+            brier(group, oracle),
+        )
+        for name, group in sorted(
+            groups.items(), key=lambda kv: ["0-4", "5-19", "20+"].index(kv[0])
+        )
+    ]
+    suppliers = len({x.supplier.id for x in lines})
+    return Result(seed, suppliers, len(history), test, k, cv, rows, buckets)
+
+
+def report(r: Result) -> str:
+    naive_point_score = r.rows[-1][1]
+    naive_dist_score = r.rows[-2][1]
+    ceiling = r.rows[0][1]
+    late = statistics.fmean(float(x.late) for x in r.test)
+    out = [
+        "## Delay prediction backtest (bench/bench_prediction.py)",
+        "",
+        f"Seed {r.seed}: {r.suppliers} suppliers, {r.train} deliveries before the split "
+        f"(day {SPLIT} of {DAYS}), {len(r.test)} open lines forecast after it "
+        f"({late:.0%} of them arrived after their need date). k chosen by cross-validation "
+        f"inside the training window: **{r.k:g}** (DEFAULT_K = {DEFAULT_K:g}). Lower Brier is "
+        "better; the oracle predicts with the true probabilities and is the ceiling.",
+        "",
+        "| predictor | Brier | ÷ naive average delay | ÷ naive distribution | oracle ÷ this |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for name, score in r.rows:
+        out.append(
+            f"| {name} | {score:.4f} | {score / naive_point_score:.2f} | "
+            f"{score / naive_dist_score:.2f} | {ceiling / score:.2f} |"
+        )
+    out += [
+        "",
+        "### By the supplier's deliveries before the split",
+        "",
+        "| deliveries | lines | chosen k | k = 0 | naive distribution | naive average delay "
+        "| oracle | chosen ÷ naive distribution | chosen ÷ naive average delay |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name, count, ours, own, dist, point, best in r.buckets:
+        out.append(
+            f"| {name} | {count} | {ours:.4f} | {own:.4f} | {dist:.4f} | {point:.4f} | "
+            f"{best:.4f} | {ours / dist:.2f} | {ours / point:.2f} |"
+        )
+    out += [
+        "",
+        "### Cross-validated Brier by k (training window)",
+        "",
+        "| k | Brier |",
+        "|---:|---:|",
+    ]
+    out += [f"| {k:g} | {score:.4f} |" for k, score in r.cv.items()]
+    return "\n".join(out) + "\n"
+
+
+def replicate(seed: int, count: int) -> str:
+    """The same backtest on `count` histories: mean scores, and the k that is best on average
+    in cross-validation (the one DEFAULT_K is set to)."""
+    results = [run(seed + i) for i in range(count)]
+    cv = {k: statistics.fmean(r.cv[k] for r in results) for k in K_GRID}
+    best = min(cv, key=cv.get)
+    names = [name for name, _ in results[0].rows]
+    names[1] = "shrunk per supplier, k chosen per history"
+    point = [r.rows[-1][1] for r in results]
+    dist = [r.rows[-2][1] for r in results]
+    out = [
+        f"### Over {count} histories (seeds {seed} to {seed + count - 1})",
+        "",
+        f"Mean cross-validated Brier is lowest at k = **{best:g}** "
+        f"({cv[best]:.4f}; k = 0: {cv[0.0]:.4f}, k = ∞: {cv[math.inf]:.4f}).",
+        "",
+        "| predictor | mean Brier | mean ÷ naive average delay | mean ÷ naive distribution "
+        "| worst ÷ naive distribution |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for i, name in enumerate(names):
+        scores = [r.rows[i][1] for r in results]
+        to_dist = [a / b for a, b in zip(scores, dist, strict=True)]
+        out.append(
+            f"| {name} | {statistics.fmean(scores):.4f} | "
+            f"{statistics.fmean(a / b for a, b in zip(scores, point, strict=True)):.2f} | "
+            f"{statistics.fmean(to_dist):.2f} | {max(to_dist):.2f} |"
+        )
+    return "\n".join(out) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, help="also write the Markdown section here")
+    parser.add_argument("--seed", type=int, default=SEED)
+    parser.add_argument("--replicates", type=int, default=20)
+    args = parser.parse_args()
+    text = report(run(args.seed)) + "\n" + replicate(args.seed, args.replicates)
+    print(text)
+    if args.out:
+        args.out.write_text(text)
+
+
+if __name__ == "__main__":
+    main()
