@@ -100,6 +100,16 @@ def register_cli(app) -> None:
             )
         click.echo(token)
 
+    @app.cli.command("scheduler")
+    def scheduler_cmd():
+        """Run the scheduler (standby until it leads; one leader per database)."""
+        from app.services.schedules import group_times
+        from reminders.process import run_scheduler
+        from reminders.schedule import Timing
+
+        db = current_app.extensions["gendan.db"]
+        run_scheduler(db, Timing.from_config(current_app.config), group_times)
+
     @app.cli.command("seed-demo")
     @click.option("--if-empty", is_flag=True, help="只在数据库里还没有用户时加载")
     def seed_demo(if_empty):

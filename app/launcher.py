@@ -43,7 +43,9 @@ def processes(port: int) -> list[Proc]:
             "wsgi:app",
         ],
     )
-    return [web]
+    # One scheduler beside the web server; it leads or stands by (see reminders/leader.py).
+    scheduler = Proc("scheduler", [str(BIN / "flask"), "--app", "wsgi", "scheduler"])
+    return [web, scheduler]
 
 
 def banner(port: int) -> str:
@@ -56,6 +58,7 @@ def banner(port: int) -> str:
             f"  API                  {base}/api/orders",
             f"  OpenAPI 文档         {base}/api/openapi.json",
             f"  健康检查 Health      {base}/healthz",
+            "  定时任务 Scheduler   flask --app wsgi scheduler（站会、提醒、消息投递）",
             "  按 Ctrl-C 停止 / Ctrl-C stops everything",
             "",
         ]

@@ -5,7 +5,13 @@ from models.contingency import ContingencyPlan, ContingencyStep
 from models.orders import Order, OrderMember, Review, Signoff
 from models.people import Department, User, UserRole
 from models.photos import Photo, PhotoAttachment
-from models.reminders import RiskMatrixSetting, SchedulerLease, SchedulerRun, apscheduler_jobs
+from models.reminders import (
+    GroupSchedule,
+    RiskMatrixSetting,
+    SchedulerLease,
+    SchedulerRun,
+    apscheduler_jobs,
+)
 from models.stages import ChecklistItem, ChecklistTemplate, Stage
 
 __all__ = [
@@ -15,6 +21,7 @@ __all__ = [
     "ContingencyPlan",
     "ContingencyStep",
     "Department",
+    "GroupSchedule",
     "Order",
     "OrderMember",
     "Photo",

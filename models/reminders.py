@@ -113,3 +113,48 @@ class RiskMatrixUpdate(SQLModel):
     levels: list[RiskLimitIn] | None = Field(default=None, min_length=1, max_length=3)
     quiet_hours: QuietHoursIn | None = None
     quiet_hours_off: bool = Field(default=False, description="关闭免打扰时段")
+
+
+class GroupSchedule(SQLModel, table=True):
+    """A chat group's own schedule; every field left empty follows the deployment default."""
+
+    __tablename__ = "group_schedule"
+
+    group_id: int = Field(primary_key=True)
+    standup_time: time | None = None
+    standup_days: str | None = Field(default=None, max_length=40)
+    report_cutoff: time | None = None
+    standup_enabled: bool = Field(default=True)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+    @property
+    def audit_order_id(self) -> int | None:
+        return None
+
+
+class GroupScheduleIn(SQLModel):
+    """Fields given as null go back to the deployment default; fields left out stay."""
+
+    standup_time: str | None = Field(default=None, max_length=5, description="站会时间 HH:MM")
+    standup_days: str | None = Field(
+        default=None, max_length=40, description="站会日，例如 mon-sat 或 mon,wed,fri"
+    )
+    report_cutoff: str | None = Field(default=None, max_length=5, description="日报截止 HH:MM")
+    standup_enabled: bool | None = Field(default=None, description="是否推送站会摘要")
+
+
+class SchedulePublic(SQLModel):
+    group_id: int | None = None
+    standup_time: str
+    standup_days: str
+    standup_days_name: str
+    report_cutoff: str
+    standup_enabled: bool
+    own: list[str] = Field(default_factory=list, description="该群自己设置（不随系统默认）的项")
+
+
+class ScheduleOverview(SQLModel):
+    timezone: str
+    rule_sweep_minutes: int
+    defaults: SchedulePublic
+    items: list[SchedulePublic]

@@ -68,12 +68,20 @@ class SchedulerProcess:
 
     def run(self) -> None:
         """Alternate between standing by and leading until told to stop."""
-        log.info("scheduler started; standing by until it leads", extra={"fields": self.fields})
+        log.info("scheduler started", extra={"fields": self.fields})
+        standing_by = False
         while not self.stop.is_set():
             try:
                 if self.lock.acquire():
+                    standing_by = False
                     self.lead()
                     continue
+                if not standing_by:
+                    log.info(
+                        "scheduler standing by: another process leads",
+                        extra={"fields": self.fields},
+                    )
+                    standing_by = True
             except Exception:
                 # A database outage must not end the process: stand by and try again.
                 log.exception("scheduler error; standing by", extra={"fields": self.fields})
@@ -113,4 +121,6 @@ def run_scheduler(db: Database, timing: Timing, groups: Callable[[Session], list
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
+    # Every run is in scheduler_run already; APScheduler's line per run is noise.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
     SchedulerProcess(db, timing, groups, stop=stop).run()

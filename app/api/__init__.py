@@ -9,6 +9,7 @@ from app.api import (
     photos,
     reviews,
     risk_matrix,
+    schedules,
     stages,
     templates,
     users,
@@ -24,6 +25,7 @@ BLUEPRINTS = [
     photos.bp,
     risk_matrix.bp,
     contingency.bp,
+    schedules.bp,
 ]
 
 

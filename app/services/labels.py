@@ -9,6 +9,7 @@ from __future__ import annotations
 from models.enums import (
     ORDER_STATUS_NAMES,
     PRIORITY_NAMES,
+    RISK_TYPE_NAMES,
     ROLE_NAMES,
     STAGE_NAMES,
     STAGE_STATUS_NAMES,
@@ -26,6 +27,10 @@ ENTITY_NAMES = {
     "photo_attachment": "照片附件",
     "users": "用户",
     "user_role": "角色",
+    "risk_matrix_setting": "风险矩阵",
+    "contingency_plan": "应急预案",
+    "contingency_step": "预案步骤",
+    "group_schedule": "群提醒时间",
 }
 
 FIELD_NAMES = {
@@ -56,10 +61,23 @@ FIELD_NAMES = {
     "mobile": "手机号",
     "is_active": "启用",
     "caption": "说明",
+    "high_minutes": "高风险处理时限（分钟）",
+    "medium_minutes": "中风险处理时限（分钟）",
+    "low_minutes": "低风险处理时限（分钟）",
+    "quiet_start": "免打扰开始",
+    "quiet_end": "免打扰结束",
+    "risk_type": "风险类型",
+    "summary": "摘要",
+    "action": "措施",
+    "position": "顺序",
+    "standup_time": "站会时间",
+    "standup_days": "站会日",
+    "report_cutoff": "日报截止时间",
+    "standup_enabled": "推送站会摘要",
 }
 
 # Columns that only repeat what the status already says (who/when), hidden in summaries.
-QUIET_FIELDS = {"signed_at", "done_at", "done_by_id", "user_id", "decided_at"}
+QUIET_FIELDS = {"signed_at", "done_at", "done_by_id", "user_id", "decided_at", "updated_by_id"}
 
 VALUE_NAMES = {
     **{k.value: v for k, v in ORDER_STATUS_NAMES.items()},
@@ -67,6 +85,7 @@ VALUE_NAMES = {
     **{k.value: v for k, v in STAGE_NAMES.items()},
     **{k.value: v for k, v in PRIORITY_NAMES.items()},
     **{k.value: v for k, v in ROLE_NAMES.items()},
+    **{k.value: v for k, v in RISK_TYPE_NAMES.items()},
     "pending": "待处理",
     "signed": "已会签",
     "rejected": "已驳回",

@@ -3,16 +3,28 @@ PostgreSQL advisory lock on real connections."""
 
 from __future__ import annotations
 
+import logging
+import threading
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import text
+from sqlalchemy import func, text
 from sqlmodel import select
 
-from models.reminders import SchedulerLease
+from models.reminders import SchedulerLease, SchedulerRun
+from reminders import jobs
 from reminders.leader import AdvisoryLock, LeaseLock, make_lock
+from reminders.process import SchedulerProcess
+from reminders.schedule import Timing
+from tests.reminders.waiting import wait_for
 
 T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 S = timedelta(seconds=1)
+
+
+def _runs_of(db, holder: str) -> int:
+    with db.session(readonly=True) as s:
+        query = select(func.count()).select_from(SchedulerRun).where(SchedulerRun.holder == holder)
+        return s.exec(query).one()
 
 
 def lease_row(db) -> SchedulerLease:
@@ -103,3 +115,50 @@ def test_advisory_locks_of_different_names_do_not_collide(pg_only):
     finally:
         a.release()
         other.release()
+
+
+TIMING = Timing(lease_seconds=3, poll_seconds=1, heartbeat_seconds=1, sync_seconds=2)
+
+
+def _lead_then_lose(db, caplog, lock, take_over) -> None:
+    """Run a scheduler in a thread until it leads, let a rival take over, see it step down."""
+    caplog.set_level(logging.INFO, logger="gendan.scheduler")
+    process = SchedulerProcess(db, TIMING, lambda session: [], lock=lock)
+    thread = threading.Thread(target=process.run)
+    thread.start()
+    try:
+        assert wait_for(lambda: jobs._runtime is not None and _runs_of(db, lock.holder) > 0)
+        take_over()
+        assert wait_for(lambda: "scheduler lost the lead" in caplog.text)
+        assert wait_for(lambda: jobs._runtime is None)
+        assert lease_row(db).holder == "rival"
+        assert wait_for(lambda: "standing by: another process leads" in caplog.text)
+    finally:
+        process.stop.set()
+        thread.join(timeout=30)
+    assert not thread.is_alive()
+
+
+def test_a_leader_whose_lease_was_taken_stops_its_jobs_and_stands_by(db, caplog):
+    rival = LeaseLock(db, "rival", 3600)
+    # As if the leader had stalled past its lease: the rival's clock is an hour ahead.
+    _lead_then_lose(
+        db,
+        caplog,
+        LeaseLock(db, "host:1:lead", 3),
+        lambda: wait_for(lambda: rival.acquire(datetime.now(UTC) + timedelta(hours=1))),
+    )
+
+
+def test_a_leader_whose_lock_connection_dies_stops_its_jobs_and_stands_by(pg_only, caplog):
+    db = pg_only
+    lock, rival = AdvisoryLock(db, "host:1:lead", 3), AdvisoryLock(db, "rival", 3)
+
+    def take_over():
+        _terminate(db, lock.backend_pid)
+        assert wait_for(rival.acquire)
+
+    try:
+        _lead_then_lose(db, caplog, lock, take_over)
+    finally:
+        rival.release()

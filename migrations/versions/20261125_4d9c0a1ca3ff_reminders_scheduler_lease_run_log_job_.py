@@ -1,8 +1,8 @@
-"""reminders: scheduler lease, run log, job store, risk matrix, contingency plans
+"""reminders: scheduler lease, run log, job store, risk matrix, group schedules, contingency plans
 
-Revision ID: 301394c41ff5
+Revision ID: 4d9c0a1ca3ff
 Revises: 50cfe34aead2
-Create Date: 2026-11-25 01:22:33.250212
+Create Date: 2026-11-25 01:29:00.346309
 """
 
 from collections.abc import Sequence
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision: str = "301394c41ff5"
+revision: str = "4d9c0a1ca3ff"
 down_revision: str | None = "50cfe34aead2"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -41,6 +41,16 @@ def upgrade() -> None:
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("risk_type"),
+    )
+    op.create_table(
+        "group_schedule",
+        sa.Column("group_id", sa.Integer(), nullable=False),
+        sa.Column("standup_time", sa.Time(), nullable=True),
+        sa.Column("standup_days", sa.String(length=40), nullable=True),
+        sa.Column("report_cutoff", sa.Time(), nullable=True),
+        sa.Column("standup_enabled", sa.Boolean(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("group_id"),
     )
     op.create_table(
         "scheduler_lease",
@@ -116,6 +126,7 @@ def downgrade() -> None:
 
     op.drop_table("scheduler_run")
     op.drop_table("scheduler_lease")
+    op.drop_table("group_schedule")
     op.drop_table("contingency_plan")
     with op.batch_alter_table("apscheduler_jobs", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_apscheduler_jobs_next_run_time"))

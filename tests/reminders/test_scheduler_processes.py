@@ -1,0 +1,133 @@
+"""Real scheduler processes (`flask --app wsgi scheduler`) against one database: exactly one
+runs jobs, a standby takes over when the leader is killed, jobs survive restarts.
+
+Every wait polls the database or the log with a bounded timeout; nothing asserts on time.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlmodel import select
+
+from models.base import utcnow
+from models.reminders import SchedulerLease, SchedulerRun, apscheduler_jobs
+from tests.factories import SECRET
+from tests.reminders.waiting import wait_for
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class Scheduler:
+    def __init__(self, proc: subprocess.Popen, log: Path):
+        self.proc, self.log = proc, log
+
+    @property
+    def tag(self) -> str:
+        return f":{self.proc.pid}:"
+
+    def logged(self, text: str) -> bool:
+        return text in self.log.read_text(errors="replace")
+
+
+@pytest.fixture()
+def schedulers(db, tmp_path):
+    started: list[Scheduler] = []
+    env = {
+        **os.environ,
+        "DATABASE_URL": db.url,
+        "GENDAN_ENV": "testing",
+        "SECRET_KEY": SECRET,
+        "GENDAN_INSTANCE_DIR": str(tmp_path / "instance"),
+        "UPLOAD_DIR": str(tmp_path / "uploads"),
+        "PASSWORD_HASH_PROFILE": "testing",
+        "SCHEDULER_LEASE_SECONDS": "3",
+        "SCHEDULER_POLL_SECONDS": "1",
+        "SCHEDULER_HEARTBEAT_SECONDS": "1",
+        "SCHEDULER_SYNC_SECONDS": "2",
+    }
+
+    def start(name: str) -> Scheduler:
+        log = tmp_path / f"{name}.log"
+        with log.open("wb") as out:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "flask", "--app", "wsgi", "scheduler"],
+                cwd=ROOT,
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+        started.append(Scheduler(proc, log))
+        return started[-1]
+
+    yield start
+    for s in started:
+        if s.proc.poll() is None:
+            s.proc.kill()
+        s.proc.wait(timeout=30)
+
+
+def runs(db) -> list[SchedulerRun]:
+    with db.session(readonly=True) as s:
+        return list(s.exec(select(SchedulerRun).order_by(SchedulerRun.started_at)))
+
+
+def runs_by(db, scheduler: Scheduler) -> list[SchedulerRun]:
+    return [r for r in runs(db) if scheduler.tag in r.holder]
+
+
+def lease(db) -> SchedulerLease | None:
+    with db.session(readonly=True) as s:
+        return s.exec(select(SchedulerLease)).first()
+
+
+def stored_jobs(db) -> set[str]:
+    with db.engine.connect() as conn:
+        return set(conn.execute(select(apscheduler_jobs.c.id)).scalars())
+
+
+def test_one_leader_runs_the_jobs_and_a_standby_takes_over_when_it_is_killed(db, schedulers):
+    a = schedulers("a")
+    assert wait_for(lambda: len(runs_by(db, a)) >= 2), a.log.read_text()
+    b = schedulers("b")
+    assert wait_for(lambda: b.logged("standing by: another process leads")), b.log.read_text()
+    seen = len(runs_by(db, a))
+    assert wait_for(lambda: len(runs_by(db, a)) >= seen + 3)
+    assert runs_by(db, b) == []
+    assert a.tag in lease(db).holder
+
+    a.proc.send_signal(signal.SIGKILL)
+    a.proc.wait(timeout=30)
+    assert wait_for(lambda: len(runs_by(db, b)) >= 2), b.log.read_text()
+    assert b.tag in lease(db).holder
+    last_of_a = runs_by(db, a)[-1]
+    first_of_b = runs_by(db, b)[0]
+    assert last_of_a.started_at <= first_of_b.started_at
+    assert {r.holder for r in runs(db)} == {last_of_a.holder, first_of_b.holder}
+
+    b.proc.send_signal(signal.SIGTERM)
+    assert b.proc.wait(timeout=30) == 0
+    assert b.logged("scheduler stopped")
+
+
+def test_jobs_live_in_the_database_across_restarts_and_a_clean_stop_hands_over_at_once(
+    db, schedulers
+):
+    first = schedulers("first")
+    assert wait_for(lambda: len(runs_by(db, first)) >= 2), first.log.read_text()
+    jobs = stored_jobs(db)
+    assert jobs == {"scheduler.heartbeat", "scheduler.sync"}
+    first.proc.send_signal(signal.SIGTERM)
+    assert first.proc.wait(timeout=30) == 0
+    assert stored_jobs(db) == jobs
+    assert lease(db).expires_at <= utcnow()  # released, not left to expire
+
+    second = schedulers("second")
+    assert wait_for(lambda: len(runs_by(db, second)) >= 2), second.log.read_text()
+    assert stored_jobs(db) == jobs
+    assert {r.job_id for r in runs_by(db, second)} <= jobs
