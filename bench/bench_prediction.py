@@ -20,91 +20,16 @@ import random
 import statistics
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
+from bench.delivery_history import DAY0, DAYS, Line, make_history
 from reminders.prediction import DEFAULT_K, DelayModel, Delivery
 
 SEED = 20260302
-DAY0 = date(2024, 1, 1)
-DAYS = 730
 SPLIT = 540  # training history: deliveries that arrived before this day
 CV_SPLIT = 360  # inside the training window: fit before, score after
-MAX_DELAY = 150
 K_GRID = (0.0, 0.5, 1.0, 2.0, 3.0, 5.0, 8.0, 12.0, 20.0, 30.0, 50.0, 100.0, math.inf)
-
-
-@dataclass(frozen=True)
-class Supplier:
-    id: int
-    pmf: dict[int, float]  # the true delay distribution
-    cdf: list[tuple[int, float]]
-
-    def sample(self, rng: random.Random) -> int:
-        u = rng.random()
-        for delay, cumulative in self.cdf:
-            if u <= cumulative:
-                return delay
-        return self.cdf[-1][0]
-
-    def survival(self, x: int) -> float:
-        return sum(p for d, p in self.pmf.items() if d >= x)
-
-
-def make_supplier(sid: int, rng: random.Random) -> Supplier:
-    """Early now and then, on time with a supplier-specific probability, otherwise late by a
-    geometric number of days with a supplier-specific mean."""
-    early = rng.uniform(0.02, 0.10)
-    on_time = min(0.97 - early, rng.betavariate(2.5, 1.2))
-    late = 1.0 - early - on_time
-    mean_late = math.exp(rng.gauss(math.log(4.0), 0.9))
-    p = 1.0 / mean_late
-    pmf = {d: early / 3 for d in (-3, -2, -1)}
-    pmf[0] = on_time
-    for d in range(1, MAX_DELAY + 1):
-        pmf[d] = late * p * (1 - p) ** (d - 1)
-    total = sum(pmf.values())
-    pmf = {d: v / total for d, v in pmf.items()}
-    cdf, running = [], 0.0
-    for d in sorted(pmf):
-        running += pmf[d]
-        cdf.append((d, running))
-    return Supplier(sid, pmf, cdf)
-
-
-@dataclass(frozen=True)
-class Line:
-    """One purchase line: what was promised and needed, when it came, when it was forecast."""
-
-    supplier: Supplier
-    promised: date
-    need: date
-    actual: date
-    forecast: date
-
-    @property
-    def late(self) -> bool:
-        return self.actual > self.need
-
-
-def make_history(rng: random.Random, n_suppliers: int = 80) -> list[Line]:
-    """Deliveries over DAYS days: heavy-tailed activity (a few busy suppliers, many rare ones),
-    need dates around the promise, forecasts up to two weeks ahead or a few days overdue."""
-    lines = []
-    for sid in range(1, n_suppliers + 1):
-        supplier = make_supplier(sid, rng)
-        count = min(400, max(1, int(3 * rng.paretovariate(0.7))))
-        for _ in range(count):
-            promised = DAY0 + timedelta(days=rng.randrange(DAYS))
-            slack = rng.choice([-2, -1, 0, 0, 1, 2, 3, 3, 5, 7, 10, 14])
-            actual = promised + timedelta(days=supplier.sample(rng))
-            lead = rng.randint(-5, 14)  # negative: forecast when the line is already overdue
-            forecast = promised - timedelta(days=lead)
-            if actual < forecast:
-                continue  # already received on the forecast day: nothing to predict
-            need = promised + timedelta(days=slack)
-            lines.append(Line(supplier, promised, need, actual, forecast))
-    return lines
 
 
 def deliveries(lines: list[Line], before: int) -> list[Delivery]:
@@ -216,10 +141,35 @@ def run(seed: int = SEED) -> Result:
     return Result(seed, suppliers, len(history), test, k, cv, rows, buckets)
 
 
+def _overall(r: Result) -> list[str]:
+    naive_point_score, naive_dist_score, ceiling = r.rows[-1][1], r.rows[-2][1], r.rows[0][1]
+    out = [
+        "| predictor | Brier | ÷ naive average delay | ÷ naive distribution | oracle ÷ this |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for name, score in r.rows:
+        out.append(
+            f"| {name} | {score:.4f} | {score / naive_point_score:.2f} | "
+            f"{score / naive_dist_score:.2f} | {ceiling / score:.2f} |"
+        )
+    return out
+
+
+def _by_history(r: Result) -> list[str]:
+    out = [
+        "| deliveries | lines | chosen k | k = 0 | naive distribution | naive average delay "
+        "| oracle | chosen ÷ naive distribution | chosen ÷ naive average delay |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name, count, ours, own, dist, point, best in r.buckets:
+        out.append(
+            f"| {name} | {count} | {ours:.4f} | {own:.4f} | {dist:.4f} | {point:.4f} | "
+            f"{best:.4f} | {ours / dist:.2f} | {ours / point:.2f} |"
+        )
+    return out
+
+
 def report(r: Result) -> str:
-    naive_point_score = r.rows[-1][1]
-    naive_dist_score = r.rows[-2][1]
-    ceiling = r.rows[0][1]
     late = statistics.fmean(float(x.late) for x in r.test)
     out = [
         "## Delay prediction backtest (bench/bench_prediction.py)",
@@ -230,35 +180,18 @@ def report(r: Result) -> str:
         f"inside the training window: **{r.k:g}** (DEFAULT_K = {DEFAULT_K:g}). Lower Brier is "
         "better; the oracle predicts with the true probabilities and is the ceiling.",
         "",
-        "| predictor | Brier | ÷ naive average delay | ÷ naive distribution | oracle ÷ this |",
-        "|---|---:|---:|---:|---:|",
-    ]
-    for name, score in r.rows:
-        out.append(
-            f"| {name} | {score:.4f} | {score / naive_point_score:.2f} | "
-            f"{score / naive_dist_score:.2f} | {ceiling / score:.2f} |"
-        )
-    out += [
+        *_overall(r),
         "",
         "### By the supplier's deliveries before the split",
         "",
-        "| deliveries | lines | chosen k | k = 0 | naive distribution | naive average delay "
-        "| oracle | chosen ÷ naive distribution | chosen ÷ naive average delay |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
-    ]
-    for name, count, ours, own, dist, point, best in r.buckets:
-        out.append(
-            f"| {name} | {count} | {ours:.4f} | {own:.4f} | {dist:.4f} | {point:.4f} | "
-            f"{best:.4f} | {ours / dist:.2f} | {ours / point:.2f} |"
-        )
-    out += [
+        *_by_history(r),
         "",
         "### Cross-validated Brier by k (training window)",
         "",
         "| k | Brier |",
         "|---:|---:|",
+        *(f"| {k:g} | {score:.4f} |" for k, score in r.cv.items()),
     ]
-    out += [f"| {k:g} | {score:.4f} |" for k, score in r.cv.items()]
     return "\n".join(out) + "\n"
 
 
