@@ -43,7 +43,7 @@ FORM_ENTITY = "acceptance"
 SOP_WORDS = {"documents": "竣工报告", "form": "验收单", "issues": "问题点"}
 
 
-def check_acceptable(*, session: Session, order: Order) -> Stage:
+def _check_acceptable(session: Session, order: Order) -> Stage:
     """Refuse acceptance of an order not ready for it; return its acceptance stage."""
     if order.status == OrderStatus.completed:
         raise Conflict("订单已验收", code="already_accepted")
@@ -79,30 +79,37 @@ def _satisfied_items(session: Session, stage: Stage) -> list[ChecklistItem]:
     return [i for i in items if not i.done and any(w in i.title for w in words)]
 
 
+def ready_for_acceptance(*, session: Session, order: Order) -> tuple[Stage, list[ChecklistItem]]:
+    """Refuse acceptance of an order that is not ready, before anything is written; return
+    the acceptance stage and the SOP items acceptance will tick."""
+    stage = _check_acceptable(session, order)
+    if stage.status == StageStatus.done:
+        return stage, []
+    ticks = _satisfied_items(session, stage)
+    ticked = {i.id for i in ticks}
+    missing = [i for i in open_required_items(session=session, stage=stage) if i.id not in ticked]
+    if missing:
+        names = "、".join(i.title for i in missing)
+        raise Conflict(
+            f"以下必做检查项未完成，不能验收：{names}",
+            code="stage_gate",
+            open_items=[i.id for i in missing],
+        )
+    return stage, ticks
+
+
 def close_by_acceptance(
     session: Session,
     actor: Actor,
     order: Order,
-    stage: Stage,
+    ready: tuple[Stage, list[ChecklistItem]],
     acceptance: Acceptance,
     text: str,
 ) -> Acceptance:
-    """Tick what acceptance satisfies, pass the stage gate, complete the order (after
-    check_acceptable gave the stage)."""
+    """Tick the SOP items, close the stage through its gate, complete the order."""
+    stage, ticks = ready
     now = acceptance.recorded_at
     if stage.status != StageStatus.done:
-        ticks = _satisfied_items(session, stage)
-        ticked = {i.id for i in ticks}
-        missing = [
-            i for i in open_required_items(session=session, stage=stage) if i.id not in ticked
-        ]
-        if missing:
-            names = "、".join(i.title for i in missing)
-            raise Conflict(
-                f"以下必做检查项未完成，不能验收：{names}",
-                code="stage_gate",
-                open_items=[i.id for i in missing],
-            )
         if stage.status == StageStatus.not_started:
             begin_stage(session=session, stage=stage, now=now)
         for item in ticks:
@@ -173,7 +180,7 @@ def record_acceptance(
         raise InvalidInput(
             "请上传签字验收单的照片或 PDF（二选一），或发送验收链接给客户确认", field="form"
         )
-    stage = check_acceptable(session=session, order=order)
+    ready = ready_for_acceptance(session=session, order=order)
     document = (
         _form_document(session, order, data.form_document_id) if data.form_document_id else None
     )
@@ -198,7 +205,7 @@ def record_acceptance(
         entity=FORM_ENTITY,
         entity_id=acceptance.id,
     )
-    return close_by_acceptance(session, actor, order, stage, acceptance, "客户验收，订单完成")
+    return close_by_acceptance(session, actor, order, ready, acceptance, "客户验收，订单完成")
 
 
 def get_acceptance(*, session: Session, actor: Actor, order_id: int) -> Acceptance:

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlmodel import Session, col, select
 
-from app.services.acceptance import check_acceptable, close_by_acceptance
+from app.services.acceptance import close_by_acceptance, ready_for_acceptance
 from app.services.actor import Actor, acts
 from app.services.errors import Conflict, DomainError, NotFound
 from app.services.permissions import load_order, require_order_role
@@ -68,7 +68,7 @@ def create_acceptance_link(
     now = now or utcnow()
     order = load_order(session, actor, order_id, for_update=True)
     require_order_role(session, actor, order, {Role.tracker}, "发送验收链接")
-    check_acceptable(session=session, order=order)
+    ready_for_acceptance(session=session, order=order)
     live = session.exec(
         select(AcceptanceLink).where(
             AcceptanceLink.order_id == order.id,
@@ -142,7 +142,7 @@ def accept_by_link(
         {"signer_name": signer_name, "satisfaction": satisfaction, "comment": comment},
     )
     link, order = open_link(session=session, token=token, secret=secret, now=now, for_update=True)
-    stage = check_acceptable(session=session, order=order)
+    ready = ready_for_acceptance(session=session, order=order)
     link.used_at = now
     session.add(link)
     acceptance = Acceptance(
@@ -159,4 +159,4 @@ def accept_by_link(
     session.add(acceptance)
     session.flush()
     text = f"客户 {data.signer_name} 通过验收链接确认验收"
-    return close_by_acceptance(session, actor, order, stage, acceptance, text)
+    return close_by_acceptance(session, actor, order, ready, acceptance, text)

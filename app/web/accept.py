@@ -10,7 +10,7 @@ from flask import current_app, render_template, request
 
 from app.api.documents import send_document
 from app.auth import db_session
-from app.services.acceptance import check_acceptable
+from app.services.acceptance import ready_for_acceptance
 from app.services.acceptance_links import accept_by_link, open_link
 from app.services.actor import Actor
 from app.services.documents import current_documents
@@ -55,7 +55,7 @@ def accept_page(token: str):
         return _render(exc.status, closed=exc.message)
     blocked = None
     try:
-        check_acceptable(session=session, order=order)
+        ready_for_acceptance(session=session, order=order)
     except DomainError as exc:
         blocked = exc.message
     return _render(token=token, blocked=blocked, scores=SCORES, form={}, **_summary(session, order))
