@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Annotated
 
 import sqlalchemy as sa
-from pydantic import StringConstraints
+from pydantic import StringConstraints, model_validator
 from sqlmodel import Field, SQLModel
 
 from models.base import UTCDateTime, enum_column, utcnow
@@ -99,6 +99,12 @@ class IssueResolve(SQLModel):
 
 class IssueVerify(SQLModel):
     note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _body_is_optional(cls, data):
+        # A verification needs no note, so a request without a body is fine.
+        return {} if data is None else data
 
 
 class IssueReopen(SQLModel):
