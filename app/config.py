@@ -113,7 +113,7 @@ def load_config(env: dict | None = None) -> dict:
         "ISSUE_LIMIT_HOURS": parse_issue_limits(
             env.get("ISSUE_LIMIT_HOURS") or DEFAULT_ISSUE_LIMIT_HOURS
         ),
-        "DOCUMENT_MAX_MB": _int(env, "DOCUMENT_MAX_MB", 20),
+        "DOCUMENT_MAX_MB": _int(env, "DOCUMENT_MAX_MB", 15),
         "ACCEPTANCE_LINK_HOURS": _int(env, "ACCEPTANCE_LINK_HOURS", 7 * 24),
         "PASSWORD_HASH_PROFILE": env.get("PASSWORD_HASH_PROFILE", "default"),
         "SESSION_COOKIE_HTTPONLY": True,

@@ -117,8 +117,8 @@ def count(session, model, *where) -> int:
     return n
 
 
-def make_delivered_order(session, liaison: User | None = None, **overrides) -> Order:
-    """A confirmed order whose stages before acceptance are all done (ready for acceptance)."""
+def make_confirmed_order(session, liaison: User | None = None, **overrides) -> Order:
+    """An order through its review (only sales signs), confirmed."""
     order = make_order(session, liaison=liaison, review_departments=["sales"], **overrides)
     tracker = act(session, session.get(User, order.liaison_id))
     submit_for_review(session=session, actor=tracker, order_id=order.id)
@@ -129,6 +129,13 @@ def make_delivered_order(session, liaison: User | None = None, **overrides) -> O
         department="sales",
         approve=True,
     )
+    return order
+
+
+def make_delivered_order(session, liaison: User | None = None, **overrides) -> Order:
+    """A confirmed order whose stages before acceptance are all done (ready for acceptance)."""
+    order = make_confirmed_order(session, liaison=liaison, **overrides)
+    tracker = act(session, session.get(User, order.liaison_id))
     for stage in list_stages(session=session, order_id=order.id):
         if stage.kind == StageKind.acceptance:
             continue

@@ -29,7 +29,7 @@ class Settings:
     issue_limit_hours: dict[str, float] = field(
         default_factory=lambda: parse_issue_limits(DEFAULT_ISSUE_LIMIT_HOURS)
     )
-    document_max_bytes: int = 20 * 1024 * 1024
+    document_max_bytes: int = 15 * 1024 * 1024
     acceptance_link_hours: int = 7 * 24
     extra: dict = field(default_factory=dict)
 

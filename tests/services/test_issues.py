@@ -34,6 +34,12 @@ class Crew:
         add_to_order(self.session, self.order, user, role)
         return act(self.session, user)
 
+    def resolved(self, owner):
+        """An issue of this owner, resolved by them."""
+        issue = self.issue(owner=owner)
+        resolve_issue(session=self.session, actor=owner, issue_id=issue.id, resolution="已处理")
+        return issue
+
     def issue(self, risk=RiskLevel.medium, owner=None, **values):
         owner = owner or self.production
         return create_issue(
@@ -136,8 +142,7 @@ def test_only_the_owner_acknowledges_and_resolves(crew):
 
 def test_nobody_verifies_their_own_resolution(crew):
     s = crew.session
-    issue = crew.issue(owner=crew.engineer)
-    resolve_issue(session=s, actor=crew.engineer, issue_id=issue.id, resolution="已处理")
+    issue = crew.resolved(crew.engineer)
     with pytest.raises(Forbidden) as err:
         verify_issue(session=s, actor=crew.engineer, issue_id=issue.id)
     assert err.value.code == "own_resolution"
@@ -146,8 +151,7 @@ def test_nobody_verifies_their_own_resolution(crew):
 
 def test_verification_needs_a_tracker_quality_or_site_engineer(crew):
     s = crew.session
-    issue = crew.issue(owner=crew.engineer)
-    resolve_issue(session=s, actor=crew.engineer, issue_id=issue.id, resolution="已处理")
+    issue = crew.resolved(crew.engineer)
     with pytest.raises(Forbidden) as err:
         verify_issue(session=s, actor=crew.production, issue_id=issue.id)
     assert err.value.code == "forbidden_role"
