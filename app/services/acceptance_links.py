@@ -23,7 +23,7 @@ from app.services.settings import local_date, settings
 from app.services.validation import validated
 from models.acceptance import Acceptance, AcceptanceLink, CustomerConfirm
 from models.base import utcnow
-from models.enums import AcceptanceMethod, Role
+from models.enums import AcceptanceMethod, OrderStatus, Role
 from models.orders import Order
 
 _SALT = "gendan.acceptance-link.v1"
@@ -48,7 +48,13 @@ class LinkReplaced(DomainError):
 
 class LinkUsed(Conflict):
     code = "link_used"
-    message = "该验收链接已使用过，订单已确认验收"
+    message = "订单已确认验收，该链接已使用过或已失效"
+
+
+class LinkClosed(DomainError):
+    code = "link_closed"
+    status = 410
+    message = "订单已取消，验收链接已失效"
 
 
 def _hash(secret_part: str) -> str:
@@ -94,33 +100,36 @@ def create_acceptance_link(
 
 
 def open_link(
-    *, session: Session, token: str, secret: str, now: datetime | None = None, for_update=False
+    *, session: Session, token: str, secret: str, now: datetime | None = None, lock=False
 ) -> tuple[AcceptanceLink, Order]:
-    """The link and its order if the token is good and the link still usable."""
-    now = now or utcnow()
+    """The link and its order if the token is good and the link still usable. With lock, the
+    order row is locked first (as on every acceptance path) and the link read again after."""
     try:
         data = URLSafeSerializer(secret, salt=_SALT).loads(token)
     except BadSignature as exc:
         raise LinkInvalid() from exc
     if not isinstance(data, dict) or not isinstance(data.get("l"), int):
         raise LinkInvalid()
-    link = session.exec(
-        _locked(select(AcceptanceLink).where(AcceptanceLink.id == data["l"]), for_update)
-    ).first()
+    link = session.get(AcceptanceLink, data["l"])
     if link is None or not secrets.compare_digest(link.secret_hash, _hash(str(data.get("s")))):
         raise LinkInvalid()
-    if link.used_at is not None:
+    query = select(Order).where(Order.id == link.order_id)
+    order = session.exec(query.with_for_update() if lock else query).one()
+    if lock:
+        session.refresh(link)
+    _check_usable(link, order, now or utcnow())
+    return link, order
+
+
+def _check_usable(link: AcceptanceLink, order: Order, now: datetime) -> None:
+    if link.used_at is not None or order.status == OrderStatus.completed:
         raise LinkUsed()
+    if order.status == OrderStatus.cancelled:
+        raise LinkClosed()
     if link.revoked_at is not None:
         raise LinkReplaced()
     if link.expires_at <= now:
         raise LinkExpired()
-    order = session.exec(_locked(select(Order).where(Order.id == link.order_id), for_update)).one()
-    return link, order
-
-
-def _locked(query, for_update: bool):
-    return query.with_for_update() if for_update else query
 
 
 @acts
@@ -141,7 +150,7 @@ def accept_by_link(
         CustomerConfirm,
         {"signer_name": signer_name, "satisfaction": satisfaction, "comment": comment},
     )
-    link, order = open_link(session=session, token=token, secret=secret, now=now, for_update=True)
+    link, order = open_link(session=session, token=token, secret=secret, now=now, lock=True)
     ready = ready_for_acceptance(session=session, order=order)
     link.used_at = now
     session.add(link)

@@ -5,6 +5,7 @@ from sqlmodel import select
 
 from app.services.acceptance import record_acceptance
 from app.services.acceptance_links import (
+    LinkClosed,
     LinkExpired,
     LinkInvalid,
     LinkReplaced,
@@ -18,6 +19,7 @@ from app.services.documents import upload_document
 from app.services.errors import Conflict, Forbidden, InvalidInput
 from app.services.issue_flow import resolve_issue, verify_issue
 from app.services.issues import create_issue
+from app.services.orders import cancel_order
 from app.services.photos import upload_photo
 from app.services.stages import checklist, list_stages, set_checklist_item
 from models.acceptance import Acceptance, AcceptanceLink, OrderDocument
@@ -293,3 +295,21 @@ def test_the_same_pdf_uploaded_twice_is_one_document_and_closed_orders_take_none
     site.accept()
     with pytest.raises(Conflict):
         site.upload(DocumentKind.user_manual, "late")
+
+
+def test_a_live_link_stops_working_once_the_order_is_accepted_otherwise_or_cancelled(session):
+    accepted, cancelled = Site(session).ready(), Site(session).ready()
+    tokens = [
+        create_acceptance_link(
+            session=session, actor=site.tracker, order_id=site.order.id, secret=SECRET
+        )[1]
+        for site in (accepted, cancelled)
+    ]
+    accepted.accept()
+    cancel_order(
+        session=session, actor=cancelled.tracker, order_id=cancelled.order.id, reason="客户取消"
+    )
+    with pytest.raises(LinkUsed):
+        open_link(session=session, token=tokens[0], secret=SECRET)
+    with pytest.raises(LinkClosed):
+        open_link(session=session, token=tokens[1], secret=SECRET)
