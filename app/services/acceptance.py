@@ -181,9 +181,14 @@ def record_acceptance(
             "请上传签字验收单的照片或 PDF（二选一），或发送验收链接给客户确认", field="form"
         )
     ready = ready_for_acceptance(session=session, order=order)
-    document = (
-        _form_document(session, order, data.form_document_id) if data.form_document_id else None
-    )
+    acceptance = _signed_form(session, actor, order, data, now)
+    return close_by_acceptance(session, actor, order, ready, acceptance, "客户验收，订单完成")
+
+
+def _signed_form(session, actor, order: Order, data: AcceptanceIn, now) -> Acceptance:
+    document = None
+    if data.form_document_id is not None:
+        document = _form_document(session, order, data.form_document_id)
     acceptance = Acceptance(
         order_id=order.id,
         method=AcceptanceMethod.pdf if document else AcceptanceMethod.photo,
@@ -205,7 +210,7 @@ def record_acceptance(
         entity=FORM_ENTITY,
         entity_id=acceptance.id,
     )
-    return close_by_acceptance(session, actor, order, ready, acceptance, "客户验收，订单完成")
+    return acceptance
 
 
 def get_acceptance(*, session: Session, actor: Actor, order_id: int) -> Acceptance:

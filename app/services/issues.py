@@ -132,6 +132,11 @@ def create_issue(
     if owner is None:
         raise InvalidInput("请指定责任人", field="owner_id")
     _check_owner(session, order, owner)
+    due = _check_due(data.due_at, now) if data.due_at else due_for(data.risk, now)
+    return _new_issue(session, actor, order, data, owner, due, now)
+
+
+def _new_issue(session, actor, order, data: IssueCreate, owner: int, due, now) -> SiteIssue:
     issue = SiteIssue(
         order_id=order.id,
         description=data.description,
@@ -139,7 +144,7 @@ def create_issue(
         risk=data.risk,
         category=data.category,
         owner_id=owner,
-        due_at=_check_due(data.due_at, now) if data.due_at else due_for(data.risk, now),
+        due_at=due,
         created_by_id=actor.id,
         created_at=now,
         updated_at=now,

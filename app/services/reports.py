@@ -66,9 +66,14 @@ def submit_daily_report(
     require_member(session, actor, order, "提交日报")
     if order.status in CLOSED:
         raise Conflict("订单已关闭，不能再提交日报", code="order_closed")
-    report = _report_of(session, order_id, actor.id, day)
+    return _store(session, order_id, actor.id, day, data, now)
+
+
+def _store(session, order_id: int, user_id: int, day: date, data: DailyReportIn, now):
+    # The order row is locked, so looking up the day's report and inserting it cannot race.
+    report = _report_of(session, order_id, user_id, day)
     if report is None:
-        report = DailyReport(order_id=order_id, user_id=actor.id, day=day, created_at=now)
+        report = DailyReport(order_id=order_id, user_id=user_id, day=day, created_at=now)
     for key in ("done_today", "plan_tomorrow", "problems", "hours"):
         setattr(report, key, getattr(data, key))
     report.updated_at = now
