@@ -117,8 +117,6 @@ def close_by_acceptance(
             item.note = "验收时自动勾选"
             session.add(item)
         finish_stage(session=session, stage=stage, now=now)
-    late = (acceptance.accepted_on - order.delivery_date).days
-    acceptance.on_time, acceptance.days_late = late <= 0, max(0, late)
     order.status = OrderStatus.completed
     order.actual_delivery_date = acceptance.accepted_on
     order.updated_at = now
@@ -126,6 +124,12 @@ def close_by_acceptance(
     session.add_all([acceptance, order])
     session.flush()
     return acceptance
+
+
+def punctuality(order: Order, accepted_on: date) -> dict:
+    """Whether acceptance on that day is on time for the order, and how many days late."""
+    late = (accepted_on - order.delivery_date).days
+    return {"accepted_on": accepted_on, "on_time": late <= 0, "days_late": max(0, late)}
 
 
 def _accepted_on(value: date | None, order: Order, now: datetime) -> date:
@@ -196,8 +200,7 @@ def _signed_form(session, actor, order: Order, data: AcceptanceIn, now) -> Accep
         signer_name=data.signer_name,
         satisfaction=data.satisfaction,
         comment=data.comment,
-        accepted_on=_accepted_on(data.accepted_on, order, now),
-        on_time=True,
+        **punctuality(order, _accepted_on(data.accepted_on, order, now)),
         recorded_by_id=actor.id,
         recorded_at=now,
     )

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlmodel import Session, col, select
 
-from app.services.acceptance import close_by_acceptance, ready_for_acceptance
+from app.services.acceptance import close_by_acceptance, punctuality, ready_for_acceptance
 from app.services.actor import Actor, acts
 from app.services.errors import Conflict, DomainError, NotFound
 from app.services.permissions import load_order, require_order_role
@@ -161,8 +161,7 @@ def accept_by_link(
         signer_name=data.signer_name,
         satisfaction=data.satisfaction,
         comment=data.comment,
-        accepted_on=local_date(now),
-        on_time=True,
+        **punctuality(order, local_date(now)),
         recorded_at=now,
     )
     session.add(acceptance)
