@@ -159,6 +159,8 @@ def test_an_issue_is_reassigned_by_the_tracker(client, session):
     assert r.status_code == 422
     r = client.patch(f"/api/issues/{number}", json={"owner_id": 999999}, headers=tracker)
     assert r.status_code == 422
+    issue = client.get(f"/api/issues/{number}", headers=tracker).get_json()
+    assert issue["owner"]["id"] == production.id and issue["risk"] == "high"
 
 
 def test_the_openapi_document_lists_the_field_endpoints(client):
@@ -176,3 +178,19 @@ def test_the_openapi_document_lists_the_field_endpoints(client):
         "/api/orders/{order_id}/acceptance/links",
     ):
         assert path in paths
+
+
+def test_a_bad_resolution_is_422_and_leaves_the_issue_as_it_was(client, session):
+    order, engineer, production = _setup(session)
+    he, hp = bearer(engineer), bearer(production)
+    number = _create(client, order.id, he, owner_id=production.id).get_json()["id"]
+    other = make_order(session)
+    add_to_order(session, other, production, Role.production)
+    session.commit()
+    foreign = _photo(client, other.id, hp, seed=3)
+    for body in ({"resolution": "  "}, {"resolution": "已处理", "photo_ids": [foreign]}, {}):
+        r = client.post(f"/api/issues/{number}/resolve", json=body, headers=hp)
+        assert r.status_code == 422 and r.get_json()["error"]["message"]
+    issue = client.get(f"/api/issues/{number}", headers=he).get_json()
+    assert issue["state"] == "open" and issue["resolution"] is None
+    assert issue["resolution_photos"] == [] and len(issue["events"]) == 1

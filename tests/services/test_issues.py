@@ -321,3 +321,14 @@ def test_listing_filters_by_state_risk_owner_and_overdue(crew):
 def test_an_unknown_issue_number_is_not_found(crew):
     with pytest.raises(NotFound, match="#999"):
         get_issue(session=crew.session, actor=crew.tracker, issue_id=999)
+
+
+def test_a_verified_issue_can_no_longer_be_edited(crew):
+    s = crew.session
+    issue = crew.resolved(crew.production)
+    verify_issue(session=s, actor=crew.quality, issue_id=issue.id)
+    with pytest.raises(Conflict) as err:
+        update_issue(
+            session=s, actor=crew.tracker, issue_id=issue.id, data=IssueUpdate(location="别处")
+        )
+    assert err.value.code == "issue_closed" and issue.location == ""
