@@ -1,22 +1,32 @@
 """All tables. Importing this package registers every table in SQLModel.metadata."""
 
+from models.acceptance import Acceptance, AcceptanceLink, OrderDocument
 from models.changes import ChangeLog
+from models.issues import IssueEvent, SiteIssue
 from models.orders import Order, OrderMember, Review, Signoff
 from models.people import Department, User, UserRole
 from models.photos import Photo, PhotoAttachment
+from models.reports import DailyReport, LabourEntry
 from models.stages import ChecklistItem, ChecklistTemplate, Stage
 
 __all__ = [
+    "Acceptance",
+    "AcceptanceLink",
     "ChangeLog",
     "ChecklistItem",
     "ChecklistTemplate",
+    "DailyReport",
     "Department",
+    "IssueEvent",
+    "LabourEntry",
     "Order",
+    "OrderDocument",
     "OrderMember",
     "Photo",
     "PhotoAttachment",
     "Review",
     "Signoff",
+    "SiteIssue",
     "Stage",
     "User",
     "UserRole",

@@ -2,9 +2,33 @@
 
 from __future__ import annotations
 
-from app.api import auth, orders, photos, reviews, stages, templates, users
+from app.api import (
+    acceptance,
+    auth,
+    documents,
+    issues,
+    orders,
+    photos,
+    reports,
+    reviews,
+    stages,
+    templates,
+    users,
+)
 
-BLUEPRINTS = [auth.bp, users.bp, orders.bp, reviews.bp, stages.bp, templates.bp, photos.bp]
+BLUEPRINTS = [
+    auth.bp,
+    users.bp,
+    orders.bp,
+    reviews.bp,
+    stages.bp,
+    templates.bp,
+    photos.bp,
+    reports.bp,
+    issues.bp,
+    documents.bp,
+    acceptance.bp,
+]
 
 
 def register_api(app, csrf) -> None:
