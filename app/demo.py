@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 
 from sqlmodel import Session
 
+from app.demo_field import load_field_demo
 from app.services.actor import Actor, actor_for
 from app.services.orders import add_member, create_order
 from app.services.reference import ensure_reference_data
@@ -25,7 +26,7 @@ from app.services.stages import (
 from app.services.users import create_user
 from models.base import utcnow
 from models.enums import Channel, Role, StageKind
-from models.orders import MemberAdd, OrderCreate
+from models.orders import MemberAdd, Order, OrderCreate
 from models.people import UserCreate
 from models.stages import StageUpdate
 
@@ -84,15 +85,18 @@ def load_demo(*, session: Session, now: datetime | None = None) -> None:
             ),
         )
     actors = {u: actor_for(session, user, Channel.cli) for u, user in users.items()}
-    for code, customer, contract, days, reach in ORDERS:
-        _demo_order(session, actors, now, code, customer, contract, days, reach)
+    orders = {
+        code: _demo_order(session, actors, now, code, customer, contract, days, reach)
+        for code, customer, contract, days, reach in ORDERS
+    }
+    load_field_demo(session=session, actors=actors, orders=orders, now=now)
     # Leave the session acting as the system again for whatever the caller does next.
     from app.services.actor import bind_actor
 
     bind_actor(session, system)
 
 
-def _demo_order(session, actors, now, code, customer, contract, days, reach) -> None:
+def _demo_order(session, actors, now, code, customer, contract, days, reach) -> Order:
     today = local_date(now)
     tracker = actors["li.gendan"]
     order = create_order(
@@ -126,7 +130,7 @@ def _demo_order(session, actors, now, code, customer, contract, days, reach) -> 
         )
     _plan(session, tracker, order.id, today, days)
     if reach == "draft":
-        return
+        return order
     submit_for_review(session=session, actor=tracker, order_id=order.id, now=now)
     signers = list(SIGNERS.items())
     if reach == "in_review":
@@ -142,15 +146,16 @@ def _demo_order(session, actors, now, code, customer, contract, days, reach) -> 
             now=now,
         )
     if reach == "in_review":
-        return
+        return order
     _finish(session, tracker, order.id, StageKind.review, now)
     _start(session, actors["sun.caigou"], order.id, StageKind.procurement, now, progress=60)
     if reach == "procurement":
-        return
+        return order
     _finish(session, actors["sun.caigou"], order.id, StageKind.procurement, now)
     _start(session, actors["wu.shengchan"], order.id, StageKind.production, now)
     _finish(session, actors["wu.shengchan"], order.id, StageKind.production, now)
     _start(session, actors["zheng.zhijian"], order.id, StageKind.delivery, now, progress=30)
+    return order
 
 
 def _plan(session, actor, order_id: int, today: date, days: int) -> None:

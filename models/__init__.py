@@ -1,7 +1,9 @@
 """All tables. Importing this package registers every table in SQLModel.metadata."""
 
+from models.acceptance import Acceptance, AcceptanceLink, OrderDocument
 from models.changes import ChangeLog
 from models.contingency import ContingencyPlan, ContingencyStep
+from models.issues import IssueEvent, SiteIssue
 from models.orders import Order, OrderMember, Review, Signoff
 from models.people import Department, User, UserRole
 from models.photos import Photo, PhotoAttachment
@@ -12,17 +14,24 @@ from models.reminders import (
     SchedulerRun,
     apscheduler_jobs,
 )
+from models.reports import DailyReport, LabourEntry
 from models.stages import ChecklistItem, ChecklistTemplate, Stage
 
 __all__ = [
+    "Acceptance",
+    "AcceptanceLink",
     "ChangeLog",
     "ChecklistItem",
     "ChecklistTemplate",
     "ContingencyPlan",
     "ContingencyStep",
+    "DailyReport",
     "Department",
     "GroupSchedule",
+    "IssueEvent",
+    "LabourEntry",
     "Order",
+    "OrderDocument",
     "OrderMember",
     "Photo",
     "PhotoAttachment",
@@ -31,6 +40,7 @@ __all__ = [
     "SchedulerLease",
     "SchedulerRun",
     "Signoff",
+    "SiteIssue",
     "Stage",
     "User",
     "UserRole",

@@ -145,6 +145,72 @@ class RiskLevel(StrEnum):
 RISK_NAMES = {RiskLevel.high: "高", RiskLevel.medium: "中", RiskLevel.low: "低"}
 
 
+class IssueState(StrEnum):
+    """The closed loop of a site issue (问题点)."""
+
+    open = "open"
+    in_progress = "in_progress"
+    resolved = "resolved"
+    verified = "verified"
+    reopened = "reopened"
+
+
+ISSUE_STATE_NAMES = {
+    IssueState.open: "待处理",
+    IssueState.in_progress: "处理中",
+    IssueState.resolved: "已解决待验证",
+    IssueState.verified: "已验证关闭",
+    IssueState.reopened: "已退回重开",
+}
+
+
+class IssueCategory(StrEnum):
+    quality = "quality"
+    safety = "safety"
+    material = "material"
+    design = "design"
+    other = "other"
+
+
+ISSUE_CATEGORY_NAMES = {
+    IssueCategory.quality: "质量",
+    IssueCategory.safety: "安全",
+    IssueCategory.material: "物料",
+    IssueCategory.design: "设计",
+    IssueCategory.other: "其他",
+}
+
+
+class IssueAction(StrEnum):
+    created = "created"
+    acknowledged = "acknowledged"
+    resolved = "resolved"
+    verified = "verified"
+    reopened = "reopened"
+    reassigned = "reassigned"
+
+
+class DocumentKind(StrEnum):
+    completion_report = "completion_report"
+    user_manual = "user_manual"
+    acceptance_form = "acceptance_form"
+
+
+DOCUMENT_KIND_NAMES = {
+    DocumentKind.completion_report: "竣工报告",
+    DocumentKind.user_manual: "用户操作手册",
+    DocumentKind.acceptance_form: "客户验收单",
+}
+
+
+class AcceptanceMethod(StrEnum):
+    """How the customer's acceptance was evidenced."""
+
+    photo = "photo"
+    pdf = "pdf"
+    link = "link"
+
+
 class EscalationStage(StrEnum):
     """Where an unacknowledged exception stands against its handling time limit."""
 

@@ -58,12 +58,10 @@ class RiskMatrix:
 
 
 def default_matrix() -> RiskMatrix:
-    """The matrix from this process's settings (environment defaults)."""
+    """The matrix from this process's settings (ISSUE_LIMIT_HOURS, QUIET_HOURS)."""
     current = settings()
     quiet = QuietHours(*current.quiet_hours) if current.quiet_hours else None
-    limits = {
-        level: timedelta(minutes=current.risk_limit_minutes[level.value]) for level in RiskLevel
-    }
+    limits = {level: timedelta(hours=current.issue_limit_hours[level.value]) for level in RiskLevel}
     return RiskMatrix(limits=limits, quiet=quiet, timezone=current.timezone)
 
 

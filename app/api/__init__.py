@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from app.api import (
+    acceptance,
     auth,
     contingency,
+    documents,
+    issues,
     orders,
     photos,
+    reports,
     reviews,
     risk_matrix,
     schedules,
@@ -23,6 +27,10 @@ BLUEPRINTS = [
     stages.bp,
     templates.bp,
     photos.bp,
+    reports.bp,
+    issues.bp,
+    documents.bp,
+    acceptance.bp,
     risk_matrix.bp,
     contingency.bp,
     schedules.bp,

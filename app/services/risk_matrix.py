@@ -1,7 +1,8 @@
 """The deployment's risk matrix (handling time limit per level) and quiet hours.
 
-The environment gives the defaults (RISK_LIMIT_HOURS, QUIET_HOURS); an admin may override them,
-which stores one row. The rules read the effective matrix once per sweep with `risk_matrix`.
+The environment gives the defaults (ISSUE_LIMIT_HOURS, QUIET_HOURS); an admin may override
+them, which stores one row. Site issue due times and the rules read the matrix in force with
+`risk_matrix`.
 """
 
 from __future__ import annotations

@@ -63,7 +63,6 @@ def test_reminder_configuration_defaults():
     assert config["DAILY_REPORT_CUTOFF"] == time(20, 0)
     assert config["RULE_SWEEP_MINUTES"] == 5
     assert config["QUIET_HOURS"] == (time(22), time(7))
-    assert config["RISK_LIMIT_MINUTES"] == {"high": 120, "medium": 1440, "low": 4320}
     assert config["SCHEDULER_LEASE_SECONDS"] == 30 and config["SCHEDULER_POLL_SECONDS"] == 10
 
 
@@ -73,12 +72,10 @@ def test_reminder_configuration_from_the_environment():
             "STANDUP_TIME": "9:00",
             "STANDUP_DAYS": "mon-fri",
             "QUIET_HOURS": "off",
-            "RISK_LIMIT_HOURS": "high=0.5, medium=8, low=48",
         }
     )
     assert config["STANDUP_TIME"] == time(9, 0) and config["STANDUP_DAYS"] == (0, 1, 2, 3, 4)
     assert config["QUIET_HOURS"] is None
-    assert config["RISK_LIMIT_MINUTES"] == {"high": 30, "medium": 480, "low": 2880}
 
 
 @pytest.mark.parametrize(
@@ -88,10 +85,6 @@ def test_reminder_configuration_from_the_environment():
         ("STANDUP_DAYS", "someday"),
         ("DAILY_REPORT_CUTOFF", "8pm"),
         ("QUIET_HOURS", "22:00"),
-        ("RISK_LIMIT_HOURS", "high=2,medium=24"),
-        ("RISK_LIMIT_HOURS", "high=2,medium=24,low=0"),
-        ("RISK_LIMIT_HOURS", "urgent=1,high=2,medium=24,low=72"),
-        ("RISK_LIMIT_HOURS", "high=two,medium=24,low=72"),
         ("RULE_SWEEP_MINUTES", "0"),
         ("SCHEDULER_LEASE_SECONDS", "soon"),
     ],

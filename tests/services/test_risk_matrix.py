@@ -116,3 +116,26 @@ def test_only_admins_change_the_matrix(session):
     with pytest.raises(Forbidden):
         reset_risk_matrix(session=session, actor=manager)
     assert session.exec(select(RiskMatrixSetting)).first() is None
+
+
+def test_site_issues_take_their_due_time_from_the_matrix_in_force(session):
+    from app.services.issues import create_issue
+    from tests.factories import add_to_order, make_order
+
+    update_risk_matrix(
+        session=session,
+        actor=admin(session),
+        data=RiskMatrixUpdate(levels=[RiskLimitIn(level="high", limit_minutes=45)]),
+    )
+    order = make_order(session)
+    engineer = make_user(session, Role.site_engineer)
+    add_to_order(session, order, engineer, Role.site_engineer)
+    issue = create_issue(
+        session=session,
+        actor=act(session, engineer),
+        order_id=order.id,
+        description="吊装区域围栏缺失",
+        risk="high",
+        now=NOW,
+    )
+    assert issue.due_at == NOW + timedelta(minutes=45)
