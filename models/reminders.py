@@ -52,12 +52,25 @@ class SchedulerRun(SQLModel, table=True):
 
 
 class SchedulerRunPublic(SQLModel):
-    job_id: str
     holder: str
     started_at: datetime
     finished_at: datetime
     ok: bool
     error: str | None = None
+
+
+class ScheduledJobPublic(SQLModel):
+    job_id: str
+    next_run_at: datetime | None = Field(default=None, description="下次运行；空表示已暂停")
+    last_run: SchedulerRunPublic | None = None
+
+
+class SchedulerStatus(SQLModel):
+    leader: str | None = Field(default=None, description="正在运行任务的调度进程")
+    leading_since: datetime | None = None
+    lease_expires_at: datetime | None = None
+    heartbeat_at: datetime | None = None
+    jobs: list[ScheduledJobPublic]
 
 
 class RiskMatrixSetting(SQLModel, table=True):

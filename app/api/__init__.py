@@ -13,6 +13,7 @@ from app.api import (
     reports,
     reviews,
     risk_matrix,
+    scheduler,
     schedules,
     stages,
     templates,
@@ -34,6 +35,7 @@ BLUEPRINTS = [
     risk_matrix.bp,
     contingency.bp,
     schedules.bp,
+    scheduler.bp,
 ]
 
 
