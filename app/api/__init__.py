@@ -2,9 +2,34 @@
 
 from __future__ import annotations
 
-from app.api import auth, orders, photos, reviews, stages, templates, users
+from app.api import (
+    auth,
+    inspections,
+    operations,
+    orders,
+    photos,
+    production,
+    reviews,
+    shipments,
+    stages,
+    templates,
+    users,
+)
 
-BLUEPRINTS = [auth.bp, users.bp, orders.bp, reviews.bp, stages.bp, templates.bp, photos.bp]
+BLUEPRINTS = [
+    auth.bp,
+    users.bp,
+    orders.bp,
+    reviews.bp,
+    stages.bp,
+    templates.bp,
+    photos.bp,
+    operations.template_bp,
+    operations.bp,
+    production.bp,
+    inspections.bp,
+    shipments.bp,
+]
 
 
 def register_api(app, csrf) -> None:

@@ -11,7 +11,7 @@ from app.services.actor import Actor, acts
 from app.services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from app.services.operations import open_for_production
 from app.services.production_data import operations_of, sync_production_progress
-from app.services.production_plan import find_cycle
+from app.services.production_plan import find_cycle, loop_in_flow_order
 from models.base import utcnow
 from models.enums import StageKind
 from models.production import (
@@ -72,7 +72,7 @@ def _check(session: Session, template: OperationTemplate) -> None:
         raise InvalidInput(f"工序模板「{template.name}」已存在", field="name")
     cycle = find_cycle({t.id: list(t.depends_on) for t in active.values()})
     if cycle:
-        names = " → ".join(active[i].name for i in reversed(cycle))
+        names = " → ".join(active[i].name for i in loop_in_flow_order(cycle, template.id))
         raise InvalidInput(
             f"工序依赖不能形成循环：{names}", code="dependency_cycle", field="depends_on"
         )

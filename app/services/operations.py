@@ -17,7 +17,7 @@ from app.services.production_data import (
     sync_production_progress,
     upstream_of,
 )
-from app.services.production_plan import EPS, find_cycle
+from app.services.production_plan import EPS, find_cycle, loop_in_flow_order
 from models.base import utcnow
 from models.enums import StageKind
 from models.production import (
@@ -78,7 +78,7 @@ def _set_upstream(session: Session, op: Operation, wanted: list[int]) -> None:
     graph[op.id] = wanted
     cycle = find_cycle(dict(graph))
     if cycle:
-        path = " → ".join(ops[i].name for i in reversed(cycle))
+        path = " → ".join(ops[i].name for i in loop_in_flow_order(cycle, op.id))
         raise InvalidInput(
             f"工序依赖不能形成循环：{path}", code="dependency_cycle", field="depends_on"
         )

@@ -48,7 +48,7 @@ def report_output(
     ).first()
     if row is None:
         row = OperationOutput(order_id=order_id, operation_id=op.id, day=day, created_at=now)
-    row.quantity = quantity
+    row.quantity = float(quantity)
     row.note = note
     row.reporter_id = actor.id
     row.updated_at = now

@@ -141,6 +141,16 @@ def find_cycle(edges: dict[int, list[int]]) -> list[int] | None:
     return None
 
 
+def loop_in_flow_order(cycle: list[int], start: int | None = None) -> list[int]:
+    """A cycle found on node -> upstream edges, turned to run in the direction work flows and,
+    when it passes through `start`, to begin there (closed: the first node is repeated)."""
+    path = list(reversed(cycle))[:-1]
+    if start in path:
+        i = path.index(start)
+        path = path[i:] + path[:i]
+    return [*path, path[0]]
+
+
 def downstream(ops: list[PlanOp]) -> dict[int, set[int]]:
     """Every operation reachable downstream of each operation (the graph must be acyclic)."""
     successors: dict[int, list[int]] = {op.id: [] for op in ops}
