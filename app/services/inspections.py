@@ -4,7 +4,7 @@ unless the order's last inspection passed)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlmodel import Session, col, select
 
@@ -78,7 +78,7 @@ def _inspected_at(value: datetime | None, now: datetime) -> datetime:
         value = value.replace(tzinfo=settings().tz)
     if value > now:
         raise InvalidInput("检验时间不能在未来", field="inspected_at")
-    return value
+    return value.astimezone(UTC)
 
 
 def _rework_to_reinspect(session: Session, order_id: int, rework_id: int) -> Rework:
