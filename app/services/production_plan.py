@@ -34,8 +34,10 @@ Progress (weighted completion)
 
 Kanban column on day d
     done when A >= Q; otherwise blocked when marked blocked (with a reason) or when its planned
-    start has come and a direct upstream operation that is not done lags; otherwise in progress
-    once any output was reported; otherwise not started.
+    start has come and a direct upstream operation that is not done is more than one day's
+    plan behind (lag > Q / number of planned days of that operation: a day's output not yet
+    reported blocks nobody); otherwise in progress once any output was reported; otherwise not
+    started.
 """
 
 from __future__ import annotations
@@ -75,6 +77,7 @@ class OpState:
     actual_day: float
     planned_cum: float
     actual_cum: float
+    day_rate: float = 0.0
     lag: float = 0.0
     lag_share: float = 0.0
     impact: int = 1
@@ -179,6 +182,7 @@ def _state(op: PlanOp, actual: dict[date, float], day: date) -> OpState:
         actual_day=actual.get(day, 0.0),
         planned_cum=cumulative(planned, day),
         actual_cum=cumulative(actual, day),
+        day_rate=op.planned_qty / max(1, sum(1 for q in planned.values() if q > EPS)),
     )
     if not state.done:
         state.lag = max(0.0, state.planned_cum - state.actual_cum)
@@ -194,7 +198,7 @@ def _column(state: OpState, by_id: dict[int, OpState], day: date) -> None:
     late_feeds = [
         by_id[u].op.name
         for u in op.upstream
-        if u in by_id and not by_id[u].done and by_id[u].lag > EPS
+        if u in by_id and not by_id[u].done and by_id[u].lag > by_id[u].day_rate + EPS
     ]
     if op.blocked_reason:
         state.blocked_reason = op.blocked_reason

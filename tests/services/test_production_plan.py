@@ -140,6 +140,15 @@ def test_columns_follow_output_marks_and_lagging_feeds():
     assert result.states[4].blocked_reason == "等待图纸"
 
 
+def test_a_feed_less_than_a_days_plan_behind_blocks_nobody():
+    # op1 plans 10 a day; on the third day it has 21 of 30: 9 behind, under a day's plan.
+    ops = [op(1, 100), op(2, 100, upstream=[1])]
+    result = evaluate(ops, {1: on((0, 10), (1, 11)), 2: on((1, 5))}, MON + timedelta(days=2))
+    assert result.states[0].lag == 9 and result.states[1].column == OperationColumn.in_progress
+    result = evaluate(ops, {1: on((0, 10), (1, 9)), 2: on((1, 5))}, MON + timedelta(days=2))
+    assert result.states[1].column == OperationColumn.blocked
+
+
 def test_weighted_progress_actual_and_planned():
     ops = [op(1, 100, weight=3), op(2, 10, weight=1)]
     result = evaluate(ops, {1: on((0, 50)), 2: on((0, 10))}, MON + timedelta(days=4))

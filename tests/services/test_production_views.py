@@ -92,7 +92,14 @@ def test_the_kanban_shows_blocked_operations_with_their_reason(session, plant):
     )
     board = kanban(session=session, actor=plant.actor("tracker"), order_id=plant.order.id, now=NOW)
     columns = {c.key.value: [card.name for card in c.cards] for c in board.columns}
-    # 焊接 is fed by 下料, which lags, and its start has come: blocked.
+    # 下料 is 5 behind, less than its 10 a day: 焊接 is not blocked by it today.
+    assert columns["in_progress"] == ["下料", "焊接"] and columns["blocked"] == ["机加工"]
+    tomorrow = TODAY + timedelta(days=1)
+    board = kanban(
+        session=session, actor=plant.actor("tracker"), order_id=plant.order.id, day=tomorrow
+    )
+    columns = {c.key.value: [card.name for card in c.cards] for c in board.columns}
+    # Tomorrow 下料 is 15 behind, more than a day's plan, and 焊接 has started: blocked.
     assert columns == {
         "not_started": ["装配"],
         "in_progress": ["下料"],
