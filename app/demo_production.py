@@ -99,6 +99,11 @@ def production_finished(session: Session, actors: dict, order_id: int, now: date
 
 def shipment_in_transit(session: Session, actors: dict, order_id: int, now: datetime) -> None:
     """A passed inspection and a remote-site shipment on the road."""
+    _inspect(session, actors, order_id, now)
+    _ship(session, actors["feng.wuliu"], order_id, now)
+
+
+def _inspect(session: Session, actors: dict, order_id: int, now: datetime) -> None:
     record_inspection(
         session=session,
         actor=actors["zheng.zhijian"],
@@ -116,7 +121,9 @@ def shipment_in_transit(session: Session, actors: dict, order_id: int, now: date
             note="外观、尺寸、试压记录齐全",
         ),
     )
-    logistics = actors["feng.wuliu"]
+
+
+def _ship(session: Session, logistics, order_id: int, now: datetime) -> None:
     today = local_date(now)
     shipment = create_shipment(
         session=session,

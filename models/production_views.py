@@ -10,12 +10,14 @@ from pydantic import BaseModel, Field
 from models.enums import OperationColumn, StageKind, StageStatus
 
 
-class DayPoint(BaseModel):
-    day: date
-    planned: float
-    actual: float
-    planned_cum: float
-    actual_cum: float
+class DaySeries(BaseModel):
+    """Plan vs actual day by day, as parallel columns (the shape chart libraries take)."""
+
+    days: list[date] = Field(default_factory=list)
+    planned: list[float] = Field(default_factory=list, description="当日计划量")
+    actual: list[float] = Field(default_factory=list, description="当日实际产量")
+    planned_cum: list[float] = Field(default_factory=list, description="累计计划量")
+    actual_cum: list[float] = Field(default_factory=list, description="累计实际产量")
 
 
 class OperationStanding(BaseModel):
@@ -40,7 +42,7 @@ class OperationStanding(BaseModel):
     column: OperationColumn
     column_name: str
     blocked_reason: str | None = None
-    series: list[DayPoint] = Field(description="逐日计划与实际（含累计）")
+    series: DaySeries = Field(description="从首个计划或填报日起，逐日计划与实际（含累计）")
 
 
 class Bottleneck(BaseModel):

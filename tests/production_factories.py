@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 from app.services.actor import Actor
 from app.services.inspections import record_inspection
 from app.services.operations import create_operation
+from app.services.output import report_output
 from app.services.photos import upload_photo
 from app.services.reviews import decide_signoff, submit_for_review
 from app.services.stages import start_stage
@@ -101,6 +102,20 @@ def make_operation(session, team: Team, **overrides) -> Operation:
         order_id=team.order.id,
         data=OperationCreate(**data),
         now=NOW,
+    )
+
+
+def report(session, team: Team, op: Operation, who: str = "production", **fields):
+    """Report an operation's output (10 today unless told) as one of the team."""
+    fields.setdefault("day", TODAY)
+    fields.setdefault("quantity", 10)
+    return report_output(
+        session=session,
+        actor=team.actor(who),
+        order_id=team.order.id,
+        operation_id=op.id,
+        now=NOW,
+        **fields,
     )
 
 

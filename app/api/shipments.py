@@ -74,6 +74,20 @@ def _one(session, order_id: int, shipment_id: int) -> ShipmentPublic:
     return shipments_public(session, [row])[0]
 
 
+def _change(change, path: ShipmentPath, body):
+    """Apply a change to one shipment, commit, and answer with the shipment."""
+    actor, session = current_actor(), db_session()
+    row = change(
+        session=session,
+        actor=actor,
+        order_id=path.order_id,
+        shipment_id=path.shipment_id,
+        data=body,
+    )
+    commit()
+    return ok(shipments_public(session, [row])[0])
+
+
 @bp.get("/shipments", responses={200: ShipmentList})
 def index(path: OrderPath):
     """The order's shipments."""
@@ -100,31 +114,13 @@ def show(path: ShipmentPath):
 @bp.patch("/shipments/<int:shipment_id>", responses={200: ShipmentPublic})
 def update(path: ShipmentPath, body: ShipmentUpdate):
     """Change a shipment plan until it is delivered."""
-    actor, session = current_actor(), db_session()
-    row = svc.update_shipment(
-        session=session,
-        actor=actor,
-        order_id=path.order_id,
-        shipment_id=path.shipment_id,
-        data=body,
-    )
-    commit()
-    return ok(shipments_public(session, [row])[0])
+    return _change(svc.update_shipment, path, body)
 
 
 @bp.post("/shipments/<int:shipment_id>/status", responses={200: ShipmentPublic})
 def advance(path: ShipmentPath, body: ShipmentAdvance):
     """Move a shipment forward; dispatch needs a passed inspection, delivery a signed receipt."""
-    actor, session = current_actor(), db_session()
-    row = svc.advance_shipment(
-        session=session,
-        actor=actor,
-        order_id=path.order_id,
-        shipment_id=path.shipment_id,
-        data=body,
-    )
-    commit()
-    return ok(shipments_public(session, [row])[0])
+    return _change(svc.advance_shipment, path, body)
 
 
 @bp.post("/shipments/<int:shipment_id>/checks", responses={201: ShipmentPublic})

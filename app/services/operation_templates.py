@@ -62,6 +62,14 @@ def _require_admin(actor: Actor) -> None:
         raise Forbidden("只有管理员可以修改工序模板")
 
 
+def _active_template(session: Session, actor: Actor, template_id: int) -> OperationTemplate:
+    _require_admin(actor)
+    template = session.get(OperationTemplate, template_id)
+    if template is None or not template.active:
+        raise NotFound("工序模板不存在")
+    return template
+
+
 def _check(session: Session, template: OperationTemplate) -> None:
     active = {t.id: t for t in list_operation_templates(session=session)}
     active[template.id] = template
@@ -97,10 +105,7 @@ def update_operation_template(
     *, session: Session, actor: Actor, template_id: int, data: OperationTemplateUpdate
 ) -> OperationTemplate:
     """Change a template; orders that already copied it keep their operations as they are."""
-    _require_admin(actor)
-    template = session.get(OperationTemplate, template_id)
-    if template is None or not template.active:
-        raise NotFound("工序模板不存在")
+    template = _active_template(session, actor, template_id)
     fields = data.model_dump(exclude_unset=True)
     if fields.get("depends_on") is not None:
         fields["depends_on"] = list(dict.fromkeys(fields["depends_on"]))
@@ -118,10 +123,7 @@ def retire_operation_template(
     *, session: Session, actor: Actor, template_id: int
 ) -> OperationTemplate:
     """Stop offering a template; templates after it then follow its own upstream templates."""
-    _require_admin(actor)
-    template = session.get(OperationTemplate, template_id)
-    if template is None or not template.active:
-        raise NotFound("工序模板不存在")
+    template = _active_template(session, actor, template_id)
     template.active = False
     session.add(template)
     for other in list_operation_templates(session=session):

@@ -45,6 +45,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from itertools import accumulate
 
 from models.enums import OperationColumn
 
@@ -246,18 +247,15 @@ def evaluate(ops: list[PlanOp], actuals: dict[int, dict[date, float]], day: date
 
 def daily_series(
     op: PlanOp, actual: dict[date, float], day: date
-) -> list[tuple[date, float, float, float, float]]:
-    """(day, planned, actual, planned cumulative, actual cumulative) from the operation's first
-    planned or reported day up to `day`."""
+) -> tuple[list[date], list[float], list[float], list[float], list[float]]:
+    """Days, planned, actual, planned cumulative and actual cumulative, from the operation's
+    first planned or reported day to its last one up to `day` (nothing changes after that)."""
     planned = plan_by_day(op)
     known = [d for d in (*planned, *actual) if d <= day]
     if not known:
-        return []
-    out, p_cum, a_cum = [], 0.0, 0.0
-    current = min(known)
-    while current <= day:
-        p, a = planned.get(current, 0.0), actual.get(current, 0.0)
-        p_cum, a_cum = p_cum + p, a_cum + a
-        out.append((current, p, a, p_cum, a_cum))
-        current += timedelta(days=1)
-    return out
+        return [], [], [], [], []
+    first = min(known)
+    days = [first + timedelta(days=i) for i in range((max(known) - first).days + 1)]
+    plan = [planned.get(d, 0.0) for d in days]
+    done = [actual.get(d, 0.0) for d in days]
+    return days, plan, done, list(accumulate(plan)), list(accumulate(done))

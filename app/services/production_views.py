@@ -25,7 +25,7 @@ from models.enums import (
 )
 from models.production_views import (
     Bottleneck,
-    DayPoint,
+    DaySeries,
     Gantt,
     GanttOperationBar,
     GanttStageBar,
@@ -73,6 +73,18 @@ def _bottleneck(state: OpState | None) -> Bottleneck | None:
     )
 
 
+def _columns(series) -> DaySeries:
+    days, *values = series
+    planned, actual, planned_cum, actual_cum = ([round(v, 3) for v in col] for col in values)
+    return DaySeries(
+        days=days,
+        planned=planned,
+        actual=actual,
+        planned_cum=planned_cum,
+        actual_cum=actual_cum,
+    )
+
+
 def _standing(op, state: OpState, series) -> OperationStanding:
     return OperationStanding(
         id=op.id,
@@ -96,10 +108,7 @@ def _standing(op, state: OpState, series) -> OperationStanding:
         column=state.column,
         column_name=OPERATION_COLUMN_NAMES[state.column],
         blocked_reason=state.blocked_reason,
-        series=[
-            DayPoint(day=d, planned=_r(p), actual=_r(a), planned_cum=_r(pc), actual_cum=_r(ac))
-            for d, p, a, pc, ac in series
-        ],
+        series=_columns(series),
     )
 
 
@@ -162,16 +171,16 @@ def kanban(
     return Kanban(order_id=order_id, day=day, columns=list(columns.values()))
 
 
-def _actual_span(op, actual: dict[date, float], day: date) -> tuple[date | None, date | None]:
-    start, end, total = None, None, 0.0
+def _actual_span(qty: float, actual: dict[date, float], day: date) -> tuple[date | None, ...]:
+    """First day with output, and the day the cumulative output reached the plan (or None)."""
+    start, total = None, 0.0
     for d in sorted(x for x in actual if x <= day):
-        if actual[d] > EPS and start is None:
+        if start is None and actual[d] > EPS:
             start = d
         total += actual[d]
-        if total >= op.planned_qty - EPS:
-            end = d
-            break
-    return start, end
+        if total >= qty - EPS:
+            return start, d
+    return start, None
 
 
 def gantt(
@@ -185,7 +194,19 @@ def gantt(
     """Planned and actual bars of the order's stages and of its operations."""
     day = _day(day, now)
     ops, actuals, result = _evaluate(session, actor, order_id, day)
-    stages = [
+    return Gantt(
+        order_id=order_id,
+        day=day,
+        stages=_stage_bars(session, order_id),
+        operations=[
+            _operation_bar(op, state, actuals.get(op.id, {}), day)
+            for op, state in zip(ops, result.states, strict=True)
+        ],
+    )
+
+
+def _stage_bars(session: Session, order_id: int) -> list[GanttStageBar]:
+    return [
         GanttStageBar(
             kind=s.kind,
             name=STAGE_NAMES[StageKind(s.kind)],
@@ -198,20 +219,18 @@ def gantt(
         )
         for s in list_stages(session=session, order_id=order_id)
     ]
-    bars = []
-    for op, state in zip(ops, result.states, strict=True):
-        start, end = _actual_span(op, actuals.get(op.id, {}), day)
-        bars.append(
-            GanttOperationBar(
-                id=op.id,
-                name=op.name,
-                progress=_percent(state),
-                column=state.column,
-                depends_on=list(state.op.upstream),
-                planned_start=op.planned_start,
-                planned_end=op.planned_end,
-                actual_start=start,
-                actual_end=end,
-            )
-        )
-    return Gantt(order_id=order_id, day=day, stages=stages, operations=bars)
+
+
+def _operation_bar(op, state: OpState, actual: dict[date, float], day: date) -> GanttOperationBar:
+    start, end = _actual_span(op.planned_qty, actual, day)
+    return GanttOperationBar(
+        id=op.id,
+        name=op.name,
+        progress=_percent(state),
+        column=state.column,
+        depends_on=list(state.op.upstream),
+        planned_start=op.planned_start,
+        planned_end=op.planned_end,
+        actual_start=start,
+        actual_end=end,
+    )

@@ -59,7 +59,7 @@ def test_plan_report_and_read_the_dashboard_views(client, session, team):
     base = f"/api/orders/{team.order.id}"
     overview = client.get(f"{base}/production/overview", headers=h).get_json()
     assert overview["bottleneck"]["name"] == "下料"
-    assert overview["operations"][0]["series"][-1]["actual_cum"] == 2
+    assert overview["operations"][0]["series"]["actual_cum"][-1] == 2
     board = client.get(f"{base}/production/kanban?day={TODAY}", headers=h).get_json()
     assert [c["key"] for c in board["columns"]] == ["not_started", "in_progress", "blocked", "done"]
     chart = client.get(f"{base}/production/gantt", headers=h).get_json()

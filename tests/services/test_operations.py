@@ -1,37 +1,24 @@
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlmodel import select
 
 from app.services.errors import Conflict, Forbidden, InvalidInput, NotFound
-from app.services.operation_templates import (
-    add_operation_template,
-    apply_operation_templates,
-    list_operation_templates,
-    retire_operation_template,
-    update_operation_template,
-)
 from app.services.operations import (
     create_operation,
     delete_operation,
     set_operation_blocked,
     update_operation,
 )
-from app.services.output import report_output
 from models.changes import ChangeLog
-from models.enums import Role
 from models.production import (
     Operation,
     OperationCreate,
     OperationLink,
-    OperationsFromTemplates,
-    OperationTemplate,
-    OperationTemplateIn,
-    OperationTemplateUpdate,
     OperationUpdate,
 )
-from tests.factories import act, count, make_user
-from tests.production_factories import NOW, TODAY, make_operation, make_team
+from tests.factories import count
+from tests.production_factories import TODAY, make_operation, make_team, report
 
 
 def _links(session, order_id):
@@ -39,50 +26,14 @@ def _links(session, order_id):
     return {(r.upstream_id, r.downstream_id) for r in rows}
 
 
-def test_an_order_is_planned_from_the_templates_with_their_dependencies(session):
-    team = make_team(session)
-    ops = apply_operation_templates(
+def _update(session, team, op, **fields):
+    return update_operation(
         session=session,
         actor=team.actor("production"),
         order_id=team.order.id,
-        data=OperationsFromTemplates(
-            planned_qty=4, planned_start=date(2026, 3, 1), planned_end=date(2026, 3, 30)
-        ),
+        operation_id=op.id,
+        data=OperationUpdate(**fields),
     )
-    by_name = {op.name: op for op in ops}
-    assert list(by_name) == ["下料", "焊接", "热处理", "机加工", "装配", "试压", "涂装"]
-    pairs = {(by_name[a].id, by_name[b].id) for a, b in [("下料", "焊接"), ("焊接", "热处理")]}
-    assert pairs <= _links(session, team.order.id)
-    assert len(_links(session, team.order.id)) == 7
-    # Depths 0..5 split the 30 days into six spans of five days; 机加工 sits beside 焊接.
-    assert (by_name["下料"].planned_start, by_name["下料"].planned_end) == (
-        date(2026, 3, 1),
-        date(2026, 3, 5),
-    )
-    assert by_name["机加工"].planned_start == by_name["焊接"].planned_start == date(2026, 3, 6)
-    assert by_name["涂装"].planned_end == date(2026, 3, 30)
-
-
-def test_templates_are_applied_only_to_an_order_without_operations_and_with_dates(session):
-    team = make_team(session)
-    actor = team.actor("production")
-    with pytest.raises(InvalidInput) as err:
-        apply_operation_templates(
-            session=session,
-            actor=actor,
-            order_id=team.order.id,
-            data=OperationsFromTemplates(planned_qty=1),
-        )
-    assert "计划起止日期" in err.value.message
-    make_operation(session, team)
-    with pytest.raises(Conflict) as err:
-        apply_operation_templates(
-            session=session,
-            actor=actor,
-            order_id=team.order.id,
-            data=OperationsFromTemplates(planned_qty=1, planned_start=TODAY, planned_end=TODAY),
-        )
-    assert err.value.code == "operations_exist"
 
 
 def test_a_dependency_cycle_is_refused_naming_the_loop_and_nothing_changes(session):
@@ -93,13 +44,7 @@ def test_a_dependency_cycle_is_refused_naming_the_loop_and_nothing_changes(sessi
     before = _links(session, team.order.id)
     session.commit()
     with pytest.raises(InvalidInput) as err:
-        update_operation(
-            session=session,
-            actor=team.actor("production"),
-            order_id=team.order.id,
-            operation_id=a.id,
-            data=OperationUpdate(depends_on=[c.id]),
-        )
+        _update(session, team, a, depends_on=[c.id])
     assert err.value.code == "dependency_cycle"
     assert "焊接 → 热处理 → 机加工 → 焊接" in err.value.message
     session.rollback()
@@ -110,13 +55,7 @@ def test_an_operation_cannot_depend_on_itself(session):
     team = make_team(session)
     a = make_operation(session, team)
     with pytest.raises(InvalidInput) as err:
-        update_operation(
-            session=session,
-            actor=team.actor("production"),
-            order_id=team.order.id,
-            operation_id=a.id,
-            data=OperationUpdate(depends_on=[a.id]),
-        )
+        _update(session, team, a, depends_on=[a.id])
     assert err.value.code == "dependency_cycle"
 
 
@@ -130,13 +69,7 @@ def test_another_orders_operation_is_neither_a_dependency_nor_editable(session):
     session.rollback()
     assert count(session, Operation, Operation.order_id == team.order.id) == 0
     with pytest.raises(NotFound):
-        update_operation(
-            session=session,
-            actor=team.actor("production"),
-            order_id=team.order.id,
-            operation_id=foreign.id,
-            data=OperationUpdate(planned_qty=5),
-        )
+        _update(session, team, foreign, planned_qty=5)
 
 
 @pytest.mark.parametrize(
@@ -193,13 +126,7 @@ def test_a_buyer_cannot_plan_operations(session):
 def test_plan_changes_are_in_the_change_log(session):
     team = make_team(session)
     op = make_operation(session, team)
-    update_operation(
-        session=session,
-        actor=team.actor("production"),
-        order_id=team.order.id,
-        operation_id=op.id,
-        data=OperationUpdate(planned_qty=120),
-    )
+    _update(session, team, op, planned_qty=120)
     log = session.exec(
         select(ChangeLog).where(ChangeLog.entity == "operation", ChangeLog.field == "planned_qty")
     ).one()
@@ -209,15 +136,7 @@ def test_plan_changes_are_in_the_change_log(session):
 def test_an_operation_with_output_cannot_be_deleted_one_without_can(session):
     team = make_team(session)
     a, b = make_operation(session, team), make_operation(session, team)
-    report_output(
-        session=session,
-        actor=team.actor("production"),
-        order_id=team.order.id,
-        operation_id=a.id,
-        day=TODAY,
-        quantity=3,
-        now=NOW,
-    )
+    report(session, team, a, quantity=3)
     actor = team.actor("production")
     with pytest.raises(Conflict) as err:
         delete_operation(session=session, actor=actor, order_id=team.order.id, operation_id=a.id)
@@ -249,15 +168,7 @@ def test_blocking_needs_a_reason_and_clearing_needs_a_mark(session):
 def test_a_finished_operation_cannot_be_marked_blocked(session):
     team = make_team(session)
     op = make_operation(session, team, planned_qty=5)
-    report_output(
-        session=session,
-        actor=team.actor("production"),
-        order_id=team.order.id,
-        operation_id=op.id,
-        day=TODAY,
-        quantity=5,
-        now=NOW,
-    )
+    report(session, team, op, quantity=5)
     with pytest.raises(Conflict) as err:
         set_operation_blocked(
             session=session,
@@ -268,38 +179,3 @@ def test_a_finished_operation_cannot_be_marked_blocked(session):
             reason="x",
         )
     assert err.value.code == "operation_done"
-
-
-def test_only_admins_edit_templates_and_template_cycles_are_refused(session):
-    admin = act(session, make_user(session, Role.admin))
-    session.commit()
-    with pytest.raises(Forbidden):
-        add_operation_template(
-            session=session,
-            actor=act(session, make_user(session, Role.production)),
-            data=OperationTemplateIn(name="喷砂"),
-        )
-    by_name = {t.name: t for t in list_operation_templates(session=session)}
-    with pytest.raises(InvalidInput) as err:
-        update_operation_template(
-            session=session,
-            actor=admin,
-            template_id=by_name["下料"].id,
-            data=OperationTemplateUpdate(depends_on=[by_name["涂装"].id]),
-        )
-    assert err.value.code == "dependency_cycle"
-    with pytest.raises(InvalidInput):
-        add_operation_template(
-            session=session, actor=admin, data=OperationTemplateIn(name="喷砂", depends_on=[9999])
-        )
-    session.rollback()
-    assert count(session, OperationTemplate, OperationTemplate.name == "喷砂") == 0
-
-
-def test_retiring_a_template_bridges_the_templates_that_followed_it(session):
-    admin = act(session, make_user(session, Role.admin))
-    by_name = {t.name: t for t in list_operation_templates(session=session)}
-    retire_operation_template(session=session, actor=admin, template_id=by_name["试压"].id)
-    active = {t.name: t for t in list_operation_templates(session=session)}
-    assert "试压" not in active
-    assert active["涂装"].depends_on == [by_name["装配"].id]

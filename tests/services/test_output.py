@@ -5,26 +5,13 @@ from sqlmodel import select
 
 from app.services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from app.services.orders import cancel_order
-from app.services.output import list_outputs, report_output
+from app.services.output import list_outputs
 from app.services.stages import list_stages
 from models.changes import ChangeLog
 from models.enums import StageKind
 from models.production import OperationOutput
 from tests.factories import count
-from tests.production_factories import NOW, TODAY, make_operation, make_team
-
-
-def _report(session, team, op, who="production", **kw):
-    kw.setdefault("day", TODAY)
-    kw.setdefault("quantity", 10)
-    return report_output(
-        session=session,
-        actor=team.actor(who),
-        order_id=team.order.id,
-        operation_id=op.id,
-        now=NOW,
-        **kw,
-    )
+from tests.production_factories import TODAY, make_operation, make_team, report
 
 
 def _production(session, team):
@@ -35,8 +22,8 @@ def _production(session, team):
 def test_a_second_report_for_the_same_day_updates_it_and_the_change_is_logged(session):
     team = make_team(session)
     op = make_operation(session, team)
-    first = _report(session, team, op, quantity=10, note="白班")
-    second = _report(session, team, op, quantity=12, note="含夜班", who="tracker")
+    first = report(session, team, op, quantity=10, note="白班")
+    second = report(session, team, op, quantity=12, note="含夜班", who="tracker")
     assert first.id == second.id and second.quantity == 12 and second.reporter_id == team.tracker.id
     assert count(session, OperationOutput) == 1
     change = session.exec(
@@ -65,7 +52,7 @@ def test_bad_output_is_refused_and_nothing_is_stored(session, kw, code):
     op = make_operation(session, team)
     session.commit()
     with pytest.raises(InvalidInput) as err:
-        _report(session, team, op, **kw)
+        report(session, team, op, **kw)
     assert err.value.code == code
     session.rollback()
     assert count(session, OperationOutput) == 0
@@ -76,7 +63,7 @@ def test_a_buyer_cannot_report_output(session):
     op = make_operation(session, team)
     session.commit()
     with pytest.raises(Forbidden):
-        _report(session, team, op, who="buyer")
+        report(session, team, op, who="buyer")
     session.rollback()
     assert count(session, OperationOutput) == 0
 
@@ -85,14 +72,14 @@ def test_output_for_another_orders_operation_is_not_found(session):
     team, other = make_team(session), make_team(session)
     foreign = make_operation(session, other)
     with pytest.raises(NotFound):
-        _report(session, team, foreign)
+        report(session, team, foreign)
 
 
 def test_output_waits_for_the_confirmed_order_and_stops_when_it_is_closed(session):
     draft = make_team(session, confirmed=False)
     op = make_operation(session, draft)
     with pytest.raises(Conflict) as err:
-        _report(session, draft, op)
+        report(session, draft, op)
     assert err.value.code == "order_not_confirmed"
     team = make_team(session)
     op = make_operation(session, team)
@@ -100,7 +87,7 @@ def test_output_waits_for_the_confirmed_order_and_stops_when_it_is_closed(sessio
         session=session, actor=team.actor("tracker"), order_id=team.order.id, reason="客户取消"
     )
     with pytest.raises(Conflict) as err:
-        _report(session, team, op)
+        report(session, team, op)
     assert err.value.code == "order_closed"
 
 
@@ -108,9 +95,9 @@ def test_production_progress_follows_the_weighted_output_while_the_stage_runs(se
     team = make_team(session, production_started=True)
     heavy = make_operation(session, team, planned_qty=100, weight=3)
     light = make_operation(session, team, planned_qty=10, weight=1)
-    _report(session, team, heavy, quantity=50)
+    report(session, team, heavy, quantity=50)
     assert _production(session, team).progress == 37  # 3 * 0.5 / 4 = 37.5%
-    _report(session, team, light, quantity=20)  # over plan counts as complete
+    report(session, team, light, quantity=20)  # over plan counts as complete
     assert _production(session, team).progress == 62
     change = session.exec(
         select(ChangeLog).where(ChangeLog.entity == "stage", ChangeLog.field == "progress")
@@ -121,16 +108,16 @@ def test_production_progress_follows_the_weighted_output_while_the_stage_runs(se
 def test_progress_is_not_touched_before_the_production_stage_starts(session):
     team = make_team(session)
     op = make_operation(session, team)
-    _report(session, team, op, quantity=50)
+    report(session, team, op, quantity=50)
     assert _production(session, team).progress == 0
 
 
 def test_outputs_are_listed_by_operation_and_day(session):
     team = make_team(session)
     a, b = make_operation(session, team), make_operation(session, team)
-    _report(session, team, a, day=TODAY - timedelta(days=1))
-    _report(session, team, a)
-    _report(session, team, b)
+    report(session, team, a, day=TODAY - timedelta(days=1))
+    report(session, team, a)
+    report(session, team, b)
     actor = team.actor("quality")
     rows = list_outputs(session=session, actor=actor, order_id=team.order.id)
     assert [(r.operation_id, r.day) for r in rows] == [

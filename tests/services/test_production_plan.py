@@ -156,13 +156,16 @@ def test_weighted_progress_actual_and_planned():
     assert (result.progress, result.planned_progress) == (62, 50)
 
 
-def test_daily_series_runs_from_the_first_planned_or_reported_day_to_the_day():
-    series = daily_series(
+def test_daily_series_runs_from_the_first_to_the_last_planned_or_reported_day():
+    days, planned, actual, planned_cum, actual_cum = daily_series(
         op(1, 10, start=MON + timedelta(days=2), days=5), on((0, 1)), MON + timedelta(days=3)
     )
-    assert [p[0] for p in series] == [MON + timedelta(days=i) for i in range(4)]
-    assert series[-1][1:] == (2.0, 0.0, 4.0, 1.0)
-    assert daily_series(op(1, 10, start=MON + timedelta(days=5)), {}, MON) == []
+    assert days == [MON + timedelta(days=i) for i in range(4)]
+    assert (planned[-1], actual[-1], planned_cum[-1], actual_cum[-1]) == (2.0, 0.0, 4.0, 1.0)
+    assert daily_series(op(1, 10, start=MON + timedelta(days=5)), {}, MON)[0] == []
+    # Long after the plan ended the series stops at its last day.
+    days = daily_series(op(1, 10, days=3), {}, MON + timedelta(days=400))[0]
+    assert days[-1] == MON + timedelta(days=2)
 
 
 def test_find_cycle_returns_the_loop_or_none():

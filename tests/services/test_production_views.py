@@ -4,11 +4,10 @@ import pytest
 
 from app.services.errors import Forbidden
 from app.services.operations import set_operation_blocked
-from app.services.output import report_output
 from app.services.production_views import gantt, kanban, production_overview
 from models.enums import Role
 from tests.factories import act, make_user
-from tests.production_factories import NOW, TODAY, make_operation, make_team
+from tests.production_factories import NOW, TODAY, make_operation, make_team, report
 
 START = TODAY - timedelta(days=4)
 
@@ -35,15 +34,7 @@ def plant(session):
         (weld, START + timedelta(days=3), 10),
         (machine, TODAY, 1),
     ]:
-        report_output(
-            session=session,
-            actor=team.actor("production"),
-            order_id=team.order.id,
-            operation_id=op.id,
-            day=day,
-            quantity=qty,
-            now=NOW,
-        )
+        report(session, team, op, day=day, quantity=qty)
     return team
 
 
@@ -57,7 +48,8 @@ def test_the_overview_names_the_computed_bottleneck(session, plant):
     assert view.bottleneck.name == "机加工"
     assert view.bottleneck.summary == "机加工落后计划 4（占计划量 40%），下游 1 道工序等待"
     weld = ops["焊接"].series
-    assert len(weld) == 5 and weld[3].actual == 10 and weld[-1].planned_cum == 20
+    assert weld.days == [START + timedelta(days=i) for i in range(5)]
+    assert weld.actual == [0, 0, 0, 10, 0] and weld.planned_cum[-1] == 20
     # actual (45% + 25% + 10% + 0) / 4 = 20%; planned 50% for three, 0 for 装配: 37.5%
     assert (view.progress, view.planned_progress) == (20, 37)
 
@@ -132,15 +124,7 @@ def test_a_finished_operation_has_an_actual_end(session):
     team = make_team(session)
     op = make_operation(session, team, planned_qty=10)
     for day, qty in [(START, 4), (START + timedelta(days=1), 6), (TODAY, 2)]:
-        report_output(
-            session=session,
-            actor=team.actor("production"),
-            order_id=team.order.id,
-            operation_id=op.id,
-            day=day,
-            quantity=qty,
-            now=NOW,
-        )
+        report(session, team, op, day=day, quantity=qty)
     bar = gantt(session=session, actor=team.actor("tracker"), order_id=team.order.id, now=NOW)
     assert bar.operations[0].actual_end == START + timedelta(days=1)
     assert bar.operations[0].progress == 100 and bar.operations[0].column.value == "done"
