@@ -7,6 +7,8 @@ import itertools
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
+from sqlmodel import select
+
 from app.services.actor import Actor
 from app.services.inspections import record_inspection
 from app.services.operations import create_operation
@@ -17,7 +19,7 @@ from app.services.stages import start_stage
 from models.enums import InspectionKind, InspectionResult, Role, StageKind
 from models.orders import Order
 from models.people import User
-from models.production import Operation, OperationCreate
+from models.production import Operation, OperationCreate, OperationLink
 from models.quality import Inspection, InspectionCreate
 from tests.factories import act, add_to_order, bearer, make_order, make_user
 from tests.images import jpeg
@@ -117,6 +119,12 @@ def report(session, team: Team, op: Operation, who: str = "production", **fields
         now=NOW,
         **fields,
     )
+
+
+def links_of(session, order_id: int) -> set[tuple[int, int]]:
+    """The (upstream, downstream) operation pairs of an order."""
+    rows = session.exec(select(OperationLink).where(OperationLink.order_id == order_id)).all()
+    return {(r.upstream_id, r.downstream_id) for r in rows}
 
 
 def photo_id(session, team: Team, seed: int = 1) -> int:

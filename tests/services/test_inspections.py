@@ -10,6 +10,7 @@ from app.services.inspections import (
     record_inspection,
     require_passed_inspection,
 )
+from app.services.orders import cancel_order
 from app.services.photos import photos_of
 from models.enums import InspectionKind, InspectionResult, ReworkStatus, Role
 from models.quality import Inspection, InspectionCreate, InspectionDefect, Rework
@@ -246,3 +247,24 @@ def test_another_orders_rework_cannot_be_reinspected_here(session):
     with pytest.raises(InvalidInput) as err:
         pass_inspection(session, team, reinspects_rework_id=foreign.id)
     assert err.value.details["field"] == "reinspects_rework_id"
+
+
+def test_inspections_wait_for_the_confirmed_order_and_rework_stops_when_it_is_closed(session):
+    draft = make_team(session, confirmed=False)
+    with pytest.raises(Conflict) as err:
+        pass_inspection(session, draft)
+    assert err.value.code == "order_not_confirmed"
+    team = make_team(session)
+    _record(session, team, _fail(team))
+    rework = list_reworks(session=session, actor=team.actor("tracker"), order_id=team.order.id)[0]
+    cancel_order(
+        session=session, actor=team.actor("tracker"), order_id=team.order.id, reason="客户取消"
+    )
+    with pytest.raises(Conflict) as err:
+        complete_rework(
+            session=session,
+            actor=team.actor("production"),
+            order_id=team.order.id,
+            rework_id=rework.id,
+        )
+    assert err.value.code == "order_closed"

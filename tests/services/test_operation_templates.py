@@ -1,7 +1,6 @@
 from datetime import date
 
 import pytest
-from sqlmodel import select
 
 from app.services.errors import Conflict, Forbidden, InvalidInput
 from app.services.operation_templates import (
@@ -13,19 +12,13 @@ from app.services.operation_templates import (
 )
 from models.enums import Role
 from models.production import (
-    OperationLink,
     OperationsFromTemplates,
     OperationTemplate,
     OperationTemplateIn,
     OperationTemplateUpdate,
 )
 from tests.factories import act, count, make_user
-from tests.production_factories import TODAY, make_operation, make_team
-
-
-def _links(session, order_id):
-    rows = session.exec(select(OperationLink).where(OperationLink.order_id == order_id)).all()
-    return {(r.upstream_id, r.downstream_id) for r in rows}
+from tests.production_factories import TODAY, links_of, make_operation, make_team
 
 
 def test_an_order_is_planned_from_the_templates_with_their_dependencies(session):
@@ -41,8 +34,8 @@ def test_an_order_is_planned_from_the_templates_with_their_dependencies(session)
     by_name = {op.name: op for op in ops}
     assert list(by_name) == ["下料", "焊接", "热处理", "机加工", "装配", "试压", "涂装"]
     pairs = {(by_name[a].id, by_name[b].id) for a, b in [("下料", "焊接"), ("焊接", "热处理")]}
-    assert pairs <= _links(session, team.order.id)
-    assert len(_links(session, team.order.id)) == 7
+    assert pairs <= links_of(session, team.order.id)
+    assert len(links_of(session, team.order.id)) == 7
     # Depths 0..5 split the 30 days into six spans of five days; 机加工 sits beside 焊接.
     assert (by_name["下料"].planned_start, by_name["下料"].planned_end) == (
         date(2026, 3, 1),

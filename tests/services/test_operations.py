@@ -14,16 +14,10 @@ from models.changes import ChangeLog
 from models.production import (
     Operation,
     OperationCreate,
-    OperationLink,
     OperationUpdate,
 )
 from tests.factories import count
-from tests.production_factories import TODAY, make_operation, make_team, report
-
-
-def _links(session, order_id):
-    rows = session.exec(select(OperationLink).where(OperationLink.order_id == order_id)).all()
-    return {(r.upstream_id, r.downstream_id) for r in rows}
+from tests.production_factories import TODAY, links_of, make_operation, make_team, report
 
 
 def _update(session, team, op, **fields):
@@ -41,14 +35,14 @@ def test_a_dependency_cycle_is_refused_naming_the_loop_and_nothing_changes(sessi
     a = make_operation(session, team, name="焊接")
     b = make_operation(session, team, name="热处理", depends_on=[a.id])
     c = make_operation(session, team, name="机加工", depends_on=[b.id])
-    before = _links(session, team.order.id)
+    before = links_of(session, team.order.id)
     session.commit()
     with pytest.raises(InvalidInput) as err:
         _update(session, team, a, depends_on=[c.id])
     assert err.value.code == "dependency_cycle"
     assert "焊接 → 热处理 → 机加工 → 焊接" in err.value.message
     session.rollback()
-    assert _links(session, team.order.id) == before
+    assert links_of(session, team.order.id) == before
 
 
 def test_an_operation_cannot_depend_on_itself(session):
