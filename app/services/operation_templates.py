@@ -164,7 +164,7 @@ def _levels(upstream: dict[int, list[int]]) -> dict[int, int]:
     return depth
 
 
-def level_spans(start: date, end: date, levels: int) -> list[tuple[date, date]]:
+def _level_spans(start: date, end: date, levels: int) -> list[tuple[date, date]]:
     """Split [start, end] into `levels` consecutive spans of whole days (overlapping when the
     span has fewer days than levels)."""
     days = (end - start).days + 1
@@ -228,7 +228,7 @@ def apply_operation_templates(
 
 def _instantiate(session, order_id, chosen, upstream, start, end, qty, now) -> list[Operation]:
     depth = _levels(upstream)
-    spans = level_spans(start, end, max(depth.values()) + 1)
+    spans = _level_spans(start, end, max(depth.values()) + 1)
     now = now or utcnow()
     made: dict[int, Operation] = {}
     for seq, t in enumerate(chosen, start=1):

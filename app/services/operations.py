@@ -34,6 +34,7 @@ MAX_SPAN_DAYS = 3 * 366
 
 
 def open_for_production(session: Session, actor: Actor, order_id: int):
+    """The order, locked, for production work (production and tracker members, admins)."""
     return open_order(session, actor, order_id, PRODUCTION, "安排生产工序")
 
 

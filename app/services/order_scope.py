@@ -10,6 +10,7 @@ from sqlmodel import Session
 from app.services.actor import Actor, roles_of
 from app.services.errors import Conflict, InvalidInput, NotFound
 from app.services.permissions import acting_roles, load_order, require_order_role
+from app.services.stages import EXECUTING
 from models.enums import ROLE_NAMES, Channel, OrderStatus, Role
 from models.orders import Order
 from models.people import User
@@ -17,7 +18,6 @@ from models.people import User
 T = TypeVar("T")
 
 CLOSED = (OrderStatus.completed, OrderStatus.cancelled)
-EXECUTING = (OrderStatus.confirmed, OrderStatus.in_progress)
 
 
 def open_order(

@@ -8,8 +8,8 @@ from datetime import date
 
 from sqlmodel import Session, select
 
-from app.services.actor import Actor
-from app.services.production_plan import Evaluation, PlanOp, evaluate, weighted_progress
+from app.services.actor import Actor, acts
+from app.services.production_plan import PlanOp, weighted_progress
 from app.services.stages import update_stage
 from models.enums import StageKind, StageStatus
 from models.production import Operation, OperationLink, OperationOutput
@@ -74,12 +74,7 @@ def load_plan(
     return ops, plans, actuals_of(session=session, order_id=order_id)
 
 
-def evaluate_order(*, session: Session, order_id: int, day: date) -> Evaluation:
-    """Plan vs actual, columns and bottleneck of the order's operations on a day."""
-    _, plans, actuals = load_plan(session=session, order_id=order_id)
-    return evaluate(plans, actuals, day)
-
-
+@acts
 def sync_production_progress(*, session: Session, actor: Actor, order_id: int) -> None:
     """Set the running production stage's progress to the operations' weighted completion."""
     stage = session.exec(
