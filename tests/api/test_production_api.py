@@ -202,3 +202,35 @@ def test_the_openapi_document_lists_the_production_endpoints(client):
         "/api/operation-templates",
     ):
         assert path in paths
+
+
+@pytest.mark.parametrize(
+    ("body", "word"),
+    [
+        ({"planned_qty": 0}, "数值过小"),
+        ({"planned_qty": 5, "template_ids": [99999]}, "工序模板 [99999] 不存在"),
+        (
+            {
+                "planned_qty": 5,
+                "planned_start": str(TODAY),
+                "planned_end": str(TODAY - timedelta(days=1)),
+            },
+            "计划结束日期不能早于计划开始日期",
+        ),
+    ],
+)
+def test_bad_template_plans_are_a_422_and_nothing_is_stored(client, session, team, body, word):
+    r = client.post(
+        f"{_ops_url(team)}/from-templates", json=body, headers=team.headers("production")
+    )
+    assert r.status_code == 422 and word in r.get_json()["error"]["message"]
+    assert count(session, Operation) == 0
+
+
+def test_blocking_without_a_reason_changes_nothing(client, session, team):
+    op_id = _op(client, team).get_json()["id"]
+    r = client.post(
+        f"{_ops_url(team)}/{op_id}/block", json={"blocked": True}, headers=team.headers("tracker")
+    )
+    assert r.status_code == 422 and r.get_json()["error"]["message"] == "标记受阻时必须填写原因"
+    assert count(session, Operation, Operation.blocked) == 0

@@ -5,7 +5,7 @@ import pytest
 from sqlmodel import select
 
 from models.quality import Inspection, InspectionDefect, Rework
-from models.shipments import Shipment
+from models.shipments import Shipment, ShipmentCheck
 from tests.factories import count
 from tests.images import jpeg
 from tests.production_factories import make_team
@@ -203,3 +203,32 @@ def test_another_orders_shipment_is_a_404(client, session, team):
         client.get(_url(team, f"shipments/{foreign}"), headers=team.headers("tracker")).status_code
         == 404
     )
+
+
+def test_a_bad_checklist_item_is_a_422_and_nothing_is_stored(client, session, team):
+    shipment = _ship(client, team).get_json()
+    url = _url(team, f"shipments/{shipment['id']}/checks")
+    for body in ({"kind": "site", "title": ""}, {"kind": "weather", "title": "风力"}):
+        r = client.post(url, json=body, headers=team.headers("logistics"))
+        assert r.status_code == 422 and r.get_json()["error"]["message"]
+    assert count(session, ShipmentCheck) == 0
+
+
+def test_rework_done_with_an_overlong_note_is_a_422(client, session, team):
+    r = _inspect(
+        client,
+        team,
+        passed_qty=4,
+        failed_qty=1,
+        result="fail",
+        defects=[{"description": "漏漆", "severity": "minor"}],
+        rework={"description": "补漆", "owner_id": team.production.id, "due_date": str(TODAY)},
+    )
+    rework_id = r.get_json()["rework"]["id"]
+    r = client.post(
+        _url(team, f"reworks/{rework_id}/done"),
+        json={"note": "长" * 1001},
+        headers=team.headers("production"),
+    )
+    assert r.status_code == 422 and "过长" in r.get_json()["error"]["message"]
+    assert count(session, Rework, Rework.status == "done") == 0
