@@ -152,15 +152,18 @@ def bare_fetch(db: Database, order_id: int) -> int:
     return len(ops) + len(links) + len(out)
 
 
-def median_ms(job: Callable[[], object], runs: int) -> float:
-    """Median wall time of `runs` calls, after one warm-up call."""
-    job()
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
+def medians_ms(jobs: list[Callable[[], object]], runs: int) -> list[float]:
+    """Median wall time of each job over `runs` rounds, after one warm-up round. Each round
+    runs every job once, so a burst of load on the machine hits all of them alike."""
+    for job in jobs:
         job()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times) * 1000
+    times: list[list[float]] = [[] for _ in jobs]
+    for _ in range(runs):
+        for job, spent in zip(jobs, times, strict=True):
+            started = time.perf_counter()
+            job()
+            spent.append(time.perf_counter() - started)
+    return [statistics.median(spent) * 1000 for spent in times]
 
 
 def _in_session(db: Database, fn: Callable) -> Callable[[], object]:
@@ -198,7 +201,8 @@ def measure(db: Database, order_id: int, runs: int) -> tuple[list[tuple[str, flo
         ("kanban", _in_session(db, _view(kanban, order_id))),
         ("gantt", _in_session(db, _view(gantt, order_id))),
     ]
-    timings = [(label, median_ms(job, runs)) for label, job in jobs]
+    medians = medians_ms([job for _, job in jobs], runs)
+    timings = [(label, ms) for (label, _), ms in zip(jobs, medians, strict=True)]
     neck = _in_session(db, _view(production_overview, order_id))().bottleneck
     found = (
         f"{neck.name} (lag share {neck.lag_share:.2%}, impact {neck.impact})" if neck else "none"
@@ -215,7 +219,7 @@ def render(timings: list[tuple[str, float]], found: str, runs: int, engine: str)
         f"Seed {SEED}: one order, {OPERATIONS} operations in a random DAG (1-2 upstream each), "
         f"{DAYS} days of output on each ({OPERATIONS * DAYS:,} rows), evaluated on day {DAYS}. "
         f"{engine}, SQLAlchemy {sqlalchemy.__version__}, Python {platform.python_version()}; "
-        f"median of {runs} runs after a warm-up. Bottleneck found: {found}. "
+        f"median of {runs} interleaved rounds after a warm-up. Bottleneck found: {found}. "
         "Ceiling: the bare SQL fetch of the same rows with SQLAlchemy Core.",
         "",
         "| step | median | ratio to ceiling |",
