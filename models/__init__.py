@@ -6,7 +6,10 @@ from models.issues import IssueEvent, SiteIssue
 from models.orders import Order, OrderMember, Review, Signoff
 from models.people import Department, User, UserRole
 from models.photos import Photo, PhotoAttachment
+from models.production import Operation, OperationLink, OperationOutput, OperationTemplate
+from models.quality import Inspection, InspectionDefect, Rework
 from models.reports import DailyReport, LabourEntry
+from models.shipments import Shipment, ShipmentCheck
 from models.stages import ChecklistItem, ChecklistTemplate, Stage
 
 __all__ = [
@@ -17,14 +20,23 @@ __all__ = [
     "ChecklistTemplate",
     "DailyReport",
     "Department",
+    "Inspection",
+    "InspectionDefect",
     "IssueEvent",
     "LabourEntry",
+    "Operation",
+    "OperationLink",
+    "OperationOutput",
+    "OperationTemplate",
     "Order",
     "OrderDocument",
     "OrderMember",
     "Photo",
     "PhotoAttachment",
     "Review",
+    "Rework",
+    "Shipment",
+    "ShipmentCheck",
     "Signoff",
     "SiteIssue",
     "Stage",

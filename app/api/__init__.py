@@ -6,11 +6,15 @@ from app.api import (
     acceptance,
     auth,
     documents,
+    inspections,
     issues,
+    operations,
     orders,
     photos,
+    production,
     reports,
     reviews,
+    shipments,
     stages,
     templates,
     users,
@@ -28,6 +32,11 @@ BLUEPRINTS = [
     issues.bp,
     documents.bp,
     acceptance.bp,
+    operations.template_bp,
+    operations.bp,
+    production.bp,
+    inspections.bp,
+    shipments.bp,
 ]
 
 
