@@ -11,6 +11,11 @@ from datetime import date, datetime, timedelta
 from sqlmodel import Session
 
 from app.demo_field import load_field_demo
+from app.demo_production import (
+    production_finished,
+    production_in_progress,
+    shipment_in_transit,
+)
 from app.services.actor import Actor, actor_for
 from app.services.orders import add_member, create_order
 from app.services.reference import ensure_reference_data
@@ -145,17 +150,26 @@ def _demo_order(session, actors, now, code, customer, contract, days, reach) -> 
             reason="同意",
             now=now,
         )
-    if reach == "in_review":
-        return order
-    _finish(session, tracker, order.id, StageKind.review, now)
-    _start(session, actors["sun.caigou"], order.id, StageKind.procurement, now, progress=60)
-    if reach == "procurement":
-        return order
-    _finish(session, actors["sun.caigou"], order.id, StageKind.procurement, now)
-    _start(session, actors["wu.shengchan"], order.id, StageKind.production, now)
-    _finish(session, actors["wu.shengchan"], order.id, StageKind.production, now)
-    _start(session, actors["zheng.zhijian"], order.id, StageKind.delivery, now, progress=30)
+    if reach != "in_review":
+        _execute(session, actors, order.id, reach, now)
     return order
+
+
+def _execute(session, actors, order_id: int, reach: str, now) -> None:
+    """Take a confirmed order through its stages up to `reach`."""
+    _finish(session, actors["li.gendan"], order_id, StageKind.review, now)
+    _start(session, actors["sun.caigou"], order_id, StageKind.procurement, now, progress=60)
+    if reach == "procurement":
+        # Production overlaps procurement here; welding lags and shows as the bottleneck.
+        _start(session, actors["wu.shengchan"], order_id, StageKind.production, now)
+        production_in_progress(session, actors, order_id, now)
+        return
+    _finish(session, actors["sun.caigou"], order_id, StageKind.procurement, now)
+    _start(session, actors["wu.shengchan"], order_id, StageKind.production, now)
+    production_finished(session, actors, order_id, now)
+    _finish(session, actors["wu.shengchan"], order_id, StageKind.production, now)
+    _start(session, actors["zheng.zhijian"], order_id, StageKind.delivery, now, progress=30)
+    shipment_in_transit(session, actors, order_id, now)
 
 
 def _plan(session, actor, order_id: int, today: date, days: int) -> None:

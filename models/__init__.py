@@ -7,6 +7,8 @@ from models.issues import IssueEvent, SiteIssue
 from models.orders import Order, OrderMember, Review, Signoff
 from models.people import Department, User, UserRole
 from models.photos import Photo, PhotoAttachment
+from models.production import Operation, OperationLink, OperationOutput, OperationTemplate
+from models.quality import Inspection, InspectionDefect, Rework
 from models.reminders import (
     GroupSchedule,
     RiskMatrixSetting,
@@ -15,6 +17,7 @@ from models.reminders import (
     apscheduler_jobs,
 )
 from models.reports import DailyReport, LabourEntry
+from models.shipments import Shipment, ShipmentCheck
 from models.stages import ChecklistItem, ChecklistTemplate, Stage
 
 __all__ = [
@@ -28,17 +31,26 @@ __all__ = [
     "DailyReport",
     "Department",
     "GroupSchedule",
+    "Inspection",
+    "InspectionDefect",
     "IssueEvent",
     "LabourEntry",
+    "Operation",
+    "OperationLink",
+    "OperationOutput",
+    "OperationTemplate",
     "Order",
     "OrderDocument",
     "OrderMember",
     "Photo",
     "PhotoAttachment",
     "Review",
+    "Rework",
     "RiskMatrixSetting",
     "SchedulerLease",
     "SchedulerRun",
+    "Shipment",
+    "ShipmentCheck",
     "Signoff",
     "SiteIssue",
     "Stage",

@@ -211,6 +211,85 @@ class AcceptanceMethod(StrEnum):
     link = "link"
 
 
+class OperationColumn(StrEnum):
+    """Kanban column of a production operation (derived, never stored)."""
+
+    not_started = "not_started"
+    in_progress = "in_progress"
+    blocked = "blocked"
+    done = "done"
+
+
+OPERATION_COLUMN_NAMES = {
+    OperationColumn.not_started: "未开始",
+    OperationColumn.in_progress: "进行中",
+    OperationColumn.blocked: "受阻",
+    OperationColumn.done: "已完成",
+}
+
+
+class InspectionKind(StrEnum):
+    full = "full"
+    sampling = "sampling"
+
+
+class InspectionResult(StrEnum):
+    passed = "pass"
+    failed = "fail"
+
+
+class DefectSeverity(StrEnum):
+    critical = "critical"
+    major = "major"
+    minor = "minor"
+
+
+DEFECT_SEVERITY_NAMES = {
+    DefectSeverity.critical: "致命",
+    DefectSeverity.major: "严重",
+    DefectSeverity.minor: "轻微",
+}
+
+
+class ReworkStatus(StrEnum):
+    open = "open"
+    done = "done"
+
+
+class ShipmentStatus(StrEnum):
+    planned = "planned"
+    packed = "packed"
+    dispatched = "dispatched"
+    in_transit = "in_transit"
+    delivered = "delivered"
+
+
+# Shipments only move forward along this list.
+SHIPMENT_FLOW = [
+    ShipmentStatus.planned,
+    ShipmentStatus.packed,
+    ShipmentStatus.dispatched,
+    ShipmentStatus.in_transit,
+    ShipmentStatus.delivered,
+]
+
+SHIPMENT_STATUS_NAMES = {
+    ShipmentStatus.planned: "已计划",
+    ShipmentStatus.packed: "已包装",
+    ShipmentStatus.dispatched: "已发车",
+    ShipmentStatus.in_transit: "运输中",
+    ShipmentStatus.delivered: "已签收",
+}
+
+
+class SiteCheckKind(StrEnum):
+    """What a remote-site checklist item is about."""
+
+    site = "site"
+    lifting = "lifting"
+    customs = "customs"
+
+
 class EscalationStage(StrEnum):
     """Where an unacknowledged exception stands against its handling time limit."""
 

@@ -1,7 +1,7 @@
 """reminders: scheduler lease, run log, job store, risk matrix, group schedules, contingency plans
 
 Revision ID: 4d9c0a1ca3ff
-Revises: 3bb5064c5d32
+Revises: fc9948416687
 Create Date: 2026-11-25 01:29:00.346309
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 
 
 revision: str = "4d9c0a1ca3ff"
-down_revision: str | None = "3bb5064c5d32"
+down_revision: str | None = "fc9948416687"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
