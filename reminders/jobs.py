@@ -42,6 +42,10 @@ class Runtime:
     targets: dict[Task, str] = field(default_factory=lambda: TARGETS)
     scheduler: BaseScheduler | None = None
     leading: threading.Event = field(default_factory=threading.Event)
+    # Held while the job store is changed: stepping down waits for a change in progress, and
+    # no change starts after it. (A job changing jobs while APScheduler shuts down with
+    # wait=True would deadlock: shutdown holds the job store lock while it waits for the job.)
+    guard: threading.Lock = field(default_factory=threading.Lock)
 
 
 _runtime: Runtime | None = None
@@ -58,7 +62,8 @@ def deactivate() -> None:
     """Stop jobs from running in this process (it no longer leads)."""
     global _runtime
     if _runtime is not None:
-        _runtime.leading.clear()
+        with _runtime.guard:
+            _runtime.leading.clear()
     _runtime = None
 
 
@@ -122,12 +127,21 @@ def current_specs(runtime: Runtime):
     )
 
 
-@recorded
-def sync(runtime: Runtime, *, now) -> None:
-    """Bring the job store in line with the configuration (admins change group schedules)."""
-    result = sync_jobs(runtime.scheduler, current_specs(runtime))
+def sync_now(runtime: Runtime) -> None:
+    """Bring the job store in line with the configuration, unless this process stepped down."""
+    specs = current_specs(runtime)
+    with runtime.guard:
+        if not runtime.leading.is_set():
+            return
+        result = sync_jobs(runtime.scheduler, specs)
     if result.added or result.replaced or result.removed:
         log.info("scheduler jobs synced", extra={"fields": vars(result)})
+
+
+@recorded
+def sync(runtime: Runtime, *, now) -> None:
+    """Apply schedule changes (admins change group schedules while the scheduler runs)."""
+    sync_now(runtime)
 
 
 @recorded

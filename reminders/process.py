@@ -25,7 +25,7 @@ from app.services.settings import settings
 from models.reminders import JOBSTORE_TABLE
 from reminders import jobs
 from reminders.leader import LeaderLock, make_lock
-from reminders.schedule import GroupTimes, Timing, sync_jobs
+from reminders.schedule import GroupTimes, Timing
 
 log = logging.getLogger("gendan.scheduler")
 
@@ -98,7 +98,7 @@ class SchedulerProcess:
         lost = False
         try:
             scheduler.start()
-            sync_jobs(scheduler, jobs.current_specs(runtime))
+            jobs.sync_now(runtime)
             while not self.stop.wait(self.timing.renew_seconds):
                 if not self.lock.renew():
                     lost = True

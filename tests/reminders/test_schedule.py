@@ -194,3 +194,14 @@ def test_the_sync_job_applies_the_current_group_schedules(db, leading, scheduler
     leading.scheduler = scheduler()
     jobs.sync(job_id="scheduler.sync")
     assert {j.id for j in leading.scheduler.get_jobs()} >= {"task.standup.7", "task.sweep"}
+
+
+def test_once_the_process_steps_down_a_sync_changes_nothing(db, scheduler):
+    runtime = jobs.Runtime(db, "leader-1", TIMING, groups=lambda session: [GROUP], targets={})
+    runtime.scheduler = scheduler()
+    jobs.activate(runtime)
+    jobs.deactivate()
+    # A sync job that was already running when the leader stepped down must not touch the
+    # store: APScheduler's shutdown holds the store lock while it waits for running jobs.
+    jobs.sync_now(runtime)
+    assert runtime.scheduler.get_jobs() == []
