@@ -66,15 +66,21 @@ def error_response(code: str, message: str, status: int, **details):
     return response
 
 
-def validation_error_response(exc: ValidationError):
-    """Turn a pydantic ValidationError into the envelope with a readable Chinese message."""
+def describe_validation_error(exc: ValidationError) -> tuple[str, list[dict]]:
+    """A readable Chinese message for a pydantic ValidationError, and the fields at fault."""
     fields, parts = [], []
     for err in exc.errors(include_url=False, include_input=False, include_context=False):
         loc = ".".join(str(p) for p in err["loc"] if p not in ("body", "query", "path"))
         word = VALIDATION_WORDS.get(err["type"], "格式不正确")
         parts.append(f"{loc}：{word}" if loc else word)
         fields.append({"field": loc, "type": err["type"]})
-    return error_response("validation_error", "；".join(parts[:5]), 422, fields=fields)
+    return "；".join(parts[:5]), fields
+
+
+def validation_error_response(exc: ValidationError):
+    """Turn a pydantic ValidationError into the envelope with a readable Chinese message."""
+    message, fields = describe_validation_error(exc)
+    return error_response("validation_error", message, 422, fields=fields)
 
 
 def register_error_handlers(app: Flask) -> None:

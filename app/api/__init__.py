@@ -2,9 +2,37 @@
 
 from __future__ import annotations
 
-from app.api import auth, orders, photos, reviews, stages, templates, users
+from app.api import (
+    auth,
+    bom,
+    materials,
+    orders,
+    photos,
+    purchases,
+    reviews,
+    scans,
+    shortages,
+    stages,
+    suppliers,
+    templates,
+    users,
+)
 
-BLUEPRINTS = [auth.bp, users.bp, orders.bp, reviews.bp, stages.bp, templates.bp, photos.bp]
+BLUEPRINTS = [
+    auth.bp,
+    users.bp,
+    orders.bp,
+    reviews.bp,
+    stages.bp,
+    templates.bp,
+    photos.bp,
+    materials.bp,
+    suppliers.bp,
+    bom.bp,
+    purchases.bp,
+    scans.bp,
+    shortages.bp,
+]
 
 
 def register_api(app, csrf) -> None:

@@ -1,0 +1,264 @@
+"""Warehouse scans: receive, issue to production, stock check; one at a time or a queued batch.
+
+Idempotent by client id: the first time a client id arrives its scan is applied and its
+result stored; every later arrival returns that stored result marked `duplicate` (and
+`content_differs` when the resend carries other content: it is not applied again either).
+Each scan runs in its own savepoint, so a refused scan in a batch leaves nothing behind and
+the others still count.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlmodel import Session, select
+
+from app.services import stock
+from app.services.actor import Actor, acts
+from app.services.bom import key_materials, refresh_procurement_progress
+from app.services.errors import Conflict, DomainError, Unavailable
+from app.services.materials import SCANNERS, require_role
+from app.services.procure_errors import BadQuantity, BatchTooLarge, NotAMaterialLabel
+from app.services.scan_codes import normalise_type
+from app.services.scan_messages import scan_message
+from app.services.scan_resolve import Resolved, resolve_code
+from app.services.scan_targets import choose_line
+from app.services.settings import local_date
+from models.base import utcnow
+from models.enums import SCAN_ACTION_NAMES, ScanAction
+from models.materials import MaterialBrief
+from models.quantities import QUANTITY_PLACES, show
+from models.scans import (
+    MAX_BATCH,
+    OrderRef,
+    Scan,
+    ScanBatchResult,
+    ScanError,
+    ScanIn,
+    ScanOutcome,
+    ScanResult,
+)
+from scanning.payload import clean_text
+
+
+@dataclass(frozen=True)
+class RejectedScan:
+    """A queued scan the door could not read (bad JSON shape), with the reason."""
+
+    client_id: str | None
+    error: DomainError
+
+
+def fingerprint(data: ScanIn) -> str:
+    """A digest of what the scan asks for, to tell a plain resend from changed content."""
+    content = {
+        "result": data.result,
+        "scan_type": normalise_type(data.scan_type),
+        "action": str(data.action),
+        "quantity": None if data.quantity is None else show(data.quantity),
+        "order_id": data.order_id,
+        "confirm_over": data.confirm_over,
+    }
+    return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
+
+
+@acts
+def record_scan(
+    *, session: Session, actor: Actor, data: ScanIn, now: datetime | None = None
+) -> tuple[ScanResult, bool]:
+    """Apply a scan once; return its result and whether it was applied now (False: a resend)."""
+    now = now or utcnow()
+    digest = fingerprint(data)
+    original = _stored(session, data)
+    if original is not None:
+        return _replay(actor, original, digest), False
+    text = clean_text(data.result)
+    try:
+        with session.begin_nested():
+            scan = _claim(session, actor, data, text, digest, now)
+            result = _apply(session, actor, data, scan, now)
+            scan.result = result.model_dump(mode="json")
+            session.add(scan)
+            session.flush()
+    except IntegrityError:
+        # The same client id was claimed by a concurrent request that committed first.
+        original = _stored(session, data)
+        if original is None:
+            raise
+        return _replay(actor, original, digest), False
+    return result, True
+
+
+@acts
+def record_scan_batch(
+    *,
+    session: Session,
+    actor: Actor,
+    scans: list[ScanIn | RejectedScan],
+    now: datetime | None = None,
+) -> ScanBatchResult:
+    """Apply an offline queue in order; each scan answers for itself."""
+    check_batch_size(len(scans))
+    outcomes = [_one(session, actor, index, item, now) for index, item in enumerate(scans)]
+    return ScanBatchResult(
+        items=outcomes,
+        applied=sum(1 for o in outcomes if o.status == 201),
+        duplicates=sum(1 for o in outcomes if o.status == 200),
+        failed=sum(1 for o in outcomes if not o.ok),
+    )
+
+
+def check_batch_size(size: int) -> None:
+    """A batch holds 1 to MAX_BATCH scans."""
+    if not size:
+        raise BatchTooLarge("没有要提交的扫码记录")
+    if size > MAX_BATCH:
+        raise BatchTooLarge(f"一次最多提交 {MAX_BATCH} 条扫码记录，本次 {size} 条")
+
+
+def _one(session, actor, index: int, item, now) -> ScanOutcome:
+    if isinstance(item, RejectedScan):
+        return _failed(index, item.client_id, item.error)
+    try:
+        result, applied = record_scan(session=session, actor=actor, data=item, now=now)
+    except DomainError as exc:
+        return _failed(index, str(item.client_id), exc)
+    except DBAPIError as exc:
+        if exc.connection_invalidated:
+            raise
+        # A deadlock or lock timeout between two queues: this scan only, the phone retries it.
+        busy = Unavailable("系统繁忙，该条扫码未处理，请稍后重试", code="scan_busy")
+        return _failed(index, str(item.client_id), busy)
+    return ScanOutcome(
+        index=index,
+        client_id=str(item.client_id),
+        ok=True,
+        status=201 if applied else 200,
+        result=result,
+    )
+
+
+def _failed(index: int, client_id: str | None, exc: DomainError) -> ScanOutcome:
+    error = ScanError(code=exc.code, message=exc.message, details=exc.details or None)
+    return ScanOutcome(index=index, client_id=client_id, ok=False, status=exc.status, error=error)
+
+
+def _stored(session: Session, data: ScanIn) -> Scan | None:
+    return session.exec(select(Scan).where(Scan.client_id == data.client_id)).first()
+
+
+def _replay(actor: Actor, original: Scan, digest: str) -> ScanResult:
+    if original.user_id != actor.id:
+        raise Conflict("该扫码编号已被其他用户使用，请重新扫码", code="client_id_taken")
+    result = ScanResult.model_validate(original.result)
+    differs = original.fingerprint != digest
+    prefix = (
+        "该扫码编号已处理过，但本次内容与原记录不同，未重新计数，以下为原结果："
+        if differs
+        else "该扫码已处理过，未重复计数："
+    )
+    return result.model_copy(
+        update={"duplicate": True, "content_differs": differs, "message": prefix + result.message}
+    )
+
+
+def _claim(
+    session: Session, actor: Actor, data: ScanIn, text: str, digest: str, now: datetime
+) -> Scan:
+    """Insert the scan row first: a concurrent resend then waits on the unique client id."""
+    scan = Scan(
+        client_id=data.client_id,
+        user_id=actor.id,
+        action=data.action,
+        raw_text=text[:512],
+        scan_type=data.scan_type,
+        fingerprint=digest,
+        scanned_at=data.scanned_at,
+        recorded_at=now,
+    )
+    session.add(scan)
+    session.flush()
+    return scan
+
+
+def _apply(session: Session, actor: Actor, data: ScanIn, scan: Scan, now: datetime) -> ScanResult:
+    require_role(actor, SCANNERS, "扫码收发料和盘点")
+    resolved = resolve_code(session, data.result, data.scan_type)
+    if resolved.material is None:
+        raise NotAMaterialLabel()
+    scan.material_id, scan.lot = resolved.material.id, resolved.lot
+    if data.action == ScanAction.stock_check:
+        movement = stock.count(
+            session=session, material_id=resolved.material.id, counted=data.quantity
+        )
+        scan.quantity = data.quantity
+        return _result(data, movement, None, data.quantity, resolved, now)
+    quantity = _quantity(data, resolved)
+    order, line = choose_line(session, actor, resolved, data.order_id, data.action)
+    if data.action == ScanAction.receive:
+        movement = stock.receive(
+            session=session,
+            order=order,
+            line_id=line.id,
+            quantity=quantity,
+            confirm_over=data.confirm_over,
+            now=now,
+            today=local_date(now),
+        )
+    else:
+        movement = stock.issue(
+            session=session,
+            order=order,
+            line_id=line.id,
+            quantity=quantity,
+            confirm_over=data.confirm_over,
+        )
+    scan.order_id, scan.bom_line_id, scan.quantity = order.id, line.id, quantity
+    return _result(data, movement, order, quantity, resolved, now, session=session)
+
+
+def _quantity(data: ScanIn, resolved: Resolved) -> Decimal:
+    quantity = data.quantity if data.quantity is not None else resolved.quantity
+    if quantity is None:
+        raise BadQuantity("请填写数量", field="quantity")
+    if quantity <= 0:
+        raise BadQuantity("数量必须大于 0", field="quantity")
+    if quantity != quantity.quantize(Decimal(1).scaleb(-QUANTITY_PLACES)):
+        raise BadQuantity(f"数量最多 {QUANTITY_PLACES} 位小数", field="quantity")
+    return quantity
+
+
+def _result(data, movement, order, quantity, resolved, now, session=None) -> ScanResult:
+    material, line = movement.material, movement.line
+    result = ScanResult(
+        client_id=data.client_id,
+        action=data.action,
+        action_name=SCAN_ACTION_NAMES[data.action],
+        message="",
+        material=MaterialBrief.model_validate(material, from_attributes=True),
+        order=OrderRef(id=order.id, code=order.code) if order is not None else None,
+        bom_line_id=line.id if line is not None else None,
+        quantity=quantity,
+        lot=resolved.lot,
+        received=line.received if line is not None else None,
+        needed=line.needed if line is not None else None,
+        missing=line.missing if line is not None else None,
+        issued=line.issued if line is not None else None,
+        over=movement.over,
+        stock=material.stock,
+        stock_before=movement.stock_before,
+        recorded_at=now,
+    )
+    if order is not None:
+        result.key_materials = key_materials(session, order.id)
+        if data.action == ScanAction.receive:
+            result.procurement_progress = refresh_procurement_progress(
+                session=session, order_id=order.id
+            )
+    result.message = scan_message(result)
+    return result
