@@ -99,7 +99,8 @@ def _open_purchase(session: Session, actor: Actor, purchase_id: int) -> Purchase
     if purchase is None:
         raise PurchaseLineNotFound()
     editable_order(session, actor, purchase.order_id, "更新采购状态")
-    query = select(PurchaseLine).where(PurchaseLine.id == purchase_id).with_for_update()
+    query = select(PurchaseLine).where(PurchaseLine.id == purchase_id)
+    query = query.with_for_update(key_share=True)
     purchase = session.exec(query.execution_options(populate_existing=True)).one()
     if purchase.status in TERMINAL:
         name = PURCHASE_STATUS_NAMES[purchase.status]

@@ -192,6 +192,7 @@ def _apply(session: Session, actor: Actor, data: ScanIn, scan: Scan, now: dateti
     if resolved.material is None:
         raise NotAMaterialLabel()
     scan.material_id, scan.lot = resolved.material.id, resolved.lot
+    session.flush()
     if data.action == ScanAction.stock_check:
         movement = stock.count(
             session=session, material_id=resolved.material.id, counted=data.quantity
@@ -200,6 +201,10 @@ def _apply(session: Session, actor: Actor, data: ScanIn, scan: Scan, now: dateti
         return _result(data, movement, None, data.quantity, resolved, now)
     quantity = _quantity(data, resolved)
     order, line = choose_line(session, actor, resolved, data.order_id, data.action)
+    # Reference the rows before locking them: the foreign key checks take their KEY SHARE
+    # locks now, ahead of the row locks, as every other writer of these rows does.
+    scan.order_id, scan.bom_line_id, scan.quantity = order.id, line.id, quantity
+    session.flush()
     if data.action == ScanAction.receive:
         movement = stock.receive(
             session=session,
@@ -218,7 +223,6 @@ def _apply(session: Session, actor: Actor, data: ScanIn, scan: Scan, now: dateti
             quantity=quantity,
             confirm_over=data.confirm_over,
         )
-    scan.order_id, scan.bom_line_id, scan.quantity = order.id, line.id, quantity
     return _result(data, movement, order, quantity, resolved, now, session=session)
 
 

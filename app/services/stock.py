@@ -2,7 +2,7 @@
 
 Two phones scanning the same material must never lose a count. Each movement locks the
 material row, then the BOM line, then its purchase lines (always in that order, so single scans
-cannot deadlock) with SELECT ... FOR UPDATE and re-reads them; the ORM then writes the new
+cannot deadlock) with SELECT ... FOR NO KEY UPDATE and re-reads them; the ORM then writes the new
 values, which puts every change in the change log. On SQLite, where FOR UPDATE does not exist,
 write transactions already run one at a time (BEGIN IMMEDIATE, see app/db.py).
 """
@@ -36,7 +36,9 @@ class Movement:
 
 
 def _locked(session: Session, model, row_id: int):
-    query = select(model).where(model.id == row_id).with_for_update()
+    # FOR NO KEY UPDATE: a scan row referencing this one (a foreign key check takes KEY SHARE)
+    # must not block the lock, or two scans of one material deadlock each other.
+    query = select(model).where(model.id == row_id).with_for_update(key_share=True)
     return session.exec(query.execution_options(populate_existing=True)).one()
 
 
@@ -145,7 +147,7 @@ def _allocate_to_purchases(session: Session, line_id: int, quantity: Decimal, to
         select(PurchaseLine)
         .where(PurchaseLine.bom_line_id == line_id, PurchaseLine.status.not_in(DONE))
         .order_by(PurchaseLine.promised_date.is_(None), PurchaseLine.promised_date, PurchaseLine.id)
-        .with_for_update()
+        .with_for_update(key_share=True)
         .execution_options(populate_existing=True)
     )
     left = quantity
