@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 
 from sqlmodel import Session
 
+from app.demo_procurement import load_procurement_demo
 from app.services.actor import Actor, actor_for
 from app.services.orders import add_member, create_order
 from app.services.reference import ensure_reference_data
@@ -86,6 +87,7 @@ def load_demo(*, session: Session, now: datetime | None = None) -> None:
     actors = {u: actor_for(session, user, Channel.cli) for u, user in users.items()}
     for code, customer, contract, days, reach in ORDERS:
         _demo_order(session, actors, now, code, customer, contract, days, reach)
+    load_procurement_demo(session=session, actors=actors, now=now)
     # Leave the session acting as the system again for whatever the caller does next.
     from app.services.actor import bind_actor
 
@@ -144,7 +146,8 @@ def _demo_order(session, actors, now, code, customer, contract, days, reach) -> 
     if reach == "in_review":
         return
     _finish(session, tracker, order.id, StageKind.review, now)
-    _start(session, actors["sun.caigou"], order.id, StageKind.procurement, now, progress=60)
+    # Procurement progress follows the BOM receipts (app/demo_procurement.py).
+    _start(session, actors["sun.caigou"], order.id, StageKind.procurement, now)
     if reach == "procurement":
         return
     _finish(session, actors["sun.caigou"], order.id, StageKind.procurement, now)

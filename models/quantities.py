@@ -67,7 +67,9 @@ def _json_number(value: Decimal) -> int | float:
 
 
 # Decimals are shown as JSON numbers (pydantic would write strings), whole ones without ".0".
-QuantityOut = Annotated[Decimal, PlainSerializer(_json_number, return_type=float, when_used="json")]
+QuantityOut = Annotated[
+    Decimal, PlainSerializer(_json_number, return_type=int | float, when_used="json")
+]
 QuantityIn = Annotated[
     Decimal, Field(gt=0, le=MAX_QUANTITY, decimal_places=QUANTITY_PLACES, allow_inf_nan=False)
 ]
