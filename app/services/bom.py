@@ -8,9 +8,10 @@ line counts the same, whatever its unit), recomputed whenever a line or a receip
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Float, case, cast
+from sqlalchemy import Float, and_, case, cast
 from sqlmodel import Session, col, func, select
 
 from app.services.actor import Actor, acts
@@ -134,42 +135,46 @@ def materials_by_id(session: Session, ids) -> dict[int, Material]:
     return {m.id: m for m in session.exec(select(Material).where(col(Material.id).in_(ids)))}
 
 
-def procurement_progress(session: Session, order_id: int) -> int | None:
-    """Percent of the BOM received (mean of lines' received shares), None without a BOM."""
-    share = case(
-        (BomLine.received >= BomLine.needed, 1.0),
-        else_=cast(BomLine.received, Float) / cast(BomLine.needed, Float),
-    )
-    lines, total = session.exec(
-        select(func.count(), func.sum(share)).where(BomLine.order_id == order_id)
+@dataclass(frozen=True)
+class BomSummary:
+    """Percent received (mean of the lines' received shares; None without a BOM) and how
+    many key-material lines are complete."""
+
+    progress: int | None
+    key_materials: KeyMaterials
+
+
+def bom_summary(session: Session, order_id: int) -> BomSummary:
+    """The order's BOM in two figures, from one aggregate query."""
+    complete = BomLine.received >= BomLine.needed
+    share = case((complete, 1.0), else_=cast(BomLine.received, Float) / cast(BomLine.needed, Float))
+    keys = func.coalesce(func.sum(case((Material.is_key, 1), else_=0)), 0)
+    keys_done = func.coalesce(func.sum(case((and_(Material.is_key, complete), 1), else_=0)), 0)
+    lines, total, key_total, key_done = session.exec(
+        select(func.count(), func.sum(share), keys, keys_done)
+        .join(Material, Material.id == BomLine.material_id)
+        .where(BomLine.order_id == order_id)
     ).one()
-    if not lines:
-        return None
-    return math.floor(100 * float(total) / lines + 1e-9)
+    progress = math.floor(100 * float(total) / lines + 1e-9) if lines else None
+    key_materials = KeyMaterials(
+        total=key_total, complete=key_done, all_complete=key_done == key_total
+    )
+    return BomSummary(progress, key_materials)
 
 
-def refresh_procurement_progress(*, session: Session, order_id: int) -> int | None:
+def refresh_procurement_progress(
+    *, session: Session, order_id: int, summary: BomSummary | None = None
+) -> int | None:
     """Set the running procurement stage's progress from the BOM; return the stage's progress."""
     stage = session.exec(
         select(Stage).where(Stage.order_id == order_id, Stage.kind == StageKind.procurement)
     ).first()
     if stage is None or stage.status != StageStatus.in_progress:
         return None
-    progress = procurement_progress(session, order_id)
+    progress = (summary or bom_summary(session, order_id)).progress
     if progress is not None and progress != stage.progress:
         stage.progress = progress
         note(session, stage, "按 BOM 到货比例自动计算")
         session.add(stage)
         session.flush()
     return stage.progress
-
-
-def key_materials(session: Session, order_id: int) -> KeyMaterials:
-    """How many of the order's key-material lines are fully received."""
-    done = case((BomLine.received >= BomLine.needed, 1), else_=0)
-    total, complete = session.exec(
-        select(func.count(), func.coalesce(func.sum(done), 0))
-        .join(Material, Material.id == BomLine.material_id)
-        .where(BomLine.order_id == order_id, Material.is_key)
-    ).one()
-    return KeyMaterials(total=total, complete=complete, all_complete=complete == total)

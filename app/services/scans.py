@@ -20,7 +20,7 @@ from sqlmodel import Session, select
 
 from app.services import stock
 from app.services.actor import Actor, acts
-from app.services.bom import key_materials, refresh_procurement_progress
+from app.services.bom import bom_summary, refresh_procurement_progress
 from app.services.errors import Conflict, DomainError, Unavailable
 from app.services.materials import SCANNERS, require_role
 from app.services.procure_errors import BadQuantity, BatchTooLarge, NotAMaterialLabel
@@ -259,10 +259,11 @@ def _result(data, movement, order, quantity, resolved, now, session=None) -> Sca
         recorded_at=now,
     )
     if order is not None:
-        result.key_materials = key_materials(session, order.id)
+        summary = bom_summary(session, order.id)
+        result.key_materials = summary.key_materials
         if data.action == ScanAction.receive:
             result.procurement_progress = refresh_procurement_progress(
-                session=session, order_id=order.id
+                session=session, order_id=order.id, summary=summary
             )
     result.message = scan_message(result)
     return result

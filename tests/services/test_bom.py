@@ -3,12 +3,7 @@ from decimal import Decimal
 import pytest
 from sqlmodel import select
 
-from app.services.bom import (
-    delete_bom_line,
-    key_materials,
-    procurement_progress,
-    update_bom_line,
-)
+from app.services.bom import bom_summary, delete_bom_line, update_bom_line
 from app.services.errors import Conflict, Forbidden
 from app.services.scans import record_scan
 from models.bom import BomLine, BomLineUpdate
@@ -80,8 +75,9 @@ def test_progress_is_the_mean_received_share_whatever_the_units(session):
     worker = act(session, make_warehouse(session, order))
     record_scan(session=session, actor=worker, data=scan_in("KG", quantity=500))
     record_scan(session=session, actor=worker, data=scan_in("PC", quantity=2))
-    assert procurement_progress(session, order.id) == 75
-    keys = key_materials(session, order.id)
+    summary = bom_summary(session, order.id)
+    assert summary.progress == 75
+    keys = summary.key_materials
     assert (keys.total, keys.complete, keys.all_complete) == (1, 1, True)
 
 
