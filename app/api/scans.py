@@ -37,12 +37,12 @@ def create(body: ScanIn):
 
 @bp.post("/batch", responses={200: ScanBatchResult})
 def batch(body: ScanBatchIn):
-    """Apply an offline queue (at most 500) in order; every scan gets its own answer."""
+    """Apply an offline queue (at most 500) in order; every scan gets its own answer and is
+    committed on its own, so a failure later in the queue takes nothing back."""
     actor, session = current_actor(), db_session()
     svc.check_batch_size(len(body.scans))
     scans = [_read(raw) for raw in body.scans]
-    result = svc.record_scan_batch(session=session, actor=actor, scans=scans)
-    commit()
+    result = svc.record_scan_batch(session=session, actor=actor, scans=scans, after_each=commit)
     return ok(result)
 
 

@@ -3,19 +3,20 @@
 Idempotent by client id: the first time a client id arrives its scan is applied and its
 result stored; every later arrival returns that stored result marked `duplicate` (and
 `content_differs` when the resend carries other content: it is not applied again either).
-Each scan runs in its own savepoint, so a refused scan in a batch leaves nothing behind and
-the others still count.
+Each scan runs in its own savepoint, so a refused scan leaves nothing behind; in a batch the
+others still count, each committed on its own (see record_scan_batch).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, select
 
 from app.services import stock
@@ -100,11 +101,20 @@ def record_scan_batch(
     session: Session,
     actor: Actor,
     scans: list[ScanIn | RejectedScan],
+    after_each: Callable[[], None] = lambda: None,
     now: datetime | None = None,
 ) -> ScanBatchResult:
-    """Apply an offline queue in order; each scan answers for itself."""
+    """Apply an offline queue in order; each scan answers for itself.
+
+    `after_each` runs after every scan: the doors pass their commit, so that a scan holds its
+    row locks only while it runs. Held for a whole queue, they would make two phones that
+    replay their queues at once wait for each other and deadlock on PostgreSQL.
+    """
     check_batch_size(len(scans))
-    outcomes = [_one(session, actor, index, item, now) for index, item in enumerate(scans)]
+    outcomes = []
+    for index, item in enumerate(scans):
+        outcomes.append(_one(session, actor, index, item, now))
+        after_each()
     return ScanBatchResult(
         items=outcomes,
         applied=sum(1 for o in outcomes if o.status == 201),
@@ -128,10 +138,10 @@ def _one(session, actor, index: int, item, now) -> ScanOutcome:
         result, applied = record_scan(session=session, actor=actor, data=item, now=now)
     except DomainError as exc:
         return _failed(index, str(item.client_id), exc)
-    except DBAPIError as exc:
+    except OperationalError as exc:
         if exc.connection_invalidated:
             raise
-        # A deadlock or lock timeout between two queues: this scan only, the phone retries it.
+        # A deadlock or lock timeout: this scan only, the phone retries it.
         busy = Unavailable("系统繁忙，该条扫码未处理，请稍后重试", code="scan_busy")
         return _failed(index, str(item.client_id), busy)
     return ScanOutcome(

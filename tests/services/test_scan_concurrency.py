@@ -4,7 +4,7 @@ import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
-from sqlmodel import select
+from sqlmodel import func, select
 
 from app.services.actor import actor_for
 from app.services.scans import record_scan
@@ -110,3 +110,36 @@ def test_parallel_http_clients_lose_no_count(pg_only, app, session):
     session.expire_all()
     received = session.exec(select(BomLine.received).where(BomLine.id == line.id)).one()
     assert received == total
+
+
+def test_two_offline_queues_replayed_at_once_all_count(pg_only, app, session):
+    order = confirm_order(session, make_order(session))
+    codes = [f"M-{i}" for i in range(4)]
+    for code in codes:
+        make_bom_line(session, order, make_material(session, code), needed=1000)
+    workers = [make_warehouse(session, order) for _ in range(2)]
+    session.commit()
+    barrier = threading.Barrier(2)
+
+    def phone(user, order_of_codes):
+        scans = [
+            {"client_id": str(uuid.uuid4()), "result": code, "action": "receive", "quantity": 1}
+            for _ in range(25)
+            for code in order_of_codes
+        ]
+        client = app.test_client()
+        barrier.wait()
+        return client.post("/api/scans/batch", json={"scans": scans}, headers=bearer(user))
+
+    with ThreadPoolExecutor(2) as pool:
+        answers = [
+            f.result()
+            for f in [
+                pool.submit(phone, workers[0], codes),
+                pool.submit(phone, workers[1], list(reversed(codes))),
+            ]
+        ]
+    assert [a.get_json()["applied"] for a in answers] == [100, 100]
+    session.expire_all()
+    total = session.exec(select(func.sum(BomLine.received))).one()
+    assert total == 200

@@ -281,7 +281,11 @@ def test_a_batch_answers_per_scan_and_a_bad_one_sinks_nothing(session):
         good,
         scan_in("STEEL-3MM", quantity=3),
     ]
-    result = record_scan_batch(session=session, actor=worker, scans=scans)
+    commits = []
+    result = record_scan_batch(
+        session=session, actor=worker, scans=scans, after_each=lambda: commits.append(1)
+    )
+    assert len(commits) == len(scans)
     assert [o.status for o in result.items] == [201, 404, 422, 200, 201]
     assert (result.applied, result.duplicates, result.failed) == (2, 1, 2)
     session.refresh(line)
