@@ -31,8 +31,10 @@ from app.services.scan_resolve import Resolved, resolve_code
 from app.services.scan_targets import choose_line
 from app.services.settings import local_date
 from models.base import utcnow
+from models.bom import BomLine
 from models.enums import SCAN_ACTION_NAMES, ScanAction
 from models.materials import MaterialBrief
+from models.orders import Order
 from models.quantities import QUANTITY_PLACES, show
 from models.scans import (
     MAX_BATCH,
@@ -78,11 +80,11 @@ def record_scan(
     original = _stored(session, data)
     if original is not None:
         return _replay(actor, original, digest), False
-    text = clean_text(data.result)
     try:
         with session.begin_nested():
-            scan = _claim(session, actor, data, text, digest, now)
-            result = _apply(session, actor, data, scan, now)
+            target = _target(session, actor, data)
+            scan = _claim(session, actor, data, target, digest, now)
+            result = _move(session, data, target, now)
             scan.result = result.model_dump(mode="json")
             session.add(scan)
             session.flush()
@@ -177,16 +179,47 @@ def _replay(actor: Actor, original: Scan, digest: str) -> ScanResult:
     )
 
 
+@dataclass(frozen=True)
+class _Target:
+    """What a scan acts on: the resolved code, the quantity, and for a receipt or an issue the
+    order and BOM line."""
+
+    resolved: Resolved
+    quantity: Decimal | None
+    order: Order | None = None
+    line: BomLine | None = None
+
+
+def _target(session: Session, actor: Actor, data: ScanIn) -> _Target:
+    """Resolve the code and choose the line; reads only, so a refusal leaves nothing."""
+    require_role(actor, SCANNERS, "扫码收发料和盘点")
+    resolved = resolve_code(session, data.result, data.scan_type)
+    if resolved.material is None:
+        raise NotAMaterialLabel()
+    if data.action == ScanAction.stock_check:
+        return _Target(resolved, data.quantity)
+    quantity = _quantity(data, resolved)
+    order, line = choose_line(session, actor, resolved, data.order_id, data.action)
+    return _Target(resolved, quantity, order, line)
+
+
 def _claim(
-    session: Session, actor: Actor, data: ScanIn, text: str, digest: str, now: datetime
+    session: Session, actor: Actor, data: ScanIn, target: _Target, digest: str, now: datetime
 ) -> Scan:
-    """Insert the scan row first: a concurrent resend then waits on the unique client id."""
+    """Insert the scan row before any row lock: a concurrent resend then waits on the unique
+    client id, and the foreign key checks take their KEY SHARE locks ahead of the row locks,
+    as every other writer of these rows does."""
     scan = Scan(
         client_id=data.client_id,
         user_id=actor.id,
         action=data.action,
-        raw_text=text[:512],
+        raw_text=clean_text(data.result)[:512],
         scan_type=data.scan_type,
+        material_id=target.resolved.material.id,
+        order_id=target.order.id if target.order is not None else None,
+        bom_line_id=target.line.id if target.line is not None else None,
+        quantity=target.quantity,
+        lot=target.resolved.lot,
         fingerprint=digest,
         scanned_at=data.scanned_at,
         recorded_at=now,
@@ -196,44 +229,25 @@ def _claim(
     return scan
 
 
-def _apply(session: Session, actor: Actor, data: ScanIn, scan: Scan, now: datetime) -> ScanResult:
-    require_role(actor, SCANNERS, "扫码收发料和盘点")
-    resolved = resolve_code(session, data.result, data.scan_type)
-    if resolved.material is None:
-        raise NotAMaterialLabel()
-    scan.material_id, scan.lot = resolved.material.id, resolved.lot
-    session.flush()
+def _move(session: Session, data: ScanIn, target: _Target, now: datetime) -> ScanResult:
+    """Apply the stock movement and describe it."""
+    material_id = target.resolved.material.id
     if data.action == ScanAction.stock_check:
-        movement = stock.count(
-            session=session, material_id=resolved.material.id, counted=data.quantity
-        )
-        scan.quantity = data.quantity
-        return _result(data, movement, None, data.quantity, resolved, now)
-    quantity = _quantity(data, resolved)
-    order, line = choose_line(session, actor, resolved, data.order_id, data.action)
-    # Reference the rows before locking them: the foreign key checks take their KEY SHARE
-    # locks now, ahead of the row locks, as every other writer of these rows does.
-    scan.order_id, scan.bom_line_id, scan.quantity = order.id, line.id, quantity
-    session.flush()
+        movement = stock.count(session=session, material_id=material_id, counted=target.quantity)
+        return _result(session, data, movement, target, now)
+    common = {
+        "session": session,
+        "order": target.order,
+        "line_id": target.line.id,
+        "material_id": material_id,
+        "quantity": target.quantity,
+        "confirm_over": data.confirm_over,
+    }
     if data.action == ScanAction.receive:
-        movement = stock.receive(
-            session=session,
-            order=order,
-            line_id=line.id,
-            quantity=quantity,
-            confirm_over=data.confirm_over,
-            now=now,
-            today=local_date(now),
-        )
+        movement = stock.receive(**common, now=now, today=local_date(now))
     else:
-        movement = stock.issue(
-            session=session,
-            order=order,
-            line_id=line.id,
-            quantity=quantity,
-            confirm_over=data.confirm_over,
-        )
-    return _result(data, movement, order, quantity, resolved, now, session=session)
+        movement = stock.issue(**common)
+    return _result(session, data, movement, target, now)
 
 
 def _quantity(data: ScanIn, resolved: Resolved) -> Decimal:
@@ -247,8 +261,8 @@ def _quantity(data: ScanIn, resolved: Resolved) -> Decimal:
     return quantity
 
 
-def _result(data, movement, order, quantity, resolved, now, session=None) -> ScanResult:
-    material, line = movement.material, movement.line
+def _result(session, data, movement, target: _Target, now) -> ScanResult:
+    material, line, order = movement.material, movement.line, target.order
     result = ScanResult(
         client_id=data.client_id,
         action=data.action,
@@ -257,8 +271,8 @@ def _result(data, movement, order, quantity, resolved, now, session=None) -> Sca
         material=MaterialBrief.model_validate(material, from_attributes=True),
         order=OrderRef(id=order.id, code=order.code) if order is not None else None,
         bom_line_id=line.id if line is not None else None,
-        quantity=quantity,
-        lot=resolved.lot,
+        quantity=target.quantity,
+        lot=target.resolved.lot,
         received=line.received if line is not None else None,
         needed=line.needed if line is not None else None,
         missing=line.missing if line is not None else None,

@@ -47,13 +47,14 @@ def receive(
     session: Session,
     order: Order,
     line_id: int,
+    material_id: int,
     quantity: Decimal,
     confirm_over: bool,
     now: datetime,
     today: date,
 ) -> Movement:
     """Add a receipt to a BOM line and to stock; beyond the need only with confirm_over."""
-    material = _locked(session, Material, _material_id(session, line_id))
+    material = _locked(session, Material, material_id)
     line = _locked(session, BomLine, line_id)
     excess = line.received + quantity - line.needed
     if excess > 0 and not confirm_over:
@@ -85,11 +86,12 @@ def issue(
     session: Session,
     order: Order,
     line_id: int,
+    material_id: int,
     quantity: Decimal,
     confirm_over: bool,
 ) -> Movement:
     """Issue material from stock to production for a BOM line; beyond the need only confirmed."""
-    material = _locked(session, Material, _material_id(session, line_id))
+    material = _locked(session, Material, material_id)
     line = _locked(session, BomLine, line_id)
     if material.stock < quantity:
         raise InsufficientStock(
@@ -134,10 +136,6 @@ def count(*, session: Session, material_id: int, counted: Decimal | None) -> Mov
         session.add(material)
         session.flush()
     return Movement(material, None, stock_before=before)
-
-
-def _material_id(session: Session, line_id: int) -> int:
-    return session.exec(select(BomLine.material_id).where(BomLine.id == line_id)).one()
 
 
 def _allocate_to_purchases(session: Session, line_id: int, quantity: Decimal, today: date):
