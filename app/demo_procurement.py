@@ -91,7 +91,7 @@ def load_procurement_demo(*, session: Session, actors: dict, now: datetime) -> N
     )
     today = local_date(now)
     for n, entry in enumerate(BOMS):
-        _bom_line(session, actors, materials, suppliers, today, now, n, entry)
+        _bom_line(session, actors, materials, today, now, n, entry)
 
 
 def _supplier(session: Session, buyer, entry):
@@ -104,9 +104,9 @@ def _supplier(session: Session, buyer, entry):
     return create_supplier(session=session, actor=buyer, data=data)
 
 
-def _bom_line(session, actors, materials, suppliers, today: date, now, n: int, entry) -> None:
+def _bom_line(session, actors, materials, today: date, now, n: int, entry) -> None:
     code, material_code, needed, days, warning, purchase, received = entry
-    buyer, tracker = actors["sun.caigou"], actors["li.gendan"]
+    tracker = actors["li.gendan"]
     order = session.exec(select(Order).where(Order.code == code)).one()
     material = materials[material_code]
     line = add_bom_line(
@@ -122,21 +122,7 @@ def _bom_line(session, actors, materials, suppliers, today: date, now, n: int, e
         now=now,
     )
     if purchase is not None:
-        status, quantity, promised, delayed_to = purchase
-        bought = create_purchase_line(
-            session=session,
-            actor=buyer,
-            order_id=order.id,
-            bom_line_id=line.id,
-            data=PurchaseLineCreate(
-                supplier_id=material.preferred_supplier_id,
-                quantity=Decimal(quantity),
-                promised_date=today + timedelta(days=promised),
-                po_no=f"PO-2026-{n + 101:04d}",
-            ),
-            now=now,
-        )
-        _follow_up(session, buyer, bought.id, status, today, delayed_to, now)
+        _buy(session, actors["sun.caigou"], line, material, purchase, today, now, n)
     if received:
         record_scan(
             session=session,
@@ -150,6 +136,24 @@ def _bom_line(session, actors, materials, suppliers, today: date, now, n: int, e
             ),
             now=now,
         )
+
+
+def _buy(session, buyer, line, material, purchase, today: date, now, n: int) -> None:
+    status, quantity, promised, delayed_to = purchase
+    bought = create_purchase_line(
+        session=session,
+        actor=buyer,
+        order_id=line.order_id,
+        bom_line_id=line.id,
+        data=PurchaseLineCreate(
+            supplier_id=material.preferred_supplier_id,
+            quantity=Decimal(quantity),
+            promised_date=today + timedelta(days=promised),
+            po_no=f"PO-2026-{n + 101:04d}",
+        ),
+        now=now,
+    )
+    _follow_up(session, buyer, bought.id, status, today, delayed_to, now)
 
 
 def _follow_up(session, buyer, purchase_id, status, today, delayed_to, now) -> None:

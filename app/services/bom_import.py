@@ -82,6 +82,19 @@ def import_bom(
         )
     if created:
         require_role(actor, MATERIAL_EDITORS, "新建物料")
+    added, updated = _write(session, order_id, rows, materials, now)
+    refresh_procurement_progress(session=session, order_id=order_id)
+    return BomImportResult(
+        dry_run=False,
+        added=added,
+        updated=updated,
+        created_materials=created,
+        warnings=[_problem(w, table.columns) for w in warnings],
+    )
+
+
+def _write(session: Session, order_id: int, rows: list[Row], materials: dict, now: datetime):
+    """Create the new materials, add or update the lines; how many added and updated."""
     added = updated = 0
     for row in rows:
         material = materials.get(row.code) or _create_material(session, row, now)
@@ -94,14 +107,7 @@ def import_bom(
             session.add(line)
             updated += 1
         session.flush()
-    refresh_procurement_progress(session=session, order_id=order_id)
-    return BomImportResult(
-        dry_run=False,
-        added=added,
-        updated=updated,
-        created_materials=created,
-        warnings=[_problem(w, table.columns) for w in warnings],
-    )
+    return added, updated
 
 
 def _parse(raw_rows) -> tuple[list[Row], list[tuple[int, str, str]]]:

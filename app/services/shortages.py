@@ -58,9 +58,10 @@ def _days_before_sqlite(element, compiler, **kw):
     return f"date({compiler.process(day, **kw)}, '-' || {compiler.process(days, **kw)} || ' days')"
 
 
-def shortage_query(*, today: date, actor: Actor | None = None, order_id: int | None = None):
-    """The SELECT listing shortages as of `today`, limited to what the actor may see."""
-    promised = (
+def _promised():
+    """Per BOM line, what confirmed, shipped and in-transit purchases still have to deliver
+    by the need date."""
+    return (
         select(
             PurchaseLine.bom_line_id,
             func.sum(PurchaseLine.quantity - PurchaseLine.received).label("incoming"),
@@ -73,6 +74,11 @@ def shortage_query(*, today: date, actor: Actor | None = None, order_id: int | N
         .group_by(PurchaseLine.bom_line_id)
         .subquery()
     )
+
+
+def shortage_query(*, today: date, actor: Actor | None = None, order_id: int | None = None):
+    """The SELECT listing shortages as of `today`, limited to what the actor may see."""
+    promised = _promised()
     incoming = func.coalesce(promised.c.incoming, 0)
     secured = BomLine.received + incoming
     warn_from = days_before(
