@@ -56,22 +56,10 @@ def receive(
     """Add a receipt to a BOM line and to stock; beyond the need only with confirm_over."""
     material = _locked(session, Material, material_id)
     line = _locked(session, BomLine, line_id)
-    excess = line.received + quantity - line.needed
-    if excess > 0 and not confirm_over:
-        raise OverReceipt(
-            f"超收：订单 {order.code} 需要 {material.name} {show(line.needed)}{material.unit}，"
-            f"已收 {show(line.received)}，本次 {show(quantity)} 将超出 {show(excess)}"
-            f"{material.unit}。确认超收请勾选“确认超收”后重新提交",
-            needed=number(line.needed),
-            received=number(line.received),
-            quantity=number(quantity),
-            excess=number(excess),
-            confirm_field="confirm_over",
-        )
+    excess = _check_excess(order, material, line, "received", quantity, confirm_over)
     # Notes first: the purchase-line query below autoflushes these changes.
     text = f"扫码入库 {show(quantity)}{material.unit}" + ("（确认超收）" if excess > 0 else "")
-    note(session, line, text)
-    note(session, material, f"{text}，订单 {order.code}")
+    _note(session, order, material, line, text)
     line.received += quantity
     line.last_received_at = now
     material.stock += quantity
@@ -100,27 +88,42 @@ def issue(
             stock=number(material.stock),
             quantity=number(quantity),
         )
-    excess = line.issued + quantity - line.needed
-    if excess > 0 and not confirm_over:
-        raise OverReceipt(
-            f"超发：订单 {order.code} 需要 {material.name} {show(line.needed)}{material.unit}，"
-            f"已发 {show(line.issued)}，本次 {show(quantity)} 将超出 {show(excess)}"
-            f"{material.unit}。确认超发请勾选“确认超收”后重新提交",
-            code="over_issue",
-            needed=number(line.needed),
-            issued=number(line.issued),
-            quantity=number(quantity),
-            excess=number(excess),
-            confirm_field="confirm_over",
-        )
+    excess = _check_excess(order, material, line, "issued", quantity, confirm_over)
+    _note(session, order, material, line, f"扫码发料 {show(quantity)}{material.unit}")
     line.issued += quantity
     material.stock -= quantity
-    text = f"扫码发料 {show(quantity)}{material.unit}"
-    note(session, line, text)
-    note(session, material, f"{text}，订单 {order.code}")
     session.add_all([line, material])
     session.flush()
     return Movement(material, line, over=excess > 0)
+
+
+# For a line's received or issued quantity: what passing the need is called, and its code.
+_EXCESS = {"received": ("超收", "已收", "over_receipt"), "issued": ("超发", "已发", "over_issue")}
+
+
+def _check_excess(order, material, line, field: str, quantity: Decimal, confirmed: bool):
+    """How far this scan takes the line past its need; refused unless confirmed."""
+    done = getattr(line, field)
+    excess = done + quantity - line.needed
+    if excess > 0 and not confirmed:
+        word, done_word, code = _EXCESS[field]
+        raise OverReceipt(
+            f"{word}：订单 {order.code} 需要 {material.name} {show(line.needed)}{material.unit}，"
+            f"{done_word} {show(done)}，本次 {show(quantity)} 将超出 {show(excess)}"
+            f"{material.unit}。确认{word}请勾选“确认{word}”后重新提交",
+            code=code,
+            needed=number(line.needed),
+            quantity=number(quantity),
+            excess=number(excess),
+            confirm_field="confirm_over",
+            **{field: number(done)},
+        )
+    return excess
+
+
+def _note(session: Session, order: Order, material: Material, line: BomLine, text: str):
+    note(session, line, text)
+    note(session, material, f"{text}，订单 {order.code}")
 
 
 def count(*, session: Session, material_id: int, counted: Decimal | None) -> Movement:

@@ -323,3 +323,15 @@ def order_liaison(session, order):
     from models.people import User
 
     return session.get(User, order.liaison_id)
+
+
+def test_issuing_beyond_the_need_needs_confirming(session):
+    _, _, line, worker = _setup(session, needed=2)
+    _scan(session, worker, scan_in("STEEL-3MM", quantity=3, confirm_over=True))
+    with pytest.raises(Conflict) as err:
+        _scan(session, worker, scan_in("STEEL-3MM", action="issue", quantity=3))
+    assert err.value.code == "over_issue" and "超发" in err.value.message
+    result, _ = _scan(
+        session, worker, scan_in("STEEL-3MM", action="issue", quantity=3, confirm_over=True)
+    )
+    assert result.over and result.issued == 3 and result.stock == 0
