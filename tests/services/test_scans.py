@@ -326,7 +326,7 @@ def order_liaison(session, order):
 
 
 def test_issuing_beyond_the_need_needs_confirming(session):
-    _, _, line, worker = _setup(session, needed=2)
+    _, _, _, worker = _setup(session, needed=2)
     _scan(session, worker, scan_in("STEEL-3MM", quantity=3, confirm_over=True))
     with pytest.raises(Conflict) as err:
         _scan(session, worker, scan_in("STEEL-3MM", action="issue", quantity=3))
