@@ -10,7 +10,13 @@ from datetime import date, datetime, timedelta
 
 from sqlmodel import Session
 
+from app.demo_field import load_field_demo
 from app.demo_procurement import load_procurement_demo
+from app.demo_production import (
+    production_finished,
+    production_in_progress,
+    shipment_in_transit,
+)
 from app.services.actor import Actor, actor_for
 from app.services.orders import add_member, create_order
 from app.services.reference import ensure_reference_data
@@ -26,7 +32,7 @@ from app.services.stages import (
 from app.services.users import create_user
 from models.base import utcnow
 from models.enums import Channel, Role, StageKind
-from models.orders import MemberAdd, OrderCreate
+from models.orders import MemberAdd, Order, OrderCreate
 from models.people import UserCreate
 from models.stages import StageUpdate
 
@@ -85,8 +91,11 @@ def load_demo(*, session: Session, now: datetime | None = None) -> None:
             ),
         )
     actors = {u: actor_for(session, user, Channel.cli) for u, user in users.items()}
-    for code, customer, contract, days, reach in ORDERS:
-        _demo_order(session, actors, now, code, customer, contract, days, reach)
+    orders = {
+        code: _demo_order(session, actors, now, code, customer, contract, days, reach)
+        for code, customer, contract, days, reach in ORDERS
+    }
+    load_field_demo(session=session, actors=actors, orders=orders, now=now)
     load_procurement_demo(session=session, actors=actors, now=now)
     # Leave the session acting as the system again for whatever the caller does next.
     from app.services.actor import bind_actor
@@ -94,7 +103,7 @@ def load_demo(*, session: Session, now: datetime | None = None) -> None:
     bind_actor(session, system)
 
 
-def _demo_order(session, actors, now, code, customer, contract, days, reach) -> None:
+def _demo_order(session, actors, now, code, customer, contract, days, reach) -> Order:
     today = local_date(now)
     tracker = actors["li.gendan"]
     order = create_order(
@@ -128,7 +137,7 @@ def _demo_order(session, actors, now, code, customer, contract, days, reach) -> 
         )
     _plan(session, tracker, order.id, today, days)
     if reach == "draft":
-        return
+        return order
     submit_for_review(session=session, actor=tracker, order_id=order.id, now=now)
     signers = list(SIGNERS.items())
     if reach == "in_review":
@@ -143,17 +152,27 @@ def _demo_order(session, actors, now, code, customer, contract, days, reach) -> 
             reason="同意",
             now=now,
         )
-    if reach == "in_review":
-        return
-    _finish(session, tracker, order.id, StageKind.review, now)
+    if reach != "in_review":
+        _execute(session, actors, order.id, reach, now)
+    return order
+
+
+def _execute(session, actors, order_id: int, reach: str, now) -> None:
+    """Take a confirmed order through its stages up to `reach`."""
+    _finish(session, actors["li.gendan"], order_id, StageKind.review, now)
     # Procurement progress follows the BOM receipts (app/demo_procurement.py).
-    _start(session, actors["sun.caigou"], order.id, StageKind.procurement, now)
+    _start(session, actors["sun.caigou"], order_id, StageKind.procurement, now)
     if reach == "procurement":
+        # Production overlaps procurement here; welding lags and shows as the bottleneck.
+        _start(session, actors["wu.shengchan"], order_id, StageKind.production, now)
+        production_in_progress(session, actors, order_id, now)
         return
-    _finish(session, actors["sun.caigou"], order.id, StageKind.procurement, now)
-    _start(session, actors["wu.shengchan"], order.id, StageKind.production, now)
-    _finish(session, actors["wu.shengchan"], order.id, StageKind.production, now)
-    _start(session, actors["zheng.zhijian"], order.id, StageKind.delivery, now, progress=30)
+    _finish(session, actors["sun.caigou"], order_id, StageKind.procurement, now)
+    _start(session, actors["wu.shengchan"], order_id, StageKind.production, now)
+    production_finished(session, actors, order_id, now)
+    _finish(session, actors["wu.shengchan"], order_id, StageKind.production, now)
+    _start(session, actors["zheng.zhijian"], order_id, StageKind.delivery, now, progress=30)
+    shipment_in_transit(session, actors, order_id, now)
 
 
 def _plan(session, actor, order_id: int, today: date, days: int) -> None:

@@ -7,10 +7,18 @@ from datetime import date, timedelta
 
 from app.services.actor import Actor, actor_for
 from app.services.orders import add_member, create_order
+from app.services.reviews import decide_signoff, submit_for_review
 from app.services.settings import settings
+from app.services.stages import (
+    checklist,
+    close_stage,
+    list_stages,
+    set_checklist_item,
+    start_stage,
+)
 from app.services.tokens import issue_token
 from app.services.users import create_user
-from models.enums import Channel, Role
+from models.enums import Channel, Role, StageKind
 from models.orders import MemberAdd, Order, OrderCreate
 from models.people import User, UserCreate
 
@@ -109,6 +117,40 @@ def count(session, model, *where) -> int:
     return n
 
 
+def make_confirmed_order(session, liaison: User | None = None, **overrides) -> Order:
+    """An order through its review (only sales signs), confirmed."""
+    order = make_order(session, liaison=liaison, review_departments=["sales"], **overrides)
+    tracker = act(session, session.get(User, order.liaison_id))
+    submit_for_review(session=session, actor=tracker, order_id=order.id)
+    decide_signoff(
+        session=session,
+        actor=act(session, make_user(session, Role.sales)),
+        order_id=order.id,
+        department="sales",
+        approve=True,
+    )
+    return order
+
+
+def make_delivered_order(session, liaison: User | None = None, **overrides) -> Order:
+    """A confirmed order whose stages before acceptance are all done (ready for acceptance)."""
+    order = make_confirmed_order(session, liaison=liaison, **overrides)
+    tracker = act(session, session.get(User, order.liaison_id))
+    for stage in list_stages(session=session, order_id=order.id):
+        if stage.kind == StageKind.acceptance:
+            continue
+        if stage.status == "not_started":
+            start_stage(session=session, actor=tracker, order_id=order.id, kind=stage.kind)
+        for item in checklist(session=session, stage_id=stage.id):
+            set_checklist_item(
+                session=session, actor=tracker, order_id=order.id, item_id=item.id, done=True
+            )
+        if stage.status != "done":
+            close_stage(session=session, actor=tracker, order_id=order.id, kind=stage.kind)
+    session.flush()
+    return order
+
+
 # --- procurement -------------------------------------------------------------------------
 
 
@@ -141,32 +183,11 @@ def make_supplier(session, name: str | None = None, **overrides):
     )
 
 
-def confirm_order(session, order: Order, *, start_procurement: bool = True) -> Order:
-    """Take a draft order through its review (sales only) and start procurement."""
-    from app.services.orders import update_order
-    from app.services.reviews import decide_signoff, submit_for_review
-    from app.services.stages import start_stage
-    from models.enums import StageKind
-    from models.orders import OrderUpdate
-
-    liaison = act(session, session.get(User, order.liaison_id))
-    update_order(
-        session=session,
-        actor=liaison,
-        order_id=order.id,
-        data=OrderUpdate(review_departments=["sales"]),
-    )
-    submit_for_review(session=session, actor=liaison, order_id=order.id)
-    sales = make_user(session, Role.sales)
-    decide_signoff(
-        session=session,
-        actor=act(session, sales),
-        order_id=order.id,
-        department="sales",
-        approve=True,
-    )
-    if start_procurement:
-        start_stage(session=session, actor=liaison, order_id=order.id, kind=StageKind.procurement)
+def make_procuring_order(session, liaison: User | None = None, **overrides) -> Order:
+    """A confirmed order whose procurement stage is running."""
+    order = make_confirmed_order(session, liaison=liaison, **overrides)
+    tracker = act(session, session.get(User, order.liaison_id))
+    start_stage(session=session, actor=tracker, order_id=order.id, kind=StageKind.procurement)
     session.flush()
     return order
 

@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 from app.api import (
+    acceptance,
     auth,
     bom,
+    documents,
+    inspections,
+    issues,
     materials,
+    operations,
     orders,
     photos,
+    production,
     purchases,
+    reports,
     reviews,
     scans,
+    shipments,
     shortages,
     stages,
     suppliers,
@@ -32,6 +40,15 @@ BLUEPRINTS = [
     purchases.bp,
     scans.bp,
     shortages.bp,
+    reports.bp,
+    issues.bp,
+    documents.bp,
+    acceptance.bp,
+    operations.template_bp,
+    operations.bp,
+    production.bp,
+    inspections.bp,
+    shipments.bp,
 ]
 
 

@@ -1,8 +1,8 @@
 """An order's BOM lines: add, change, remove, list; and what they say about the order.
 
 An order lists each material once. The procurement stage's progress is derived from the BOM
-while the stage runs: the mean over lines of the received share of the needed quantity (each
-line counts the same, whatever its unit), recomputed whenever a line or a receipt changes.
+(stages.derived_progress): the mean over lines of the received share of the needed quantity
+(each line counts the same, whatever its unit), recomputed whenever a line or a receipt changes.
 """
 
 from __future__ import annotations
@@ -15,19 +15,18 @@ from sqlalchemy import Float, and_, case, cast
 from sqlmodel import Session, col, func, select
 
 from app.services.actor import Actor, acts
-from app.services.audit import note
 from app.services.errors import Conflict
 from app.services.materials import PURCHASERS, load_material
 from app.services.permissions import load_order, require_order_role
 from app.services.procure_errors import BomLineNotFound
+from app.services.stages import refresh_derived_progress
 from models.base import utcnow
 from models.bom import BomLine, BomLineCreate, BomLineUpdate
-from models.enums import OrderStatus, StageKind, StageStatus
+from models.enums import OrderStatus, StageKind
 from models.materials import Material
 from models.orders import Order
 from models.purchasing import PurchaseLine
 from models.scans import KeyMaterials
-from models.stages import Stage
 
 CLOSED = (OrderStatus.completed, OrderStatus.cancelled)
 
@@ -79,7 +78,7 @@ def add_bom_line(
     )
     session.add(line)
     session.flush()
-    refresh_procurement_progress(session=session, order_id=order_id)
+    refresh_procurement_progress(session, order_id)
     return line
 
 
@@ -102,7 +101,7 @@ def update_bom_line(
     line.updated_at = now or utcnow()
     session.add(line)
     session.flush()
-    refresh_procurement_progress(session=session, order_id=order_id)
+    refresh_procurement_progress(session, order_id)
     return line
 
 
@@ -118,7 +117,7 @@ def delete_bom_line(*, session: Session, actor: Actor, order_id: int, line_id: i
         raise Conflict("该物料已有采购行，请先取消采购后再删除", code="bom_line_in_use")
     session.delete(line)
     session.flush()
-    refresh_procurement_progress(session=session, order_id=order_id)
+    refresh_procurement_progress(session, order_id)
 
 
 def list_bom(*, session: Session, actor: Actor, order_id: int) -> list[BomLine]:
@@ -162,19 +161,6 @@ def bom_summary(session: Session, order_id: int) -> BomSummary:
     return BomSummary(progress, key_materials)
 
 
-def refresh_procurement_progress(
-    *, session: Session, order_id: int, summary: BomSummary | None = None
-) -> int | None:
-    """Set the running procurement stage's progress from the BOM; return the stage's progress."""
-    stage = session.exec(
-        select(Stage).where(Stage.order_id == order_id, Stage.kind == StageKind.procurement)
-    ).first()
-    if stage is None or stage.status != StageStatus.in_progress:
-        return None
-    progress = (summary or bom_summary(session, order_id)).progress
-    if progress is not None and progress != stage.progress:
-        stage.progress = progress
-        note(session, stage, "按 BOM 到货比例自动计算")
-        session.add(stage)
-        session.flush()
-    return stage.progress
+def refresh_procurement_progress(session: Session, order_id: int) -> int | None:
+    """Recompute the running procurement stage's progress from the BOM; that progress."""
+    return refresh_derived_progress(session=session, order_id=order_id, kind=StageKind.procurement)

@@ -83,7 +83,7 @@ def import_bom(
     if created:
         require_role(actor, MATERIAL_EDITORS, "新建物料")
     added, updated = _write(session, order_id, rows, materials, now)
-    refresh_procurement_progress(session=session, order_id=order_id)
+    refresh_procurement_progress(session, order_id)
     return BomImportResult(
         dry_run=False,
         added=added,

@@ -8,7 +8,7 @@ from sqlmodel import Session, col, select
 
 from app.services.bom import materials_by_id
 from app.services.materials import aliases_of
-from app.services.public import _users
+from app.services.public import users_by_id
 from app.services.suppliers import contacts_of
 from app.services.users import user_brief
 from models.bom import DEFAULT_WARNING_DAYS, BomLine, BomLinePublic
@@ -107,7 +107,7 @@ def history_public(
     session: Session, changes: list[PromisedDateChange]
 ) -> list[PromisedDateChangePublic]:
     """Promised-date changes with who made them."""
-    users = _users(session, [c.changed_by_id for c in changes])
+    users = users_by_id(session, [c.changed_by_id for c in changes])
     return [
         PromisedDateChangePublic.model_validate(
             {**c.model_dump(), "changed_by": user_brief(users.get(c.changed_by_id))}

@@ -283,11 +283,8 @@ def _result(session, data, movement, target: _Target, now) -> ScanResult:
         recorded_at=now,
     )
     if order is not None:
-        summary = bom_summary(session, order.id)
-        result.key_materials = summary.key_materials
+        result.key_materials = bom_summary(session, order.id).key_materials
         if data.action == ScanAction.receive:
-            result.procurement_progress = refresh_procurement_progress(
-                session=session, order_id=order.id, summary=summary
-            )
+            result.procurement_progress = refresh_procurement_progress(session, order.id)
     result.message = scan_message(result)
     return result

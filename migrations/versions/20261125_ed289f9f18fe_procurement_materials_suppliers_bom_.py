@@ -1,7 +1,7 @@
 """procurement: materials, suppliers, BOM, purchase lines, scans
 
 Revision ID: ed289f9f18fe
-Revises: 50cfe34aead2
+Revises: fc9948416687
 Create Date: 2026-11-25 01:17:58.710524
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 
 
 revision: str = "ed289f9f18fe"
-down_revision: str | None = "50cfe34aead2"
+down_revision: str | None = "fc9948416687"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

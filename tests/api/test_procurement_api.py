@@ -11,11 +11,10 @@ from scanning.payload import parse_payload
 from tests.factories import (
     add_to_order,
     bearer,
-    confirm_order,
     count,
     make_bom_line,
     make_material,
-    make_order,
+    make_procuring_order,
     make_user,
 )
 
@@ -24,7 +23,7 @@ SOON = (date.today() + timedelta(days=3)).isoformat()
 
 def _setup(session):
     tracker = make_user(session, Role.tracker)
-    order = confirm_order(session, make_order(session, liaison=tracker))
+    order = make_procuring_order(session, liaison=tracker)
     session.commit()
     return order, bearer(tracker)
 
@@ -92,7 +91,7 @@ def test_materials_suppliers_bom_and_purchases_through_the_api(client, session):
 def test_shortages_overall_show_only_visible_orders(client, session):
     order, _ = _setup(session)
     make_bom_line(session, order, days=2)
-    other = confirm_order(session, make_order(session))
+    other = make_procuring_order(session)
     make_bom_line(session, other, days=2)
     buyer = make_user(session, Role.buyer)
     add_to_order(session, order, buyer, Role.buyer)

@@ -8,18 +8,17 @@ from models.bom import BomLine
 from models.scans import Scan
 from tests.factories import (
     bearer,
-    confirm_order,
     count,
     make_bom_line,
     make_material,
-    make_order,
+    make_procuring_order,
     make_warehouse,
 )
 from tests.images import jpeg, pixel_bomb_png
 
 
 def _setup(session, needed=10):
-    order = confirm_order(session, make_order(session))
+    order = make_procuring_order(session)
     material = make_material(session, "STEEL-3MM", name="钢板")
     line = make_bom_line(session, order, material, needed=needed)
     worker = make_warehouse(session, order)
@@ -99,7 +98,7 @@ def test_an_unknown_code_answers_how_to_bind_it_and_binding_makes_it_scan(client
 
 def test_another_orders_label_is_forbidden(client, session):
     _, _, _, h = _setup(session)
-    other = confirm_order(session, make_order(session))
+    other = make_procuring_order(session)
     session.commit()
     r = client.post("/api/scans", json=_body(f"GD1:MAT;M:STEEL-3MM;O:{other.code}"), headers=h)
     assert r.status_code == 403 and count(session, Scan) == 0

@@ -11,11 +11,11 @@ from models.enums import StageKind
 from models.people import User
 from tests.factories import (
     act,
-    confirm_order,
     count,
     make_bom_line,
     make_material,
     make_order,
+    make_procuring_order,
     make_purchase,
     make_warehouse,
     scan_in,
@@ -50,7 +50,7 @@ def test_warehouse_staff_cannot_edit_the_bom(session):
 
 
 def test_a_line_with_receipts_or_purchases_cannot_be_deleted(session):
-    order = confirm_order(session, make_order(session))
+    order = make_procuring_order(session)
     bought = make_bom_line(session, order)
     make_purchase(session, order, bought)
     received = make_bom_line(session, order, make_material(session, "R-1"))
@@ -69,7 +69,7 @@ def test_a_line_with_receipts_or_purchases_cannot_be_deleted(session):
 
 
 def test_progress_is_the_mean_received_share_whatever_the_units(session):
-    order = confirm_order(session, make_order(session))
+    order = make_procuring_order(session)
     make_bom_line(session, order, make_material(session, "KG", unit="kg"), needed=1000)
     make_bom_line(session, order, make_material(session, "PC", is_key=True), needed=2)
     worker = act(session, make_warehouse(session, order))
@@ -84,7 +84,7 @@ def test_progress_is_the_mean_received_share_whatever_the_units(session):
 def test_raising_the_need_lowers_the_running_stage_progress(session):
     from models.stages import Stage
 
-    order = confirm_order(session, make_order(session))
+    order = make_procuring_order(session)
     line = make_bom_line(session, order, make_material(session, "A"), needed=2)
     worker = act(session, make_warehouse(session, order))
     record_scan(session=session, actor=worker, data=scan_in("A", quantity=2))
@@ -99,3 +99,37 @@ def test_raising_the_need_lowers_the_running_stage_progress(session):
         select(Stage).where(Stage.order_id == order.id, Stage.kind == StageKind.procurement)
     ).one()
     assert stage.progress == 50
+
+
+def test_procurement_progress_cannot_be_typed_once_there_is_a_bom(session):
+    from app.services.stages import update_stage
+    from models.stages import StageUpdate
+
+    order = make_procuring_order(session)
+    make_bom_line(session, order)
+    with pytest.raises(Conflict) as err:
+        update_stage(
+            session=session,
+            actor=_tracker(session, order),
+            order_id=order.id,
+            kind=StageKind.procurement,
+            data=StageUpdate(progress=60),
+        )
+    assert err.value.code == "progress_derived"
+
+
+def test_starting_procurement_picks_up_what_was_already_received(session):
+    from app.services.stages import start_stage
+    from tests.factories import make_confirmed_order
+
+    order = make_confirmed_order(session)
+    make_bom_line(session, order, make_material(session, "EARLY"), needed=4)
+    worker = act(session, make_warehouse(session, order))
+    record_scan(session=session, actor=worker, data=scan_in("EARLY", quantity=1))
+    stage = start_stage(
+        session=session,
+        actor=_tracker(session, order),
+        order_id=order.id,
+        kind=StageKind.procurement,
+    )
+    assert stage.progress == 25

@@ -20,10 +20,9 @@ from models.purchasing import (
 )
 from tests.factories import (
     act,
-    confirm_order,
     count,
     make_bom_line,
-    make_order,
+    make_procuring_order,
     make_purchase,
     make_supplier,
     make_user,
@@ -34,7 +33,7 @@ TODAY = date.today()
 
 
 def _setup(session):
-    order = confirm_order(session, make_order(session))
+    order = make_procuring_order(session)
     line = make_bom_line(session, order, needed=10, days=20)
     purchase = make_purchase(
         session, order, line, make_supplier(session), promised_date=TODAY + timedelta(days=10)
@@ -132,7 +131,7 @@ def test_a_purchase_from_an_inactive_supplier_is_refused(session):
     from app.services.suppliers import update_supplier
     from models.suppliers import SupplierUpdate
 
-    order = confirm_order(session, make_order(session))
+    order = make_procuring_order(session)
     line = make_bom_line(session, order)
     supplier = make_supplier(session)
     admin = act(session, make_user(session, Role.admin))

@@ -15,11 +15,10 @@ from models.people import User
 from models.scans import Scan
 from tests.factories import (
     bearer,
-    confirm_order,
     count,
     make_bom_line,
     make_material,
-    make_order,
+    make_procuring_order,
     make_warehouse,
     scan_in,
 )
@@ -29,7 +28,7 @@ SCANS_EACH = 15
 
 
 def _setup(session, needed):
-    order = confirm_order(session, make_order(session))
+    order = make_procuring_order(session)
     material = make_material(session, "PIPE-DN50", name="无缝钢管")
     line = make_bom_line(session, order, material, needed=needed)
     workers = [make_warehouse(session, order) for _ in range(PHONES)]
@@ -113,7 +112,7 @@ def test_parallel_http_clients_lose_no_count(pg_only, app, session):
 
 
 def test_two_offline_queues_replayed_at_once_all_count(pg_only, app, session):
-    order = confirm_order(session, make_order(session))
+    order = make_procuring_order(session)
     codes = [f"M-{i}" for i in range(4)]
     for code in codes:
         make_bom_line(session, order, make_material(session, code), needed=1000)

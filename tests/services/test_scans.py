@@ -15,11 +15,10 @@ from models.stages import Stage
 from scanning.payload import GendanLabel, LabelKind, format_payload
 from tests.factories import (
     act,
-    confirm_order,
     count,
     make_bom_line,
     make_material,
-    make_order,
+    make_procuring_order,
     make_purchase,
     make_warehouse,
     scan_in,
@@ -27,7 +26,7 @@ from tests.factories import (
 
 
 def _setup(session, needed=10, is_key=False):
-    order = confirm_order(session, make_order(session))
+    order = make_procuring_order(session)
     material = make_material(session, "STEEL-3MM", name="钢板", is_key=is_key)
     line = make_bom_line(session, order, material, needed=needed)
     worker = make_warehouse(session, order)
@@ -148,7 +147,7 @@ def test_a_bound_supplier_code_receives_its_material(session):
 
 def test_a_label_with_an_order_goes_to_that_order(session):
     order, material, _, worker = _setup(session)
-    other = confirm_order(session, make_order(session))
+    other = make_procuring_order(session)
     make_bom_line(session, other, material, needed=10, days=3)
     payload = format_payload(
         GendanLabel(
@@ -166,7 +165,7 @@ def test_a_label_with_an_order_goes_to_that_order(session):
 
 def test_a_label_of_an_order_the_worker_is_not_in_is_forbidden(session):
     _, _, _, worker = _setup(session)
-    stranger_order = confirm_order(session, make_order(session))
+    stranger_order = make_procuring_order(session)
     payload = format_payload(
         GendanLabel(
             kind=LabelKind.MATERIAL, material_code="STEEL-3MM", order_code=stranger_order.code
@@ -187,7 +186,7 @@ def test_an_unknown_material_on_a_label_is_not_found(session):
 
 def test_earliest_need_wins_and_a_tie_asks_for_the_order(session):
     _, material, _, worker_actor = _setup(session)
-    early = confirm_order(session, make_order(session))
+    early = make_procuring_order(session)
     make_bom_line(session, early, material, needed=3, days=5)
     worker = worker_actor.user
     from models.enums import Role
@@ -196,7 +195,7 @@ def test_earliest_need_wins_and_a_tie_asks_for_the_order(session):
     add_to_order(session, early, worker, Role.warehouse)
     result, _ = _scan(session, worker_actor, scan_in("STEEL-3MM", quantity=1))
     assert result.order.id == early.id
-    tie = confirm_order(session, make_order(session))
+    tie = make_procuring_order(session)
     make_bom_line(session, tie, material, needed=3, days=5)
     add_to_order(session, tie, worker, Role.warehouse)
     with pytest.raises(Conflict) as err:

@@ -13,10 +13,10 @@ from models.purchasing import PurchaseStatusIn
 from tests.factories import (
     act,
     add_to_order,
-    confirm_order,
     make_bom_line,
     make_material,
     make_order,
+    make_procuring_order,
     make_purchase,
     make_user,
     make_warehouse,
@@ -29,7 +29,7 @@ TODAY = NOW.date()
 
 
 def _order(session, **kw):
-    return confirm_order(session, make_order(session, **kw))
+    return make_procuring_order(session, **kw)
 
 
 def _short(session, **kw):
