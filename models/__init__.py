@@ -1,13 +1,16 @@
 """All tables. Importing this package registers every table in SQLModel.metadata."""
 
 from models.acceptance import Acceptance, AcceptanceLink, OrderDocument
+from models.bom import BomLine
 from models.changes import ChangeLog
 from models.contingency import ContingencyPlan, ContingencyStep
 from models.issues import IssueEvent, SiteIssue
+from models.materials import Material, MaterialAlias
 from models.orders import Order, OrderMember, Review, Signoff
 from models.people import Department, User, UserRole
 from models.photos import Photo, PhotoAttachment
 from models.production import Operation, OperationLink, OperationOutput, OperationTemplate
+from models.purchasing import PromisedDateChange, PurchaseLine
 from models.quality import Inspection, InspectionDefect, Rework
 from models.reminders import (
     GroupSchedule,
@@ -17,12 +20,15 @@ from models.reminders import (
     apscheduler_jobs,
 )
 from models.reports import DailyReport, LabourEntry
+from models.scans import Scan
 from models.shipments import Shipment, ShipmentCheck
 from models.stages import ChecklistItem, ChecklistTemplate, Stage
+from models.suppliers import Supplier, SupplierContact
 
 __all__ = [
     "Acceptance",
     "AcceptanceLink",
+    "BomLine",
     "ChangeLog",
     "ChecklistItem",
     "ChecklistTemplate",
@@ -35,6 +41,8 @@ __all__ = [
     "InspectionDefect",
     "IssueEvent",
     "LabourEntry",
+    "Material",
+    "MaterialAlias",
     "Operation",
     "OperationLink",
     "OperationOutput",
@@ -44,9 +52,12 @@ __all__ = [
     "OrderMember",
     "Photo",
     "PhotoAttachment",
+    "PromisedDateChange",
+    "PurchaseLine",
     "Review",
     "Rework",
     "RiskMatrixSetting",
+    "Scan",
     "SchedulerLease",
     "SchedulerRun",
     "Shipment",
@@ -54,6 +65,8 @@ __all__ = [
     "Signoff",
     "SiteIssue",
     "Stage",
+    "Supplier",
+    "SupplierContact",
     "User",
     "UserRole",
     "apscheduler_jobs",

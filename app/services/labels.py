@@ -9,6 +9,7 @@ from __future__ import annotations
 from models.enums import (
     ORDER_STATUS_NAMES,
     PRIORITY_NAMES,
+    PURCHASE_STATUS_NAMES,
     RISK_TYPE_NAMES,
     ROLE_NAMES,
     STAGE_NAMES,
@@ -31,6 +32,12 @@ ENTITY_NAMES = {
     "contingency_plan": "应急预案",
     "contingency_step": "预案步骤",
     "group_schedule": "群提醒时间",
+    "material": "物料",
+    "material_alias": "物料条码",
+    "supplier": "供应商",
+    "supplier_contact": "供应商联系人",
+    "bom_line": "BOM 行",
+    "purchase_line": "采购行",
 }
 
 FIELD_NAMES = {
@@ -74,10 +81,37 @@ FIELD_NAMES = {
     "standup_days": "站会日",
     "report_cutoff": "日报截止时间",
     "standup_enabled": "推送站会摘要",
+    "code": "编码",
+    "name": "名称",
+    "spec": "规格型号",
+    "unit": "单位",
+    "is_key": "关键物料",
+    "stock": "库存",
+    "preferred_supplier_id": "首选供应商",
+    "backup_supplier_id": "备用供应商",
+    "needed": "需求数量",
+    "need_date": "需求日期",
+    "warning_days": "预警天数",
+    "received": "已收数量",
+    "issued": "已发数量",
+    "quantity": "数量",
+    "unit_price": "单价",
+    "promised_date": "承诺日期",
+    "status_note": "状态说明",
+    "arrived_on": "到货日期",
+    "po_no": "采购单号",
 }
 
 # Columns that only repeat what the status already says (who/when), hidden in summaries.
-QUIET_FIELDS = {"signed_at", "done_at", "done_by_id", "user_id", "decided_at", "updated_by_id"}
+QUIET_FIELDS = {
+    "signed_at",
+    "done_at",
+    "done_by_id",
+    "user_id",
+    "decided_at",
+    "last_received_at",
+    "updated_by_id",
+}
 
 VALUE_NAMES = {
     **{k.value: v for k, v in ORDER_STATUS_NAMES.items()},
@@ -86,6 +120,7 @@ VALUE_NAMES = {
     **{k.value: v for k, v in PRIORITY_NAMES.items()},
     **{k.value: v for k, v in ROLE_NAMES.items()},
     **{k.value: v for k, v in RISK_TYPE_NAMES.items()},
+    **{k.value: v for k, v in PURCHASE_STATUS_NAMES.items()},
     "pending": "待处理",
     "signed": "已会签",
     "rejected": "已驳回",

@@ -1,7 +1,7 @@
 """reminders: scheduler lease, run log, job store, risk matrix, group schedules, contingency plans
 
 Revision ID: 4d9c0a1ca3ff
-Revises: fc9948416687
+Revises: ed289f9f18fe
 Create Date: 2026-11-25 01:29:00.346309
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 
 
 revision: str = "4d9c0a1ca3ff"
-down_revision: str | None = "fc9948416687"
+down_revision: str | None = "ed289f9f18fe"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
