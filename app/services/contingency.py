@@ -1,14 +1,14 @@
 """The contingency plan library (应急预案库): one plan per risk type, with ordered steps.
 
 Admins keep the library; a warning carries the matching plan via `plan_for`, with the backup
-supplier of the material at risk where one is set.
+supplier of the material at risk (procurement's `material.backup_supplier_id`) where one is set.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.services.actor import Actor, acts
 from app.services.contingency_defaults import DEFAULT_PLANS
@@ -26,6 +26,8 @@ from models.contingency import (
     StepPublic,
 )
 from models.enums import RISK_TYPE_NAMES, ROLE_NAMES, RiskType
+from models.materials import Material
+from models.suppliers import Supplier, SupplierContact
 
 MATERIAL_RISKS = frozenset({RiskType.shortage, RiskType.supplier_delay})
 
@@ -153,21 +155,45 @@ def delete_plan(*, session: Session, actor: Actor, plan_id: int) -> None:
     session.flush()
 
 
+def backup_supplier_of(session: Session, material_id: int) -> BackupSupplier | None:
+    """The material's backup supplier, with its primary contact (None if none is set or it
+    no longer supplies)."""
+    material = session.get(Material, material_id)
+    if material is None or material.backup_supplier_id is None:
+        return None
+    supplier = session.get(Supplier, material.backup_supplier_id)
+    if supplier is None or not supplier.is_active:
+        return None
+    query = select(SupplierContact).where(SupplierContact.supplier_id == supplier.id)
+    contacts = session.exec(
+        query.order_by(col(SupplierContact.is_primary).desc(), SupplierContact.id)
+    ).all()
+    contact = None
+    if contacts:
+        contact = " ".join(part for part in (contacts[0].name, contacts[0].phone) if part)
+    return BackupSupplier(supplier_id=supplier.id, name=supplier.name, contact=contact)
+
+
 def plan_for(
     session: Session,
     risk_type: RiskType,
+    material_id: int | None = None,
     *,
     backup_supplier: BackupSupplier | None = None,
 ) -> PlanAdvice | None:
     """The plan a warning of this risk type carries (None when the library has none); for a
-    material risk, with the material's backup supplier."""
+    material risk, with the material's backup supplier (given, or looked up by material_id)."""
     risk_type = RiskType(risk_type)
     plan = session.exec(
         select(ContingencyPlan).where(ContingencyPlan.risk_type == risk_type)
     ).first()
     if plan is None:
         return None
-    supplier = backup_supplier if risk_type in MATERIAL_RISKS else None
+    supplier = None
+    if risk_type in MATERIAL_RISKS:
+        supplier = backup_supplier
+        if supplier is None and material_id is not None:
+            supplier = backup_supplier_of(session, material_id)
     return PlanAdvice(plan=plan_public(session, plan), backup_supplier=supplier)
 
 

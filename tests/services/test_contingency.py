@@ -114,3 +114,38 @@ def test_only_admins_keep_the_library(session):
 def test_an_unknown_plan_is_not_found(session):
     with pytest.raises(NotFound):
         update_plan(session=session, actor=admin(session), plan_id=9999, data=PlanUpdate())
+
+
+def test_a_material_warning_finds_the_backup_supplier_of_its_material(session):
+    from tests.factories import make_material, make_supplier
+
+    backup = make_supplier(session, name="无锡备用阀门厂")
+    material = make_material(session, backup_supplier_id=backup.id)
+    advice = plan_for(session, RiskType.shortage, material.id)
+    found = advice.backup_supplier
+    assert (found.supplier_id, found.name) == (backup.id, "无锡备用阀门厂")
+    assert found.contact.startswith("联系人") and found.contact.endswith(" 13900000000")
+    # A backup supplier given by the caller wins; a material without one gives none.
+    given = BackupSupplier(name="临时指定")
+    assert (
+        plan_for(session, "shortage", material.id, backup_supplier=given).backup_supplier == given
+    )
+    plain = make_material(session)
+    assert plan_for(session, RiskType.supplier_delay, plain.id).backup_supplier is None
+    assert plan_for(session, RiskType.weather, material.id).backup_supplier is None
+
+
+def test_a_backup_supplier_that_no_longer_supplies_is_not_suggested(session):
+    from app.services.suppliers import update_supplier
+    from models.suppliers import SupplierUpdate
+    from tests.factories import make_material, make_supplier
+
+    backup = make_supplier(session)
+    material = make_material(session, backup_supplier_id=backup.id)
+    update_supplier(
+        session=session,
+        actor=admin(session),
+        supplier_id=backup.id,
+        data=SupplierUpdate(is_active=False),
+    )
+    assert plan_for(session, RiskType.shortage, material.id).backup_supplier is None
