@@ -45,6 +45,10 @@ def run_migrations(url: str) -> None:
 
 
 def register_cli(app) -> None:
+    from app.cli_chat import register_chat_cli
+
+    register_chat_cli(app, cli_session)
+
     @app.cli.command("migrate")
     def migrate():
         """Apply all database migrations and insert reference data."""

@@ -25,8 +25,10 @@ class Proc:
     env: dict = field(default_factory=dict)
 
 
-def processes(port: int) -> list[Proc]:
-    """What `make run` starts."""
+def processes(port: int, sim_port: int | None = None) -> list[Proc]:
+    """What `make run` starts: the web server, the outbox delivery loop and (outside
+    production) the chat simulator that the development defaults point at."""
+    sim_port = sim_port or int(os.environ.get("SIM_PORT", "5001"))
     web = Proc(
         "web",
         [
@@ -43,11 +45,35 @@ def processes(port: int) -> list[Proc]:
             "wsgi:app",
         ],
     )
-    return [web]
+    # The reminders scheduler process will take over delivery; until then it runs on its own.
+    deliver = Proc("deliver", [str(BIN / "flask"), "--app", "wsgi", "deliver", "--loop"])
+    procs = [web, deliver]
+    if os.environ.get("GENDAN_ENV", "development") != "production":
+        simulator = Proc(
+            "simulator",
+            [
+                str(BIN / "python"),
+                "-m",
+                "bots.simulator",
+                "--port",
+                str(sim_port),
+                "--gendan-url",
+                f"http://127.0.0.1:{port}",
+            ],
+        )
+        procs.append(simulator)
+    return procs
 
 
-def banner(port: int) -> str:
+def banner(port: int, sim_port: int | None = None) -> str:
+    sim_port = sim_port or int(os.environ.get("SIM_PORT", "5001"))
     base = f"http://127.0.0.1:{port}"
+    simulator = []
+    if os.environ.get("GENDAN_ENV", "development") != "production":
+        simulator = [
+            f"  聊天模拟器 Chat      http://127.0.0.1:{sim_port}   (李四: 进度 GD-DEMO-03)",
+            f"  绑定聊天账号         {base}/chat",
+        ]
     return "\n".join(
         [
             "",
@@ -56,6 +82,7 @@ def banner(port: int) -> str:
             f"  API                  {base}/api/orders",
             f"  OpenAPI 文档         {base}/api/openapi.json",
             f"  健康检查 Health      {base}/healthz",
+            *simulator,
             "  按 Ctrl-C 停止 / Ctrl-C stops everything",
             "",
         ]

@@ -2,9 +2,31 @@
 
 from __future__ import annotations
 
-from app.api import auth, orders, photos, reviews, stages, templates, users
+from app.api import (
+    auth,
+    chat,
+    chat_login,
+    orders,
+    outbox,
+    photos,
+    reviews,
+    stages,
+    templates,
+    users,
+)
 
-BLUEPRINTS = [auth.bp, users.bp, orders.bp, reviews.bp, stages.bp, templates.bp, photos.bp]
+BLUEPRINTS = [
+    auth.bp,
+    chat_login.bp,
+    users.bp,
+    orders.bp,
+    reviews.bp,
+    stages.bp,
+    templates.bp,
+    photos.bp,
+    chat.bp,
+    outbox.bp,
+]
 
 
 def register_api(app, csrf) -> None:

@@ -18,6 +18,7 @@ class Settings:
     photo_max_bytes: int = 15 * 1024 * 1024
     photo_max_pixels: int = 60_000_000
     photo_keep_metadata: bool = False
+    secret_key: str = ""
     extra: dict = field(default_factory=dict)
 
     @property

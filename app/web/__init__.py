@@ -10,4 +10,4 @@ bp = Blueprint(
     static_url_path="/static/web",
 )
 
-from app.web import pages  # noqa: E402,F401  (registers the routes)
+from app.web import chat, pages  # noqa: E402,F401  (registers the routes)
