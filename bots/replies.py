@@ -41,9 +41,10 @@ def markdown_to_plain(text: str) -> str:
     return text.replace("**", "")
 
 
-def render_for(platform: str, reply: Reply) -> OutboundMessage:
-    """The message for a reply on this platform (DingTalk: markdown; else plain text)."""
-    if reply.markdown and platform == "dingtalk":
+def render_for(platform: str, reply: Reply, *, passive: bool = True) -> OutboundMessage:
+    """The message for a reply on this platform: markdown where it is shown (DingTalk, and
+    WeCom app messages sent later), plain text in passive replies and on WeChat."""
+    if reply.markdown and (platform == "dingtalk" or (platform == "wecom" and not passive)):
         text = truncate_utf8(reply.text, MARKDOWN_LIMIT, CUT)
         return OutboundMessage.markdown(reply.title or "Gendan", text)
     text = markdown_to_plain(reply.text) if reply.markdown else reply.text

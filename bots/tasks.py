@@ -63,7 +63,7 @@ def standup(session: Session, runtime: ChatRuntime, payload: dict, now: datetime
     summary = standup_summary(
         session=session, actor=_actor(session, payload), order_id=payload["order_id"], now=now
     )
-    message = render_for(payload["platform"], markdown(*standup_markdown(summary)))
+    message = render_for(payload["platform"], markdown(*standup_markdown(summary)), passive=False)
     enqueue(
         session=session,
         target=reply_to(payload["reply"]),

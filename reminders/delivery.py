@@ -24,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, distinct
+from sqlalchemy import delete
 from sqlmodel import Session, col, func, select
 
 from app.services.errors import DomainError
@@ -105,8 +105,15 @@ class OutboxDeliverer:
         claimed = self._claim_direct(now)
         for group_id in self._due_groups(now):
             claimed += self._claim_group(group_id, now, stats)
+        paused: set[int] = set()
         for row in claimed:
-            stats.add(self._deliver(row))
+            if row.group_id in paused:  # the robot just said "too fast": the rest wait too
+                self._release(row)
+                continue
+            result = self._deliver(row)
+            stats.add(result)
+            if row.group_id and result.errcode in RATE_LIMITED:
+                paused.add(row.group_id)
         self._prune(now)
         return stats
 
@@ -146,8 +153,8 @@ class OutboxDeliverer:
         return claimed
 
     def _due_groups(self, now: datetime) -> list[int]:
-        query = select(distinct(Outbox.group_id)).where(
-            _due(now), col(Outbox.group_id).is_not(None)
+        query = (
+            select(Outbox.group_id).where(_due(now), col(Outbox.group_id).is_not(None)).distinct()
         )
         with self.db.session(readonly=True) as session:
             return sorted(session.exec(query).all())
@@ -256,6 +263,24 @@ class OutboxDeliverer:
                 log.warning("outbox %s failed for good: %s", row.id, result.reason)
             session.add(entry)
             session.commit()
+
+    def _release(self, row: Claimed) -> None:
+        """Give a claimed row back untried; it goes when its group's pause ends."""
+        with self.db.session() as session:
+            entry = session.exec(
+                select(Outbox).where(Outbox.id == row.id).with_for_update()
+            ).first()
+            if entry is not None and entry.lease_owner == self.owner:
+                group = session.get(ChatGroup, row.group_id)
+                entry.status, entry.lease_owner, entry.lease_until = (
+                    OutboxStatus.pending,
+                    None,
+                    None,
+                )
+                entry.attempts -= 1
+                entry.not_before = group.paused_until or self.now()
+                session.add(entry)
+                session.commit()
 
     def _pause(self, session: Session, group_id: int, until: datetime) -> None:
         group = session.get(ChatGroup, group_id)

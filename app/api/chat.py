@@ -119,6 +119,9 @@ def _userid_by_mobile(user_id: int, platform: ChatPlatform) -> str:
     user = get_user(session=db_session(), user_id=user_id)
     if user is None or not user.mobile:
         raise InvalidInput("该用户没有登记手机号", field="user_id")
+    # End the request's transaction before calling the platform: the token cache writes to
+    # the database in its own transaction, and SQLite would wait for ours (nothing is written).
+    commit()
     runtime = current_app.extensions["gendan.chat"]
     if platform == ChatPlatform.dingtalk:
         return dingtalk_userid_by_mobile(runtime.dingtalk_client, user.mobile)

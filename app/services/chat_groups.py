@@ -66,7 +66,9 @@ def _check_conversation(session: Session, group: ChatGroup) -> None:
     )
     if group.id is not None:
         query = query.where(ChatGroup.id != group.id)
-    if session.exec(query).first() is not None:
+    with session.no_autoflush:  # the group already carries the new id: check before writing it
+        taken = session.exec(query).first() is not None
+    if taken:
         raise Conflict("该群会话 ID 已绑定到另一个群", code="duplicate")
 
 
