@@ -7,7 +7,7 @@ PORT ?= 5000
 SIM_PORT ?= 5001
 STAMP := $(VENV)/.installed
 
-.PHONY: setup system-deps run migrate simulator test lint format clean
+.PHONY: setup system-deps test-system-deps run migrate simulator test lint format vendor clean
 
 system-deps:
 	@ldconfig -p | grep -q 'libzbar.so.0' || { \
@@ -16,6 +16,12 @@ system-deps:
 	@test -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc || { \
 	  echo "Installing fonts-wqy-microhei (Chinese text on printed labels)"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-wqy-microhei >/dev/null; }
+
+# Only the tests need a browser: Playwright drives Debian's Chromium (no browser download).
+test-system-deps:
+	@command -v chromium >/dev/null || { \
+	  echo "Installing chromium for the browser tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,7 +43,7 @@ run: migrate
 simulator: setup
 	$(BIN)/python -m bots.simulator --port $(SIM_PORT) --gendan-url http://127.0.0.1:$(PORT)
 
-test: setup
+test: setup test-system-deps
 	$(BIN)/pytest -q
 
 lint: setup
@@ -47,6 +53,16 @@ lint: setup
 format: setup
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+# Refresh the vendored chart library from npm (needs Node.js; the result is committed so that
+# a fresh machine needs no Node at all).
+ECHARTS_VERSION ?= 6.1.0
+vendor:
+	rm -rf /tmp/gendan-echarts && mkdir -p /tmp/gendan-echarts
+	cd /tmp/gendan-echarts && npm pack echarts@$(ECHARTS_VERSION) >/dev/null && tar xzf echarts-$(ECHARTS_VERSION).tgz
+	cp /tmp/gendan-echarts/package/dist/echarts.min.js /tmp/gendan-echarts/package/LICENSE \
+	   /tmp/gendan-echarts/package/NOTICE app/web/static/vendor/echarts/
+	echo $(ECHARTS_VERSION) > app/web/static/vendor/echarts/VERSION
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

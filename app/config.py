@@ -12,10 +12,14 @@ import secrets
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from models.enums import RiskLevel, Role
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 INSTANCE_DIR = Path(os.environ.get("GENDAN_INSTANCE_DIR", PROJECT_ROOT / "instance"))
 
 DEFAULT_REVIEW_DEPARTMENTS = "sales,engineering,production,procurement,quality"
+DEFAULT_REPORT_ROLES = "site_engineer,production,tracker"
+DEFAULT_ISSUE_LIMIT_HOURS = "high=2,medium=24,low=72"
 
 # Chat platform settings, each read from the environment under the same name.
 CHAT_SETTINGS = (
@@ -81,6 +85,32 @@ def _timezone(env: dict) -> str:
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise ConfigError(f"TIMEZONE {name!r} is not a known time zone") from exc
     return name
+
+
+def parse_issue_limits(raw: str) -> dict[str, float]:
+    """`high=2,medium=24,low=72` as hours per risk level; every level needs a positive limit."""
+    limits = {}
+    for part in raw.split(","):
+        level, sep, hours = part.partition("=")
+        try:
+            value = float(hours)
+        except ValueError:
+            value = 0.0
+        if not sep or level.strip() not in RiskLevel.__members__ or not 0 < value <= 24 * 365:
+            raise ConfigError(f"ISSUE_LIMIT_HOURS: bad entry {part!r} (expected e.g. high=2)")
+        limits[level.strip()] = value
+    if set(limits) != set(RiskLevel.__members__):
+        raise ConfigError("ISSUE_LIMIT_HOURS must give high, medium and low")
+    return limits
+
+
+def _report_roles(env: dict) -> str:
+    raw = env.get("DAILY_REPORT_ROLES", DEFAULT_REPORT_ROLES)
+    roles = [r.strip() for r in raw.split(",") if r.strip()]
+    unknown = [r for r in roles if r not in Role.__members__]
+    if unknown:
+        raise ConfigError(f"DAILY_REPORT_ROLES: unknown roles {unknown}")
+    return ",".join(roles)
 
 
 def simulator_defaults(sim_port: int) -> dict[str, str]:
@@ -149,6 +179,12 @@ def load_config(env: dict | None = None) -> dict:
         "PHOTO_MAX_MEGAPIXELS": _int(env, "PHOTO_MAX_MEGAPIXELS", 60),
         "PHOTO_KEEP_METADATA": env.get("PHOTO_KEEP_METADATA", "").lower() in ("1", "true", "yes"),
         "REVIEW_DEPARTMENTS": env.get("REVIEW_DEPARTMENTS", DEFAULT_REVIEW_DEPARTMENTS),
+        "DAILY_REPORT_ROLES": _report_roles(env),
+        "ISSUE_LIMIT_HOURS": parse_issue_limits(
+            env.get("ISSUE_LIMIT_HOURS") or DEFAULT_ISSUE_LIMIT_HOURS
+        ),
+        "DOCUMENT_MAX_MB": _int(env, "DOCUMENT_MAX_MB", 15),
+        "ACCEPTANCE_LINK_HOURS": _int(env, "ACCEPTANCE_LINK_HOURS", 7 * 24),
         "PASSWORD_HASH_PROFILE": env.get("PASSWORD_HASH_PROFILE", "default"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

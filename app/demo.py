@@ -10,6 +10,12 @@ from datetime import date, datetime, timedelta
 
 from sqlmodel import Session
 
+from app.demo_field import load_field_demo
+from app.demo_production import (
+    production_finished,
+    production_in_progress,
+    shipment_in_transit,
+)
 from app.services.actor import Actor, actor_for
 from app.services.chat_groups import create_group
 from app.services.chat_identity import bind_identity
@@ -29,7 +35,7 @@ from bots.simulator.seed import DEMO_CONFIG
 from models.base import utcnow
 from models.chat import ChatGroupCreate
 from models.enums import Channel, ChatPlatform, Role, StageKind
-from models.orders import MemberAdd, OrderCreate
+from models.orders import MemberAdd, Order, OrderCreate
 from models.people import UserCreate
 from models.stages import StageUpdate
 
@@ -88,9 +94,11 @@ def load_demo(*, session: Session, now: datetime | None = None) -> None:
             ),
         )
     actors = {u: actor_for(session, user, Channel.cli) for u, user in users.items()}
-    orders = {}
-    for code, customer, contract, days, reach in ORDERS:
-        orders[code] = _demo_order(session, actors, now, code, customer, contract, days, reach)
+    orders = {
+        code: _demo_order(session, actors, now, code, customer, contract, days, reach)
+        for code, customer, contract, days, reach in ORDERS
+    }
+    load_field_demo(session=session, actors=actors, orders=orders, now=now)
     _bind_chat_users(session, system, users)
     _bind_chat_groups(session, actors["li.gendan"], orders, now)
     # Leave the session acting as the system again for whatever the caller does next.
@@ -147,7 +155,7 @@ def _bind_chat_groups(session, tracker: Actor, orders: dict, now: datetime) -> N
         create_group(session=session, actor=tracker, data=data, now=now)
 
 
-def _demo_order(session, actors, now, code, customer, contract, days, reach):
+def _demo_order(session, actors, now, code, customer, contract, days, reach) -> Order:
     today = local_date(now)
     tracker = actors["li.gendan"]
     order = create_order(
@@ -196,17 +204,26 @@ def _demo_order(session, actors, now, code, customer, contract, days, reach):
             reason="同意",
             now=now,
         )
-    if reach == "in_review":
-        return order
-    _finish(session, tracker, order.id, StageKind.review, now)
-    _start(session, actors["sun.caigou"], order.id, StageKind.procurement, now, progress=60)
-    if reach == "procurement":
-        return order
-    _finish(session, actors["sun.caigou"], order.id, StageKind.procurement, now)
-    _start(session, actors["wu.shengchan"], order.id, StageKind.production, now)
-    _finish(session, actors["wu.shengchan"], order.id, StageKind.production, now)
-    _start(session, actors["zheng.zhijian"], order.id, StageKind.delivery, now, progress=30)
+    if reach != "in_review":
+        _execute(session, actors, order.id, reach, now)
     return order
+
+
+def _execute(session, actors, order_id: int, reach: str, now) -> None:
+    """Take a confirmed order through its stages up to `reach`."""
+    _finish(session, actors["li.gendan"], order_id, StageKind.review, now)
+    _start(session, actors["sun.caigou"], order_id, StageKind.procurement, now, progress=60)
+    if reach == "procurement":
+        # Production overlaps procurement here; welding lags and shows as the bottleneck.
+        _start(session, actors["wu.shengchan"], order_id, StageKind.production, now)
+        production_in_progress(session, actors, order_id, now)
+        return
+    _finish(session, actors["sun.caigou"], order_id, StageKind.procurement, now)
+    _start(session, actors["wu.shengchan"], order_id, StageKind.production, now)
+    production_finished(session, actors, order_id, now)
+    _finish(session, actors["wu.shengchan"], order_id, StageKind.production, now)
+    _start(session, actors["zheng.zhijian"], order_id, StageKind.delivery, now, progress=30)
+    shipment_in_transit(session, actors, order_id, now)
 
 
 def _plan(session, actor, order_id: int, today: date, days: int) -> None:

@@ -9,6 +9,7 @@ from pydantic import ValidationError
 from werkzeug.exceptions import HTTPException
 
 from app.services.errors import DomainError
+from app.services.validation import describe_validation_error
 
 log = logging.getLogger("gendan.errors")
 
@@ -23,39 +24,6 @@ HTTP_MESSAGES = {
     429: ("rate_limited", "操作太频繁，请稍后再试"),
 }
 
-# Chinese wording for the pydantic error types users actually meet.
-VALIDATION_WORDS = {
-    "missing": "必填",
-    "int_parsing": "应为整数",
-    "int_type": "应为整数",
-    "float_parsing": "应为数字",
-    "bool_parsing": "应为 true 或 false",
-    "bool_type": "应为 true 或 false",
-    "string_type": "应为文本",
-    "string_too_short": "不能为空或过短",
-    "string_too_long": "过长",
-    "string_pattern_mismatch": "格式不正确",
-    "date_from_datetime_parsing": "日期格式应为 YYYY-MM-DD",
-    "date_parsing": "日期格式应为 YYYY-MM-DD",
-    "date_type": "日期格式应为 YYYY-MM-DD",
-    "datetime_parsing": "时间格式应为 ISO 8601",
-    "datetime_from_date_parsing": "时间格式应为 ISO 8601",
-    "enum": "取值不在允许范围内",
-    "literal_error": "取值不在允许范围内",
-    "greater_than_equal": "数值过小",
-    "greater_than": "数值过小",
-    "less_than_equal": "数值过大",
-    "less_than": "数值过大",
-    "too_short": "至少需要一项",
-    "list_type": "应为列表",
-    "dict_type": "应为对象",
-    "model_attributes_type": "请求体应为 JSON 对象",
-    "model_type": "请求体应为 JSON 对象",
-    "extra_forbidden": "不允许的字段",
-    "uuid_parsing": "应为 UUID",
-    "json_invalid": "JSON 格式错误",
-}
-
 
 def error_response(code: str, message: str, status: int, **details):
     body = {"code": code, "message": message}
@@ -68,13 +36,8 @@ def error_response(code: str, message: str, status: int, **details):
 
 def validation_error_response(exc: ValidationError):
     """Turn a pydantic ValidationError into the envelope with a readable Chinese message."""
-    fields, parts = [], []
-    for err in exc.errors(include_url=False, include_input=False, include_context=False):
-        loc = ".".join(str(p) for p in err["loc"] if p not in ("body", "query", "path"))
-        word = VALIDATION_WORDS.get(err["type"], "格式不正确")
-        parts.append(f"{loc}：{word}" if loc else word)
-        fields.append({"field": loc, "type": err["type"]})
-    return error_response("validation_error", "；".join(parts[:5]), 422, fields=fields)
+    message, fields = describe_validation_error(exc)
+    return error_response("validation_error", message, 422, fields=fields)
 
 
 def register_error_handlers(app: Flask) -> None:

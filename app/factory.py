@@ -68,6 +68,10 @@ def _configure_services(app: OpenAPI) -> None:
         photo_max_pixels=app.config["PHOTO_MAX_MEGAPIXELS"] * 1_000_000,
         photo_keep_metadata=app.config["PHOTO_KEEP_METADATA"],
         secret_key=app.config["SECRET_KEY"],
+        report_roles=tuple(r for r in app.config["DAILY_REPORT_ROLES"].split(",") if r),
+        issue_limit_hours=dict(app.config["ISSUE_LIMIT_HOURS"]),
+        document_max_bytes=app.config["DOCUMENT_MAX_MB"] * 1024 * 1024,
+        acceptance_link_hours=app.config["ACCEPTANCE_LINK_HOURS"],
     )
 
 

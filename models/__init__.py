@@ -1,14 +1,22 @@
 """All tables. Importing this package registers every table in SQLModel.metadata."""
 
+from models.acceptance import Acceptance, AcceptanceLink, OrderDocument
 from models.changes import ChangeLog
 from models.chat import BindingCode, ChatGroup, ChatGroupOrder, ChatIdentity, ChatInbound
+from models.issues import IssueEvent, SiteIssue
 from models.orders import Order, OrderMember, Review, Signoff
 from models.outbox import BotTask, KeyValue, Outbox, RobotSend
 from models.people import Department, User, UserRole
 from models.photos import Photo, PhotoAttachment
+from models.production import Operation, OperationLink, OperationOutput, OperationTemplate
+from models.quality import Inspection, InspectionDefect, Rework
+from models.reports import DailyReport, LabourEntry
+from models.shipments import Shipment, ShipmentCheck
 from models.stages import ChecklistItem, ChecklistTemplate, Stage
 
 __all__ = [
+    "Acceptance",
+    "AcceptanceLink",
     "BindingCode",
     "BotTask",
     "ChangeLog",
@@ -18,16 +26,30 @@ __all__ = [
     "ChatInbound",
     "ChecklistItem",
     "ChecklistTemplate",
+    "DailyReport",
     "Department",
+    "Inspection",
+    "InspectionDefect",
+    "IssueEvent",
     "KeyValue",
+    "LabourEntry",
+    "Operation",
+    "OperationLink",
+    "OperationOutput",
+    "OperationTemplate",
     "Order",
+    "OrderDocument",
     "OrderMember",
     "Outbox",
     "Photo",
     "PhotoAttachment",
     "Review",
+    "Rework",
     "RobotSend",
+    "Shipment",
+    "ShipmentCheck",
     "Signoff",
+    "SiteIssue",
     "Stage",
     "User",
     "UserRole",

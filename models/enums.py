@@ -136,6 +136,160 @@ class ChangeAction(StrEnum):
     delete = "delete"
 
 
+class RiskLevel(StrEnum):
+    high = "high"
+    medium = "medium"
+    low = "low"
+
+
+RISK_NAMES = {RiskLevel.high: "高", RiskLevel.medium: "中", RiskLevel.low: "低"}
+
+
+class IssueState(StrEnum):
+    """The closed loop of a site issue (问题点)."""
+
+    open = "open"
+    in_progress = "in_progress"
+    resolved = "resolved"
+    verified = "verified"
+    reopened = "reopened"
+
+
+ISSUE_STATE_NAMES = {
+    IssueState.open: "待处理",
+    IssueState.in_progress: "处理中",
+    IssueState.resolved: "已解决待验证",
+    IssueState.verified: "已验证关闭",
+    IssueState.reopened: "已退回重开",
+}
+
+
+class IssueCategory(StrEnum):
+    quality = "quality"
+    safety = "safety"
+    material = "material"
+    design = "design"
+    other = "other"
+
+
+ISSUE_CATEGORY_NAMES = {
+    IssueCategory.quality: "质量",
+    IssueCategory.safety: "安全",
+    IssueCategory.material: "物料",
+    IssueCategory.design: "设计",
+    IssueCategory.other: "其他",
+}
+
+
+class IssueAction(StrEnum):
+    created = "created"
+    acknowledged = "acknowledged"
+    resolved = "resolved"
+    verified = "verified"
+    reopened = "reopened"
+    reassigned = "reassigned"
+
+
+class DocumentKind(StrEnum):
+    completion_report = "completion_report"
+    user_manual = "user_manual"
+    acceptance_form = "acceptance_form"
+
+
+DOCUMENT_KIND_NAMES = {
+    DocumentKind.completion_report: "竣工报告",
+    DocumentKind.user_manual: "用户操作手册",
+    DocumentKind.acceptance_form: "客户验收单",
+}
+
+
+class AcceptanceMethod(StrEnum):
+    """How the customer's acceptance was evidenced."""
+
+    photo = "photo"
+    pdf = "pdf"
+    link = "link"
+
+
+class OperationColumn(StrEnum):
+    """Kanban column of a production operation (derived, never stored)."""
+
+    not_started = "not_started"
+    in_progress = "in_progress"
+    blocked = "blocked"
+    done = "done"
+
+
+OPERATION_COLUMN_NAMES = {
+    OperationColumn.not_started: "未开始",
+    OperationColumn.in_progress: "进行中",
+    OperationColumn.blocked: "受阻",
+    OperationColumn.done: "已完成",
+}
+
+
+class InspectionKind(StrEnum):
+    full = "full"
+    sampling = "sampling"
+
+
+class InspectionResult(StrEnum):
+    passed = "pass"
+    failed = "fail"
+
+
+class DefectSeverity(StrEnum):
+    critical = "critical"
+    major = "major"
+    minor = "minor"
+
+
+DEFECT_SEVERITY_NAMES = {
+    DefectSeverity.critical: "致命",
+    DefectSeverity.major: "严重",
+    DefectSeverity.minor: "轻微",
+}
+
+
+class ReworkStatus(StrEnum):
+    open = "open"
+    done = "done"
+
+
+class ShipmentStatus(StrEnum):
+    planned = "planned"
+    packed = "packed"
+    dispatched = "dispatched"
+    in_transit = "in_transit"
+    delivered = "delivered"
+
+
+# Shipments only move forward along this list.
+SHIPMENT_FLOW = [
+    ShipmentStatus.planned,
+    ShipmentStatus.packed,
+    ShipmentStatus.dispatched,
+    ShipmentStatus.in_transit,
+    ShipmentStatus.delivered,
+]
+
+SHIPMENT_STATUS_NAMES = {
+    ShipmentStatus.planned: "已计划",
+    ShipmentStatus.packed: "已包装",
+    ShipmentStatus.dispatched: "已发车",
+    ShipmentStatus.in_transit: "运输中",
+    ShipmentStatus.delivered: "已签收",
+}
+
+
+class SiteCheckKind(StrEnum):
+    """What a remote-site checklist item is about."""
+
+    site = "site"
+    lifting = "lifting"
+    customs = "customs"
+
+
 class ChatPlatform(StrEnum):
     wechat = "wechat"
     wecom = "wecom"

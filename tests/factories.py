@@ -7,10 +7,18 @@ from datetime import date, timedelta
 
 from app.services.actor import Actor, actor_for
 from app.services.orders import add_member, create_order
+from app.services.reviews import decide_signoff, submit_for_review
 from app.services.settings import settings
+from app.services.stages import (
+    checklist,
+    close_stage,
+    list_stages,
+    set_checklist_item,
+    start_stage,
+)
 from app.services.tokens import issue_token
 from app.services.users import create_user
-from models.enums import Channel, Role
+from models.enums import Channel, Role, StageKind
 from models.orders import MemberAdd, Order, OrderCreate
 from models.people import User, UserCreate
 
@@ -107,3 +115,37 @@ def count(session, model, *where) -> int:
     n = session.exec(query).one()
     session.commit()
     return n
+
+
+def make_confirmed_order(session, liaison: User | None = None, **overrides) -> Order:
+    """An order through its review (only sales signs), confirmed."""
+    order = make_order(session, liaison=liaison, review_departments=["sales"], **overrides)
+    tracker = act(session, session.get(User, order.liaison_id))
+    submit_for_review(session=session, actor=tracker, order_id=order.id)
+    decide_signoff(
+        session=session,
+        actor=act(session, make_user(session, Role.sales)),
+        order_id=order.id,
+        department="sales",
+        approve=True,
+    )
+    return order
+
+
+def make_delivered_order(session, liaison: User | None = None, **overrides) -> Order:
+    """A confirmed order whose stages before acceptance are all done (ready for acceptance)."""
+    order = make_confirmed_order(session, liaison=liaison, **overrides)
+    tracker = act(session, session.get(User, order.liaison_id))
+    for stage in list_stages(session=session, order_id=order.id):
+        if stage.kind == StageKind.acceptance:
+            continue
+        if stage.status == "not_started":
+            start_stage(session=session, actor=tracker, order_id=order.id, kind=stage.kind)
+        for item in checklist(session=session, stage_id=stage.id):
+            set_checklist_item(
+                session=session, actor=tracker, order_id=order.id, item_id=item.id, done=True
+            )
+        if stage.status != "done":
+            close_stage(session=session, actor=tracker, order_id=order.id, kind=stage.kind)
+    session.flush()
+    return order

@@ -56,3 +56,19 @@ def test_demo_data_loads_once_with_orders_in_several_stages(app, client):
     ).get_json()["token"]
     orders = client.get("/api/orders", headers={"Authorization": f"Bearer {token}"}).get_json()
     assert {o["status"] for o in orders["items"]} >= {"draft", "in_review", "in_progress"}
+
+
+def test_demo_data_has_yesterdays_reports_and_site_issues_in_every_state(app, client):
+    assert app.test_cli_runner().invoke(args=["seed-demo", "--if-empty"]).exit_code == 0
+    token = client.post(
+        "/api/auth/token", json={"username": "li.gendan", "password": "gendan2026"}
+    ).get_json()["token"]
+    h = {"Authorization": f"Bearer {token}"}
+    orders = {o["code"]: o["id"] for o in client.get("/api/orders", headers=h).get_json()["items"]}
+    for code in ("GD-DEMO-03", "GD-DEMO-04"):
+        reports = client.get(f"/api/orders/{orders[code]}/daily-reports", headers=h).get_json()
+        assert len(reports["items"]) == 2
+    issues = client.get(f"/api/issues?order_id={orders['GD-DEMO-04']}", headers=h).get_json()
+    assert {i["state"] for i in issues["items"]} == {"open", "in_progress", "resolved", "verified"}
+    open_high = [i for i in issues["items"] if i["risk"] == "high" and i["state"] == "open"]
+    assert len(open_high) == 1 and open_high[0]["overdue"]

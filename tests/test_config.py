@@ -48,8 +48,30 @@ def test_defaults_are_safe_and_environment_wins(tmp_path):
         {"TIMEZONE": "Mars/Olympus"},
         {"GENDAN_ENV": "staging"},
         {"TOKEN_TTL_HOURS": "a week"},
+        {"DAILY_REPORT_ROLES": "site_engineer,welder"},
+        {"ISSUE_LIMIT_HOURS": "high=2,medium=24"},
+        {"ISSUE_LIMIT_HOURS": "high=0,medium=24,low=72"},
+        {"ISSUE_LIMIT_HOURS": "high=two,medium=24,low=72"},
+        {"ISSUE_LIMIT_HOURS": "urgent=1,high=2,medium=24,low=72"},
+        {"DOCUMENT_MAX_MB": "big"},
     ],
 )
 def test_bad_settings_are_startup_errors(tmp_path, env):
     with pytest.raises(ConfigError):
         load_config({"GENDAN_INSTANCE_DIR": str(tmp_path), **env})
+
+
+def test_field_work_settings_have_defaults_and_can_be_changed(tmp_path):
+    config = load_config({"GENDAN_INSTANCE_DIR": str(tmp_path)})
+    assert config["DAILY_REPORT_ROLES"] == "site_engineer,production,tracker"
+    assert config["ISSUE_LIMIT_HOURS"] == {"high": 2, "medium": 24, "low": 72}
+    assert config["ACCEPTANCE_LINK_HOURS"] == 168
+    config = load_config(
+        {
+            "GENDAN_INSTANCE_DIR": str(tmp_path),
+            "DAILY_REPORT_ROLES": " site_engineer , quality ",
+            "ISSUE_LIMIT_HOURS": "low=48, high=0.5, medium=8",
+        }
+    )
+    assert config["DAILY_REPORT_ROLES"] == "site_engineer,quality"
+    assert config["ISSUE_LIMIT_HOURS"] == {"high": 0.5, "medium": 8, "low": 48}

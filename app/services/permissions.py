@@ -95,6 +95,13 @@ def require_order_role(
         raise Forbidden(f"只有本订单的{names}可以{action}", code="forbidden_role")
 
 
+def require_member(session: Session, actor: Actor, order: Order, action: str) -> None:
+    """Refuse unless the actor is an admin, the liaison or a member of the order."""
+    if actor.is_admin or acting_roles(session, actor, order):
+        return
+    raise Forbidden(f"只有本订单的成员可以{action}", code="not_order_member")
+
+
 def require_manage_order(session: Session, actor: Actor, order: Order, action: str) -> None:
     """Order-level management: admins, managers, the liaison and tracker/sales members."""
     if actor.is_admin or actor.has(Role.manager):

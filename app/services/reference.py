@@ -1,9 +1,11 @@
-"""Reference data every deployment starts with: departments and the default SOP checklists."""
+"""Reference data every deployment starts with: departments, the default SOP checklists and
+the default operation templates."""
 
 from __future__ import annotations
 
 from sqlmodel import Session, select
 
+from app.services.operation_templates import ensure_operation_templates
 from models.enums import StageKind
 from models.people import Department
 from models.stages import ChecklistTemplate
@@ -45,7 +47,7 @@ CHECKLISTS = [
 
 
 def ensure_reference_data(*, session: Session) -> None:
-    """Insert the departments and default checklist templates that are missing (idempotent)."""
+    """Insert the departments and default templates that are missing (idempotent)."""
     have = set(session.exec(select(Department.code)).all())
     for code, name in DEPARTMENTS:
         if code not in have:
@@ -57,6 +59,7 @@ def ensure_reference_data(*, session: Session) -> None:
                     stage_kind=kind, title=title, required=required, position=position
                 )
             )
+    ensure_operation_templates(session=session)
     session.flush()
 
 

@@ -6,7 +6,12 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from app.config import DEFAULT_REVIEW_DEPARTMENTS
+from app.config import (
+    DEFAULT_ISSUE_LIMIT_HOURS,
+    DEFAULT_REPORT_ROLES,
+    DEFAULT_REVIEW_DEPARTMENTS,
+    parse_issue_limits,
+)
 
 
 @dataclass(frozen=True)
@@ -18,6 +23,14 @@ class Settings:
     photo_max_bytes: int = 15 * 1024 * 1024
     photo_max_pixels: int = 60_000_000
     photo_keep_metadata: bool = False
+    # Order members in these roles are expected to file a daily report every day.
+    report_roles: tuple[str, ...] = tuple(DEFAULT_REPORT_ROLES.split(","))
+    # Site issue handling limit per risk level (the risk matrix), in hours.
+    issue_limit_hours: dict[str, float] = field(
+        default_factory=lambda: parse_issue_limits(DEFAULT_ISSUE_LIMIT_HOURS)
+    )
+    document_max_bytes: int = 15 * 1024 * 1024
+    acceptance_link_hours: int = 7 * 24
     secret_key: str = ""
     extra: dict = field(default_factory=dict)
 

@@ -10,4 +10,5 @@ bp = Blueprint(
     static_url_path="/static/web",
 )
 
-from app.web import chat, pages  # noqa: E402,F401  (registers the routes)
+# Registers the routes: the signed-in pages and the customer's acceptance page.
+from app.web import accept, chat, pages  # noqa: E402,F401

@@ -10,8 +10,9 @@ from app.auth import commit, db_session, login_required, login_session
 from app.services import orders as order_svc
 from app.services import reviews as review_svc
 from app.services import stages as stage_svc
-from app.services.changes import list_changes
+from app.services.changes import describe_changes, list_changes
 from app.services.errors import DomainError
+from app.services.labels import CHANNEL_NAMES
 from app.services.public import (
     members_public,
     order_public,
@@ -101,10 +102,11 @@ def order(order_id: int):
         members=members_public(
             s, order_svc.list_members(session=s, actor=actor, order_id=order_id)
         ),
-        changes=changes,
+        changes=describe_changes(changes),
         changes_total=total,
         page=page,
         role_names=ROLE_NAMES,
+        channel_names=CHANNEL_NAMES,
         my_department=actor.user.department_id,
         **_order_chat(s, actor, order_id),
     )

@@ -1,7 +1,7 @@
 """chat identities, groups, inbound log, outbox, bot tasks, key value
 
 Revision ID: 8157dd30a4e7
-Revises: 50cfe34aead2
+Revises: fc9948416687
 Create Date: 2026-11-25 01:19:16.731923
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 
 
 revision: str = "8157dd30a4e7"
-down_revision: str | None = "50cfe34aead2"
+down_revision: str | None = "fc9948416687"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

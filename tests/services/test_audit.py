@@ -80,3 +80,19 @@ def test_password_hashes_never_reach_the_change_log(session):
     values = session.exec(select(ChangeLog.new_value).where(ChangeLog.entity == "users")).all()
     assert values and all("argon2" not in (v or "") for v in values)
     assert all("password" not in (v or "") for v in values)
+
+
+def test_the_log_reads_as_one_chinese_line_per_save(session):
+    from app.services.changes import describe_changes
+
+    tracker = make_user(session, Role.tracker)
+    order = make_order(session, liaison=tracker, customer="甲公司")
+    update_order(
+        session=session,
+        actor=act(session, tracker),
+        order_id=order.id,
+        data=OrderUpdate(customer="乙公司", priority=Priority.urgent),
+    )
+    events = describe_changes(list(reversed(_log(session, order.id))))
+    assert events[0].summary == "修改订单：客户 甲公司 → 乙公司，优先级 普通 → 紧急"
+    assert any(e.summary == "新建订单" for e in events)

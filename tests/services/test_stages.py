@@ -2,7 +2,6 @@ import pytest
 from sqlmodel import select
 
 from app.services.errors import Conflict, Forbidden, InvalidInput
-from app.services.reviews import decide_signoff, submit_for_review
 from app.services.stages import (
     STAGE_WEIGHTS,
     add_checklist_item,
@@ -18,7 +17,7 @@ from app.services.stages import (
 from models.changes import ChangeLog
 from models.enums import OrderStatus, Role, StageKind, StageStatus
 from models.stages import Stage, StageUpdate
-from tests.factories import act, add_to_order, make_order, make_user
+from tests.factories import act, add_to_order, make_confirmed_order, make_order, make_user
 
 P = StageKind.procurement
 
@@ -27,17 +26,8 @@ P = StageKind.procurement
 def confirmed(session):
     """A confirmed order (sales only signs) with its liaison actor."""
     tracker = make_user(session, Role.tracker)
-    order = make_order(session, liaison=tracker, review_departments=["sales"])
-    actor = act(session, tracker)
-    submit_for_review(session=session, actor=actor, order_id=order.id)
-    decide_signoff(
-        session=session,
-        actor=act(session, make_user(session, Role.sales)),
-        order_id=order.id,
-        department="sales",
-        approve=True,
-    )
-    return session, actor, order
+    order = make_confirmed_order(session, liaison=tracker)
+    return session, act(session, tracker), order
 
 
 def _stage(session, order, kind):
