@@ -21,7 +21,7 @@ from app.services.orders import find_order_by_code, get_order
 from app.services.public import order_public
 from app.services.settings import local_date, settings
 from app.services.stages import list_stages
-from bots import texts
+from bots import field_handlers, texts
 from bots.commands import SPECS
 from bots.message import InboundMessage, SessionWebhookContext
 from bots.replies import Reply, markdown, plain
@@ -149,11 +149,11 @@ HANDLERS: dict[str, Callable[[ChatContext, dict], Reply]] = {
     "bind": bind,
     "progress": progress,
     "standup": standup,
-    "report": not_available("日报"),
-    "issue": not_available("问题"),
-    "ack": not_available("收到"),
-    "done": not_available("完成"),
-    "verify": not_available("确认"),
+    "report": field_handlers.report,
+    "issue": field_handlers.issue,
+    "ack": field_handlers.ack,
+    "done": field_handlers.done,
+    "verify": field_handlers.verify,
     "shortage": not_available("缺料"),
     "receive": not_available("入库"),
 }

@@ -20,9 +20,13 @@ from sqlmodel import Session, col, select
 
 from app.services.actor import actor_for
 from app.services.errors import DomainError
+from app.services.issue_photos import add_issue_photos
+from app.services.issues import ISSUE_ENTITY, get_issue
 from app.services.outbox import Target, enqueue, session_target, user_target
+from app.services.photos import upload_photo
 from app.services.standup import standup_markdown, standup_summary
 from bots import texts
+from bots.media import download_image
 from bots.replies import markdown, plain, render_for
 from bots.runtime import ChatRuntime
 from models.base import utcnow
@@ -74,7 +78,34 @@ def standup(session: Session, runtime: ChatRuntime, payload: dict, now: datetime
     )
 
 
-TASKS: dict[str, Callable[[Session, ChatRuntime, dict, datetime], None]] = {"standup": standup}
+def attach_image(session: Session, runtime: ChatRuntime, payload: dict, now: datetime) -> None:
+    """Download the image (before touching the database), store it, attach it, say so."""
+    data = download_image(
+        runtime, payload["platform"], payload["media_id"], payload.get("robot_code", "")
+    )
+    actor = _actor(session, payload)
+    if payload["entity"] != ISSUE_ENTITY:
+        raise DomainError("不支持给这类记录附加图片")
+    issue = get_issue(session=session, actor=actor, issue_id=payload["entity_id"])
+    photo = upload_photo(session=session, actor=actor, order_id=issue.order_id, data=data, now=now)
+    add_issue_photos(session=session, actor=actor, issue_id=issue.id, photo_ids=[photo.id])
+    message = render_for(
+        payload["platform"], plain(texts.IMAGE_ATTACHED.format(what=payload["what"]))
+    )
+    enqueue(
+        session=session,
+        target=reply_to(payload["reply"]),
+        message=message,
+        kind="image_attached",
+        order_id=issue.order_id,
+        now=now,
+    )
+
+
+TASKS: dict[str, Callable[[Session, ChatRuntime, dict, datetime], None]] = {
+    "standup": standup,
+    "attach_image": attach_image,
+}
 
 
 class TaskRunner:
