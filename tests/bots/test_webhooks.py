@@ -330,3 +330,38 @@ def test_commands_whose_service_is_not_there_yet_say_so(web, session, text, word
     session.commit()
     reply = reply_of(post_wechat(web, wechat_fields(text)))
     assert reply == f"该功能尚未开通：「{word}」还在建设中，敬请期待。"
+
+
+def test_two_deliveries_of_one_message_at_once_run_it_once(gendan, session):
+    import threading
+
+    import requests
+
+    from tests.chat import serve
+
+    user = make_user(session)
+    order = make_order(session, user, code="GD-RACE-1")
+    bind_all(session, user, "lisi")
+    session.commit()
+    args, body = wire.wechat_push(
+        token=WX["token"],
+        app_id=WX["appid"],
+        aes_key=WX["encoding_aes_key"],
+        fields=wechat_fields(f"站会 {order.code}", msg_id=777),
+        timestamp=int(time.time()),
+    )
+    replies, start = [], threading.Barrier(4)
+    with serve(gendan) as url:
+
+        def deliver():
+            start.wait()
+            response = requests.post(f"{url}/bots/wechat", params=args, data=body, timeout=10)
+            replies.append(read_passive_reply("wechat", WX, response.text, "o-lisi"))
+
+        threads = [threading.Thread(target=deliver) for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    assert len(replies) == 4 and len(set(replies)) == 1 and "站会摘要" in replies[0]
+    assert count(session, ChatInbound) == 1 and count(session, BotTask) == 1
