@@ -33,6 +33,13 @@ def run_delivery(app, *, loop: bool, interval: float, stop: threading.Event | No
 
 
 def register_chat_cli(app, cli_session) -> None:
+    """Add the chat commands to `flask --app wsgi`."""
+    _deliver_command(app)
+    _bind_group_command(app, cli_session)
+    _bind_chat_command(app, cli_session)
+
+
+def _deliver_command(app) -> None:
     @app.cli.command("deliver")
     @click.option("--loop", is_flag=True, help="一直运行，直到 Ctrl-C / SIGTERM")
     @click.option("--interval", type=float, default=1.0, show_default=True, help="轮询间隔（秒）")
@@ -50,6 +57,8 @@ def register_chat_cli(app, cli_session) -> None:
             )
         )
 
+
+def _bind_group_command(app, cli_session) -> None:
     @app.cli.command("bind-group")
     @click.option("--platform", required=True, type=click.Choice(["wecom", "dingtalk"]))
     @click.option("--name", required=True, help="群名称")
@@ -89,6 +98,8 @@ def register_chat_cli(app, cli_session) -> None:
         except DomainError as exc:
             raise click.ClickException(exc.message) from exc
 
+
+def _bind_chat_command(app, cli_session) -> None:
     @app.cli.command("bind-chat")
     @click.argument("username")
     @click.option("--platform", required=True, type=PLATFORMS)

@@ -10,7 +10,7 @@ get here: the adapters refuse them before anything is parsed or stored.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
@@ -51,7 +51,6 @@ class _Result:
     outcome: str = "ok"
     user_id: int | None = None
     awaiting: tuple[str, int] | None = None
-    extra: dict = field(default_factory=dict)
 
 
 def handle_message(db, message: InboundMessage, *, now: datetime | None = None) -> Handled:

@@ -51,15 +51,3 @@ def render_for(platform: str, reply: Reply, *, passive: bool = True) -> Outbound
     if reply.markdown and reply.title and not reply.text.lstrip().startswith("#"):
         text = f"{reply.title}\n{text}"
     return OutboundMessage.plain(truncate_utf8(text, PASSIVE_LIMIT, CUT))
-
-
-def stored_text(message: OutboundMessage) -> str:
-    """What the inbound log keeps of a reply (a retry of the message is answered with it)."""
-    return message.text
-
-
-def from_stored(platform: str, text: str) -> OutboundMessage | None:
-    """The reply a retried message gets again, from the inbound log."""
-    if not text:
-        return None
-    return OutboundMessage.plain(text)

@@ -98,6 +98,7 @@ class OutboxDeliverer:
         self.db, self.runtime, self.now = db, runtime, now
         self.batch, self.rate_limit = batch, rate_limit
         self.owner = uuid.uuid4().hex
+        self._pruned_at: datetime | None = None
 
     def drain_once(self) -> DrainStats:
         """Send everything that is due now (within the robots' rate limits)."""
@@ -289,6 +290,10 @@ class OutboxDeliverer:
             session.add(group)
 
     def _prune(self, now: datetime) -> None:
+        """Forget robot sends older than an hour (at most once a minute: it takes a write lock)."""
+        if self._pruned_at is not None and now - self._pruned_at < RATE_WINDOW:
+            return
+        self._pruned_at = now
         with self.db.session() as session:
             session.exec(delete(RobotSend).where(RobotSend.at < now - timedelta(hours=1)))
             session.commit()

@@ -50,23 +50,6 @@ class DatabaseKeyValueStore:
                 except IntegrityError:
                     conn.rollback()  # another process inserted it first: update instead
 
-    def add(self, key: str, value: str, expires_at: datetime | None) -> bool:
-        """Insert only if absent or expired; True when this call stored the value (a lease)."""
-        now = self._now()
-        with self.engine.begin() as conn:
-            stale = (TABLE.c.key == key) & (TABLE.c.expires_at <= now)
-            conn.execute(delete(TABLE).where(stale))
-        try:
-            with self.engine.begin() as conn:
-                conn.execute(
-                    insert(TABLE).values(
-                        key=key, value=value, expires_at=expires_at, updated_at=now
-                    )
-                )
-        except IntegrityError:
-            return False
-        return True
-
     def delete(self, key: str) -> None:
         with self.engine.begin() as conn:
             conn.execute(delete(TABLE).where(TABLE.c.key == key))

@@ -184,3 +184,20 @@ def test_a_deactivated_user_is_not_found_for_their_chat_account(session):
     session.add(user)
     session.flush()
     assert user_for_chat(session=session, platform="wechat", external_id="o-x") is None
+
+
+def test_a_users_account_ids_on_one_platform_newest_first(session):
+    from app.services.chat_identity import chat_ids_of_user
+
+    admin, user = make_user(session, Role.admin), make_user(session)
+    for external_id in ("old", "new"):
+        bind_identity(
+            session=session,
+            actor=act(session, admin),
+            user_id=user.id,
+            platform=ChatPlatform.dingtalk,
+            external_id=external_id,
+        )
+    ids = chat_ids_of_user(session=session, user_id=user.id, platform=ChatPlatform.dingtalk)
+    assert ids == ["new", "old"]
+    assert chat_ids_of_user(session=session, user_id=user.id, platform=ChatPlatform.wecom) == []
