@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from app.services.errors import InvalidInput, TooLarge, Unavailable, UnsupportedMedia
-from scanning.photo_store import _write_atomic
+from scanning.photo_store import write_atomic
 
 log = logging.getLogger(__name__)
 
@@ -95,7 +95,7 @@ class DocumentStore:
         if path.exists():
             return pdf.sha256
         try:
-            _write_atomic(path, pdf.data)
+            write_atomic(path, pdf.data)
         except OSError as exc:
             log.error("Document store failed on %s: %s", pdf.sha256, exc)
             if exc.errno in (errno.ENOSPC, errno.EDQUOT):

@@ -60,7 +60,7 @@ class PhotoStore:
         try:
             for path, data in variants:
                 if not path.exists():
-                    _write_atomic(path, data)
+                    write_atomic(path, data)
                     written.append(path)
         except OSError as exc:
             for path in written:
@@ -96,7 +96,7 @@ class PhotoStore:
         return removed
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
+def write_atomic(path: Path, data: bytes) -> None:
     """Write via a fsynced hidden temp file renamed into place; remove the temp on failure."""
     path.parent.mkdir(parents=True, exist_ok=True)
     temp = path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")

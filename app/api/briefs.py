@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import col, select
 
-from app.api.photos import photo_public
+from app.api.photos import photos_public
 from app.services.photos import photos_of
 from app.services.users import user_brief
 from models.people import User, UserBrief
@@ -20,7 +20,9 @@ def briefs(session, ids) -> dict[int, UserBrief | None]:
     return {u.id: user_brief(u) for u in users}
 
 
-def photos_public(session, entity: str, entity_ids: list[int]) -> dict[int, list[PhotoPublic]]:
+def attached_photos_public(
+    session, entity: str, entity_ids: list[int]
+) -> dict[int, list[PhotoPublic]]:
     """The public forms of the photos attached to each row of one kind."""
     found = photos_of(session=session, entity=entity, entity_ids=entity_ids)
-    return {i: [photo_public(session, p) for p in found[i]] for i in entity_ids}
+    return {i: photos_public(session, found[i]) for i in entity_ids}

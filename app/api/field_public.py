@@ -6,12 +6,12 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from app.api.photos import photo_public
+from app.api.photos import photos_public
 from app.services.acceptance import FORM_ENTITY
 from app.services.issue_flow import RESOLUTION_ENTITY
 from app.services.issues import ISSUE_ENTITY, is_overdue, issue_events
 from app.services.photos import photos_of
-from app.services.public import _users
+from app.services.public import users_by_id
 from app.services.reports import REPORT_ENTITY, labour_of
 from app.services.users import user_brief
 from models.acceptance import Acceptance, AcceptancePublic, DocumentPublic, OrderDocument
@@ -34,7 +34,7 @@ from models.reports import DailyReport, DailyReportPublic, LabourPublic
 def reports_public(session: Session, reports: list[DailyReport]) -> list[DailyReportPublic]:
     """Public forms of daily reports with their labour lines and photos."""
     ids = [r.id for r in reports]
-    users = _users(session, [r.user_id for r in reports])
+    users = users_by_id(session, [r.user_id for r in reports])
     labour = labour_of(session=session, report_ids=ids)
     photos = photos_of(session=session, entity=REPORT_ENTITY, entity_ids=ids)
     return [
@@ -50,7 +50,7 @@ def reports_public(session: Session, reports: list[DailyReport]) -> list[DailyRe
             labour=[
                 LabourPublic(worker=e.worker, hours=e.hours, work=e.work) for e in labour[r.id]
             ],
-            photos=[photo_public(session, p) for p in photos[r.id]],
+            photos=photos_public(session, photos[r.id]),
             created_at=r.created_at,
             updated_at=r.updated_at,
         )
@@ -73,7 +73,7 @@ def issues_public(
         for i in issues
         for uid in (i.owner_id, i.created_by_id, i.resolved_by_id, i.verified_by_id)
     ]
-    users = _users(session, people)
+    users = users_by_id(session, people)
     codes = dict(
         session.exec(
             select(Order.id, Order.code).where(col(Order.id).in_({i.order_id for i in issues}))
@@ -107,8 +107,8 @@ def _issue_public(session, issue, users, codes, photos, fixes, with_events, now)
         created_by=user_brief(users.get(issue.created_by_id)),
         resolved_by=user_brief(users.get(issue.resolved_by_id)),
         verified_by=user_brief(users.get(issue.verified_by_id)),
-        photos=[photo_public(session, p) for p in photos],
-        resolution_photos=[photo_public(session, p) for p in fixes],
+        photos=photos_public(session, photos),
+        resolution_photos=photos_public(session, fixes),
         events=events,
     )
 
@@ -117,7 +117,7 @@ def document_public(session: Session, document: OrderDocument | None) -> Documen
     """Public form of a PDF document, with its download address."""
     if document is None:
         return None
-    users = _users(session, [document.uploaded_by_id])
+    users = users_by_id(session, [document.uploaded_by_id])
     return DocumentPublic(
         id=document.id,
         order_id=document.order_id,
@@ -136,7 +136,7 @@ def acceptance_public(session: Session, acceptance: Acceptance) -> AcceptancePub
     form_id = acceptance.form_document_id
     form = session.get(OrderDocument, form_id) if form_id is not None else None
     photos = photos_of(session=session, entity=FORM_ENTITY, entity_ids=[acceptance.id])
-    users = _users(session, [acceptance.recorded_by_id])
+    users = users_by_id(session, [acceptance.recorded_by_id])
     return AcceptancePublic(
         order_id=acceptance.order_id,
         method=acceptance.method,
@@ -147,7 +147,7 @@ def acceptance_public(session: Session, acceptance: Acceptance) -> AcceptancePub
         on_time=acceptance.on_time,
         days_late=acceptance.days_late,
         form_document=document_public(session, form),
-        form_photos=[photo_public(session, p) for p in photos[acceptance.id]],
+        form_photos=photos_public(session, photos[acceptance.id]),
         recorded_by=user_brief(users.get(acceptance.recorded_by_id)),
         recorded_at=acceptance.recorded_at,
     )

@@ -7,7 +7,7 @@ from flask_openapi3 import APIBlueprint, Tag
 from pydantic import BaseModel
 from sqlmodel import col, select
 
-from app.api.briefs import briefs, photos_public
+from app.api.briefs import attached_photos_public, briefs
 from app.api.common import SECURITY, OrderPath, commit, current_actor, db_session, ok
 from app.services import inspections as svc
 from models.enums import DEFECT_SEVERITY_NAMES, ReworkStatus
@@ -70,7 +70,7 @@ def _defects(session, inspection_ids: list[int]) -> dict[int, list[DefectPublic]
             .order_by(InspectionDefect.id)
         )
     )
-    photos = photos_public(session, "inspection_defect", [d.id for d in rows])
+    photos = attached_photos_public(session, "inspection_defect", [d.id for d in rows])
     out: dict[int, list[DefectPublic]] = {i: [] for i in inspection_ids}
     for d in rows:
         out[d.inspection_id].append(

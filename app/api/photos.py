@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 from app.api.common import SECURITY, OrderPath, commit, current_actor, db_session, ok
 from app.services import photos as svc
 from app.services.errors import InvalidInput, NotFound
+from app.services.public import users_by_id
 from app.services.users import user_brief
 from models.people import User
 from models.photos import Photo, PhotoPublic
@@ -38,9 +39,17 @@ class PhotoList(BaseModel):
     items: list[PhotoPublic]
 
 
-def photo_public(session, photo: Photo) -> PhotoPublic:
+def photos_public(session, photos: list[Photo]) -> list[PhotoPublic]:
+    """Public forms of photos, their uploaders loaded in one query."""
+    users = users_by_id(session, [p.uploaded_by_id for p in photos])
+    return [photo_public(session, p, users) for p in photos]
+
+
+def photo_public(session, photo: Photo, users: dict[int, User] | None = None) -> PhotoPublic:
     """The public form of a photo, with its URLs."""
-    uploader = session.get(User, photo.uploaded_by_id) if photo.uploaded_by_id else None
+    if users is None:
+        users = users_by_id(session, [photo.uploaded_by_id])
+    uploader = users.get(photo.uploaded_by_id)
     url = f"/api/photos/{photo.id}"
     return PhotoPublic(
         id=photo.id,
@@ -75,7 +84,7 @@ def index(path: OrderPath):
     """Every photo uploaded to the order, newest first."""
     actor, session = current_actor(), db_session()
     photos = svc.list_order_photos(session=session, actor=actor, order_id=path.order_id)
-    return ok(PhotoList(items=[photo_public(session, p) for p in photos]))
+    return ok(PhotoList(items=photos_public(session, photos)))
 
 
 @bp.get("/photos/<int:photo_id>")

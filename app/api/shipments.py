@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask_openapi3 import APIBlueprint, Tag
 from pydantic import BaseModel
 
-from app.api.briefs import briefs, photos_public
+from app.api.briefs import attached_photos_public, briefs
 from app.api.common import SECURITY, OrderPath, commit, current_actor, db_session, ok
 from app.services import shipments as svc
 from app.services import site_checks as checks
@@ -47,7 +47,7 @@ def shipments_public(session, rows: list[Shipment]) -> list[ShipmentPublic]:
     """Public forms of shipments with their checklists and proof-of-delivery photos."""
     ids = [s.id for s in rows]
     items = checks.checks_of(session=session, shipment_ids=ids)
-    photos = photos_public(session, "shipment", ids)
+    photos = attached_photos_public(session, "shipment", ids)
     people = briefs(
         session,
         [s.created_by_id for s in rows] + [c.done_by_id for s in rows for c in items[s.id]],

@@ -52,6 +52,8 @@ def fmt(value: Any) -> str | None:
         text = "true" if value else "false"
     elif isinstance(value, datetime | date):
         text = value.isoformat()
+    elif isinstance(value, float) and value.is_integer():
+        text = str(int(value))
     elif isinstance(value, dict | list):
         text = json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
     else:

@@ -20,8 +20,9 @@ from app.services.order_scope import (
 from app.services.permissions import load_order, require_order_role
 from app.services.photos import attach_photos
 from app.services.settings import local_date, settings
+from app.services.stages import tick_items
 from models.base import utcnow
-from models.enums import InspectionKind, InspectionResult, ReworkStatus, Role
+from models.enums import InspectionKind, InspectionResult, ReworkStatus, Role, StageKind
 from models.orders import Order
 from models.quality import Inspection, InspectionCreate, InspectionDefect, Rework
 
@@ -37,6 +38,9 @@ INSPECTION_FIELDS = {
     "result",
     "note",
 }
+
+
+PASSED_ITEM = "成品检验合格"
 
 
 def _inspected_qty(data: InspectionCreate) -> int:
@@ -145,7 +149,25 @@ def record_inspection(
         redone.reinspection_id = inspection.id
         session.add(redone)
     session.flush()
+    _sync_passed_item(session, actor, order_id, now)
     return inspection
+
+
+def _sync_passed_item(session: Session, actor: Actor, order_id: int, now: datetime) -> None:
+    # The SOP item follows the latest inspection: ticked when it passed, unticked when a later
+    # inspection failed (while the delivery stage is still open).
+    latest = last_inspection(session=session, order_id=order_id)
+    passed = latest is not None and latest.result == InspectionResult.passed
+    tick_items(
+        session=session,
+        actor=actor,
+        order_id=order_id,
+        kind=StageKind.delivery,
+        title=PASSED_ITEM,
+        done=passed,
+        note_text=f"成品检验 #{latest.id} {'合格' if passed else '不合格'}",
+        now=now,
+    )
 
 
 def _add_defects(session: Session, inspection: Inspection, data: InspectionCreate) -> None:

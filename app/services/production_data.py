@@ -10,10 +10,9 @@ from sqlmodel import Session, select
 
 from app.services.actor import Actor, acts
 from app.services.production_plan import PlanOp, weighted_progress
-from app.services.stages import update_stage
-from models.enums import StageKind, StageStatus
+from app.services.stages import refresh_derived_progress
+from models.enums import StageKind
 from models.production import Operation, OperationLink, OperationOutput
-from models.stages import Stage, StageUpdate
 
 
 def operations_of(*, session: Session, order_id: int) -> list[Operation]:
@@ -74,24 +73,16 @@ def load_plan(
     return ops, plans, actuals_of(session=session, order_id=order_id)
 
 
-@acts
-def sync_production_progress(*, session: Session, actor: Actor, order_id: int) -> None:
-    """Set the running production stage's progress to the operations' weighted completion."""
-    stage = session.exec(
-        select(Stage).where(Stage.order_id == order_id, Stage.kind == StageKind.production)
-    ).first()
-    if stage is None or stage.status != StageStatus.in_progress:
-        return
+def production_progress(*, session: Session, order_id: int) -> int | None:
+    """The operations' weighted completion %, or None while the order has no operations."""
     _, plans, actuals = load_plan(session=session, order_id=order_id)
     if not plans:
-        return
+        return None
     totals = {p.id: sum(actuals.get(p.id, {}).values()) for p in plans}
-    progress = weighted_progress(plans, totals)
-    if progress != stage.progress:
-        update_stage(
-            session=session,
-            actor=actor,
-            order_id=order_id,
-            kind=StageKind.production,
-            data=StageUpdate(progress=progress),
-        )
+    return weighted_progress(plans, totals)
+
+
+@acts
+def sync_production_progress(*, session: Session, actor: Actor, order_id: int) -> None:
+    """Keep the running production stage's progress equal to the operations' completion."""
+    refresh_derived_progress(session=session, order_id=order_id, kind=StageKind.production)

@@ -31,7 +31,8 @@ from models.people import Department, DepartmentPublic, User
 from models.stages import ChecklistItem, ChecklistItemPublic, Stage, StagePublic
 
 
-def _users(session: Session, ids) -> dict[int, User]:
+def users_by_id(session: Session, ids) -> dict[int, User]:
+    """The users with these ids (None ignored), in one query."""
     ids = {i for i in ids if i is not None}
     if not ids:
         return {}
@@ -63,7 +64,7 @@ def stage_brief(stage: Stage | None) -> StageBrief | None:
 def orders_public(session: Session, orders: list[Order]) -> list[OrderPublic]:
     """Public forms of many orders with three queries in all."""
     stages = _stages_by_order(session, [o.id for o in orders])
-    users = _users(session, [o.liaison_id for o in orders])
+    users = users_by_id(session, [o.liaison_id for o in orders])
     out = []
     for order in orders:
         own = stages.get(order.id, [])
@@ -98,7 +99,7 @@ def _item_public(item: ChecklistItem, users: dict[int, User]) -> ChecklistItemPu
 def stage_public(session: Session, stage: Stage) -> StagePublic:
     """Public form of a stage with its checklist."""
     items = checklist(session=session, stage_id=stage.id)
-    users = _users(session, [i.done_by_id for i in items])
+    users = users_by_id(session, [i.done_by_id for i in items])
     kind = StageKind(stage.kind)
     return StagePublic(
         kind=kind,
@@ -118,7 +119,7 @@ def stage_public(session: Session, stage: Stage) -> StagePublic:
 def review_public(session: Session, review: Review) -> ReviewPublic:
     """Public form of a review round with every department's sign-off."""
     lines = signoffs(session=session, review_id=review.id)
-    users = _users(session, [review.submitted_by_id, *(s.user_id for s in lines)])
+    users = users_by_id(session, [review.submitted_by_id, *(s.user_id for s in lines)])
     depts = {d.id: d for d in session.exec(select(Department))}
     return ReviewPublic(
         id=review.id,
@@ -144,7 +145,7 @@ def review_public(session: Session, review: Review) -> ReviewPublic:
 
 def members_public(session: Session, members: list[OrderMember]) -> list[MemberPublic]:
     """Public forms of order members."""
-    users = _users(session, [m.user_id for m in members])
+    users = users_by_id(session, [m.user_id for m in members])
     return [
         MemberPublic(user=user_brief(users[m.user_id]), role=m.role, added_at=m.added_at)
         for m in members

@@ -21,14 +21,13 @@ from app.services.permissions import load_order
 from app.services.photos import attach_photos
 from app.services.settings import local_date
 from app.services.site_checks import DISPATCHED, checks_of, open_for_logistics, seed_checks
-from app.services.stages import checklist, set_checklist_item
+from app.services.stages import tick_items
 from models.base import utcnow
 from models.enums import (
     SHIPMENT_FLOW,
     SHIPMENT_STATUS_NAMES,
     ShipmentStatus,
     StageKind,
-    StageStatus,
 )
 from models.shipments import (
     Shipment,
@@ -36,7 +35,6 @@ from models.shipments import (
     ShipmentCreate,
     ShipmentUpdate,
 )
-from models.stages import Stage
 
 SIGNED_ITEM = "已签收回单"
 
@@ -183,22 +181,17 @@ def _tick_signed(session: Session, actor: Actor, order_id: int, now: datetime) -
             Shipment.order_id == order_id, Shipment.status != ShipmentStatus.delivered
         )
     ).first()
-    stage = session.exec(
-        select(Stage).where(Stage.order_id == order_id, Stage.kind == StageKind.delivery)
-    ).one()
-    if pending is not None or stage.status == StageStatus.done:
-        return
-    for item in checklist(session=session, stage_id=stage.id):
-        if item.title == SIGNED_ITEM and not item.done:
-            set_checklist_item(
-                session=session,
-                actor=actor,
-                order_id=order_id,
-                item_id=item.id,
-                done=True,
-                note_text="全部发货单已签收",
-                now=now,
-            )
+    if pending is None:
+        tick_items(
+            session=session,
+            actor=actor,
+            order_id=order_id,
+            kind=StageKind.delivery,
+            title=SIGNED_ITEM,
+            done=True,
+            note_text="全部发货单已签收",
+            now=now,
+        )
 
 
 def list_shipments(*, session: Session, actor: Actor, order_id: int) -> list[Shipment]:

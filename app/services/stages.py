@@ -93,6 +93,31 @@ def current_stage(stages: list[Stage]) -> Stage | None:
     return stages[-1] if stages else None
 
 
+def derived_progress(session: Session, order_id: int, kind: StageKind) -> int | None:
+    """The progress a stage's own records give (production output, ...), or None if none.
+
+    Where records exist, progress is computed, never typed; the owning modules are imported
+    here, late, because they build on this one.
+    """
+    if kind == StageKind.production:
+        from app.services.production_data import production_progress
+
+        return production_progress(session=session, order_id=order_id)
+    return None
+
+
+def refresh_derived_progress(*, session: Session, order_id: int, kind: StageKind) -> None:
+    """Recompute a running stage's progress from its records (called after they change)."""
+    stage = _load_stage(session, order_id, kind)
+    if stage.status != StageStatus.in_progress:
+        return
+    value = derived_progress(session, order_id, kind)
+    if value is not None and value != stage.progress:
+        stage.progress = value
+        session.add(stage)
+        session.flush()
+
+
 def _load_stage(session: Session, order_id: int, kind: StageKind) -> Stage:
     stage = session.exec(
         select(Stage).where(Stage.order_id == order_id, Stage.kind == kind)
@@ -124,6 +149,8 @@ def update_stage(
         raise InvalidInput("计划结束日期不能早于计划开始日期", field="planned_end")
     if "progress" in fields and stage.status != StageStatus.in_progress:
         raise Conflict("只有进行中的阶段可以更新进度", code="stage_not_started")
+    if "progress" in fields and derived_progress(session, order_id, kind) is not None:
+        raise Conflict("该阶段的进度由实际数据自动计算，不能手工填写", code="progress_derived")
     for key, value in fields.items():
         setattr(stage, key, value)
     session.add(stage)
@@ -146,6 +173,8 @@ def start_stage(
     if stage.status != StageStatus.not_started:
         raise Conflict("该阶段已经开始", code="stage_already_started")
     begin_stage(session=session, stage=stage, now=now)
+    session.flush()
+    refresh_derived_progress(session=session, order_id=order_id, kind=kind)
     if order.status == OrderStatus.confirmed:
         order.status = OrderStatus.in_progress
         order.updated_at = now
@@ -261,3 +290,32 @@ def add_checklist_item(
     session.add(item)
     session.flush()
     return item
+
+
+def tick_items(
+    *,
+    session: Session,
+    actor: Actor,
+    order_id: int,
+    kind: StageKind,
+    title: str,
+    done: bool,
+    note_text: str,
+    now: datetime,
+) -> None:
+    """Tick (or untick) the checklist items with this title on a stage that is not done,
+    when the facts behind them are recorded elsewhere (a passed inspection, a signed receipt)."""
+    stage = _load_stage(session, order_id, kind)
+    if stage.status == StageStatus.done:
+        return
+    for item in checklist(session=session, stage_id=stage.id):
+        if item.title == title and item.done != done:
+            set_checklist_item(
+                session=session,
+                actor=actor,
+                order_id=order_id,
+                item_id=item.id,
+                done=done,
+                note_text=note_text,
+                now=now,
+            )

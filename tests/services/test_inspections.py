@@ -268,3 +268,26 @@ def test_inspections_wait_for_the_confirmed_order_and_rework_stops_when_it_is_cl
             rework_id=rework.id,
         )
     assert err.value.code == "order_closed"
+
+
+def _passed_item(session, team):
+    from app.services.stages import checklist, list_stages
+    from models.enums import StageKind
+
+    stage = next(
+        s
+        for s in list_stages(session=session, order_id=team.order.id)
+        if s.kind == StageKind.delivery
+    )
+    return next(
+        i for i in checklist(session=session, stage_id=stage.id) if i.title == "成品检验合格"
+    )
+
+
+def test_the_sop_item_follows_the_latest_inspection(session):
+    team = make_team(session)
+    pass_inspection(session, team)
+    assert _passed_item(session, team).done
+    _record(session, team, _fail(team, inspected_at=NOW - timedelta(minutes=5)))
+    item = _passed_item(session, team)
+    assert not item.done and "不合格" in item.note

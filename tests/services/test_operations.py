@@ -124,7 +124,7 @@ def test_plan_changes_are_in_the_change_log(session):
     log = session.exec(
         select(ChangeLog).where(ChangeLog.entity == "operation", ChangeLog.field == "planned_qty")
     ).one()
-    assert (log.old_value, log.new_value, log.actor_id) == ("100.0", "120.0", team.production.id)
+    assert (log.old_value, log.new_value, log.actor_id) == ("100", "120", team.production.id)
 
 
 def test_an_operation_with_output_cannot_be_deleted_one_without_can(session):

@@ -32,8 +32,8 @@ def test_a_second_report_for_the_same_day_updates_it_and_the_change_is_logged(se
         )
     ).one()
     assert (change.old_value, change.new_value, change.actor_id) == (
-        "10.0",
-        "12.0",
+        "10",
+        "12",
         team.tracker.id,
     )
 

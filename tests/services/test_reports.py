@@ -81,8 +81,8 @@ def test_a_second_report_the_same_day_updates_the_first_and_logs_each_changed_fi
     assert second.id == first.id and count(session, DailyReport) == 1
     changes = session.exec(select(ChangeLog).where(ChangeLog.id > before)).all()
     logged = {(c.entity, c.action, c.field, c.old_value, c.new_value) for c in changes}
-    assert ("daily_report", "update", "hours", "8.0", "10.0") in logged
-    assert ("labour_entry", "update", "hours", "8.0", "6.0") in logged
+    assert ("daily_report", "update", "hours", "8", "10") in logged
+    assert ("labour_entry", "update", "hours", "8", "6") in logged
     assert {c.entity for c in changes if c.action == "create"} == {"labour_entry"}
     assert not any(c.field == "done_today" for c in changes)
 

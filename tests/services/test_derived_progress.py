@@ -1,0 +1,51 @@
+import pytest
+
+from app.services.errors import Conflict
+from app.services.stages import list_stages, start_stage, update_stage
+from models.enums import StageKind
+from models.stages import StageUpdate
+from tests.production_factories import NOW, make_operation, make_team, report
+
+
+def _production(session, team):
+    return next(
+        s
+        for s in list_stages(session=session, order_id=team.order.id)
+        if s.kind == StageKind.production
+    )
+
+
+def test_production_progress_cannot_be_typed_once_operations_exist(session):
+    team = make_team(session, production_started=True)
+    update_stage(
+        session=session,
+        actor=team.actor("tracker"),
+        order_id=team.order.id,
+        kind=StageKind.production,
+        data=StageUpdate(progress=30),
+    )
+    make_operation(session, team)
+    with pytest.raises(Conflict) as err:
+        update_stage(
+            session=session,
+            actor=team.actor("tracker"),
+            order_id=team.order.id,
+            kind=StageKind.production,
+            data=StageUpdate(progress=90),
+        )
+    assert err.value.code == "progress_derived"
+
+
+def test_output_reported_before_the_stage_started_counts_when_it_starts(session):
+    team = make_team(session)
+    op = make_operation(session, team)
+    report(session, team, op)
+    assert _production(session, team).progress == 0
+    start_stage(
+        session=session,
+        actor=team.actor("production"),
+        order_id=team.order.id,
+        kind=StageKind.production,
+        now=NOW,
+    )
+    assert _production(session, team).progress > 0
