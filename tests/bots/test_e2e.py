@@ -2,13 +2,19 @@
 port) runs the command, the reply shows up in the simulator, and a group push travels through
 the outbox and the delivery loop to the simulated group."""
 
+import time
+from datetime import timedelta
+
 from app.cli_chat import run_delivery
 from app.services.actor import Actor
-from app.services.chat_groups import create_group
+from app.services.chat_groups import bind_group_order, create_group, group_for_conversation
+from models.base import utcnow
 from models.chat import ChatGroupCreate
 from models.enums import Channel, ChatPlatform, Role
 from models.outbox import Outbox
+from reminders.delivery import OutboxDeliverer
 from tests.bots.live import DING_GROUP, bind_all, content, passive_text, pushed, say, wait_pushed
+from tests.chat import admin
 from tests.factories import add_to_order, bearer, count, make_order, make_user
 
 WECOM_GROUP = "wecom-robot:wecom-robot-key-1"
@@ -140,3 +146,39 @@ def test_site_member_asks_another_orders_progress_and_is_refused(sim, gendan, se
     assert "GD-E2E-02" in passive_text(
         say(sim, "wecom:user:zhangsan", "zhangsan", "进度 GD-E2E-02")
     )
+
+
+def test_a_dingtalk_reply_that_fails_at_once_is_sent_by_the_delivery_loop(sim, gendan, session, db):
+    tracker, _order = _order_with_groups(session)
+    bind_all(session, tracker, "wangwu")
+    session.commit()
+    fault = {"path": "/robot/sendBySession", "kind": "status", "status": 502, "count": 1}
+    admin(sim, "POST", "faults", json=fault)
+    say(sim, DING_GROUP, "wangwu", "帮助")
+    later = utcnow() + timedelta(minutes=5)
+    deliverer = OutboxDeliverer(db, gendan.extensions["gendan.chat"], now=lambda: later)
+    for _ in range(100):  # the immediate attempt runs after the webhook's response
+        if count(session, Outbox, Outbox.kind == "bot_reply", Outbox.status == "pending"):
+            break
+        time.sleep(0.05)
+    assert deliverer.drain_once().sent == 3  # the reply and the two group greetings
+    (reply,) = pushed(sim, DING_GROUP, api="sessionWebhook")
+    assert "可用命令" in content(reply)
+
+
+def test_a_group_following_several_orders_asks_which_one(sim, gendan, session):
+    tracker, _order = _order_with_groups(session)
+    other = make_order(session, tracker, code="GD-E2E-09")
+    group = group_for_conversation(
+        session=session, platform=ChatPlatform.dingtalk, conversation_id="cid-project-a001"
+    )
+    bind_group_order(
+        session=session, actor=Actor.system(Channel.cli), group_id=group.id, order_id=other.id
+    )
+    bind_all(session, tracker, "wangwu")
+    session.commit()
+    say(sim, DING_GROUP, "wangwu", "进度")
+    (reply,) = wait_pushed(sim, DING_GROUP, 1, api="sessionWebhook")
+    assert "本群关联了多个订单" in content(reply) and "GD-E2E-09" in content(reply)
+    say(sim, DING_GROUP, "wangwu", "进度 GD-E2E-09")
+    assert "GD-E2E-09" in content(wait_pushed(sim, DING_GROUP, 2, api="sessionWebhook")[-1])
