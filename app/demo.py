@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta
 from sqlmodel import Session
 
 from app.demo_field import load_field_demo
+from app.demo_procurement import load_procurement_demo
 from app.demo_production import (
     production_finished,
     production_in_progress,
@@ -99,6 +100,7 @@ def load_demo(*, session: Session, now: datetime | None = None) -> None:
         for code, customer, contract, days, reach in ORDERS
     }
     load_field_demo(session=session, actors=actors, orders=orders, now=now)
+    load_procurement_demo(session=session, actors=actors, now=now)
     _bind_chat_users(session, system, users)
     _bind_chat_groups(session, actors["li.gendan"], orders, now)
     # Leave the session acting as the system again for whatever the caller does next.
@@ -212,7 +214,8 @@ def _demo_order(session, actors, now, code, customer, contract, days, reach) -> 
 def _execute(session, actors, order_id: int, reach: str, now) -> None:
     """Take a confirmed order through its stages up to `reach`."""
     _finish(session, actors["li.gendan"], order_id, StageKind.review, now)
-    _start(session, actors["sun.caigou"], order_id, StageKind.procurement, now, progress=60)
+    # Procurement progress follows the BOM receipts (app/demo_procurement.py).
+    _start(session, actors["sun.caigou"], order_id, StageKind.procurement, now)
     if reach == "procurement":
         # Production overlaps procurement here; welding lags and shows as the bottleneck.
         _start(session, actors["wu.shengchan"], order_id, StageKind.production, now)

@@ -42,6 +42,10 @@ def processes(port: int, sim_port: int | None = None) -> list[Proc]:
             "-",
             "--graceful-timeout",
             "20",
+            # A phone's offline queue (POST /api/scans/batch, up to 500 scans) takes seconds,
+            # more on a busy server; the 30 s default would kill the worker mid-batch.
+            "--timeout",
+            "120",
             "wsgi:app",
         ],
     )

@@ -9,6 +9,7 @@ from sqlmodel.sql.sqltypes import AutoString
 import models  # noqa: F401  (registers every table)
 from app.db import make_engine
 from models.base import EnumString, UTCDateTime
+from models.quantities import FixedDecimal
 
 config = context.config
 target_metadata = SQLModel.metadata
@@ -27,6 +28,8 @@ def _render_item(type_, obj, autogen_context):
     """Write our column types as plain SQL types, so migrations never import model code."""
     if type_ == "type" and isinstance(obj, EnumString):
         return f"sa.String(length={obj.impl.length})"
+    if type_ == "type" and isinstance(obj, FixedDecimal):
+        return "sa.BigInteger()"
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"
     if type_ == "type" and isinstance(obj, AutoString):

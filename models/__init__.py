@@ -1,23 +1,29 @@
 """All tables. Importing this package registers every table in SQLModel.metadata."""
 
 from models.acceptance import Acceptance, AcceptanceLink, OrderDocument
+from models.bom import BomLine
 from models.changes import ChangeLog
 from models.chat import BindingCode, ChatGroup, ChatGroupOrder, ChatIdentity, ChatInbound
 from models.issues import IssueEvent, SiteIssue
+from models.materials import Material, MaterialAlias
 from models.orders import Order, OrderMember, Review, Signoff
 from models.outbox import BotTask, KeyValue, Outbox, RobotSend
 from models.people import Department, User, UserRole
 from models.photos import Photo, PhotoAttachment
 from models.production import Operation, OperationLink, OperationOutput, OperationTemplate
+from models.purchasing import PromisedDateChange, PurchaseLine
 from models.quality import Inspection, InspectionDefect, Rework
 from models.reports import DailyReport, LabourEntry
+from models.scans import Scan
 from models.shipments import Shipment, ShipmentCheck
 from models.stages import ChecklistItem, ChecklistTemplate, Stage
+from models.suppliers import Supplier, SupplierContact
 
 __all__ = [
     "Acceptance",
     "AcceptanceLink",
     "BindingCode",
+    "BomLine",
     "BotTask",
     "ChangeLog",
     "ChatGroup",
@@ -33,6 +39,8 @@ __all__ = [
     "IssueEvent",
     "KeyValue",
     "LabourEntry",
+    "Material",
+    "MaterialAlias",
     "Operation",
     "OperationLink",
     "OperationOutput",
@@ -43,14 +51,19 @@ __all__ = [
     "Outbox",
     "Photo",
     "PhotoAttachment",
+    "PromisedDateChange",
+    "PurchaseLine",
     "Review",
     "Rework",
     "RobotSend",
+    "Scan",
     "Shipment",
     "ShipmentCheck",
     "Signoff",
     "SiteIssue",
     "Stage",
+    "Supplier",
+    "SupplierContact",
     "User",
     "UserRole",
 ]

@@ -136,6 +136,40 @@ class ChangeAction(StrEnum):
     delete = "delete"
 
 
+class PurchaseStatus(StrEnum):
+    ordered = "ordered"
+    confirmed = "confirmed"
+    shipped = "shipped"
+    in_transit = "in_transit"
+    delayed = "delayed"
+    received = "received"
+    cancelled = "cancelled"
+
+
+PURCHASE_STATUS_NAMES = {
+    PurchaseStatus.ordered: "已下单",
+    PurchaseStatus.confirmed: "已确认",
+    PurchaseStatus.shipped: "已发货",
+    PurchaseStatus.in_transit: "运输中",
+    PurchaseStatus.delayed: "延期",
+    PurchaseStatus.received: "已到货",
+    PurchaseStatus.cancelled: "已取消",
+}
+
+
+class ScanAction(StrEnum):
+    receive = "receive"
+    issue = "issue"
+    stock_check = "stock_check"
+
+
+SCAN_ACTION_NAMES = {
+    ScanAction.receive: "入库",
+    ScanAction.issue: "发料",
+    ScanAction.stock_check: "盘点",
+}
+
+
 class RiskLevel(StrEnum):
     high = "high"
     medium = "medium"

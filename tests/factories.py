@@ -149,3 +149,105 @@ def make_delivered_order(session, liaison: User | None = None, **overrides) -> O
             close_stage(session=session, actor=tracker, order_id=order.id, kind=stage.kind)
     session.flush()
     return order
+
+
+# --- procurement -------------------------------------------------------------------------
+
+
+def make_material(session, code: str | None = None, **overrides):
+    """A material in the master (created by the system)."""
+    from app.services.materials import create_material
+    from models.materials import MaterialCreate
+
+    n = next(_seq)
+    data = {"code": code or f"MAT-{n:04d}", "name": f"物料{n}", "unit": "件"}
+    data.update(overrides)
+    return create_material(
+        session=session, actor=Actor.system(Channel.cli), data=MaterialCreate(**data)
+    )
+
+
+def make_supplier(session, name: str | None = None, **overrides):
+    """A supplier with one contact."""
+    from app.services.suppliers import create_supplier
+    from models.suppliers import ContactIn, SupplierCreate
+
+    n = next(_seq)
+    data = {
+        "name": name or f"供应商{n}",
+        "contacts": [ContactIn(name=f"联系人{n}", phone="13900000000", is_primary=True)],
+    }
+    data.update(overrides)
+    return create_supplier(
+        session=session, actor=Actor.system(Channel.cli), data=SupplierCreate(**data)
+    )
+
+
+def make_procuring_order(session, liaison: User | None = None, **overrides) -> Order:
+    """A confirmed order whose procurement stage is running."""
+    order = make_confirmed_order(session, liaison=liaison, **overrides)
+    tracker = act(session, session.get(User, order.liaison_id))
+    start_stage(session=session, actor=tracker, order_id=order.id, kind=StageKind.procurement)
+    session.flush()
+    return order
+
+
+def make_bom_line(session, order: Order, material=None, needed=10, days=30, **overrides):
+    """A BOM line added by the order's liaison; need date `days` from today."""
+    from decimal import Decimal
+
+    from app.services.bom import add_bom_line
+    from models.bom import BomLineCreate
+
+    material = material or make_material(session)
+    data = {
+        "material_id": material.id,
+        "needed": Decimal(str(needed)),
+        "need_date": date.today() + timedelta(days=days),
+    }
+    data.update(overrides)
+    liaison = act(session, session.get(User, order.liaison_id))
+    return add_bom_line(
+        session=session, actor=liaison, order_id=order.id, data=BomLineCreate(**data)
+    )
+
+
+def make_purchase(session, order: Order, line, supplier=None, quantity=None, **overrides):
+    """A purchase line for a BOM line, bought by the order's liaison."""
+    from decimal import Decimal
+
+    from app.services.purchasing import create_purchase_line
+    from models.purchasing import PurchaseLineCreate
+
+    supplier = supplier or make_supplier(session)
+    data = {"supplier_id": supplier.id, "quantity": Decimal(str(quantity or line.needed))}
+    data.update(overrides)
+    liaison = act(session, session.get(User, order.liaison_id))
+    return create_purchase_line(
+        session=session,
+        actor=liaison,
+        order_id=order.id,
+        bom_line_id=line.id,
+        data=PurchaseLineCreate(**data),
+    )
+
+
+def make_warehouse(session, *orders: Order) -> User:
+    """A warehouse user, member of the given orders."""
+    user = make_user(session, Role.warehouse)
+    for order in orders:
+        add_to_order(session, order, user, Role.warehouse)
+    return user
+
+
+def scan_in(result: str, action: str = "receive", quantity=None, **overrides):
+    """A scan as the phone sends it, with a fresh client id."""
+    import uuid
+
+    from models.scans import ScanIn
+
+    data = {"client_id": uuid.uuid4(), "result": result, "action": action}
+    if quantity is not None:
+        data["quantity"] = quantity
+    data.update(overrides)
+    return ScanIn.model_validate(data)

@@ -98,9 +98,18 @@ def _collect(session: Session, _ctx, _instances) -> None:
             pending.append(_Pending(ChangeAction.delete, obj, old=_snapshot(obj)))
 
 
+@event.listens_for(Session, "after_soft_rollback")
+def _discard(session: Session, _previous) -> None:
+    # A flush that failed (say, on a unique constraint inside a savepoint) never reached
+    # after_flush: its collected entries describe rows that were not written.
+    session.info.pop("_audit", None)
+
+
 def _entity_id(obj: Any) -> str:
-    identity = inspect(obj).identity or ()
-    return ":".join(str(part) for part in identity)
+    # Not state.identity: a row inserted by this flush gets its identity key only after
+    # after_flush, while its primary key attributes are already filled in.
+    state = inspect(obj)
+    return ":".join(str(part) for part in state.mapper.primary_key_from_instance(obj))
 
 
 @event.listens_for(Session, "after_flush")

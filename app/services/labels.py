@@ -9,6 +9,7 @@ from __future__ import annotations
 from models.enums import (
     ORDER_STATUS_NAMES,
     PRIORITY_NAMES,
+    PURCHASE_STATUS_NAMES,
     ROLE_NAMES,
     STAGE_NAMES,
     STAGE_STATUS_NAMES,
@@ -26,6 +27,12 @@ ENTITY_NAMES = {
     "photo_attachment": "照片附件",
     "users": "用户",
     "user_role": "角色",
+    "material": "物料",
+    "material_alias": "物料条码",
+    "supplier": "供应商",
+    "supplier_contact": "供应商联系人",
+    "bom_line": "BOM 行",
+    "purchase_line": "采购行",
 }
 
 FIELD_NAMES = {
@@ -56,10 +63,36 @@ FIELD_NAMES = {
     "mobile": "手机号",
     "is_active": "启用",
     "caption": "说明",
+    "code": "编码",
+    "name": "名称",
+    "spec": "规格型号",
+    "unit": "单位",
+    "is_key": "关键物料",
+    "stock": "库存",
+    "preferred_supplier_id": "首选供应商",
+    "backup_supplier_id": "备用供应商",
+    "needed": "需求数量",
+    "need_date": "需求日期",
+    "warning_days": "预警天数",
+    "received": "已收数量",
+    "issued": "已发数量",
+    "quantity": "数量",
+    "unit_price": "单价",
+    "promised_date": "承诺日期",
+    "status_note": "状态说明",
+    "arrived_on": "到货日期",
+    "po_no": "采购单号",
 }
 
 # Columns that only repeat what the status already says (who/when), hidden in summaries.
-QUIET_FIELDS = {"signed_at", "done_at", "done_by_id", "user_id", "decided_at"}
+QUIET_FIELDS = {
+    "signed_at",
+    "done_at",
+    "done_by_id",
+    "user_id",
+    "decided_at",
+    "last_received_at",
+}
 
 VALUE_NAMES = {
     **{k.value: v for k, v in ORDER_STATUS_NAMES.items()},
@@ -67,6 +100,7 @@ VALUE_NAMES = {
     **{k.value: v for k, v in STAGE_NAMES.items()},
     **{k.value: v for k, v in PRIORITY_NAMES.items()},
     **{k.value: v for k, v in ROLE_NAMES.items()},
+    **{k.value: v for k, v in PURCHASE_STATUS_NAMES.items()},
     "pending": "待处理",
     "signed": "已会签",
     "rejected": "已驳回",

@@ -103,19 +103,25 @@ def derived_progress(session: Session, order_id: int, kind: StageKind) -> int | 
         from app.services.production_data import production_progress
 
         return production_progress(session=session, order_id=order_id)
+    if kind == StageKind.procurement:
+        from app.services.bom import bom_summary
+
+        return bom_summary(session, order_id).progress
     return None
 
 
-def refresh_derived_progress(*, session: Session, order_id: int, kind: StageKind) -> None:
-    """Recompute a running stage's progress from its records (called after they change)."""
+def refresh_derived_progress(*, session: Session, order_id: int, kind: StageKind) -> int | None:
+    """Recompute a running stage's progress from its records (called after they change);
+    the running stage's progress, or None when the stage is not running."""
     stage = _load_stage(session, order_id, kind)
     if stage.status != StageStatus.in_progress:
-        return
+        return None
     value = derived_progress(session, order_id, kind)
     if value is not None and value != stage.progress:
         stage.progress = value
         session.add(stage)
         session.flush()
+    return stage.progress
 
 
 def _load_stage(session: Session, order_id: int, kind: StageKind) -> Stage:

@@ -1,7 +1,7 @@
 """chat identities, groups, inbound log, outbox, bot tasks, key value
 
 Revision ID: 8157dd30a4e7
-Revises: fc9948416687
+Revises: ed289f9f18fe
 Create Date: 2026-11-25 01:19:16.731923
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 
 
 revision: str = "8157dd30a4e7"
-down_revision: str | None = "fc9948416687"
+down_revision: str | None = "ed289f9f18fe"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -82,6 +82,35 @@ def test_password_hashes_never_reach_the_change_log(session):
     assert all("password" not in (v or "") for v in values)
 
 
+def test_a_created_row_is_logged_with_its_id(session):
+    tracker = make_user(session, Role.tracker)
+    order = make_order(session, liaison=tracker)
+    created = [e for e in _log(session, order.id) if e.entity == "orders"]
+    assert created[0].entity_id == str(order.id)
+
+
+def test_a_flush_that_fails_inside_a_savepoint_leaves_no_entry_behind(session):
+    from sqlalchemy.exc import IntegrityError
+
+    tracker = make_user(session, Role.tracker)
+    order = make_order(session, liaison=tracker)
+    duplicate = Order(
+        customer="重复", contract_no="x", delivery_date=order.delivery_date, code=order.code
+    )
+    try:
+        with session.begin_nested():
+            session.add(duplicate)
+            session.flush()
+    except IntegrityError:
+        pass
+    make_user(session, Role.sales)
+    session.commit()
+    orders_logged = session.exec(
+        select(ChangeLog).where(ChangeLog.entity == "orders", ChangeLog.action == "create")
+    ).all()
+    assert [e.entity_id for e in orders_logged] == [str(order.id)]
+
+
 def test_the_log_reads_as_one_chinese_line_per_save(session):
     from app.services.changes import describe_changes
 

@@ -1,0 +1,65 @@
+"""/api/scans: one scan, an offline queue of scans, or a photo to find the codes in."""
+
+from __future__ import annotations
+
+from flask_openapi3 import APIBlueprint, FileStorage, Tag
+from pydantic import BaseModel, Field, ValidationError
+
+from app.api.common import SECURITY, commit, current_actor, db_session, ok
+from app.services import scans as svc
+from app.services.errors import InvalidInput
+from app.services.photo_scan import scan_photo
+from app.services.validation import describe_validation_error
+from models.scans import PhotoScanResult, ScanBatchIn, ScanBatchResult, ScanIn, ScanResult
+
+bp = APIBlueprint(
+    "api_scans",
+    __name__,
+    url_prefix="/api/scans",
+    abp_tags=[Tag(name="扫码")],
+    abp_security=SECURITY,
+)
+
+
+class PhotoForm(BaseModel):
+    file: FileStorage = Field(description="照片（JPEG/PNG/WebP），wx.uploadFile 的 name 用 file")
+
+
+@bp.post("", responses={201: ScanResult, 200: ScanResult})
+def create(body: ScanIn):
+    """Apply one scan: 201 when applied now, 200 with `duplicate` when the client id was
+    already applied (the original result, nothing counted twice)."""
+    actor, session = current_actor(), db_session()
+    result, applied = svc.record_scan(session=session, actor=actor, data=body)
+    commit()
+    return ok(result, 201 if applied else 200)
+
+
+@bp.post("/batch", responses={200: ScanBatchResult})
+def batch(body: ScanBatchIn):
+    """Apply an offline queue (at most 500) in order; every scan gets its own answer and is
+    committed on its own, so a failure later in the queue takes nothing back."""
+    actor, session = current_actor(), db_session()
+    svc.check_batch_size(len(body.scans))
+    scans = [_read(raw) for raw in body.scans]
+    result = svc.record_scan_batch(session=session, actor=actor, scans=scans, after_each=commit)
+    return ok(result)
+
+
+@bp.post("/photo", responses={200: PhotoScanResult})
+def photo(form: PhotoForm):
+    """Find every barcode in a photo and say what each is; confirm receipts with POST /api/scans."""
+    actor, session = current_actor(), db_session()
+    return ok(scan_photo(session=session, actor=actor, data=form.file.read()))
+
+
+def _read(raw) -> ScanIn | svc.RejectedScan:
+    try:
+        return ScanIn.model_validate(raw)
+    except ValidationError as exc:
+        message, fields = describe_validation_error(exc)
+        client_id = raw.get("client_id") if isinstance(raw, dict) else None
+        error = InvalidInput(message, code="validation_error", fields=fields)
+        return svc.RejectedScan(
+            client_id=None if client_id is None else str(client_id), error=error
+        )

@@ -1,0 +1,248 @@
+"""Scans through the HTTP API: `python -m bench.bench_scans [--out FILE] [--seconds S]`.
+
+For each engine (a SQLite file, then a PostgreSQL schema of its own) this loads the demo data
+into a fresh database, starts gunicorn with 2 workers on 127.0.0.1 and measures, in the same
+run and with the same client threads: GET /healthz (the ceiling: the cheapest request the
+server answers), POST /api/scans with one receipt per request, and POST /api/scans/batch with
+500 receipts per request. Receipts go to the six BOM lines of GD-DEMO-03 in a seeded random
+order, with confirm_over (so none is refused), and every one is checked to have counted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import socket
+import statistics
+import subprocess
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+import requests
+from sqlmodel import func, select
+
+from app.demo import load_demo
+from app.launcher import processes
+from app.services.actor import Actor, bind_actor
+from app.services.tokens import issue_token
+from bench.benchdb import ENGINES, ROOT, bench_database, postgres_available
+from bench.report import machine, write_section
+from models.bom import BomLine
+from models.enums import Channel
+from models.orders import Order
+from models.people import User
+
+HEADING = "## Scans through the HTTP API (bench/bench_scans.py)"
+SEED = 20261125
+SECRET = "bench-secret-key-that-is-long-enough-0123456789"
+BATCH = 500
+MATERIALS = ("Q345R-20", "VALVE-DN150", "MOTOR-75KW", "FLANGE-DN150", "GASKET-DN150", "BOLT-M20")
+
+
+@dataclass(frozen=True)
+class Rate:
+    units_per_s: float
+    p50_ms: float
+    units: int
+
+
+@dataclass(frozen=True)
+class Row:
+    engine: str
+    healthz: Rate
+    single: Rate
+    batch: Rate
+    counted: bool
+
+
+def _seed(db) -> tuple[str, int, Decimal]:
+    """Demo data; the warehouse user's token, the order and its BOM's received total."""
+    with db.session() as s:
+        bind_actor(s, Actor.system(Channel.cli))
+        load_demo(session=s)
+        s.commit()
+        user = s.exec(select(User).where(User.username == "zhou.cangku")).one()
+        order = s.exec(select(Order).where(Order.code == "GD-DEMO-03")).one()
+        token, _ = issue_token(user=user, secret=SECRET, ttl_hours=24)
+        return token, order.id, _received(s, order.id)
+
+
+def _received(session, order_id: int) -> Decimal:
+    total = session.exec(select(func.sum(BomLine.received)).where(BomLine.order_id == order_id))
+    return total.one() or Decimal(0)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def gunicorn(url: str) -> Iterator[str]:
+    """gunicorn with 2 workers on a free local port, serving the app on `url`."""
+    port = _free_port()
+    with tempfile.TemporaryDirectory(prefix="bench-scans-") as instance:
+        env = {
+            **os.environ,
+            "DATABASE_URL": url,
+            "SECRET_KEY": SECRET,
+            "GENDAN_ENV": "production",
+            "GENDAN_INSTANCE_DIR": instance,
+        }
+        # Exactly what `make run` starts.
+        [web] = processes(port)
+        with open(Path(instance) / "server.log", "wb") as log:
+            server = subprocess.Popen(web.argv, cwd=ROOT, env=env, stdout=log, stderr=log)
+            try:
+                base = f"http://127.0.0.1:{port}"
+                _wait_ready(base, server)
+                yield base
+            finally:
+                server.terminate()
+                server.wait(timeout=30)
+
+
+def _wait_ready(base: str, server: subprocess.Popen) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError("gunicorn exited while starting")
+        try:
+            if requests.get(f"{base}/readyz", timeout=10).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError("gunicorn did not become ready")
+
+
+def measure(call: Callable, seconds: float, clients: int, phase: str) -> Rate:
+    """Run `call(http, rng)` from `clients` threads for `seconds`; it returns units done.
+    Each phase and client has its own seeded generator, so no two scans share a client id."""
+    latencies: list[float] = []
+    units = [0] * clients
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(clients + 1)
+    deadline: list[float] = []
+
+    def client(index: int) -> None:
+        rng = random.Random(f"{SEED}-{phase}-{index}")
+        with requests.Session() as http:
+            barrier.wait()
+            try:
+                while time.monotonic() < deadline[0]:
+                    start = time.perf_counter()
+                    units[index] += call(http, rng)
+                    latencies.append(time.perf_counter() - start)
+            except Exception as exc:
+                errors.append(exc)
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
+    for thread in threads:
+        thread.start()
+    deadline.append(time.monotonic() + seconds)
+    began = time.perf_counter()
+    barrier.wait()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - began
+    if errors:
+        raise errors[0]
+    return Rate(sum(units) / elapsed, statistics.median(latencies) * 1000, sum(units))
+
+
+def _scan(rng: random.Random, order_id: int) -> dict:
+    return {
+        "client_id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+        "result": rng.choice(MATERIALS),
+        "scanType": "CODE_128",
+        "action": "receive",
+        "quantity": 1,
+        "order_id": order_id,
+        "confirm_over": True,
+    }
+
+
+def run_engine(engine: str, seconds: float, clients: int) -> Row:
+    """All three measurements against one engine."""
+    with bench_database(engine, "bench_scans") as db:
+        token, order_id, before = _seed(db)
+        headers = {"Authorization": f"Bearer {token}"}
+
+        def healthz(http, _rng) -> int:
+            http.get(f"{base}/healthz", timeout=30).raise_for_status()
+            return 1
+
+        def single(http, rng) -> int:
+            r = http.post(f"{base}/api/scans", json=_scan(rng, order_id), headers=headers)
+            if r.status_code != 201:
+                raise RuntimeError(f"scan refused: {r.status_code} {r.text[:200]}")
+            return 1
+
+        def batch(http, rng) -> int:
+            body = {"scans": [_scan(rng, order_id) for _ in range(BATCH)]}
+            r = http.post(f"{base}/api/scans/batch", json=body, headers=headers, timeout=120)
+            if r.status_code != 200 or r.json()["applied"] != BATCH:
+                raise RuntimeError(f"batch refused: {r.status_code} {r.text[:200]}")
+            return BATCH
+
+        with gunicorn(db.url) as base:
+            measure(healthz, 1, clients, "warm-healthz")
+            warmup = measure(single, 1, clients, "warm-single")
+            rates = [measure(f, seconds, clients, f.__name__) for f in (healthz, single, batch)]
+        scans = warmup.units + rates[1].units + rates[2].units
+        with db.session() as s:
+            counted = _received(s, order_id) - before == scans
+    return Row(engine, *rates, counted=counted)
+
+
+def section(seconds: float, clients: int) -> str:
+    """The Markdown section."""
+    engines = [e for e in ENGINES if e == "sqlite" or postgres_available()]
+    rows = [run_engine(engine, seconds, clients) for engine in engines]
+    lines = [
+        HEADING,
+        "",
+        f"{machine()}; gunicorn 2 sync workers on 127.0.0.1; {clients} client threads in one "
+        f"process; {seconds:g} s per measurement after a 1 s warm-up. Ratios are to "
+        "/healthz measured in the same run against the same server.",
+        "",
+        "| engine | /healthz req/s | single scans/s | ratio | p50 ms "
+        "| 500-scan batches: scans/s | ratio | p50 ms per batch | every scan counted |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for row in rows:
+        h, s, b = row.healthz.units_per_s, row.single, row.batch
+        lines.append(
+            f"| {row.engine} | {h:,.0f} | {s.units_per_s:,.0f} | {s.units_per_s / h:.2f} "
+            f"| {s.p50_ms:.1f} | {b.units_per_s:,.0f} | {b.units_per_s / h:.2f} "
+            f"| {b.p50_ms:,.0f} | {'yes' if row.counted else '**no**'} |"
+        )
+    if "postgresql" not in engines:
+        lines += ["", "PostgreSQL was not reachable: its row is missing."]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, help="also write the section into this file")
+    parser.add_argument("--seconds", type=float, default=10, help="length of each measurement")
+    parser.add_argument("--clients", type=int, default=4, help="client threads")
+    args = parser.parse_args(argv)
+    text = section(args.seconds, args.clients)
+    print(text, end="")
+    if args.out:
+        write_section(args.out, HEADING, text)
+
+
+if __name__ == "__main__":
+    main()

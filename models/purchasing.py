@@ -1,0 +1,121 @@
+"""Purchase order lines (采购单) against BOM lines, and the history of promised dates."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlmodel import Field, SQLModel
+
+from models.base import UTCDateTime, enum_column, utcnow
+from models.enums import PurchaseStatus
+from models.people import UserBrief
+from models.quantities import PRICE, QUANTITY, PriceIn, QuantityIn, QuantityOut
+from models.suppliers import SupplierBrief
+
+
+class PurchaseLine(SQLModel, table=True):
+    __tablename__ = "purchase_line"
+    __audit_exclude__ = frozenset({"updated_at"})
+
+    id: int | None = Field(default=None, primary_key=True)
+    order_id: int = Field(foreign_key="orders.id", index=True, ondelete="CASCADE")
+    bom_line_id: int = Field(foreign_key="bom_line.id", index=True, ondelete="CASCADE")
+    supplier_id: int = Field(foreign_key="supplier.id", index=True)
+    po_no: str = Field(default="", max_length=64, description="采购单号")
+    quantity: Decimal = Field(sa_type=QUANTITY)
+    unit_price: Decimal | None = Field(default=None, sa_type=PRICE)
+    promised_date: date | None = None
+    status: PurchaseStatus = Field(
+        default=PurchaseStatus.ordered, sa_type=enum_column(PurchaseStatus), index=True
+    )
+    status_note: str = Field(default="", max_length=500)
+    received: Decimal = Field(default=Decimal(0), sa_type=QUANTITY)
+    arrived_on: date | None = None
+    created_by_id: int | None = Field(default=None, foreign_key="users.id")
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+    @property
+    def audit_order_id(self) -> int | None:
+        return self.order_id
+
+
+class PromisedDateChange(SQLModel, table=True):
+    """Every promised date a supplier gave for a line, first promise included (old_date empty):
+    the history that delay prediction learns from."""
+
+    __tablename__ = "promised_date_change"
+
+    id: int | None = Field(default=None, primary_key=True)
+    purchase_line_id: int = Field(foreign_key="purchase_line.id", index=True, ondelete="CASCADE")
+    supplier_id: int = Field(foreign_key="supplier.id", index=True)
+    old_date: date | None = None
+    new_date: date
+    reason: str = Field(max_length=500)
+    changed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    changed_by_id: int | None = Field(default=None, foreign_key="users.id")
+
+
+class PurchaseLineCreate(SQLModel):
+    supplier_id: int
+    quantity: QuantityIn
+    unit_price: PriceIn | None = None
+    promised_date: date | None = None
+    po_no: str = Field(default="", max_length=64)
+    status: PurchaseStatus = Field(
+        default=PurchaseStatus.ordered, description="下单时的状态：ordered 或 confirmed"
+    )
+
+
+class PurchaseLineUpdate(SQLModel):
+    quantity: QuantityIn | None = None
+    unit_price: PriceIn | None = None
+    po_no: str | None = Field(default=None, max_length=64)
+    promised_date: date | None = None
+    reason: str | None = Field(
+        default=None, min_length=1, max_length=500, description="修改承诺日期时必填"
+    )
+
+
+class PurchaseStatusIn(SQLModel):
+    status: PurchaseStatus
+    promised_date: date | None = Field(default=None, description="延期时必填：新的承诺日期")
+    reason: str | None = Field(default=None, min_length=1, max_length=500)
+    arrived_on: date | None = Field(default=None, description="到货日期；缺省为今天")
+
+
+class PurchaseLinePublic(SQLModel):
+    id: int
+    order_id: int
+    bom_line_id: int
+    supplier: SupplierBrief
+    po_no: str
+    quantity: QuantityOut
+    unit_price: QuantityOut | None = None
+    promised_date: date | None = None
+    status: PurchaseStatus
+    status_name: str
+    status_note: str
+    received: QuantityOut
+    arrived_on: date | None = None
+    created_at: datetime
+
+
+class PurchaseList(SQLModel):
+    items: list[PurchaseLinePublic]
+
+
+class PromisedDateChangePublic(SQLModel):
+    id: int
+    purchase_line_id: int
+    supplier_id: int
+    old_date: date | None
+    new_date: date
+    reason: str
+    changed_at: datetime
+    changed_by: UserBrief | None = None
+
+
+class PromisedDateHistory(SQLModel):
+    items: list[PromisedDateChangePublic]

@@ -1,0 +1,86 @@
+"""Exact decimal quantities and prices on every engine.
+
+SQLite has no exact decimal type (NUMERIC columns hold floats there), so quantities are stored
+as whole thousandths and prices as whole ten-thousandths in a BIGINT: sums and comparisons in
+SQL stay exact on SQLite and PostgreSQL alike, and Python sees Decimal values.
+
+Arithmetic between two such columns in SQL (a + b) is typed by SQLAlchemy as the plain BIGINT,
+so wrap its result in `type_coerce(expr, QUANTITY)` before reading it or comparing it with a
+Python value.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_EVEN, Decimal
+from typing import Annotated
+
+import sqlalchemy as sa
+from pydantic import Field, PlainSerializer
+from sqlalchemy.types import TypeDecorator
+
+QUANTITY_PLACES = 3
+PRICE_PLACES = 4
+MAX_QUANTITY = Decimal("1000000000")
+
+
+def plain(value: Decimal) -> Decimal:
+    """The same number without trailing zeros or exponent: 10, 12.5."""
+    if value == value.to_integral_value():
+        return value.quantize(Decimal(1))
+    return value.normalize()
+
+
+def show(value: Decimal | None) -> str:
+    """A quantity as people write it: 10, 12.5."""
+    return "" if value is None else format(plain(Decimal(value)), "f")
+
+
+class FixedDecimal(TypeDecorator):
+    """A Decimal with a fixed number of places, stored as a whole number of its smallest unit."""
+
+    impl = sa.BigInteger
+    cache_ok = True
+
+    def __init__(self, places: int = QUANTITY_PLACES):
+        super().__init__()
+        self.places = places
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        number = value if isinstance(value, Decimal) else Decimal(str(value))
+        step = Decimal(1).scaleb(-self.places)
+        return int(number.quantize(step, rounding=ROUND_HALF_EVEN).scaleb(self.places))
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return plain(Decimal(int(value)).scaleb(-self.places))
+
+
+QUANTITY = FixedDecimal(QUANTITY_PLACES)
+PRICE = FixedDecimal(PRICE_PLACES)
+
+
+def _json_number(value: Decimal) -> int | float:
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+# Decimals are shown as JSON numbers (pydantic would write strings), whole ones without ".0".
+QuantityOut = Annotated[
+    Decimal, PlainSerializer(_json_number, return_type=int | float, when_used="json")
+]
+QuantityIn = Annotated[
+    Decimal, Field(gt=0, le=MAX_QUANTITY, decimal_places=QUANTITY_PLACES, allow_inf_nan=False)
+]
+CountIn = Annotated[
+    Decimal, Field(ge=0, le=MAX_QUANTITY, decimal_places=QUANTITY_PLACES, allow_inf_nan=False)
+]
+PriceIn = Annotated[
+    Decimal, Field(ge=0, le=Decimal("100000000"), decimal_places=PRICE_PLACES, allow_inf_nan=False)
+]
+
+
+def number(value: Decimal | None) -> int | float | None:
+    """A quantity for JSON error details."""
+    return None if value is None else _json_number(Decimal(value))

@@ -1,0 +1,223 @@
+import io
+from datetime import date, timedelta
+
+import pypdfium2
+
+from models.bom import BomLine
+from models.enums import Role
+from models.materials import Material
+from scanning.decode import decode
+from scanning.payload import parse_payload
+from tests.factories import (
+    add_to_order,
+    bearer,
+    count,
+    make_bom_line,
+    make_material,
+    make_procuring_order,
+    make_user,
+)
+
+SOON = (date.today() + timedelta(days=3)).isoformat()
+
+
+def _setup(session):
+    tracker = make_user(session, Role.tracker)
+    order = make_procuring_order(session, liaison=tracker)
+    session.commit()
+    return order, bearer(tracker)
+
+
+def test_materials_suppliers_bom_and_purchases_through_the_api(client, session):
+    order, h = _setup(session)
+    supplier = client.post(
+        "/api/suppliers",
+        json={"name": "宝钢", "contacts": [{"name": "王经理", "phone": "021-5555 6666"}]},
+        headers=h,
+    )
+    assert supplier.status_code == 201, supplier.get_json()
+    supplier_id = supplier.get_json()["id"]
+    material = client.post(
+        "/api/materials",
+        json={
+            "code": "Q345R-20",
+            "name": "容器板",
+            "spec": "20mm",
+            "unit": "吨",
+            "is_key": True,
+            "backup_supplier_id": supplier_id,
+        },
+        headers=h,
+    )
+    assert material.status_code == 201, material.get_json()
+    line = client.post(
+        f"/api/orders/{order.id}/bom",
+        json={"material_id": material.get_json()["id"], "needed": 12.5, "need_date": SOON},
+        headers=h,
+    )
+    assert line.status_code == 201, line.get_json()
+    line_id = line.get_json()["id"]
+    purchase = client.post(
+        f"/api/orders/{order.id}/bom/{line_id}/purchases",
+        json={
+            "supplier_id": supplier_id,
+            "quantity": 12.5,
+            "unit_price": 5230.5,
+            "promised_date": SOON,
+            "status": "confirmed",
+        },
+        headers=h,
+    )
+    assert purchase.status_code == 201, purchase.get_json()
+    later = (date.today() + timedelta(days=9)).isoformat()
+    delayed = client.post(
+        f"/api/purchases/{purchase.get_json()['id']}/status",
+        json={"status": "delayed", "promised_date": later, "reason": "轧机检修"},
+        headers=h,
+    )
+    assert delayed.status_code == 200 and delayed.get_json()["status_name"] == "延期"
+    history = client.get(
+        f"/api/purchases/{purchase.get_json()['id']}/promised-dates", headers=h
+    ).get_json()["items"]
+    assert [x["new_date"] for x in history] == [SOON, later]
+    bom = client.get(f"/api/orders/{order.id}/bom", headers=h).get_json()["items"]
+    assert bom[0]["needed"] == 12.5 and bom[0]["purchases"][0]["status"] == "delayed"
+    shortages = client.get(f"/api/orders/{order.id}/shortages", headers=h).get_json()
+    assert shortages["total"] == 1 and shortages["key_total"] == 1
+    assert shortages["items"][0]["backup_supplier_name"] == "宝钢"
+    assert shortages["items"][0]["short"] == 12.5
+
+
+def test_shortages_overall_show_only_visible_orders(client, session):
+    order, _ = _setup(session)
+    make_bom_line(session, order, days=2)
+    other = make_procuring_order(session)
+    make_bom_line(session, other, days=2)
+    buyer = make_user(session, Role.buyer)
+    add_to_order(session, order, buyer, Role.buyer)
+    manager = make_user(session, Role.manager)
+    session.commit()
+    h = bearer(buyer)
+    assert client.get("/api/shortages", headers=h).get_json()["total"] == 1
+    assert client.get("/api/shortages", headers=bearer(manager)).get_json()["total"] == 2
+    assert client.get(f"/api/orders/{other.id}/shortages", headers=h).status_code == 403
+
+
+def _upload(client, order_id, headers, data, **form):
+    return client.post(
+        f"/api/orders/{order_id}/bom/import",
+        headers=headers,
+        data={"file": (io.BytesIO(data), "bom.csv"), **form},
+        content_type="multipart/form-data",
+    )
+
+
+def test_bom_import_dry_run_stores_nothing_and_errors_list_rows(client, session):
+    order, h = _setup(session)
+    template = client.get(f"/api/orders/{order.id}/bom/template.csv", headers=h)
+    header = template.data.decode("utf-8-sig")
+    assert header.startswith("物料编码,物料名称")
+    good = (header + f"N-1,新物料,,,是,3,{SOON},,\r\n").encode()
+    r = _upload(client, order.id, h, good, dry_run="true")
+    assert r.status_code == 200 and r.get_json()["dry_run"] is True
+    assert r.get_json()["created_materials"] == ["N-1"]
+    assert count(session, BomLine) == 0 and count(session, Material) == 0
+    bad = (header + f"N-1,新物料,,,是,0,{SOON},,\r\n").encode()
+    r = _upload(client, order.id, h, bad)
+    assert r.status_code == 422
+    assert r.get_json()["error"]["details"]["errors"] == [
+        {"row": 2, "column": "需求数量", "reason": "需求数量必须大于 0"}
+    ]
+    assert _upload(client, order.id, h, good).status_code == 200
+    assert count(session, BomLine) == 1
+
+
+def test_a_label_png_decodes_back_to_its_payload(client, session):
+    order, h = _setup(session)
+    material = make_material(session, "不锈钢板-304", name="不锈钢板")
+    session.commit()
+    r = client.get(
+        f"/api/materials/{material.id}/label.png?symbology=code128&lot=A240501&quantity=12.5"
+        f"&order_id={order.id}",
+        headers=h,
+    )
+    assert r.status_code == 200, r.get_json()
+    [code] = decode(r.data)
+    label = parse_payload(code.text)
+    assert (label.material_code, label.lot, str(label.quantity), label.order_code) == (
+        "不锈钢板-304",
+        "A240501",
+        "12.5",
+        order.code,
+    )
+    r = client.get(f"/api/orders/{order.id}/label.png", headers=h)
+    assert parse_payload(decode(r.data)[0].text).order_code == order.code
+
+
+def test_a_bom_label_sheet_holds_every_line_and_each_label_scans(client, session):
+    order, h = _setup(session)
+    codes = [f"M-{i}" for i in range(5)]
+    for code in codes:
+        make_bom_line(session, order, make_material(session, code))
+    session.commit()
+    r = client.get(f"/api/orders/{order.id}/bom/labels.pdf?rows=4&columns=2", headers=h)
+    assert r.status_code == 200 and r.mimetype == "application/pdf"
+    document = pypdfium2.PdfDocument(r.data)
+    try:
+        pages = [page.render(scale=300 / 72).to_pil().convert("L") for page in document]
+    finally:
+        document.close()
+    found = []
+    for page in pages:
+        out = io.BytesIO()
+        page.save(out, "PNG")
+        found += [parse_payload(c.text) for c in decode(out.getvalue(), expect=8)]
+    assert sorted(label.material_code for label in found) == codes
+    assert {label.order_code for label in found} == {order.code}
+
+
+def test_an_empty_bom_has_no_label_sheet(client, session):
+    order, h = _setup(session)
+    r = client.get(f"/api/orders/{order.id}/bom/labels.pdf", headers=h)
+    assert r.status_code == 422 and r.get_json()["error"]["message"] == "没有要打印的标签"
+
+
+def test_binding_is_refused_for_people_without_a_role_in_procurement(client, session):
+    material = make_material(session)
+    sales = make_user(session, Role.sales)
+    session.commit()
+    r = client.post(
+        "/api/materials/aliases",
+        json={"code": "SUP-1", "material_id": material.id},
+        headers=bearer(sales),
+    )
+    assert r.status_code == 403
+
+
+def test_the_openapi_document_lists_the_procurement_endpoints(client):
+    paths = client.get("/api/openapi.json").get_json()["paths"]
+    for path in (
+        "/api/scans",
+        "/api/scans/batch",
+        "/api/scans/photo",
+        "/api/shortages",
+        "/api/materials/aliases",
+        "/api/orders/{order_id}/bom/import",
+    ):
+        assert path in paths
+
+
+def test_a_warehouse_member_reads_the_bom_but_cannot_change_it(client, session):
+    order, _ = _setup(session)
+    worker = make_user(session, Role.warehouse)
+    add_to_order(session, order, worker, Role.warehouse)
+    material = make_material(session)
+    session.commit()
+    h = bearer(worker)
+    assert client.get(f"/api/orders/{order.id}/bom", headers=h).status_code == 200
+    r = client.post(
+        f"/api/orders/{order.id}/bom",
+        json={"material_id": material.id, "needed": 1, "need_date": SOON},
+        headers=h,
+    )
+    assert r.status_code == 403
