@@ -156,8 +156,14 @@ def render_ref(word: str) -> Callable[[dict], str]:
     return lambda args: f"{word} #{args['id']}" + (f" {args['note']}" if args.get("note") else "")
 
 
+CONFIRM_WORDS = {"确认超收": True, "确认": True, "confirm": True}
+
+
 def receive(rest: str) -> dict:
     tokens = rest.split()
+    confirm = bool(tokens) and tokens[-1].lower() in CONFIRM_WORDS
+    if confirm:
+        tokens.pop()
     if len(tokens) not in (2, 3) or not MATERIAL_CODE.fullmatch(tokens[0]):
         raise ArgError()
     try:
@@ -171,12 +177,20 @@ def receive(rest: str) -> dict:
     if len(tokens) == 3 and not ORDER_CODE.fullmatch(tokens[2]):
         raise ArgError("订单号格式不对。")
     order = _order(tokens[2]) if len(tokens) == 3 else None
-    return {"material": tokens[0], "quantity": quantity.normalize(), "order": order}
+    return {
+        "material": tokens[0],
+        "quantity": quantity.normalize(),
+        "order": order,
+        "confirm": confirm,
+    }
 
 
 def render_receive(args: dict) -> str:
     quantity = format(args["quantity"], "f")
-    return " ".join(p for p in ("入库", args["material"], quantity, args.get("order")) if p)
+    confirm = "确认超收" if args.get("confirm") else None
+    return " ".join(
+        p for p in ("入库", args["material"], quantity, args.get("order"), confirm) if p
+    )
 
 
 def bind(rest: str) -> dict:

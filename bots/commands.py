@@ -142,7 +142,7 @@ TABLE = [
     Spec(
         "receive",
         ("入库", "receive"),
-        "入库 <物料码> <数量> [订单号]",
+        "入库 <物料码> <数量> [订单号] [确认超收]",
         "按物料码入库",
         a.receive,
         a.render_receive,

@@ -21,7 +21,7 @@ from app.services.orders import find_order_by_code, get_order
 from app.services.public import order_public
 from app.services.settings import local_date, settings
 from app.services.stages import list_stages
-from bots import field_handlers, texts
+from bots import field_handlers, procure_handlers, texts
 from bots.commands import SPECS
 from bots.message import InboundMessage, SessionWebhookContext
 from bots.replies import Reply, markdown, plain
@@ -135,15 +135,6 @@ def standup(ctx: ChatContext, args: dict) -> Reply:
     return plain(texts.STANDUP_QUEUED.format(code=order.code))
 
 
-def not_available(word: str) -> Callable[[ChatContext, dict], Reply]:
-    """A command whose service is not part of this deployment yet."""
-
-    def handler(ctx: ChatContext, args: dict) -> Reply:
-        return plain(texts.NOT_AVAILABLE.format(word=word))
-
-    return handler
-
-
 HANDLERS: dict[str, Callable[[ChatContext, dict], Reply]] = {
     "help": help_,
     "bind": bind,
@@ -154,7 +145,7 @@ HANDLERS: dict[str, Callable[[ChatContext, dict], Reply]] = {
     "ack": field_handlers.ack,
     "done": field_handlers.done,
     "verify": field_handlers.verify,
-    "shortage": not_available("缺料"),
-    "receive": not_available("入库"),
+    "shortage": procure_handlers.shortage,
+    "receive": procure_handlers.receive,
 }
 NO_BINDING_NEEDED = frozenset({"help", "bind"})

@@ -6,11 +6,12 @@ import time
 
 from app.services.actor import Actor
 from app.services.chat_identity import bind_identity
+from bots.simulator.seed import DEMO_CONFIG
 from models.enums import Channel, ChatPlatform
 from tests.bots.conftest import admin
 
-# The simulator's demo people: userid -> (openid, mobile)
-PEOPLE = {"zhangsan": "o-zhangsan", "lisi": "o-lisi", "wangwu": "o-wangwu"}
+# The simulator's demo people: userid -> WeChat openid
+PEOPLE = {p["userid"]: p["openid"] for p in DEMO_CONFIG["users"]}
 DING_GROUP = "dingtalk:cid-project-a001"
 
 

@@ -30,7 +30,7 @@ from bots.commands import SPECS, TABLE, Command, ParseError, parse, render
         (
             "入库 M-1001 20.50",
             "receive",
-            {"material": "M-1001", "quantity": Decimal("20.5"), "order": None},
+            {"material": "M-1001", "quantity": Decimal("20.5"), "order": None, "confirm": False},
         ),
         (
             "问题 GD-1 法兰 漏水 高 @陈现场",
@@ -144,6 +144,7 @@ COMMANDS = st.one_of(
             Decimal.normalize
         ),
         order=st.none() | ORDER,
+        confirm=st.booleans(),
     ),
 )
 

@@ -323,15 +323,6 @@ def test_an_unconfigured_platform_answers_503_and_logs_once(app_for, db, tmp_pat
     assert len(warnings) == 3  # once per platform, not once per request
 
 
-@pytest.mark.parametrize("text, word", [("缺料 GD-1", "缺料"), ("入库 M-1001 20", "入库")])
-def test_commands_whose_service_is_not_there_yet_say_so(web, session, text, word):
-    user = make_user(session)
-    bind_all(session, user, "lisi")
-    session.commit()
-    reply = reply_of(post_wechat(web, wechat_fields(text)))
-    assert reply == f"该功能尚未开通：「{word}」还在建设中，敬请期待。"
-
-
 def test_two_deliveries_of_one_message_at_once_run_it_once(gendan, session):
     import threading
 
