@@ -17,6 +17,7 @@ from app.errors import register_error_handlers, validation_error_response
 from app.logs import configure_logging, install_request_logging
 from app.services import passwords
 from app.services import settings as app_settings
+from app.services.errors import InvalidInput
 
 csrf = CSRFProtect()
 
@@ -92,6 +93,12 @@ def _register_request_hooks(app: OpenAPI) -> None:
     def _request_id():
         g.request_id = request.headers.get("X-Request-Id") or uuid.uuid4().hex
 
+    @app.before_request
+    def _refuse_nul():
+        # PostgreSQL cannot store NUL in text; refuse it at the door instead of failing deep.
+        if has_nul(request):
+            raise InvalidInput("输入包含不可见的控制字符（NUL），请删除", code="nul_character")
+
     @app.after_request
     def _headers(response):
         response.headers["X-Request-Id"] = g.get("request_id", "")
@@ -101,6 +108,19 @@ def _register_request_hooks(app: OpenAPI) -> None:
         return response
 
     app.teardown_appcontext(close_db_session)
+
+
+TEXT_BODIES = ("application/json", "application/x-www-form-urlencoded", "text/")
+
+
+def has_nul(req) -> bool:
+    """Whether the query string or a text body carries a NUL character (raw or escaped)."""
+    if b"%00" in req.query_string or b"\x00" in req.query_string:
+        return True
+    if not (req.mimetype or "").startswith(TEXT_BODIES):
+        return False
+    body = req.get_data(cache=True)
+    return b"\x00" in body or b"\\u0000" in body or b"%00" in body
 
 
 def _register_blueprints(app: OpenAPI) -> None:

@@ -139,3 +139,16 @@ def test_members_can_be_listed_added_and_removed(client, session):
     )
     _error(r, 422, "validation_error")
     assert client.delete(f"/api/orders/{order.id}/members/{buyer.id}", headers=h).status_code == 204
+
+
+def test_a_nul_character_anywhere_is_a_clear_422_not_a_database_error(client, session):
+    tracker = make_user(session, Role.tracker)
+    session.commit()
+    before = count(session, Order)
+    r = client.post(
+        "/api/orders", json={**ORDER, "customer": "华东\u0000化工"}, headers=bearer(tracker)
+    )
+    assert _error(r, 422, "nul_character")
+    r = client.get("/api/orders?q=%00", headers=bearer(tracker))
+    assert _error(r, 422, "nul_character")
+    assert count(session, Order) == before
