@@ -4,6 +4,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
+SIM_PORT ?= 5001
 STAMP := $(VENV)/.installed
 
 .PHONY: setup system-deps test-system-deps run migrate simulator test lint format vendor clean
@@ -37,10 +38,10 @@ migrate: setup
 	$(BIN)/flask --app wsgi seed-demo --if-empty
 
 run: migrate
-	PORT=$(PORT) $(BIN)/python -m app.launcher
+	PORT=$(PORT) SIM_PORT=$(SIM_PORT) $(BIN)/python -m app.launcher
 
 simulator: setup
-	$(BIN)/python -m bots.simulator --port 5001 --gendan-url http://127.0.0.1:$(PORT)
+	$(BIN)/python -m bots.simulator --port $(SIM_PORT) --gendan-url http://127.0.0.1:$(PORT)
 
 test: setup test-system-deps
 	$(BIN)/pytest -q

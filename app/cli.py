@@ -45,6 +45,10 @@ def run_migrations(url: str) -> None:
 
 
 def register_cli(app) -> None:
+    from app.cli_chat import register_chat_cli
+
+    register_chat_cli(app, cli_session)
+
     @app.cli.command("migrate")
     def migrate():
         """Apply all database migrations and insert reference data."""
@@ -108,7 +112,8 @@ def register_cli(app) -> None:
         from reminders.schedule import Timing
 
         db = current_app.extensions["gendan.db"]
-        run_scheduler(db, Timing.from_config(current_app.config), group_times)
+        timing = Timing.from_config(current_app.config)
+        run_scheduler(db, timing, group_times, current_app.extensions)
 
     @app.cli.command("seed-demo")
     @click.option("--if-empty", is_flag=True, help="只在数据库里还没有用户时加载")

@@ -22,6 +22,32 @@ DEFAULT_REVIEW_DEPARTMENTS = "sales,engineering,production,procurement,quality"
 DEFAULT_REPORT_ROLES = "site_engineer,production,tracker"
 DEFAULT_ISSUE_LIMIT_HOURS = "high=2,medium=24,low=72"
 
+# Chat platform settings, each read from the environment under the same name.
+CHAT_SETTINGS = (
+    "WECHAT_APP_ID",
+    "WECHAT_APP_SECRET",
+    "WECHAT_TOKEN",
+    "WECHAT_AES_KEY",
+    "WECOM_CORP_ID",
+    "WECOM_TOKEN",
+    "WECOM_AES_KEY",
+    "WECOM_AGENT_ID",
+    "WECOM_SECRET",
+    "DINGTALK_APP_KEY",
+    "DINGTALK_APP_SECRET",
+    "DINGTALK_AGENT_ID",
+    "DINGTALK_TOKEN",
+    "DINGTALK_AES_KEY",
+    "DINGTALK_CORP_ID",
+)
+PLATFORM_API_BASES = {
+    "WECHAT_API_BASE": "https://api.weixin.qq.com",
+    "WECOM_API_BASE": "https://qyapi.weixin.qq.com",
+    "DINGTALK_API_BASE": "https://oapi.dingtalk.com",
+    "DINGTALK_OPENAPI_BASE": "https://api.dingtalk.com",
+}
+AES_KEYS = ("WECHAT_AES_KEY", "WECOM_AES_KEY", "DINGTALK_AES_KEY")
+
 
 class ConfigError(RuntimeError):
     """The deployment is configured in a way Gendan refuses to start with."""
@@ -64,7 +90,7 @@ def _reminder_config(env: dict) -> dict:
         "SCHEDULER_POLL_SECONDS": _positive(env, "SCHEDULER_POLL_SECONDS", 10),
         "SCHEDULER_HEARTBEAT_SECONDS": _positive(env, "SCHEDULER_HEARTBEAT_SECONDS", 15),
         "SCHEDULER_SYNC_SECONDS": _positive(env, "SCHEDULER_SYNC_SECONDS", 60),
-        "OUTBOX_DRAIN_SECONDS": _positive(env, "OUTBOX_DRAIN_SECONDS", 10),
+        "OUTBOX_DRAIN_SECONDS": _positive(env, "OUTBOX_DRAIN_SECONDS", 2),
     }
 
 
@@ -119,6 +145,50 @@ def _report_roles(env: dict) -> str:
     return ",".join(roles)
 
 
+def simulator_defaults(sim_port: int) -> dict[str, str]:
+    """The chat simulator's demo credentials (bots/simulator/seed.py) and its address."""
+    from bots.simulator.seed import DEMO_CONFIG
+
+    wx, wc = DEMO_CONFIG["wechat_apps"][0], DEMO_CONFIG["wecom_apps"][0]
+    dt = DEMO_CONFIG["dingtalk_apps"][0]
+    base = f"http://127.0.0.1:{sim_port}"
+    return {
+        "WECHAT_APP_ID": wx["appid"],
+        "WECHAT_APP_SECRET": wx["secret"],
+        "WECHAT_TOKEN": wx["token"],
+        "WECHAT_AES_KEY": wx["encoding_aes_key"],
+        "WECOM_CORP_ID": wc["corpid"],
+        "WECOM_TOKEN": wc["token"],
+        "WECOM_AES_KEY": wc["encoding_aes_key"],
+        "WECOM_AGENT_ID": wc["agentid"],
+        "WECOM_SECRET": wc["corpsecret"],
+        "DINGTALK_APP_KEY": dt["appkey"],
+        "DINGTALK_APP_SECRET": dt["appsecret"],
+        "DINGTALK_AGENT_ID": dt["agent_id"],
+        "DINGTALK_TOKEN": dt["event_token"],
+        "DINGTALK_AES_KEY": dt["event_aes_key"],
+        "DINGTALK_CORP_ID": dt["corp_id"],
+        **dict.fromkeys(PLATFORM_API_BASES, base),
+    }
+
+
+def chat_config(env: dict, mode: str) -> dict:
+    """Chat platform credentials and API bases. The environment wins; outside production the
+    defaults are the local simulator's, in production credentials have no default at all."""
+    sim_port = _int(env, "SIM_PORT", 5001)
+    defaults = dict(PLATFORM_API_BASES) if mode == "production" else simulator_defaults(sim_port)
+    out = {"SIM_PORT": sim_port}
+    for name in (*CHAT_SETTINGS, *PLATFORM_API_BASES):
+        out[name] = (env.get(name) or defaults.get(name, "")).strip()
+    for name in PLATFORM_API_BASES:
+        out[name] = out[name].rstrip("/")
+    for name in AES_KEYS:
+        key = out[name]
+        if key and not (len(key) == 43 and key.isascii() and key.isalnum()):
+            raise ConfigError(f"{name} must be the 43-character EncodingAESKey (letters, digits)")
+    return out
+
+
 def load_config(env: dict | None = None) -> dict:
     """Build the Flask config mapping from the environment."""
     env = dict(os.environ if env is None else env)
@@ -153,5 +223,6 @@ def load_config(env: dict | None = None) -> dict:
         "SESSION_COOKIE_SECURE": mode == "production",
         "JSON_AS_ASCII": False,
         "LOG_LEVEL": env.get("LOG_LEVEL", "INFO").upper(),
+        **chat_config(env, mode),
         **_reminder_config(env),
     }

@@ -1,4 +1,4 @@
-"""Demo data for `make run`: users of every role, orders in different stages.
+"""Demo data for `make run`: users of every role, orders in different stages, chat bindings.
 
 Everything goes through the services with real actors, so the demo orders carry an honest
 change log and obey every rule a real order does.
@@ -18,6 +18,8 @@ from app.demo_production import (
     shipment_in_transit,
 )
 from app.services.actor import Actor, actor_for
+from app.services.chat_groups import create_group
+from app.services.chat_identity import bind_identity
 from app.services.orders import add_member, create_order
 from app.services.reference import ensure_reference_data
 from app.services.reviews import decide_signoff, submit_for_review
@@ -30,8 +32,10 @@ from app.services.stages import (
     update_stage,
 )
 from app.services.users import create_user
+from bots.simulator.seed import DEMO_CONFIG
 from models.base import utcnow
-from models.enums import Channel, Role, StageKind
+from models.chat import ChatGroupCreate
+from models.enums import Channel, ChatPlatform, Role, StageKind
 from models.orders import MemberAdd, Order, OrderCreate
 from models.people import UserCreate
 from models.stages import StageUpdate
@@ -97,10 +101,60 @@ def load_demo(*, session: Session, now: datetime | None = None) -> None:
     }
     load_field_demo(session=session, actors=actors, orders=orders, now=now)
     load_procurement_demo(session=session, actors=actors, now=now)
+    _bind_chat_users(session, system, users)
+    _bind_chat_groups(session, actors["li.gendan"], orders, now)
     # Leave the session acting as the system again for whatever the caller does next.
     from app.services.actor import bind_actor
 
     bind_actor(session, system)
+
+
+def _bind_chat_users(session, system: Actor, users: dict) -> None:
+    """Bind the chat simulator's demo people to the Gendan demo users with the same mobile."""
+    by_mobile = {user.mobile: user for user in users.values()}
+    for person in DEMO_CONFIG["users"]:
+        user = by_mobile.get(person["mobile"])
+        if user is None:
+            continue
+        for platform, external_id in (
+            (ChatPlatform.wechat, person.get("openid")),
+            (ChatPlatform.wecom, person["userid"]),
+            (ChatPlatform.dingtalk, person["userid"]),
+        ):
+            if external_id:
+                bind_identity(
+                    session=session,
+                    actor=system,
+                    user_id=user.id,
+                    platform=platform,
+                    external_id=external_id,
+                    display_name=person["name"],
+                    via="demo",
+                )
+
+
+def _bind_chat_groups(session, tracker: Actor, orders: dict, now: datetime) -> None:
+    """The simulator's two group robots follow GD-DEMO-03 (greeted through the outbox)."""
+    order_ids = [orders["GD-DEMO-03"].id]
+    wecom = DEMO_CONFIG["wecom_robots"][0]
+    ding = DEMO_CONFIG["dingtalk_robots"][0]
+    for data in (
+        ChatGroupCreate(
+            platform=ChatPlatform.wecom,
+            name=wecom["title"],
+            webhook=wecom["key"],
+            order_ids=order_ids,
+        ),
+        ChatGroupCreate(
+            platform=ChatPlatform.dingtalk,
+            name=ding["title"],
+            webhook=ding["access_token"],
+            secret=ding["secret"],
+            conversation_id=ding["conversation_id"],
+            order_ids=order_ids,
+        ),
+    ):
+        create_group(session=session, actor=tracker, data=data, now=now)
 
 
 def _demo_order(session, actors, now, code, customer, contract, days, reach) -> Order:

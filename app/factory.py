@@ -42,6 +42,7 @@ def create_app(overrides: dict | None = None) -> OpenAPI:
     app.json.ensure_ascii = False
     _configure_services(app)
     app.extensions["gendan.db"] = Database(app.config["DATABASE_URL"])
+    _configure_chat(app)
     csrf.init_app(app)
     register_error_handlers(app)
     _register_request_hooks(app)
@@ -67,6 +68,7 @@ def _configure_services(app: OpenAPI) -> None:
         photo_max_bytes=app.config["PHOTO_MAX_MB"] * 1024 * 1024,
         photo_max_pixels=app.config["PHOTO_MAX_MEGAPIXELS"] * 1_000_000,
         photo_keep_metadata=app.config["PHOTO_KEEP_METADATA"],
+        secret_key=app.config["SECRET_KEY"],
         report_roles=tuple(r for r in app.config["DAILY_REPORT_ROLES"].split(",") if r),
         issue_limit_hours=dict(app.config["ISSUE_LIMIT_HOURS"]),
         document_max_bytes=app.config["DOCUMENT_MAX_MB"] * 1024 * 1024,
@@ -77,6 +79,18 @@ def _configure_services(app: OpenAPI) -> None:
         report_cutoff=app.config["DAILY_REPORT_CUTOFF"],
         quiet_hours=app.config["QUIET_HOURS"],
     )
+
+
+def _configure_chat(app: OpenAPI) -> None:
+    """Chat platform clients on the shared token store, and the outbox deliverer."""
+    from app.services.kvstore import DatabaseKeyValueStore
+    from bots.runtime import ChatRuntime
+    from reminders.delivery import OutboxDeliverer
+
+    db = app.extensions["gendan.db"]
+    runtime = ChatRuntime(app.config, DatabaseKeyValueStore(db.engine))
+    app.extensions["gendan.chat"] = runtime
+    app.extensions["gendan.deliverer"] = OutboxDeliverer(db, runtime)
 
 
 def _register_request_hooks(app: OpenAPI) -> None:
@@ -117,9 +131,12 @@ def has_nul(req) -> bool:
 def _register_blueprints(app: OpenAPI) -> None:
     from app.api import register_api
     from app.web import bp as web_bp
+    from bots.webhooks import bp as bots_bp
 
     register_api(app, csrf)
     app.register_blueprint(web_bp)
+    app.register_blueprint(bots_bp)
+    csrf.exempt(bots_bp)
     app.jinja_env.filters["localtime"] = _localtime
 
 

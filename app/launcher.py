@@ -25,8 +25,10 @@ class Proc:
     env: dict = field(default_factory=dict)
 
 
-def processes(port: int) -> list[Proc]:
-    """What `make run` starts."""
+def processes(port: int, sim_port: int | None = None) -> list[Proc]:
+    """What `make run` starts: the web server, the scheduler (which delivers the outbox) and
+    (outside production) the chat simulator that the development defaults point at."""
+    sim_port = sim_port or int(os.environ.get("SIM_PORT", "5001"))
     web = Proc(
         "web",
         [
@@ -47,13 +49,36 @@ def processes(port: int) -> list[Proc]:
             "wsgi:app",
         ],
     )
-    # One scheduler beside the web server; it leads or stands by (see reminders/leader.py).
+    # One scheduler beside the web server: it leads or stands by (see reminders/leader.py) and
+    # runs the outbox delivery, the warning rules and the standups.
     scheduler = Proc("scheduler", [str(BIN / "flask"), "--app", "wsgi", "scheduler"])
-    return [web, scheduler]
+    procs = [web, scheduler]
+    if os.environ.get("GENDAN_ENV", "development") != "production":
+        simulator = Proc(
+            "simulator",
+            [
+                str(BIN / "python"),
+                "-m",
+                "bots.simulator",
+                "--port",
+                str(sim_port),
+                "--gendan-url",
+                f"http://127.0.0.1:{port}",
+            ],
+        )
+        procs.append(simulator)
+    return procs
 
 
-def banner(port: int) -> str:
+def banner(port: int, sim_port: int | None = None) -> str:
+    sim_port = sim_port or int(os.environ.get("SIM_PORT", "5001"))
     base = f"http://127.0.0.1:{port}"
+    simulator = []
+    if os.environ.get("GENDAN_ENV", "development") != "production":
+        simulator = [
+            f"  聊天模拟器 Chat      http://127.0.0.1:{sim_port}   (李四: 进度 GD-DEMO-03)",
+            f"  绑定聊天账号         {base}/chat",
+        ]
     return "\n".join(
         [
             "",
@@ -63,6 +88,7 @@ def banner(port: int) -> str:
             f"  OpenAPI 文档         {base}/api/openapi.json",
             f"  健康检查 Health      {base}/healthz",
             "  定时任务 Scheduler   flask --app wsgi scheduler（站会、提醒、消息投递）",
+            *simulator,
             "  按 Ctrl-C 停止 / Ctrl-C stops everything",
             "",
         ]

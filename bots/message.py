@@ -6,6 +6,7 @@ bots/senders turn an OutboundMessage into the platform's JSON. Nothing here does
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -105,3 +106,35 @@ class OutboundMessage:
 def from_epoch(seconds: float) -> datetime:
     """Platform timestamps to an aware UTC datetime (WeChat sends s, DingTalk ms: divide first)."""
     return datetime.fromtimestamp(seconds, tz=UTC)
+
+
+def message_to_dict(message: OutboundMessage) -> dict:
+    """A JSON-safe form of an OutboundMessage (image bytes as base64), for the outbox."""
+    data = {
+        "kind": message.kind,
+        "text": message.text,
+        "title": message.title,
+        "mention_mobiles": list(message.mention_mobiles),
+        "mention_user_ids": list(message.mention_user_ids),
+        "mention_all": message.mention_all,
+        "buttons": [{"title": b.title, "url": b.url} for b in message.buttons],
+        "fields": dict(message.fields),
+    }
+    if message.image:
+        data["image"] = base64.b64encode(message.image).decode()
+    return data
+
+
+def message_from_dict(data: Mapping) -> OutboundMessage:
+    """The OutboundMessage `message_to_dict` wrote."""
+    return OutboundMessage(
+        kind=data.get("kind", "text"),
+        text=data.get("text", ""),
+        title=data.get("title", ""),
+        image=base64.b64decode(data["image"]) if data.get("image") else b"",
+        mention_mobiles=tuple(data.get("mention_mobiles", ())),
+        mention_user_ids=tuple(data.get("mention_user_ids", ())),
+        mention_all=bool(data.get("mention_all", False)),
+        buttons=tuple(Button(b["title"], b["url"]) for b in data.get("buttons", ())),
+        fields=dict(data.get("fields", {})),
+    )

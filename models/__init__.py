@@ -3,10 +3,12 @@
 from models.acceptance import Acceptance, AcceptanceLink, OrderDocument
 from models.bom import BomLine
 from models.changes import ChangeLog
+from models.chat import BindingCode, ChatGroup, ChatGroupOrder, ChatIdentity, ChatInbound
 from models.contingency import ContingencyPlan, ContingencyStep
 from models.issues import IssueEvent, SiteIssue
 from models.materials import Material, MaterialAlias
 from models.orders import Order, OrderMember, Review, Signoff
+from models.outbox import BotTask, KeyValue, Outbox, RobotSend
 from models.people import Department, User, UserRole
 from models.photos import Photo, PhotoAttachment
 from models.production import Operation, OperationLink, OperationOutput, OperationTemplate
@@ -28,8 +30,14 @@ from models.suppliers import Supplier, SupplierContact
 __all__ = [
     "Acceptance",
     "AcceptanceLink",
+    "BindingCode",
     "BomLine",
+    "BotTask",
     "ChangeLog",
+    "ChatGroup",
+    "ChatGroupOrder",
+    "ChatIdentity",
+    "ChatInbound",
     "ChecklistItem",
     "ChecklistTemplate",
     "ContingencyPlan",
@@ -40,6 +48,7 @@ __all__ = [
     "Inspection",
     "InspectionDefect",
     "IssueEvent",
+    "KeyValue",
     "LabourEntry",
     "Material",
     "MaterialAlias",
@@ -50,6 +59,7 @@ __all__ = [
     "Order",
     "OrderDocument",
     "OrderMember",
+    "Outbox",
     "Photo",
     "PhotoAttachment",
     "PromisedDateChange",
@@ -57,6 +67,7 @@ __all__ = [
     "Review",
     "Rework",
     "RiskMatrixSetting",
+    "RobotSend",
     "Scan",
     "SchedulerLease",
     "SchedulerRun",

@@ -324,6 +324,46 @@ class SiteCheckKind(StrEnum):
     customs = "customs"
 
 
+class ChatPlatform(StrEnum):
+    wechat = "wechat"
+    wecom = "wecom"
+    dingtalk = "dingtalk"
+
+
+CHAT_PLATFORM_NAMES = {
+    ChatPlatform.wechat: "微信",
+    ChatPlatform.wecom: "企业微信",
+    ChatPlatform.dingtalk: "钉钉",
+}
+
+
+class OutboxChannel(StrEnum):
+    """How an outbox message reaches its chat: a group robot, a reply session, or one person."""
+
+    wecom_robot = "wecom_robot"
+    dingtalk_robot = "dingtalk_robot"
+    dingtalk_session = "dingtalk_session"
+    dingtalk_notice = "dingtalk_notice"
+    wecom_app = "wecom_app"
+    wechat_custom = "wechat_custom"
+    wechat_subscribe = "wechat_subscribe"
+
+
+class OutboxStatus(StrEnum):
+    pending = "pending"
+    sending = "sending"
+    sent = "sent"
+    failed = "failed"
+    merged = "merged"  # delivered inside a digest (see digest_id)
+
+
+class TaskStatus(StrEnum):
+    pending = "pending"
+    running = "running"
+    done = "done"
+    failed = "failed"
+
+
 class EscalationStage(StrEnum):
     """Where an unacknowledged exception stands against its handling time limit."""
 

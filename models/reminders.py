@@ -133,7 +133,7 @@ class GroupSchedule(SQLModel, table=True):
 
     __tablename__ = "group_schedule"
 
-    group_id: int = Field(primary_key=True)
+    group_id: int = Field(primary_key=True, foreign_key="chat_group.id", ondelete="CASCADE")
     standup_time: time | None = None
     standup_days: str | None = Field(default=None, max_length=40)
     report_cutoff: time | None = None
@@ -158,6 +158,7 @@ class GroupScheduleIn(SQLModel):
 
 class SchedulePublic(SQLModel):
     group_id: int | None = None
+    group_name: str | None = None
     standup_time: str
     standup_days: str
     standup_days_name: str

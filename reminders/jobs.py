@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import wraps
+from typing import Any
 
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.util import ref_to_obj
-from sqlalchemy import delete, insert, update
+from sqlalchemy import delete, insert, select, update
 from sqlmodel import Session
 
 from app.db import Database
@@ -29,6 +30,7 @@ from reminders.schedule import TARGETS, GroupTimes, Task, Timing, desired_jobs, 
 log = logging.getLogger("gendan.scheduler")
 
 RUN_LOG_DAYS = 3
+RUN_LOG_PER_JOB = 500  # the delivery job runs every few seconds: keep its log short
 
 
 @dataclass
@@ -40,6 +42,9 @@ class Runtime:
     timing: Timing
     groups: Callable[[Session], list[GroupTimes]]
     targets: dict[Task, str] = field(default_factory=lambda: TARGETS)
+    # What the process set up for the work (the Flask app's extensions: chat clients, the
+    # outbox deliverer), handed to every target.
+    services: Mapping[str, Any] = field(default_factory=dict)
     scheduler: BaseScheduler | None = None
     leading: threading.Event = field(default_factory=threading.Event)
     # Held while the job store is changed: stepping down waits for a change in progress, and
@@ -101,17 +106,33 @@ def recorded(fn):
     return job
 
 
+def _prune_runs(conn, now) -> None:
+    runs = SchedulerRun.__table__
+    conn.execute(delete(runs).where(runs.c.started_at < now - timedelta(days=RUN_LOG_DAYS)))
+    for job_id in conn.execute(select(runs.c.job_id).distinct()).scalars().all():
+        oldest_kept = conn.execute(
+            select(runs.c.id)
+            .where(runs.c.job_id == job_id)
+            .order_by(runs.c.id.desc())
+            .offset(RUN_LOG_PER_JOB - 1)
+            .limit(1)
+        ).scalar()
+        if oldest_kept is not None:
+            conn.execute(delete(runs).where(runs.c.job_id == job_id, runs.c.id < oldest_kept))
+
+
 @recorded
 def heartbeat(runtime: Runtime, *, now) -> None:
-    """Stamp the lease with the leader's heartbeat; forget runs older than RUN_LOG_DAYS."""
-    lease, runs = SchedulerLease.__table__, SchedulerRun.__table__
+    """Stamp the lease with the leader's heartbeat; keep the run log to RUN_LOG_DAYS days and
+    RUN_LOG_PER_JOB runs a job."""
+    lease = SchedulerLease.__table__
     with runtime.db.engine.begin() as conn:
         conn.execute(
             update(lease)
             .where(lease.c.name == LEASE_NAME, lease.c.holder == runtime.holder)
             .values(heartbeat_at=now)
         )
-        conn.execute(delete(runs).where(runs.c.started_at < now - timedelta(days=RUN_LOG_DAYS)))
+        _prune_runs(conn, now)
 
 
 def current_specs(runtime: Runtime):
@@ -151,7 +172,7 @@ def run_task(runtime: Runtime, *, now, task: str, group_id: int | None = None) -
     if ref is None:
         log.warning("task has no target; the next sync drops it", extra={"fields": {"task": task}})
         return
-    kwargs = {"db": runtime.db, "now": now}
+    kwargs = {"db": runtime.db, "now": now, "services": runtime.services}
     if group_id is not None:
         kwargs["group_id"] = group_id
     ref_to_obj(ref)(**kwargs)

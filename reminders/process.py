@@ -13,7 +13,8 @@ import secrets
 import signal
 import socket
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
@@ -55,10 +56,12 @@ class SchedulerProcess:
         timing: Timing,
         groups: Callable[[Session], list[GroupTimes]],
         *,
+        services: Mapping[str, Any] | None = None,
         lock: LeaderLock | None = None,
         stop: threading.Event | None = None,
     ):
         self.db, self.timing, self.groups = db, timing, groups
+        self.services = services or {}
         self.lock = lock or make_lock(db, holder_id(), timing.lease_seconds)
         self.stop = stop or threading.Event()
 
@@ -91,7 +94,9 @@ class SchedulerProcess:
     def lead(self) -> None:
         """Run the jobs while the lock holds; step down cleanly either way."""
         log.info("scheduler leading", extra={"fields": self.fields})
-        runtime = jobs.Runtime(self.db, self.lock.holder, self.timing, self.groups)
+        runtime = jobs.Runtime(
+            self.db, self.lock.holder, self.timing, self.groups, services=self.services
+        )
         scheduler = build_scheduler(self.db, settings().timezone)
         runtime.scheduler = scheduler
         jobs.activate(runtime)
@@ -112,7 +117,12 @@ class SchedulerProcess:
                 self.lock.release()
 
 
-def run_scheduler(db: Database, timing: Timing, groups: Callable[[Session], list[GroupTimes]]):
+def run_scheduler(
+    db: Database,
+    timing: Timing,
+    groups: Callable[[Session], list[GroupTimes]],
+    services: Mapping[str, Any],
+) -> None:
     """The process's main loop, stopped by SIGTERM or SIGINT."""
     stop = threading.Event()
 
@@ -123,4 +133,4 @@ def run_scheduler(db: Database, timing: Timing, groups: Callable[[Session], list
     signal.signal(signal.SIGINT, _stop)
     # Every run is in scheduler_run already; APScheduler's line per run is noise.
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
-    SchedulerProcess(db, timing, groups, stop=stop).run()
+    SchedulerProcess(db, timing, groups, services=services, stop=stop).run()

@@ -31,9 +31,11 @@ class Task(StrEnum):
 PER_GROUP = frozenset({Task.standup, Task.report_cutoff})
 
 # Each task's target, as a "module:function" reference called with the keyword arguments
-# db and now (and group_id for the per-group tasks). A task without a target has no job:
-# naming one here is all it takes to schedule it.
-TARGETS: dict[Task, str] = {}
+# db, now and services (and group_id for the per-group tasks). A task without a target has no
+# job: naming one here is all it takes to schedule it.
+TARGETS: dict[Task, str] = {
+    Task.deliver: "reminders.outbox_job:deliver",
+}
 
 
 @dataclass(frozen=True)
@@ -44,7 +46,7 @@ class Timing:
     poll_seconds: int = 10
     heartbeat_seconds: int = 15
     sync_seconds: int = 60
-    deliver_seconds: int = 10
+    deliver_seconds: int = 2
 
     @property
     def renew_seconds(self) -> float:

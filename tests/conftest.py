@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import text
 
 from app.services import passwords
+from tests.chat import chat_app, chat_app_for, gendan, sim, simulator_server  # noqa: F401
 from tests.dbsetup import drop_pg_schema, migrate, pg_schema, pg_url_for_worker, reset_tables
 
 passwords.use_profile("testing")
@@ -64,11 +65,13 @@ def session(db):
 
 @pytest.fixture(scope="session", autouse=True)
 def upload_dir(tmp_path_factory):
-    """One upload directory for the run, so no test writes under the project's instance/."""
+    """One upload directory for the run, so no test writes under the project's instance/;
+    and the test SECRET_KEY, which services use to seal stored secrets."""
     from app.services.settings import configure
+    from tests.factories import SECRET
 
     path = tmp_path_factory.mktemp("uploads")
-    configure(upload_dir=str(path))
+    configure(upload_dir=str(path), secret_key=SECRET)
     return path
 
 

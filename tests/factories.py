@@ -251,3 +251,16 @@ def scan_in(result: str, action: str = "receive", quantity=None, **overrides):
         data["quantity"] = quantity
     data.update(overrides)
     return ScanIn.model_validate(data)
+
+
+def make_chat_group(session, name: str | None = None, **overrides):
+    """A WeCom group robot registered by the system."""
+    from app.services.chat_groups import create_group
+    from models.chat import ChatGroupCreate
+
+    n = next(_seq)
+    data = {"platform": "wecom", "name": name or f"项目群{n}", "webhook": f"robot-key-{n}"}
+    data.update(overrides)
+    return create_group(
+        session=session, actor=Actor.system(Channel.cli), data=ChatGroupCreate(**data)
+    )

@@ -75,3 +75,25 @@ def test_field_work_settings_have_defaults_and_can_be_changed(tmp_path):
     )
     assert config["DAILY_REPORT_ROLES"] == "site_engineer,quality"
     assert config["ISSUE_LIMIT_HOURS"] == {"high": 0.5, "medium": 8, "low": 48}
+
+
+def test_chat_settings_default_to_the_simulator_outside_production(tmp_path):
+    config = load_config({"GENDAN_INSTANCE_DIR": str(tmp_path)})
+    assert config["WECHAT_TOKEN"] == "wechat-token" and config["WECOM_CORP_ID"].startswith("ww")
+    assert config["DINGTALK_API_BASE"] == "http://127.0.0.1:5001"
+    moved = load_config({"GENDAN_INSTANCE_DIR": str(tmp_path), "SIM_PORT": "5101"})
+    assert moved["WECHAT_API_BASE"] == "http://127.0.0.1:5101"
+
+
+def test_in_production_chat_credentials_have_no_default_and_the_environment_wins(tmp_path):
+    env = {"GENDAN_ENV": "production", "SECRET_KEY": "k" * 40, "GENDAN_INSTANCE_DIR": str(tmp_path)}
+    config = load_config(env)
+    assert config["WECHAT_TOKEN"] == config["DINGTALK_APP_SECRET"] == config["WECOM_SECRET"] == ""
+    assert config["WECHAT_API_BASE"] == "https://api.weixin.qq.com"
+    config = load_config({**env, "WECHAT_TOKEN": "t0ken", "DINGTALK_API_BASE": "http://x/"})
+    assert config["WECHAT_TOKEN"] == "t0ken" and config["DINGTALK_API_BASE"] == "http://x"
+
+
+def test_a_malformed_encoding_aes_key_is_a_startup_error(tmp_path):
+    with pytest.raises(ConfigError, match="WECOM_AES_KEY"):
+        load_config({"GENDAN_INSTANCE_DIR": str(tmp_path), "WECOM_AES_KEY": "too-short"})

@@ -6,6 +6,8 @@ from app.api import (
     acceptance,
     auth,
     bom,
+    chat,
+    chat_login,
     contingency,
     documents,
     inspections,
@@ -13,6 +15,7 @@ from app.api import (
     materials,
     operations,
     orders,
+    outbox,
     photos,
     production,
     purchases,
@@ -32,6 +35,7 @@ from app.api import (
 
 BLUEPRINTS = [
     auth.bp,
+    chat_login.bp,
     users.bp,
     orders.bp,
     reviews.bp,
@@ -53,6 +57,8 @@ BLUEPRINTS = [
     production.bp,
     inspections.bp,
     shipments.bp,
+    chat.bp,
+    outbox.bp,
     risk_matrix.bp,
     contingency.bp,
     schedules.bp,

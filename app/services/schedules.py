@@ -2,7 +2,8 @@
 
 The deployment defaults come from the environment (STANDUP_TIME, STANDUP_DAYS,
 DAILY_REPORT_CUTOFF); a group's own schedule overrides any of them. The scheduler reads the
-effective schedules with `group_times` and keeps one job per group and task.
+effective schedules of the active chat groups with `group_times` and keeps one job per group
+and task.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from app.services.actor import Actor, acts
 from app.services.errors import Forbidden, InvalidInput, NotFound
 from app.services.settings import settings
 from models.base import utcnow
+from models.chat import ChatGroup
 from models.reminders import GroupSchedule, GroupScheduleIn, ScheduleOverview, SchedulePublic
 from reminders.schedule import GroupTimes
 from reminders.timespec import describe_days, format_clock, format_days, parse_clock, parse_days
@@ -38,18 +40,24 @@ def _times(group_id: int, row: GroupSchedule | None) -> GroupTimes:
 
 
 def group_times(session: Session) -> list[GroupTimes]:
-    """The effective schedule of every group that has one of its own."""
-    rows = session.exec(select(GroupSchedule).order_by(GroupSchedule.group_id)).all()
-    return [_times(row.group_id, row) for row in rows]
+    """The effective schedule of every active chat group."""
+    query = (
+        select(ChatGroup.id, GroupSchedule)
+        .join(GroupSchedule, GroupSchedule.group_id == ChatGroup.id, isouter=True)
+        .where(ChatGroup.active)
+        .order_by(ChatGroup.id)
+    )
+    return [_times(group_id, row) for group_id, row in session.exec(query).all()]
 
 
-def _public(group_id: int | None, row: GroupSchedule | None) -> SchedulePublic:
-    times = _times(group_id or 0, row)
+def _public(group: ChatGroup | None, row: GroupSchedule | None) -> SchedulePublic:
+    times = _times(group.id if group else 0, row)
     own = []
     if row is not None:
         own = [f for f in FIELDS if getattr(row, f) not in (None, True)]
     return SchedulePublic(
-        group_id=group_id,
+        group_id=group.id if group else None,
+        group_name=group.name if group else None,
         standup_time=format_clock(times.standup_time),
         standup_days=format_days(times.days),
         standup_days_name=describe_days(times.days),
@@ -60,19 +68,32 @@ def _public(group_id: int | None, row: GroupSchedule | None) -> SchedulePublic:
 
 
 def schedule_overview(*, session: Session) -> ScheduleOverview:
-    """The deployment defaults and every group's own schedule."""
-    rows = session.exec(select(GroupSchedule).order_by(GroupSchedule.group_id)).all()
+    """The deployment defaults and every active group's effective schedule."""
+    query = (
+        select(ChatGroup, GroupSchedule)
+        .join(GroupSchedule, GroupSchedule.group_id == ChatGroup.id, isouter=True)
+        .where(ChatGroup.active)
+        .order_by(ChatGroup.id)
+    )
     return ScheduleOverview(
         timezone=settings().timezone,
         rule_sweep_minutes=settings().rule_sweep_minutes,
         defaults=_public(None, None),
-        items=[_public(row.group_id, row) for row in rows],
+        items=[_public(group, row) for group, row in session.exec(query).all()],
     )
+
+
+def _group(session: Session, group_id: int) -> ChatGroup:
+    group = session.get(ChatGroup, group_id)
+    if group is None:
+        raise NotFound("聊天群不存在", code="group_not_found")
+    return group
 
 
 def group_schedule(*, session: Session, group_id: int) -> SchedulePublic:
     """A group's effective schedule (the defaults where it has none of its own)."""
-    return _public(group_id, session.get(GroupSchedule, group_id))
+    group = _group(session, group_id)
+    return _public(group, session.get(GroupSchedule, group_id))
 
 
 def _require_admin(actor: Actor) -> None:
@@ -110,6 +131,7 @@ def set_group_schedule(
     """Give a group its own standup time, days, cut-off or switch its standups off (admins)."""
     _require_admin(actor)
     given = _parse(data)
+    _group(session, group_id)
     row = session.get(GroupSchedule, group_id) or GroupSchedule(group_id=group_id)
     for name, value in given.items():
         setattr(row, name, value)

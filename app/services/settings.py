@@ -31,6 +31,7 @@ class Settings:
     )
     document_max_bytes: int = 15 * 1024 * 1024
     acceptance_link_hours: int = 7 * 24
+    secret_key: str = ""
     # Reminders: deployment defaults (admins override the risk matrix and quiet hours in the
     # database, and each chat group's schedule; issue_limit_hours is the matrix's default).
     rule_sweep_minutes: int = 5

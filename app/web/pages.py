@@ -108,7 +108,24 @@ def order(order_id: int):
         role_names=ROLE_NAMES,
         channel_names=CHANNEL_NAMES,
         my_department=actor.user.department_id,
+        **_order_chat(s, actor, order_id),
     )
+
+
+def _order_chat(s, actor, order_id: int) -> dict:
+    from app.services.chat_groups import groups_public, list_groups
+    from models.enums import CHAT_PLATFORM_NAMES, Role
+
+    following = list_groups(session=s, actor=actor, order_id=order_id)
+    others = []
+    if actor.is_admin or actor.has(Role.manager, Role.tracker):
+        ids = {grp.id for grp in following}
+        others = [grp for grp in list_groups(session=s, actor=actor) if grp.id not in ids]
+    return {
+        "chat_groups": groups_public(s, following),
+        "other_groups": others,
+        "platform_names": CHAT_PLATFORM_NAMES,
+    }
 
 
 def action(view):

@@ -11,11 +11,13 @@ import time
 import requests
 from dingtalk.client import AppKeyClient
 from wechatpy import WeChatClient
+from wechatpy.enterprise import WeChatClient as WeComClient
 from wechatpy.exceptions import WeChatClientException
 
 from bots.senders.base import DEFAULT_TIMEOUT
 
 WECHAT_API = "https://api.weixin.qq.com"
+WECOM_API = "https://qyapi.weixin.qq.com"
 DINGTALK_API = "https://oapi.dingtalk.com"
 
 
@@ -70,6 +72,23 @@ class WeChatApiClient(WeChatClient):
         self.session.set(self.access_token_key, result["access_token"], expires_in)
         self.expires_at = int(time.time()) + expires_in
         return result
+
+    def forget_token(self) -> None:
+        self.session.delete(self.access_token_key)
+        self.expires_at = None
+
+
+class WeComApiClient(WeComClient):
+    """wechatpy.enterprise's client on `api_base` (its token URL is hard-coded otherwise)."""
+
+    def __init__(self, corp_id, secret, *, session, api_base=WECOM_API, timeout=DEFAULT_TIMEOUT):
+        super().__init__(corp_id, secret, session=session, timeout=timeout, auto_retry=False)
+        self.API_BASE_URL = f"{api_base.rstrip('/')}/cgi-bin/"
+        self._http = TimeoutSession(timeout)
+
+    def fetch_access_token(self):
+        params = {"corpid": self.corp_id, "corpsecret": self.secret}
+        return self._fetch_access_token(self.API_BASE_URL + "gettoken", params)
 
     def forget_token(self) -> None:
         self.session.delete(self.access_token_key)

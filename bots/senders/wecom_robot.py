@@ -60,7 +60,9 @@ def _text(message: OutboundMessage) -> dict:
 
 def _markdown(message: OutboundMessage) -> str:
     """Markdown content ≤ 4096 bytes; mentions are <@userid> and survive truncation."""
-    body = f"### {message.title}\n{message.text}" if message.title else message.text
+    # A body that starts with its own heading (as DingTalk markdown needs) keeps it.
+    titled = message.title and not message.text.lstrip().startswith("#")
+    body = f"### {message.title}\n{message.text}" if titled else message.text
     if message.kind == "action_card":
         body += "\n" + "\n".join(f"[{b.title}]({b.url})" for b in message.buttons)
     mentions = " ".join(f"<@{uid}>" for uid in message.mention_user_ids)

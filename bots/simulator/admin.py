@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
+
 from flask import Blueprint, current_app, jsonify, request
 
 from bots.simulator import faults, handshake
@@ -112,13 +115,24 @@ def expire_tokens():
 
 @bp.post("/say")
 def say():
-    """Deliver a user's message to Gendan: {"conversation", "user", "text"}."""
+    """Deliver a user's message to Gendan: {"conversation", "user", "text"}, or "image"
+    (base64 of a JPEG / PNG) instead of "text"."""
     body = _body()
-    if not all(isinstance(body.get(k), str) and body[k] for k in ("conversation", "user", "text")):
-        return _bad("conversation, user and text are required")
+    if not all(isinstance(body.get(k), str) and body[k] for k in ("conversation", "user")):
+        return _bad("conversation and user are required")
+    image = b""
+    if isinstance(body.get("image"), str) and body["image"]:
+        try:
+            image = base64.b64decode(body["image"], validate=True)
+        except (binascii.Error, ValueError):
+            return _bad("image must be base64")
+    elif not (isinstance(body.get("text"), str) and body["text"]):
+        return _bad("text or image is required")
     deliverer = current_app.extensions["chat_simulator_deliverer"]
     return jsonify(
-        deliverer.say(body["conversation"], body["user"], body["text"], request.host_url)
+        deliverer.say(
+            body["conversation"], body["user"], body.get("text", ""), request.host_url, image
+        )
     )
 
 

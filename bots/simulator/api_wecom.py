@@ -98,3 +98,16 @@ def message_send():
         state.pushed("wecom", f"wecom:user:{userid}", "message/send", payload)
     invalid = "|".join(u for u in wanted if u not in known)
     return ok(invaliduser=invalid, invalidparty="", invalidtag="")
+
+
+@bp.post("/cgi-bin/user/getuserid")
+def getuserid():
+    """The userid of the member with this mobile (46004 when nobody has it)."""
+    _token, error = token_or_error("wecom")
+    if error:
+        return error
+    mobile = str((json_object() or {}).get("mobile", ""))
+    user = sim().user(mobile=mobile) if mobile else None
+    if user is None:
+        return err(46004, "mobile not exist")
+    return ok(userid=user["userid"])

@@ -6,6 +6,7 @@ platform does); DingTalk replies arrive later on the sessionWebhook this deliver
 
 from __future__ import annotations
 
+import base64
 import json
 import secrets
 
@@ -36,31 +37,36 @@ class Deliverer:
     def callback_url(self, platform: str, app: dict) -> str:
         return app.get("callback_url") or f"{self.gendan_url}/bots/{platform}"
 
-    def say(self, conversation: str, userid: str, text: str, self_url: str) -> dict:
-        """Record the user's message, deliver it, record and return Gendan's passive reply."""
+    def say(
+        self, conversation: str, userid: str, text: str, self_url: str, image: bytes = b""
+    ) -> dict:
+        """Record the user's message (text, or an image), deliver it, record and return
+        Gendan's passive reply."""
         platform = conversation.split(":", 1)[0]
         user = self.state.user(userid=userid)
         app = (self.state.config.get(f"{platform}_apps") or [None])[0]
         if user is None or app is None:
             return {"ok": False, "error": f"unknown user {userid!r} or no {platform} app"}
+        media = Media(self.state, image, self_url) if image else None
         self.state.record(
             platform=platform,
             conversation=conversation,
             direction="to_gendan",
             api="user",
-            msgtype="text",
+            msgtype="image" if media else "text",
             sender=user.get("name") or userid,
-            payload={"text": {"content": text}},
+            payload=media.payload if media else {"text": {"content": text}},
         )
         if platform == "dingtalk":
-            return self._dingtalk(app, conversation, user, text, self_url)
-        return self._passive(platform, app, conversation, user, text)
+            return self._dingtalk(app, conversation, user, text, self_url, media)
+        return self._passive(platform, app, conversation, user, text, media)
 
     # WeChat / WeCom ------------------------------------------------------------------------
 
-    def _passive(self, platform: str, app: dict, conversation: str, user: dict, text: str):
+    def _passive(self, platform: str, app: dict, conversation: str, user: dict, text: str, media):
         sender = user.get("openid") if platform == "wechat" else user["userid"]
-        args, body = passive_push(platform, app, sender, text, int(self.state.clock.now()))
+        now = int(self.state.clock.now())
+        args, body = passive_push(platform, app, sender, text, now, media)
         result = self._post_with_retries(self.callback_url(platform, app), args, body)
         if result.get("response") is None:
             return self._failed(platform, conversation, result)
@@ -114,13 +120,17 @@ class Deliverer:
 
     # DingTalk ------------------------------------------------------------------------------
 
-    def _dingtalk(self, app: dict, conversation: str, user: dict, text: str, self_url: str):
+    def _dingtalk(self, app: dict, conversation: str, user: dict, text: str, self_url: str, media):
         now_ms = self.state.clock.now_ms()
         session = secrets.token_urlsafe(16)
         expires_ms = now_ms + SESSION_TTL * 1000
         with self.state.lock:
             self.state.sessions[session] = (conversation, expires_ms / 1000)
         payload = dingtalk_payload(app, conversation, user, text, now_ms, self.state)
+        if media:
+            payload.pop("text")
+            payload["msgtype"] = "picture"
+            payload["content"] = {"downloadCode": media.id, "pictureDownloadCode": media.id}
         payload["sessionWebhook"] = f"{self_url.rstrip('/')}/robot/sendBySession?session={session}"
         payload["sessionWebhookExpiredTime"] = expires_ms
         headers, body = wire.dingtalk_robot_push(
@@ -135,8 +145,19 @@ class Deliverer:
         return {"ok": response.status_code == 200, "status": response.status_code}
 
 
-def passive_push(platform: str, app: dict, sender: str, text: str, now: int):
-    """Query args and body of a WeChat / WeCom text push from `sender`."""
+class Media:
+    """An image a simulated user sends: kept by id for the platform's media download APIs."""
+
+    def __init__(self, state: SimState, data: bytes, self_url: str):
+        self.id = secrets.token_hex(12)
+        self.url = f"{self_url.rstrip('/')}/media/{self.id}"
+        with state.lock:
+            state.media[self.id] = data
+        self.payload = {"msgtype": "image", "image": {"base64": base64.b64encode(data).decode()}}
+
+
+def passive_push(platform: str, app: dict, sender: str, text: str, now: int, media=None):
+    """Query args and body of a WeChat / WeCom text (or image) push from `sender`."""
     fields = {
         "ToUserName": app.get("account_id", "gh_simulator")
         if platform == "wechat"
@@ -147,6 +168,9 @@ def passive_push(platform: str, app: dict, sender: str, text: str, now: int):
         "Content": text,
         "MsgId": secrets.randbits(63),
     }
+    if media is not None:
+        fields.pop("Content")
+        fields |= {"MsgType": "image", "PicUrl": media.url, "MediaId": media.id}
     if platform == "wecom":
         fields["AgentID"] = int(app.get("agentid", 0))
         return wire.wecom_push(

@@ -9,6 +9,8 @@ DEMO_CONFIG = {
         {"userid": "zhangsan", "name": "张三", "mobile": "13800000001", "openid": "o-zhangsan"},
         {"userid": "lisi", "name": "李四", "mobile": "13800000002", "openid": "o-lisi"},
         {"userid": "wangwu", "name": "王五", "mobile": "13800000003", "openid": "o-wangwu"},
+        {"userid": "zhaoliu", "name": "赵六", "mobile": "13800000010", "openid": "o-zhaoliu"},
+        {"userid": "sunqi", "name": "孙七", "mobile": "13800000006", "openid": "o-sunqi"},
     ],
     "wechat_apps": [
         {

@@ -58,6 +58,7 @@ class SimState:
             self.sessions: dict[str, tuple[str, float]] = {}
             self.faults: list[dict] = []
             self.notices_today: dict[tuple[str, str], float] = {}
+            self.media: dict[str, bytes] = {}  # images users sent, by media id / download code
             self._seq = itertools.count(1)
             self.release.set()  # free requests held by a "hang" fault
             self.release = threading.Event()

@@ -1,36 +1,37 @@
 from models.enums import Role
 from models.reminders import GroupSchedule
-from tests.factories import bearer, count, make_user
+from tests.factories import bearer, count, make_chat_group, make_user
 
 
-def _users(session):
+def _setup(session):
     admin, tracker = make_user(session, Role.admin), make_user(session, Role.tracker)
+    group = make_chat_group(session, name="三号项目群")
     session.commit()
-    return bearer(admin), bearer(tracker)
+    return bearer(admin), bearer(tracker), f"/api/schedules/groups/{group.id}", group
 
 
 def test_an_admin_moves_a_groups_standup_and_resets_it(client, session):
-    admin, tracker = _users(session)
+    admin, tracker, url, group = _setup(session)
     r = client.put(
-        "/api/schedules/groups/5",
-        json={"standup_time": "09:30", "standup_days": "mon,wed,fri"},
-        headers=admin,
+        url, json={"standup_time": "09:30", "standup_days": "mon,wed,fri"}, headers=admin
     )
     assert r.status_code == 200
     body = r.get_json()
     assert body["standup_time"] == "09:30" and body["standup_days_name"] == "周一、周三、周五"
+    assert body["group_name"] == "三号项目群"
     listed = client.get("/api/schedules", headers=tracker).get_json()
     assert listed["defaults"]["standup_time"] == "08:45"
-    assert [i["group_id"] for i in listed["items"]] == [5]
-    r = client.delete("/api/schedules/groups/5", headers=admin)
+    assert [(i["group_id"], i["standup_time"]) for i in listed["items"]] == [(group.id, "09:30")]
+    r = client.delete(url, headers=admin)
     assert r.status_code == 200 and r.get_json()["standup_time"] == "08:45"
-    assert client.delete("/api/schedules/groups/5", headers=admin).status_code == 404
+    assert client.delete(url, headers=admin).status_code == 404
 
 
-def test_bad_schedules_are_a_422_and_a_tracker_gets_a_403(client, session):
-    admin, tracker = _users(session)
+def test_bad_schedules_are_a_422_unknown_groups_a_404_and_a_tracker_gets_a_403(client, session):
+    admin, tracker, url, _ = _setup(session)
     for body in ({"standup_time": "25:00"}, {"standup_days": ""}, {"standup_enabled": "maybe"}):
-        assert client.put("/api/schedules/groups/5", json=body, headers=admin).status_code == 422
-    r = client.put("/api/schedules/groups/5", json={"standup_time": "9:00"}, headers=tracker)
-    assert r.status_code == 403
+        assert client.put(url, json=body, headers=admin).status_code == 422
+    r = client.put("/api/schedules/groups/999", json={"standup_time": "9:00"}, headers=admin)
+    assert r.status_code == 404 and r.get_json()["error"]["message"] == "聊天群不存在"
+    assert client.put(url, json={"standup_time": "9:00"}, headers=tracker).status_code == 403
     assert count(session, GroupSchedule) == 0

@@ -5,9 +5,9 @@ from __future__ import annotations
 CALLS: list[dict] = []
 
 
-def record(*, db, now, group_id=None):
-    CALLS.append({"db": db, "now": now, "group_id": group_id})
+def record(*, db, now, services, group_id=None):
+    CALLS.append({"db": db, "now": now, "services": services, "group_id": group_id})
 
 
-def fail(*, db, now, group_id=None):
+def fail(*, db, now, services, group_id=None):
     raise RuntimeError("目标失败")

@@ -205,3 +205,25 @@ def test_once_the_process_steps_down_a_sync_changes_nothing(db, scheduler):
     # store: APScheduler's shutdown holds the store lock while it waits for running jobs.
     jobs.sync_now(runtime)
     assert runtime.scheduler.get_jobs() == []
+
+
+def test_the_heartbeat_keeps_only_the_newest_runs_of_a_busy_job(db, leading):
+    from sqlalchemy import insert
+
+    start = datetime.now(UTC) - timedelta(hours=1)
+    rows = [
+        {
+            "job_id": "task.deliver",
+            "holder": "leader-1",
+            "started_at": start + timedelta(seconds=i),
+            "finished_at": start + timedelta(seconds=i),
+            "ok": True,
+        }
+        for i in range(jobs.RUN_LOG_PER_JOB + 20)
+    ]
+    with db.engine.begin() as conn:
+        conn.execute(insert(SchedulerRun.__table__), rows)
+    jobs.heartbeat(job_id="scheduler.heartbeat")
+    kept = [r for r in runs(db) if r.job_id == "task.deliver"]
+    assert len(kept) == jobs.RUN_LOG_PER_JOB
+    assert kept[0].started_at == start + timedelta(seconds=20)

@@ -52,13 +52,13 @@ def schedulers(db, tmp_path):
         "SCHEDULER_SYNC_SECONDS": "2",
     }
 
-    def start(name: str) -> Scheduler:
+    def start(name: str, **more_env: str) -> Scheduler:
         log = tmp_path / f"{name}.log"
         with log.open("wb") as out:
             proc = subprocess.Popen(
                 [sys.executable, "-m", "flask", "--app", "wsgi", "scheduler"],
                 cwd=ROOT,
-                env=env,
+                env={**env, **more_env},
                 stdout=out,
                 stderr=subprocess.STDOUT,
             )
@@ -121,7 +121,7 @@ def test_jobs_live_in_the_database_across_restarts_and_a_clean_stop_hands_over_a
     first = schedulers("first")
     assert wait_for(lambda: len(runs_by(db, first)) >= 2), first.log.read_text()
     jobs = stored_jobs(db)
-    assert jobs == {"scheduler.heartbeat", "scheduler.sync"}
+    assert jobs == {"scheduler.heartbeat", "scheduler.sync", "task.deliver"}
     first.proc.send_signal(signal.SIGTERM)
     assert first.proc.wait(timeout=30) == 0
     assert stored_jobs(db) == jobs
@@ -131,3 +131,37 @@ def test_jobs_live_in_the_database_across_restarts_and_a_clean_stop_hands_over_a
     assert wait_for(lambda: len(runs_by(db, second)) >= 2), second.log.read_text()
     assert stored_jobs(db) == jobs
     assert {r.job_id for r in runs_by(db, second)} <= jobs
+
+
+def test_two_schedulers_deliver_each_outbox_message_once(db, session, schedulers, sim):
+    from app.config import PLATFORM_API_BASES
+    from app.services.outbox import enqueue, group_target
+    from bots.message import OutboundMessage
+    from models.enums import OutboxStatus
+    from models.outbox import Outbox
+    from tests.bots.live import content, pushed
+    from tests.factories import make_chat_group
+
+    group = make_chat_group(session, webhook="wecom-robot-key-1")
+    for text in ("缺料提醒 1", "缺料提醒 2", "缺料提醒 3"):
+        enqueue(
+            session=session,
+            target=group_target(group),
+            message=OutboundMessage.markdown("提醒", text),
+            kind="test",
+        )
+    session.commit()
+    apis = dict.fromkeys(PLATFORM_API_BASES, sim.url)
+    a, b = schedulers("a", **apis), schedulers("b", **apis)
+
+    def all_sent() -> bool:
+        with db.session(readonly=True) as s:
+            rows = s.exec(select(Outbox)).all()
+            return all(r.status == OutboxStatus.sent for r in rows)
+
+    assert wait_for(all_sent), a.log.read_text() + b.log.read_text()
+    texts = [content(m) for m in pushed(sim, "wecom-robot:wecom-robot-key-1")]
+    for i in (1, 2, 3):
+        assert sum(f"缺料提醒 {i}" in t for t in texts) == 1, texts
+    deliveries = {r.holder for r in runs(db) if r.job_id == "task.deliver"}
+    assert len(deliveries) == 1

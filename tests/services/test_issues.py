@@ -87,9 +87,9 @@ def test_the_closed_loop_stores_who_and_when_and_the_kpi_times(crew):
         (IssueAction.verified, IssueState.resolved, IssueState.verified, engineer.id),
     ]
     states = s.exec(
-        select(ChangeLog.new_value).where(
-            ChangeLog.entity == "site_issue", ChangeLog.field == "state"
-        )
+        select(ChangeLog.new_value)
+        .where(ChangeLog.entity == "site_issue", ChangeLog.field == "state")
+        .order_by(ChangeLog.id)
     ).all()
     assert states == ["in_progress", "resolved", "verified"]
 

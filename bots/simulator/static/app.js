@@ -50,7 +50,7 @@ function body(message) {
   if (type === "text") return markdown(part.content || "");
   // A markdown title only shows in the conversation list, not in the message itself.
   if (type === "markdown") return markdown(part.text || part.content || "");
-  if (type === "image" && part.base64) return `<img alt="图片" src="data:image/png;base64,${part.base64}">`;
+  if (type === "image" && part.base64) return `<img alt="图片" src="data:image/*;base64,${part.base64}">`;
   if (type === "actionCard" || type === "action_card") {
     const single = part.singleURL || part.single_url;
     const list = single ? [{ title: part.singleTitle || part.single_title, url: single }]
@@ -149,12 +149,26 @@ async function send(event) {
   await refresh();
 }
 
+async function sendPicture() {
+  const file = $("picture").files[0];
+  $("picture").value = "";
+  if (!file || !state.current) return;
+  const bytes = new Uint8Array(await file.arrayBuffer());
+  let binary = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  $("status").textContent = "发送图片中…";
+  const result = await api("POST", "say", { conversation: state.current, user: $("user").value, image: btoa(binary) });
+  $("status").textContent = result.ok ? "" : "投递失败：" + (result.error || "HTTP " + result.status);
+  await refresh();
+}
+
 async function verify(platform) {
   const result = await api("POST", "verify/" + platform);
   $("status").textContent = `${PLATFORMS[platform]}回调校验：` + (result.ok ? "通过" : "失败 " + (result.error || result.body || result.status));
 }
 
 $("composer").addEventListener("submit", send);
+$("picture").addEventListener("change", sendPicture);
 $("text").addEventListener("keydown", (event) => {
   if (event.key === "Enter" && !event.shiftKey) send(event);
 });

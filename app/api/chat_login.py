@@ -1,0 +1,100 @@
+"""/api/auth/wechat and /api/auth/dingtalk: a mini-program or DingTalk code for a Gendan token.
+
+The platform code identifies the chat account; the account must be bound to a Gendan user
+(a binding code may be given along to bind it in the same call).
+"""
+
+from __future__ import annotations
+
+from flask import current_app
+from flask_openapi3 import APIBlueprint, Tag
+from pydantic import BaseModel, Field
+
+from app.api.auth import TokenOut
+from app.api.common import commit, db_session, ok
+from app.services.actor import Actor
+from app.services.chat_identity import record_failed_binding, redeem_binding_code, user_for_chat
+from app.services.errors import DomainError, Forbidden, InvalidInput
+from app.services.tokens import issue_token
+from app.services.users import user_public
+from bots.login import code_to_session, dingtalk_userid
+from models.enums import Channel, ChatPlatform
+from models.people import User
+
+bp = APIBlueprint("api_chat_login", __name__, url_prefix="/api/auth", abp_tags=[Tag(name="认证")])
+
+
+class CodeLogin(BaseModel):
+    code: str = Field(min_length=1, max_length=128, description="wx.login() 或钉钉免登授权码")
+    bind_code: str | None = Field(
+        default=None, max_length=16, description="尚未绑定时：Gendan 网页上获取的 6 位绑定码"
+    )
+
+
+class NotBound(Forbidden):
+    code = "chat_not_bound"
+
+
+@bp.post("/wechat", responses={200: TokenOut})
+def wechat_login(body: CodeLogin):
+    """Mini-program login: the wx.login() code (code2session) for a Gendan token."""
+    config, runtime = current_app.config, current_app.extensions["gendan.chat"]
+    runtime.require("wechat_api")
+    identity = code_to_session(
+        config["WECHAT_APP_ID"],
+        config["WECHAT_APP_SECRET"],
+        body.code,
+        api_base=config["WECHAT_API_BASE"],
+    )
+    return _login(ChatPlatform.wechat, identity.openid, body.bind_code)
+
+
+@bp.post("/dingtalk", responses={200: TokenOut})
+def dingtalk_login(body: CodeLogin):
+    """DingTalk login: the requestAuthCode code for a Gendan token."""
+    runtime = current_app.extensions["gendan.chat"]
+    return _login(
+        ChatPlatform.dingtalk, dingtalk_userid(runtime.dingtalk_client, body.code), body.bind_code
+    )
+
+
+def _login(platform: ChatPlatform, external_id: str, bind_code: str | None):
+    session = db_session()
+    user = user_for_chat(session=session, platform=platform, external_id=external_id)
+    if user is None and bind_code:
+        user = _bind(platform, external_id, bind_code)
+    if user is None:
+        raise NotBound(
+            "该账号尚未绑定 Gendan 用户：请登录 Gendan 网页获取 6 位绑定码，"
+            "在聊天中发送「绑定 绑定码」，或登录时一并提交 bind_code"
+        )
+    token, expires = issue_token(
+        user=user,
+        secret=current_app.config["SECRET_KEY"],
+        ttl_hours=current_app.config["TOKEN_TTL_HOURS"],
+    )
+    return ok(
+        TokenOut(token=token, expires_at=expires, user=user_public(session=session, user=user))
+    )
+
+
+def _bind(platform: ChatPlatform, external_id: str, bind_code: str) -> User:
+    session = db_session()
+    try:
+        identity = redeem_binding_code(
+            session=session,
+            actor=Actor.system(Channel.api),
+            platform=platform,
+            external_id=external_id,
+            code=bind_code.strip(),
+        )
+    except InvalidInput:
+        session.rollback()
+        record_failed_binding(session=session, platform=platform, external_id=external_id)
+        commit()
+        raise
+    except DomainError:
+        session.rollback()
+        raise
+    commit()
+    return session.get(User, identity.user_id)

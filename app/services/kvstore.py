@@ -1,0 +1,55 @@
+"""The database-backed KeyValueStore behind bots.platforms.tokens.TokenStorage.
+
+Every web worker, the delivery loop and the scheduler read the platforms' access tokens from
+this one table, so none of them fetches a token that rotates another's away (a WeChat
+/cgi-bin/token fetch invalidates the previous token). Each call is its own short transaction:
+the SDKs call the store from deep inside a request, outside any unit of work of ours.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from models.base import utcnow
+from models.outbox import KeyValue
+
+TABLE = KeyValue.__table__
+
+
+class DatabaseKeyValueStore:
+    """KeyValueStore on the `key_value` table (works on SQLite and PostgreSQL)."""
+
+    def __init__(self, engine, now: Callable[[], datetime] = utcnow):
+        self.engine = engine
+        # Reads must not take SQLite's write lock (app.db begins writers IMMEDIATE).
+        self._reader = engine.execution_options(sqlite_begin="DEFERRED")
+        self._now = now
+
+    def get(self, key: str) -> str | None:
+        query = select(TABLE.c.value, TABLE.c.expires_at).where(TABLE.c.key == key)
+        with self._reader.connect() as conn:
+            row = conn.execute(query).first()
+            conn.rollback()
+        if row is None or (row.expires_at is not None and row.expires_at <= self._now()):
+            return None
+        return row.value
+
+    def set(self, key: str, value: str, expires_at: datetime | None) -> None:
+        values = {"value": value, "expires_at": expires_at, "updated_at": self._now()}
+        for _ in range(3):
+            with self.engine.begin() as conn:
+                if conn.execute(update(TABLE).where(TABLE.c.key == key).values(**values)).rowcount:
+                    return
+                try:
+                    conn.execute(insert(TABLE).values(key=key, **values))
+                    return
+                except IntegrityError:
+                    conn.rollback()  # another process inserted it first: update instead
+
+    def delete(self, key: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(delete(TABLE).where(TABLE.c.key == key))

@@ -1,0 +1,221 @@
+"""One path for every accepted chat message: dedupe, identify, parse, run, record, reply.
+
+The message is recorded in `chat_inbound` (unique per platform and message id) in the same
+transaction as the command's effects and its queued replies. A platform retry of the same
+message id finds that row and gets the stored reply; two deliveries racing each other
+collide on the unique key and the loser replays the winner's reply. Refused requests never
+get here: the adapters refuse them before anything is parsed or stored.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from app.services.actor import actor_for
+from app.services.bot_tasks import enqueue_task
+from app.services.chat_groups import group_for_conversation, group_order_ids
+from app.services.chat_identity import user_for_chat
+from app.services.errors import DomainError
+from app.services.outbox import enqueue, session_target
+from app.services.settings import settings
+from bots import texts
+from bots.commands import ParseError, parse
+from bots.handlers import HANDLERS, NO_BINDING_NEEDED, ChatContext, reply_target
+from bots.message import InboundMessage, OutboundMessage, SessionWebhookContext
+from bots.replies import Reply, plain, render_for
+from models.base import utcnow
+from models.chat import ChatInbound
+from models.enums import Channel, ChatPlatform
+
+log = logging.getLogger("gendan.bots")
+IMAGE_WINDOW = timedelta(minutes=10)
+ENTITY_NAMES = {"site_issue": "问题 #{id}"}
+
+
+@dataclass(frozen=True)
+class Handled:
+    reply: OutboundMessage | None  # the passive reply (WeChat / WeCom), if any
+    outbox_ids: tuple[int, ...] = ()  # queued replies worth sending right away (DingTalk)
+    duplicate: bool = False
+
+
+@dataclass
+class _Result:
+    reply: Reply | None = None
+    command: str | None = None
+    outcome: str = "ok"
+    user_id: int | None = None
+    awaiting: tuple[str, int] | None = None
+
+
+def handle_message(db, message: InboundMessage, *, now: datetime | None = None) -> Handled:
+    """Run a verified message once and return what to answer."""
+    now = now or utcnow()
+    with db.session() as session:
+        prior = _prior(session, message)
+        if prior is not None:
+            session.rollback()
+            return _replay(message, prior)
+        result = _Result()
+        try:
+            _run(session, message, now, result)
+        except DomainError as exc:
+            session.rollback()
+            result.reply, result.outcome, result.awaiting = plain(exc.message), "error", None
+        except Exception:
+            session.rollback()
+            log.exception("chat command failed: %s %s", message.platform, message.message_id)
+            result.reply, result.outcome, result.awaiting = (
+                plain(texts.INTERNAL_ERROR),
+                "failed",
+                None,
+            )
+        return _record(session, message, result, now)
+
+
+def _prior(session: Session, message: InboundMessage) -> ChatInbound | None:
+    query = select(ChatInbound).where(
+        ChatInbound.platform == message.platform, ChatInbound.message_id == message.message_id
+    )
+    return session.exec(query).first()
+
+
+def _replay(message: InboundMessage, prior: ChatInbound) -> Handled:
+    log.info("chat message %s %s delivered again: replaying", message.platform, message.message_id)
+    passive = not isinstance(message.reply, SessionWebhookContext)
+    reply = OutboundMessage.plain(prior.reply) if passive and prior.reply else None
+    return Handled(reply=reply, duplicate=True)
+
+
+def _run(session: Session, message: InboundMessage, now: datetime, result: _Result) -> None:
+    platform = ChatPlatform(message.platform)
+    user = user_for_chat(session=session, platform=platform, external_id=message.sender_id)
+    result.user_id = user.id if user else None
+    ctx = ChatContext(session=session, message=message, now=now, user=user)
+    if user is not None:
+        ctx.actor = actor_for(session, user, Channel.bot)
+    if message.conversation_type == "group":
+        ctx.group = group_for_conversation(
+            session=session, platform=platform, conversation_id=message.conversation_id
+        )
+        if ctx.group is not None:
+            ctx.group_orders = group_order_ids(session=session, group_ids=[ctx.group.id])[
+                ctx.group.id
+            ]
+    if message.kind != "text":
+        result.command = message.kind
+        result.reply = _non_text(ctx)
+        return
+    try:
+        command = parse(message.text)
+    except ParseError as exc:
+        result.command, result.outcome = exc.command, "invalid"
+        bind_hint = user is not None or exc.command == "bind"
+        result.reply = plain(exc.hint) if bind_hint else _unbound()
+        return
+    result.command = command.name
+    if user is None and command.name not in NO_BINDING_NEEDED:
+        result.outcome, result.reply = "unbound", _unbound()
+        return
+    result.reply = HANDLERS[command.name](ctx, command.args)
+    result.awaiting = ctx.awaiting
+
+
+def _unbound() -> Reply:
+    return plain(texts.UNBOUND.format(base=settings().public_base_url, page=texts.BINDING_PAGE))
+
+
+def _non_text(ctx: ChatContext) -> Reply | None:
+    message = ctx.message
+    if message.kind == "event":
+        if message.event != "subscribe":
+            return None
+        hint = "发送「帮助」查看可用命令。" if ctx.user else _unbound().text
+        return plain(texts.SUBSCRIBED.format(unbound=hint))
+    if ctx.user is None:
+        return _unbound()
+    if message.kind == "image" and message.image is not None:
+        return _image(ctx)
+    return plain(texts.ONLY_TEXT)
+
+
+def _image(ctx: ChatContext) -> Reply:
+    """Attach the image to what the sender reported just before (the next image only)."""
+    message = ctx.message
+    query = (
+        select(ChatInbound)
+        .where(
+            ChatInbound.platform == message.platform,
+            ChatInbound.sender_id == message.sender_id,
+            ChatInbound.conversation_id == message.conversation_id,
+            col(ChatInbound.awaiting_until) > ctx.now,
+        )
+        .order_by(col(ChatInbound.id).desc())
+        .with_for_update()
+    )
+    waiting = ctx.session.exec(query).first()
+    if waiting is None:
+        return plain(texts.IMAGE_WITHOUT_ISSUE)
+    waiting.awaiting_until = None
+    ctx.session.add(waiting)
+    what = ENTITY_NAMES.get(waiting.awaiting_entity, "{id}").format(id=waiting.awaiting_id)
+    enqueue_task(
+        session=ctx.session,
+        kind="attach_image",
+        payload={
+            "user_id": ctx.user.id,
+            "platform": message.platform,
+            "media_id": message.image.media_id,
+            "url": message.image.url,
+            "robot_code": getattr(message.reply, "robot_code", ""),
+            "entity": waiting.awaiting_entity,
+            "entity_id": waiting.awaiting_id,
+            "what": what,
+            "reply": reply_target(message),
+        },
+        now=ctx.now,
+    )
+    return plain(texts.IMAGE_QUEUED.format(what=what))
+
+
+def _record(session: Session, message: InboundMessage, result: _Result, now: datetime) -> Handled:
+    out = render_for(message.platform, result.reply) if result.reply else None
+    text = "绑定 ******" if result.command == "bind" else message.text
+    session.add(
+        ChatInbound(
+            platform=message.platform,
+            message_id=message.message_id[:128],
+            sender_id=message.sender_id[:128],
+            conversation_id=message.conversation_id[:128],
+            user_id=result.user_id,
+            kind=message.kind,
+            text=text[:1000],
+            command=result.command,
+            outcome=result.outcome,
+            reply=out.text if out else "",
+            received_at=now,
+            awaiting_entity=result.awaiting[0] if result.awaiting else None,
+            awaiting_id=result.awaiting[1] if result.awaiting else None,
+            awaiting_until=now + IMAGE_WINDOW if result.awaiting else None,
+        )
+    )
+    queued: list[int] = []
+    if out is not None and isinstance(message.reply, SessionWebhookContext):
+        target = session_target(message.reply.url, message.reply.expires_at)
+        row = enqueue(session=session, target=target, message=out, kind="bot_reply", now=now)
+        queued.append(row.id)
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        prior = _prior(session, message)
+        if prior is None:
+            raise
+        return _replay(message, prior)
+    passive = out if not isinstance(message.reply, SessionWebhookContext) else None
+    return Handled(reply=passive, outbox_ids=tuple(queued))

@@ -1,0 +1,55 @@
+"""Everything the bot says, in one place (zh-CN), so it can be read and translated together."""
+
+from __future__ import annotations
+
+from bots.commands import SPECS, TABLE
+
+BINDING_PAGE = "/chat"
+
+UNBOUND = (
+    "您的聊天账号还没有绑定 Gendan 账号，绑定后才能使用命令。\n"
+    "1. 登录 Gendan 网页，打开「聊天账号」页面（{base}{page}）获取 6 位绑定码；\n"
+    "2. 在这里发送：绑定 123456（换成您的绑定码）。\n"
+    "绑定码 10 分钟内有效，只能使用一次。"
+)
+BOUND = "绑定成功！您好，{name}。发送「帮助」查看可用命令。"
+INTERNAL_ERROR = "系统出了点问题，请稍后再试。"
+ONLY_TEXT = "暂时只支持文字命令和图片。发送「帮助」查看可用命令。"
+IMAGE_WITHOUT_ISSUE = "收到图片。如需附到问题上，请先发送「问题 <订单号> <描述>」，再发图片。"
+IMAGE_QUEUED = "图片已收到，正在附加到{what}。"
+IMAGE_ATTACHED = "图片已附加到{what}。"
+SUBSCRIBED = "欢迎使用 Gendan 跟单助手！" + "\n" + "{unbound}"
+ORDER_NEEDED = "请写上订单号，例如：{example}"
+GROUP_HAS_MANY = "本群关联了多个订单（{codes}），请写上订单号，例如：{example}"
+STANDUP_QUEUED = "正在生成 {code} 的站会摘要，稍后发到这里。"
+TASK_FAILED = "抱歉，{what}没有完成：{reason}"
+
+
+def help_text(topic: str | None = None) -> tuple[str, str]:
+    """Title and markdown body: every command, or one command in detail."""
+    if topic:
+        spec = SPECS[topic]
+        words = "、".join(spec.words)
+        lines = [f"**{spec.words[0]}**：{spec.summary}", f"用法：{spec.usage}"]
+        if spec.example:
+            lines.append("例如：" + spec.example.replace("\n", " / "))
+        lines.append(f"也可以写：{words}")
+        return f"帮助：{spec.words[0]}", "\n".join(lines)
+    lines = ["可用命令（英文别名也可以）："]
+    lines += [f"- {spec.usage}：{spec.summary}" for spec in TABLE]
+    lines.append("发送「帮助 进度」查看某个命令的详细用法。群里的命令会用本群关联的订单。")
+    return "Gendan 跟单助手", "\n".join(lines)
+
+
+def group_welcome(platform: str, code: str, customer: str) -> tuple[str, str]:
+    """The first message a group gets when it starts following an order."""
+    how = (
+        "在本群 @机器人 发送「帮助」查看命令，例如「进度」「站会」。"
+        if platform == "dingtalk"
+        else "私聊 Gendan 应用发送「帮助」查看命令，例如「进度 " + code + "」。"
+    )
+    return (
+        f"本群已关联订单 {code}",
+        f"### 本群已关联订单 {code}\n**{customer}**\n\n"
+        f"订单的提醒、站会摘要和重要变更会发到本群。\n{how}",
+    )

@@ -1,0 +1,103 @@
+"""The chat platforms' webhooks under /bots: verify, decode, hand off, reply. Transport only.
+
+A refused request (bad or missing signature, stale timestamp, hostile or huge body, wrong
+AppID / CorpID) answers with the refusal's status before anything is parsed or stored. A
+platform whose settings are missing answers 503 and says which settings, once, in the log.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, Response, current_app, jsonify, request
+
+from bots.errors import BodyTooLarge, Refused
+from bots.inbound import handle_message
+from bots.platforms import dingtalk, wechat, wecom
+from bots.platforms.common import MAX_BODY
+from bots.runtime import ChatRuntime
+from models.base import utcnow
+
+log = logging.getLogger("gendan.bots")
+bp = Blueprint("bots", __name__, url_prefix="/bots")
+
+
+def _runtime() -> ChatRuntime:
+    return current_app.extensions["gendan.chat"]
+
+
+def _db():
+    return current_app.extensions["gendan.db"]
+
+
+@bp.errorhandler(Refused)
+def _refused(exc: Refused):
+    log.warning("refused %s on %s: %s", exc.reason, request.path, exc.detail)
+    return Response(exc.reason, status=exc.status, mimetype="text/plain")
+
+
+def _body() -> bytes:
+    """The request body, refused before reading when it announces more than the adapters take."""
+    if request.content_length is not None and request.content_length > MAX_BODY:
+        raise BodyTooLarge(request.content_length, MAX_BODY)
+    return request.get_data(cache=False)
+
+
+def _reply(body: str) -> Response:
+    kind = "text/xml" if body.startswith("<") else "text/plain"
+    return Response(body, status=200, mimetype=kind)
+
+
+@bp.route("/wechat", methods=["GET", "POST"])
+def wechat_hook():
+    config = _runtime().wechat()
+    if request.method == "GET":
+        return _reply(wechat.verify_url(config, request.args))
+    message = wechat.parse_request(config, request.args, _body())
+    handled = handle_message(_db(), message)
+    return _reply(wechat.render_reply(config, message.reply, handled.reply))
+
+
+@bp.route("/wecom", methods=["GET", "POST"])
+def wecom_hook():
+    config = _runtime().wecom()
+    if request.method == "GET":
+        return _reply(wecom.verify_url(config, request.args))
+    message = wecom.parse_request(config, request.args, _body())
+    handled = handle_message(_db(), message)
+    return _reply(wecom.render_reply(config, message.reply, handled.reply))
+
+
+@bp.post("/dingtalk")
+def dingtalk_hook():
+    # The simulator and older consoles post event subscriptions to the robot URL.
+    if "msg_signature" in request.args or "signature" in request.args:
+        return dingtalk_events()
+    config = _runtime().dingtalk_robot()
+    message = dingtalk.parse_robot_callback(config, request.headers, _body(), now=utcnow())
+    handled = handle_message(_db(), message)
+    response = jsonify({})
+    if handled.outbox_ids:
+        response.call_on_close(_send_soon(handled.outbox_ids))
+    return response
+
+
+@bp.post("/dingtalk/events")
+def dingtalk_events():
+    config = _runtime().dingtalk_events()
+    event = dingtalk.parse_event(config, request.args, _body())
+    log.info("dingtalk event %s", event.event_type)
+    return jsonify(dingtalk.event_reply(config))
+
+
+def _send_soon(ids: tuple[int, ...]):
+    """After the response is sent, push the queued replies; the delivery loop is the fallback."""
+    deliverer = current_app.extensions["gendan.deliverer"]
+
+    def send() -> None:
+        try:
+            deliverer.deliver_now(list(ids))
+        except Exception:
+            log.exception("immediate delivery of %s failed; the delivery loop will retry", ids)
+
+    return send

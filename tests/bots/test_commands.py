@@ -1,0 +1,184 @@
+"""The one chat command parser: examples, refusals with usage hints, and properties."""
+
+from decimal import Decimal
+
+import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from bots.command_args import RISKS
+from bots.commands import SPECS, TABLE, Command, ParseError, parse, render
+
+
+@pytest.mark.parametrize(
+    "text, name, args",
+    [
+        ("进度 GD-DEMO-03", "progress", {"order": "GD-DEMO-03"}),
+        ("进度GD-DEMO-03", "progress", {"order": "GD-DEMO-03"}),
+        ("进度：gd-demo-03", "progress", {"order": "GD-DEMO-03"}),
+        ("  Progress gd-1 ", "progress", {"order": "GD-1"}),
+        ("/help", "help", {"topic": None}),
+        ("？", "help", {"topic": None}),
+        ("帮助 入库", "help", {"topic": "receive"}),
+        ("收到 ＃１２", "ack", {"id": 12, "note": None}),
+        ("ack 12", "ack", {"id": 12, "note": None}),
+        ("完成 #7 已更换垫片", "done", {"id": 7, "note": "已更换垫片"}),
+        ("确认#7", "verify", {"id": 7, "note": None}),
+        ("缺料", "shortage", {"order": None}),
+        ("站会 A-1", "standup", {"order": "A-1"}),
+        ("绑定 012345", "bind", {"code": "012345"}),
+        (
+            "入库 M-1001 20.50",
+            "receive",
+            {"material": "M-1001", "quantity": Decimal("20.5"), "order": None, "confirm": False},
+        ),
+        (
+            "问题 GD-1 法兰 漏水 高 @陈现场",
+            "issue",
+            {"order": "GD-1", "description": "法兰 漏水", "risk": "high", "owner": "陈现场"},
+        ),
+        (
+            "issue 法兰漏水 @chen low",
+            "issue",
+            {"order": None, "description": "法兰漏水", "risk": "low", "owner": "chen"},
+        ),
+    ],
+)
+def test_commands_in_chinese_and_english(text, name, args):
+    assert parse(text) == Command(name, args)
+
+
+def test_a_multi_line_daily_report():
+    text = "日报 GD-1\n今日：焊接 3 件\n检查法兰\n明日：热处理\n问题：缺少垫片\n工时：7.5 小时"
+    assert parse(text) == Command(
+        "report",
+        {
+            "order": "GD-1",
+            "today": "焊接 3 件\n检查法兰",
+            "tomorrow": "热处理",
+            "problems": "缺少垫片",
+            "hours": Decimal("7.5"),
+        },
+    )
+    plain = parse("日报 今天焊接完成")
+    assert plain.args["today"] == "今天焊接完成" and plain.args["order"] is None
+
+
+@pytest.mark.parametrize(
+    "text, command, hint",
+    [
+        ("", None, "发送「帮助」"),
+        ("你好", None, "发送「帮助」"),
+        ("helpme", None, "发送「帮助」"),
+        ("进度 GD 1", "progress", "用法：进度 <订单号>"),
+        ("收到", "ack", "用法：收到 #编号"),
+        ("收到 第十二个", "ack", "请写上编号"),
+        ("问题 GD-1", "issue", "请写上问题描述"),
+        ("问题 高 @chen", "issue", "请写上问题描述"),
+        ("入库 M-1", "receive", "用法：入库"),
+        ("入库 M-1 -3", "receive", "数量应大于 0"),
+        ("入库 M-1 1.2345", "receive", "三位小数"),
+        ("入库 M-1 NaN", "receive", "数量应大于 0"),
+        ("绑定 12345", "bind", "6 位数字"),
+        ("日报 GD-1", "report", "今日完成的工作"),
+        ("日报\n今日:a\n今日:b", "report", "写了两次"),
+        ("日报 今日:a 工时:25", "report", "0 到 24"),
+        ("日报 开头 今日:a", "report", "分段填写"),
+    ],
+)
+def test_malformed_commands_get_a_short_chinese_usage_hint(text, command, hint):
+    with pytest.raises(ParseError) as caught:
+        parse(text)
+    assert caught.value.command == command and hint in caught.value.hint
+    assert len(caught.value.hint) < 200
+
+
+def test_every_command_has_a_chinese_word_an_english_alias_and_an_example_that_parses():
+    for spec in TABLE:
+        assert not spec.words[0].isascii() and any(w.isascii() for w in spec.words[1:])
+        if spec.example:
+            assert parse(spec.example).name == spec.name
+
+
+# properties ------------------------------------------------------------------------------
+
+CHINESE = st.characters(min_codepoint=0x4E00, max_codepoint=0x4FFF)
+WORDS = st.text(alphabet=CHINESE, min_size=1, max_size=8)
+ORDER = st.from_regex(r"[A-Z0-9][A-Z0-9_-]{0,10}[0-9]", fullmatch=True)
+SENTENCE = st.lists(WORDS, min_size=1, max_size=4).map(" ".join)
+LINES = st.lists(SENTENCE, min_size=1, max_size=3).map("\n".join)
+REF = st.integers(min_value=0, max_value=999_999_999)
+# A description whose last word is 高/中/低 reads as the risk level: people write the level last.
+DESCRIPTION = SENTENCE.filter(lambda s: s.split()[-1] not in RISKS)
+
+
+def _command(name, **strategies):
+    return st.fixed_dictionaries(strategies).map(lambda args: Command(name, args))
+
+
+COMMANDS = st.one_of(
+    _command("help", topic=st.sampled_from([None, *SPECS])),
+    *(_command(n, order=st.none() | ORDER) for n in ("progress", "shortage", "standup")),
+    *(_command(n, id=REF, note=st.none() | SENTENCE) for n in ("ack", "done", "verify")),
+    _command("bind", code=st.from_regex(r"[0-9]{6}", fullmatch=True)),
+    _command(
+        "report",
+        order=st.none() | ORDER,
+        today=LINES,
+        tomorrow=st.none() | LINES,
+        problems=st.none() | LINES,
+        hours=st.none()
+        | st.integers(min_value=1, max_value=240).map(lambda n: (Decimal(n) / 10).normalize()),
+    ),
+    _command(
+        "issue",
+        order=st.none() | ORDER,
+        description=DESCRIPTION,
+        risk=st.sampled_from([None, "high", "medium", "low"]),
+        owner=st.none() | WORDS,
+    ),
+    _command(
+        "receive",
+        material=st.from_regex(r"[A-Z][A-Z0-9.-]{0,8}", fullmatch=True),
+        quantity=st.decimals(min_value=Decimal("0.001"), max_value=10**6, places=3).map(
+            Decimal.normalize
+        ),
+        order=st.none() | ORDER,
+        confirm=st.booleans(),
+    ),
+)
+
+
+@given(COMMANDS)
+@settings(max_examples=400)
+@example(
+    Command("issue", {"order": None, "description": "处理 中间", "risk": "medium", "owner": None})
+)
+def test_render_then_parse_gives_the_same_command(command):
+    assert parse(render(command)) == command
+
+
+@given(st.text(max_size=300))
+@settings(max_examples=1000)
+@example("日报 " + "今日:" * 3)
+@example("入库 M 1E+999999")
+@example("\u200b进度\u3000GD-1")
+@example("工时:1e9")
+def test_the_parser_raises_nothing_but_its_own_parse_error(text):
+    try:
+        command = parse(text)
+    except ParseError as exc:
+        assert exc.hint
+    else:
+        assert command.name in SPECS
+
+
+@given(st.sampled_from(TABLE), st.text(max_size=60))
+@settings(max_examples=500)
+def test_any_text_after_a_command_word_is_parsed_or_answered_with_that_commands_usage(spec, rest):
+    try:
+        command = parse(f"{spec.words[0]} {rest}")
+    except ParseError as exc:
+        assert exc.command == spec.name and "用法" in exc.hint
+    else:
+        assert command.name == spec.name

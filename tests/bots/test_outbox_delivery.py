@@ -1,0 +1,288 @@
+"""Outbox delivery against the simulator: outages, timeouts, permanent failures, the robots'
+20-a-minute limit, leases, and several deliverers at once. Nothing lost, nothing doubled."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+import pytest
+from sqlmodel import select
+
+from app.services.actor import Actor
+from app.services.chat_groups import create_group, update_group
+from app.services.outbox import enqueue, group_target, session_target, user_target
+from bots.message import OutboundMessage
+from models.base import utcnow
+from models.chat import ChatGroupCreate, ChatGroupUpdate
+from models.enums import Channel, ChatPlatform, OutboxStatus
+from models.outbox import Outbox
+from reminders.delivery import OutboxDeliverer
+from tests.bots.conftest import admin, calls
+from tests.bots.live import content, pushed
+
+WECOM_GROUP = "wecom-robot:wecom-robot-key-1"
+DING_GROUP = "dingtalk:cid-project-a001"
+SYSTEM = Actor.system(Channel.cli)
+
+
+class Now:
+    """The deliverer's clock; moving it moves the simulator's clock too (its rate windows)."""
+
+    def __init__(self, sim):
+        self.sim = sim
+        self.value = utcnow()
+
+    def __call__(self):
+        return self.value
+
+    def advance(self, **delta):
+        self.set(self.value + timedelta(**delta))
+
+    def set(self, value):
+        self.sim.state.clock.advance((value - self.value).total_seconds())
+        self.value = value
+
+
+@pytest.fixture
+def now(sim):
+    return Now(sim)
+
+
+@pytest.fixture
+def deliverer(chat_app, db, now):
+    return OutboxDeliverer(db, chat_app.extensions["gendan.chat"], now=now)
+
+
+def wecom_group(session, key="wecom-robot-key-1"):
+    data = ChatGroupCreate(platform=ChatPlatform.wecom, name="企业微信群", webhook=key)
+    return create_group(session=session, actor=SYSTEM, data=data)
+
+
+def ding_group(session):
+    data = ChatGroupCreate(
+        platform=ChatPlatform.dingtalk,
+        name="钉钉群",
+        webhook="dingtalk-robot-token-1",
+        secret="SECdingtalk-robot-secret-1",
+        conversation_id="cid-project-a001",
+    )
+    return create_group(session=session, actor=SYSTEM, data=data)
+
+
+def queue(session, group, *texts, now=None):
+    rows = [
+        enqueue(
+            session=session,
+            target=group_target(group),
+            message=OutboundMessage.markdown("提醒", t),
+            kind="test",
+            now=now,
+        )
+        for t in texts
+    ]
+    session.commit()
+    return rows
+
+
+def rows(session):
+    """The outbox as it is now, read in a transaction of its own (no lock stays held)."""
+    session.commit()
+    query = select(Outbox).order_by(Outbox.id).execution_options(populate_existing=True)
+    found = list(session.exec(query).all())
+    session.commit()
+    return found
+
+
+def test_a_group_message_is_sent_once_and_marked_sent(session, deliverer, sim, now):
+    queue(session, wecom_group(session), "第一条", now=now())
+    stats = deliverer.drain_once()
+    assert (stats.sent, stats.retried, stats.failed) == (1, 0, 0)
+    assert deliverer.drain_once().sent == 0
+    (row,) = rows(session)
+    assert row.status == OutboxStatus.sent and row.sent_at is not None and row.attempts == 1
+    (message,) = pushed(sim, WECOM_GROUP)
+    assert "第一条" in content(message)
+
+
+def test_an_outage_is_retried_with_backoff_until_the_platform_is_back(session, deliverer, sim, now):
+    queue(session, ding_group(session), "停电期间的提醒", now=now())
+    admin(
+        sim,
+        "POST",
+        "faults",
+        json={"path": "/robot/send", "kind": "status", "status": 503, "count": 3},
+    )
+    delays = []
+    for _ in range(3):
+        assert deliverer.drain_once().retried == 1
+        (row,) = rows(session)
+        assert row.status == OutboxStatus.pending and row.last_error == "HTTP 503"
+        delays.append((row.not_before - now()).total_seconds())
+        assert deliverer.drain_once().retried == 0  # not due yet
+        now.set(row.not_before)
+    assert delays[0] < delays[1] < delays[2]  # exponential
+    assert deliverer.drain_once().sent == 1
+    (row,) = rows(session)
+    assert row.status == OutboxStatus.sent and row.attempts == 4
+    assert len(pushed(sim, DING_GROUP, api="robot/send")) == 1
+
+
+def test_a_timeout_is_retried_and_delivered_exactly_once(session, deliverer, sim, now, chat_app):
+    runtime = chat_app.extensions["gendan.chat"]
+    runtime.wecom_robot.timeout = 0.3
+    try:
+        queue(session, wecom_group(session), "超时的提醒", now=now())
+        fault = {"path": "/cgi-bin/webhook/send", "kind": "hang", "hang_seconds": 1, "count": 1}
+        admin(sim, "POST", "faults", json=fault)
+        assert deliverer.drain_once().retried == 1
+        assert "timeout" in rows(session)[0].last_error
+        now.advance(minutes=1)
+        assert deliverer.drain_once().sent == 1
+    finally:
+        runtime.wecom_robot.timeout = 5.0
+    assert [content(m) for m in pushed(sim, WECOM_GROUP)] == ["### 提醒\n超时的提醒"]
+
+
+def test_a_permanent_failure_stops_keeps_its_reason_and_can_be_retried(
+    session, deliverer, sim, now
+):
+    group = wecom_group(session, key="no-such-robot-key")
+    queue(session, group, "发不出去", now=now())
+    assert deliverer.drain_once().failed == 1
+    now.advance(hours=5)
+    assert deliverer.drain_once().failed == 0  # failed rows are not retried on their own
+    (row,) = rows(session)
+    assert (row.status, row.errcode) == (OutboxStatus.failed, 93000)
+    assert "invalid webhook key" in row.last_error
+    update_group(
+        session=session,
+        actor=SYSTEM,
+        group_id=group.id,
+        data=ChatGroupUpdate(webhook="wecom-robot-key-1"),
+    )
+    row.status, row.not_before = OutboxStatus.pending, now()
+    session.add(row)
+    session.commit()
+    assert deliverer.drain_once().sent == 1
+
+
+def test_more_due_than_the_robot_allows_are_merged_into_one_digest(session, deliverer, sim, now):
+    queue(session, wecom_group(session), *(f"提醒{i:02d}" for i in range(30)), now=now())
+    stats = deliverer.drain_once()
+    assert (stats.sent, stats.merged) == (1, 30)
+    (digest,) = pushed(sim, WECOM_GROUP)
+    text = content(digest)
+    assert "消息汇总（30 条）" in text and all(f"提醒{i:02d}" in text for i in range(30))
+    originals = [r for r in rows(session) if r.kind == "test"]
+    assert {r.status for r in originals} == {OutboxStatus.merged}
+    assert len({r.digest_id for r in originals}) == 1
+    assert not [c for c in calls(sim, "/cgi-bin/webhook/send") if c["errcode"] == 45009]
+
+
+def test_the_twenty_a_minute_window_is_never_exceeded(session, deliverer, sim, now):
+    group = wecom_group(session)
+    queue(session, group, *(f"a{i}" for i in range(15)), now=now())
+    assert deliverer.drain_once().sent == 15
+    now.advance(seconds=10)
+    queue(session, group, *(f"b{i}" for i in range(10)), now=now())
+    stats = deliverer.drain_once()  # 5 left in the window, 10 due: one digest
+    assert (stats.sent, stats.merged) == (1, 10)
+    for _ in range(4):
+        now.advance(seconds=5)
+        queue(session, group, "c", now=now())
+        assert deliverer.drain_once().sent == 1
+    now.advance(seconds=5)
+    queue(session, group, "d", now=now())
+    assert deliverer.drain_once().sent == 0  # 20 sends in the last minute: wait
+    now.advance(seconds=60)
+    assert deliverer.drain_once().sent == 1
+    assert len(pushed(sim, WECOM_GROUP)) == 21
+    assert not [c for c in calls(sim, "/cgi-bin/webhook/send") if c["errcode"] == 45009]
+
+
+def test_a_throttled_dingtalk_robot_pauses_its_group(session, deliverer, sim, now):
+    group = ding_group(session)
+    queue(session, group, "一", "二", now=now())
+    fault = {"path": "/robot/send", "kind": "errcode", "errcode": 130101, "count": 1}
+    admin(sim, "POST", "faults", json=fault)
+    stats = deliverer.drain_once()
+    assert stats.retried == 1 and stats.sent == 0  # the second waits behind the pause
+    session.refresh(group)
+    paused = group.paused_until
+    session.commit()
+    assert paused >= now() + timedelta(seconds=590)
+    assert deliverer.drain_once().sent == 0
+    now.set(paused + timedelta(seconds=1))
+    assert deliverer.drain_once().sent == 2
+
+
+def test_a_crash_after_claiming_resends_only_after_the_lease(
+    session, deliverer, chat_app, db, sim, now
+):
+    group = user_target(ChatPlatform.wecom, "lisi")
+    enqueue(
+        session=session, target=group, message=OutboundMessage.plain("租约"), kind="t", now=now()
+    )
+    session.commit()
+    crashed = OutboxDeliverer(db, chat_app.extensions["gendan.chat"], now=now)
+    assert len(crashed._claim_direct(now())) == 1  # claimed, then the process dies
+    assert deliverer.drain_once().sent == 0
+    now.advance(minutes=3)
+    assert deliverer.drain_once().sent == 1
+    (row,) = rows(session)
+    assert row.status == OutboxStatus.sent and row.attempts == 2
+
+
+def test_an_expired_session_webhook_fails_for_good(session, deliverer, now):
+    target = session_target(
+        "http://127.0.0.1:1/robot/sendBySession?session=x", now() - timedelta(minutes=1)
+    )
+    enqueue(
+        session=session, target=target, message=OutboundMessage.plain("迟到"), kind="t", now=now()
+    )
+    session.commit()
+    assert deliverer.drain_once().failed == 1
+    assert "sessionWebhook" in rows(session)[0].last_error
+
+
+def _drain_in_threads(chat_app, db, now, passes=3):
+    workers = [OutboxDeliverer(db, chat_app.extensions["gendan.chat"], now=now) for _ in range(2)]
+    start = threading.Barrier(len(workers))
+
+    def run(worker):
+        start.wait()
+        for _ in range(passes):
+            worker.drain_once()
+
+    threads = [threading.Thread(target=run, args=(w,)) for w in workers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+
+def test_two_deliverers_send_each_message_once(session, chat_app, db, sim, now):
+    for i in range(40):
+        enqueue(
+            session=session,
+            target=user_target(ChatPlatform.wecom, "lisi"),
+            message=OutboundMessage.plain(f"消息{i:02d}"),
+            kind="t",
+            now=now(),
+        )
+    session.commit()
+    _drain_in_threads(chat_app, db, now)
+    texts = sorted(content(m) for m in pushed(sim, "wecom:user:lisi"))
+    assert texts == [f"消息{i:02d}" for i in range(40)]
+    assert {r.status for r in rows(session)} == {OutboxStatus.sent}
+
+
+def test_two_deliverers_share_one_robot_window(session, chat_app, db, sim, now):
+    queue(session, wecom_group(session), *(f"群消息{i:02d}" for i in range(30)), now=now())
+    _drain_in_threads(chat_app, db, now)
+    sent = pushed(sim, WECOM_GROUP)
+    assert len(sent) <= 20
+    text = "\n".join(content(m) for m in sent)
+    assert all(text.count(f"群消息{i:02d}") == 1 for i in range(30))
+    assert not [c for c in calls(sim, "/cgi-bin/webhook/send") if c["errcode"] == 45009]

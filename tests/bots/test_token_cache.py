@@ -1,0 +1,64 @@
+"""Platform access tokens live in the database: every process uses the one token fetched."""
+
+from datetime import timedelta
+
+from app import create_app
+from app.config import PLATFORM_API_BASES
+from app.services.kvstore import DatabaseKeyValueStore
+from bots.message import OutboundMessage
+from models.base import utcnow
+from tests.bots.conftest import calls
+
+
+def _second_instance(db, sim, tmp_path):
+    """Another process's app: its own engine, runtime and SDK clients, the same database."""
+    return create_app(
+        {
+            "DATABASE_URL": db.url,
+            "SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
+            "INSTANCE_DIR": str(tmp_path),
+            **dict.fromkeys(PLATFORM_API_BASES, sim.url),
+        }
+    )
+
+
+def test_two_app_instances_fetch_one_token_per_platform(chat_app, db, sim, tmp_path):
+    other = _second_instance(db, sim, tmp_path)
+    first, second = chat_app.extensions["gendan.chat"], other.extensions["gendan.chat"]
+    assert first.wechat_client.access_token == second.wechat_client.access_token
+    assert first.wecom_client.access_token == second.wecom_client.access_token
+    assert first.dingtalk_client.access_token == second.dingtalk_client.access_token
+    assert len(calls(sim, "/cgi-bin/stable_token")) == 1
+    assert len(calls(sim, "/cgi-bin/gettoken")) == 1
+    assert len(calls(sim, "/gettoken")) == 1
+    for runtime in (first, second):
+        result = runtime.wechat_custom.send("o-lisi", OutboundMessage.plain("你好"))
+        assert result.ok, result
+    assert len(calls(sim, "/cgi-bin/stable_token")) == 1
+    other.extensions["gendan.db"].dispose()
+
+
+def test_a_token_refused_by_the_platform_is_fetched_again_once_for_everyone(
+    chat_app, db, sim, tmp_path
+):
+    runtime = chat_app.extensions["gendan.chat"]
+    assert runtime.wecom_app.send("lisi", OutboundMessage.plain("一")).ok
+    sim.state.expire_tokens()
+    other = _second_instance(db, sim, tmp_path).extensions["gendan.chat"]
+    assert other.wecom_app.send("lisi", OutboundMessage.plain("二")).ok
+    assert runtime.wecom_app.send("lisi", OutboundMessage.plain("三")).ok
+    assert len(calls(sim, "/cgi-bin/gettoken")) == 2
+
+
+def test_the_key_value_table_expires_and_replaces(db):
+    now = [utcnow()]
+    store = DatabaseKeyValueStore(db.engine, now=lambda: now[0])
+    store.set("k", "v1", now[0] + timedelta(seconds=60))
+    store.set("k", "v2", now[0] + timedelta(seconds=60))
+    assert store.get("k") == "v2" and store.get("missing") is None
+    now[0] += timedelta(seconds=61)
+    assert store.get("k") is None
+    store.set("k", "v3", None)
+    assert store.get("k") == "v3"
+    store.delete("k")
+    assert store.get("k") is None

@@ -1,0 +1,104 @@
+"""The chat simulator for tests: a real server on 127.0.0.1 (one per session, reset per test),
+a Gendan app whose platform API bases point at it, and helpers around them.
+
+The fixtures are registered in tests/conftest.py, so every test area can use them."""
+
+from __future__ import annotations
+
+import copy
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+import requests
+from werkzeug.serving import make_server
+
+from bots.simulator import Clock, SimulatorServer
+from bots.simulator.seed import DEMO_CONFIG
+
+
+@pytest.fixture(scope="session")
+def simulator_server() -> Iterator[SimulatorServer]:
+    with SimulatorServer(clock=Clock(frozen=True), delivery_timeout=3.0) as server:
+        yield server
+
+
+@pytest.fixture
+def sim(simulator_server) -> SimulatorServer:
+    state = simulator_server.state
+    state.reset(config=True)
+    state.replace(copy.deepcopy(DEMO_CONFIG))
+    state.clock.set(time.time())
+    return simulator_server
+
+
+def admin(sim, method: str, path: str, **kwargs):
+    response = requests.request(method, f"{sim.url}/admin/{path}", timeout=10, **kwargs)
+    return response.json()
+
+
+def calls(sim, path: str) -> list[dict]:
+    return admin(sim, "GET", "calls", params={"path": path})
+
+
+@contextmanager
+def serve(app) -> Iterator[str]:
+    """Serve a WSGI app on a free 127.0.0.1 port in a background thread; yields its URL."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+@pytest.fixture(scope="session")
+def chat_app_for(tmp_path_factory, upload_dir, simulator_server):
+    """Build (once per engine) a Gendan app whose platform API bases point at the simulator."""
+    from app import create_app
+    from app.config import PLATFORM_API_BASES
+
+    apps = {}
+
+    def build(database):
+        if database.url not in apps:
+            apps[database.url] = create_app(
+                {
+                    "DATABASE_URL": database.url,
+                    "SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
+                    "TESTING": True,
+                    "INSTANCE_DIR": str(tmp_path_factory.mktemp("instance")),
+                    "UPLOAD_DIR": str(upload_dir),
+                    "PUBLIC_BASE_URL": "http://gendan.test",
+                    **dict.fromkeys(PLATFORM_API_BASES, simulator_server.url),
+                }
+            )
+        return apps[database.url]
+
+    return build
+
+
+@pytest.fixture
+def chat_app(chat_app_for, db, sim):
+    """The Gendan app for this test's database, talking to the (reset) simulator."""
+    from app.services.settings import configure
+
+    app = chat_app_for(db)
+    configure(public_base_url="http://gendan.test")
+    return app
+
+
+@pytest.fixture
+def gendan(chat_app, sim):
+    """Gendan served on a free port; the simulator delivers its users' messages there."""
+    with serve(chat_app) as url:
+        for section in ("wechat_apps", "wecom_apps", "dingtalk_apps"):
+            platform = section.split("_")[0]
+            app = {**DEMO_CONFIG[section][0], "callback_url": f"{url}/bots/{platform}"}
+            admin(sim, "POST", f"config/{section}", json=app)
+        yield chat_app
