@@ -76,7 +76,7 @@ def outbox():
         rows=outbox_public(s, rows),
         total=total,
         status=status,
-        status_names=OUTBOX_STATUS_NAMES,
+        outbox_status_names=OUTBOX_STATUS_NAMES,
     )
 
 

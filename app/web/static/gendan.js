@@ -28,7 +28,7 @@
 
   var builders = {
     gantt: function (d) {
-      var rows = ganttRows(d), today = ms(d.day), planned = [], actual = [];
+      var rows = ganttRows(d), today = ms(d.day), planned = [], actual = [], span = [today];
       rows.forEach(function (r, i) {
         var b = r.bar;
         if (b.planned_start && b.planned_end) {
@@ -39,21 +39,23 @@
           actual.push([i, ms(b.actual_start), end, r.name]);
         }
       });
+      planned.concat(actual).forEach(function (v) { span.push(v[1], v[2]); });
       var series = function (name, data, color, shift) {
         return { type: "custom", name: name, data: data, renderItem: rect(shift),
           itemStyle: { color: color }, encode: { x: [1, 2], y: 0 } };
       };
       var plan = series("计划", planned, "#9fb8dc", -1);
       plan.markLine = { symbol: "none", silent: true, data: [{ xAxis: today }],
-        label: { formatter: "今天" }, lineStyle: { color: "#c0392b" } };
+        label: { formatter: "今天", position: "start" }, lineStyle: { color: "#c0392b" } };
       return {
         tooltip: { formatter: function (p) {
           var v = p.value, f = function (t) { return new Date(t).toISOString().slice(0, 10); };
           return p.seriesName + " · " + v[3] + "<br>" + f(v[1]) + " ~ " + f(v[2] - DAY);
         } },
-        legend: { top: 0 },
-        grid: { left: 96, right: 16, top: 30, bottom: 24 },
-        xAxis: { type: "time" },
+        legend: { top: 0, left: 0 },
+        grid: { left: 96, right: 16, top: 40, bottom: 24 },
+        xAxis: { type: "time", min: Math.min.apply(null, span) - DAY,
+          max: Math.max.apply(null, span) + DAY },
         yAxis: { type: "category", inverse: true, data: rows.map(function (r) { return r.name; }),
           axisLabel: { width: 88, overflow: "truncate" } },
         series: [plan, series("实际", actual, "#2e7d32", 1)]
@@ -69,9 +71,10 @@
       });
       return {
         tooltip: { trigger: "axis" },
-        legend: { top: 0 },
-        grid: { left: 48, right: 12, top: 34, bottom: 28 },
-        xAxis: { type: "category", data: ops.map(function (o) { return o.name; }) },
+        legend: { top: 0, left: 0 },
+        grid: { left: 40, right: 8, top: 34, bottom: 8, containLabel: true },
+        xAxis: { type: "category", data: ops.map(function (o) { return o.name; }),
+          axisLabel: { interval: 0, rotate: ops.length > 4 ? 40 : 0 } },
         yAxis: { type: "value" },
         series: [
           { type: "bar", name: "累计计划", data: ops.map(function (o) { return o.planned_cum; }),
