@@ -57,7 +57,7 @@ def test_the_kpi_page_draws_each_trend_with_its_target(desktop, live_server):
     assert response["series"][0]["data"][-1] == 1.0  # the demo's three acknowledgements
     on_time = chart_option(desktop, "chart-on_time")
     assert on_time["series"][0]["name"] == "准时交付率"
-    assert desktop.locator("#kpi-on_time").get_by_text("目标 ≥ 95.0 %").is_visible()
+    assert desktop.locator("#kpi-on_time").get_by_text("目标 ≥ 95 %").is_visible()
     with desktop.expect_download() as download:
         desktop.click("text=导出 Excel")
     assert download.value.suggested_filename == "gendan-kpis.xlsx"
@@ -112,3 +112,11 @@ def test_an_admin_retries_a_failed_message_and_others_are_refused(phone, live_se
     response = phone.goto(f"{live_server}/outbox")
     assert response.status == 403
     assert phone.get_by_role("heading", name="没有权限").is_visible()
+
+
+def test_a_broken_customer_link_shows_a_chinese_page(phone, live_server):
+    response = phone.goto(f"{live_server}/accept/not-a-real-token")
+    assert response.status == 404
+    assert phone.get_by_text("验收链接无效").is_visible()
+    assert no_sideways_scroll(phone)
+    shot(phone, "accept-invalid-link-phone")

@@ -196,7 +196,7 @@ def test_the_kpi_page_shows_each_kpi_with_its_target_and_the_export_link(client,
     html = client.get("/kpis?months=6").get_data(as_text=True)
     for text in ("准时交付率", "异常响应时间", "问题解决时间", "客户满意度", "缺料次数"):
         assert text in html
-    assert "目标 ≥ 95.0 %" in html and "目标 ≤ 2.0 小时" in html and "目标 ≥ 4.5 分" in html
+    assert "目标 ≥ 95 %" in html and "目标 ≤ 2 小时" in html and "目标 ≥ 4.5 分" in html
     assert "/api/kpis.xlsx?months=6" in html
 
 

@@ -3,6 +3,11 @@
 (function () {
   "use strict";
   var DAY = 86400000;
+  function niceCeil(x) {
+    var step = Math.pow(10, Math.floor(Math.log10(x)));
+    return [1, 2, 2.5, 5, 10].map(function (m) { return m * step; })
+      .filter(function (v) { return v >= x; })[0];
+  }
   function ms(day) { return day ? Date.parse(day + "T00:00:00") : null; }
 
   function ganttRows(d) {
@@ -84,17 +89,29 @@
       };
     },
     kpi: function (k) {
-      var line = { type: "line", name: k.name, connectNulls: true,
-        data: k.trend.map(function (p) { return p.value; }) };
+      var values = k.trend.map(function (p) { return p.value; });
+      var empty = values.every(function (v) { return v === null; });
+      var line = { type: k.key === "shortages" ? "bar" : "line", name: k.name,
+        connectNulls: true, showSymbol: true, symbol: "circle", symbolSize: 8, data: values,
+        itemStyle: { color: "#1f4e8c" }, label: { show: true, position: "top" } };
+      var axis = { type: "value" };
+      if (k.key === "on_time") { axis.min = 0; axis.max = 100; }
+      if (k.key === "satisfaction") { axis.min = 1; axis.max = 5; }
       if (k.target !== null) {
         line.markLine = { symbol: "none", silent: true, data: [{ yAxis: k.target }],
-          label: { formatter: "目标 " + k.target }, lineStyle: { color: "#c0392b", type: "dashed" } };
+          label: { formatter: "目标 " + k.target, position: "insideEndTop" },
+          lineStyle: { color: "#c0392b", type: "dashed" } };
+        if (axis.max === undefined) {
+          axis.max = function (v) { return niceCeil(Math.max(v.max, k.target) * 1.2); };
+        }
       }
       return {
         tooltip: { trigger: "axis" },
-        grid: { left: 40, right: 48, top: 16, bottom: 24 },
+        grid: { left: 8, right: 16, top: 24, bottom: 8, containLabel: true },
         xAxis: { type: "category", data: k.trend.map(function (p) { return p.month; }) },
-        yAxis: { type: "value", scale: k.key === "satisfaction" },
+        yAxis: axis,
+        graphic: empty ? [{ type: "text", left: "center", top: "middle",
+          style: { text: "暂无数据", fill: "#8f959e", fontSize: 14 } }] : [],
         series: [line]
       };
     }
@@ -103,7 +120,10 @@
   document.querySelectorAll("[data-chart]").forEach(function (el) {
     var source = document.getElementById(el.getAttribute("data-source"));
     var chart = echarts.init(el);
-    chart.setOption(builders[el.getAttribute("data-chart")](JSON.parse(source.textContent)));
+    var option = builders[el.getAttribute("data-chart")](JSON.parse(source.textContent));
+    // Phones are slow and the figures matter more than the motion.
+    option.animation = false;
+    chart.setOption(option);
     window.addEventListener("resize", function () { chart.resize(); });
   });
 })();
