@@ -5,6 +5,7 @@ from openpyxl import load_workbook
 
 from app.services.issues import create_issue
 from app.services.outbox import enqueue, user_target
+from app.services.photos import upload_photo
 from bots.message import OutboundMessage
 from models.enums import ChatPlatform, IssueState, OutboxStatus, Role
 from models.issues import SiteIssue
@@ -19,6 +20,7 @@ from tests.factories import (
     make_order,
     make_user,
 )
+from tests.images import jpeg
 
 
 def _csrf(html: str) -> str:
@@ -119,6 +121,29 @@ def test_the_owner_acknowledges_an_issue_from_the_order_page(client, session):
         )
         == 1
     )
+
+
+def test_issue_photos_show_as_thumbnails_on_the_order_page(client, session):
+    tracker = make_user(session, Role.tracker, username="li")
+    order = make_confirmed_order(session, liaison=tracker)
+    photo = upload_photo(
+        session=session, actor=act(session, tracker), order_id=order.id, data=jpeg()
+    )
+    create_issue(
+        session=session,
+        actor=act(session, tracker),
+        order_id=order.id,
+        description="护栏缺失",
+        risk="low",
+        photo_ids=[photo.id],
+    )
+    session.commit()
+    _login(client, "li")
+    html = client.get(f"/orders/{order.id}").get_data(as_text=True)
+    thumb = f"/api/photos/{photo.id}?variant=thumb"
+    assert f'src="{thumb}"' in html
+    r = client.get(thumb)
+    assert r.status_code == 200 and r.mimetype.startswith("image/")
 
 
 def test_someone_else_cannot_acknowledge_and_nothing_changes(client, session):
