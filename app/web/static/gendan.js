@@ -58,9 +58,9 @@
           return p.seriesName + " · " + v[3] + "<br>" + f(v[1]) + " ~ " + f(v[2] - DAY);
         } },
         legend: { top: 0, left: 0 },
-        grid: { left: 96, right: 16, top: 40, bottom: 24 },
+        grid: { left: 96, right: 16, top: 52, bottom: 24 },
         xAxis: { type: "time", min: Math.min.apply(null, span) - DAY,
-          max: Math.max.apply(null, span) + DAY },
+          max: Math.max.apply(null, span) + DAY, axisLabel: { hideOverlap: true } },
         yAxis: { type: "category", inverse: true, data: rows.map(function (r) { return r.name; }),
           axisLabel: { width: 88, overflow: "truncate" } },
         series: [plan, series("实际", actual, "#2e7d32", 1)]
