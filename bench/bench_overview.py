@@ -6,7 +6,7 @@ Fills a fresh database on each engine with the shortage benchmark's data set (ru
 who sees every order:
 
 - `order_overview`: every order with progress, warnings, issues, shortages, late purchases;
-- two ceilings it cannot beat, since it does both: `find_shortages` over the same data (the
+- a floor it cannot beat, since it does both: `find_shortages` over the same data (the
   shortage query it calls) and `orders_public` over every order (the order list's public form:
   orders, stages and liaisons read into Python).
 """
@@ -121,19 +121,19 @@ def section(lines: int, repeat: int) -> str:
         "",
         f"{machine()}; {lines // LINES_PER_ORDER:,} running orders with {lines:,} BOM lines, "
         "5 stages and 3 site issues each; medians of "
-        f"{repeat} runs after a warm-up. The ceiling is what the overview must at least do: "
+        f"{repeat} runs after a warm-up. The floor is the work the overview contains: "
         "the shortage query plus reading every order with its stages (orders_public).",
         "",
-        "| engine | orders | at risk | find_shortages ms | orders_public ms | ceiling ms "
-        "| order_overview ms | ratio to ceiling |",
+        "| engine | orders | at risk | find_shortages ms | orders_public ms | floor ms "
+        "| order_overview ms | ratio to floor |",
         "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
-        ceiling = r["shortages"] + r["public"]
+        floor = r["shortages"] + r["public"]
         out.append(
             f"| {r['engine']} | {r['orders']:,} | {r['at_risk']:,} | {r['shortages']:.0f} "
-            f"| {r['public']:.0f} | {ceiling:.0f} | {r['overview']:.0f} "
-            f"| {r['overview'] / ceiling:.2f} |"
+            f"| {r['public']:.0f} | {floor:.0f} | {r['overview']:.0f} "
+            f"| {r['overview'] / floor:.2f} |"
         )
     if "postgresql" not in engines:
         out += ["", "PostgreSQL was not reachable: its row is missing."]
