@@ -120,3 +120,16 @@ def test_a_broken_customer_link_shows_a_chinese_page(phone, live_server):
     assert phone.get_by_text("验收链接无效").is_visible()
     assert no_sideways_scroll(phone)
     shot(phone, "accept-invalid-link-phone")
+
+
+def test_the_overview_and_an_order_on_a_desktop(desktop, live_server):
+    login(desktop, live_server, "wang.zong")
+    desktop.wait_for_url(f"{live_server}/overview")
+    assert desktop.locator("#overview li.card").count() == 4
+    shot(desktop, "overview-desktop")
+    order_id = _order_id(desktop, live_server, "GD-DEMO-04")
+    desktop.goto(f"{live_server}/orders/{order_id}")
+    gantt = chart_option(desktop, "gantt-chart")
+    assert len(gantt["series"][1]["data"]) > 0  # actual bars of the running stages
+    assert no_sideways_scroll(desktop)
+    shot(desktop, "order-desktop")
