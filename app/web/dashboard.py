@@ -19,6 +19,8 @@ from app.web.pages import action
 from models.dashboard import OverviewFilters
 from models.enums import RISK_NAMES, STAGE_NAMES, OutboxStatus, Role
 
+OUTBOX_PAGE = 50
+
 
 def _filters() -> OverviewFilters:
     args = {k: v for k, v in request.args.items() if v not in ("", None)}
@@ -69,12 +71,17 @@ def outbox():
     status = request.args.get("status") or None
     if status not in (None, *OutboxStatus):
         status = None
-    s = db_session()
-    rows, total = list_outbox(session=s, actor=g.actor, status=status, per_page=100)
+    raw, s = request.args.get("page", "1"), db_session()
+    page = int(raw) if raw.isdigit() and 0 < int(raw) < 100000 else 1
+    rows, total = list_outbox(
+        session=s, actor=g.actor, status=status, page=page, per_page=OUTBOX_PAGE
+    )
     return render_template(
         "outbox.html",
         rows=outbox_public(s, rows),
         total=total,
+        page=page,
+        per_page=OUTBOX_PAGE,
         status=status,
         outbox_status_names=OUTBOX_STATUS_NAMES,
     )

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from app.api.field_public import issues_public, reports_public
+from app.api.field_public import acceptance_public, issues_public, reports_public
 from app.services import production_views as views
+from app.services.acceptance import acceptance_of
 from app.services.actor import Actor
 from app.services.bom import list_bom
 from app.services.errors import Forbidden
@@ -47,6 +48,7 @@ def order_sections(session, actor: Actor, order_id: int) -> dict:
         "issue_total": issue_total,
         "reports_by_day": _reports_by_day(session, actor, order_id),
         "reminders": _reminders(session, actor, order_id),
+        "acceptance": _acceptance(session, order_id),
         "outbox_status_names": OUTBOX_STATUS_NAMES,
     }
 
@@ -90,3 +92,9 @@ def _reminders(session, actor: Actor, order_id: int):
     except Forbidden:
         return None
     return {"items": outbox_public(session, rows), "total": total}
+
+
+def _acceptance(session, order_id: int):
+    """The customer's acceptance with the rating, once the order is accepted."""
+    acceptance = acceptance_of(session=session, order_id=order_id)
+    return acceptance_public(session, acceptance) if acceptance else None

@@ -263,3 +263,42 @@ def test_the_kpi_api_and_its_excel_export(client, session):
     assert summary[1][0] == "准时交付率" and summary[1][4] == 95
     assert book["月度趋势"].max_row == 3
     assert client.get("/api/kpis.xlsx", headers=bearer(engineer)).status_code == 403
+
+
+def test_an_accepted_order_shows_the_customers_rating(client, session):
+    from datetime import date
+
+    from models.acceptance import Acceptance
+    from models.enums import AcceptanceMethod
+
+    tracker = make_user(session, Role.tracker, username="li")
+    order = make_order(session, liaison=tracker)
+    session.add(
+        Acceptance(
+            order_id=order.id,
+            method=AcceptanceMethod.link,
+            signer_name="刘经理",
+            satisfaction=4,
+            comment="安装很规范",
+            accepted_on=date.today(),
+            on_time=False,
+            days_late=2,
+        )
+    )
+    session.commit()
+    _login(client, "li")
+    html = client.get(f"/orders/{order.id}").get_data(as_text=True)
+    assert "客户验收" in html and "★★★★☆ 4 分" in html
+    assert "安装很规范" in html and "延期 2 天" in html
+
+
+def test_the_outbox_page_pages_through_older_messages(client, session):
+    make_user(session, Role.admin, username="boss")
+    for _ in range(51):
+        _failed_message(session)
+    session.commit()
+    _login(client, "boss")
+    first = client.get("/outbox?status=failed").get_data(as_text=True)
+    assert first.count('<li class="card"') == 50 and "更早的消息" in first
+    second = client.get("/outbox?status=failed&page=2").get_data(as_text=True)
+    assert second.count('<li class="card"') == 1 and "更早的消息" not in second
