@@ -22,36 +22,27 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session
 
 from app.services.actor import Actor
 from app.services.errors import Forbidden
-from app.services.permissions import visible_orders_clause
+from app.services.kpi_sources import (
+    Sample,
+    acceptances,
+    resolution_samples,
+    shortage_samples,
+    site_issue_responses,
+    supplier_delays,
+)
 from app.services.public import users_by_id
 from app.services.settings import local_date, settings
-from models.acceptance import Acceptance
 from models.base import utcnow
-from models.bom import BomLine
 from models.dashboard import Kpi, KpiPoint, Kpis, LiaisonKpis, SupplierKpis
 from models.enums import Role
-from models.issues import SiteIssue
-from models.orders import Order
-from models.purchasing import PurchaseLine
-from models.suppliers import Supplier
-from reminders.history import delivery_history
 
-
-@dataclass(frozen=True)
-class Sample:
-    """One observation: the local day it belongs to, the order's liaison, and its value."""
-
-    day: date
-    liaison_id: int | None
-    value: float
-
+__all__ = ["Sample", "compute_kpis", "register_response_source", "require_kpi_reader"]
 
 # A source of response-time samples: (session, actor, first day, last day) -> samples in hours.
 ResponseSource = Callable[[Session, Actor, date, date], Iterable[Sample]]
@@ -107,29 +98,6 @@ def kpi(key, name, unit, samples: list[Sample], months: list[str], reduce, targe
     )
 
 
-def _acceptances(session, actor, first: date, last: date) -> list[tuple[Acceptance, int | None]]:
-    query = (
-        select(Acceptance, Order.liaison_id)
-        .join(Order, Order.id == Acceptance.order_id)
-        .where(visible_orders_clause(actor), Acceptance.accepted_on >= first)
-        .where(Acceptance.accepted_on <= last)
-    )
-    return list(session.exec(query).all())
-
-
-def site_issue_responses(session: Session, actor: Actor, first: date, last: date):
-    """Response samples from site issues: hours from report to the owner's first 收到."""
-    query = (
-        select(SiteIssue.created_at, SiteIssue.response_seconds, Order.liaison_id)
-        .join(Order, Order.id == SiteIssue.order_id)
-        .where(visible_orders_clause(actor), col(SiteIssue.response_seconds).is_not(None))
-    )
-    for created, seconds, liaison in session.exec(query):
-        day = local_date(created)
-        if first <= day <= last:
-            yield Sample(day, liaison, seconds / 3600)
-
-
 RESPONSE_SOURCES: list[ResponseSource] = [site_issue_responses]
 
 
@@ -139,59 +107,9 @@ def register_response_source(source: ResponseSource) -> None:
         RESPONSE_SOURCES.append(source)
 
 
-def _resolutions(session, actor, first: date, last: date) -> list[Sample]:
-    query = (
-        select(SiteIssue.resolved_at, SiteIssue.resolution_seconds, Order.liaison_id)
-        .join(Order, Order.id == SiteIssue.order_id)
-        .where(visible_orders_clause(actor), col(SiteIssue.resolution_seconds).is_not(None))
-    )
-    out = []
-    for resolved, seconds, liaison in session.exec(query):
-        day = local_date(resolved)
-        if first <= day <= last:
-            out.append(Sample(day, liaison, seconds / 3600))
-    return out
-
-
-def _shortage_samples(session, actor, first: date, last: date, today: date) -> list[Sample]:
-    """One sample per BOM line that was short at its need date, on its need date."""
-    arrived = (
-        select(PurchaseLine.bom_line_id, func.max(PurchaseLine.arrived_on).label("last"))
-        .group_by(PurchaseLine.bom_line_id)
-        .subquery()
-    )
-    query = (
-        select(
-            BomLine.need_date, BomLine.needed, BomLine.received, arrived.c.last, Order.liaison_id
-        )
-        .join(Order, Order.id == BomLine.order_id)
-        .outerjoin(arrived, arrived.c.bom_line_id == BomLine.id)
-        .where(visible_orders_clause(actor), BomLine.need_date >= first)
-        .where(BomLine.need_date <= min(last, today))
-    )
-    out = []
-    for need, needed, received, last_arrival, liaison in session.exec(query):
-        if isinstance(last_arrival, str):
-            last_arrival = date.fromisoformat(last_arrival)
-        still_short = received < needed
-        came_late = last_arrival is not None and last_arrival > need
-        if still_short or came_late:
-            out.append(Sample(need, liaison, 1.0))
-    return out
-
-
 def supplier_kpis(session: Session, first: date) -> list[SupplierKpis]:
     """Per supplier since `first`: deliveries, on-time share and average delay (days)."""
-    by_supplier: dict[int, list[int]] = defaultdict(list)
-    for d in delivery_history(session, since=first):
-        by_supplier[d.supplier_id].append(d.delay)
-    names = {}
-    if by_supplier:
-        names = dict(
-            session.exec(
-                select(Supplier.id, Supplier.name).where(col(Supplier.id).in_(by_supplier))
-            ).all()
-        )
+    by_supplier, names = supplier_delays(session, first)
     rows = [
         SupplierKpis(
             supplier_id=sid,
@@ -205,6 +123,33 @@ def supplier_kpis(session: Session, first: date) -> list[SupplierKpis]:
     return sorted(rows, key=lambda r: (r.on_time_rate or 0, -r.deliveries, r.name))
 
 
+# key, name, unit, how samples reduce to a value, which direction is better.
+DEFINITIONS = (
+    ("on_time", "准时交付率", "%", rate, "higher"),
+    ("response_hours", "异常响应时间", "小时", mean, "lower"),
+    ("resolution_hours", "问题解决时间", "小时", mean, "lower"),
+    ("satisfaction", "客户满意度", "分", mean, "higher"),
+    ("shortages", "缺料次数", "次", len, "lower"),
+)
+
+
+def _samples(session: Session, actor: Actor, first: date, today: date) -> dict[str, list]:
+    accepted = acceptances(session, actor, first, today)
+    return {
+        "on_time": [Sample(a.accepted_on, lid, float(a.on_time)) for a, lid in accepted],
+        "response_hours": [
+            s for source in RESPONSE_SOURCES for s in source(session, actor, first, today)
+        ],
+        "resolution_hours": resolution_samples(session, actor, first, today),
+        "satisfaction": [
+            Sample(a.accepted_on, lid, float(a.satisfaction))
+            for a, lid in accepted
+            if a.satisfaction is not None
+        ],
+        "shortages": shortage_samples(session, actor, first, today, today),
+    }
+
+
 def compute_kpis(
     *, session: Session, actor: Actor, months: int = 12, now: datetime | None = None
 ) -> Kpis:
@@ -213,71 +158,26 @@ def compute_kpis(
     window = months_back(today, months)
     first = date.fromisoformat(window[0] + "-01")
     targets = settings().kpi_targets
-    accepted = _acceptances(session, actor, first, today)
-    on_time = [Sample(a.accepted_on, lid, 1.0 if a.on_time else 0.0) for a, lid in accepted]
-    ratings = [
-        Sample(a.accepted_on, lid, float(a.satisfaction))
-        for a, lid in accepted
-        if a.satisfaction is not None
-    ]
-    responses = [s for src in RESPONSE_SOURCES for s in src(session, actor, first, today)]
-    resolutions = _resolutions(session, actor, first, today)
-    shortages = _shortage_samples(session, actor, first, today, today)
-    series = {
-        "on_time": (on_time, rate),
-        "response_hours": (responses, mean),
-        "resolution_hours": (resolutions, mean),
-        "satisfaction": (ratings, mean),
-        "shortages": (shortages, len),
-    }
+    samples = _samples(session, actor, first, today)
     items = [
-        kpi("on_time", "准时交付率", "%", on_time, window, rate, targets["on_time"], "higher"),
-        kpi(
-            "response_hours",
-            "异常响应时间",
-            "小时",
-            responses,
-            window,
-            mean,
-            targets["response_hours"],
-            "lower",
-        ),
-        kpi(
-            "resolution_hours",
-            "问题解决时间",
-            "小时",
-            resolutions,
-            window,
-            mean,
-            targets["resolution_hours"],
-            "lower",
-        ),
-        kpi(
-            "satisfaction",
-            "客户满意度",
-            "分",
-            ratings,
-            window,
-            mean,
-            targets["satisfaction"],
-            "higher",
-        ),
-        kpi("shortages", "缺料次数", "次", shortages, window, len, None, "lower"),
+        kpi(key, name, unit, samples[key], window, reduce, targets.get(key), better)
+        for key, name, unit, reduce, better in DEFINITIONS
     ]
+    reducers = {key: reduce for key, _, _, reduce, _ in DEFINITIONS}
     return Kpis(
         months=window,
         first_day=first,
         last_day=today,
         items=items,
-        liaisons=_per_liaison(session, series),
+        liaisons=_per_liaison(session, samples, reducers),
         suppliers=supplier_kpis(session, first),
     )
 
 
-def _per_liaison(session: Session, series: dict) -> list[LiaisonKpis]:
+def _per_liaison(session: Session, samples: dict, reducers: dict) -> list[LiaisonKpis]:
     grouped: dict[int | None, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
-    for key, (samples, _) in series.items():
-        for s in samples:
+    for key, rows in samples.items():
+        for s in rows:
             grouped[s.liaison_id][key].append(s.value)
     users = users_by_id(session, grouped)
     rows = []
@@ -287,7 +187,7 @@ def _per_liaison(session: Session, series: dict) -> list[LiaisonKpis]:
             LiaisonKpis(
                 liaison_id=lid,
                 name=user.display_name if user else "未指定",
-                **{key: reduce(values.get(key, [])) for key, (_, reduce) in series.items()},
+                **{key: reduce(values.get(key, [])) for key, reduce in reducers.items()},
             )
         )
     return sorted(rows, key=lambda r: r.name)
