@@ -19,6 +19,7 @@ from app.services.reports import list_daily_reports
 from app.services.shortages import find_shortages
 from models.base import utcnow
 
+RISK_RANK = {"high": 0, "medium": 1, "low": 2}
 OUTBOX_STATUS_NAMES = {
     "pending": "待发送",
     "sending": "发送中",
@@ -44,13 +45,19 @@ def order_sections(session, actor: Actor, order_id: int) -> dict:
         "output": output,
         "output_json": output.model_dump(mode="json", exclude=NO_SERIES),
         "bom": _bom(session, actor, order_id, now),
-        "issues": issues_public(session, issues, now=now),
+        "issues": sorted(issues_public(session, issues, now=now), key=_issue_rank),
         "issue_total": issue_total,
         "reports_by_day": _reports_by_day(session, actor, order_id),
         "reminders": _reminders(session, actor, order_id),
         "acceptance": _acceptance(session, order_id),
         "outbox_status_names": OUTBOX_STATUS_NAMES,
     }
+
+
+def _issue_rank(issue) -> tuple:
+    """Open before closed, overdue first, then by risk, newest first."""
+    closed = issue.state in ("resolved", "verified")
+    return (closed, not issue.overdue, RISK_RANK[issue.risk], -issue.id)
 
 
 def _bom(session, actor: Actor, order_id: int, now) -> list[dict]:
