@@ -3,10 +3,11 @@ site-issue acknowledgement from the order page."""
 
 from __future__ import annotations
 
-from flask import flash, g, redirect, render_template, request, url_for
+from flask import current_app, flash, g, redirect, render_template, request, url_for
 from pydantic import ValidationError
 
 from app.auth import commit, db_session, login_required
+from app.services.acceptance_links import create_acceptance_link, link_url
 from app.services.errors import DomainError
 from app.services.issue_flow import acknowledge_issue
 from app.services.kpis import compute_kpis, require_kpi_reader
@@ -109,3 +110,28 @@ def issue_acknowledge(order_id: int, issue_id: int):
     if issue.order_id != order_id:
         raise DomainError("问题点不属于本订单")
     return f"已确认收到问题点 #{issue_id}"
+
+
+@bp.post("/orders/<int:order_id>/acceptance-link")
+@login_required
+def acceptance_link(order_id: int):
+    # The address carries a one-time secret: shown in this response only, never flashed
+    # (a flash message would travel in the session cookie) and never cached.
+    s = db_session()
+    try:
+        link, token = create_acceptance_link(
+            session=s, actor=g.actor, order_id=order_id, secret=current_app.config["SECRET_KEY"]
+        )
+        commit()
+    except DomainError as exc:
+        s.rollback()
+        if exc.status in (403, 404):
+            raise
+        flash(exc.message, "error")
+        return redirect(url_for("web.order", order_id=order_id))
+    page = render_template(
+        "acceptance_link.html", order_id=order_id, url=link_url(token), link=link
+    )
+    response = current_app.make_response(page)
+    response.headers["Cache-Control"] = "no-store"
+    return response

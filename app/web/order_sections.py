@@ -14,10 +14,13 @@ from app.services.bom import list_bom
 from app.services.errors import Forbidden
 from app.services.issues import list_issues
 from app.services.outbox import list_outbox, outbox_public
+from app.services.permissions import acting_roles
 from app.services.procure_public import bom_public
 from app.services.reports import list_daily_reports
 from app.services.shortages import find_shortages
 from models.base import utcnow
+from models.enums import Role
+from models.orders import Order
 
 RISK_RANK = {"high": 0, "medium": 1, "low": 2}
 OUTBOX_STATUS_NAMES = {
@@ -50,6 +53,7 @@ def order_sections(session, actor: Actor, order_id: int) -> dict:
         "reports_by_day": _reports_by_day(session, actor, order_id),
         "reminders": _reminders(session, actor, order_id),
         "acceptance": _acceptance(session, order_id),
+        "can_send_link": _can_send_link(session, actor, order_id),
         "outbox_status_names": OUTBOX_STATUS_NAMES,
     }
 
@@ -105,3 +109,9 @@ def _acceptance(session, order_id: int):
     """The customer's acceptance with the rating, once the order is accepted."""
     acceptance = acceptance_of(session=session, order_id=order_id)
     return acceptance_public(session, acceptance) if acceptance else None
+
+
+def _can_send_link(session, actor: Actor, order_id: int) -> bool:
+    """Whether the actor may send the customer an acceptance link (the order's trackers)."""
+    order = session.get(Order, order_id)
+    return actor.is_admin or Role.tracker in acting_roles(session, actor, order)

@@ -302,3 +302,78 @@ def test_the_outbox_page_pages_through_older_messages(client, session):
     assert first.count('<li class="card"') == 50 and "更早的消息" in first
     second = client.get("/outbox?status=failed&page=2").get_data(as_text=True)
     assert second.count('<li class="card"') == 1 and "更早的消息" not in second
+
+
+def _ready_for_acceptance(session):
+    from app.services.documents import upload_document
+    from app.services.stages import checklist, list_stages, set_checklist_item
+    from models.enums import DocumentKind, StageKind
+    from models.people import User
+    from tests.factories import make_delivered_order
+    from tests.pdfs import pdf
+
+    order = make_delivered_order(session)
+    tracker = act(session, session.get(User, order.liaison_id))
+    stage = next(
+        s for s in list_stages(session=session, order_id=order.id) if s.kind == StageKind.acceptance
+    )
+    for item in checklist(session=session, stage_id=stage.id):
+        if "安装" in item.title:
+            set_checklist_item(
+                session=session, actor=tracker, order_id=order.id, item_id=item.id, done=True
+            )
+    for kind in (DocumentKind.completion_report, DocumentKind.user_manual):
+        upload_document(
+            session=session, actor=tracker, order_id=order.id, kind=kind, data=pdf(kind.value)
+        )
+    return order, session.get(User, order.liaison_id)
+
+
+def test_a_tracker_sends_the_link_and_the_customer_accepts_and_rates(client, session):
+    order, tracker = _ready_for_acceptance(session)
+    session.commit()
+    _login(client, tracker.username)
+    page = client.get(f"/orders/{order.id}").get_data(as_text=True)
+    assert "生成客户验收链接" in page
+    r = client.post(f"/orders/{order.id}/acceptance-link", data={"csrf_token": _csrf(page)})
+    assert r.status_code == 200 and r.headers["Cache-Control"] == "no-store"
+    url = re.search(r'id="acceptance-url" href="[^"]*(/accept/[^"]+)"', r.get_data(as_text=True))
+    customer = client.application.test_client()
+    form = customer.get(url.group(1)).get_data(as_text=True)
+    assert "满意度" in form
+    done = customer.post(
+        url.group(1),
+        data={
+            "csrf_token": _csrf(form),
+            "signer_name": "刘经理",
+            "satisfaction": "5",
+            "comment": "很满意",
+        },
+    )
+    assert "验收已确认" in done.get_data(as_text=True)
+    used = customer.get(url.group(1))
+    assert used.status_code == 409 and "已使用过" in used.get_data(as_text=True)
+    html = client.get(f"/orders/{order.id}").get_data(as_text=True)
+    assert "★★★★★ 5 分" in html and "很满意" in html and "生成客户验收链接" not in html
+
+
+def test_a_link_for_an_order_not_ready_is_refused_with_the_reason(client, session):
+    tracker = make_user(session, Role.tracker, username="li")
+    order = make_confirmed_order(session, liaison=tracker)
+    engineer = make_user(session, Role.site_engineer, username="chen")
+    add_to_order(session, order, engineer, Role.site_engineer)
+    session.commit()
+    _login(client, "li")
+    page = client.get(f"/orders/{order.id}").get_data(as_text=True)
+    r = client.post(
+        f"/orders/{order.id}/acceptance-link",
+        data={"csrf_token": _csrf(page)},
+        follow_redirects=True,
+    )
+    assert "以下阶段尚未完成，不能验收" in r.get_data(as_text=True)
+    other = client.application.test_client()
+    _login(other, "chen")
+    page = other.get(f"/orders/{order.id}").get_data(as_text=True)
+    assert "生成客户验收链接" not in page
+    r = other.post(f"/orders/{order.id}/acceptance-link", data={"csrf_token": _csrf(page)})
+    assert r.status_code == 403 and "没有权限" in r.get_data(as_text=True)
