@@ -125,7 +125,7 @@ def test_a_broken_customer_link_shows_a_chinese_page(phone, live_server):
 def test_the_overview_and_an_order_on_a_desktop(desktop, live_server):
     login(desktop, live_server, "wang.zong")
     desktop.wait_for_url(f"{live_server}/overview")
-    assert desktop.locator("#overview li.card").count() == 4
+    assert desktop.locator("#overview li.card[data-code^='GD-DEMO']").count() == 4
     shot(desktop, "overview-desktop")
     order_id = _order_id(desktop, live_server, "GD-DEMO-04")
     desktop.goto(f"{live_server}/orders/{order_id}")
@@ -133,3 +133,36 @@ def test_the_overview_and_an_order_on_a_desktop(desktop, live_server):
     assert len(gantt["series"][1]["data"]) > 0  # actual bars of the running stages
     assert no_sideways_scroll(desktop)
     shot(desktop, "order-desktop")
+
+
+def _order_ready_for_acceptance() -> tuple[int, str]:
+    from app.cli import cli_session
+    from tests.web.test_dashboard_pages import _ready_for_acceptance
+
+    with LIVE["app"].app_context(), cli_session() as session:
+        order, tracker = _ready_for_acceptance(session)
+        return order.id, tracker.username
+
+
+def test_the_customer_accepts_and_rates_through_the_link_on_a_phone(phone, live_server):
+    from tests.factories import PASSWORD
+
+    order_id, tracker = _order_ready_for_acceptance()
+    login(phone, live_server, tracker, password=PASSWORD)
+    phone.goto(f"{live_server}/orders/{order_id}")
+    phone.get_by_role("button", name="生成客户验收链接").click()
+    url = phone.locator("#acceptance-url").get_attribute("href")
+    path = url[url.index("/accept/") :]
+    phone.context.clear_cookies()
+    phone.goto(f"{live_server}{path}")
+    assert no_sideways_scroll(phone)
+    shot(phone, "accept-phone")
+    phone.fill("input[name=signer_name]", "刘经理")
+    phone.get_by_label("5 分 · 非常满意").check()
+    phone.fill("textarea[name=comment]", "安装规范，响应及时")
+    phone.get_by_role("button", name="确认验收").click()
+    phone.get_by_role("heading", name="验收已确认").wait_for()
+    shot(phone, "accept-done-phone")
+    phone.goto(f"{live_server}{path}")
+    assert phone.get_by_text("该链接已使用过").is_visible()
+    shot(phone, "accept-used-phone")
