@@ -21,6 +21,8 @@ INSTANCE_DIR = Path(os.environ.get("GENDAN_INSTANCE_DIR", PROJECT_ROOT / "instan
 DEFAULT_REVIEW_DEPARTMENTS = "sales,engineering,production,procurement,quality"
 DEFAULT_REPORT_ROLES = "site_engineer,production,tracker"
 DEFAULT_ISSUE_LIMIT_HOURS = "high=2,medium=24,low=72"
+# KPI targets: on-time delivery %, exception response and resolution hours, satisfaction (1-5).
+DEFAULT_KPI_TARGETS = "on_time=95,response_hours=2,resolution_hours=24,satisfaction=4.5"
 
 # Chat platform settings, each read from the environment under the same name.
 CHAT_SETTINGS = (
@@ -136,6 +138,23 @@ def parse_issue_limits(raw: str) -> dict[str, float]:
     return limits
 
 
+def parse_kpi_targets(raw: str) -> dict[str, float]:
+    """`on_time=95,response_hours=2,...`: any subset of the KPI targets, each a positive number."""
+    targets = dict((k, float(v)) for k, v in (p.split("=") for p in DEFAULT_KPI_TARGETS.split(",")))
+    for part in (p for p in raw.split(",") if p.strip()):
+        name, sep, value = part.partition("=")
+        try:
+            number = float(value)
+        except ValueError:
+            number = 0.0
+        if not sep or name.strip() not in targets or not 0 < number < 1e6:
+            raise ConfigError(f"KPI_TARGETS: bad entry {part!r} (expected e.g. on_time=95)")
+        targets[name.strip()] = number
+    if targets["on_time"] > 100 or targets["satisfaction"] > 5:
+        raise ConfigError("KPI_TARGETS: on_time is a percentage, satisfaction at most 5")
+    return targets
+
+
 def _report_roles(env: dict) -> str:
     raw = env.get("DAILY_REPORT_ROLES", DEFAULT_REPORT_ROLES)
     roles = [r.strip() for r in raw.split(",") if r.strip()]
@@ -217,6 +236,7 @@ def load_config(env: dict | None = None) -> dict:
         ),
         "DOCUMENT_MAX_MB": _int(env, "DOCUMENT_MAX_MB", 15),
         "ACCEPTANCE_LINK_HOURS": _int(env, "ACCEPTANCE_LINK_HOURS", 7 * 24),
+        "KPI_TARGETS": _parsed(env, "KPI_TARGETS", DEFAULT_KPI_TARGETS, parse_kpi_targets),
         "PASSWORD_HASH_PROFILE": env.get("PASSWORD_HASH_PROFILE", "default"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

@@ -8,9 +8,11 @@ from zoneinfo import ZoneInfo
 
 from app.config import (
     DEFAULT_ISSUE_LIMIT_HOURS,
+    DEFAULT_KPI_TARGETS,
     DEFAULT_REPORT_ROLES,
     DEFAULT_REVIEW_DEPARTMENTS,
     parse_issue_limits,
+    parse_kpi_targets,
 )
 
 
@@ -31,6 +33,10 @@ class Settings:
     )
     document_max_bytes: int = 15 * 1024 * 1024
     acceptance_link_hours: int = 7 * 24
+    # KPI targets (KPI_TARGETS): on_time (%), response_hours, resolution_hours, satisfaction.
+    kpi_targets: dict[str, float] = field(
+        default_factory=lambda: parse_kpi_targets(DEFAULT_KPI_TARGETS)
+    )
     secret_key: str = ""
     # Reminders: deployment defaults (admins override the risk matrix and quiet hours in the
     # database, and each chat group's schedule; issue_limit_hours is the matrix's default).
