@@ -6,11 +6,12 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
+from pydantic import TypeAdapter, ValidationError
 from sqlmodel import Session, col, select
 
 from app.services import cost_sources as src
 from app.services.actor import Actor, acts
-from app.services.errors import Conflict, NotFound
+from app.services.errors import Conflict, InvalidInput, NotFound
 from app.services.orders import CLOSED
 from app.services.permissions import load_order, require_manage_order, require_order_role
 from app.services.public import users_by_id
@@ -33,11 +34,21 @@ from models.costs import (
 )
 from models.enums import COST_CATEGORY_NAMES, ROLE_NAMES, CostCategory, OrderStatus, Role
 from models.orders import Order
-from models.quantities import yuan
+from models.quantities import MoneyIn, yuan
 
 # Who reads an order's costs besides admins and managers, and who enters costs by hand.
 COST_READERS = {Role.tracker, Role.sales, Role.buyer}
 COST_WRITERS = {Role.tracker, Role.sales, Role.buyer, Role.logistics}
+
+
+def money_field(value: str | None, field: str) -> Decimal | None:
+    """An optional amount typed into a form, checked like the API's money fields."""
+    if value is None or not value.strip():
+        return None
+    try:
+        return TypeAdapter(MoneyIn).validate_python(value.strip())
+    except ValidationError:
+        raise InvalidInput("金额应为不小于 0 的数字，最多两位小数", field=field) from None
 
 
 def readable_order(session: Session, actor: Actor, order_id: int) -> Order:

@@ -121,7 +121,7 @@ def test_percentages_not_summing_to_100_are_refused(client, session):
 
 
 def test_another_orders_milestone_is_404(client, session):
-    order, h = _setup(session, payment_terms=TERMS, contract_amount=Decimal(1000))
+    order, _h = _setup(session, payment_terms=TERMS, contract_amount=Decimal(1000))
     other = make_confirmed_order(session, payment_terms=TERMS, contract_amount=Decimal(1000))
     other_h = bearer(session.get(User, other.liaison_id))
     admin = bearer(make_user(session, Role.admin))
