@@ -119,9 +119,11 @@ class ImprovementPublic(SQLModel):
 
 class RetroPublic(SQLModel):
     order_id: int
-    draft: dict
+    draft: dict = Field(description="复盘草稿：已保存的，或尚未保存时按当前数据生成的")
+    saved: bool
     conclusion: str
-    created_at: datetime
-    updated_at: datetime
+    created_at: datetime | None
+    updated_at: datetime | None
+    generated_at: datetime
     feedback: list[FeedbackPublic]
     improvements: list[ImprovementPublic]
