@@ -44,6 +44,11 @@ def money(value) -> str:
     return f"{yuan(value):,.2f}"
 
 
+def _number(value) -> str | None:
+    """A Decimal for the chart's JSON, as text (the chart only draws it)."""
+    return None if value is None else f"{yuan(value):.2f}"
+
+
 def _field(name: str) -> str | None:
     value = request.form.get(name, "").strip()
     return value or None
@@ -57,8 +62,11 @@ def order_costs(order_id: int):
     report = svc.cost_report(session=s, actor=actor, order_id=order_id)
     chart = {
         "names": [c.name for c in report.categories],
-        "budget": [str(c.budget) if c.budget is not None else None for c in report.categories],
-        "actual": [str(c.actual) for c in report.categories],
+        "unit": "元",
+        "series": [
+            {"name": "预算", "data": [_number(c.budget) for c in report.categories]},
+            {"name": "实际", "data": [_number(c.actual) for c in report.categories]},
+        ],
     }
     return render_template(
         "costs.html",

@@ -1,19 +1,23 @@
-/* Budget against actual as grouped bars: ECharts (vendored) reading the page's JSON data. */
+/* Grouped bar charts drawn by the vendored ECharts: every element with class "chart" and a
+   data-source attribute naming a JSON script tag {names: [...], series: [{name, data}], unit}. */
 (function () {
-  var el = document.getElementById('cost-chart');
-  if (!window.echarts || !el) return;
-  var data = JSON.parse(document.getElementById(el.dataset.source).textContent);
-  var chart = echarts.init(el);
-  chart.setOption({
-    tooltip: {trigger: 'axis'},
-    legend: {data: ['预算', '实际']},
-    grid: {left: 50, right: 10, top: 30, bottom: 25},
-    xAxis: {type: 'category', data: data.names},
-    yAxis: {type: 'value'},
-    series: [
-      {name: '预算', type: 'bar', data: data.budget.map(Number), itemStyle: {color: '#9aa5b1'}},
-      {name: '实际', type: 'bar', data: data.actual.map(Number), itemStyle: {color: '#3370ff'}}
-    ]
+  if (!window.echarts) return;
+  var colors = ['#9aa5b1', '#3370ff', '#d83931', '#2ea121'];
+  document.querySelectorAll('.chart[data-source]').forEach(function (el) {
+    var data = JSON.parse(document.getElementById(el.dataset.source).textContent);
+    var chart = echarts.init(el);
+    chart.setOption({
+      tooltip: {trigger: 'axis'},
+      legend: {data: data.series.map(function (s) { return s.name; })},
+      grid: {left: 50, right: 10, top: 30, bottom: 25, containLabel: true},
+      xAxis: {type: 'category', data: data.names, axisLabel: {interval: 0}},
+      yAxis: {type: 'value', name: data.unit || ''},
+      series: data.series.map(function (s, i) {
+        return {name: s.name, type: 'bar', data: s.data.map(function (v) {
+          return v === null ? null : Number(v);
+        }), itemStyle: {color: colors[i % colors.length]}};
+      })
+    });
+    window.addEventListener('resize', function () { chart.resize(); });
   });
-  window.addEventListener('resize', function () { chart.resize(); });
 })();
