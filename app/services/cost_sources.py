@@ -48,12 +48,26 @@ def rate_for(role: str | None) -> Decimal:
 
 def line_amount(line: PurchaseLine) -> Decimal:
     """What a purchase line costs the order (see the module docstring)."""
-    if line.unit_price is None:
+    return amount_of(line.unit_price, line.quantity, line.received, line.status)
+
+
+def amount_of(price, quantity, received, status) -> Decimal:
+    if price is None:
         return Decimal(0)
-    counted = line.received
-    if line.status != PurchaseStatus.cancelled:
-        counted = max(line.quantity, line.received)
-    return yuan(line.unit_price * counted)
+    counted = received if status == PurchaseStatus.cancelled else max(quantity, received)
+    return yuan(price * counted)
+
+
+def _priced_lines(session: Session, ids: list[int]):
+    """(order id, price, quantity, received, status) of every priced purchase line."""
+    query = select(
+        PurchaseLine.order_id,
+        PurchaseLine.unit_price,
+        PurchaseLine.quantity,
+        PurchaseLine.received,
+        PurchaseLine.status,
+    ).where(col(PurchaseLine.order_id).in_(ids), col(PurchaseLine.unit_price).is_not(None))
+    return session.exec(query).all()
 
 
 def material_lines(session: Session, order_ids: Iterable[int]):
@@ -115,8 +129,8 @@ def actual_costs(session: Session, order_ids: Iterable[int]) -> Totals:
     totals: Totals = {i: dict.fromkeys(CostCategory, Decimal(0)) for i in ids}
     if not ids:
         return totals
-    for line, *_ in material_lines(session, ids):
-        totals[line.order_id][CostCategory.material] += line_amount(line)
+    for order_id, *line in _priced_lines(session, ids):
+        totals[order_id][CostCategory.material] += amount_of(*line)
     for order_id, _user, role, total in report_hours(session, ids):
         totals[order_id][CostCategory.labour] += yuan(hours(total) * rate_for(role))
     for order_id, _worker, total in day_labour_hours(session, ids):
