@@ -18,6 +18,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from decimal import Decimal
 
+from sqlalchemy import BigInteger, type_coerce
 from sqlmodel import Session, and_, col, func, select
 
 from app.services.settings import settings
@@ -58,16 +59,33 @@ def amount_of(price, quantity, received, status) -> Decimal:
     return yuan(price * counted)
 
 
-def _priced_lines(session: Session, ids: list[int]):
-    """(order id, price, quantity, received, status) of every priced purchase line."""
+# A price (ten-thousandths) times a quantity (thousandths) is in 1e-7 yuan; a fen is 1e5 of those.
+_PER_FEN = 10**5
+
+
+def _fen(product: int) -> int:
+    """Whole fen of a price x quantity product, rounded half even exactly as yuan() rounds."""
+    fen, rest = divmod(product, _PER_FEN)
+    if rest * 2 > _PER_FEN or (rest * 2 == _PER_FEN and fen % 2):
+        fen += 1
+    return fen
+
+
+def material_fen(session: Session, ids: list[int]) -> dict[int, int]:
+    """Material cost per order in whole fen, from the stored integers (no Decimal per cell:
+    this runs over every purchase line of every open order)."""
     query = select(
         PurchaseLine.order_id,
-        PurchaseLine.unit_price,
-        PurchaseLine.quantity,
-        PurchaseLine.received,
-        PurchaseLine.status,
+        type_coerce(PurchaseLine.unit_price, BigInteger),
+        type_coerce(PurchaseLine.quantity, BigInteger),
+        type_coerce(PurchaseLine.received, BigInteger),
+        PurchaseLine.status == PurchaseStatus.cancelled,
     ).where(col(PurchaseLine.order_id).in_(ids), col(PurchaseLine.unit_price).is_not(None))
-    return session.exec(query).all()
+    totals: dict[int, int] = defaultdict(int)
+    for order_id, price, quantity, received, cancelled in session.exec(query):
+        counted = received if cancelled else max(quantity, received)
+        totals[order_id] += _fen(price * counted)
+    return totals
 
 
 def material_lines(session: Session, order_ids: Iterable[int]):
@@ -129,8 +147,8 @@ def actual_costs(session: Session, order_ids: Iterable[int]) -> Totals:
     totals: Totals = {i: dict.fromkeys(CostCategory, Decimal(0)) for i in ids}
     if not ids:
         return totals
-    for order_id, *line in _priced_lines(session, ids):
-        totals[order_id][CostCategory.material] += amount_of(*line)
+    for order_id, fen in material_fen(session, ids).items():
+        totals[order_id][CostCategory.material] += Decimal(fen).scaleb(-2)
     for order_id, _user, role, total in report_hours(session, ids):
         totals[order_id][CostCategory.labour] += yuan(hours(total) * rate_for(role))
     for order_id, _worker, total in day_labour_hours(session, ids):
