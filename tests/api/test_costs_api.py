@@ -135,3 +135,25 @@ def test_another_orders_milestone_is_404(client, session):
     assert r.status_code == 404 and r.get_json()["error"]["code"] == "milestone_not_found"
     r = client.get("/api/orders/999999/costs", headers=admin)
     assert r.status_code == 404
+
+
+def test_retro_before_acceptance_is_409_in_the_envelope(client, session):
+    order, h = _setup(session)
+    r = client.get(f"/api/orders/{order.id}/retro", headers=h)
+    assert r.status_code == 409
+    assert r.get_json()["error"] == {
+        "code": "not_accepted",
+        "message": "订单尚未验收，验收后才能复盘",
+    }
+
+
+def test_contract_amount_is_exact_on_the_order_and_never_negative(client, session):
+    order, h = _setup(session)
+    r = client.patch(f"/api/orders/{order.id}", json={"contract_amount": "1234567.89"}, headers=h)
+    assert r.status_code == 200 and r.get_json()["contract_amount"] == "1234567.89"
+    r = client.patch(f"/api/orders/{order.id}", json={"contract_amount": -1}, headers=h)
+    assert r.status_code == 422
+    assert (
+        client.get(f"/api/orders/{order.id}", headers=h).get_json()["contract_amount"]
+        == "1234567.89"
+    )
