@@ -8,8 +8,8 @@
     var chart = echarts.init(el);
     chart.setOption({
       tooltip: {trigger: 'axis'},
-      legend: {data: data.series.map(function (s) { return s.name; })},
-      grid: {left: 50, right: 10, top: 30, bottom: 25, containLabel: true},
+      legend: {top: 0, data: data.series.map(function (s) { return s.name; })},
+      grid: {left: 10, right: 10, top: 36, bottom: 10, containLabel: true},
       xAxis: {type: 'category', data: data.names, axisLabel: {interval: 0}},
       yAxis: {type: 'value', name: data.unit || ''},
       series: data.series.map(function (s, i) {
