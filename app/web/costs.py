@@ -13,7 +13,9 @@ from app.services import orders as order_svc
 from app.services import payments as pay
 from app.services.errors import DomainError
 from app.services.public import order_public
+from app.services.validation import validated
 from app.web import bp
+from models.costs import MilestoneUpdate
 from models.enums import COST_CATEGORY_NAMES, CostCategory
 from models.quantities import yuan
 
@@ -125,3 +127,17 @@ def order_payments_receive(order_id: int, milestone_id: int):
         data=data,
     )
     return "回款已登记"
+
+
+@bp.post("/orders/<int:order_id>/payments/<int:milestone_id>/edit")
+@_form_action
+def order_payments_edit(order_id: int, milestone_id: int):
+    data = {"name": _field("name"), "due_date": _field("due_date"), "note": _field("note") or ""}
+    pay.update_milestone(
+        session=db_session(),
+        actor=g.actor,
+        order_id=order_id,
+        milestone_id=milestone_id,
+        data=validated(MilestoneUpdate, {k: v for k, v in data.items() if v is not None}),
+    )
+    return "回款节点已修改"

@@ -43,6 +43,12 @@ def test_the_costs_page_sets_a_budget_enters_a_cost_and_plans_payments(client, s
         f"/orders/{order.id}/payments/{mid}/receipts", data={"csrf_token": token, "amount": "300"}
     )
     assert "回款已登记" in client.get(url).get_data(as_text=True)
+    client.post(
+        f"/orders/{order.id}/payments/{mid}/edit",
+        data={"csrf_token": token, "name": "预付款", "due_date": "2030-02-01", "note": "已开票"},
+    )
+    page = client.get(url).get_data(as_text=True)
+    assert "回款节点已修改" in page and "2030-02-01" in page and "已开票" in page
 
 
 def test_bad_form_input_is_shown_in_chinese_and_nothing_stored(client, session):
