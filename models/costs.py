@@ -240,3 +240,14 @@ class OverBudget(SQLModel):
     budget: MoneyOut
     actual: MoneyOut
     owner_id: int | None = Field(description="跟单联络人")
+
+
+class OverduePayment(SQLModel):
+    order_id: int
+    order_code: str
+    milestone_id: int
+    name: str
+    due_date: date
+    outstanding: MoneyOut
+    days_overdue: int
+    owner_id: int | None = Field(description="跟单联络人")

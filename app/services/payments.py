@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.services.acceptance import acceptance_of
 from app.services.actor import Actor, acts
@@ -23,10 +23,16 @@ from models.costs import (
     MilestonePlanIn,
     MilestonePublic,
     MilestoneUpdate,
+    OverduePayment,
     PaymentIn,
     PaymentMilestone,
 )
-from models.enums import PAYMENT_STATUS_NAMES, PAYMENT_TRIGGER_NAMES, PaymentStatus
+from models.enums import (
+    PAYMENT_STATUS_NAMES,
+    PAYMENT_TRIGGER_NAMES,
+    OrderStatus,
+    PaymentStatus,
+)
 from models.orders import Order
 from models.quantities import yuan
 
@@ -224,3 +230,32 @@ def fund_view(
         overdue=sum((i.outstanding for i in items if i.overdue), Decimal(0)),
         items=items,
     )
+
+
+def overdue_payments(*, session: Session, now: datetime | None = None) -> list[OverduePayment]:
+    """Every milestone of a non-cancelled order past its due date with money outstanding, in
+    one query: for a warning rule reminding the order's liaison (owner_id)."""
+    today = local_date(now or utcnow())
+    query = (
+        select(PaymentMilestone, Order.code, Order.liaison_id)
+        .join(Order, Order.id == PaymentMilestone.order_id)
+        .where(
+            Order.status != OrderStatus.cancelled,
+            PaymentMilestone.status != PaymentStatus.received,
+            col(PaymentMilestone.due_date) < today,
+        )
+        .order_by(PaymentMilestone.due_date, PaymentMilestone.id)
+    )
+    return [
+        OverduePayment(
+            order_id=m.order_id,
+            order_code=code,
+            milestone_id=m.id,
+            name=m.name,
+            due_date=m.due_date,
+            outstanding=m.amount - m.received_amount,
+            days_overdue=(today - m.due_date).days,
+            owner_id=liaison,
+        )
+        for m, code, liaison in session.exec(query)
+    ]

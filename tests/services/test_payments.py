@@ -162,3 +162,35 @@ def test_a_milestone_of_another_order_is_not_found(session):
             milestone_id=theirs[0].id,
             data={"amount": "1"},
         )
+
+
+def test_overdue_payments_lists_unpaid_milestones_past_due(session):
+    from app.services.orders import cancel_order
+    from app.services.payments import overdue_payments
+
+    order = make_confirmed_order(session, payment_terms=TERMS, contract_amount=D(1000))
+    gone = make_confirmed_order(session, payment_terms=TERMS, contract_amount=D(1000))
+    for o in (order, gone):
+        tracker = _tracker(session, o)
+        rows = generate_milestones(session=session, actor=tracker, order_id=o.id)
+        for row in rows[:2]:
+            update_milestone(
+                session=session,
+                actor=tracker,
+                order_id=o.id,
+                milestone_id=row.id,
+                data=MilestoneUpdate(due_date=date.today() - timedelta(days=4)),
+            )
+    view = fund_view(session=session, actor=_tracker(session, order), order_id=order.id)
+    paid = view.items[0]
+    record_payment(
+        session=session,
+        actor=_tracker(session, order),
+        order_id=order.id,
+        milestone_id=paid.id,
+        data={"amount": "300"},
+    )
+    cancel_order(session=session, actor=_tracker(session, gone), order_id=gone.id, reason="x")
+    [late] = overdue_payments(session=session, now=utcnow())
+    assert (late.order_id, late.outstanding, late.days_overdue) == (order.id, D(600), 4)
+    assert late.owner_id == order.liaison_id and late.order_code == order.code
