@@ -32,6 +32,7 @@ from sqlmodel import func, select
 from app.demo import load_demo
 from app.launcher import processes
 from app.services.actor import Actor, bind_actor
+from app.services.settings import configure
 from app.services.tokens import issue_token
 from bench.benchdb import ENGINES, ROOT, bench_database, postgres_available
 from bench.report import machine, write_section
@@ -65,6 +66,7 @@ class Row:
 
 def _seed(db) -> tuple[str, int, Decimal]:
     """Demo data; the warehouse user's token, the order and its BOM's received total."""
+    configure(secret_key=SECRET)  # the demo seals its chat robots' secrets with the server's key
     with db.session() as s:
         bind_actor(s, Actor.system(Channel.cli))
         load_demo(session=s)

@@ -16,15 +16,11 @@ from pathlib import Path
 
 import requests
 
+from bench.servers import children, free_port
+
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 RETRY_STATUSES = (502, 503, 504)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Gunicorn:
@@ -110,20 +106,21 @@ class Gunicorn:
         return self.log_path.read_text(errors="replace")
 
 
-def children(pid: int) -> list[int]:
-    """Child process ids of `pid`, from /proc."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        fields = stat[stat.rfind(")") + 2 :].split()
-        if int(fields[1]) == pid and fields[0] != "Z":
-            found.append(int(entry.name))
-    return sorted(found)
+class Scheduler(Gunicorn):
+    """The scheduler process (`flask --app wsgi scheduler`) with the same environment."""
+
+    def argv(self) -> list[str]:
+        return [str(BIN / "flask"), "--app", "wsgi", "scheduler"]
+
+    def __enter__(self) -> Scheduler:
+        self.log = self.log_path.open("ab")
+        self.process = subprocess.Popen(
+            self.argv(), cwd=ROOT, env=self.env, stdout=self.log, stderr=self.log
+        )
+        return self
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
 
 
 def cpu_ticks(pid: int) -> int:

@@ -13,6 +13,7 @@ import subprocess
 import threading
 import time
 import uuid
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -21,10 +22,19 @@ import requests
 from PIL import Image
 from sqlmodel import col, func, select
 
+from models.base import utcnow
 from models.photos import Photo
+from models.reminders import SchedulerLease
 from models.scans import Scan
 from tests.conftest import IN_CI
-from tests.reliability.harness import Gunicorn, TcpProxy, busiest, send, wait_until
+from tests.reliability.harness import (
+    Gunicorn,
+    Scheduler,
+    TcpProxy,
+    busiest,
+    send,
+    wait_until,
+)
 
 SEED = 20261126
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
@@ -200,6 +210,37 @@ def test_the_database_going_away_gives_503_and_the_service_recovers_on_its_own(
     assert stored(world, list(phones.told)) == phones.told
     assert stored(world, [lost["client_id"]]) == {lost["client_id"]: 7}
     assert world.received() - before == Decimal(sum(phones.told.values()) + 7)
+
+
+def lease(db) -> SchedulerLease | None:
+    with db.session() as s:
+        return s.exec(select(SchedulerLease)).first()
+
+
+def test_the_scheduler_rides_out_a_database_outage_and_leads_again(pg_db, secret, tmp_path):
+    timing = {
+        "SCHEDULER_LEASE_SECONDS": "3",
+        "SCHEDULER_POLL_SECONDS": "1",
+        "SCHEDULER_HEARTBEAT_SECONDS": "1",
+    }
+    with TcpProxy(5432) as proxy:
+        url = pg_db.url.replace("127.0.0.1:5432", f"127.0.0.1:{proxy.port}")
+        with Scheduler(url, tmp_path, secret=secret, **timing) as scheduler:
+            wait_until(lambda: lease(pg_db) is not None, 60, "the scheduler to lead")
+            holder = lease(pg_db).holder
+            proxy.cut()
+            time.sleep(5)  # longer than the lease: the lead is lost
+            assert scheduler.alive()
+            proxy.restore()
+            restored = utcnow()
+            wait_until(
+                lambda: lease(pg_db).expires_at > restored + timedelta(seconds=1),
+                60,
+                "the scheduler to lead again",
+            )
+            assert scheduler.alive() and lease(pg_db).holder == holder
+        log = scheduler.log_text()
+    assert "standing by" in log or "lost the lead" in log
 
 
 @pytest.fixture
