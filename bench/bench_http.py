@@ -199,6 +199,19 @@ class Memory:
     peak_kib: int
 
 
+def settled(pids: dict[str, int], limit: float = 30) -> dict[str, int]:
+    """Each process's resident set once none has grown for two seconds (start-up done)."""
+    deadline = time.monotonic() + limit
+    last = {name: memory_kib(pid)[0] for name, pid in pids.items()}
+    while time.monotonic() < deadline:
+        time.sleep(2)
+        now = {name: memory_kib(pid)[0] for name, pid in pids.items()}
+        if all(now[name] <= last[name] * 1.01 for name in pids):
+            return now
+        last = now
+    return last
+
+
 def run(seconds: float, clients: int) -> tuple[list[Rate], bool, list[Memory]]:
     with bench_database("postgresql", "bench_http") as db:
         data = seed(db)
@@ -208,7 +221,7 @@ def run(seconds: float, clients: int) -> tuple[list[Rate], bool, list[Memory]]:
             for i, pid in enumerate(web.workers(), 1):
                 pids[f"gunicorn worker {i}"] = pid
             pids["scheduler"] = sched.pid
-            idle = {name: memory_kib(pid)[0] for name, pid in pids.items()}
+            idle = settled(pids)
             kinds = calls(web.base, data)
             warm = measure("warm-up", kinds["scan, one per request"], 1, clients)
             rates = [measure(name, call, seconds, clients) for name, call in kinds.items()]
@@ -252,7 +265,8 @@ def section(seconds: float, clients: int) -> str:
     lines += [
         MEMORY_HEADING,
         "",
-        "Resident set from /proc: idle is VmRSS after start-up, before any request; peak is "
+        "Resident set from /proc: idle is VmRSS once start-up is over (no growth for 2 s), "
+        "before any request; peak is "
         "VmHWM after every request kind above. The ceiling is the idle process itself.",
         "",
         "| process | idle MiB | peak under load MiB | peak / idle |",
