@@ -130,6 +130,24 @@ def cpu_ticks(pid: int) -> int:
     return int(fields[11]) + int(fields[12])
 
 
+def serving(pids: list[int], port: int) -> int | None:
+    """The process among `pids` holding an established connection on local `port` (the
+    gunicorn worker answering a request right now), from /proc/net/tcp and the fd tables."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == "01":
+                inodes.add(fields[9])
+    for pid in pids:
+        for fd in Path(f"/proc/{pid}/fd").iterdir():
+            with contextlib.suppress(OSError):
+                link = os.readlink(fd)
+                if link.startswith("socket:[") and link[8:-1] in inodes:
+                    return pid
+    return None
+
+
 def busiest(pids: list[int], seconds: float = 0.3) -> int:
     """The process that used the most CPU over a short sample."""
     before = {pid: cpu_ticks(pid) for pid in pids}
