@@ -20,8 +20,10 @@ from pathlib import Path
 import pytest
 import requests
 from PIL import Image
+from reportlab.pdfgen import canvas
 from sqlmodel import col, func, select
 
+from models.acceptance import OrderDocument
 from models.base import utcnow
 from models.photos import Photo
 from models.reminders import SchedulerLease
@@ -275,13 +277,26 @@ def noisy_photo(seed: int) -> bytes:
     return out.getvalue()
 
 
+def big_pdf(seed: int) -> bytes:
+    """A real many-page PDF of random text: a few hundred kilobytes."""
+    rng = random.Random(seed)
+    out = io.BytesIO()
+    page = canvas.Canvas(out, invariant=1)
+    for _ in range(60):
+        for line in range(60):
+            page.drawString(40, 800 - line * 12, rng.randbytes(40).hex())
+        page.showPage()
+    page.save()
+    return out.getvalue()
+
+
 def files_under(root: Path) -> list[Path]:
     return sorted(p for p in root.rglob("*") if p.is_file())
 
 
-def photo_count(world) -> int:
+def row_count(world, model) -> int:
     with world.db.session() as s:
-        query = select(func.count()).where(col(Photo.order_id) == world.order_id)
+        query = select(func.count()).where(col(model.order_id) == world.order_id)
         return s.exec(query).one()
 
 
@@ -291,33 +306,42 @@ def test_a_full_upload_disk_refuses_clearly_leaves_nothing_and_recovers(
     filler = small_disk / "filler"
     stats = os.statvfs(small_disk)
     filler.write_bytes(b"\0" * (stats.f_bavail * stats.f_frsize - 100_000))
-    photo = noisy_photo(1)
-    url_path = f"/api/orders/{world.order_id}/photos"
+    base = f"/api/orders/{world.order_id}"
+    uploads = [
+        # path, multipart files, form fields, table, error code
+        (f"{base}/photos", ("a.jpg", noisy_photo(1), "image/jpeg"), {}, Photo, "photo"),
+        (
+            f"{base}/documents",
+            ("report.pdf", big_pdf(1), "application/pdf"),
+            {"kind": "completion_report"},
+            OrderDocument,
+            "document",
+        ),
+    ]
+    assert all(len(file[1]) > 100_000 for _, file, *_ in uploads)
     headers = world.reporters[0]
     with Gunicorn(
         world.db.url, tmp_path / "server", secret=secret, UPLOAD_DIR=str(small_disk)
-    ) as s:
-        for _ in range(2):
-            response = requests.post(
-                s.url + url_path,
-                files={"file": ("a.jpg", photo, "image/jpeg")},
-                headers=headers,
-                timeout=60,
+    ) as server:
+
+        def post(path, file, form):
+            return requests.post(
+                server.url + path, files={"file": file}, data=form, headers=headers, timeout=60
             )
+
+        for path, file, form, table, what in uploads * 2:
+            response = post(path, file, form)
             assert response.status_code in (503, 507), response.text[:300]
             error = response.json()["error"]
-            assert error["code"] == "photo_storage_full" and CHINESE.search(error["message"])
-            assert photo_count(world) == 0
-            assert files_under(small_disk) == [filler]  # no half-written photo or thumbnail
+            assert error["code"] == f"{what}_storage_full" and CHINESE.search(error["message"])
+            assert row_count(world, table) == 0
+            assert files_under(small_disk) == [filler]  # nothing half-written
         filler.unlink()
-        response = requests.post(
-            s.url + url_path,
-            files={"file": ("a.jpg", photo, "image/jpeg")},
-            headers=headers,
-            timeout=60,
-        )
-        assert response.status_code == 201, response.text[:300]
-        assert photo_count(world) == 1
-        assert [p.name.split(".", 1)[1] for p in files_under(small_disk)] == ["jpg", "thumb.jpg"]
-        image = requests.get(s.url + response.json()["url"], headers=headers, timeout=30)
-        assert image.status_code == 200 and image.content[:2] == b"\xff\xd8"
+        for path, file, form, table, _what in uploads:
+            response = post(path, file, form)
+            assert response.status_code == 201, response.text[:300]
+            assert row_count(world, table) == 1
+            stored = requests.get(server.url + response.json()["url"], headers=headers, timeout=30)
+            assert stored.status_code == 200 and stored.content[:2] in (b"\xff\xd8", b"%P")
+    names = sorted(p.name.split(".", 1)[1] for p in files_under(small_disk))
+    assert names == ["jpg", "pdf", "thumb.jpg"]
