@@ -217,6 +217,7 @@ class TcpProxy:
         self._listener: socket.socket | None = None
         self._conns: set[socket.socket] = set()
         self._lock = threading.Lock()
+        self.stalled = False  # accept connections but never answer (a hung server)
         self._thread: threading.Thread | None = None
 
     def __enter__(self) -> TcpProxy:
@@ -243,6 +244,18 @@ class TcpProxy:
             listener.close()
         if self._thread is not None:
             self._thread.join(timeout=5)
+        self._close_all()
+
+    def stall(self) -> None:
+        """Drop every connection and leave new ones hanging without an answer."""
+        self.stalled = True
+        self._close_all()
+
+    def unstall(self) -> None:
+        self.stalled = False
+        self._close_all()
+
+    def _close_all(self) -> None:
         with self._lock:
             conns, self._conns = self._conns, set()
         for conn in conns:
@@ -256,6 +269,10 @@ class TcpProxy:
                 client, _ = listener.accept()
             except OSError:
                 return
+            if self.stalled:
+                with self._lock:
+                    self._conns.add(client)
+                continue
             try:
                 upstream = socket.create_connection(self.target, timeout=5)
             except OSError:

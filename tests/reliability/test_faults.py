@@ -216,6 +216,28 @@ def test_the_database_going_away_gives_503_and_the_service_recovers_on_its_own(
     assert world.received() - before == Decimal(sum(phones.told.values()) + 7)
 
 
+def test_a_database_that_hangs_gives_503_after_the_connect_timeout(world, secret, tmp_path):
+    """A database that accepts connections and never answers (a hung server, a half-dead
+    network) must not hold the workers until gunicorn kills them: the connect timeout turns
+    it into the same 503."""
+    order_url = f"/api/orders/{world.order_id}"
+    with TcpProxy(5432) as proxy:
+        url = world.db.url.replace("127.0.0.1:5432", f"127.0.0.1:{proxy.port}")
+        with Gunicorn(url, tmp_path, secret=secret) as server:
+            http = requests.Session()
+            assert http.get(server.url + order_url, headers=world.scanner).status_code == 200
+            proxy.stall()
+            for _ in range(2):
+                # Well inside gunicorn's worker timeout (60 s): no worker is killed for it.
+                response = http.get(server.url + order_url, headers=world.scanner, timeout=40)
+                envelope_503(response)
+            proxy.unstall()
+            back = send(http, "GET", server.url + order_url, headers=world.scanner, attempts=100)
+            assert back.response is not None and back.response.status_code == 200
+            assert server.process.poll() is None
+        assert "WORKER TIMEOUT" not in server.log_text()
+
+
 def lease(db) -> SchedulerLease | None:
     with db.session() as s:
         return s.exec(select(SchedulerLease)).first()
