@@ -11,4 +11,4 @@ bp = Blueprint(
 )
 
 # Registers the routes: the signed-in pages and the customer's acceptance page.
-from app.web import accept, chat, pages  # noqa: E402,F401
+from app.web import accept, ack, chat, pages  # noqa: E402,F401

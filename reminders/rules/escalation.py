@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from sqlalchemy import func
+from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 
 from models.alerts import Alert
@@ -22,6 +24,19 @@ def _candidates(ctx: RuleContext) -> list[tuple]:
     acked_issue = select(SiteIssue.id).where(
         SiteIssue.id == Alert.entity_id, col(SiteIssue.acknowledged_at).is_not(None)
     )
+    earlier = aliased(Alert)
+    first_alerted = (
+        select(func.min(earlier.created_at))
+        .where(
+            earlier.rule == Alert.rule,
+            earlier.entity_type == Alert.entity_type,
+            earlier.entity_id == Alert.entity_id,
+            earlier.order_id == Alert.order_id,
+            earlier.level == Alert.level,
+            col(earlier.acknowledged_at).is_(None),
+        )
+        .scalar_subquery()
+    )
     query = select(
         Alert.id,
         Alert.entity_type,
@@ -31,7 +46,7 @@ def _candidates(ctx: RuleContext) -> list[tuple]:
         Alert.owner_id,
         Alert.message,
         Alert.since,
-        Alert.created_at,
+        first_alerted,
     ).where(
         Alert.day == ctx.today,
         col(Alert.acknowledged_at).is_(None),
@@ -45,11 +60,11 @@ def _candidates(ctx: RuleContext) -> list[tuple]:
 
 def _stages(ctx: RuleContext) -> Iterable[tuple[EscalationStage, tuple]]:
     for row in _candidates(ctx):
-        level, since, created = RiskLevel(row[4]), row[7], row[8]
+        level, since, first = RiskLevel(row[4]), row[7], row[8]
         stage = escalation_stage(level, since, None, ctx.now, ctx.matrix)
         limit = ctx.matrix.limit(level)
-        if stage is EscalationStage.remind_owner and created >= since + limit:
-            continue  # the alert itself came after the limit: it was the owner's reminder
+        if stage is EscalationStage.remind_owner and first >= since + limit:
+            continue  # first alerted after the limit: that alert was the owner's reminder
         if stage is not EscalationStage.none:
             yield stage, row
 
