@@ -30,6 +30,7 @@ NOON = local(12)
 
 def alerts(session, rule: str | None = None) -> list[Alert]:
     session.commit()
+    session.expire_all()  # others (the web app, the bot) may have changed them
     query = select(Alert).order_by(Alert.id)
     if rule is not None:
         query = query.where(Alert.rule == rule)
