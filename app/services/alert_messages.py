@@ -171,8 +171,7 @@ def alert_markdown(
     level = RiskLevel(finding.level)
     head = f"{LEVEL_MARKS[level]} 预警 #A{alert_id} · {title}"
     base = settings().public_base_url
-    lines = [
-        f"### {head}",
+    lines = [  # the senders put the title on top (and the digest too)
         finding.message,
         f"**风险**：{RISK_NAMES[level]} · **责任人**：{owner}",
         *_plan_lines(finding.plan),
@@ -186,7 +185,7 @@ def combined_markdown(title: str, items: list[tuple[int, object]]) -> tuple[str,
     """One message for several alerts of one rule (who has not reported)."""
     base = settings().public_base_url
     head = f"📋 {title}（{len(items)}）"
-    lines = [f"### {head}"]
+    lines = []
     for alert_id, finding in items:
         lines.append(f"- #A{alert_id} {finding.message}")
     orders = dict.fromkeys(f.order_id for _, f in items)
