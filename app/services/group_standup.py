@@ -11,7 +11,8 @@ topic for all the group's orders. Posted once per group per day (outbox dedupe k
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, func, select
 
@@ -19,7 +20,7 @@ from app.services.actor import Actor
 from app.services.outbox import enqueue, group_target
 from app.services.production_views import production_overview
 from app.services.reports import missing_reporters
-from app.services.settings import local_date
+from app.services.settings import local_date, settings
 from app.services.shortages import shortage_query
 from app.services.standup import STAGE_MARKS, standup_summary
 from bots.message import OutboundMessage
@@ -114,7 +115,8 @@ def _milestones(session: Session, order_ids: list[int], today, now) -> dict[int,
     )
     for order_id, n in session.exec(promised):
         out[order_id].append(f"{n} 项采购承诺今天到货")
-    end = now + timedelta(days=1)
+    tz = ZoneInfo(settings().timezone)
+    end = datetime.combine(today + timedelta(days=1), time(0), tzinfo=tz).astimezone(UTC)
     due = (
         select(SiteIssue.order_id, func.count())
         .where(
