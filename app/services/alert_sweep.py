@@ -27,7 +27,7 @@ from app.services.alert_messages import (
     combined_markdown,
     markdown,
 )
-from app.services.alerts import ack_url, alert_token
+from app.services.alerts import ack_url, token_maker
 from app.services.outbox import GROUP_CHANNELS, Target, user_target
 from app.services.risk_matrix import risk_matrix
 from app.services.settings import local_date, settings
@@ -60,6 +60,15 @@ def _acknowledged(session: Session, names: list[str]) -> set[tuple]:
         .where(col(Alert.rule).in_(names), col(Alert.acknowledged_at).is_not(None))
         .distinct()
     )
+    return {_key(row) for row in session.exec(query)}
+
+
+def _alerted_today(session: Session, names: list[str], today) -> set[tuple]:
+    """Keys already alerted today: skipped before the insert (which would skip them too, but
+    only after shipping them to the database)."""
+    query = select(
+        Alert.rule, Alert.entity_type, Alert.entity_id, Alert.order_id, Alert.level
+    ).where(col(Alert.rule).in_(names), Alert.day == today)
     return {_key(row) for row in session.exec(query)}
 
 
@@ -131,7 +140,7 @@ def _outbox_row(ctx, target, message, order_id, key, level) -> dict:
 
 
 def _messages(ctx: RuleContext, rule: Rule, new: list[tuple[int, Finding]], book) -> list[dict]:
-    secret, rows = settings().secret_key, []
+    token, rows = token_maker(secret=settings().secret_key, now=ctx.now), []
     combined: dict[int, list[tuple[int, Finding]]] = defaultdict(list)
     for alert_id, f in new:
         groups = book.groups.get(f.order_id, [])
@@ -142,13 +151,12 @@ def _messages(ctx: RuleContext, rule: Rule, new: list[tuple[int, Finding]], book
             for group_id, _ in groups:
                 combined[group_id].append((alert_id, f))
             continue
-        token = alert_token(alert_id=alert_id, secret=secret, now=ctx.now)
         title, lines = alert_markdown(
             alert_id=alert_id,
             title=rule.title,
             finding=f,
             owner=book.name(f.owner_id),
-            ack_link=ack_url(token),
+            ack_link=ack_url(token(alert_id)),
         )
         for group_id, platform in groups:
             message = markdown(title, "\n".join(lines), **book.mentions(people, platform))
@@ -195,11 +203,11 @@ def group_target_for(group_id: int, platform: str) -> Target:
 
 def _run_phase(session, ctx, rules: list[Rule], result: SweepResult) -> None:
     names = [r.name for r in rules]
-    acked = _acknowledged(session, names)
+    skip = _acknowledged(session, names) | _alerted_today(session, names, ctx.today)
     since = _open_since(session, names, ctx.today)
     per_rule: list[tuple[Rule, list[tuple[int, Finding]]]] = []
     for rule in rules:
-        findings = [f for f in run_rule(rule, ctx) if f.key not in acked]
+        findings = [f for f in run_rule(rule, ctx) if f.key not in skip]
         result.findings += len(findings)
         by_key = {f.key: f for f in findings}
         inserted = _insert_alerts(session, _alert_rows(list(by_key.values()), ctx, since))

@@ -9,6 +9,7 @@ them. The response time is measured from when the exception was first alerted (`
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
@@ -62,6 +63,11 @@ def _serializer(secret: str, now: datetime) -> URLSafeTimedSerializer:
 def alert_token(*, alert_id: int, secret: str, now: datetime) -> str:
     """The signed token of an alert's acknowledgement link."""
     return _serializer(secret, now).dumps(alert_id)
+
+
+def token_maker(*, secret: str, now: datetime) -> Callable[[int], str]:
+    """alert_token for many alerts signed at one instant (the sweep's)."""
+    return _serializer(secret, now).dumps
 
 
 def ack_url(token: str) -> str:
