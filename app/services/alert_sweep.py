@@ -139,56 +139,66 @@ def _outbox_row(ctx, target, message, order_id, key, level) -> dict:
     }
 
 
+def _people(f: Finding, book: Addressbook) -> list[int]:
+    people = [f.owner_id] if f.owner_id else []
+    return people + (book.managers if f.notify_managers else [])
+
+
+def _single_rows(ctx: RuleContext, rule: Rule, alert_id: int, f: Finding, book, token):
+    """One alert's messages: to each group following the order, else to each person."""
+    title, lines = alert_markdown(
+        alert_id=alert_id,
+        title=rule.title,
+        finding=f,
+        owner=book.name(f.owner_id),
+        ack_link=ack_url(token(alert_id)),
+    )
+    text, groups, rows = "\n".join(lines), book.groups.get(f.order_id, []), []
+    for group_id, platform in groups:
+        message = markdown(title, text, **book.mentions(_people(f, book), platform))
+        key = f"alert:{alert_id}:g{group_id}"
+        rows.append(
+            _outbox_row(
+                ctx, group_target_for(group_id, platform), message, f.order_id, key, f.level
+            )
+        )
+    if not groups:  # no group follows the order: tell each person privately
+        for user_id in dict.fromkeys(_people(f, book)):
+            if direct := book.private_target(user_id):
+                key = f"alert:{alert_id}:u{user_id}"
+                rows.append(
+                    _outbox_row(
+                        ctx, user_target(*direct), markdown(title, text), f.order_id, key, f.level
+                    )
+                )
+    return rows
+
+
+def _combined_rows(ctx: RuleContext, rule: Rule, group_id: int, items, book) -> dict:
+    """One message to a group for several alerts of a rule (who has not reported)."""
+    platform = next(p for g, p in book.groups[items[0][1].order_id] if g == group_id)
+    title, text = combined_markdown(rule.title, items)
+    people = [p for _, f in items for p in _people(f, book)]
+    message = markdown(title, text, **book.mentions(people, platform))
+    level = max((RiskLevel(f.level) for _, f in items), key=_rank)
+    order_ids = {f.order_id for _, f in items}
+    order_id = order_ids.pop() if len(order_ids) == 1 else None
+    key = f"alerts:{rule.name}:g{group_id}:{items[0][0]}"
+    return _outbox_row(ctx, group_target_for(group_id, platform), message, order_id, key, level)
+
+
 def _messages(ctx: RuleContext, rule: Rule, new: list[tuple[int, Finding]], book) -> list[dict]:
     token, rows = token_maker(secret=settings().secret_key, now=ctx.now), []
     combined: dict[int, list[tuple[int, Finding]]] = defaultdict(list)
     for alert_id, f in new:
         groups = book.groups.get(f.order_id, [])
-        people = [f.owner_id] if f.owner_id else []
-        if f.notify_managers:
-            people += book.managers
         if rule.combine and groups:
             for group_id, _ in groups:
                 combined[group_id].append((alert_id, f))
-            continue
-        title, lines = alert_markdown(
-            alert_id=alert_id,
-            title=rule.title,
-            finding=f,
-            owner=book.name(f.owner_id),
-            ack_link=ack_url(token(alert_id)),
-        )
-        for group_id, platform in groups:
-            message = markdown(title, "\n".join(lines), **book.mentions(people, platform))
-            target = group_target_for(group_id, platform)
-            rows.append(
-                _outbox_row(
-                    ctx, target, message, f.order_id, f"alert:{alert_id}:g{group_id}", f.level
-                )
-            )
-        if not groups and (direct := book.private_target(f.owner_id)):
-            message = markdown(title, "\n".join(lines))
-            target = user_target(*direct)
-            rows.append(
-                _outbox_row(ctx, target, message, f.order_id, f"alert:{alert_id}:u", f.level)
-            )
+        else:
+            rows += _single_rows(ctx, rule, alert_id, f, book, token)
     for group_id, items in combined.items():
-        platform = next(p for g, p in book.groups[items[0][1].order_id] if g == group_id)
-        title, text = combined_markdown(rule.title, items)
-        people = [f.owner_id for _, f in items if f.owner_id]
-        message = markdown(title, text, **book.mentions(people, platform))
-        level = max((RiskLevel(f.level) for _, f in items), key=_rank)
-        order_ids = {f.order_id for _, f in items}
-        rows.append(
-            _outbox_row(
-                ctx,
-                group_target_for(group_id, platform),
-                message,
-                order_ids.pop() if len(order_ids) == 1 else None,
-                f"alerts:{rule.name}:g{group_id}:{items[0][0]}",
-                level,
-            )
-        )
+        rows.append(_combined_rows(ctx, rule, group_id, items, book))
     return rows
 
 
