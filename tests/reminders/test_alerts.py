@@ -219,3 +219,37 @@ def test_system_acknowledgement_without_a_user_is_recorded_as_the_owner(session)
         now=NOON,
     )
     assert done.acknowledged_by_id == order.liaison_id and done.level == RiskLevel.medium
+
+
+def test_escalation_boundaries_follow_the_risk_matrix(session):
+    order = make_procuring_order(session)
+    make_chat_group(session, order_ids=[order.id])
+    create_issue(
+        session=session,
+        actor=act(session, session.get(User, order.liaison_id)),
+        order_id=order.id,
+        description="漏水",
+        risk="high",  # 2 h limit from 08:00
+        due_at=local(8, 30),
+        now=local(8),
+    )
+    session.commit()
+    run(session, local(8, 31))
+    run(session, local(9, 59))
+    assert alerts(session, "escalate_owner") == []
+    run(session, local(10))
+    assert len(alerts(session, "escalate_owner")) == 1
+    run(session, local(11, 59))
+    assert alerts(session, "escalate_manager") == []
+    run(session, local(12))
+    assert len(alerts(session, "escalate_manager")) == 1
+    run(session, local(12, 30))  # once a day each
+    assert len(alerts(session)) == 3
+
+
+def test_a_rule_name_cannot_be_registered_twice():
+    from reminders.rules import load_rules, rule
+
+    load_rules()
+    with pytest.raises(ValueError):
+        rule("stage_overdue", "重复")(lambda ctx: [])
