@@ -213,8 +213,9 @@ def group_target_for(group_id: int, platform: str) -> Target:
 
 def _run_phase(session, ctx, rules: list[Rule], result: SweepResult) -> None:
     names = [r.name for r in rules]
-    skip = _acknowledged(session, names) | _alerted_today(session, names, ctx.today)
-    since = _open_since(session, names, ctx.today)
+    lasting = [r.name for r in rules if not r.daily]  # exceptions that outlive a day
+    skip = _acknowledged(session, lasting) | _alerted_today(session, names, ctx.today)
+    since = _open_since(session, lasting, ctx.today)
     per_rule: list[tuple[Rule, list[tuple[int, Finding]]]] = []
     for rule in rules:
         findings = [f for f in run_rule(rule, ctx) if f.key not in skip]

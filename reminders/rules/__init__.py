@@ -27,7 +27,8 @@ own orders only). `Finding.risk_type` picks the contingency plan; `material_id` 
 material's backup supplier. `since` is when the exception began (default: when first
 alerted); the escalation rules remind the owner once the level's handling limit has passed
 without acknowledgement and tell the manager past twice the limit. `combine=True` sends a
-rule's new findings to each group as one message (who has not reported) instead of one each.
+rule's new findings to each group as one message (who has not reported) instead of one each;
+`daily=True` makes each local day a new exception (an acknowledgement covers that day only).
 Rules of `phase=2` run after the alerts of phase 1 are written (escalation reads them).
 """
 
@@ -92,18 +93,19 @@ class Rule:
     check: Callable[[RuleContext], Iterable[Finding]]
     phase: int = 1
     combine: bool = False
+    daily: bool = False
 
 
 RULES: dict[str, Rule] = {}
 
 
-def rule(name: str, title: str, *, phase: int = 1, combine: bool = False):
+def rule(name: str, title: str, *, phase: int = 1, combine: bool = False, daily: bool = False):
     """Register a rule under `name` (its Chinese `title` heads its messages)."""
 
     def register(check: Callable[[RuleContext], Iterable[Finding]]):
         if name in RULES and RULES[name].check is not check:
             raise ValueError(f"rule {name!r} is registered twice")
-        RULES[name] = Rule(name, title, check, phase, combine)
+        RULES[name] = Rule(name, title, check, phase, combine, daily)
         return check
 
     return register

@@ -226,7 +226,7 @@ def _cutoff_groups(ctx: RuleContext) -> tuple[list[int], bool]:
     return due, weekday in ctx.settings.standup_days and ctx.settings.report_cutoff <= clock
 
 
-@rule("report_missing", "日报未交", combine=True)
+@rule("report_missing", "日报未交", combine=True, daily=True)
 def report_missing(ctx: RuleContext) -> Iterable[Finding]:
     groups, default_due = _cutoff_groups(ctx)
     followed = (

@@ -258,3 +258,19 @@ def test_acknowledged_site_issue_is_not_escalated(session):
     session.commit()
     run(session, local(18))
     assert alerts(session, "escalate_manager") == []
+
+
+def test_acknowledging_a_missing_report_covers_that_day_only(session):
+    from app.services.alerts import acknowledge_alert
+
+    order = make_procuring_order(session)
+    worker = make_user(session, Role.site_engineer)
+    add_to_order(session, order, worker, Role.site_engineer)
+    late = local(21)
+    if TODAY.weekday() >= 5:
+        return  # needs two working days in a row (Monday to Saturday by default)
+    [first] = [a for a in fired(session, "report_missing", late) if a.owner_id == worker.id]
+    acknowledge_alert(session=session, actor=act(session, worker), alert_id=first.id, now=late)
+    session.commit()
+    again = fired(session, "report_missing", local(21, days=1))
+    assert [a.day for a in again if a.owner_id == worker.id][-1] == TODAY + timedelta(days=1)
