@@ -24,7 +24,6 @@ from app.services.settings import local_date, settings
 from app.services.shortages import shortage_query
 from app.services.standup import STAGE_MARKS, standup_summary
 from bots.message import OutboundMessage
-from models.bom import BomLine
 from models.chat import ChatGroup, ChatGroupOrder
 from models.enums import RISK_NAMES, OrderStatus, RiskLevel
 from models.issues import SiteIssue
@@ -85,7 +84,7 @@ def _late_purchases(session: Session, order_ids: list[int], today) -> Counter:
 
 
 def _shortages(session: Session, order_ids: list[int], today) -> dict[int, tuple[int, int]]:
-    query = shortage_query(today=today).where(col(BomLine.order_id).in_(order_ids))
+    query = shortage_query(today=today, order_ids=order_ids)
     out: dict[int, list[int]] = defaultdict(lambda: [0, 0])
     for row in session.exec(query):
         out[row[1]][0] += 1

@@ -13,7 +13,7 @@ from models.bom import BomLine
 from models.enums import RiskLevel, RiskType, Role
 from models.materials import Material
 from models.orders import Order
-from reminders.rules import Finding, RuleContext, restrict, rule
+from reminders.rules import Finding, RuleContext, rule
 from reminders.rules.owners import role_member
 
 
@@ -21,12 +21,15 @@ from reminders.rules.owners import role_member
 def key_shortage(ctx: RuleContext) -> Iterable[Finding]:
     buyers = role_member(Role.buyer)
     query = (
-        shortage_query(today=ctx.today)
+        shortage_query(
+            today=ctx.today,
+            order_ids=sorted(ctx.order_ids) if ctx.order_ids is not None else None,
+        )
         .outerjoin(buyers, buyers.c.order_id == BomLine.order_id)
         .add_columns(func.coalesce(buyers.c.user_id, Order.liaison_id))
         .where(col(Material.is_key))
     )
-    for row in ctx.session.exec(restrict(query, BomLine.order_id, ctx)):
+    for row in ctx.session.exec(query):
         line_id, order_id, code, material_id, _, name, unit = row[:7]
         short, need_date, owner = row[12], row[13], row[17]
         days = (need_date - ctx.today).days
