@@ -2,9 +2,10 @@
 chat messages to the outbox, all in the caller's transaction.
 
 Set-based from end to end: each rule is a fixed number of queries; the alerts go in with
-`INSERT .. ON CONFLICT DO NOTHING RETURNING` in batches (the unique key (rule, entity, order,
-level, local day) is the dedupe: a finding already alerted today returns nothing and sends
-nothing, even when two sweeps race); what the messages need is loaded once. A finding whose
+`INSERT .. ON CONFLICT DO NOTHING` in batches (the unique key (rule, entity, order, level,
+local day) is the dedupe: a finding already alerted today is skipped, and when two sweeps race
+the loser's insert is a no-op and it sends nothing); what the messages need is loaded once.
+A finding whose
 (rule, entity, order, level) was acknowledged is not alerted again (收到 means "I am on it");
 a higher level is a new alert. Quiet hours defer all but high risk (reminders.risk.defer_until).
 """
@@ -87,21 +88,30 @@ def _open_since(session: Session, names: list[str], today) -> dict[tuple, dateti
     return {_key(row[:5]): row[5] for row in session.exec(query)}
 
 
-def _insert_alerts(session: Session, rows: list[dict]) -> list[tuple[int, tuple]]:
-    """Insert what is new; (id, key) of each row actually inserted."""
+def _insert_alerts(session: Session, rows: list[dict], now: datetime) -> list[tuple[int, tuple]]:
+    """Insert what is new; (id, key) of each row this sweep inserted.
+
+    Plain executemany (pipelined on PostgreSQL) with ON CONFLICT DO NOTHING, then one SELECT of
+    the rows stamped with this sweep's `now` among the keys it tried (none was alerted today
+    before: `_alerted_today` removed those): a RETURNING over a multi-row VALUES costs more in
+    the driver than the insert itself. A racing sweep (another `now`) keeps its own rows.
+    """
+    if not rows:
+        return []
     dialect = session.get_bind().dialect.name
     maker = pg_insert if dialect == "postgresql" else sqlite_insert
-    table = Alert.__table__
-    statement = (
-        maker(table)
-        .on_conflict_do_nothing(index_elements=list(ALERT_KEY))
-        .returning(table.c.id, *(table.c[k] for k in ALERT_KEY[:5]))
-    )
-    out = []
+    statement = maker(Alert.__table__).on_conflict_do_nothing(index_elements=list(ALERT_KEY))
     for i in range(0, len(rows), BATCH):
-        result = session.connection().execute(statement, rows[i : i + BATCH])
-        out += [(row[0], _key(row[1:])) for row in result]
-    return out
+        session.connection().execute(statement, rows[i : i + BATCH])
+    names = sorted({row["rule"] for row in rows})
+    query = select(
+        Alert.id, Alert.rule, Alert.entity_type, Alert.entity_id, Alert.order_id, Alert.level
+    ).where(col(Alert.rule).in_(names), Alert.day == rows[0]["day"], Alert.created_at == now)
+    tried = {
+        _key([r["rule"], r["entity_type"], r["entity_id"], r["order_id"], r["level"]]) for r in rows
+    }
+    found = ((row[0], _key(row[1:])) for row in session.exec(query))
+    return [(alert_id, key) for alert_id, key in found if key in tried]
 
 
 def _alert_rows(findings: list[Finding], ctx: RuleContext, since: dict) -> list[dict]:
@@ -221,7 +231,7 @@ def _run_phase(session, ctx, rules: list[Rule], result: SweepResult) -> None:
         findings = [f for f in run_rule(rule, ctx) if f.key not in skip]
         result.findings += len(findings)
         by_key = {f.key: f for f in findings}
-        inserted = _insert_alerts(session, _alert_rows(list(by_key.values()), ctx, since))
+        inserted = _insert_alerts(session, _alert_rows(list(by_key.values()), ctx, since), ctx.now)
         new = [(alert_id, by_key[key]) for alert_id, key in inserted]
         result.alerts += len(new)
         result.by_rule[rule.name] = len(new)

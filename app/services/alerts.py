@@ -51,11 +51,19 @@ class AckLinkExpired(DomainError):
 
 def _serializer(secret: str, now: datetime) -> URLSafeTimedSerializer:
     stamp = int(now.timestamp())
+    derived: dict[bytes, bytes] = {}
 
     class _ClockSigner(TimestampSigner):
         # The service's clock, so that expiry follows `now` (frozen in tests).
         def get_timestamp(self) -> int:
             return stamp
+
+        # One key derivation per serializer, not one per token (a sweep signs thousands).
+        def derive_key(self, secret_key=None) -> bytes:
+            key = self.secret_keys[-1] if secret_key is None else secret_key
+            if key not in derived:
+                derived[key] = super().derive_key(secret_key)
+            return derived[key]
 
     return URLSafeTimedSerializer(secret, salt=_SALT, signer=_ClockSigner)
 
