@@ -56,6 +56,7 @@ USERS = 200
 MATERIALS = 3000
 NOW = datetime(2026, 11, 25, 4, 0, tzinfo=UTC)  # a Wednesday, 12:00 in Asia/Shanghai
 SIZES = (10_000, 100_000, 1_000_000)
+REPEATS = 3  # the machine is shared: the best of 3 (one run at 1M)
 
 
 def _base_rows() -> dict:
@@ -257,17 +258,31 @@ def _standup(db) -> float:
     start = time.perf_counter()
     with db.session() as s:
         post_group_standup(session=s, group_id=1, now=NOW)
-        s.commit()
+        s.rollback()  # measured again: do not keep the message
     return time.perf_counter() - start
 
 
+def _forget(db) -> None:
+    """Back to before the first sweep (no alerts, no messages)."""
+    with db.engine.begin() as conn:
+        conn.execute(text("TRUNCATE alert, outbox"))
+
+
 def run_size(items: int) -> dict:
+    repeats = REPEATS if items <= 100_000 else 1
     with bench_database("postgresql", "bench_sweep") as db:
         build = populate(db, items)
-        ceiling = _ceiling(db)
-        first, result = _sweep(db)
-        again, repeat = _sweep(db)
-        standup = _standup(db)
+        ceiling = min(_ceiling(db) for _ in range(repeats))
+        firsts = []
+        for i in range(repeats):
+            if i:
+                _forget(db)
+            seconds, result = _sweep(db)
+            firsts.append(seconds)
+        first = min(firsts)
+        again = min(_sweep(db)[0] for _ in range(repeats))
+        repeat = _sweep(db)[1]
+        standup = min(_standup(db) for _ in range(repeats))
         with db.session(readonly=True) as s:
             alerts = s.execute(select(func.count()).select_from(Alert)).scalar()
             messages = s.execute(select(func.count()).select_from(Outbox)).scalar()
@@ -295,8 +310,10 @@ def section(sizes: tuple[int, ...]) -> str:
         "",
         f"{machine()}; PostgreSQL; running orders of {ITEMS_PER_ORDER} open items (5 stages, "
         f"{LINES} BOM lines, {LINES} purchase lines, {ISSUES} site issues), groups of "
-        f"{ORDERS_PER_GROUP} orders; clock frozen at a working-day noon. One run per size on a "
-        "fresh schema, after a warm-up run. Ratios: sweep time per item to the first size's; "
+        f"{ORDERS_PER_GROUP} orders; clock frozen at a working-day noon. Each size on a "
+        "fresh schema, after a warm-up run; best of 3 runs up to 100,000 (alerts and outbox "
+        "emptied between first sweeps), one run at 1,000,000. Ratios: sweep time per item to "
+        "the first size's; "
         "sweep to the ceiling (reading every open item's id once).",
         "",
         "| open items | load s | alerts | outbox rows | first sweep s | µs / item | ratio to "
