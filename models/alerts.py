@@ -72,3 +72,14 @@ class AlertPage(SQLModel):
     total: int
     page: int
     per_page: int
+
+
+class AlertResponseStats(SQLModel):
+    """The KPI "exception response time" (异常响应时间) over alerts raised in a period."""
+
+    raised: int = Field(description="期间发出的预警（不含升级提醒）")
+    acknowledged: int
+    open: int
+    average_seconds: float | None = Field(default=None, description="平均响应秒数")
+    within_target: float | None = Field(default=None, description="在目标时间内确认的比例")
+    target_seconds: int

@@ -19,7 +19,7 @@ from app.services.actor import Actor, acts
 from app.services.errors import Conflict, DomainError, NotFound
 from app.services.permissions import load_order, visible_orders_clause
 from app.services.settings import settings
-from models.alerts import Alert, AlertPublic
+from models.alerts import Alert, AlertPublic, AlertResponseStats
 from models.base import utcnow
 from models.enums import RISK_NAMES, RiskLevel
 from models.orders import Order
@@ -233,3 +233,49 @@ def alerts_public(session: Session, rows: list[tuple[Alert, str]]) -> list[Alert
 def alert_public(session: Session, alert: Alert) -> AlertPublic:
     """One alert's public form."""
     return alerts_public(session, [(alert, session.get(Order, alert.order_id).code)])[0]
+
+
+RESPONSE_TARGET_SECONDS = 2 * 3600  # the KPI target: exceptions answered within 2 hours
+
+
+def response_stats(
+    *,
+    session: Session,
+    actor: Actor,
+    start: datetime,
+    end: datetime,
+    target_seconds: int = RESPONSE_TARGET_SECONDS,
+) -> AlertResponseStats:
+    """Exception response time over the exceptions that began in [start, end) on the orders
+    the actor may see: each counted once (daily reminders and escalations are not new ones)."""
+    exception = (
+        Alert.rule,
+        Alert.entity_type,
+        Alert.entity_id,
+        Alert.order_id,
+        Alert.level,
+        Alert.since,
+    )
+    query = (
+        select(func.max(Alert.acknowledged_at), func.max(Alert.response_seconds))
+        .join(Order, Order.id == Alert.order_id)
+        .where(
+            visible_orders_clause(actor),
+            col(Alert.parent_id).is_(None),
+            Alert.since >= start,
+            Alert.since < end,
+        )
+        .group_by(*exception)  # one exception however many days it was reminded
+    )
+    rows = session.exec(query).all()
+    answered = [seconds for acked, seconds in rows if acked is not None and seconds is not None]
+    return AlertResponseStats(
+        raised=len(rows),
+        acknowledged=len(answered),
+        open=len(rows) - len(answered),
+        average_seconds=sum(answered) / len(answered) if answered else None,
+        within_target=(
+            sum(s <= target_seconds for s in answered) / len(answered) if answered else None
+        ),
+        target_seconds=target_seconds,
+    )

@@ -13,6 +13,7 @@ from app.services.errors import Forbidden
 from app.services.issues import create_issue
 from app.services.stages import update_stage
 from models.alerts import Alert
+from models.base import utcnow
 from models.enums import Channel, RiskLevel, Role, StageKind
 from models.outbox import Outbox
 from models.people import User
@@ -120,7 +121,7 @@ def test_unacknowledged_alert_reminds_the_owner_then_tells_the_manager(session):
 
 
 def test_acknowledging_stops_reminders_and_escalation_and_stores_the_response_time(session):
-    order, issue, _ = _issue(session, "high")  # 2 h limit
+    _order, issue, _ = _issue(session, "high")  # 2 h limit
     run(session, local(11))
     [alert] = alerts(session, "issue_overdue")
     owner = act(session, session.get(User, issue.owner_id))
@@ -134,7 +135,6 @@ def test_acknowledging_stops_reminders_and_escalation_and_stores_the_response_ti
     run(session, local(9, days=1))
     assert [a.rule for a in alerts(session)] == ["issue_overdue"]  # nothing more
     assert count(session, Outbox, Outbox.kind == "alert") == 1
-    _ = order
 
 
 def test_acknowledging_an_escalation_acknowledges_the_warning_it_escalates(session):
@@ -253,3 +253,37 @@ def test_a_rule_name_cannot_be_registered_twice():
     load_rules()
     with pytest.raises(ValueError):
         rule("stage_overdue", "重复")(lambda ctx: [])
+
+
+def test_response_stats_count_each_exception_once(session):
+    from app.services.alerts import response_stats
+
+    _, issue, manager = _issue(session, "medium")
+    _late_stage(session)
+    run(session, local(11))
+    run(session, local(9, days=1))  # the issue and the stage reminded again the next day
+    owner = act(session, session.get(User, issue.owner_id))
+    [first, *_] = alerts(session, "issue_overdue")
+    acknowledge_alert(session=session, actor=owner, alert_id=first.id, now=local(10, days=1))
+    session.commit()
+    stats = response_stats(
+        session=session,
+        actor=act(session, manager),
+        start=local(0, days=-1),
+        end=local(0, days=2),
+    )
+    assert (stats.raised, stats.acknowledged, stats.open) == (2, 1, 1)
+    assert stats.average_seconds == 26 * 3600  # from 08:00, when the issue was raised
+    assert stats.within_target == 0.0
+
+
+def test_api_reports_the_exception_response_time(client, session):
+    order = _late_stage(session)
+    run(session, utcnow())
+    [alert] = alerts(session)
+    headers = bearer(session.get(User, order.liaison_id))
+    session.commit()  # release SQLite's lock before the app writes
+    assert client.post(f"/api/alerts/{alert.id}/ack", headers=headers).status_code == 200
+    stats = client.get("/api/alerts/response-time", headers=headers).get_json()
+    assert (stats["raised"], stats["acknowledged"], stats["target_seconds"]) == (1, 1, 7200)
+    assert client.get("/api/alerts/response-time?days=0", headers=headers).status_code == 422
