@@ -80,6 +80,9 @@ def _configure_services(app: OpenAPI) -> None:
         standup_days=app.config["STANDUP_DAYS"],
         report_cutoff=app.config["DAILY_REPORT_CUTOFF"],
         quiet_hours=app.config["QUIET_HOURS"],
+        signoff_limit_hours=float(app.config["SIGNOFF_LIMIT_HOURS"]),
+        delay_warn_probability=min(app.config["DELAY_WARN_PERCENT"], 100) / 100,
+        alert_link_hours=app.config["ALERT_LINK_HOURS"],
     )
 
 

@@ -152,6 +152,25 @@ def ref(rest: str) -> dict:
     return {"id": int(match.group(1)), "note": note}
 
 
+ALERT_REF = re.compile(r"#?\s*[Aa]\s*(\d{1,9})(?:\s+(.*))?", re.DOTALL)
+
+
+def ack_ref(rest: str) -> dict:
+    """#12 (a site issue) or #A12 (a warning, 预警)."""
+    match = ALERT_REF.fullmatch(rest)
+    if match is None:
+        return ref(rest)
+    note = (match.group(2) or "").strip() or None
+    if note and len(note) > MAX_DESCRIPTION:
+        raise ArgError(f"备注不超过 {MAX_DESCRIPTION} 字。")
+    return {"id": int(match.group(1)), "note": note, "alert": True}
+
+
+def render_ack(args: dict) -> str:
+    prefix = "A" if args.get("alert") else ""
+    return f"收到 #{prefix}{args['id']}" + (f" {args['note']}" if args.get("note") else "")
+
+
 def render_ref(word: str) -> Callable[[dict], str]:
     return lambda args: f"{word} #{args['id']}" + (f" {args['note']}" if args.get("note") else "")
 

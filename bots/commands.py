@@ -107,9 +107,9 @@ TABLE = [
         "ack",
         ("收到", "ack"),
         "收到 #编号",
-        "确认收到问题/提醒",
-        a.ref,
-        a.render_ref("收到"),
+        "确认收到问题（#12）或预警（#A12）",
+        a.ack_ref,
+        a.render_ack,
         "收到 #12",
     ),
     Spec(

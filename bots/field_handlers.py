@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from sqlmodel import select
 
+from app.services.alerts import acknowledge_alert
 from app.services.chat_identity import user_for_chat
 from app.services.errors import InvalidInput
 from app.services.issue_flow import acknowledge_issue, resolve_issue, verify_issue
@@ -93,6 +94,11 @@ def _owner(ctx: ChatContext, order: Order, name: str | None) -> User | None:
 
 
 def ack(ctx: ChatContext, args: dict) -> Reply:
+    if args.get("alert"):
+        alert = acknowledge_alert(
+            session=ctx.session, actor=ctx.actor, alert_id=args["id"], via="chat", now=ctx.now
+        )
+        return plain(f"已确认收到预警 #A{alert.id}，相关提醒和升级已停止。")
     done = acknowledge_issue(session=ctx.session, actor=ctx.actor, issue_id=args["id"], now=ctx.now)
     state = ISSUE_STATE_NAMES[IssueState(done.state)]
     return plain(f"已确认收到问题 #{done.id}（{state}）。处理完后发送：完成 #{done.id} <处理结果>")

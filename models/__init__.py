@@ -1,6 +1,7 @@
 """All tables. Importing this package registers every table in SQLModel.metadata."""
 
 from models.acceptance import Acceptance, AcceptanceLink, OrderDocument
+from models.alerts import Alert
 from models.bom import BomLine
 from models.changes import ChangeLog
 from models.chat import BindingCode, ChatGroup, ChatGroupOrder, ChatIdentity, ChatInbound
@@ -32,6 +33,7 @@ from models.suppliers import Supplier, SupplierContact
 __all__ = [
     "Acceptance",
     "AcceptanceLink",
+    "Alert",
     "BindingCode",
     "BomLine",
     "BotTask",

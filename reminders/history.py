@@ -70,3 +70,9 @@ def first_promise(session: Session, purchase_line_id: int) -> date | None:
 def delay_model(session: Session, *, since: date | None = None, k: float = DEFAULT_K):
     """A DelayModel fitted on the deployment's delivery history."""
     return DelayModel(delivery_history(session, since=since), k)
+
+
+def first_promise_lines():
+    """SELECT (purchase line id, its supplier, that supplier's first promise) for every line
+    that has one; add columns and conditions to ask about many lines in one query."""
+    return _promised_lines()

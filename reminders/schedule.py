@@ -35,6 +35,9 @@ PER_GROUP = frozenset({Task.standup, Task.report_cutoff})
 # job: naming one here is all it takes to schedule it.
 TARGETS: dict[Task, str] = {
     Task.deliver: "reminders.outbox_job:deliver",
+    Task.sweep: "reminders.alert_jobs:sweep",
+    Task.standup: "reminders.alert_jobs:standup",
+    Task.report_cutoff: "reminders.alert_jobs:report_cutoff",
 }
 
 

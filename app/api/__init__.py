@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from app.api import (
     acceptance,
+    alerts,
     auth,
     bom,
     chat,
@@ -57,6 +58,7 @@ BLUEPRINTS = [
     issues.bp,
     documents.bp,
     acceptance.bp,
+    alerts.bp,
     operations.template_bp,
     operations.bp,
     production.bp,

@@ -52,6 +52,12 @@ class Settings:
     standup_days: tuple[int, ...] = (0, 1, 2, 3, 4, 5)
     report_cutoff: time = time(20, 0)
     quiet_hours: tuple[time, time] | None = (time(22, 0), time(7, 0))
+    # Warning rules: a review sign-off pending longer than this is chased; a purchase line
+    # whose predicted probability of arriving after its need date is above the threshold warns
+    # its buyer; an alert's acknowledgement link works this long.
+    signoff_limit_hours: float = 48.0
+    delay_warn_probability: float = 0.6
+    alert_link_hours: int = 72
     extra: dict = field(default_factory=dict)
 
     @property

@@ -58,10 +58,10 @@ def _days_before_sqlite(element, compiler, **kw):
     return f"date({compiler.process(day, **kw)}, '-' || {compiler.process(days, **kw)} || ' days')"
 
 
-def _promised():
+def _promised(order_ids=None):
     """Per BOM line, what confirmed, shipped and in-transit purchases still have to deliver
-    by the need date."""
-    return (
+    by the need date (of the given orders only, when given: no scan of every purchase)."""
+    query = (
         select(
             PurchaseLine.bom_line_id,
             func.sum(PurchaseLine.quantity - PurchaseLine.received).label("incoming"),
@@ -72,13 +72,24 @@ def _promised():
             PurchaseLine.promised_date <= BomLine.need_date,
         )
         .group_by(PurchaseLine.bom_line_id)
-        .subquery()
     )
+    if order_ids is not None:
+        query = query.where(col(PurchaseLine.order_id).in_(order_ids))
+    return query.subquery()
 
 
-def shortage_query(*, today: date, actor: Actor | None = None, order_id: int | None = None):
-    """The SELECT listing shortages as of `today`, limited to what the actor may see."""
-    promised = _promised()
+def shortage_query(
+    *,
+    today: date,
+    actor: Actor | None = None,
+    order_id: int | None = None,
+    order_ids: list[int] | None = None,
+):
+    """The SELECT listing shortages as of `today`, limited to what the actor may see (and to
+    one order, or to some orders)."""
+    if order_id is not None:
+        order_ids = [order_id] if order_ids is None else [i for i in order_ids if i == order_id]
+    promised = _promised(order_ids)
     incoming = func.coalesce(promised.c.incoming, 0)
     secured = BomLine.received + incoming
     warn_from = days_before(
@@ -118,8 +129,8 @@ def shortage_query(*, today: date, actor: Actor | None = None, order_id: int | N
     )
     if actor is not None:
         query = query.where(visible_orders_clause(actor))
-    if order_id is not None:
-        query = query.where(BomLine.order_id == order_id)
+    if order_ids is not None:
+        query = query.where(col(BomLine.order_id).in_(order_ids))
     return query
 
 

@@ -121,7 +121,7 @@ def test_jobs_live_in_the_database_across_restarts_and_a_clean_stop_hands_over_a
     first = schedulers("first")
     assert wait_for(lambda: len(runs_by(db, first)) >= 2), first.log.read_text()
     jobs = stored_jobs(db)
-    assert jobs == {"scheduler.heartbeat", "scheduler.sync", "task.deliver"}
+    assert jobs == {"scheduler.heartbeat", "scheduler.sync", "task.deliver", "task.sweep"}
     first.proc.send_signal(signal.SIGTERM)
     assert first.proc.wait(timeout=30) == 0
     assert stored_jobs(db) == jobs
@@ -165,3 +165,42 @@ def test_two_schedulers_deliver_each_outbox_message_once(db, session, schedulers
         assert sum(f"缺料提醒 {i}" in t for t in texts) == 1, texts
     deliveries = {r.holder for r in runs(db) if r.job_id == "task.deliver"}
     assert len(deliveries) == 1
+
+
+def test_two_schedulers_send_each_warning_once(db, session, pg_only, schedulers, sim):
+    """The sweep job runs in the leader only; a sweep racing it (a hand-over, a manual run)
+    adds nothing: one alert and one chat message per warning."""
+    from app.config import PLATFORM_API_BASES
+    from app.services.alert_sweep import sweep
+    from models.alerts import Alert
+    from models.enums import OutboxStatus
+    from models.outbox import Outbox
+    from tests.bots.live import content, pushed
+    from tests.bots.test_alert_delivery import _late_key_purchases
+
+    _late_key_purchases(session, 3)
+    apis = dict.fromkeys(PLATFORM_API_BASES, sim.url)
+    a = schedulers("a", RULE_SWEEP_MINUTES="1", **apis)
+    b = schedulers("b", RULE_SWEEP_MINUTES="1", **apis)
+
+    def swept() -> bool:
+        return any(r.job_id == "task.sweep" for r in runs(db))
+
+    assert wait_for(swept, timeout=150), a.log.read_text() + b.log.read_text()
+    with db.session() as racing:  # a second sweep as the leader's commits
+        sweep(session=racing, now=utcnow())
+        racing.commit()
+
+    def all_sent() -> bool:
+        with db.session(readonly=True) as s:
+            rows = s.exec(select(Outbox).where(Outbox.kind == "alert")).all()
+            return len(rows) == 3 and all(r.status == OutboxStatus.sent for r in rows)
+
+    assert wait_for(all_sent), a.log.read_text() + b.log.read_text()
+    with db.session(readonly=True) as s:
+        ids = list(s.exec(select(Alert.id).where(Alert.rule == "purchase_overdue")))
+    assert len(ids) == 3
+    texts = [content(m) for m in pushed(sim, "wecom-robot:wecom-robot-key-1")]
+    for alert_id in ids:
+        assert sum(f"#A{alert_id} " in t for t in texts) == 1, texts
+    assert len({r.holder for r in runs(db) if r.job_id == "task.sweep"}) == 1

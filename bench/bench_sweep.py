@@ -1,0 +1,347 @@
+"""One full warning-rule sweep at 10,000 / 100,000 / 1,000,000 open items on PostgreSQL, and
+the group standup: `python -m bench.bench_sweep [--quick] [--out FILE]`.
+
+For each size a fresh PostgreSQL schema is migrated and bulk-loaded (COPY, fixed seed)
+with running orders of 50 open items each: 5 stages (one in five past its planned end),
+15 BOM lines (one in three key material, need dates spread around today), 15 purchase lines
+(promised dates spread around today) and 15 open site issues (due times spread around now),
+followed by chat groups of 10 orders. Then, with the clock frozen at a working-day noon:
+
+- the first sweep (every rule: queries, alerts inserted, one outbox message per alert and
+  group, in one transaction), per open item and as a ratio to the 10,000-item figure;
+- a second sweep at the same time (everything already alerted: the dedupe path);
+- the ceiling: reading every open item's id once (the four tables the rules scan);
+- the standup of one group (10 orders), which must not grow with the database.
+
+`--quick` runs 10,000 items only (a smoke test); `--sizes` picks others.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import time
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+from sqlalchemy import func, select, text
+
+from app.services.alert_sweep import sweep
+from app.services.group_standup import post_group_standup
+from app.services.settings import local_date
+from bench.benchdb import bench_database, postgres_available
+from bench.report import machine, write_section
+from models.alerts import Alert
+from models.bom import BomLine
+from models.chat import ChatGroup, ChatGroupOrder
+from models.enums import IssueState, OrderStatus, PurchaseStatus, StageKind, StageStatus
+from models.issues import SiteIssue
+from models.materials import Material
+from models.orders import Order
+from models.outbox import Outbox
+from models.people import User
+from models.purchasing import PurchaseLine
+from models.stages import Stage
+from models.suppliers import Supplier
+
+HEADING = "## Rule sweep (bench/bench_sweep.py)"
+SEED = 20261125
+ITEMS_PER_ORDER = 50
+LINES = 15
+ISSUES = 15
+ORDERS_PER_GROUP = 10
+USERS = 200
+MATERIALS = 3000
+NOW = datetime(2026, 11, 25, 4, 0, tzinfo=UTC)  # a Wednesday, 12:00 in Asia/Shanghai
+SIZES = (10_000, 100_000, 1_000_000)
+REPEATS = 3  # the machine is shared: the best of 3 (one run at 1M)
+
+
+def _base_rows() -> dict:
+    rng = random.Random(f"{SEED}-base")
+    users = [
+        {
+            "id": i,
+            "username": f"u{i}",
+            "display_name": f"员工{i}",
+            "is_active": True,
+            "token_version": 1,
+            "created_at": NOW,
+        }
+        for i in range(1, USERS + 1)
+    ]
+    supplier = {"id": 1, "name": "供应商", "address": "", "note": "", "is_active": True}
+    materials = [
+        {
+            "id": i,
+            "code": f"M{i:05d}",
+            "name": f"物料{i}",
+            "spec": "",
+            "unit": "件",
+            "is_key": rng.random() < 0.33,
+            "stock": Decimal(0),
+            "created_at": NOW,
+            "updated_at": NOW,
+        }
+        for i in range(1, MATERIALS + 1)
+    ]
+    return {User: users, Supplier: [supplier | {"created_at": NOW, "updated_at": NOW}]} | {
+        Material: materials
+    }
+
+
+def _order_rows(n: int, today: date, rng: random.Random) -> dict:
+    orders, stages, lines, purchases, issues = [], [], [], [], []
+    for o in range(1, n + 1):
+        liaison = (o % USERS) + 1
+        orders.append(
+            {
+                "id": o,
+                "code": f"B{o:07d}",
+                "customer": f"客户{o}",
+                "contract_no": f"HT-{o}",
+                "delivery_date": today + timedelta(days=90),
+                "payment_terms": "",
+                "tech_params": {},
+                "special_requirements": "",
+                "priority": "normal",
+                "status": OrderStatus.in_progress,
+                "liaison_id": liaison,
+                "review_departments": ["sales"],
+                "created_at": NOW,
+                "updated_at": NOW,
+            }
+        )
+        for seq, kind in enumerate(StageKind, start=1):
+            late = rng.random() < 0.2
+            stages.append(
+                {
+                    "order_id": o,
+                    "kind": kind,
+                    "seq": seq,
+                    "status": StageStatus.in_progress,
+                    "progress": 50,
+                    "planned_end": today + timedelta(days=-rng.randrange(1, 10) if late else 30),
+                }
+            )
+        for material in rng.sample(range(1, MATERIALS + 1), LINES):
+            line_id = len(lines) + 1
+            need = today + timedelta(days=rng.randrange(-5, 40))
+            lines.append(
+                {
+                    "id": line_id,
+                    "order_id": o,
+                    "material_id": material,
+                    "needed": Decimal(10),
+                    "received": Decimal(0),
+                    "issued": Decimal(0),
+                    "need_date": need,
+                    "position": 0,
+                    "note": "",
+                    "created_at": NOW,
+                    "updated_at": NOW,
+                }
+            )
+            purchases.append(
+                {
+                    "order_id": o,
+                    "bom_line_id": line_id,
+                    "supplier_id": 1,
+                    "po_no": "",
+                    "quantity": Decimal(10),
+                    "promised_date": need + timedelta(days=rng.randrange(-20, 3)),
+                    "status": rng.choice((PurchaseStatus.confirmed, PurchaseStatus.ordered)),
+                    "status_note": "",
+                    "received": Decimal(0),
+                    "created_by_id": liaison,
+                    "created_at": NOW,
+                    "updated_at": NOW,
+                }
+            )
+        for _ in range(ISSUES):
+            issues.append(
+                {
+                    "order_id": o,
+                    "description": "现场问题",
+                    "location": "",
+                    "risk": rng.choice(("high", "medium", "low")),
+                    "category": "other",
+                    "state": IssueState.open,
+                    "owner_id": liaison,
+                    "due_at": NOW + timedelta(hours=rng.randrange(-72, 72)),
+                    "created_at": NOW - timedelta(hours=80),
+                    "updated_at": NOW,
+                }
+            )
+    return {Order: orders, Stage: stages, BomLine: lines, PurchaseLine: purchases} | {
+        SiteIssue: issues
+    }
+
+
+def _groups(n: int) -> tuple[list[dict], list[dict]]:
+    groups, links = [], []
+    for g in range(1, n // ORDERS_PER_GROUP + 1):
+        groups.append(
+            {
+                "id": g,
+                "platform": "wecom",
+                "name": f"项目群{g}",
+                "webhook_sealed": "sealed",
+                "webhook_hint": "key…",
+                "active": True,
+                "created_at": NOW,
+            }
+        )
+        first = (g - 1) * ORDERS_PER_GROUP + 1
+        links += [
+            {"group_id": g, "order_id": o, "created_at": NOW}
+            for o in range(first, first + ORDERS_PER_GROUP)
+        ]
+    return groups, links
+
+
+def _copy(conn, table: str, data: list[dict]) -> None:
+    """COPY rows into a table (far faster than INSERT for a million rows)."""
+    if not data:
+        return
+    columns = list(data[0])
+    names = ", ".join(f'"{c}"' for c in columns)
+    cursor = conn.connection.dbapi_connection.cursor()
+    with cursor.copy(f'COPY "{table}" ({names}) FROM STDIN') as copy:
+        for row in data:
+            copy.write_row(
+                [json.dumps(v) if isinstance(v, dict | list) else v for v in row.values()]
+            )
+
+
+def populate(db, items: int) -> float:
+    """Bulk-load the data set; seconds it took."""
+    start = time.perf_counter()
+    orders = items // ITEMS_PER_ORDER
+    rows = _base_rows() | _order_rows(orders, local_date(NOW), random.Random(SEED))
+    groups, links = _groups(orders)
+    rows |= {ChatGroup: groups, ChatGroupOrder: links}
+    with db.engine.begin() as conn:
+        for model, data in rows.items():
+            _copy(conn, model.__table__.name, data)
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("ANALYZE"))
+        for table in ("users", "orders", "material", "bom_line", "chat_group", "supplier"):
+            conn.execute(
+                text(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                    f"(SELECT max(id) FROM {table}))"
+                )
+            )
+    return time.perf_counter() - start
+
+
+def _ceiling(db) -> float:
+    start = time.perf_counter()
+    with db.session(readonly=True) as s:
+        for model in (Stage, BomLine, PurchaseLine, SiteIssue):
+            s.execute(select(model.id)).all()
+    return time.perf_counter() - start
+
+
+def _sweep(db) -> tuple[float, object]:
+    start = time.perf_counter()
+    with db.session() as s:
+        result = sweep(session=s, now=NOW)
+        s.commit()
+    return time.perf_counter() - start, result
+
+
+def _standup(db) -> float:
+    start = time.perf_counter()
+    with db.session() as s:
+        post_group_standup(session=s, group_id=1, now=NOW)
+        s.rollback()  # measured again: do not keep the message
+    return time.perf_counter() - start
+
+
+def _forget(db) -> None:
+    """Back to before the first sweep (no alerts, no messages)."""
+    with db.engine.begin() as conn:
+        conn.execute(text("TRUNCATE alert, outbox"))
+
+
+def run_size(items: int) -> dict:
+    repeats = REPEATS if items <= 100_000 else 1
+    with bench_database("postgresql", "bench_sweep") as db:
+        build = populate(db, items)
+        ceiling = min(_ceiling(db) for _ in range(repeats))
+        firsts = []
+        for i in range(repeats):
+            if i:
+                _forget(db)
+            seconds, result = _sweep(db)
+            firsts.append(seconds)
+        first = min(firsts)
+        again = min(_sweep(db)[0] for _ in range(repeats))
+        repeat = _sweep(db)[1]
+        standup = min(_standup(db) for _ in range(repeats))
+        with db.session(readonly=True) as s:
+            alerts = s.execute(select(func.count()).select_from(Alert)).scalar()
+            messages = s.execute(select(func.count()).select_from(Outbox)).scalar()
+    assert repeat.alerts == 0 and alerts == result.alerts  # the dedupe held
+    return {
+        "items": items,
+        "build": build,
+        "ceiling": ceiling,
+        "first": first,
+        "again": again,
+        "standup": standup,
+        "alerts": alerts,
+        "messages": messages,
+    }
+
+
+def section(sizes: tuple[int, ...]) -> str:
+    if not postgres_available():
+        return f"{HEADING}\n\nPostgreSQL was not reachable: nothing measured.\n"
+    run_size(min(sizes[0], 10_000))  # warm-up (imports, connections, plans): not reported
+    rows = [run_size(n) for n in sizes]
+    base = rows[0]["first"] / rows[0]["items"]
+    out = [
+        HEADING,
+        "",
+        f"{machine()}; PostgreSQL; running orders of {ITEMS_PER_ORDER} open items (5 stages, "
+        f"{LINES} BOM lines, {LINES} purchase lines, {ISSUES} site issues), groups of "
+        f"{ORDERS_PER_GROUP} orders; clock frozen at a working-day noon. Each size on a "
+        "fresh schema, after a warm-up run; best of 3 runs up to 100,000 (alerts and outbox "
+        "emptied between first sweeps), one run at 1,000,000. Ratios: sweep time per item to "
+        "the first size's; "
+        "sweep to the ceiling (reading every open item's id once).",
+        "",
+        "| open items | load s | alerts | outbox rows | first sweep s | µs / item | ratio to "
+        f"{sizes[0]:,} | / ceiling | second sweep s | standup ms (1 group) |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        per_item = r["first"] / r["items"]
+        out.append(
+            f"| {r['items']:,} | {r['build']:.1f} | {r['alerts']:,} | {r['messages']:,} "
+            f"| {r['first']:.2f} | {per_item * 1e6:.0f} | {per_item / base:.2f} "
+            f"| {r['first'] / r['ceiling']:.0f} | {r['again']:.2f} | {r['standup'] * 1000:.0f} |"
+        )
+    return "\n".join(out) + "\n"
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, help="also write the section into this file")
+    parser.add_argument("--quick", action="store_true", help="10,000 items only")
+    parser.add_argument("--sizes", type=int, nargs="+", help="open item counts")
+    args = parser.parse_args(argv)
+    sizes = tuple(args.sizes or ((10_000,) if args.quick else SIZES))
+    text_out = section(sizes)
+    print(text_out, end="")
+    if args.out:
+        write_section(args.out, HEADING, text_out)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,85 @@
+"""Warnings (预警) the rule sweep raised: one row per (rule, entity, order, level, local day).
+
+The unique key makes a rule that runs every few minutes raise each reminder once a day; the
+short id people answer with is the row id, shown as #A12 ("收到 #A12").
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from models.base import UTCDateTime, enum_column, utcnow
+from models.enums import RiskLevel
+
+ALERT_KEY = ("rule", "entity_type", "entity_id", "order_id", "level", "day")
+
+
+class Alert(SQLModel, table=True):
+    __tablename__ = "alert"
+    __table_args__ = (
+        sa.UniqueConstraint(*ALERT_KEY, name="uq_alert_key"),
+        sa.Index("ix_alert_open_day", "acknowledged_at", "day"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    rule: str = Field(max_length=40)
+    entity_type: str = Field(max_length=40)
+    entity_id: int
+    order_id: int = Field(foreign_key="orders.id", index=True, ondelete="CASCADE")
+    level: RiskLevel = Field(sa_type=enum_column(RiskLevel))
+    day: date = Field(description="本地日期")
+    owner_id: int | None = Field(default=None, foreign_key="users.id", index=True)
+    message: str = Field(sa_type=sa.Text)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # When the exception was first raised: carried over from the previous days' alerts of the
+    # same rule and entity until one is acknowledged (the escalation clock runs from here).
+    since: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    parent_id: int | None = Field(default=None, description="升级提醒所针对的预警")
+    acknowledged_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    acknowledged_by_id: int | None = Field(default=None, foreign_key="users.id")
+    ack_via: str | None = Field(default=None, max_length=16)
+    response_seconds: int | None = Field(default=None, description="预警发出到确认的秒数")
+
+
+class AlertPublic(SQLModel):
+    id: int
+    ref: str = Field(description="短编号，例如 A12")
+    rule: str
+    rule_name: str
+    entity_type: str
+    entity_id: int
+    order_id: int
+    order_code: str
+    level: RiskLevel
+    level_name: str
+    day: date
+    owner_id: int | None
+    owner_name: str | None = None
+    message: str
+    created_at: datetime
+    since: datetime
+    acknowledged_at: datetime | None = None
+    acknowledged_by_id: int | None = None
+    ack_via: str | None = None
+    response_seconds: int | None = None
+
+
+class AlertPage(SQLModel):
+    items: list[AlertPublic]
+    total: int
+    page: int
+    per_page: int
+
+
+class AlertResponseStats(SQLModel):
+    """The KPI "exception response time" (异常响应时间) over alerts raised in a period."""
+
+    raised: int = Field(description="期间发出的预警（不含升级提醒）")
+    acknowledged: int
+    open: int
+    average_seconds: float | None = Field(default=None, description="平均响应秒数")
+    within_target: float | None = Field(default=None, description="在目标时间内确认的比例")
+    target_seconds: int

@@ -1,0 +1,54 @@
+"""The scheduler's targets for warnings and standups (see reminders.schedule.TARGETS).
+
+Each opens one transaction: the alerts and their outbox messages commit together or not at
+all, and a job that runs twice (a retry, two processes in a leader hand-over) writes nothing
+the second time, thanks to the alert key and the outbox dedupe key.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import select
+
+from app.services.alert_sweep import sweep as run_sweep
+from app.services.group_standup import post_group_standup
+from models.chat import ChatGroupOrder
+
+log = logging.getLogger("gendan.reminders")
+
+
+def sweep(*, db, now: datetime, services: Mapping[str, Any]) -> None:
+    """Run every warning rule once."""
+    with db.session() as session:
+        result = run_sweep(session=session, now=now)
+        session.commit()
+    if result.alerts:
+        log.info("rule sweep", extra={"fields": vars(result)})
+
+
+def report_cutoff(*, db, now: datetime, services: Mapping[str, Any], group_id: int) -> None:
+    """At a group's daily-report cut-off: who of its orders has not reported, @mentioned."""
+    with db.session() as session:
+        orders = set(
+            session.exec(select(ChatGroupOrder.order_id).where(ChatGroupOrder.group_id == group_id))
+        )
+        if orders:
+            run_sweep(
+                session=session,
+                now=now,
+                order_ids=orders,
+                group_id=group_id,
+                only={"report_missing"},
+            )
+        session.commit()
+
+
+def standup(*, db, now: datetime, services: Mapping[str, Any], group_id: int) -> None:
+    """The group's morning standup summary (once a day)."""
+    with db.session() as session:
+        post_group_standup(session=session, group_id=group_id, now=now)
+        session.commit()
