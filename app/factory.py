@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import logging
-import uuid
 
-from flask import g, jsonify, request
+from flask import jsonify, request
 from flask_openapi3 import Info, OpenAPI
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import text
@@ -15,6 +14,7 @@ from app.config import load_config
 from app.db import Database
 from app.errors import register_error_handlers, validation_error_response
 from app.logs import configure_logging, install_request_logging
+from app.security import install_security, limit_views
 from app.services import passwords
 from app.services import settings as app_settings
 from app.services.errors import InvalidInput
@@ -45,10 +45,12 @@ def create_app(overrides: dict | None = None) -> OpenAPI:
     _configure_chat(app)
     csrf.init_app(app)
     register_error_handlers(app)
+    limiter = install_security(app)
     _register_request_hooks(app)
     install_request_logging(app)
     _register_blueprints(app)
     _register_health(app)
+    limit_views(app, limiter)
     from app.cli import register_cli
 
     register_cli(app)
@@ -95,22 +97,10 @@ def _configure_chat(app: OpenAPI) -> None:
 
 def _register_request_hooks(app: OpenAPI) -> None:
     @app.before_request
-    def _request_id():
-        g.request_id = request.headers.get("X-Request-Id") or uuid.uuid4().hex
-
-    @app.before_request
     def _refuse_nul():
         # PostgreSQL cannot store NUL in text; refuse it at the door instead of failing deep.
         if has_nul(request):
             raise InvalidInput("输入包含不可见的控制字符（NUL），请删除", code="nul_character")
-
-    @app.after_request
-    def _headers(response):
-        response.headers["X-Request-Id"] = g.get("request_id", "")
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        return response
 
     app.teardown_appcontext(close_db_session)
 
