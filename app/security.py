@@ -115,7 +115,9 @@ def limit_views(app: Flask, limiter: Limiter) -> None:
             scope="login-address",
         )(view)
         app.view_functions[endpoint] = view
-    limiter.limit(lambda: current_app.config["WEBHOOK_RATE_LIMIT"], scope="webhooks")(
+    # One budget per address for all the webhooks (a flood of forged posts costs signature
+    # checks and decryption before it is refused).
+    limiter.shared_limit(lambda: current_app.config["WEBHOOK_RATE_LIMIT"], scope="webhooks")(
         app.blueprints["bots"]
     )
 
