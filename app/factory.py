@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import logging
+from functools import lru_cache
+from pathlib import Path
 
+from alembic.config import Config as AlembicConfig
+from alembic.script import ScriptDirectory
 from flask import jsonify, request
 from flask_openapi3 import Info, OpenAPI
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
 from app.auth import close_db_session
 from app.config import load_config
@@ -147,11 +152,38 @@ def _register_health(app: OpenAPI) -> None:
 
     @app.get("/readyz", doc_ui=False)
     def readyz():
+        """Ready for traffic: the database answers and its schema is at the migrations' head."""
         db = app.extensions["gendan.db"]
         try:
-            with db.engine.connect() as conn:
-                conn.execute(text("SELECT 1"))
-        except Exception:
-            logging.getLogger("gendan").exception("readiness check: database unreachable")
-            return jsonify(status="unavailable", database="down"), 503
-        return jsonify(status="ok", database="up")
+            conn = db.engine.connect()
+        except Exception as exc:
+            logging.getLogger("gendan").warning(
+                "readiness check: database unreachable (%s)", type(exc).__name__
+            )
+            return jsonify(status="unavailable", database="down", migrations="unknown"), 503
+        with conn:
+            try:
+                rows = conn.execute(text("SELECT version_num FROM alembic_version")).scalars()
+                current = set(rows)
+            except DBAPIError:  # never migrated: no version table
+                current = set()
+        heads = migration_heads()
+        if current != heads:
+            logging.getLogger("gendan").warning(
+                "readiness check: schema at %s, code expects %s", sorted(current), sorted(heads)
+            )
+            return jsonify(
+                status="unavailable",
+                database="up",
+                migrations="behind",
+                current=sorted(current),
+                head=sorted(heads),
+            ), 503
+        return jsonify(status="ok", database="up", migrations="head")
+
+
+@lru_cache(maxsize=1)
+def migration_heads() -> frozenset[str]:
+    """The head revision(s) of the migrations shipped with this code."""
+    cfg = AlembicConfig(str(Path(__file__).resolve().parent.parent / "alembic.ini"))
+    return frozenset(ScriptDirectory.from_config(cfg).get_heads())
