@@ -230,3 +230,46 @@ def test_run_prod_starts_workers_and_scheduler_and_stops_them_gracefully(
     assert "Handling signal: term" in output and "scheduler stopped" in output, shown[-4000:]
     lines = [line for line in output.splitlines() if '"gendan.access"' in line]
     assert lines and all(line.startswith("{") and '"request_id"' in line for line in lines)
+
+
+DEPLOY = ROOT / "deploy"
+
+
+def test_the_deploy_files_agree_with_the_code():
+    from app.config import load_config
+
+    defaults = load_config({"GENDAN_INSTANCE_DIR": "/tmp/gendan-deploy-check"})
+    nginx = (DEPLOY / "nginx.conf").read_text()
+    upload_mb = defaults["MAX_CONTENT_LENGTH"] // (1024 * 1024)
+    assert f"client_max_body_size {upload_mb}m;" in nginx
+    assert "alias /opt/gendan/app/web/static/;" in nginx and (ROOT / "app/web/static").is_dir()
+    proxy = (DEPLOY / "gendan-proxy.conf").read_text()
+    for header in ("X-Forwarded-For", "X-Forwarded-Proto", "X-Request-ID $request_id", "Host"):
+        assert header in proxy
+    env = (DEPLOY / "gendan.env.example").read_text()
+    names = {line.split("=")[0] for line in env.splitlines() if line and line[0].isupper()}
+    assert names <= set(defaults) | {
+        "GENDAN_ENV",
+        "MAX_UPLOAD_MB",
+        "GUNICORN_BIND",
+        "WEB_CONCURRENCY",
+        "GUNICORN_THREADS",
+    }
+    assert f"MAX_UPLOAD_MB={upload_mb}" in env and "PROXY_HOPS=1" in env
+    web = (DEPLOY / "gendan-web.service").read_text()
+    scheduler = (DEPLOY / "gendan-scheduler.service").read_text()
+    assert "gunicorn -c /opt/gendan/gunicorn.conf.py wsgi:app" in web and "Type=notify" in web
+    assert "flask --app wsgi migrate" in web and "flask --app wsgi scheduler" in scheduler
+    for unit in (web, scheduler):
+        for option in (
+            "NoNewPrivileges=yes",
+            "ProtectSystem=strict",
+            "PrivateTmp=yes",
+            "ReadWritePaths=/var/lib/gendan/uploads",
+            "KillSignal=SIGTERM",
+            "EnvironmentFile=/etc/gendan/gendan.env",
+            "CapabilityBoundingSet=",
+        ):
+            assert option in unit
+        # Longer than gunicorn's graceful_timeout, so systemd never cuts a graceful stop short.
+        assert int(re.search(r"TimeoutStopSec=(\d+)", unit).group(1)) > 30

@@ -136,3 +136,34 @@ def test_two_workers_share_the_login_counts_through_redis(db, session, upload_di
         assert codes == [401] * 4 + [429]
     finally:
         one.extensions["gendan.limiter"].reset()
+
+
+def test_behind_a_proxy_each_client_address_has_its_own_budget(db, upload_dir, tmp_path):
+    from app import create_app
+
+    def build(hops):
+        return create_app(
+            {
+                "DATABASE_URL": db.url,
+                "SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
+                "INSTANCE_DIR": str(tmp_path),
+                "UPLOAD_DIR": str(upload_dir),
+                "PROXY_HOPS": hops,
+                "LOGIN_RATE_LIMIT_PER_ADDRESS": "2 per minute",
+            }
+        ).test_client()
+
+    def attempts(client, address):
+        body = {"username": "nobody", "password": "x-password"}
+        headers = {"X-Forwarded-For": address}
+        return [
+            client.post("/api/auth/token", json=body, headers=headers).status_code for _ in range(3)
+        ]
+
+    proxied = build(1)
+    assert attempts(proxied, "10.0.0.1") == [401, 401, 429]
+    assert attempts(proxied, "10.0.0.2") == [401, 401, 429]  # another phone, its own budget
+    # Without a trusted proxy the header is the client's word and is ignored: no escape.
+    direct = build(0)
+    assert attempts(direct, "10.0.0.3") == [401, 401, 429]
+    assert attempts(direct, "10.0.0.4") == [429, 429, 429]
