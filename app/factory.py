@@ -17,7 +17,7 @@ from sqlalchemy.exc import DBAPIError
 from app.auth import close_db_session
 from app.config import load_config
 from app.db import Database
-from app.errors import register_error_handlers, validation_error_response
+from app.errors import document_errors, register_error_handlers, validation_error_response
 from app.logs import configure_logging, install_request_logging
 from app.security import install_security, limit_views
 from app.services import passwords
@@ -144,7 +144,9 @@ def _localtime(value) -> str:
 def _register_health(app: OpenAPI) -> None:
     @app.get("/api/openapi.json", doc_ui=False)
     def openapi_json():
-        return jsonify(app.api_doc)
+        if "gendan.openapi" not in app.extensions:
+            app.extensions["gendan.openapi"] = document_errors(app.api_doc)
+        return jsonify(app.extensions["gendan.openapi"])
 
     @app.get("/healthz", doc_ui=False)
     def healthz():
