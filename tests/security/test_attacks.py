@@ -4,9 +4,11 @@ traversal in uploaded file names, oversized bodies, and revoking another user's 
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 from sqlmodel import select
 
+from app.services.settings import settings
 from models.acceptance import OrderDocument
 from models.changes import ChangeLog
 from models.enums import Role
@@ -53,9 +55,8 @@ def test_a_cross_site_api_write_with_the_session_cookie_is_refused(client, sessi
     assert session.get(Order, order.id).customer == "原客户"
 
 
-def test_path_traversal_in_a_photo_file_name_stays_inside_the_upload_directory(
-    client, session, upload_dir
-):
+def test_path_traversal_in_a_photo_file_name_stays_inside_the_upload_directory(client, session):
+    upload_dir = Path(settings().upload_dir)
     tracker = make_user(session, Role.tracker)
     order = make_order(session, liaison=tracker)
     session.commit()
@@ -73,9 +74,8 @@ def test_path_traversal_in_a_photo_file_name_stays_inside_the_upload_directory(
     assert stored and all(upload_dir in p.parents for p in stored)
 
 
-def test_path_traversal_in_a_document_file_name_keeps_only_the_base_name(
-    client, session, upload_dir
-):
+def test_path_traversal_in_a_document_file_name_keeps_only_the_base_name(client, session):
+    upload_dir = Path(settings().upload_dir)
     ready = Ready(client, session)
     before = set(upload_dir.parent.iterdir())
     for name in ("../../../etc/passwd.pdf", "..\\..\\windows\\evil.pdf"):
