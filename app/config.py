@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -23,6 +24,11 @@ INSTANCE_DIR = Path(os.environ.get("GENDAN_INSTANCE_DIR", PROJECT_ROOT / "instan
 DEFAULT_REVIEW_DEPARTMENTS = "sales,engineering,production,procurement,quality"
 DEFAULT_REPORT_ROLES = "site_engineer,production,tracker"
 DEFAULT_ISSUE_LIMIT_HOURS = "high=2,medium=24,low=72"
+# KPI targets: on-time delivery %, exception response and resolution hours, satisfaction (1-5).
+DEFAULT_KPI_TARGETS = "on_time=95,response_hours=2,resolution_hours=24,satisfaction=4.5"
+# Hourly labour rates in yuan for the cost centre: per role, `default` for roles not listed and
+# `day_labour` for day-labour (点工) entries of the daily reports.
+DEFAULT_LABOUR_RATES = "default=60,day_labour=40"
 
 # Chat platform settings, each read from the environment under the same name.
 CHAT_SETTINGS = (
@@ -160,6 +166,44 @@ def parse_issue_limits(raw: str) -> dict[str, float]:
     return limits
 
 
+def parse_kpi_targets(raw: str) -> dict[str, float]:
+    """`on_time=95,response_hours=2,...`: any subset of the KPI targets, each a positive number."""
+    targets = dict((k, float(v)) for k, v in (p.split("=") for p in DEFAULT_KPI_TARGETS.split(",")))
+    for part in (p for p in raw.split(",") if p.strip()):
+        name, sep, value = part.partition("=")
+        try:
+            number = float(value)
+        except ValueError:
+            number = 0.0
+        if not sep or name.strip() not in targets or not 0 < number < 1e6:
+            raise ConfigError(f"KPI_TARGETS: bad entry {part!r} (expected e.g. on_time=95)")
+        targets[name.strip()] = number
+    if targets["on_time"] > 100 or targets["satisfaction"] > 5:
+        raise ConfigError("KPI_TARGETS: on_time is a percentage, satisfaction at most 5")
+    return targets
+
+
+def parse_labour_rates(raw: str) -> dict[str, Decimal]:
+    """`default=60,site_engineer=120,day_labour=40` as yuan per hour; default and day_labour
+    are always present (from the built-in defaults when not given)."""
+    rates = {}
+    for part in raw.split(","):
+        if not part.strip():
+            continue
+        name, sep, value = (x.strip() for x in part.partition("="))
+        try:
+            rate = Decimal(value)
+        except InvalidOperation:
+            rate = Decimal(-1)
+        known = name in ("default", "day_labour") or name in Role.__members__
+        if not sep or not known or not rate.is_finite() or not 0 <= rate <= 100000:
+            raise ConfigError(f"LABOUR_RATES: bad entry {part!r} (expected e.g. default=60)")
+        rates[name] = rate.quantize(Decimal("0.01"))
+    if raw != DEFAULT_LABOUR_RATES:
+        rates = {**parse_labour_rates(DEFAULT_LABOUR_RATES), **rates}
+    return rates
+
+
 def _report_roles(env: dict) -> str:
     raw = env.get("DAILY_REPORT_ROLES", DEFAULT_REPORT_ROLES)
     roles = [r.strip() for r in raw.split(",") if r.strip()]
@@ -240,7 +284,9 @@ def load_config(env: dict | None = None) -> dict:
             env.get("ISSUE_LIMIT_HOURS") or DEFAULT_ISSUE_LIMIT_HOURS
         ),
         "DOCUMENT_MAX_MB": _int(env, "DOCUMENT_MAX_MB", 15),
+        "LABOUR_RATES": parse_labour_rates(env.get("LABOUR_RATES") or DEFAULT_LABOUR_RATES),
         "ACCEPTANCE_LINK_HOURS": _int(env, "ACCEPTANCE_LINK_HOURS", 7 * 24),
+        "KPI_TARGETS": _parsed(env, "KPI_TARGETS", DEFAULT_KPI_TARGETS, parse_kpi_targets),
         "PASSWORD_HASH_PROFILE": env.get("PASSWORD_HASH_PROFILE", "default"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

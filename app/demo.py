@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 
 from sqlmodel import Session
 
+from app.demo_costs import load_costs_demo
 from app.demo_field import load_field_demo
 from app.demo_procurement import load_procurement_demo
 from app.demo_production import (
@@ -101,6 +102,7 @@ def load_demo(*, session: Session, now: datetime | None = None) -> None:
     }
     load_field_demo(session=session, actors=actors, orders=orders, now=now)
     load_procurement_demo(session=session, actors=actors, now=now)
+    load_costs_demo(session=session, actors=actors, now=now)
     _bind_chat_users(session, system, users)
     _bind_chat_groups(session, actors["li.gendan"], orders, now)
     # Leave the session acting as the system again for whatever the caller does next.

@@ -80,6 +80,8 @@ def _configure_services(app: OpenAPI) -> None:
         issue_limit_hours=dict(app.config["ISSUE_LIMIT_HOURS"]),
         document_max_bytes=app.config["DOCUMENT_MAX_MB"] * 1024 * 1024,
         acceptance_link_hours=app.config["ACCEPTANCE_LINK_HOURS"],
+        kpi_targets=dict(app.config["KPI_TARGETS"]),
+        labour_rates=dict(app.config["LABOUR_RATES"]),
         rule_sweep_minutes=app.config["RULE_SWEEP_MINUTES"],
         standup_time=app.config["STANDUP_TIME"],
         standup_days=app.config["STANDUP_DAYS"],

@@ -27,12 +27,16 @@ log = logging.getLogger("gendan.security")
 
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 
-# No inline script or style anywhere: templates link gendan.css and static scripts only.
+# No inline script anywhere, no <style> elements: templates link gendan.css and static scripts
+# only, and carry no style attributes either (tests/security/test_headers.py). Only
+# style-src-attr is relaxed: the vendored ECharts writes its tooltips as HTML with style
+# attributes; attribute styles cannot load resources or run code.
 CONTENT_SECURITY_POLICY = "; ".join(
     (
         "default-src 'self'",
         "script-src 'self'",
         "style-src 'self'",
+        "style-src-attr 'unsafe-inline'",
         "img-src 'self' data: blob:",
         "font-src 'self'",
         "connect-src 'self'",

@@ -5,6 +5,7 @@ from models.bom import BomLine
 from models.changes import ChangeLog
 from models.chat import BindingCode, ChatGroup, ChatGroupOrder, ChatIdentity, ChatInbound
 from models.contingency import ContingencyPlan, ContingencyStep
+from models.costs import CostEntry, OrderBudget, PaymentMilestone
 from models.issues import IssueEvent, SiteIssue
 from models.materials import Material, MaterialAlias
 from models.orders import Order, OrderMember, Review, Signoff
@@ -22,6 +23,7 @@ from models.reminders import (
     apscheduler_jobs,
 )
 from models.reports import DailyReport, LabourEntry
+from models.retro import RetroFeedback, RetroImprovement, Retrospective
 from models.scans import Scan
 from models.shipments import Shipment, ShipmentCheck
 from models.stages import ChecklistItem, ChecklistTemplate, Stage
@@ -42,6 +44,7 @@ __all__ = [
     "ChecklistTemplate",
     "ContingencyPlan",
     "ContingencyStep",
+    "CostEntry",
     "DailyReport",
     "Department",
     "GroupSchedule",
@@ -57,13 +60,18 @@ __all__ = [
     "OperationOutput",
     "OperationTemplate",
     "Order",
+    "OrderBudget",
     "OrderDocument",
     "OrderMember",
     "Outbox",
+    "PaymentMilestone",
     "Photo",
     "PhotoAttachment",
     "PromisedDateChange",
     "PurchaseLine",
+    "RetroFeedback",
+    "RetroImprovement",
+    "Retrospective",
     "Review",
     "Rework",
     "RiskMatrixSetting",

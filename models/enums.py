@@ -389,3 +389,67 @@ RISK_TYPE_NAMES = {
     RiskType.weather: "天气",
     RiskType.labour: "人员",
 }
+
+
+class CostCategory(StrEnum):
+    """The cost centre's categories: budget and actual are kept per category."""
+
+    material = "material"
+    labour = "labour"
+    logistics = "logistics"
+    other = "other"
+
+
+COST_CATEGORY_NAMES = {
+    CostCategory.material: "材料",
+    CostCategory.labour: "人工",
+    CostCategory.logistics: "物流",
+    CostCategory.other: "其他",
+}
+
+
+class PaymentTrigger(StrEnum):
+    """What makes a payment milestone due (parsed from the payment terms)."""
+
+    contract = "contract"
+    delivery = "delivery"
+    acceptance = "acceptance"
+    retention = "retention"
+    other = "other"
+
+
+PAYMENT_TRIGGER_NAMES = {
+    PaymentTrigger.contract: "预付款",
+    PaymentTrigger.delivery: "发货/到货款",
+    PaymentTrigger.acceptance: "验收款",
+    PaymentTrigger.retention: "质保金",
+    PaymentTrigger.other: "其他",
+}
+
+
+class PaymentStatus(StrEnum):
+    pending = "pending"
+    partial = "partial"
+    received = "received"
+
+
+PAYMENT_STATUS_NAMES = {
+    PaymentStatus.pending: "未收款",
+    PaymentStatus.partial: "部分收款",
+    PaymentStatus.received: "已收款",
+}
+
+
+class FeedbackSource(StrEnum):
+    """Whose voice a retrospective feedback entry carries."""
+
+    tracker = "tracker"
+    customer = "customer"
+    supplier = "supplier"
+
+
+FEEDBACK_SOURCE_NAMES = {
+    FeedbackSource.tracker: "跟单员",
+    FeedbackSource.customer: "客户",
+    FeedbackSource.supplier: "供应商",
+}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
@@ -10,6 +11,7 @@ from sqlmodel import Field, SQLModel
 from models.base import OrderCode, UTCDateTime, enum_column, utcnow
 from models.enums import OrderStatus, Priority, ReviewStatus, Role, SignoffStatus, StageKind
 from models.people import DepartmentPublic, UserBrief
+from models.quantities import MONEY, MoneyIn, MoneyOut
 
 
 class OrderBase(SQLModel):
@@ -35,6 +37,7 @@ class Order(OrderBase, table=True):
     created_by_id: int | None = Field(default=None, foreign_key="users.id")
     actual_delivery_date: date | None = None
     cancel_reason: str | None = Field(default=None, max_length=500)
+    contract_amount: Decimal | None = Field(default=None, sa_type=MONEY)
     review_departments: list[str] = Field(default_factory=list, sa_type=sa.JSON)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
@@ -47,6 +50,7 @@ class Order(OrderBase, table=True):
 class OrderCreate(OrderBase):
     code: OrderCode | None = None
     liaison_id: int | None = None
+    contract_amount: MoneyIn | None = Field(default=None, description="合同金额（元）")
     review_departments: list[str] | None = Field(
         default=None, description="需要会签的部门代码；缺省为系统默认"
     )
@@ -62,6 +66,7 @@ class OrderUpdate(SQLModel):
     special_requirements: str | None = Field(default=None, max_length=4000)
     priority: Priority | None = None
     liaison_id: int | None = None
+    contract_amount: MoneyIn | None = Field(default=None, description="合同金额（元）")
 
 
 class OrderMember(SQLModel, table=True):
@@ -160,6 +165,7 @@ class OrderPublic(OrderBase):
     review_departments: list[str]
     actual_delivery_date: date | None = None
     cancel_reason: str | None = None
+    contract_amount: MoneyOut | None = None
     progress: int = Field(description="由各阶段进度加权计算，不可直接填写")
     current_stage: StageBrief | None = None
     created_at: datetime

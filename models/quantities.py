@@ -84,3 +84,29 @@ PriceIn = Annotated[
 def number(value: Decimal | None) -> int | float | None:
     """A quantity for JSON error details."""
     return None if value is None else _json_number(Decimal(value))
+
+
+# Money in yuan with two places, stored as whole fen (分) in a BIGINT: exact on every engine.
+MONEY_PLACES = 2
+MONEY = FixedDecimal(MONEY_PLACES)
+MAX_MONEY = Decimal("100000000000")
+
+
+def yuan(value: Decimal | int | None) -> Decimal:
+    """An amount rounded to the fen (half even, as FixedDecimal stores it)."""
+    number = Decimal(0) if value is None else Decimal(value)
+    return number.quantize(Decimal("0.01"), rounding=ROUND_HALF_EVEN)
+
+
+def _money_text(value: Decimal) -> str:
+    return format(yuan(value), "f")
+
+
+# Money goes out as a string with two places ("1234.50"): exact, no float on the way.
+MoneyOut = Annotated[Decimal, PlainSerializer(_money_text, return_type=str, when_used="json")]
+MoneyIn = Annotated[
+    Decimal, Field(ge=0, le=MAX_MONEY, decimal_places=MONEY_PLACES, allow_inf_nan=False)
+]
+PositiveMoneyIn = Annotated[
+    Decimal, Field(gt=0, le=MAX_MONEY, decimal_places=MONEY_PLACES, allow_inf_nan=False)
+]

@@ -4,6 +4,7 @@ remote-site checklist, status from planned to delivered, proof of delivery."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 
 from sqlmodel import Field, SQLModel
 
@@ -11,6 +12,7 @@ from models.base import Mobile, UTCDateTime, enum_column, utcnow
 from models.enums import ShipmentStatus, SiteCheckKind
 from models.people import UserBrief
 from models.photos import PhotoPublic
+from models.quantities import MAX_MONEY, MONEY, MoneyIn
 
 
 class ShipmentFields(SQLModel):
@@ -33,6 +35,12 @@ class ShipmentFields(SQLModel):
     planned_dispatch: date | None = None
     planned_arrival: date | None = None
     note: str | None = Field(default=None, max_length=2000)
+    freight_cost: Decimal | None = Field(
+        default=None, ge=0, le=MAX_MONEY, decimal_places=2, sa_type=MONEY, description="运费（元）"
+    )
+    insurance_cost: Decimal | None = Field(
+        default=None, ge=0, le=MAX_MONEY, decimal_places=2, sa_type=MONEY, description="保费（元）"
+    )
 
 
 class Shipment(ShipmentFields, table=True):
@@ -76,6 +84,8 @@ class ShipmentUpdate(SQLModel):
     planned_dispatch: date | None = None
     planned_arrival: date | None = None
     note: str | None = Field(default=None, max_length=2000)
+    freight_cost: MoneyIn | None = None
+    insurance_cost: MoneyIn | None = None
 
 
 class ShipmentAdvance(SQLModel):

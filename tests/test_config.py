@@ -97,3 +97,27 @@ def test_in_production_chat_credentials_have_no_default_and_the_environment_wins
 def test_a_malformed_encoding_aes_key_is_a_startup_error(tmp_path):
     with pytest.raises(ConfigError, match="WECOM_AES_KEY"):
         load_config({"GENDAN_INSTANCE_DIR": str(tmp_path), "WECOM_AES_KEY": "too-short"})
+
+
+def test_kpi_targets_default_to_95_percent_2_hours_and_4_5_and_can_be_changed(tmp_path):
+    config = load_config({"GENDAN_INSTANCE_DIR": str(tmp_path)})
+    assert config["KPI_TARGETS"] == {
+        "on_time": 95,
+        "response_hours": 2,
+        "resolution_hours": 24,
+        "satisfaction": 4.5,
+    }
+    config = load_config(
+        {"GENDAN_INSTANCE_DIR": str(tmp_path), "KPI_TARGETS": "satisfaction=4.8, on_time=90"}
+    )
+    assert config["KPI_TARGETS"]["satisfaction"] == 4.8
+    assert config["KPI_TARGETS"]["on_time"] == 90
+    assert config["KPI_TARGETS"]["response_hours"] == 2
+
+
+@pytest.mark.parametrize(
+    "raw", ["on_time=101", "satisfaction=6", "speed=3", "on_time=-1", "on_time", "response_hours=x"]
+)
+def test_a_bad_kpi_target_refuses_to_start(tmp_path, raw):
+    with pytest.raises(ConfigError, match="KPI_TARGETS"):
+        load_config({"GENDAN_INSTANCE_DIR": str(tmp_path), "KPI_TARGETS": raw})

@@ -1,4 +1,5 @@
-"""Reading a BOM file: CSV (UTF-8 or GB18030, as Excel saves it) or XLSX, into raw rows.
+"""Reading an import file (a BOM, an order list): CSV (UTF-8 or GB18030, as Excel saves it)
+or XLSX, into raw rows.
 
 The type is sniffed from the bytes, not taken from the file name. XLSX files are checked as
 zip archives before openpyxl opens them (read-only, values only), so a zip bomb or a workbook
@@ -47,24 +48,43 @@ class Table:
     rows: list[tuple[int, dict[str, object]]]
 
 
-def read_table(data: bytes) -> Table:
-    """The BOM table in a CSV or XLSX file; a DomainError for anything else."""
+@dataclass(frozen=True)
+class Layout:
+    """What a kind of file holds: its columns (field -> accepted headers), the required ones,
+    what people call it (in messages) and how many rows it may have."""
+
+    headers: dict[str, tuple[str, ...]]
+    required: tuple[str, ...]
+    label: str = "BOM"
+    max_rows: int = MAX_ROWS
+
+
+BOM_LAYOUT = Layout(HEADERS, REQUIRED)
+
+
+def read_table(data: bytes, layout: Layout = BOM_LAYOUT) -> Table:
+    """The table in a CSV or XLSX file (a BOM by default); a DomainError for anything else."""
     if not data:
         raise ImportFailed("文件为空")
     if len(data) > MAX_BYTES:
-        raise TooLarge(f"BOM 文件不能超过 {MAX_BYTES // 1024 // 1024} MB", code="file_too_large")
+        raise TooLarge(
+            f"{layout.label} 文件不能超过 {MAX_BYTES // 1024 // 1024} MB", code="file_too_large"
+        )
     if data.startswith(_OLE):
         raise UnsupportedMedia("不支持旧版 Excel（.xls），请另存为 .xlsx 或 CSV", code="xls_format")
-    lines = _xlsx_lines(data) if data.startswith(b"PK\x03\x04") else _csv_lines(data)
-    return _table(lines)
+    if data.startswith(b"PK\x03\x04"):
+        lines = _xlsx_lines(data, layout.max_rows)
+    else:
+        lines = _csv_lines(data, layout.label)
+    return _table(lines, layout)
 
 
-def _table(lines) -> Table:
+def _table(lines, layout: Layout) -> Table:
     header_number, header = next(
         ((n, cells) for n, cells in lines if not all(_blank(c) for c in cells)), (1, [])
     )
-    positions = _columns(header)
-    missing = [HEADERS[f][0] for f in REQUIRED if f not in positions]
+    positions = _columns(header, layout.headers)
+    missing = [layout.headers[f][0] for f in layout.required if f not in positions]
     if missing:
         raise ImportFailed(
             f"缺少必填列：{'、'.join(missing)}",
@@ -74,8 +94,10 @@ def _table(lines) -> Table:
     for number, cells in lines:
         if number <= header_number or all(_blank(c) for c in cells):
             continue
-        if len(rows) == MAX_ROWS:
-            raise ImportFailed(f"BOM 最多 {MAX_ROWS} 行，请分批导入", code="too_many_rows")
+        if len(rows) == layout.max_rows:
+            raise ImportFailed(
+                f"{layout.label} 最多 {layout.max_rows} 行，请分批导入", code="too_many_rows"
+            )
         values = {f: cells[i] if i < len(cells) else None for f, i in positions.items()}
         rows.append((number, values))
     if not rows:
@@ -84,8 +106,8 @@ def _table(lines) -> Table:
     return Table(columns=columns, rows=rows)
 
 
-def _columns(header: list) -> dict[str, int]:
-    names = {alias.lower(): field for field, aliases in HEADERS.items() for alias in aliases}
+def _columns(header: list, headers: dict[str, tuple[str, ...]]) -> dict[str, int]:
+    names = {alias.lower(): field for field, aliases in headers.items() for alias in aliases}
     found: dict[str, int] = {}
     for index, cell in enumerate(header):
         field = names.get(str(cell or "").strip().lower())
@@ -98,9 +120,9 @@ def _blank(value: object) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def _csv_lines(data: bytes):
+def _csv_lines(data: bytes, label: str):
     if b"\x00" in data:
-        raise UnsupportedMedia("只支持 CSV 或 XLSX 格式的 BOM 文件", code="bom_file_type")
+        raise UnsupportedMedia(f"只支持 CSV 或 XLSX 格式的 {label} 文件", code="bom_file_type")
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             text = data.decode(encoding)
@@ -118,7 +140,7 @@ def _csv_lines(data: bytes):
         raise ImportFailed(f"CSV 格式错误（第 {reader.line_num} 行）") from exc
 
 
-def _xlsx_lines(data: bytes):
+def _xlsx_lines(data: bytes, max_rows: int):
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             unzipped = sum(info.file_size for info in archive.infolist())
@@ -137,7 +159,7 @@ def _xlsx_lines(data: bytes):
             if not all(_blank(c) for c in row):
                 lines.append((number, list(row)))
             # Header plus one row too many is enough to refuse the file.
-            if len(lines) > MAX_ROWS + 1:
+            if len(lines) > max_rows + 1:
                 break
         return lines
     finally:

@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -67,9 +68,10 @@ def import_bom(
     order_id: int,
     data: bytes,
     create_materials: bool = True,
+    progress: Callable[[], None] | None = None,
     now: datetime | None = None,
 ) -> BomImportResult:
-    """Import a BOM file into the order (all rows or none)."""
+    """Import a BOM file into the order (all rows or none); progress() after each row written."""
     now = now or utcnow()
     editable_order(session, actor, order_id, "导入 BOM")
     table = read_table(data)
@@ -82,7 +84,7 @@ def import_bom(
         )
     if created:
         require_role(actor, MATERIAL_EDITORS, "新建物料")
-    added, updated = _write(session, order_id, rows, materials, now)
+    added, updated = _write(session, order_id, rows, materials, now, progress)
     refresh_procurement_progress(session, order_id)
     return BomImportResult(
         dry_run=False,
@@ -93,7 +95,7 @@ def import_bom(
     )
 
 
-def _write(session: Session, order_id: int, rows: list[Row], materials: dict, now: datetime):
+def _write(session: Session, order_id: int, rows: list[Row], materials: dict, now, progress):
     """Create the new materials, add or update the lines; how many added and updated."""
     added = updated = 0
     for row in rows:
@@ -107,6 +109,8 @@ def _write(session: Session, order_id: int, rows: list[Row], materials: dict, no
             session.add(line)
             updated += 1
         session.flush()
+        if progress is not None:
+            progress()
     return added, updated
 
 

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from app.config import (
     DEFAULT_ISSUE_LIMIT_HOURS,
+    DEFAULT_KPI_TARGETS,
+    DEFAULT_LABOUR_RATES,
     DEFAULT_REPORT_ROLES,
     DEFAULT_REVIEW_DEPARTMENTS,
     parse_issue_limits,
+    parse_kpi_targets,
+    parse_labour_rates,
 )
 
 
@@ -31,7 +36,15 @@ class Settings:
     )
     document_max_bytes: int = 15 * 1024 * 1024
     acceptance_link_hours: int = 7 * 24
+    # KPI targets (KPI_TARGETS): on_time (%), response_hours, resolution_hours, satisfaction.
+    kpi_targets: dict[str, float] = field(
+        default_factory=lambda: parse_kpi_targets(DEFAULT_KPI_TARGETS)
+    )
     secret_key: str = ""
+    # Cost centre: yuan per hour by role, with `default` and `day_labour` (点工).
+    labour_rates: dict[str, Decimal] = field(
+        default_factory=lambda: parse_labour_rates(DEFAULT_LABOUR_RATES)
+    )
     # Reminders: deployment defaults (admins override the risk matrix and quiet hours in the
     # database, and each chat group's schedule; issue_limit_hours is the matrix's default).
     rule_sweep_minutes: int = 5

@@ -1,6 +1,8 @@
 """Server-rendered pages (Chinese UI, mobile first). Login by password session."""
 
-from flask import Blueprint
+from flask import Blueprint, render_template
+
+from app.services.errors import DomainError
 
 bp = Blueprint(
     "web",
@@ -10,5 +12,15 @@ bp = Blueprint(
     static_url_path="/static/web",
 )
 
+ERROR_TITLES = {403: "没有权限", 404: "页面不存在", 409: "无法完成操作"}
+
+
+@bp.errorhandler(DomainError)
+def _refused(exc: DomainError):
+    """A refusal on a page is a Chinese page with the right status, not the API's JSON."""
+    title = ERROR_TITLES.get(exc.status, "请求有误")
+    return render_template("error.html", title=title, message=exc.message), exc.status
+
+
 # Registers the routes: the signed-in pages and the customer's acceptance page.
-from app.web import accept, chat, pages  # noqa: E402,F401
+from app.web import accept, chat, costs, dashboard, pages, retro  # noqa: E402,F401

@@ -22,13 +22,14 @@ from app.services.public import (
 )
 from app.services.users import authenticate
 from app.web import bp
+from app.web.order_sections import order_sections
 from models.enums import ORDER_STATUS_NAMES, ROLE_NAMES, OrderStatus, StageKind
 
 
 def _safe_next(target: str | None) -> str:
     if target and target.startswith("/") and not target.startswith("//"):
         return target
-    return url_for("web.orders")
+    return url_for("web.overview")
 
 
 def _page_arg() -> int:
@@ -38,7 +39,7 @@ def _page_arg() -> int:
 
 @bp.get("/")
 def home():
-    return redirect(url_for("web.orders"))
+    return redirect(url_for("web.overview"))
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -109,6 +110,7 @@ def order(order_id: int):
         channel_names=CHANNEL_NAMES,
         my_department=actor.user.department_id,
         **_order_chat(s, actor, order_id),
+        **order_sections(s, actor, order_id),
     )
 
 

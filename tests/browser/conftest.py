@@ -27,6 +27,8 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+# The application behind the live server, for tests that prepare data the demo lacks.
+LIVE: dict = {}
 
 
 @pytest.fixture(scope="session")
@@ -49,6 +51,7 @@ def live_server(tmp_path_factory, upload_dir):
     )
     with app.app_context(), cli_session() as session:
         load_demo(session=session)
+    LIVE["app"] = app
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -81,6 +84,37 @@ def phone(browser):
     page = context.new_page()
     yield page
     context.close()
+
+
+@pytest.fixture()
+def desktop(browser):
+    """A desktop-size page."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def no_sideways_scroll(page) -> bool:
+    """Whether the page fits its viewport's width (charts scroll inside their own box)."""
+    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+def chart_option(page, element_id: str) -> dict:
+    """The option of the ECharts instance drawn in an element, as JSON."""
+    page.wait_for_function(
+        "id => window.echarts && echarts.getInstanceByDom(document.getElementById(id))",
+        arg=element_id,
+    )
+    return page.evaluate(
+        """id => {
+            const o = echarts.getInstanceByDom(document.getElementById(id)).getOption();
+            return {series: o.series.map(s => ({name: s.name, type: s.type, data: s.data})),
+                    yAxis: o.yAxis.map(a => a.data || null),
+                    xAxis: o.xAxis.map(a => a.data || null)};
+        }""",
+        element_id,
+    )
 
 
 def shot(page, name: str) -> Path:

@@ -3,8 +3,9 @@ from tests.browser.conftest import login, shot
 
 def test_a_tracker_logs_in_on_a_phone_and_reads_the_order_list(phone, live_server):
     login(phone, live_server, "li.gendan")
-    phone.wait_for_url(f"{live_server}/orders")
-    assert phone.locator("li.card").count() == 4
+    phone.wait_for_url(f"{live_server}/overview")
+    phone.goto(f"{live_server}/orders")
+    assert phone.locator("li.card", has_text="GD-DEMO").count() == 4
     assert phone.get_by_text("GD-DEMO-03").is_visible()
     width = phone.evaluate("document.documentElement.scrollWidth")
     assert width <= 375, "the order list must not scroll sideways on a phone"

@@ -45,7 +45,7 @@ def test_login_does_not_redirect_off_site(client, session):
         "/login?next=//evil.example/x",
         data={"username": "li", "password": PASSWORD, "csrf_token": _csrf(page)},
     )
-    assert r.headers["Location"].endswith("/orders")
+    assert r.headers["Location"].endswith("/overview")
 
 
 def test_a_tracker_lists_orders_signs_moves_a_stage_and_reads_the_change_log(client, session):

@@ -1,0 +1,117 @@
+"""The dashboard sections of the order page, each from the service that computes it: Gantt,
+Kanban, plan vs actual with the bottleneck, BOM with shortage status, site issues with photos,
+daily reports by day, and the reminders sent (outbox rows of the order)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from app.api.field_public import acceptance_public, issues_public, reports_public
+from app.services import production_views as views
+from app.services.acceptance import acceptance_of
+from app.services.actor import Actor
+from app.services.bom import list_bom
+from app.services.errors import Forbidden
+from app.services.issues import list_issues
+from app.services.outbox import list_outbox, outbox_public
+from app.services.permissions import acting_roles
+from app.services.procure_public import bom_public
+from app.services.reports import list_daily_reports
+from app.services.shortages import find_shortages
+from models.base import utcnow
+from models.enums import Role
+from models.orders import Order
+
+RISK_RANK = {"high": 0, "medium": 1, "low": 2}
+OUTBOX_STATUS_NAMES = {
+    "pending": "待发送",
+    "sending": "发送中",
+    "sent": "已发送",
+    "failed": "发送失败",
+    "merged": "已合并发送",
+}
+# The output chart needs each operation's cumulative figures, not its day-by-day series.
+NO_SERIES = {"operations": {"__all__": {"series"}}}
+
+
+def order_sections(session, actor: Actor, order_id: int) -> dict:
+    """Everything the order page shows below its header, as template context."""
+    now = utcnow()
+    gantt = views.gantt(session=session, actor=actor, order_id=order_id, now=now)
+    output = views.production_overview(session=session, actor=actor, order_id=order_id, now=now)
+    issues, issue_total = list_issues(
+        session=session, actor=actor, order_id=order_id, per_page=50, now=now
+    )
+    return {
+        "gantt_json": gantt.model_dump(mode="json"),
+        "kanban": views.kanban(session=session, actor=actor, order_id=order_id, now=now),
+        "output": output,
+        "output_json": output.model_dump(mode="json", exclude=NO_SERIES),
+        "bom": _bom(session, actor, order_id, now),
+        "issues": sorted(issues_public(session, issues, now=now), key=_issue_rank),
+        "issue_total": issue_total,
+        "reports_by_day": _reports_by_day(session, actor, order_id),
+        "reminders": _reminders(session, actor, order_id),
+        "acceptance": _acceptance(session, order_id),
+        "can_send_link": _can_send_link(session, actor, order_id),
+        "outbox_status_names": OUTBOX_STATUS_NAMES,
+    }
+
+
+def _issue_rank(issue) -> tuple:
+    """Open before closed, overdue first, then by risk, newest first."""
+    closed = issue.state in ("resolved", "verified")
+    return (closed, not issue.overdue, RISK_RANK[issue.risk], -issue.id)
+
+
+def _bom(session, actor: Actor, order_id: int, now) -> list[dict]:
+    lines = bom_public(session, list_bom(session=session, actor=actor, order_id=order_id))
+    short = {
+        s.bom_line_id: s
+        for s in find_shortages(session=session, now=now, actor=actor, order_id=order_id).items
+    }
+    out = []
+    for line in lines:
+        shortage = short.get(line.id)
+        if shortage is not None:
+            late = shortage.escalated
+            status = ("escalated", "缺料（已过需求日期）") if late else ("short", "缺料")
+        elif line.missing <= 0:
+            status = ("complete", "已到齐")
+        elif any(p.status in ("confirmed", "shipped", "in_transit") for p in line.purchases):
+            status = ("secured", "在途")
+        else:
+            status = ("open", "未到")
+        out.append({"line": line, "status": status[0], "status_name": status[1]})
+    return out
+
+
+def _reports_by_day(session, actor: Actor, order_id: int) -> list[tuple]:
+    reports = reports_public(
+        session, list_daily_reports(session=session, actor=actor, order_id=order_id)[:60]
+    )
+    days = defaultdict(list)
+    for report in reports:
+        days[report.day].append(report)
+    return sorted(days.items(), key=lambda kv: kv[0], reverse=True)
+
+
+def _reminders(session, actor: Actor, order_id: int):
+    """The order's outbox rows, or None for those who may not read them."""
+    try:
+        rows, total = list_outbox(session=session, actor=actor, order_id=order_id, per_page=30)
+    except Forbidden:
+        return None
+    return {"items": outbox_public(session, rows), "total": total}
+
+
+def _acceptance(session, order_id: int):
+    """The customer's acceptance with the rating, once the order is accepted."""
+    acceptance = acceptance_of(session=session, order_id=order_id)
+    return acceptance_public(session, acceptance) if acceptance else None
+
+
+def _can_send_link(session, actor: Actor, order_id: int) -> bool:
+    """Whether the actor may send the customer an acceptance link (the order's trackers)."""
+    order = session.get(Order, order_id)
+    return actor.is_admin or Role.tracker in acting_roles(session, actor, order)
