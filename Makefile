@@ -71,3 +71,17 @@ vendor:
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
+
+# Benchmarks: every bench/bench_*.py with fixed seeds and sizes, against gunicorn (2 workers),
+# the scheduler and the chat simulator on 127.0.0.1 and PostgreSQL at BENCH_DATABASE_URL
+# (default postgresql://postgres@127.0.0.1:5432/test, a schema per run); writes bench/RESULTS.md.
+.PHONY: bench bench-quick test-reliability
+bench: setup
+	$(BIN)/python -m bench.run_all
+
+bench-quick: setup
+	$(BIN)/python -m bench.run_all --quick
+
+# Load and fault tests (real gunicorn, PostgreSQL, a TCP proxy, a tmpfs): seconds each.
+test-reliability: setup
+	$(BIN)/pytest -q -m reliability tests/reliability

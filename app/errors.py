@@ -8,6 +8,7 @@ from http import HTTPStatus
 
 from flask import Flask, g, jsonify, request
 from pydantic import BaseModel, ValidationError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from app.services.errors import DomainError
@@ -25,6 +26,8 @@ HTTP_MESSAGES = {
     415: ("unsupported_media", "不支持的内容类型"),
     429: ("rate_limited", "操作太频繁，请稍后再试"),
 }
+
+DATABASE_UNAVAILABLE = "数据库暂时无法访问，请稍后重试"
 
 
 class ErrorBody(BaseModel):
@@ -95,6 +98,16 @@ def register_error_handlers(app: Flask) -> None:
         if not _wants_json():
             return exc
         return error_response(code, message, exc.code or 500)
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    def _database_unavailable(exc: DBAPIError):
+        # The database went away (restart, network) or is too busy (deadlock, lock timeout):
+        # nothing was committed, the client may send the same request again.
+        log.error("database unavailable (request id %s): %s", g.get("request_id"), exc.orig or exc)
+        response = error_response("database_unavailable", DATABASE_UNAVAILABLE, 503)
+        response.headers["Retry-After"] = "5"
+        return response
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):

@@ -11,12 +11,9 @@ order, with confirm_over (so none is refused), and every one is checked to have 
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import socket
 import statistics
-import subprocess
-import tempfile
 import threading
 import time
 import uuid
@@ -30,10 +27,11 @@ import requests
 from sqlmodel import func, select
 
 from app.demo import load_demo
-from app.launcher import processes
 from app.services.actor import Actor, bind_actor
+from app.services.settings import configure
 from app.services.tokens import issue_token
-from bench.benchdb import ENGINES, ROOT, bench_database, postgres_available
+from bench import servers
+from bench.benchdb import ENGINES, bench_database, postgres_available
 from bench.report import machine, write_section
 from models.bom import BomLine
 from models.enums import Channel
@@ -42,7 +40,7 @@ from models.people import User
 
 HEADING = "## Scans through the HTTP API (bench/bench_scans.py)"
 SEED = 20261125
-SECRET = "bench-secret-key-that-is-long-enough-0123456789"
+SECRET = servers.SECRET
 BATCH = 500
 MATERIALS = ("Q345R-20", "VALVE-DN150", "MOTOR-75KW", "FLANGE-DN150", "GASKET-DN150", "BOLT-M20")
 
@@ -65,6 +63,7 @@ class Row:
 
 def _seed(db) -> tuple[str, int, Decimal]:
     """Demo data; the warehouse user's token, the order and its BOM's received total."""
+    configure(secret_key=SECRET)  # the demo seals its chat robots' secrets with the server's key
     with db.session() as s:
         bind_actor(s, Actor.system(Channel.cli))
         load_demo(session=s)
@@ -89,40 +88,8 @@ def _free_port() -> int:
 @contextmanager
 def gunicorn(url: str) -> Iterator[str]:
     """gunicorn with 2 workers on a free local port, serving the app on `url`."""
-    port = _free_port()
-    with tempfile.TemporaryDirectory(prefix="bench-scans-") as instance:
-        env = {
-            **os.environ,
-            "DATABASE_URL": url,
-            "SECRET_KEY": SECRET,
-            "GENDAN_ENV": "production",
-            "GENDAN_INSTANCE_DIR": instance,
-        }
-        # Exactly what `make run` starts.
-        [web] = processes(port)
-        with open(Path(instance) / "server.log", "wb") as log:
-            server = subprocess.Popen(web.argv, cwd=ROOT, env=env, stdout=log, stderr=log)
-            try:
-                base = f"http://127.0.0.1:{port}"
-                _wait_ready(base, server)
-                yield base
-            finally:
-                server.terminate()
-                server.wait(timeout=30)
-
-
-def _wait_ready(base: str, server: subprocess.Popen) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError("gunicorn exited while starting")
-        try:
-            if requests.get(f"{base}/readyz", timeout=10).status_code == 200:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError("gunicorn did not become ready")
+    with servers.gunicorn(url) as server:
+        yield server.base
 
 
 def measure(call: Callable, seconds: float, clients: int, phase: str) -> Rate:

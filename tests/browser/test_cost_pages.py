@@ -10,7 +10,7 @@ def _order_url(page, base: str, code: str) -> str:
 
 def test_the_costs_page_draws_budget_against_actual_on_a_phone(phone, live_server):
     login(phone, live_server, "li.gendan")
-    phone.wait_for_url(f"{live_server}/orders")
+    phone.wait_for_url(f"{live_server}/overview")
     url = _order_url(phone, live_server, "GD-DEMO-03")
     phone.goto(f"{url}/costs")
     phone.locator("#cost-chart canvas").wait_for()
@@ -24,7 +24,7 @@ def test_the_costs_page_draws_budget_against_actual_on_a_phone(phone, live_serve
 
 def test_the_retro_page_explains_it_waits_for_acceptance(phone, live_server):
     login(phone, live_server, "li.gendan")
-    phone.wait_for_url(f"{live_server}/orders")
+    phone.wait_for_url(f"{live_server}/overview")
     url = _order_url(phone, live_server, "GD-DEMO-03")
     phone.goto(f"{url}/retro")
     assert phone.get_by_text("订单尚未验收，验收后才能复盘").is_visible()

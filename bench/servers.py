@@ -1,0 +1,150 @@
+"""The processes a benchmark runs against, all on 127.0.0.1: gunicorn with 2 workers started
+with explicit flags, the scheduler process, and memory readings of them from /proc."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import requests
+
+from bench.benchdb import ROOT
+
+BIN = Path(sys.executable).parent
+SECRET = "bench-secret-key-that-is-long-enough-0123456789"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Server:
+    base: str
+    process: subprocess.Popen
+    folder: Path
+
+    def workers(self) -> list[int]:
+        return children(self.process.pid)
+
+
+def bench_env(url: str, folder: str, sim_port: int | None = None) -> dict:
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "SECRET_KEY": SECRET,
+        "GENDAN_ENV": "development",
+        "GENDAN_INSTANCE_DIR": folder,
+        "UPLOAD_DIR": f"{folder}/uploads",
+        "LOG_LEVEL": "WARNING",
+    }
+    if sim_port:
+        env["SIM_PORT"] = str(sim_port)
+    return env
+
+
+@contextmanager
+def gunicorn(url: str, *, sim_port: int | None = None, workers: int = 2) -> Iterator[Server]:
+    """`gunicorn -w 2 wsgi:app` on a free local port against `url`; stopped afterwards."""
+    port = free_port()
+    with tempfile.TemporaryDirectory(prefix="bench-web-") as folder:
+        argv = [
+            str(BIN / "gunicorn"),
+            "--workers",
+            str(workers),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--timeout",
+            "120",
+            "--no-control-socket",
+            "wsgi:app",
+        ]
+        env = bench_env(url, folder, sim_port)
+        with open(Path(folder) / "server.log", "wb") as log:
+            process = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=log, stderr=log)
+            server = Server(f"http://127.0.0.1:{port}", process, Path(folder))
+            try:
+                _wait_ready(server, workers)
+                yield server
+            finally:
+                _stop(process)
+
+
+@contextmanager
+def scheduler(url: str, *, sim_port: int | None = None) -> Iterator[subprocess.Popen]:
+    """The scheduler process (`flask --app wsgi scheduler`) against `url`."""
+    with tempfile.TemporaryDirectory(prefix="bench-scheduler-") as folder:
+        argv = [str(BIN / "flask"), "--app", "wsgi", "scheduler"]
+        env = bench_env(url, folder, sim_port)
+        with open(Path(folder) / "scheduler.log", "wb") as log:
+            process = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=log, stderr=log)
+            try:
+                time.sleep(3)  # imported, leader elected, first jobs scheduled
+                if process.poll() is not None:
+                    raise RuntimeError("the scheduler exited while starting")
+                yield process
+            finally:
+                _stop(process)
+
+
+def _wait_ready(server: Server, workers: int) -> None:
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            log = (server.folder / "server.log").read_text(errors="replace")
+            raise RuntimeError(f"gunicorn exited while starting:\n{log[-2000:]}")
+        try:
+            ok = requests.get(f"{server.base}/readyz", timeout=10).status_code == 200
+        except requests.RequestException:
+            ok = False
+        if ok and len(server.workers()) == workers:
+            return
+        time.sleep(0.2)
+    raise RuntimeError("gunicorn did not become ready")
+
+
+def _stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+
+
+def children(pid: int) -> list[int]:
+    """Child process ids of `pid`, from /proc."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        fields = stat[stat.rfind(")") + 2 :].split()
+        if int(fields[1]) == pid and fields[0] != "Z":
+            found.append(int(entry.name))
+    return sorted(found)
+
+
+def memory_kib(pid: int) -> tuple[int, int]:
+    """(resident set size now, peak resident set size so far) of a process, in KiB."""
+    values = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        key, _, rest = line.partition(":")
+        if key in ("VmRSS", "VmHWM"):
+            values[key] = int(rest.split()[0])
+    return values["VmRSS"], values["VmHWM"]
