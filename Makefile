@@ -7,7 +7,7 @@ PORT ?= 5000
 SIM_PORT ?= 5001
 STAMP := $(VENV)/.installed
 
-.PHONY: setup system-deps test-system-deps run migrate simulator test lint format vendor clean
+.PHONY: setup system-deps test-system-deps run run-prod migrate simulator test lint format vendor clean
 
 system-deps:
 	@ldconfig -p | grep -q 'libzbar.so.0' || { \
@@ -39,6 +39,11 @@ migrate: setup
 
 run: migrate
 	PORT=$(PORT) SIM_PORT=$(SIM_PORT) $(BIN)/python -m app.launcher
+
+# Production mode on this machine: checks DATABASE_URL (PostgreSQL), SECRET_KEY and UPLOAD_DIR,
+# migrates, then runs gunicorn (gunicorn.conf.py) and the scheduler until SIGTERM / Ctrl-C.
+run-prod: setup
+	$(BIN)/python -m app.production
 
 simulator: setup
 	$(BIN)/python -m bots.simulator --port $(SIM_PORT) --gendan-url http://127.0.0.1:$(PORT)

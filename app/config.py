@@ -13,6 +13,8 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from limits import parse_many
+
 from models.enums import RiskLevel, Role
 from reminders.timespec import parse_clock, parse_days, parse_window
 
@@ -100,6 +102,28 @@ def _reminder_config(env: dict) -> dict:
         "SCHEDULER_HEARTBEAT_SECONDS": _positive(env, "SCHEDULER_HEARTBEAT_SECONDS", 15),
         "SCHEDULER_SYNC_SECONDS": _positive(env, "SCHEDULER_SYNC_SECONDS", 60),
         "OUTBOX_DRAIN_SECONDS": _positive(env, "OUTBOX_DRAIN_SECONDS", 2),
+    }
+
+
+def _rate(env: dict, name: str, default: str) -> str:
+    raw = env.get(name) or default
+    try:
+        parse_many(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name}: {raw!r} is not a rate limit like '10 per minute'") from exc
+    return raw
+
+
+def security_config(env: dict) -> dict:
+    """Rate limits (Flask-Limiter notation, `;` between several) and proxy trust."""
+    return {
+        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI") or "memory://",
+        "LOGIN_RATE_LIMIT_PER_ADDRESS": _rate(env, "LOGIN_RATE_LIMIT_PER_ADDRESS", "30 per minute"),
+        "LOGIN_RATE_LIMIT_PER_USER": _rate(env, "LOGIN_RATE_LIMIT_PER_USER", "10 per 15 minutes"),
+        "WEBHOOK_RATE_LIMIT": _rate(env, "WEBHOOK_RATE_LIMIT", "1200 per minute"),
+        "CHAT_RATE_LIMIT": _rate(env, "CHAT_RATE_LIMIT", "20 per minute"),
+        # How many reverse proxies (nginx) stand in front and set X-Forwarded-For/-Proto.
+        "PROXY_HOPS": _int(env, "PROXY_HOPS", 0),
     }
 
 
@@ -272,6 +296,7 @@ def load_config(env: dict | None = None) -> dict:
         "SESSION_COOKIE_SECURE": mode == "production",
         "JSON_AS_ASCII": False,
         "LOG_LEVEL": env.get("LOG_LEVEL", "INFO").upper(),
+        **security_config(env),
         **chat_config(env, mode),
         **_reminder_config(env),
     }

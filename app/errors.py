@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import copy
 import logging
+from http import HTTPStatus
 
 from flask import Flask, g, jsonify, request
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
@@ -26,6 +28,44 @@ HTTP_MESSAGES = {
 }
 
 DATABASE_UNAVAILABLE = "数据库暂时无法访问，请稍后重试"
+
+
+class ErrorBody(BaseModel):
+    code: str
+    message: str
+    details: dict | None = None
+
+
+class ErrorEnvelope(BaseModel):
+    """What every refusal answers: {"error": {"code", "message", "details"?}}."""
+
+    error: ErrorBody
+
+
+# The refusals every API operation may answer, documented in /api/openapi.json with the
+# envelope they really carry (flask-openapi3 would document 422 as pydantic's error list).
+DOCUMENTED_ERRORS = (400, 401, 403, 404, 409, 413, 415, 422, 429, 503)
+
+
+def document_errors(spec: dict) -> dict:
+    """The OpenAPI document with the error envelope on every operation's refusals."""
+    spec = copy.deepcopy(spec)
+    schemas = spec.setdefault("components", {}).setdefault("schemas", {})
+    envelope = ErrorEnvelope.model_json_schema(ref_template="#/components/schemas/{model}")
+    schemas.update(envelope.pop("$defs", {}))
+    schemas["ErrorEnvelope"] = envelope
+    schemas.pop("ValidationErrorModel", None)
+    ref = {
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorEnvelope"}}}
+    }
+    for path_item in spec.get("paths", {}).values():
+        for operation in path_item.values():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            for status in DOCUMENTED_ERRORS:
+                description = HTTPStatus(status).phrase
+                operation["responses"][str(status)] = {"description": description, **ref}
+    return spec
 
 
 def error_response(code: str, message: str, status: int, **details):

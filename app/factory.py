@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import logging
-import uuid
+from functools import lru_cache
+from pathlib import Path
 
-from flask import g, jsonify, request
+from alembic.config import Config as AlembicConfig
+from alembic.script import ScriptDirectory
+from flask import jsonify, request
 from flask_openapi3 import Info, OpenAPI
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
 from app.auth import close_db_session
 from app.config import load_config
 from app.db import Database
-from app.errors import register_error_handlers, validation_error_response
+from app.errors import document_errors, register_error_handlers, validation_error_response
 from app.logs import configure_logging, install_request_logging
+from app.security import install_security, limit_views
 from app.services import passwords
 from app.services import settings as app_settings
 from app.services.errors import InvalidInput
@@ -45,10 +50,12 @@ def create_app(overrides: dict | None = None) -> OpenAPI:
     _configure_chat(app)
     csrf.init_app(app)
     register_error_handlers(app)
+    limiter = install_security(app)
     _register_request_hooks(app)
     install_request_logging(app)
     _register_blueprints(app)
     _register_health(app)
+    limit_views(app, limiter)
     from app.cli import register_cli
 
     register_cli(app)
@@ -100,22 +107,10 @@ def _configure_chat(app: OpenAPI) -> None:
 
 def _register_request_hooks(app: OpenAPI) -> None:
     @app.before_request
-    def _request_id():
-        g.request_id = request.headers.get("X-Request-Id") or uuid.uuid4().hex
-
-    @app.before_request
     def _refuse_nul():
         # PostgreSQL cannot store NUL in text; refuse it at the door instead of failing deep.
         if has_nul(request):
             raise InvalidInput("输入包含不可见的控制字符（NUL），请删除", code="nul_character")
-
-    @app.after_request
-    def _headers(response):
-        response.headers["X-Request-Id"] = g.get("request_id", "")
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        return response
 
     app.teardown_appcontext(close_db_session)
 
@@ -154,7 +149,9 @@ def _localtime(value) -> str:
 def _register_health(app: OpenAPI) -> None:
     @app.get("/api/openapi.json", doc_ui=False)
     def openapi_json():
-        return jsonify(app.api_doc)
+        if "gendan.openapi" not in app.extensions:
+            app.extensions["gendan.openapi"] = document_errors(app.api_doc)
+        return jsonify(app.extensions["gendan.openapi"])
 
     @app.get("/healthz", doc_ui=False)
     def healthz():
@@ -162,11 +159,38 @@ def _register_health(app: OpenAPI) -> None:
 
     @app.get("/readyz", doc_ui=False)
     def readyz():
+        """Ready for traffic: the database answers and its schema is at the migrations' head."""
         db = app.extensions["gendan.db"]
         try:
-            with db.engine.connect() as conn:
-                conn.execute(text("SELECT 1"))
-        except Exception:
-            logging.getLogger("gendan").exception("readiness check: database unreachable")
-            return jsonify(status="unavailable", database="down"), 503
-        return jsonify(status="ok", database="up")
+            conn = db.engine.connect()
+        except Exception as exc:
+            logging.getLogger("gendan").warning(
+                "readiness check: database unreachable (%s)", type(exc).__name__
+            )
+            return jsonify(status="unavailable", database="down", migrations="unknown"), 503
+        with conn:
+            try:
+                rows = conn.execute(text("SELECT version_num FROM alembic_version")).scalars()
+                current = set(rows)
+            except DBAPIError:  # never migrated: no version table
+                current = set()
+        heads = migration_heads()
+        if current != heads:
+            logging.getLogger("gendan").warning(
+                "readiness check: schema at %s, code expects %s", sorted(current), sorted(heads)
+            )
+            return jsonify(
+                status="unavailable",
+                database="up",
+                migrations="behind",
+                current=sorted(current),
+                head=sorted(heads),
+            ), 503
+        return jsonify(status="ok", database="up", migrations="head")
+
+
+@lru_cache(maxsize=1)
+def migration_heads() -> frozenset[str]:
+    """The head revision(s) of the migrations shipped with this code."""
+    cfg = AlembicConfig(str(Path(__file__).resolve().parent.parent / "alembic.ini"))
+    return frozenset(ScriptDirectory.from_config(cfg).get_heads())

@@ -97,6 +97,12 @@ def banner(port: int, sim_port: int | None = None) -> str:
 
 def run(port: int) -> int:
     """Start the processes, wait until one exits or we are told to stop, stop the rest."""
+    return supervise(processes(port), banner(port))
+
+
+def supervise(procs: list[Proc], message: str, *, grace: float = 25) -> int:
+    """Run the processes until one exits or SIGTERM/SIGINT arrives; then SIGTERM the rest and
+    give them `grace` seconds to finish what they are doing."""
     children = []
     stopping = False
 
@@ -106,10 +112,10 @@ def run(port: int) -> int:
 
     signal.signal(signal.SIGINT, _stop)
     signal.signal(signal.SIGTERM, _stop)
-    for proc in processes(port):
+    for proc in procs:
         env = {**os.environ, **proc.env}
         children.append((proc, subprocess.Popen(proc.argv, cwd=ROOT, env=env)))
-    print(banner(port), flush=True)
+    print(message, flush=True)
     code = 0
     while not stopping:
         for proc, child in children:
@@ -119,15 +125,15 @@ def run(port: int) -> int:
                 )
                 code, stopping = child.returncode or 1, True
         time.sleep(0.5)
-    _terminate([child for _, child in children])
+    _terminate([child for _, child in children], grace)
     return code
 
 
-def _terminate(children: list[subprocess.Popen]) -> None:
+def _terminate(children: list[subprocess.Popen], grace: float = 25) -> None:
     for child in children:
         if child.poll() is None:
             child.send_signal(signal.SIGTERM)
-    deadline = time.monotonic() + 25
+    deadline = time.monotonic() + grace
     for child in children:
         try:
             child.wait(timeout=max(0.1, deadline - time.monotonic()))

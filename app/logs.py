@@ -36,13 +36,13 @@ class JsonFormatter(logging.Formatter):
 def configure_logging(level: str = "INFO") -> None:
     """Send every log record to stderr as JSON lines (idempotent)."""
     root = logging.getLogger()
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
     if any(isinstance(h.formatter, JsonFormatter) for h in root.handlers):
-        return
+        return  # already JSON (a second app, or gunicorn's logconfig_dict in gunicorn.conf.py)
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter())
     root.handlers[:] = [handler]
     root.setLevel(level)
-    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
 
 def install_request_logging(app: Flask) -> None:

@@ -32,6 +32,7 @@ from app.services.outbox import enqueue, group_target, user_target
 from app.services.settings import settings
 from app.services.users import create_user
 from bench.bench_production import migrate
+from bench.servers import UNLIMITED
 from bots.message import OutboundMessage
 from bots.simulator import SimulatorServer, wire
 from bots.simulator.seed import DEMO_CONFIG
@@ -224,6 +225,7 @@ def main() -> None:
                 "INSTANCE_DIR": tmp,
                 "UPLOAD_DIR": tmp,
                 "LOG_LEVEL": "WARNING",
+                **UNLIMITED,
                 **dict.fromkeys(PLATFORM_API_BASES, sim.url),
             }
         )

@@ -10,6 +10,7 @@ get here: the adapters refuse them before anything is parsed or stored.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -53,8 +54,18 @@ class _Result:
     awaiting: tuple[str, int] | None = None
 
 
-def handle_message(db, message: InboundMessage, *, now: datetime | None = None) -> Handled:
-    """Run a verified message once and return what to answer."""
+def handle_message(
+    db,
+    message: InboundMessage,
+    *,
+    now: datetime | None = None,
+    throttle: Callable[[InboundMessage], bool] | None = None,
+) -> Handled:
+    """Run a verified message once and return what to answer.
+
+    `throttle` counts a new (not retried) message against its sender's rate limit; a sender
+    over it gets a hint and the command does not run.
+    """
     now = now or utcnow()
     with db.session() as session:
         prior = _prior(session, message)
@@ -62,6 +73,9 @@ def handle_message(db, message: InboundMessage, *, now: datetime | None = None) 
             session.rollback()
             return _replay(message, prior)
         result = _Result()
+        if throttle is not None and not throttle(message):
+            result.reply, result.outcome = plain(texts.TOO_FAST), "rate_limited"
+            return _record(session, message, result, now)
         try:
             _run(session, message, now, result)
         except DomainError as exc:

@@ -11,6 +11,7 @@ import logging
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
+from app.security import chat_throttle
 from bots.errors import BodyTooLarge, Refused
 from bots.inbound import handle_message
 from bots.platforms import dingtalk, wechat, wecom
@@ -36,6 +37,10 @@ def _refused(exc: Refused):
     return Response(exc.reason, status=exc.status, mimetype="text/plain")
 
 
+def _throttle(message) -> bool:
+    return chat_throttle(message.platform, message.sender_id)
+
+
 def _body() -> bytes:
     """The request body, refused before reading when it announces more than the adapters take."""
     if request.content_length is not None and request.content_length > MAX_BODY:
@@ -54,7 +59,7 @@ def wechat_hook():
     if request.method == "GET":
         return _reply(wechat.verify_url(config, request.args))
     message = wechat.parse_request(config, request.args, _body())
-    handled = handle_message(_db(), message)
+    handled = handle_message(_db(), message, throttle=_throttle)
     return _reply(wechat.render_reply(config, message.reply, handled.reply))
 
 
@@ -64,7 +69,7 @@ def wecom_hook():
     if request.method == "GET":
         return _reply(wecom.verify_url(config, request.args))
     message = wecom.parse_request(config, request.args, _body())
-    handled = handle_message(_db(), message)
+    handled = handle_message(_db(), message, throttle=_throttle)
     return _reply(wecom.render_reply(config, message.reply, handled.reply))
 
 
@@ -75,7 +80,7 @@ def dingtalk_hook():
         return dingtalk_events()
     config = _runtime().dingtalk_robot()
     message = dingtalk.parse_robot_callback(config, request.headers, _body(), now=utcnow())
-    handled = handle_message(_db(), message)
+    handled = handle_message(_db(), message, throttle=_throttle)
     response = jsonify({})
     if handled.outbox_ids:
         response.call_on_close(_send_soon(handled.outbox_ids))

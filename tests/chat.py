@@ -89,6 +89,7 @@ def chat_app(chat_app_for, db, sim):
     from app.services.settings import configure
 
     app = chat_app_for(db)
+    app.extensions["gendan.limiter"].reset()  # rate-limit counters start at zero per test
     configure(public_base_url="http://gendan.test")
     return app
 

@@ -102,7 +102,9 @@ def app_for(tmp_path_factory, upload_dir):
 
 @pytest.fixture()
 def app(app_for, db):
-    return app_for(db)
+    app = app_for(db)
+    app.extensions["gendan.limiter"].reset()  # rate-limit counters start at zero per test
+    return app
 
 
 @pytest.fixture()

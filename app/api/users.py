@@ -8,7 +8,14 @@ from pydantic import BaseModel, Field
 from app.api.common import SECURITY, commit, current_actor, db_session, ok
 from app.services.errors import NotFound
 from app.services.reference import list_departments
-from app.services.users import create_user, get_user, list_users, update_user, user_public
+from app.services.users import (
+    create_user,
+    get_user,
+    list_users,
+    revoke_user_tokens,
+    update_user,
+    user_public,
+)
 from models.enums import Role
 from models.people import DepartmentPublic, UserCreate, UserPublic, UserUpdate
 
@@ -69,6 +76,16 @@ def users_update(path: UserPath, body: UserUpdate):
     user = update_user(session=session, actor=actor, user_id=path.user_id, data=body)
     commit()
     return ok(user_public(session=session, user=user))
+
+
+@bp.post("/users/<int:user_id>/revoke-tokens", responses={204: None})
+def users_revoke_tokens(path: UserPath):
+    """Sign a user out everywhere: every token and web session issued so far stops working
+    (admins for anyone, e.g. a lost phone; anyone for themselves)."""
+    actor, session = current_actor(), db_session()
+    revoke_user_tokens(session=session, actor=actor, user_id=path.user_id)
+    commit()
+    return ok()
 
 
 @bp.get("/departments", responses={200: DepartmentList})

@@ -8,6 +8,7 @@ from app.services.actor import Actor, acts, roles_of
 from app.services.errors import Conflict, Forbidden, InvalidInput, NotAuthenticated, NotFound
 from app.services.passwords import hash_password, verify_password
 from app.services.reference import get_department
+from app.services.tokens import revoke_tokens
 from models.enums import Role
 from models.people import (
     Department,
@@ -105,6 +106,18 @@ def update_user(*, session: Session, actor: Actor, user_id: int, data: UserUpdat
         setattr(user, key, value)
     session.add(user)
     session.flush()
+    return user
+
+
+@acts
+def revoke_user_tokens(*, session: Session, actor: Actor, user_id: int) -> User:
+    """End every bearer token and session of a user (admins; anyone their own)."""
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound("用户不存在")
+    if not (actor.is_admin or actor.id == user_id):
+        raise Forbidden("只有管理员可以让他人的登录失效")
+    revoke_tokens(session=session, user=user)
     return user
 
 

@@ -84,30 +84,37 @@ def parse_robot_callback(
     data = _json_object(body)
     try:
         return _robot_message(data)
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+    except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
         raise MalformedBody(f"robot callback field: {exc!r}") from None
 
 
+def _str(value: object) -> str:
+    """A text field (ids may come as numbers); anything else is a malformed callback."""
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise TypeError(f"expected text, got {type(value).__name__}")
+    return str(value)
+
+
 def _robot_message(data: dict) -> InboundMessage:
-    msgtype = data["msgtype"]
+    msgtype = _str(data["msgtype"])
     text, image = _robot_content(msgtype, data)
-    sender = data.get("senderStaffId") or data["senderId"]
+    sender = _str(data.get("senderStaffId") or data["senderId"])
     return InboundMessage(
         platform="dingtalk",
-        message_id=str(data["msgId"]),
+        message_id=_str(data["msgId"]),
         sender_id=sender,
-        sender_name=data.get("senderNick", ""),
-        conversation_id=data["conversationId"],
+        sender_name=_str(data.get("senderNick") or ""),
+        conversation_id=_str(data["conversationId"]),
         conversation_type="group" if str(data.get("conversationType")) == "2" else "private",
         created_at=from_epoch(int(data["createAt"]) / 1000),
         kind="image" if image and not text else ("text" if text or msgtype == "text" else "other"),
         text=text,
         image=image,
-        mentions=tuple(u["staffId"] for u in data.get("atUsers") or () if u.get("staffId")),
+        mentions=tuple(_str(u["staffId"]) for u in data.get("atUsers") or () if u.get("staffId")),
         reply=SessionWebhookContext(
-            url=data["sessionWebhook"],
+            url=_str(data["sessionWebhook"]),
             expires_at=from_epoch(int(data["sessionWebhookExpiredTime"]) / 1000),
-            robot_code=data.get("robotCode", ""),
+            robot_code=_str(data.get("robotCode") or ""),
         ),
         raw=data,
     )
@@ -115,14 +122,14 @@ def _robot_message(data: dict) -> InboundMessage:
 
 def _robot_content(msgtype: str, data: dict) -> tuple[str, ImageRef | None]:
     if msgtype == "text":
-        return data["text"]["content"].strip(), None
+        return _str(data["text"]["content"]).strip(), None
     content = data.get("content") or {}
     if msgtype == "picture":
-        return "", ImageRef(media_id=content["downloadCode"])
+        return "", ImageRef(media_id=_str(content["downloadCode"]))
     if msgtype == "richText":
         parts = content.get("richText") or []
-        text = "".join(p.get("text", "") for p in parts).strip()
-        codes = [p["downloadCode"] for p in parts if p.get("downloadCode")]
+        text = "".join(_str(p.get("text", "")) for p in parts).strip()
+        codes = [_str(p["downloadCode"]) for p in parts if p.get("downloadCode")]
         return text, ImageRef(media_id=codes[0]) if codes else None
     return "", None
 

@@ -119,6 +119,8 @@
 
   document.querySelectorAll("[data-chart]").forEach(function (el) {
     var source = document.getElementById(el.getAttribute("data-source"));
+    // The height travels in data-height: the CSP allows no inline style attributes.
+    if (el.dataset.height) el.style.height = el.dataset.height + "px";
     var chart = echarts.init(el);
     var option = builders[el.getAttribute("data-chart")](JSON.parse(source.textContent));
     // Phones are slow and the figures matter more than the motion.

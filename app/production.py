@@ -1,0 +1,105 @@
+"""`make run-prod`: production mode on this machine. Checks the settings, migrates the
+database, then runs gunicorn (gunicorn.conf.py, several workers) and the scheduler process,
+and stops both gracefully on SIGTERM or Ctrl-C.
+
+In a real deployment systemd runs the same two processes (deploy/gendan-*.service) and this
+launcher is not needed; it exists so that production mode can be tried and tested here.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+
+from app.launcher import BIN, ROOT, Proc, supervise
+
+SQLITE_REFUSED = (
+    "DATABASE_URL must point at PostgreSQL (postgresql://user:password@host/dbname) in "
+    "production mode: several web workers and the scheduler write at the same time, which "
+    "SQLite serialises (requests fail with 'database is locked'). Use `make run` to try "
+    "Gendan on SQLite."
+)
+
+
+def check_environment(env: Mapping[str, str]) -> list[str]:
+    """What stops production mode from starting, one sentence per problem."""
+    problems = []
+    url = env.get("DATABASE_URL", "")
+    if not url:
+        problems.append("DATABASE_URL is not set. " + SQLITE_REFUSED)
+    elif not url.startswith(("postgresql://", "postgres://", "postgresql+psycopg://")):
+        problems.append(SQLITE_REFUSED)
+    key = env.get("SECRET_KEY", "")
+    if len(key) < 32:
+        problems.append(
+            "SECRET_KEY must be set to a random string of at least 32 characters, the same for "
+            'every process (python -c "import secrets; print(secrets.token_urlsafe(48))")'
+        )
+    upload = env.get("UPLOAD_DIR", "")
+    if not upload:
+        problems.append(
+            "UPLOAD_DIR must name the shared directory for photos and documents "
+            "(every web worker and the scheduler read and write it)"
+        )
+    else:
+        path = Path(upload)
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            problems.append(f"UPLOAD_DIR {upload} cannot be created: {exc.strerror}")
+        else:
+            if not os.access(path, os.W_OK | os.X_OK):
+                problems.append(f"UPLOAD_DIR {upload} is not writable by this user")
+    return problems
+
+
+def processes() -> list[Proc]:
+    """gunicorn with gunicorn.conf.py and the scheduler, both with GENDAN_ENV=production."""
+    env = {"GENDAN_ENV": "production"}
+    web = Proc(
+        "web", [str(BIN / "gunicorn"), "-c", str(ROOT / "gunicorn.conf.py"), "wsgi:app"], env
+    )
+    scheduler = Proc("scheduler", [str(BIN / "flask"), "--app", "wsgi", "scheduler"], env)
+    return [web, scheduler]
+
+
+def migrate() -> int:
+    """Bring the database to the newest schema before any worker serves a request."""
+    env = {**os.environ, "GENDAN_ENV": "production"}
+    return subprocess.call([str(BIN / "flask"), "--app", "wsgi", "migrate"], cwd=ROOT, env=env)
+
+
+def main() -> int:
+    problems = check_environment(os.environ)
+    if problems:
+        print("Gendan production mode cannot start:", file=sys.stderr)
+        for problem in problems:
+            print(f"  - {problem}", file=sys.stderr)
+        return 2
+    code = migrate()
+    if code != 0:
+        print(f"migration failed (exit {code}); not starting", file=sys.stderr)
+        return code
+    bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+    workers = os.environ.get("WEB_CONCURRENCY", "cores + 1")
+    message = "\n".join(
+        [
+            "",
+            "Gendan production mode / 生产模式:",
+            f"  gunicorn (gunicorn.conf.py) on {bind}, workers: {workers}",
+            "  scheduler: flask --app wsgi scheduler (one leader per database)",
+            f"  health http://{bind}/healthz   readiness http://{bind}/readyz",
+            "  SIGTERM or Ctrl-C stops both gracefully",
+            "",
+        ]
+    )
+    # gunicorn's graceful_timeout is 30 s; give it a little more before a hard kill.
+    grace = float(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30")) + 5
+    return supervise(processes(), message, grace=grace)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,164 @@
+"""Security at the door: response headers, request ids, proxy trust and rate limits.
+
+Rate limits use Flask-Limiter. Its counters live in RATELIMIT_STORAGE_URI: `memory://` (the
+default) counts per process, which is right for development and tests; production with several
+workers points it at a shared store (`redis://127.0.0.1:6379/0`) so that every worker counts
+the same login attempts. When that store is unreachable requests are let through and the
+failure is logged (a rate limiter must not take the login page down with it).
+
+Limited requests answer 429: the JSON envelope on /api and /bots, the login page with a Chinese
+message on the web. A chat sender who floods the bot gets one Chinese hint per message instead
+of the command being run (see `chat_throttle`).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+
+from flask import Flask, current_app, flash, g, render_template, request
+from flask_limiter import Limiter, RequestLimit
+from limits import parse_many
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+log = logging.getLogger("gendan.security")
+
+REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+
+# No inline script anywhere, no <style> elements: templates link gendan.css and static scripts
+# only, and carry no style attributes either (tests/security/test_headers.py). Only
+# style-src-attr is relaxed: the vendored ECharts writes its tooltips as HTML with style
+# attributes; attribute styles cannot load resources or run code.
+CONTENT_SECURITY_POLICY = "; ".join(
+    (
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "style-src-attr 'unsafe-inline'",
+        "img-src 'self' data: blob:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    )
+)
+HSTS = "max-age=31536000; includeSubDomains"
+
+# Endpoints limited as logins: per client address (every attempt) and per username (failures).
+LOGIN_ENDPOINTS = ("api_auth.login", "web.login")
+
+
+def request_id() -> str:
+    """The caller's X-Request-ID when it is a sane token (nginx sets one), otherwise a new one."""
+    given = request.headers.get("X-Request-ID", "")
+    return given if REQUEST_ID.match(given) else uuid.uuid4().hex
+
+
+def install_security(app: Flask) -> Limiter:
+    """Proxy trust, request ids, security headers and the rate limiter of this app."""
+    hops = app.config["PROXY_HOPS"]
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
+    @app.before_request
+    def _request_id():
+        g.request_id = request_id()
+
+    @app.after_request
+    def _headers(response):
+        headers = response.headers
+        headers["X-Request-ID"] = g.get("request_id", "")
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault("Referrer-Policy", "same-origin")
+        headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        if app.config["GENDAN_ENV"] == "production":
+            headers.setdefault("Strict-Transport-Security", HSTS)
+        return response
+
+    limiter = Limiter(
+        key_func=client_address,
+        app=app,
+        storage_uri=app.config["RATELIMIT_STORAGE_URI"],
+        headers_enabled=True,
+        swallow_errors=app.config["GENDAN_ENV"] == "production",
+        strategy="moving-window",
+    )
+    app.extensions["gendan.limiter"] = limiter
+    shared = app.config["RATELIMIT_STORAGE_URI"].startswith(("redis", "valkey", "memcached"))
+    if app.config["GENDAN_ENV"] == "production" and not shared:
+        log.warning(
+            "RATELIMIT_STORAGE_URI is %s: rate limits count per worker process; "
+            "set it to redis://... so that all workers share them",
+            app.config["RATELIMIT_STORAGE_URI"],
+        )
+    return limiter
+
+
+def limit_views(app: Flask, limiter: Limiter) -> None:
+    """Attach the login and webhook limits (called once the views are registered)."""
+    for endpoint in LOGIN_ENDPOINTS:
+        view = app.view_functions[endpoint]
+        view = limiter.limit(
+            lambda: current_app.config["LOGIN_RATE_LIMIT_PER_USER"],
+            key_func=_login_username,
+            methods=["POST"],
+            deduct_when=lambda response: response.status_code >= 400,
+            on_breach=_login_breach,
+            scope="login-user",
+        )(view)
+        view = limiter.limit(
+            lambda: current_app.config["LOGIN_RATE_LIMIT_PER_ADDRESS"],
+            methods=["POST"],
+            on_breach=_login_breach,
+            scope="login-address",
+        )(view)
+        app.view_functions[endpoint] = view
+    # One budget per address for all the webhooks (a flood of forged posts costs signature
+    # checks and decryption before it is refused).
+    limiter.shared_limit(lambda: current_app.config["WEBHOOK_RATE_LIMIT"], scope="webhooks")(
+        app.blueprints["bots"]
+    )
+
+
+def client_address() -> str:
+    """The client's address (the real one behind PROXY_HOPS trusted proxies)."""
+    return request.remote_addr or "unknown"
+
+
+def _login_username() -> str:
+    if request.is_json:
+        data = request.get_json(silent=True)
+        name = data.get("username") if isinstance(data, dict) else None
+    else:
+        name = request.form.get("username")
+    return "user:" + (name.strip().lower()[:64] if isinstance(name, str) else "")
+
+
+def _login_breach(limit: RequestLimit):
+    log.warning(
+        "login rate limit %s reached for %s on %s", limit.limit, limit.key, request.endpoint
+    )
+    if request.endpoint == "web.login":
+        flash("登录尝试太频繁，请稍后再试", "error")
+        page = render_template("login.html", username=request.form.get("username", ""))
+        response = current_app.make_response((page, 429))
+        response.headers["Retry-After"] = str(max(1, int(limit.reset_at - time.time())))
+        return response
+    return None
+
+
+def chat_throttle(platform: str, sender_id: str) -> bool:
+    """Count one message of this chat sender; False once they are over CHAT_RATE_LIMIT."""
+    limiter: Limiter = current_app.extensions["gendan.limiter"]
+    items = parse_many(current_app.config["CHAT_RATE_LIMIT"])
+    try:
+        return all([limiter.limiter.hit(item, "chat", platform, sender_id) for item in items])
+    except Exception:
+        log.exception("chat rate limit storage failed; letting the message through")
+        return True

@@ -1,0 +1,71 @@
+"""Schemathesis over /api/openapi.json, in process, as an admin with the demo data loaded:
+no request may cause a 5xx, and every response must match its documented schema.
+
+`make test` runs the bounded variant: 3 examples per operation (positive and negative data),
+derandomized, about a minute per engine. The long variant (50 examples) is marked `fuzz_long`
+and runs with `FUZZ_LONG=1 .venv/bin/pytest -m fuzz_long tests/security`.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, given, settings
+from schemathesis import GenerationMode
+from schemathesis.checks import not_a_server_error, response_schema_conformance
+
+from app.demo import load_demo
+from models.enums import Role
+from tests.factories import bearer, make_user
+
+BOUNDED = int(os.environ.get("FUZZ_EXAMPLES", "3"))
+LONG = 50
+
+
+def _run(app, session, max_examples: int) -> list[str]:
+    load_demo(session=session)
+    admin = make_user(session, Role.admin, Role.tracker, username="fuzz-admin")
+    session.commit()
+    headers = bearer(admin)
+    schema = schemathesis.openapi.from_wsgi("/api/openapi.json", app)
+    failures: list[str] = []
+    for result in schema.get_all_operations():
+        operation = result.ok()
+        strategy = operation.as_strategy(GenerationMode.POSITIVE) | operation.as_strategy(
+            GenerationMode.NEGATIVE
+        )
+
+        @given(case=strategy)
+        @settings(
+            max_examples=max_examples,
+            derandomize=True,
+            database=None,
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+        )
+        def run(case):
+            response = case.call(headers=headers)
+            case.validate_response(
+                response, checks=[not_a_server_error, response_schema_conformance]
+            )
+
+        try:
+            run()
+        except (Exception, BaseExceptionGroup) as exc:  # report every operation's failures
+            failures.append(f"{operation.label}: {str(exc)[:1500]}")
+    return failures
+
+
+def test_api_survives_generated_requests(chat_app, session):
+    # chat_app: the platform APIs (chat login, notices) are the local chat simulator.
+    failures = _run(chat_app, session, BOUNDED)
+    assert failures == [], "\n\n".join(failures)
+
+
+@pytest.mark.fuzz_long
+@pytest.mark.skipif(not os.environ.get("FUZZ_LONG"), reason="long fuzzing: set FUZZ_LONG=1")
+def test_api_survives_many_generated_requests(chat_app, session):
+    failures = _run(chat_app, session, LONG)
+    assert failures == [], "\n\n".join(failures)

@@ -1,0 +1,275 @@
+"""Production mode: health and readiness, the run-prod checks, gunicorn settings, shared-nothing
+workers, and a real start and graceful stop of gunicorn + scheduler on PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+from sqlalchemy import create_engine, text
+
+from app.factory import migration_heads
+from app.production import SQLITE_REFUSED, check_environment, processes
+from models.enums import Role
+from tests.factories import PASSWORD, bearer, make_user
+
+ROOT = Path(__file__).resolve().parent.parent
+GUNICORN = str(Path(sys.executable).parent / "gunicorn")
+KEY = "test-secret-key-that-is-long-enough-0123456789"
+
+
+def _app(url, upload_dir, tmp_path, **extra):
+    from app import create_app
+
+    return create_app(
+        {
+            "DATABASE_URL": url,
+            "SECRET_KEY": KEY,
+            "INSTANCE_DIR": str(tmp_path),
+            "UPLOAD_DIR": str(upload_dir),
+            **extra,
+        }
+    )
+
+
+def test_health_and_readiness_when_all_is_well(client):
+    assert client.get("/healthz").get_json() == {"status": "ok"}
+    r = client.get("/readyz")
+    assert r.status_code == 200
+    assert r.get_json() == {"status": "ok", "database": "up", "migrations": "head"}
+
+
+def test_readiness_fails_when_the_database_is_down(upload_dir, tmp_path):
+    app = _app("postgresql://postgres@127.0.0.1:1/nowhere", upload_dir, tmp_path)
+    client = app.test_client()
+    assert client.get("/healthz").status_code == 200  # alive, just not ready
+    r = client.get("/readyz")
+    assert r.status_code == 503
+    assert r.get_json() == {"status": "unavailable", "database": "down", "migrations": "unknown"}
+
+
+def test_readiness_fails_until_the_schema_is_at_head(upload_dir, tmp_path):
+    url = f"sqlite:///{tmp_path / 'behind.db'}"
+    client = _app(url, upload_dir, tmp_path).test_client()
+    r = client.get("/readyz")
+    assert r.status_code == 503 and r.get_json()["migrations"] == "behind"
+    assert r.get_json()["current"] == [] and r.get_json()["head"] == sorted(migration_heads())
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)"))
+        conn.execute(text("INSERT INTO alembic_version VALUES ('0123456789ab')"))
+    r = client.get("/readyz")
+    assert r.status_code == 503 and r.get_json()["current"] == ["0123456789ab"]
+    engine.dispose()
+
+
+GOOD = {
+    "DATABASE_URL": "postgresql://gendan:pw@127.0.0.1/gendan",
+    "SECRET_KEY": "k" * 48,
+}
+
+
+def test_run_prod_accepts_a_complete_environment(tmp_path):
+    assert check_environment({**GOOD, "UPLOAD_DIR": str(tmp_path / "uploads")}) == []
+    assert (tmp_path / "uploads").is_dir()
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ({"DATABASE_URL": "sqlite:////tmp/gendan.db"}, "must point at PostgreSQL"),
+        ({"DATABASE_URL": ""}, "DATABASE_URL is not set"),
+        ({"SECRET_KEY": ""}, "SECRET_KEY must be set"),
+        ({"SECRET_KEY": "short"}, "at least 32 characters"),
+        ({"UPLOAD_DIR": ""}, "UPLOAD_DIR must name the shared directory"),
+    ],
+)
+def test_run_prod_refuses_an_incomplete_environment_clearly(tmp_path, change, expected):
+    env = {**GOOD, "UPLOAD_DIR": str(tmp_path), **change}
+    problems = check_environment(env)
+    assert len(problems) == 1 and expected in problems[0]
+    if "sqlite" in change.get("DATABASE_URL", ""):
+        assert problems[0] == SQLITE_REFUSED and "make run" in problems[0]
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root can write anywhere")
+def test_run_prod_refuses_an_unwritable_upload_dir(tmp_path):
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o500)
+    assert "not writable" in check_environment({**GOOD, "UPLOAD_DIR": str(locked)})[0]
+
+
+def test_run_prod_runs_gunicorn_with_its_config_file_and_the_scheduler():
+    web, scheduler = processes()
+    assert web.argv[1:] == ["-c", str(ROOT / "gunicorn.conf.py"), "wsgi:app"]
+    assert scheduler.argv[-3:] == ["--app", "wsgi", "scheduler"]
+    assert web.env["GENDAN_ENV"] == scheduler.env["GENDAN_ENV"] == "production"
+
+
+def _gunicorn_settings(env: dict) -> dict:
+    code = (
+        "import json, runpy; c = runpy.run_path('gunicorn.conf.py'); "
+        "print(json.dumps({k: c[k] for k in ('workers', 'worker_class', 'threads', 'timeout', "
+        "'graceful_timeout', 'bind', 'accesslog', 'forwarded_allow_ips')}))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env={**os.environ, **env}, capture_output=True
+    )
+    import json
+
+    return json.loads(out.stdout)
+
+
+def test_gunicorn_settings_come_from_the_environment():
+    defaults = _gunicorn_settings({"WEB_CONCURRENCY": "", "GUNICORN_BIND": ""})
+    assert defaults["worker_class"] == "gthread" and defaults["workers"] >= 2
+    assert defaults["timeout"] == 120 and defaults["graceful_timeout"] == 30
+    assert defaults["accesslog"] is None  # the app writes the JSON access line itself
+    assert defaults["forwarded_allow_ips"] == "127.0.0.1"
+    custom = _gunicorn_settings(
+        {"WEB_CONCURRENCY": "3", "GUNICORN_THREADS": "8", "GUNICORN_BIND": "127.0.0.1:9000"}
+    )
+    assert (custom["workers"], custom["threads"], custom["bind"]) == (3, 8, "127.0.0.1:9000")
+    check = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "-c",
+            "gunicorn.conf.py",
+            "--check-config",
+            "wsgi:app",
+        ],
+        cwd=ROOT,
+        env={**os.environ, "GENDAN_ENV": "testing"},
+        capture_output=True,
+    )
+    assert check.returncode == 0, check.stderr[-2000:]
+
+
+def test_workers_share_nothing_a_login_on_one_works_on_another(db, session, upload_dir, tmp_path):
+    """Two app instances stand for two gunicorn workers: sessions, CSRF tokens and bearer
+    tokens made by one are accepted by the other (all state is in signed cookies or the DB)."""
+    make_user(session, Role.tracker, username="li")
+    session.commit()
+    one = _app(db.url, upload_dir, tmp_path / "one").test_client()
+    two = _app(db.url, upload_dir, tmp_path / "two").test_client()
+    page = one.get("/login").get_data(as_text=True)
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    # The login form served by worker one is posted to worker two with worker one's cookie.
+    two.set_cookie("session", one.get_cookie("session").value)
+    r = two.post("/login", data={"username": "li", "password": PASSWORD, "csrf_token": csrf})
+    assert r.status_code == 302
+    one.set_cookie("session", two.get_cookie("session").value)
+    assert one.get("/orders").status_code == 200
+    token = two.post("/api/auth/token", json={"username": "li", "password": PASSWORD})
+    headers = {"Authorization": f"Bearer {token.get_json()['token']}"}
+    assert one.get("/api/me", headers=headers).status_code == 200
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_run_prod_starts_workers_and_scheduler_and_stops_them_gracefully(
+    pg_only, session, upload_dir, tmp_path
+):
+    user = make_user(session, Role.tracker)
+    session.commit()
+    port = _free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": pg_only.url,
+        "SECRET_KEY": KEY,
+        "UPLOAD_DIR": str(tmp_path / "shared-uploads"),
+        "GUNICORN_BIND": f"127.0.0.1:{port}",
+        "WEB_CONCURRENCY": "2",
+        "GUNICORN_THREADS": "2",
+        "GENDAN_INSTANCE_DIR": str(tmp_path / "instance"),
+    }
+    env.pop("GENDAN_ENV", None)
+    log = open(tmp_path / "run-prod.log", "w+")  # noqa: SIM115
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "app.production"], cwd=ROOT, env=env, stdout=log, stderr=log
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        ready = None
+        while time.monotonic() < deadline and proc.poll() is None:
+            try:
+                ready = requests.get(f"{base}/readyz", timeout=5)
+                break
+            except requests.RequestException:  # not listening yet, or workers still booting
+                time.sleep(0.5)
+        assert ready is not None and ready.status_code == 200, log.seek(0) or log.read()[-3000:]
+        me = requests.get(f"{base}/api/me", headers=bearer(user), timeout=5)
+        assert me.status_code == 200 and me.headers["Strict-Transport-Security"]
+        while "scheduler started" not in Path(log.name).read_text() and time.monotonic() < deadline:
+            time.sleep(0.5)
+        pids = {int(p) for p in subprocess.check_output(["pgrep", "-P", str(proc.pid)]).split()}
+        assert len(pids) == 2  # gunicorn master and the scheduler
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=60) == 0
+        assert not any(Path(f"/proc/{pid}").exists() for pid in pids)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    log.seek(0)
+    output = log.read()
+    shown = "\n".join(line[:200] for line in output.splitlines() if "gendan.access" not in line)
+    assert "Handling signal: term" in output and "scheduler stopped" in output, shown[-4000:]
+    lines = [line for line in output.splitlines() if '"gendan.access"' in line]
+    assert lines and all(line.startswith("{") and '"request_id"' in line for line in lines)
+
+
+DEPLOY = ROOT / "deploy"
+
+
+def test_the_deploy_files_agree_with_the_code():
+    from app.config import load_config
+
+    defaults = load_config({"GENDAN_INSTANCE_DIR": "/tmp/gendan-deploy-check"})
+    nginx = (DEPLOY / "nginx.conf").read_text()
+    upload_mb = defaults["MAX_CONTENT_LENGTH"] // (1024 * 1024)
+    assert f"client_max_body_size {upload_mb}m;" in nginx
+    assert "alias /opt/gendan/app/web/static/;" in nginx and (ROOT / "app/web/static").is_dir()
+    proxy = (DEPLOY / "gendan-proxy.conf").read_text()
+    for header in ("X-Forwarded-For", "X-Forwarded-Proto", "X-Request-ID $request_id", "Host"):
+        assert header in proxy
+    env = (DEPLOY / "gendan.env.example").read_text()
+    names = {line.split("=")[0] for line in env.splitlines() if line and line[0].isupper()}
+    assert names <= set(defaults) | {
+        "GENDAN_ENV",
+        "MAX_UPLOAD_MB",
+        "GUNICORN_BIND",
+        "WEB_CONCURRENCY",
+        "GUNICORN_THREADS",
+    }
+    assert f"MAX_UPLOAD_MB={upload_mb}" in env and "PROXY_HOPS=1" in env
+    web = (DEPLOY / "gendan-web.service").read_text()
+    scheduler = (DEPLOY / "gendan-scheduler.service").read_text()
+    assert "gunicorn -c /opt/gendan/gunicorn.conf.py wsgi:app" in web and "Type=notify" in web
+    assert "flask --app wsgi migrate" in web and "flask --app wsgi scheduler" in scheduler
+    for unit in (web, scheduler):
+        for option in (
+            "NoNewPrivileges=yes",
+            "ProtectSystem=strict",
+            "PrivateTmp=yes",
+            "ReadWritePaths=/var/lib/gendan/uploads",
+            "KillSignal=SIGTERM",
+            "EnvironmentFile=/etc/gendan/gendan.env",
+            "CapabilityBoundingSet=",
+        ):
+            assert option in unit
+        # Longer than gunicorn's graceful_timeout, so systemd never cuts a graceful stop short.
+        assert int(re.search(r"TimeoutStopSec=(\d+)", unit).group(1)) > 30
