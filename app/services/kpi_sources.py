@@ -13,6 +13,7 @@ from app.services.actor import Actor
 from app.services.permissions import visible_orders_clause
 from app.services.settings import local_date
 from models.acceptance import Acceptance
+from models.alerts import Alert
 from models.bom import BomLine
 from models.issues import SiteIssue
 from models.orders import Order
@@ -50,6 +51,31 @@ def site_issue_responses(session: Session, actor: Actor, first: date, last: date
     )
     for created, seconds, liaison in session.exec(query):
         day = local_date(created)
+        if first <= day <= last:
+            yield Sample(day, liaison, seconds / 3600)
+
+
+def alert_responses(session: Session, actor: Actor, first: date, last: date):
+    """Response samples from warnings (预警): hours from the exception's first alert to its
+    acknowledgement, each exception once however many days it was reminded; escalations are
+    reminders of an exception, not new ones."""
+    query = (
+        select(Alert.since, func.max(Alert.response_seconds), Order.liaison_id)
+        .join(Order, Order.id == Alert.order_id)
+        .where(visible_orders_clause(actor), col(Alert.parent_id).is_(None))
+        .group_by(
+            Alert.rule,
+            Alert.entity_type,
+            Alert.entity_id,
+            Alert.order_id,
+            Alert.level,
+            Alert.since,
+            Order.liaison_id,
+        )
+        .having(func.max(Alert.response_seconds).is_not(None))
+    )
+    for since, seconds, liaison in session.exec(query):
+        day = local_date(since)
         if first <= day <= last:
             yield Sample(day, liaison, seconds / 3600)
 

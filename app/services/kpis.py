@@ -5,8 +5,8 @@ liaison and per supplier.
   delivery date (Acceptance.on_time), in % of accepted orders, by month of acceptance;
 - exception response time: hours from an exception to its first response, averaged, by month
   of the exception. The samples come from pluggable sources (`RESPONSE_SOURCES`); the default
-  one reads site issues' first acknowledgement (response_seconds). Alert acknowledgements
-  plug in with `register_response_source`;
+  ones read site issues' first acknowledgement and warnings' (预警) acknowledgement, each
+  exception once; more sources plug in with `register_response_source`;
 - resolution time: hours from a site issue to its (latest) resolution, by month of resolution;
 - customer satisfaction: mean acceptance rating (1-5), by month of acceptance;
 - shortages per month: BOM lines whose need date fell in the month and that were not fully
@@ -31,6 +31,7 @@ from app.services.errors import Forbidden
 from app.services.kpi_sources import (
     Sample,
     acceptances,
+    alert_responses,
     resolution_samples,
     shortage_samples,
     site_issue_responses,
@@ -98,7 +99,7 @@ def kpi(key, name, unit, samples: list[Sample], months: list[str], reduce, targe
     )
 
 
-RESPONSE_SOURCES: list[ResponseSource] = [site_issue_responses]
+RESPONSE_SOURCES: list[ResponseSource] = [site_issue_responses, alert_responses]
 
 
 def register_response_source(source: ResponseSource) -> None:

@@ -50,6 +50,7 @@ RULE_MODULES = (
     "reminders.rules.overdue",
     "reminders.rules.shortage",
     "reminders.rules.prediction",
+    "reminders.rules.costs",
     "reminders.rules.escalation",
 )
 
