@@ -84,6 +84,8 @@ def banner(port: int, sim_port: int | None = None) -> str:
             "",
             "Gendan 已启动 / Gendan is running:",
             f"  网页 Web pages       {base}/login   (演示账号 li.gendan / gendan2026)",
+            f"  总览 Overview        {base}/overview",
+            f"  指标 KPIs            {base}/kpis",
             f"  API                  {base}/api/orders",
             f"  OpenAPI 文档         {base}/api/openapi.json",
             f"  健康检查 Health      {base}/healthz",
