@@ -157,10 +157,20 @@ def test_a_dingtalk_reply_that_fails_at_once_is_sent_by_the_delivery_loop(sim, g
     say(sim, DING_GROUP, "wangwu", "帮助")
     later = utcnow() + timedelta(minutes=5)
     deliverer = OutboxDeliverer(db, gendan.extensions["gendan.chat"], now=lambda: later)
-    for _ in range(100):  # the immediate attempt runs after the webhook's response
-        if count(session, Outbox, Outbox.kind == "bot_reply", Outbox.status == "pending"):
+    # The immediate attempt runs after the webhook's response: wait until it has failed and put
+    # the reply back (pending, one attempt made), else the drain below would race it.
+    for _ in range(200):
+        failed = count(
+            session,
+            Outbox,
+            Outbox.kind == "bot_reply",
+            Outbox.status == "pending",
+            Outbox.attempts >= 1,
+        )
+        if failed:
             break
         time.sleep(0.05)
+    assert failed, "the immediate reply attempt never failed"
     assert deliverer.drain_once().sent == 3  # the reply and the two group greetings
     (reply,) = pushed(sim, DING_GROUP, api="sessionWebhook")
     assert "可用命令" in content(reply)
