@@ -74,9 +74,9 @@ def test_a_delay_needs_a_later_date_and_a_reason_and_is_kept_twice(session):
         (TODAY + timedelta(days=10), later, "原料短缺")
     ]
     logged = session.exec(
-        select(ChangeLog).where(
-            ChangeLog.entity == "purchase_line", ChangeLog.field == "promised_date"
-        )
+        select(ChangeLog)
+        .where(ChangeLog.entity == "purchase_line", ChangeLog.field == "promised_date")
+        .order_by(ChangeLog.id)
     ).all()
     assert [(e.new_value, e.note) for e in logged][-1] == (later.isoformat(), "原料短缺")
     assert session.get(PurchaseLine, purchase.id).status == PurchaseStatus.delayed
