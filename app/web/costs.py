@@ -3,39 +3,21 @@ hand, and the payment milestones with the fund view."""
 
 from __future__ import annotations
 
-from functools import wraps
+from flask import g, render_template, request
 
-from flask import flash, g, redirect, render_template, request, url_for
-
-from app.auth import commit, db_session, login_required
+from app.auth import db_session, login_required
 from app.services import costs as svc
 from app.services import orders as order_svc
 from app.services import payments as pay
-from app.services.errors import DomainError
 from app.services.public import order_public
 from app.services.validation import validated
 from app.web import bp
+from app.web.pages import form_action
 from models.costs import MilestoneUpdate
 from models.enums import COST_CATEGORY_NAMES, CostCategory
 from models.quantities import yuan
 
-
-def _form_action(view):
-    """Run a form post: commit on success, flash the Chinese error on refusal, back to the page."""
-
-    @wraps(view)
-    @login_required
-    def wrapper(order_id: int, **kwargs):
-        try:
-            message = view(order_id, **kwargs)
-            commit()
-            flash(message, "ok")
-        except DomainError as exc:
-            db_session().rollback()
-            flash(exc.message, "error")
-        return redirect(url_for("web.order_costs", order_id=order_id))
-
-    return wrapper
+_form_action = form_action("web.order_costs")
 
 
 @bp.app_template_filter("money")

@@ -130,22 +130,29 @@ def _order_chat(s, actor, order_id: int) -> dict:
     }
 
 
-def action(view):
-    """Run a form action: commit on success, show the Chinese error on refusal."""
+def form_action(endpoint: str):
+    """A decorator for an order's form posts: commit on success, flash the Chinese error on
+    refusal, then back to the order's page at `endpoint`."""
 
-    @wraps(view)
-    @login_required
-    def wrapper(order_id: int, **kwargs):
-        try:
-            message = view(order_id, **kwargs)
-            commit()
-            flash(message, "ok")
-        except DomainError as exc:
-            db_session().rollback()
-            flash(exc.message, "error")
-        return redirect(url_for("web.order", order_id=order_id))
+    def decorate(view):
+        @wraps(view)
+        @login_required
+        def wrapper(order_id: int, **kwargs):
+            try:
+                message = view(order_id, **kwargs)
+                commit()
+                flash(message, "ok")
+            except DomainError as exc:
+                db_session().rollback()
+                flash(exc.message, "error")
+            return redirect(url_for(endpoint, order_id=order_id))
 
-    return wrapper
+        return wrapper
+
+    return decorate
+
+
+action = form_action("web.order")
 
 
 @bp.post("/orders/<int:order_id>/review/submit")

@@ -2,35 +2,18 @@
 
 from __future__ import annotations
 
-from functools import wraps
+from flask import g, render_template, request
 
-from flask import flash, g, redirect, render_template, request, url_for
-
-from app.auth import commit, db_session, login_required
+from app.auth import db_session, login_required
 from app.services import orders as order_svc
 from app.services import retro as svc
-from app.services.errors import Conflict, DomainError
+from app.services.errors import Conflict
 from app.services.public import order_public
 from app.web import bp
+from app.web.pages import form_action
 from models.enums import FEEDBACK_SOURCE_NAMES, STAGE_NAMES
 
-
-def _retro_action(view):
-    """Run a form post: commit on success, flash the Chinese error on refusal, back to the page."""
-
-    @wraps(view)
-    @login_required
-    def wrapper(order_id: int, **kwargs):
-        try:
-            message = view(order_id, **kwargs)
-            commit()
-            flash(message, "ok")
-        except DomainError as exc:
-            db_session().rollback()
-            flash(exc.message, "error")
-        return redirect(url_for("web.order_retro", order_id=order_id))
-
-    return wrapper
+_retro_action = form_action("web.order_retro")
 
 
 def _chart(draft: dict) -> dict:
