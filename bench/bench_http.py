@@ -196,7 +196,7 @@ def calls(base: str, data: Seeded) -> dict[str, Callable]:
 class Memory:
     name: str
     idle_kib: int
-    peak_kib: int
+    peak_kib: int | None  # None: the process was replaced during the run
 
 
 def settled(pids: dict[str, int], limit: float = 30) -> dict[str, int]:
@@ -212,6 +212,15 @@ def settled(pids: dict[str, int], limit: float = 30) -> dict[str, int]:
     return last
 
 
+def peak_or_none(pid: int) -> int | None:
+    """Peak resident set of a process, or None when it is gone (gunicorn replaced the worker,
+    e.g. after its timeout)."""
+    try:
+        return memory_kib(pid)[1]
+    except FileNotFoundError:
+        return None
+
+
 def run(seconds: float, clients: int) -> tuple[list[Rate], bool, list[Memory]]:
     with bench_database("postgresql", "bench_http") as db:
         data = seed(db)
@@ -225,7 +234,7 @@ def run(seconds: float, clients: int) -> tuple[list[Rate], bool, list[Memory]]:
             kinds = calls(web.base, data)
             warm = measure("warm-up", kinds["scan, one per request"], 1, clients)
             rates = [measure(name, call, seconds, clients) for name, call in kinds.items()]
-            peaks = {name: memory_kib(pid)[1] for name, pid in pids.items()}
+            peaks = {name: peak_or_none(pid) for name, pid in pids.items()}
         scans = sum(r.units for r in rates if r.name.startswith("scan"))
         counted = received(db, data.order_id) - before == scans + warm.units
     memory = [Memory(name, idle[name], peaks[name]) for name in pids]
@@ -274,8 +283,12 @@ def section(seconds: float, clients: int) -> str:
     ]
     for m in memory:
         lines.append(
-            f"| {m.name} | {m.idle_kib / 1024:,.1f} | {m.peak_kib / 1024:,.1f} "
-            f"| {m.peak_kib / m.idle_kib:.2f} |"
+            (
+                f"| {m.name} | {m.idle_kib / 1024:,.1f} | {m.peak_kib / 1024:,.1f} "
+                f"| {m.peak_kib / m.idle_kib:.2f} |"
+            )
+            if m.peak_kib is not None
+            else f"| {m.name} | {m.idle_kib / 1024:,.1f} | replaced during the run | — |"
         )
     return "\n".join(lines) + "\n"
 

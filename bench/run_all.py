@@ -49,6 +49,9 @@ BENCHES = [
     Bench("decode", [], ["--repeat", "2"]),
     Bench("photos", [], ["--runs", "2"]),
     Bench("prediction", [], ["--replicates", "5"]),
+    Bench("overview", [], ["--lines", "10000", "--repeat", "2"]),
+    Bench("costs", [], ["--lines", "10000", "--repeat", "2"]),
+    Bench("order_import", [], ["--rows", "100"]),
 ]
 
 
