@@ -1,6 +1,6 @@
 """HTTP against gunicorn: `python -m bench.bench_http [--out FILE] [--seconds S] [--clients N]`.
 
-Demo data in a PostgreSQL schema of its own; gunicorn with 2 sync workers and the scheduler
+Demo data in a PostgreSQL schema of its own; gunicorn with 2 gthread workers and the scheduler
 process beside it, all on 127.0.0.1. The same client threads (a fixed number, seeded) measure
 one request kind after the other for a fixed time each: GET /healthz first (the ceiling: the
 cheapest request this server answers under this client load), then the order page JSON, the
@@ -254,7 +254,8 @@ def section(seconds: float, clients: int) -> str:
     lines = [
         HEADING,
         "",
-        f"{machine()}; gunicorn 2 sync workers and the scheduler on 127.0.0.1, PostgreSQL; "
+        f"{machine()}; gunicorn 2 workers (gunicorn.conf.py: gthread, 4 threads each) "
+        f"and the scheduler on 127.0.0.1, PostgreSQL; "
         f"{clients} client threads in one process, {seconds:g} s per request kind (a batch "
         "phase lasts until every client's last batch is answered). Ratio: requests/s (for "
         "scans: scans/s) to /healthz's requests/s on the same server under the same client "

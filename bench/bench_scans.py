@@ -179,7 +179,8 @@ def section(seconds: float, clients: int) -> str:
     lines = [
         HEADING,
         "",
-        f"{machine()}; gunicorn 2 sync workers on 127.0.0.1; {clients} client threads in one "
+        f"{machine()}; gunicorn 2 workers (gunicorn.conf.py: gthread, 4 threads each) "
+        f"on 127.0.0.1; {clients} client threads in one "
         f"process; {seconds:g} s per measurement after a 1 s warm-up. Ratios are to "
         "/healthz measured in the same run against the same server.",
         "",

@@ -59,6 +59,9 @@ def bench_env(url: str, folder: str, sim_port: int | None = None) -> dict:
         "GENDAN_INSTANCE_DIR": folder,
         "UPLOAD_DIR": f"{folder}/uploads",
         "LOG_LEVEL": "WARNING",
+        # Workers are not recycled mid-run (gunicorn.conf.py's max_requests), so that the
+        # memory table reads the same processes before and after the load.
+        "GUNICORN_MAX_REQUESTS": "0",
     }
     if sim_port:
         env["SIM_PORT"] = str(sim_port)
