@@ -62,6 +62,7 @@ def test_path_traversal_in_a_photo_file_name_stays_inside_the_upload_directory(c
     tracker = make_user(session, Role.tracker)
     order = make_order(session, liaison=tracker)
     session.commit()
+    upload_dir.mkdir(parents=True, exist_ok=True)  # a fresh checkout has none yet
     before = set(upload_dir.parent.iterdir())
     r = client.post(
         f"/api/orders/{order.id}/photos",
@@ -79,6 +80,7 @@ def test_path_traversal_in_a_photo_file_name_stays_inside_the_upload_directory(c
 def test_path_traversal_in_a_document_file_name_keeps_only_the_base_name(client, session):
     upload_dir = Path(settings().upload_dir)
     ready = Ready(client, session)
+    upload_dir.mkdir(parents=True, exist_ok=True)  # a fresh checkout has none yet
     before = set(upload_dir.parent.iterdir())
     for name in ("../../../etc/passwd.pdf", "..\\..\\windows\\evil.pdf"):
         r = ready.upload(pdf(name), name=name)
