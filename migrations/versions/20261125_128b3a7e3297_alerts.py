@@ -10,7 +10,6 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-
 revision: str = "128b3a7e3297"
 down_revision: str | None = "867361dfc6c1"
 branch_labels: str | Sequence[str] | None = None

@@ -10,7 +10,6 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-
 revision: str = "867361dfc6c1"
 down_revision: str | None = "8e329c4142ee"
 branch_labels: str | Sequence[str] | None = None

@@ -10,7 +10,6 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-
 revision: str = "8e329c4142ee"
 down_revision: str | None = "8157dd30a4e7"
 branch_labels: str | Sequence[str] | None = None
