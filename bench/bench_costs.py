@@ -10,17 +10,15 @@ over purchase lines has to do.
 
 from __future__ import annotations
 
-import argparse
 import random
 from decimal import Decimal
-from pathlib import Path
 
 from sqlalchemy import insert, text
 
 from app.services.costs import over_budget_orders
 from bench.bench_shortages import LINES_PER_ORDER, NOW, SEED, populate, timed
 from bench.benchdb import ENGINES, bench_database, postgres_available
-from bench.report import machine, write_section
+from bench.report import machine, run_sized
 from models.costs import OrderBudget
 from models.enums import CostCategory
 
@@ -105,15 +103,7 @@ def section(lines: int, repeat: int) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, help="also write the section into this file")
-    parser.add_argument("--lines", type=int, default=50_000, help="BOM lines")
-    parser.add_argument("--repeat", type=int, default=5, help="timed runs")
-    args = parser.parse_args(argv)
-    text_out = section(args.lines, args.repeat)
-    print(text_out, end="")
-    if args.out:
-        write_section(args.out, HEADING, text_out)
+    run_sized(__doc__, HEADING, section, lines=50_000, argv=argv)
 
 
 if __name__ == "__main__":

@@ -13,10 +13,8 @@ who sees every order:
 
 from __future__ import annotations
 
-import argparse
 import random
 from datetime import timedelta
-from pathlib import Path
 
 from sqlalchemy import insert, text
 from sqlmodel import select
@@ -28,7 +26,7 @@ from app.services.settings import local_date
 from app.services.shortages import find_shortages
 from bench.bench_shortages import CHUNK, LINES_PER_ORDER, NOW, SEED, populate, timed
 from bench.benchdb import ENGINES, bench_database, postgres_available
-from bench.report import machine, write_section
+from bench.report import machine, run_sized
 from models.enums import STAGE_ORDER, Channel, IssueState, RiskLevel, Role, StageStatus
 from models.issues import SiteIssue
 from models.orders import Order
@@ -141,15 +139,7 @@ def section(lines: int, repeat: int) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, help="also write the section into this file")
-    parser.add_argument("--lines", type=int, default=50_000, help="BOM lines (50 per order)")
-    parser.add_argument("--repeat", type=int, default=5, help="timed runs")
-    args = parser.parse_args(argv)
-    text_out = section(args.lines, args.repeat)
-    print(text_out, end="")
-    if args.out:
-        write_section(args.out, HEADING, text_out)
+    run_sized(__doc__, HEADING, section, lines=50_000, argv=argv)
 
 
 if __name__ == "__main__":

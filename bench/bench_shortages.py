@@ -13,20 +13,18 @@ purchase line for three lines in five in every status, all from a fixed seed, th
 
 from __future__ import annotations
 
-import argparse
 import random
 import statistics
 import time
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 
 from sqlalchemy import insert, text
 
 from app.services.settings import local_date
 from app.services.shortages import find_shortages, shortage_query
 from bench.benchdb import ENGINES, bench_database, postgres_available
-from bench.report import machine, write_section
+from bench.report import machine, run_sized
 from models.bom import BomLine
 from models.enums import OrderStatus, PurchaseStatus
 from models.materials import Material
@@ -223,15 +221,7 @@ def section(lines: int, repeat: int) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, help="also write the section into this file")
-    parser.add_argument("--lines", type=int, default=100_000, help="BOM lines")
-    parser.add_argument("--repeat", type=int, default=5, help="timed runs")
-    args = parser.parse_args(argv)
-    text_out = section(args.lines, args.repeat)
-    print(text_out, end="")
-    if args.out:
-        write_section(args.out, HEADING, text_out)
+    run_sized(__doc__, HEADING, section, lines=100_000, argv=argv)
 
 
 if __name__ == "__main__":

@@ -24,3 +24,21 @@ def machine() -> str:
     import os
 
     return f"Python {platform.python_version()}, {platform.machine()}, {os.cpu_count()} CPUs"
+
+
+def run_sized(
+    doc: str, heading: str, section, *, lines: int, argv: list[str] | None = None
+) -> None:
+    """The command line of a bench sized by `--lines` and `--repeat`: print its section and,
+    with `--out`, write it into that file."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--out", type=Path, help="also write the section into this file")
+    parser.add_argument("--lines", type=int, default=lines, help="BOM lines")
+    parser.add_argument("--repeat", type=int, default=5, help="timed runs")
+    args = parser.parse_args(argv)
+    text = section(args.lines, args.repeat)
+    print(text, end="")
+    if args.out:
+        write_section(args.out, heading, text)
