@@ -12,11 +12,9 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import select
-
 from app.services.alert_sweep import sweep as run_sweep
+from app.services.chat_groups import group_order_ids
 from app.services.group_standup import post_group_standup
-from models.chat import ChatGroupOrder
 
 log = logging.getLogger("gendan.reminders")
 
@@ -33,9 +31,7 @@ def sweep(*, db, now: datetime, services: Mapping[str, Any]) -> None:
 def report_cutoff(*, db, now: datetime, services: Mapping[str, Any], group_id: int) -> None:
     """At a group's daily-report cut-off: who of its orders has not reported, @mentioned."""
     with db.session() as session:
-        orders = set(
-            session.exec(select(ChatGroupOrder.order_id).where(ChatGroupOrder.group_id == group_id))
-        )
+        orders = set(group_order_ids(session=session, group_ids=[group_id])[group_id])
         if orders:
             run_sweep(
                 session=session,
