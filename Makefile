@@ -7,7 +7,7 @@ PORT ?= 5000
 SIM_PORT ?= 5001
 STAMP := $(VENV)/.installed
 
-.PHONY: setup system-deps test-system-deps run run-prod migrate simulator test lint format vendor clean
+.PHONY: setup system-deps test-system-deps run run-prod migrate simulator test test-clock lint format vendor clean
 
 system-deps:
 	@ldconfig -p | grep -q 'libzbar.so.0' || { \
@@ -22,6 +22,9 @@ test-system-deps:
 	@command -v chromium >/dev/null || { \
 	  echo "Installing chromium for the browser tests"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	@dpkg -L libfaketime >/dev/null 2>&1 || { \
+	  echo "Installing libfaketime for the clock check"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq faketime >/dev/null; }
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,8 +51,26 @@ run-prod: setup
 simulator: setup
 	$(BIN)/python -m bots.simulator --port $(SIM_PORT) --gendan-url http://127.0.0.1:$(PORT)
 
+# Parallel workers (pytest-xdist), each with its own databases, ports and upload folder; the ten
+# slowest tests are printed so that drift is visible. Under the faketime wrapper
+# (`faketime -f '@2026-12-31 16:20:00' make test`) the suite goes through tests/clockcheck/run,
+# which hands the faked time to libfaketime in a form Python's threads survive.
+PYTEST_WORKERS ?= auto
 test: setup test-system-deps
-	$(BIN)/pytest -q
+	$(if $(FAKETIME),tests/clockcheck/run) $(BIN)/pytest -q -n $(PYTEST_WORKERS) --durations=10
+
+# The date-sensitive tests (marker `clock`) again, with the clock of the suite and of every
+# process it starts moved by libfaketime to instants around Shanghai's midnight, month and year
+# ends (UTC): 00:20 on New Year's Day in Shanghai while UTC is still in 2026; 23:58 on the last
+# day of February in Shanghai, so the run crosses midnight; 23:50 UTC on a month's last day,
+# 07:50 on the next month's first in Shanghai. `make test-clock CLOCK_AT='2027-03-31 15:59:30'`
+# tries another instant.
+CLOCK_AT ?= 2026-12-31 16:20:00|2027-02-28 15:58:00|2027-01-31 23:50:00
+test-clock: setup test-system-deps
+	@IFS='|'; for at in $(CLOCK_AT); do \
+	  echo "== clock at $$at UTC"; \
+	  tests/clockcheck/run --at "$$at" $(BIN)/pytest -q -n $(PYTEST_WORKERS) -m clock || exit 1; \
+	done
 
 lint: setup
 	$(BIN)/ruff check .

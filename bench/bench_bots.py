@@ -36,6 +36,7 @@ from bench.servers import UNLIMITED
 from bots.message import OutboundMessage
 from bots.simulator import SimulatorServer, wire
 from bots.simulator.seed import DEMO_CONFIG
+from models import clock
 from models.chat import ChatGroupCreate
 from models.enums import Channel, ChatPlatform, Role
 from models.orders import OrderCreate
@@ -67,7 +68,7 @@ def build(app) -> str:
                 platform=platform,
                 external_id=external_id,
             )
-        from datetime import date, timedelta
+        from datetime import timedelta
 
         order = create_order(
             session=session,
@@ -77,7 +78,7 @@ def build(app) -> str:
                 code="GD-BENCH-1",
                 customer="基准测试",
                 contract_no="B-1",
-                delivery_date=date.today() + timedelta(days=30),
+                delivery_date=clock.today() + timedelta(days=30),
                 liaison_id=user.id,
             ),
         )

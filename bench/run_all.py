@@ -13,7 +13,6 @@ postgresql://postgres@127.0.0.1:5432/test), each in a schema of its own that is 
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import importlib.util
 import os
 import platform
@@ -26,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.benchdb import PG_URL, ROOT, bench_database, postgres_available
+from models import clock
 
 RESULTS = ROOT / "bench" / "RESULTS.md"
 
@@ -147,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     if args.quick:
         env["BENCH_QUICK"] = "1"
-    started = dt.datetime.now(dt.UTC)
+    started = clock.now()
     header = [
         "# Benchmark results",
         "",

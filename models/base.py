@@ -10,10 +10,12 @@ import sqlalchemy as sa
 from pydantic import StringConstraints
 from sqlalchemy.types import TypeDecorator
 
+from models import clock
+
 
 def utcnow() -> datetime:
-    """The current time, aware, in UTC."""
-    return datetime.now(UTC)
+    """The current time, aware, in UTC (from the project's one clock, models/clock.py)."""
+    return clock.now()
 
 
 class UTCDateTime(TypeDecorator):

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import copy
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -17,6 +16,7 @@ from werkzeug.serving import make_server
 
 from bots.simulator import Clock, SimulatorServer
 from bots.simulator.seed import DEMO_CONFIG
+from models import clock
 
 
 @pytest.fixture(scope="session")
@@ -30,7 +30,7 @@ def sim(simulator_server) -> SimulatorServer:
     state = simulator_server.state
     state.reset(config=True)
     state.replace(copy.deepcopy(DEMO_CONFIG))
-    state.clock.set(time.time())
+    state.clock.set(clock.epoch())
     return simulator_server
 
 

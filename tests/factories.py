@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from datetime import date, timedelta
+from datetime import timedelta
 
 from app.services.actor import Actor, actor_for
 from app.services.orders import add_member, create_order
@@ -18,6 +18,7 @@ from app.services.stages import (
 )
 from app.services.tokens import issue_token
 from app.services.users import create_user
+from models import clock
 from models.enums import Channel, Role, StageKind
 from models.orders import MemberAdd, Order, OrderCreate
 from models.people import User, UserCreate
@@ -70,7 +71,7 @@ def make_order(session, liaison: User | None = None, **overrides) -> Order:
     data = {
         "customer": f"客户{n}",
         "contract_no": f"HT-{n:04d}",
-        "delivery_date": date.today() + timedelta(days=60),
+        "delivery_date": clock.today() + timedelta(days=60),
     }
     data.update(overrides)
     order = create_order(
@@ -203,7 +204,7 @@ def make_bom_line(session, order: Order, material=None, needed=10, days=30, **ov
     data = {
         "material_id": material.id,
         "needed": Decimal(str(needed)),
-        "need_date": date.today() + timedelta(days=days),
+        "need_date": clock.today() + timedelta(days=days),
     }
     data.update(overrides)
     liaison = act(session, session.get(User, order.liaison_id))

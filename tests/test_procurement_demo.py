@@ -1,6 +1,11 @@
 import uuid
 
+import pytest
+
 from app.demo_procurement import DEMO_EAN
+
+# Dates and times of day matter here: `make test-clock` runs these again around midnight.
+pytestmark = pytest.mark.clock
 
 
 def _token(client, username):

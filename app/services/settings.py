@@ -17,6 +17,7 @@ from app.config import (
     parse_kpi_targets,
     parse_labour_rates,
 )
+from models import clock
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,7 @@ def configure(**values) -> Settings:
     """Replace settings for this process (called by create_app, the CLI and the scheduler)."""
     global _current
     _current = replace(_current, **values)
+    clock.set_zone(_current.timezone)
     return _current
 
 
@@ -80,6 +82,6 @@ def settings() -> Settings:
     return _current
 
 
-def local_date(now: datetime) -> date:
-    """The calendar date of an instant in the deployment's time zone."""
-    return now.astimezone(_current.tz).date()
+def local_date(now: datetime | None = None) -> date:
+    """The calendar date of an instant (default: now) in the deployment's time zone."""
+    return clock.local_date(now)

@@ -11,11 +11,13 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from dingtalk.storage import BaseStorage
 from wechatpy.session import SessionStorage
+
+from models import clock
 
 
 class KeyValueStore(Protocol):
@@ -29,7 +31,7 @@ class KeyValueStore(Protocol):
 
 
 def utc_now() -> datetime:
-    return datetime.now(UTC)
+    return clock.now()
 
 
 class MemoryKeyValueStore:

@@ -9,7 +9,6 @@ sees an attacker's DOCTYPE.
 from __future__ import annotations
 
 import secrets
-import time
 from collections.abc import Mapping
 
 from wechatpy.exceptions import InvalidSignatureException
@@ -30,6 +29,7 @@ from bots.platforms.common import (
     require_arg,
     require_sha1,
 )
+from models import clock
 
 
 def decrypt_fields(crypto, args: Mapping[str, str], encrypt: str, recipient_error) -> dict:
@@ -99,7 +99,7 @@ def reply_xml(context: PassiveReplyContext, message: OutboundMessage, reply_cls=
         source=context.from_user,
         target=context.to_user,
         content=_cdata_safe(content),
-        time=int(time.time()),
+        time=int(clock.epoch()),
         **extra,
     )
     return reply.render()
@@ -122,7 +122,7 @@ def render_passive(
 
 def encrypt_reply(crypto, xml: str, *, nonce: str | None, timestamp: int | None) -> str:
     nonce = nonce or secrets.token_hex(8)
-    return crypto.encrypt_message(xml, nonce, str(timestamp or int(time.time())))
+    return crypto.encrypt_message(xml, nonce, str(timestamp or int(clock.epoch())))
 
 
 def _cdata_safe(text: str) -> str:

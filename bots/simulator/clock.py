@@ -5,6 +5,8 @@ from __future__ import annotations
 import threading
 import time
 
+from models import clock
+
 
 class Clock:
     """Real time plus an offset; `frozen=True` stops it at `start` until advanced."""
@@ -12,7 +14,7 @@ class Clock:
     def __init__(self, start: float | None = None, *, frozen: bool = False):
         self._lock = threading.Lock()
         self._frozen = frozen
-        self._base = time.time() if start is None else start
+        self._base = clock.epoch() if start is None else start
         self._started = time.monotonic()
         self._offset = 0.0
 

@@ -1,6 +1,6 @@
 import io
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from urllib.parse import urlparse
 
 import pytest
@@ -8,6 +8,7 @@ import pytest
 from app.services.acceptance_links import create_acceptance_link
 from app.services.settings import configure, settings
 from app.services.stages import checklist, list_stages, set_checklist_item
+from models import clock
 from models.acceptance import Acceptance, OrderDocument
 from models.enums import Role, StageKind
 from models.people import User
@@ -22,6 +23,9 @@ from tests.factories import (
 )
 from tests.images import jpeg, png
 from tests.pdfs import pdf
+
+# Dates and times of day matter here: `make test-clock` runs these again around midnight.
+pytestmark = pytest.mark.clock
 
 
 class Ready:
@@ -234,7 +238,7 @@ def test_expired_and_forged_links_show_a_clear_page(ready, client, session):
         actor=act(session, ready.tracker),
         order_id=ready.order.id,
         secret=SECRET,
-        now=datetime.now(UTC) - timedelta(days=8),
+        now=clock.now() - timedelta(days=8),
     )
     session.commit()
     expired = client.get(f"/accept/{token}")

@@ -1,13 +1,15 @@
 import io
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pypdfium2
+import pytest
 
 from models.bom import BomLine
 from models.enums import Role
 from models.materials import Material
 from scanning.decode import decode
 from scanning.payload import parse_payload
+from tests.clocks import PINNED_DAY, pin_clock
 from tests.factories import (
     add_to_order,
     bearer,
@@ -18,7 +20,12 @@ from tests.factories import (
     make_user,
 )
 
-SOON = (date.today() + timedelta(days=3)).isoformat()
+# Dates and times of day matter here: `make test-clock` runs these again around midnight.
+pytestmark = pytest.mark.clock
+
+TODAY = PINNED_DAY
+SOON = (TODAY + timedelta(days=3)).isoformat()
+_pinned_clock = pin_clock(TODAY)
 
 
 def _setup(session):
@@ -69,7 +76,7 @@ def test_materials_suppliers_bom_and_purchases_through_the_api(client, session):
         headers=h,
     )
     assert purchase.status_code == 201, purchase.get_json()
-    later = (date.today() + timedelta(days=9)).isoformat()
+    later = (TODAY + timedelta(days=9)).isoformat()
     delayed = client.post(
         f"/api/purchases/{purchase.get_json()['id']}/status",
         json={"status": "delayed", "promised_date": later, "reason": "轧机检修"},

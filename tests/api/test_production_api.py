@@ -1,13 +1,18 @@
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
 from models.enums import Role
 from models.production import Operation, OperationLink, OperationOutput, OperationTemplate
+from tests.clocks import PINNED_DAY, pin_clock
 from tests.factories import bearer, count, make_user
 from tests.production_factories import make_team
 
-TODAY = date.today()
+# Dates and times of day matter here: `make test-clock` runs these again around midnight.
+pytestmark = pytest.mark.clock
+
+TODAY = PINNED_DAY
+_pinned_clock = pin_clock(TODAY)
 
 
 def _ops_url(team):

@@ -1,16 +1,21 @@
 import io
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlmodel import select
 
 from models.quality import Inspection, InspectionDefect, Rework
 from models.shipments import Shipment, ShipmentCheck
+from tests.clocks import PINNED_DAY, pin_clock
 from tests.factories import count
 from tests.images import jpeg
 from tests.production_factories import make_team
 
-TODAY = date.today()
+# Dates and times of day matter here: `make test-clock` runs these again around midnight.
+pytestmark = pytest.mark.clock
+
+TODAY = PINNED_DAY
+_pinned_clock = pin_clock(TODAY)
 SAMPLING = {
     "kind": "sampling",
     "lot_no": "L-01",

@@ -1,14 +1,18 @@
 import io
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
 from app.services.settings import local_date
+from models import clock
 from models.base import utcnow
 from models.enums import Role
 from models.reports import DailyReport, LabourEntry
 from tests.factories import add_to_order, bearer, count, make_order, make_user
 from tests.images import jpeg
+
+# Dates and times of day matter here: `make test-clock` runs these again around midnight.
+pytestmark = pytest.mark.clock
 
 
 def _setup(session):
@@ -115,7 +119,7 @@ def test_the_labour_summary_endpoint(client, session):
         "hours": 8,
         "days": 1,
     }
-    today = date.today()
+    today = clock.today()
     r = client.get(
         f"/api/orders/{order.id}/labour?start={today}&end={today - timedelta(days=1)}", headers=h
     )

@@ -5,14 +5,13 @@ It answers every text with "收到：<text>", the way a thin route will call the
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from flask import Flask, jsonify, request
 
 from bots.errors import Refused
 from bots.message import OutboundMessage
 from bots.platforms import dingtalk, wechat, wecom
 from bots.senders.dingtalk_robot import DingTalkSessionReplier
+from models import clock
 
 
 def create_receiver(config: dict, simulator_url: str) -> Flask:
@@ -60,7 +59,7 @@ def create_receiver(config: dict, simulator_url: str) -> Flask:
             event = dingtalk.parse_event(events, request.args, request.get_data())
             received.append(event)
             return jsonify(dingtalk.event_reply(events))
-        now = datetime.now(UTC)
+        now = clock.now()
         msg = dingtalk.parse_robot_callback(robot, request.headers, request.get_data(), now=now)
         received.append(msg)
         replier.send(msg.reply, OutboundMessage.plain(f"收到：{msg.text}"))

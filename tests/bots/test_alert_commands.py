@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from app.services.stages import update_stage
 from bots.commands import parse, render
 from models.base import utcnow
@@ -12,6 +14,9 @@ from models.stages import StageUpdate
 from tests.bots.live import bind_all, passive_text, say
 from tests.factories import act, make_procuring_order, make_user
 from tests.reminders.alerting import alerts, run
+
+# Dates and times of day matter here: `make test-clock` runs these again around midnight.
+pytestmark = pytest.mark.clock
 
 
 def test_alert_references_parse_and_render_back():

@@ -25,6 +25,9 @@ from tests.factories import (
 )
 from tests.reminders.alerting import alerts, run
 
+# Dates and times of day matter here: `make test-clock` runs these again around midnight.
+pytestmark = pytest.mark.clock
+
 
 @pytest.fixture
 def now(sim):

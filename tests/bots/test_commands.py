@@ -9,6 +9,9 @@ from hypothesis import strategies as st
 from bots.command_args import RISKS
 from bots.commands import SPECS, TABLE, Command, ParseError, parse, render
 
+# Dates and times of day matter here: `make test-clock` runs these again around midnight.
+pytestmark = pytest.mark.clock
+
 
 @pytest.mark.parametrize(
     "text, name, args",

@@ -14,7 +14,11 @@ from bots.senders.dingtalk_robot import (
     RobotTarget,
     build_payload,
 )
+from models import clock
 from tests.bots.conftest import admin
+
+# Dates and times of day matter here: `make test-clock` runs these again around midnight.
+pytestmark = pytest.mark.clock
 
 TOKEN, SECRET = "dingtalk-robot-token-1", "SECdingtalk-robot-secret-1"
 GROUP = "dingtalk:cid-project-a001"
@@ -140,11 +144,9 @@ def test_session_reply_reaches_the_conversation(sim):
 def test_expired_session_webhook_is_refused_by_the_simulator_and_locally(sim):
     context = session_context(sim, 60)
     sim.state.clock.advance(61)
-    late = DingTalkSessionReplier(api_base=sim.url, now=lambda: datetime.now(UTC))
+    late = DingTalkSessionReplier(api_base=sim.url, now=lambda: clock.now())
     assert late.send(context, OutboundMessage.plain("x")).errcode == 300001
-    later = DingTalkSessionReplier(
-        api_base=sim.url, now=lambda: datetime.now(UTC) + timedelta(minutes=2)
-    )
+    later = DingTalkSessionReplier(api_base=sim.url, now=lambda: clock.now() + timedelta(minutes=2))
     assert later.send(context, OutboundMessage.plain("x")).reason == "sessionWebhook expired"
 
 
@@ -152,6 +154,6 @@ def test_session_webhook_on_another_host_is_never_called(sim):
     replier = DingTalkSessionReplier(api_base=sim.url)
     context = SessionWebhookContext(
         url="http://127.0.0.2:9/robot/sendBySession?session=s1",
-        expires_at=datetime.now(UTC) + timedelta(hours=1),
+        expires_at=clock.now() + timedelta(hours=1),
     )
     assert "not allowed" in replier.send(context, OutboundMessage.plain("x")).reason

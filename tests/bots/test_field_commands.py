@@ -3,6 +3,7 @@ issue's whole loop (report with a photo, acknowledge, resolve, verify)."""
 
 import base64
 
+import pytest
 from sqlmodel import select
 
 from app.cli_chat import run_delivery
@@ -18,6 +19,9 @@ from tests.bots.live import DING_GROUP, bind_all, content, passive_text, pushed,
 from tests.chat import admin
 from tests.factories import add_to_order, count, make_order, make_user
 from tests.images import jpeg
+
+# Dates and times of day matter here: `make test-clock` runs these again around midnight.
+pytestmark = pytest.mark.clock
 
 
 def _crew(session):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import secrets
-import time
 
 import pytest
 from sqlmodel import select
@@ -12,10 +11,14 @@ from sqlmodel import select
 from bots.simulator import wire
 from bots.simulator.deliver import read_passive_reply
 from bots.simulator.seed import DEMO_CONFIG
+from models import clock
 from models.chat import ChatInbound
 from models.outbox import BotTask, Outbox
 from tests.bots.live import bind_all
 from tests.factories import count, make_order, make_user
+
+# Dates and times of day matter here: `make test-clock` runs these again around midnight.
+pytestmark = pytest.mark.clock
 
 WX = DEMO_CONFIG["wechat_apps"][0]
 WC = DEMO_CONFIG["wecom_apps"][0]
@@ -30,7 +33,7 @@ def wechat_fields(text="帮助", sender="o-lisi", msg_id=None, **extra):
     return {
         "ToUserName": "gh_simulator",
         "FromUserName": sender,
-        "CreateTime": int(time.time()),
+        "CreateTime": int(clock.epoch()),
         "MsgType": "text",
         "Content": text,
         "MsgId": msg_id or secrets.randbits(60),
@@ -44,7 +47,7 @@ def post_wechat(client, fields, *, app=WX):
         app_id=app["appid"],
         aes_key=app["encoding_aes_key"],
         fields=fields,
-        timestamp=int(time.time()),
+        timestamp=int(clock.epoch()),
     )
     return client.post("/bots/wechat", query_string=args, data=body)
 
@@ -56,13 +59,13 @@ def post_wecom(client, fields, *, corp_id=WC["corpid"]):
         corp_id=corp_id,
         aes_key=WC["encoding_aes_key"],
         fields=fields,
-        timestamp=int(time.time()),
+        timestamp=int(clock.epoch()),
     )
     return client.post("/bots/wecom", query_string=args, data=body)
 
 
 def dingtalk_payload(text="帮助", sender="wangwu", msg_id=None):
-    now_ms = int(time.time() * 1000)
+    now_ms = int(clock.epoch() * 1000)
     return {
         "msgtype": "text",
         "text": {"content": f" {text}"},
@@ -80,7 +83,7 @@ def dingtalk_payload(text="帮助", sender="wangwu", msg_id=None):
 
 def post_dingtalk(client, payload, *, secret=DT["appsecret"], now_ms=None):
     headers, body = wire.dingtalk_robot_push(
-        app_secret=secret, payload=payload, now_ms=now_ms or int(time.time() * 1000)
+        app_secret=secret, payload=payload, now_ms=now_ms or int(clock.epoch() * 1000)
     )
     return client.post("/bots/dingtalk", headers=headers, data=body)
 
@@ -105,14 +108,14 @@ def _wechat_refusals():
         app_id=WX["appid"],
         aes_key=WX["encoding_aes_key"],
         fields=wechat_fields(),
-        timestamp=int(time.time()),
+        timestamp=int(clock.epoch()),
     )
     other_app = wire.wechat_push(
         token=WX["token"],
         app_id="wxsomebodyelse0001",
         aes_key=WX["encoding_aes_key"],
         fields=wechat_fields(),
-        timestamp=int(time.time()),
+        timestamp=int(clock.epoch()),
     )
     args, body = good
     sig = wire.sha1_signature(WX["token"], args["timestamp"], args["nonce"])
@@ -137,7 +140,7 @@ def test_wechat_refusals_store_nothing(web, session, case):
 
 
 def test_wechat_url_verification(web):
-    args = wire.wechat_verify_args(token=WX["token"], timestamp=int(time.time()), echostr="e+1 2")
+    args = wire.wechat_verify_args(token=WX["token"], timestamp=int(clock.epoch()), echostr="e+1 2")
     response = web.get("/bots/wechat", query_string=args)
     assert response.status_code == 200 and response.get_data(as_text=True) == "e+1 2"
     bad = web.get("/bots/wechat", query_string={**args, "signature": "x"})
@@ -158,7 +161,7 @@ def test_wecom_refusals_store_nothing(web, session, case, status):
             corp_id=WC["corpid"],
             aes_key=WC["encoding_aes_key"],
             fields=fields,
-            timestamp=int(time.time()),
+            timestamp=int(clock.epoch()),
         )
         if case == "bad signature":
             args = {**args, "msg_signature": "0" * 40}
@@ -176,7 +179,7 @@ def test_wecom_url_verification_returns_the_decrypted_echostr(web):
         token=WC["token"],
         corp_id=WC["corpid"],
         aes_key=WC["encoding_aes_key"],
-        timestamp=int(time.time()),
+        timestamp=int(clock.epoch()),
         echo="5927782489442352469",
     )
     response = web.get("/bots/wecom", query_string=args)
@@ -201,9 +204,9 @@ def test_dingtalk_refusals_store_nothing(web, session, case, status):
     elif case == "bad sign":
         response = post_dingtalk(web, payload, secret="not-the-app-secret")
     elif case == "stale timestamp":
-        response = post_dingtalk(web, payload, now_ms=int((time.time() - 3700) * 1000))
+        response = post_dingtalk(web, payload, now_ms=int((clock.epoch() - 3700) * 1000))
     else:
-        now_ms = int(time.time() * 1000)
+        now_ms = int(clock.epoch() * 1000)
         body = b"{" + b" " * 70_000 + b"}" if case == "huge body" else b"{not json"
         headers, _ = wire.dingtalk_robot_push(app_secret=DT["appsecret"], payload={}, now_ms=now_ms)
         response = web.post("/bots/dingtalk", headers=headers, data=body)
@@ -217,7 +220,7 @@ def test_dingtalk_event_subscription_check_url_and_refusal(web, session):
         aes_key=DT["event_aes_key"],
         owner_key=DT["appkey"],
         payload={"EventType": "check_url"},
-        now_ms=int(time.time() * 1000),
+        now_ms=int(clock.epoch() * 1000),
     )
     answer = web.post("/bots/dingtalk/events", query_string=args, data=body).get_json()
     from dingtalk.crypto import DingTalkCrypto
@@ -339,7 +342,7 @@ def test_two_deliveries_of_one_message_at_once_run_it_once(gendan, session):
         app_id=WX["appid"],
         aes_key=WX["encoding_aes_key"],
         fields=wechat_fields(f"站会 {order.code}", msg_id=777),
-        timestamp=int(time.time()),
+        timestamp=int(clock.epoch()),
     )
     replies, start = [], threading.Barrier(4)
     with serve(gendan) as url:

@@ -6,6 +6,7 @@ thread; screenshots of each page are kept under test-artifacts/ for people to lo
 
 from __future__ import annotations
 
+import os
 import shutil
 import threading
 from pathlib import Path
@@ -59,6 +60,15 @@ def live_server(tmp_path_factory, upload_dir):
     server.shutdown()
 
 
+def _phone_env() -> dict[str, str]:
+    """The browser is somebody's phone: it keeps its own clock. Under the clock check
+    (tests/clockcheck/run) only the server's processes run on the moved clock; Chromium does not
+    run under libfaketime (its network stack stalls there)."""
+    return {
+        k: v for k, v in os.environ.items() if k != "LD_PRELOAD" and not k.startswith("FAKETIME")
+    }
+
+
 @pytest.fixture(scope="session")
 def browser():
     if not Path(CHROMIUM).exists():
@@ -66,7 +76,7 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, env=_phone_env())
         yield browser
         browser.close()
 

@@ -1,4 +1,9 @@
+import pytest
+
 from tests.browser.conftest import login, shot
+
+# Dates and times of day matter here: `make test-clock` runs these again around midnight.
+pytestmark = pytest.mark.clock
 
 
 def _order_url(page, base: str, code: str) -> str:

@@ -7,13 +7,13 @@ import random
 import threading
 import time
 import uuid
-from datetime import datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 import requests
 from sqlmodel import col, func, select
 
+from models import clock
 from models.reports import DailyReport
 from models.scans import Scan
 from tests.reliability.harness import Gunicorn, send
@@ -29,7 +29,7 @@ def test_twenty_clients_for_ten_seconds_count_exactly_what_they_were_told(world,
     problems: list[str] = []
     lock = threading.Lock()
     before = world.received()
-    today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    today = clock.today()
 
     def client(index: int, base: str, deadline: float) -> None:
         rng = random.Random(f"{SEED}-{index}")

@@ -2,30 +2,27 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime, time, timedelta
 
 from sqlmodel import select
 
 from app.services.actor import Actor
 from app.services.alert_sweep import sweep
 from app.services.chat_identity import bind_identity
-from app.services.settings import settings
+from models import clock
 from models.alerts import Alert
 from models.enums import Channel
 from models.outbox import Outbox
 
 
 def local(hour: int, minute: int = 0, days: int = 0) -> datetime:
-    """A UTC instant at this local time, `days` after today (factories date things from
-    date.today())."""
-    day = date.today() + timedelta(days=days)
-    return datetime.combine(
-        day, time(hour, minute), tzinfo=ZoneInfo(settings().timezone)
-    ).astimezone(UTC)
+    """A UTC instant at this local time, `days` after today (the factories' today)."""
+    return clock.at_local(clock.today() + timedelta(days=days), time(hour, minute))
 
 
-NOON = local(12)
+def noon() -> datetime:
+    """Today at noon, local time."""
+    return local(12)
 
 
 def alerts(session, rule: str | None = None) -> list[Alert]:
@@ -49,13 +46,13 @@ def outbox(session, kind: str | None = None) -> list[Outbox]:
     return rows
 
 
-def run(session, now: datetime = NOON, **kwargs):
-    result = sweep(session=session, now=now, **kwargs)
+def run(session, now: datetime | None = None, **kwargs):
+    result = sweep(session=session, now=now or noon(), **kwargs)
     session.commit()
     return result
 
 
-def fired(session, rule: str, now: datetime = NOON) -> list[Alert]:
+def fired(session, rule: str, now: datetime | None = None) -> list[Alert]:
     run(session, now, only={rule})
     return alerts(session, rule)
 

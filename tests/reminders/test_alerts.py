@@ -27,7 +27,10 @@ from tests.factories import (
     make_procuring_order,
     make_user,
 )
-from tests.reminders.alerting import NOON, alerts, bind, local, outbox, run
+from tests.reminders.alerting import alerts, bind, local, noon, outbox, run
+
+# Dates and times of day matter here: `make test-clock` runs these again around midnight.
+pytestmark = pytest.mark.clock
 
 
 def _late_stage(session, days_late=1, **order):
@@ -37,7 +40,7 @@ def _late_stage(session, days_late=1, **order):
         actor=act(session, session.get(User, order.liaison_id)),
         order_id=order.id,
         kind=StageKind.procurement,
-        data=StageUpdate(planned_end=NOON.date() - timedelta(days=days_late)),
+        data=StageUpdate(planned_end=noon().date() - timedelta(days=days_late)),
     )
     session.commit()
     return order
@@ -47,7 +50,7 @@ def test_sweeping_twice_raises_one_alert_and_sends_one_message(session):
     order = _late_stage(session)
     make_chat_group(session, order_ids=[order.id])
     first = run(session)
-    second = run(session, NOON + timedelta(minutes=5))
+    second = run(session, noon() + timedelta(minutes=5))
     assert (first.alerts, second.alerts) == (1, 0)
     assert count(session, Alert) == 1
     assert count(session, Outbox, Outbox.kind == "alert") == 1
@@ -153,12 +156,12 @@ def test_acknowledging_twice_or_an_unknown_alert_is_refused(session):
     run(session)
     [alert] = alerts(session)
     tracker = act(session, session.get(User, order.liaison_id))
-    acknowledge_alert(session=session, actor=tracker, alert_id=alert.id, now=NOON)
+    acknowledge_alert(session=session, actor=tracker, alert_id=alert.id, now=noon())
     session.commit()
     with pytest.raises(AlertAcknowledged):
-        acknowledge_alert(session=session, actor=tracker, alert_id=alert.id, now=NOON)
+        acknowledge_alert(session=session, actor=tracker, alert_id=alert.id, now=noon())
     with pytest.raises(AlertNotFound):
-        acknowledge_alert(session=session, actor=tracker, alert_id=alert.id + 99, now=NOON)
+        acknowledge_alert(session=session, actor=tracker, alert_id=alert.id + 99, now=noon())
 
 
 def test_only_those_who_see_the_order_may_acknowledge(session):
@@ -167,7 +170,7 @@ def test_only_those_who_see_the_order_may_acknowledge(session):
     [alert] = alerts(session)
     stranger = act(session, make_user(session, Role.buyer))
     with pytest.raises(Forbidden):
-        acknowledge_alert(session=session, actor=stranger, alert_id=alert.id, now=NOON)
+        acknowledge_alert(session=session, actor=stranger, alert_id=alert.id, now=noon())
     session.rollback()
     assert alerts(session)[0].acknowledged_at is None
 
@@ -216,7 +219,7 @@ def test_system_acknowledgement_without_a_user_is_recorded_as_the_owner(session)
         alert_id=alert.id,
         via="link",
         by_user_id=alert.owner_id,
-        now=NOON,
+        now=noon(),
     )
     assert done.acknowledged_by_id == order.liaison_id and done.level == RiskLevel.medium
 

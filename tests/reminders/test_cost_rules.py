@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
+
+import pytest
 
 from app.services.alerts import acknowledge_alert
 from app.services.costs import set_budget
 from app.services.kpis import compute_kpis
 from app.services.payments import generate_milestones, update_milestone
+from models import clock
 from models.costs import MilestoneUpdate
 from models.enums import RiskLevel, Role
 from models.people import User
@@ -20,7 +23,10 @@ from tests.factories import (
     make_purchase,
     make_user,
 )
-from tests.reminders.alerting import NOON, alerts, fired, run
+from tests.reminders.alerting import alerts, fired, noon, run
+
+# Dates and times of day matter here: `make test-clock` runs these again around midnight.
+pytestmark = pytest.mark.clock
 
 D = Decimal
 
@@ -52,7 +58,7 @@ def test_over_budget_warns_the_liaison_once(session):
         RiskLevel.medium,
     )
     assert "材料成本 1050.00 元" in alert.message and "1000.00" in alert.message
-    run(session, NOON + timedelta(minutes=30), only={"over_budget"})
+    run(session, noon() + timedelta(minutes=30), only={"over_budget"})
     assert len(alerts(session, "over_budget")) == 1  # the same day's sweep again: no new one
 
 
@@ -73,7 +79,7 @@ def test_payment_milestone_past_due_with_money_outstanding_is_chased(session):
         actor=tracker,
         order_id=order.id,
         milestone_id=first.id,
-        data=MilestoneUpdate(due_date=date.today() - timedelta(days=3)),
+        data=MilestoneUpdate(due_date=clock.today() - timedelta(days=3)),
     )
     session.commit()
     [alert] = fired(session, "payment_overdue")
@@ -93,9 +99,9 @@ def test_acknowledged_warnings_count_in_the_exception_response_time(session):
     [alert] = fired(session, "over_budget")
     manager = act(session, make_user(session, Role.manager))
     acknowledge_alert(
-        session=session, actor=manager, alert_id=alert.id, now=NOON + timedelta(hours=3)
+        session=session, actor=manager, alert_id=alert.id, now=noon() + timedelta(hours=3)
     )
     session.commit()
-    result = compute_kpis(session=session, actor=manager, months=1, now=NOON + timedelta(hours=4))
+    result = compute_kpis(session=session, actor=manager, months=1, now=noon() + timedelta(hours=4))
     response = next(k for k in result.items if k.key == "response_hours")
     assert response.value == 3.0 and response.met is False

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from app.services.group_standup import post_group_standup
 from app.services.issues import create_issue
 from app.services.reports import submit_daily_report
@@ -21,6 +23,9 @@ from tests.factories import (
     make_user,
 )
 from tests.reminders.alerting import alerts, bind, local, outbox
+
+# Dates and times of day matter here: `make test-clock` runs these again around midnight.
+pytestmark = pytest.mark.clock
 
 
 def _crew(session):

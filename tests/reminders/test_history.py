@@ -11,6 +11,7 @@ from models.people import User
 from models.purchasing import PurchaseStatusIn
 from reminders.history import delay_model, delivery_history, first_promise
 from reminders.prediction import Delivery
+from tests.clocks import PINNED_DAY, pin_clock
 from tests.factories import (
     act,
     make_bom_line,
@@ -19,7 +20,11 @@ from tests.factories import (
     make_supplier,
 )
 
-TODAY = date.today()
+# Dates and times of day matter here: `make test-clock` runs these again around midnight.
+pytestmark = pytest.mark.clock
+
+TODAY = PINNED_DAY
+_pinned_clock = pin_clock(TODAY)
 
 
 def days_ago(n: int) -> date:

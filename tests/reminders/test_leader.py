@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, text
 from sqlmodel import select
 
+from models import clock
 from models.reminders import SchedulerLease, SchedulerRun
 from reminders import jobs
 from reminders.leader import AdvisoryLock, LeaseLock, make_lock
@@ -146,7 +147,7 @@ def test_a_leader_whose_lease_was_taken_stops_its_jobs_and_stands_by(db, caplog)
         db,
         caplog,
         LeaseLock(db, "host:1:lead", 3),
-        lambda: wait_for(lambda: rival.acquire(datetime.now(UTC) + timedelta(hours=1))),
+        lambda: wait_for(lambda: rival.acquire(clock.now() + timedelta(hours=1))),
     )
 
 

@@ -12,6 +12,9 @@ from hypothesis import strategies as st
 
 from reminders.prediction import DEFAULT_K, DelayModel, Delivery, probability_late
 
+# Dates and times of day matter here: `make test-clock` runs these again around midnight.
+pytestmark = pytest.mark.clock
+
 D0 = date(2026, 1, 1)
 
 

@@ -20,6 +20,9 @@ from reminders.risk import (
     in_quiet_hours,
 )
 
+# Dates and times of day matter here: `make test-clock` runs these again around midnight.
+pytestmark = pytest.mark.clock
+
 H = timedelta(hours=1)
 LIMITS = {RiskLevel.high: 2 * H, RiskLevel.medium: 24 * H, RiskLevel.low: 72 * H}
 NIGHT = QuietHours(time(22, 0), time(7, 0))

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
+
+import pytest
 
 from app.services.issue_flow import acknowledge_issue
 from app.services.issues import create_issue
@@ -11,6 +13,7 @@ from app.services.reviews import submit_for_review
 from app.services.stages import update_stage
 from models.enums import RiskLevel, Role, StageKind
 from models.stages import StageUpdate
+from tests.clocks import PINNED_DAY, pin_clock
 from tests.factories import (
     act,
     add_to_order,
@@ -23,9 +26,13 @@ from tests.factories import (
     make_supplier,
     make_user,
 )
-from tests.reminders.alerting import NOON, alerts, fired, local, run
+from tests.reminders.alerting import alerts, fired, local, noon, run
 
-TODAY = date.today()
+# Dates and times of day matter here: `make test-clock` runs these again around midnight.
+pytestmark = pytest.mark.clock
+
+TODAY = PINNED_DAY
+_pinned_clock = pin_clock(TODAY)
 
 
 def _tracker(session, order):
@@ -100,7 +107,7 @@ def _issue(session, order, risk="high", **kwargs):
         order_id=order.id,
         description="法兰漏水",
         risk=risk,
-        now=kwargs.pop("now", NOON),
+        now=kwargs.pop("now", noon()),
         **kwargs,
     )
 
@@ -117,9 +124,11 @@ def test_site_issue_past_due_reminds_its_owner(session):
 
 def test_sign_off_pending_longer_than_the_limit_is_chased(session):
     order = make_order(session, review_departments=["sales"])
-    submit_for_review(session=session, actor=_tracker(session, order), order_id=order.id, now=NOON)
-    assert fired(session, "signoff_pending", NOON + timedelta(hours=47, minutes=59)) == []
-    found = fired(session, "signoff_pending", NOON + timedelta(hours=48))
+    submit_for_review(
+        session=session, actor=_tracker(session, order), order_id=order.id, now=noon()
+    )
+    assert fired(session, "signoff_pending", noon() + timedelta(hours=47, minutes=59)) == []
+    found = fired(session, "signoff_pending", noon() + timedelta(hours=48))
     assert len(found) == 1 and "会签" in found[0].message
 
 
@@ -142,7 +151,11 @@ def test_daily_report_filed_is_not_missing(session):
     add_to_order(session, order, worker, Role.site_engineer)
     make_chat_group(session, order_ids=[order.id])
     submit_daily_report(
-        session=session, actor=act(session, worker), order_id=order.id, done_today="安装", now=NOON
+        session=session,
+        actor=act(session, worker),
+        order_id=order.id,
+        done_today="安装",
+        now=noon(),
     )
     assert worker.id not in {a.owner_id for a in fired(session, "report_missing", local(21))}
 

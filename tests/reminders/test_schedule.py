@@ -9,12 +9,16 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import select
 
+from models import clock
 from models.reminders import SchedulerLease, SchedulerRun
 from reminders import jobs
 from reminders.leader import LeaseLock
 from reminders.process import build_scheduler
 from reminders.schedule import GroupTimes, Task, Timing, desired_jobs, sync_jobs
 from tests.reminders import targets
+
+# Dates and times of day matter here: `make test-clock` runs these again around midnight.
+pytestmark = pytest.mark.clock
 
 SH = ZoneInfo("Asia/Shanghai")
 TIMING = Timing(heartbeat_seconds=15, sync_seconds=60, deliver_seconds=10)
@@ -179,7 +183,7 @@ def test_a_process_that_does_not_lead_runs_nothing(db):
 
 def test_the_heartbeat_stamps_the_lease_and_forgets_old_runs(db, leading):
     assert LeaseLock(db, "leader-1", 30).acquire()
-    old = datetime.now(UTC) - timedelta(days=jobs.RUN_LOG_DAYS, hours=1)
+    old = clock.now() - timedelta(days=jobs.RUN_LOG_DAYS, hours=1)
     with db.session() as s:
         s.add(SchedulerRun(job_id="x", holder="gone", started_at=old, finished_at=old))
         s.commit()
@@ -210,7 +214,7 @@ def test_once_the_process_steps_down_a_sync_changes_nothing(db, scheduler):
 def test_the_heartbeat_keeps_only_the_newest_runs_of_a_busy_job(db, leading):
     from sqlalchemy import insert
 
-    start = datetime.now(UTC) - timedelta(hours=1)
+    start = clock.now() - timedelta(hours=1)
     rows = [
         {
             "job_id": "task.deliver",

@@ -1,4 +1,4 @@
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -15,6 +15,7 @@ from app.services.orders import cancel_order
 from app.services.reports import submit_daily_report
 from app.services.settings import configure, settings
 from app.services.shipments import create_shipment
+from models import clock
 from models.costs import CostEntry, OrderBudget
 from models.enums import CostCategory, PurchaseStatus, Role
 from models.people import User
@@ -29,6 +30,9 @@ from tests.factories import (
     make_purchase,
     make_user,
 )
+
+# Dates and times of day matter here: `make test-clock` runs these again around midnight.
+pytestmark = pytest.mark.clock
 
 D = Decimal
 
@@ -246,9 +250,9 @@ def test_incurred_on_defaults_to_the_local_day(session):
         session=session,
         actor=_tracker(session, order),
         order_id=order.id,
-        data={"amount": "1", "description": "x", "incurred_on": str(date.today() - timedelta(1))},
+        data={"amount": "1", "description": "x", "incurred_on": str(clock.today() - timedelta(1))},
     )
-    assert entry.incurred_on == date.today() - timedelta(1)
+    assert entry.incurred_on == clock.today() - timedelta(1)
 
 
 def test_material_total_equals_the_sum_of_the_rounded_lines(session):

@@ -17,6 +17,9 @@ from models.quality import Inspection, InspectionCreate, InspectionDefect, Rewor
 from tests.factories import add_to_order, count, make_user
 from tests.production_factories import NOW, TODAY, make_team, pass_inspection, photo_id
 
+# Dates and times of day matter here: `make test-clock` runs these again around midnight.
+pytestmark = pytest.mark.clock
+
 
 def _fail(team, **overrides):
     data = {

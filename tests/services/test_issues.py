@@ -14,6 +14,9 @@ from models.issues import IssueEvent, IssueUpdate, SiteIssue
 from models.people import User
 from tests.factories import act, add_to_order, count, make_order, make_user
 
+# Dates and times of day matter here: `make test-clock` runs these again around midnight.
+pytestmark = pytest.mark.clock
+
 NOW = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)
 
 

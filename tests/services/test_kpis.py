@@ -1,10 +1,13 @@
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
+
 from app.services import kpis as kpi_svc
 from app.services.issue_flow import acknowledge_issue, resolve_issue
 from app.services.issues import create_issue
 from app.services.kpis import Sample, compute_kpis, kpi, mean, months_back, rate
 from app.services.purchasing import set_purchase_status
+from models import clock
 from models.acceptance import Acceptance
 from models.enums import AcceptanceMethod, PurchaseStatus, Role
 from models.purchasing import PurchaseStatusIn
@@ -17,6 +20,9 @@ from tests.factories import (
     make_supplier,
     make_user,
 )
+
+# Dates and times of day matter here: `make test-clock` runs these again around midnight.
+pytestmark = pytest.mark.clock
 
 # Mid-month, noon in Shanghai: every local day below is unambiguous.
 NOW = datetime(2026, 6, 15, 4, 0, tzinfo=UTC)
@@ -149,7 +155,7 @@ def test_supplier_on_time_rate_and_average_delay(session):
     actor = act(session, tracker)
     order = make_procuring_order(session, liaison=tracker)
     good, slow = make_supplier(session, name="准时厂"), make_supplier(session, name="拖延厂")
-    today = date.today()
+    today = clock.today()
     for supplier, promised, arrived in (
         (good, today - timedelta(days=9), today - timedelta(days=10)),
         (slow, today - timedelta(days=8), today - timedelta(days=8)),

@@ -19,6 +19,9 @@ from models.production import (
 from tests.factories import count
 from tests.production_factories import TODAY, links_of, make_operation, make_team, report
 
+# Dates and times of day matter here: `make test-clock` runs these again around midnight.
+pytestmark = pytest.mark.clock
+
 
 def _update(session, team, op, **fields):
     return update_operation(

@@ -1,4 +1,4 @@
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlmodel import select
@@ -17,11 +17,15 @@ from app.services.outbox import (
 from app.services.stages import update_stage
 from app.services.standup import standup_markdown, standup_summary
 from bots.message import Button, OutboundMessage, message_from_dict, message_to_dict
+from models import clock
 from models.chat import ChatGroupCreate
 from models.enums import Channel, ChatPlatform, OutboxChannel, OutboxStatus, Role, StageKind
 from models.outbox import Outbox
 from models.stages import StageUpdate
 from tests.factories import act, add_to_order, count, make_order, make_user
+
+# Dates and times of day matter here: `make test-clock` runs these again around midnight.
+pytestmark = pytest.mark.clock
 
 
 def _group(session, order_ids, conversation="cid-1"):
@@ -147,14 +151,14 @@ def test_only_failed_messages_can_be_retried(session):
 def test_standup_summary_names_late_stages_and_open_sop_items(session):
     tracker = make_user(session, display_name="李跟单")
     order = make_order(
-        session, tracker, code="GD-SU-1", delivery_date=date.today() + timedelta(days=30)
+        session, tracker, code="GD-SU-1", delivery_date=clock.today() + timedelta(days=30)
     )
     update_stage(
         session=session,
         actor=act(session, tracker),
         order_id=order.id,
         kind=StageKind.review,
-        data=StageUpdate(planned_end=date.today() - timedelta(days=2)),
+        data=StageUpdate(planned_end=clock.today() - timedelta(days=2)),
     )
     summary = standup_summary(session=session, actor=act(session, tracker), order_id=order.id)
     assert summary.days_left == 30 and summary.liaison == "李跟单"

@@ -13,6 +13,9 @@ from models.production import OperationOutput
 from tests.factories import count
 from tests.production_factories import TODAY, make_operation, make_team, report
 
+# Dates and times of day matter here: `make test-clock` runs these again around midnight.
+pytestmark = pytest.mark.clock
+
 
 def _production(session, team):
     stages = list_stages(session=session, order_id=team.order.id)

@@ -1,4 +1,4 @@
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import event
@@ -12,6 +12,7 @@ from app.services.stages import (
     set_checklist_item,
     update_stage,
 )
+from models import clock
 from models.base import utcnow
 from models.dashboard import OverviewFilters
 from models.enums import Role, StageKind
@@ -25,6 +26,9 @@ from tests.factories import (
     make_purchase,
     make_user,
 )
+
+# Dates and times of day matter here: `make test-clock` runs these again around midnight.
+pytestmark = pytest.mark.clock
 
 
 def _close_review(session, tracker, order) -> None:
@@ -43,7 +47,7 @@ def _risky_order(session, tracker, n: int):
     _close_review(session, tracker, order)
     line = make_bom_line(session, order, days=3)
     other = make_bom_line(session, order, days=40)
-    make_purchase(session, order, other, promised_date=date.today() - timedelta(days=2))
+    make_purchase(session, order, other, promised_date=clock.today() - timedelta(days=2))
     create_issue(
         session=session,
         actor=act(session, tracker),
@@ -58,8 +62,8 @@ def _risky_order(session, tracker, n: int):
         order_id=order.id,
         kind=StageKind.procurement,
         data=StageUpdate(
-            planned_start=date.today() - timedelta(days=20),
-            planned_end=date.today() - timedelta(days=4),
+            planned_start=clock.today() - timedelta(days=20),
+            planned_end=clock.today() - timedelta(days=4),
         ),
     )
     return order, line

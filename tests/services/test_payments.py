@@ -12,11 +12,15 @@ from app.services.payments import (
     set_milestones,
     update_milestone,
 )
+from models import clock
 from models.base import utcnow
 from models.costs import MilestoneUpdate, PaymentMilestone
 from models.enums import PaymentStatus, PaymentTrigger, Role
 from models.people import User
 from tests.factories import act, count, make_confirmed_order, make_user
+
+# Dates and times of day matter here: `make test-clock` runs these again around midnight.
+pytestmark = pytest.mark.clock
 
 D = Decimal
 TERMS = "30%预付，60%发货后，10%质保金验收后一年"
@@ -120,7 +124,7 @@ def test_payments_add_up_and_cannot_exceed_the_milestone(session):
     row = record_payment(session=session, actor=tracker, data={"amount": "200"}, **pay)
     assert row.status == PaymentStatus.received and row.received_amount == D(300)
     with pytest.raises(InvalidInput):
-        tomorrow = str(date.today() + timedelta(days=2))
+        tomorrow = str(clock.today() + timedelta(days=2))
         record_payment(
             session=session, actor=tracker, data={"amount": "1", "received_on": tomorrow}, **pay
         )
@@ -135,7 +139,7 @@ def test_fund_view_shows_receivable_received_and_overdue(session):
         actor=tracker,
         order_id=order.id,
         milestone_id=rows[1].id,
-        data=MilestoneUpdate(due_date=date.today() - timedelta(days=3)),
+        data=MilestoneUpdate(due_date=clock.today() - timedelta(days=3)),
     )
     record_payment(
         session=session,
@@ -179,7 +183,7 @@ def test_overdue_payments_lists_unpaid_milestones_past_due(session):
                 actor=tracker,
                 order_id=o.id,
                 milestone_id=row.id,
-                data=MilestoneUpdate(due_date=date.today() - timedelta(days=4)),
+                data=MilestoneUpdate(due_date=clock.today() - timedelta(days=4)),
             )
     view = fund_view(session=session, actor=_tracker(session, order), order_id=order.id)
     paid = view.items[0]

@@ -14,6 +14,9 @@ from app.services.production_plan import (
 )
 from models.enums import OperationColumn
 
+# Dates and times of day matter here: `make test-clock` runs these again around midnight.
+pytestmark = pytest.mark.clock
+
 MON = date(2026, 3, 2)  # a Monday
 ALL_WEEK = frozenset(range(1, 8))
 

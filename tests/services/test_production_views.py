@@ -9,6 +9,9 @@ from models.enums import Role
 from tests.factories import act, make_user
 from tests.production_factories import NOW, TODAY, make_operation, make_team, report
 
+# Dates and times of day matter here: `make test-clock` runs these again around midnight.
+pytestmark = pytest.mark.clock
+
 START = TODAY - timedelta(days=4)
 
 

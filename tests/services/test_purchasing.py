@@ -1,4 +1,4 @@
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlmodel import select
@@ -18,6 +18,7 @@ from models.purchasing import (
     PurchaseLineUpdate,
     PurchaseStatusIn,
 )
+from tests.clocks import PINNED_DAY, pin_clock
 from tests.factories import (
     act,
     count,
@@ -29,7 +30,11 @@ from tests.factories import (
     make_warehouse,
 )
 
-TODAY = date.today()
+# Dates and times of day matter here: `make test-clock` runs these again around midnight.
+pytestmark = pytest.mark.clock
+
+TODAY = PINNED_DAY
+_pinned_clock = pin_clock(TODAY)
 
 
 def _setup(session):

@@ -21,6 +21,9 @@ from models.reports import DailyReport, LabourEntry, LabourIn
 from tests.factories import act, add_to_order, count, make_order, make_user
 from tests.images import jpeg
 
+# Dates and times of day matter here: `make test-clock` runs these again around midnight.
+pytestmark = pytest.mark.clock
+
 # 10:00 in Shanghai on 2026-11-25.
 NOW = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)
 TODAY = date(2026, 11, 25)

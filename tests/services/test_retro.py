@@ -1,4 +1,4 @@
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlmodel import select
@@ -16,6 +16,7 @@ from models.enums import PurchaseStatus, Role, StageKind
 from models.purchasing import PurchaseStatusIn
 from models.retro import RetroFeedback, RetroImprovement, Retrospective
 from models.stages import ChecklistTemplate
+from tests.clocks import PINNED_DAY, pin_clock
 from tests.factories import (
     act,
     add_to_order,
@@ -27,7 +28,11 @@ from tests.factories import (
 )
 from tests.services.test_acceptance import Site
 
-TODAY = date.today()
+# Dates and times of day matter here: `make test-clock` runs these again around midnight.
+pytestmark = pytest.mark.clock
+
+TODAY = PINNED_DAY
+_pinned_clock = pin_clock(TODAY)
 
 
 def _bought(site, supplier, promised_in: int, arrived_ago: int):

@@ -20,6 +20,9 @@ from models.reminders import QuietHoursIn, RiskLimitIn, RiskMatrixSetting, RiskM
 from reminders.risk import QuietHours, deadline_for, defer_until
 from tests.factories import act, count, make_user
 
+# Dates and times of day matter here: `make test-clock` runs these again around midnight.
+pytestmark = pytest.mark.clock
+
 NOW = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 
 

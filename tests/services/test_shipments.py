@@ -13,6 +13,9 @@ from models.shipments import Shipment, ShipmentAdvance, ShipmentCreate, Shipment
 from tests.factories import count
 from tests.production_factories import NOW, TODAY, make_team, pass_inspection, photo_id
 
+# Dates and times of day matter here: `make test-clock` runs these again around midnight.
+pytestmark = pytest.mark.clock
+
 ROAD = {"carrier": "顺丰重货", "vehicle_plate": "陕A·12345", "driver_name": "张师傅"}
 
 

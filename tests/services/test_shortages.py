@@ -1,4 +1,4 @@
-from datetime import UTC, date, datetime, timedelta
+from datetime import time, timedelta
 from decimal import Decimal
 
 import pytest
@@ -7,9 +7,11 @@ from app.services.errors import Forbidden
 from app.services.purchasing import set_purchase_status
 from app.services.scans import record_scan
 from app.services.shortages import find_shortages, list_shortages
+from models import clock
 from models.enums import Role
 from models.people import User
 from models.purchasing import PurchaseStatusIn
+from tests.clocks import PINNED_DAY, pin_clock
 from tests.factories import (
     act,
     add_to_order,
@@ -23,9 +25,13 @@ from tests.factories import (
     scan_in,
 )
 
-# Noon in Shanghai, so the local date is the same as the UTC date.
-NOW = datetime.combine(date.today(), datetime.min.time(), tzinfo=UTC) + timedelta(hours=4)
-TODAY = NOW.date()
+# Dates and times of day matter here: `make test-clock` runs these again around midnight.
+pytestmark = pytest.mark.clock
+
+# Noon in Shanghai on the pinned day.
+TODAY = PINNED_DAY
+NOW = clock.at_local(TODAY, time(12, 0))
+_pinned_clock = pin_clock(TODAY)
 
 
 def _order(session, **kw):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from app.services.alerts import alert_token
 from app.services.stages import update_stage
 from models.base import utcnow
@@ -13,6 +15,9 @@ from models.stages import StageUpdate
 from tests.factories import SECRET, act, make_procuring_order
 from tests.reminders.alerting import alerts, run
 from tests.web.test_pages import _csrf
+
+# Dates and times of day matter here: `make test-clock` runs these again around midnight.
+pytestmark = pytest.mark.clock
 
 
 def _alert(session):

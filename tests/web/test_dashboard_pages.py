@@ -1,12 +1,14 @@
 import re
 from io import BytesIO
 
+import pytest
 from openpyxl import load_workbook
 
 from app.services.issues import create_issue
 from app.services.outbox import enqueue, user_target
 from app.services.photos import upload_photo
 from bots.message import OutboundMessage
+from models import clock
 from models.enums import ChatPlatform, IssueState, OutboxStatus, Role
 from models.issues import SiteIssue
 from models.outbox import Outbox
@@ -21,6 +23,9 @@ from tests.factories import (
     make_user,
 )
 from tests.images import jpeg
+
+# Dates and times of day matter here: `make test-clock` runs these again around midnight.
+pytestmark = pytest.mark.clock
 
 
 def _csrf(html: str) -> str:
@@ -266,7 +271,6 @@ def test_the_kpi_api_and_its_excel_export(client, session):
 
 
 def test_an_accepted_order_shows_the_customers_rating(client, session):
-    from datetime import date
 
     from models.acceptance import Acceptance
     from models.enums import AcceptanceMethod
@@ -280,7 +284,7 @@ def test_an_accepted_order_shows_the_customers_rating(client, session):
             signer_name="刘经理",
             satisfaction=4,
             comment="安装很规范",
-            accepted_on=date.today(),
+            accepted_on=clock.today(),
             on_time=False,
             days_late=2,
         )
