@@ -67,7 +67,7 @@ test: setup test-system-deps
 # tries another instant.
 CLOCK_AT ?= 2026-12-31 16:20:00|2027-02-28 15:58:00|2027-01-31 23:50:00
 test-clock: setup test-system-deps
-	@IFS='|'; for at in $(CLOCK_AT); do \
+	@echo '$(CLOCK_AT)' | tr '|' '\n' | while read -r at; do \
 	  echo "== clock at $$at UTC"; \
 	  tests/clockcheck/run --at "$$at" $(BIN)/pytest -q -n $(PYTEST_WORKERS) -m clock || exit 1; \
 	done

@@ -8,7 +8,7 @@ periodic sync keeps every job's next run time.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import time
+from datetime import time, timedelta
 from enum import StrEnum
 
 from apscheduler.schedulers.base import BaseScheduler
@@ -16,6 +16,7 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from models import clock
 from reminders.timespec import format_days
 
 
@@ -29,6 +30,7 @@ class Task(StrEnum):
 
 
 PER_GROUP = frozenset({Task.standup, Task.report_cutoff})
+FIRST_SWEEP_SECONDS = 5
 
 # Each task's target, as a "module:function" reference called with the keyword arguments
 # db, now and services (and group_id for the per-group tasks). A task without a target has no
@@ -145,7 +147,11 @@ def desired_jobs(
         ),
     ]
     if Task.sweep in targets:
-        trigger = IntervalTrigger(minutes=sweep_minutes, timezone=timezone)
+        # A sweep job that is new (a fresh deployment, a changed interval) runs a few seconds
+        # after it is stored instead of a whole interval later; then every interval.
+        interval = timedelta(minutes=sweep_minutes)
+        start = clock.now() - interval + timedelta(seconds=FIRST_SWEEP_SECONDS)
+        trigger = IntervalTrigger(minutes=sweep_minutes, timezone=timezone, start_date=start)
         jobs.append(_task_job(Task.sweep, trigger, sweep_minutes * 60))
     if Task.deliver in targets:
         trigger = IntervalTrigger(seconds=timing.deliver_seconds, timezone=timezone)

@@ -1,14 +1,9 @@
 from datetime import timedelta
 
-import pytest
-
 from app.services.tokens import issue_token
 from models.base import utcnow
 from models.enums import Role
 from tests.factories import PASSWORD, SECRET, bearer, make_user
-
-# Dates and times of day matter here: `make test-clock` runs these again around midnight.
-pytestmark = pytest.mark.clock
 
 
 def test_a_password_buys_a_bearer_token_that_opens_the_api(client, session):

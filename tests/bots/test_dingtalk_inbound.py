@@ -8,9 +8,6 @@ from bots.platforms import dingtalk
 from bots.platforms.dingtalk import robot_sign
 from bots.simulator import wire
 
-# Dates and times of day matter here: `make test-clock` runs these again around midnight.
-pytestmark = pytest.mark.clock
-
 SECRET = "app-secret-1"
 CONFIG = dingtalk.DingTalkRobotConfig(app_secret=SECRET)
 NOW = datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC)

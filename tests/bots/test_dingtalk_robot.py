@@ -17,9 +17,6 @@ from bots.senders.dingtalk_robot import (
 from models import clock
 from tests.bots.conftest import admin
 
-# Dates and times of day matter here: `make test-clock` runs these again around midnight.
-pytestmark = pytest.mark.clock
-
 TOKEN, SECRET = "dingtalk-robot-token-1", "SECdingtalk-robot-secret-1"
 GROUP = "dingtalk:cid-project-a001"
 

@@ -5,8 +5,6 @@ the outbox and the delivery loop to the simulated group."""
 import time
 from datetime import timedelta
 
-import pytest
-
 from app.cli_chat import run_delivery
 from app.services.actor import Actor
 from app.services.chat_groups import bind_group_order, create_group, group_for_conversation
@@ -18,9 +16,6 @@ from reminders.delivery import OutboxDeliverer
 from tests.bots.live import DING_GROUP, bind_all, content, passive_text, pushed, say, wait_pushed
 from tests.chat import admin
 from tests.factories import add_to_order, bearer, count, make_order, make_user
-
-# Dates and times of day matter here: `make test-clock` runs these again around midnight.
-pytestmark = pytest.mark.clock
 
 WECOM_GROUP = "wecom-robot:wecom-robot-key-1"
 

@@ -9,9 +9,6 @@ from bots.senders.wechat_subscribe import SubscribeTarget, WeChatSubscribeSender
 from bots.senders.wecom_robot import WeComRobotSender
 from tests.bots.conftest import admin
 
-# Dates and times of day matter here: `make test-clock` runs these again around midnight.
-pytestmark = pytest.mark.clock
-
 KEY = "wecom-robot-key-1"
 TEXT = OutboundMessage.plain("测试")
 

@@ -21,9 +21,6 @@ from reminders.delivery import OutboxDeliverer
 from tests.bots.conftest import admin, calls
 from tests.bots.live import content, pushed
 
-# Dates and times of day matter here: `make test-clock` runs these again around midnight.
-pytestmark = pytest.mark.clock
-
 WECOM_GROUP = "wecom-robot:wecom-robot-key-1"
 DING_GROUP = "dingtalk:cid-project-a001"
 SYSTEM = Actor.system(Channel.cli)

@@ -2,17 +2,12 @@
 
 from datetime import timedelta
 
-import pytest
-
 from app import create_app
 from app.config import PLATFORM_API_BASES
 from app.services.kvstore import DatabaseKeyValueStore
 from bots.message import OutboundMessage
 from models.base import utcnow
 from tests.bots.conftest import calls
-
-# Dates and times of day matter here: `make test-clock` runs these again around midnight.
-pytestmark = pytest.mark.clock
 
 
 def _second_instance(db, sim, tmp_path):

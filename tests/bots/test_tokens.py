@@ -2,14 +2,10 @@
 
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from dingtalk.storage import BaseStorage
 from wechatpy.session import SessionStorage
 
 from bots.platforms.tokens import MemoryKeyValueStore, TokenStorage
-
-# Dates and times of day matter here: `make test-clock` runs these again around midnight.
-pytestmark = pytest.mark.clock
 
 
 class Clock:

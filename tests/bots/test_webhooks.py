@@ -17,9 +17,6 @@ from models.outbox import BotTask, Outbox
 from tests.bots.live import bind_all
 from tests.factories import count, make_order, make_user
 
-# Dates and times of day matter here: `make test-clock` runs these again around midnight.
-pytestmark = pytest.mark.clock
-
 WX = DEMO_CONFIG["wechat_apps"][0]
 WC = DEMO_CONFIG["wecom_apps"][0]
 DT = DEMO_CONFIG["dingtalk_apps"][0]

@@ -10,9 +10,6 @@ from bots.senders.clients import WeChatApiClient
 from bots.senders.wechat_subscribe import SubscribeTarget, WeChatSubscribeSender, clip
 from tests.bots.conftest import admin, calls
 
-# Dates and times of day matter here: `make test-clock` runs these again around midnight.
-pytestmark = pytest.mark.clock
-
 APPID, SECRET = "wxsimulator000001", "wechat-secret"
 TARGET = SubscribeTarget("o-zhangsan", "tmpl-overdue", page="pages/order/detail?id=1")
 

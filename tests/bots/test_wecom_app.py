@@ -5,9 +5,6 @@ import requests
 
 from tests.bots.conftest import admin
 
-# Dates and times of day matter here: `make test-clock` runs these again around midnight.
-pytestmark = pytest.mark.clock
-
 CORP, SECRET, AGENT = "wwsimulator000001", "wecom-secret", "1000002"
 
 

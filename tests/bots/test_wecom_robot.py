@@ -10,9 +10,6 @@ from bots.message import Button, OutboundMessage
 from bots.senders.wecom_robot import MARKDOWN_LIMIT, WeComRobotSender, build_payload
 from tests.bots.conftest import admin, calls
 
-# Dates and times of day matter here: `make test-clock` runs these again around midnight.
-pytestmark = pytest.mark.clock
-
 KEY = "wecom-robot-key-1"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 

@@ -21,9 +21,6 @@ from tests.bots.test_webhooks import (
 from tests.factories import PASSWORD, make_user
 from tests.web.test_pages import _csrf
 
-# Dates and times of day matter here: `make test-clock` runs these again around midnight.
-pytestmark = pytest.mark.clock
-
 WRONG = "Wrong-Pass-8472!"
 
 

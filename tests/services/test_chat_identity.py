@@ -18,9 +18,6 @@ from models.chat import BindingCode, ChatIdentity, ChatInbound
 from models.enums import Channel, ChatPlatform, Role
 from tests.factories import act, count, make_user
 
-# Dates and times of day matter here: `make test-clock` runs these again around midnight.
-pytestmark = pytest.mark.clock
-
 BOT = Actor.system(Channel.bot)
 
 
