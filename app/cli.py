@@ -8,9 +8,9 @@ from pathlib import Path
 import click
 from flask import current_app
 
-from app.services.actor import Actor, bind_actor
-from app.services.errors import DomainError
+from app.services.core import Actor, bind_actor
 from models.enums import Channel, Role
+from models.errors import DomainError
 
 ROLE_CHOICE = click.Choice([r.value for r in Role])
 
@@ -68,7 +68,7 @@ def register_cli(app) -> None:
         """Create a user with one or more roles."""
         from pydantic import ValidationError
 
-        from app.services.users import create_user
+        from app.services.people import create_user
         from models.people import UserCreate
 
         try:
@@ -93,8 +93,7 @@ def register_cli(app) -> None:
     @click.option("--hours", type=int, default=None, help="有效期（小时），缺省为 TOKEN_TTL_HOURS")
     def token_cmd(name, hours):
         """Print a bearer token for a user (for scripts and integrations)."""
-        from app.services.tokens import issue_token
-        from app.services.users import get_user_by_username
+        from app.services.people import get_user_by_username, issue_token
 
         with cli_session() as session:
             user = get_user_by_username(session=session, username=name)
@@ -109,7 +108,7 @@ def register_cli(app) -> None:
     @app.cli.command("scheduler")
     def scheduler_cmd():
         """Run the scheduler (standby until it leads; one leader per database)."""
-        from app.services.schedules import group_times
+        from app.services.alerts import group_times
         from reminders.process import run_scheduler
         from reminders.schedule import Timing
 
@@ -122,7 +121,7 @@ def register_cli(app) -> None:
     def seed_demo(if_empty):
         """Load demo users, orders in different stages and a chat group."""
         from app.demo import load_demo
-        from app.services.users import count_users
+        from app.services.people import count_users
 
         with cli_session() as session:
             if if_empty and count_users(session=session) > 0:

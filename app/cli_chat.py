@@ -8,9 +8,9 @@ import threading
 import click
 from flask import current_app
 
-from app.services.actor import Actor
-from app.services.errors import DomainError
+from app.services.core import Actor
 from models.enums import Channel, ChatPlatform
+from models.errors import DomainError
 
 PLATFORMS = click.Choice([p.value for p in ChatPlatform])
 
@@ -68,7 +68,7 @@ def _bind_group_command(app, cli_session) -> None:
     @click.option("--order", "orders", multiple=True, help="订单号，可重复")
     def bind_group(platform, name, webhook, secret, conversation_id, orders):
         """Register a group robot and make it follow orders."""
-        from app.services.chat_groups import create_group
+        from app.services.chat import create_group
         from app.services.orders import find_order_by_code
         from models.chat import ChatGroupCreate
 
@@ -108,8 +108,8 @@ def _bind_chat_command(app, cli_session) -> None:
     )
     def bind_chat(username, platform, external_id):
         """Bind a chat account to a user directly (what an admin does through the API)."""
-        from app.services.chat_identity import bind_identity
-        from app.services.users import get_user_by_username
+        from app.services.chat import bind_identity
+        from app.services.people import get_user_by_username
 
         try:
             with cli_session() as session:

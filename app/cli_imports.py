@@ -7,9 +7,9 @@ from pathlib import Path
 
 import click
 
-from app.services.actor import Actor
-from app.services.errors import DomainError
+from app.services.core import Actor
 from models.enums import Channel
+from models.errors import DomainError
 
 
 def _read(path: str) -> bytes:
@@ -30,8 +30,8 @@ def register_import_cli(app, cli_session) -> None:
     def import_orders_cmd(file):
         """Import orders from a CSV or XLSX file (all rows or none; contract number decides
         between updating an order and creating one)."""
-        from app.services.bom_files import read_table
-        from app.services.order_import import ORDER_LAYOUT, import_orders
+        from app.services.core import read_table
+        from app.services.orders import ORDER_LAYOUT, import_orders
 
         data = _read(file)
         try:
@@ -53,9 +53,9 @@ def register_import_cli(app, cli_session) -> None:
     @click.option("--no-create-materials", is_flag=True, help="物料编码不存在时报错，不自动建档")
     def import_bom_cmd(order_code, file, no_create_materials):
         """Import an order's BOM from a CSV or XLSX file (all rows or none)."""
-        from app.services.bom_files import read_table
-        from app.services.bom_import import import_bom
+        from app.services.core import read_table
         from app.services.orders import find_order_by_code
+        from app.services.procurement import import_bom
 
         data = _read(file)
         actor = Actor.system(Channel.cli)

@@ -18,21 +18,21 @@ from app.demo_production import (
     production_in_progress,
     shipment_in_transit,
 )
-from app.services.actor import Actor, actor_for
-from app.services.chat_groups import create_group
-from app.services.chat_identity import bind_identity
-from app.services.orders import add_member, create_order
-from app.services.reference import ensure_reference_data
-from app.services.reviews import decide_signoff, submit_for_review
-from app.services.settings import local_date, settings
-from app.services.stages import (
+from app.services.chat import bind_identity, create_group
+from app.services.core import Actor, actor_for, local_date, settings
+from app.services.orders import (
+    add_member,
     close_stage,
+    create_order,
+    decide_signoff,
     list_stages,
     set_checklist_item,
     start_stage,
+    submit_for_review,
     update_stage,
 )
-from app.services.users import create_user
+from app.services.people import create_user
+from app.services.reference import ensure_reference_data
 from bots.simulator.seed import DEMO_CONFIG
 from models.base import utcnow
 from models.chat import ChatGroupCreate
@@ -106,7 +106,7 @@ def load_demo(*, session: Session, now: datetime | None = None) -> None:
     _bind_chat_users(session, system, users)
     _bind_chat_groups(session, actors["li.gendan"], orders, now)
     # Leave the session acting as the system again for whatever the caller does next.
-    from app.services.actor import bind_actor
+    from app.services.core import bind_actor
 
     bind_actor(session, system)
 
@@ -266,7 +266,7 @@ def _start(session, actor, order_id, kind, now, progress=None) -> None:
 
 def _finish(session, actor, order_id, kind, now) -> None:
     stage = next(s for s in list_stages(session=session, order_id=order_id) if s.kind == kind)
-    from app.services.stages import checklist
+    from app.services.orders import checklist
 
     for item in checklist(session=session, stage_id=stage.id):
         set_checklist_item(

@@ -9,9 +9,8 @@ from decimal import Decimal
 
 from sqlmodel import Session, col, select
 
-from app.services.costs import add_cost_entry, set_budget
-from app.services.payments import generate_milestones, record_payment
-from app.services.purchasing import TERMINAL, update_purchase_line
+from app.services.finance import add_cost_entry, generate_milestones, record_payment, set_budget
+from app.services.procurement import TERMINAL, update_purchase_line
 from models.orders import Order
 from models.purchasing import PurchaseLine, PurchaseLineUpdate
 

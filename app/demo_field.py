@@ -10,11 +10,14 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
-from app.services.actor import Actor
-from app.services.issue_flow import acknowledge_issue, resolve_issue, verify_issue
-from app.services.issues import create_issue
-from app.services.reports import submit_daily_report
-from app.services.settings import local_date
+from app.services.core import Actor, local_date
+from app.services.field import (
+    acknowledge_issue,
+    create_issue,
+    resolve_issue,
+    submit_daily_report,
+    verify_issue,
+)
 from models.orders import Order
 
 # username, what was done, plan, problems, own hours, day labour

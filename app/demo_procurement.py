@@ -14,12 +14,16 @@ from decimal import Decimal
 
 from sqlmodel import Session, select
 
-from app.services.bom import add_bom_line
-from app.services.materials import bind_alias, create_material
-from app.services.purchasing import create_purchase_line, set_purchase_status
-from app.services.scans import record_scan
-from app.services.settings import local_date
-from app.services.suppliers import create_supplier
+from app.services.core import local_date
+from app.services.procurement import (
+    add_bom_line,
+    bind_alias,
+    create_material,
+    create_purchase_line,
+    create_supplier,
+    record_scan,
+    set_purchase_status,
+)
 from models.bom import BomLineCreate
 from models.materials import AliasCreate, MaterialCreate
 from models.orders import Order

@@ -7,12 +7,16 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
-from app.services.inspections import record_inspection
-from app.services.operations import create_operation, set_operation_blocked
-from app.services.output import report_output
-from app.services.settings import local_date
-from app.services.shipments import advance_shipment, create_shipment
-from app.services.site_checks import checks_of, delete_site_check, set_site_check
+from app.services.core import local_date
+from app.services.production import create_operation, report_output, set_operation_blocked
+from app.services.shipping import (
+    advance_shipment,
+    checks_of,
+    create_shipment,
+    delete_site_check,
+    record_inspection,
+    set_site_check,
+)
 from models.enums import SiteCheckKind
 from models.production import OperationCreate
 from models.quality import InspectionCreate

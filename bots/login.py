@@ -13,9 +13,9 @@ import requests
 from dingtalk.client import AppKeyClient
 from dingtalk.core.exceptions import DingTalkClientException
 
-from app.services.errors import DomainError, Forbidden, InvalidInput, RateLimited, Unavailable
 from bots.senders.base import DEFAULT_TIMEOUT, TOKEN_REJECTED
 from bots.senders.clients import WECHAT_API
+from models.errors import DomainError, Forbidden, InvalidInput, RateLimited, Unavailable
 
 
 @dataclass(frozen=True)

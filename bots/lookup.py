@@ -9,8 +9,8 @@ import requests
 from dingtalk.core.exceptions import DingTalkClientException
 from wechatpy.exceptions import WeChatClientException
 
-from app.services.errors import InvalidInput, Unavailable
 from bots.senders.base import TOKEN_REJECTED
+from models.errors import InvalidInput, Unavailable
 
 NOT_FOUND = {60121, 46004, 40104}  # DingTalk: no such user / bad mobile; WeCom: no such mobile
 

@@ -27,16 +27,16 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete
 from sqlmodel import Session, col, func, select
 
-from app.services.errors import DomainError
-from bots.message import message_from_dict, message_to_dict
+from bots.delivery.digest import merge_messages, pack
+from bots.delivery.targets import resolve
 from bots.runtime import ChatRuntime, NotConfigured
 from bots.senders.base import RATE_LIMITED, SendResult
 from models.base import utcnow
 from models.chat import ChatGroup
 from models.enums import OutboxStatus
+from models.errors import DomainError
+from models.messages import message_from_dict, message_to_dict
 from models.outbox import Outbox, RobotSend
-from reminders.digest import merge_messages, pack
-from reminders.targets import resolve
 
 log = logging.getLogger("gendan.delivery")
 

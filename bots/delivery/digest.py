@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bots.message import OutboundMessage, message_from_dict
+from models.messages import OutboundMessage, message_from_dict
 from models.outbox import Outbox
 
 DIGEST_BYTES = 3800  # WeCom robot markdown holds 4096 bytes; DingTalk more

@@ -5,14 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from app.services.chat_groups import group_credentials
-from app.services.errors import NotFound
+from app.services.chat import group_credentials
 from bots.message import SessionWebhookContext
 from bots.runtime import ChatRuntime
 from bots.senders.dingtalk_robot import RobotTarget
 from bots.senders.wechat_subscribe import SubscribeTarget
 from models.chat import ChatGroup
 from models.enums import OutboxChannel
+from models.errors import NotFound
 
 
 def resolve(db, runtime: ChatRuntime, row) -> tuple[Any, Any]:

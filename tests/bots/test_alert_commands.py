@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from app.services.stages import update_stage
+from app.services.orders import update_stage
 from bots.commands import parse, render
 from models.base import utcnow
 from models.enums import Role, StageKind

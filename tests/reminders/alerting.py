@@ -6,9 +6,9 @@ from datetime import datetime, time, timedelta
 
 from sqlmodel import select
 
-from app.services.actor import Actor
-from app.services.alert_sweep import sweep
-from app.services.chat_identity import bind_identity
+from app.services.alerts import sweep
+from app.services.chat import bind_identity
+from app.services.core import Actor
 from models import clock
 from models.alerts import Alert
 from models.enums import Channel

@@ -7,14 +7,14 @@ from datetime import timedelta
 
 import pytest
 
-from app.services.actor import Actor
 from app.services.alerts import AlertAcknowledged, AlertNotFound, acknowledge_alert
-from app.services.errors import Forbidden
-from app.services.issues import create_issue
-from app.services.stages import update_stage
+from app.services.core import Actor
+from app.services.field import create_issue
+from app.services.orders import update_stage
 from models.alerts import Alert
 from models.base import utcnow
 from models.enums import Channel, RiskLevel, Role, StageKind
+from models.errors import Forbidden
 from models.outbox import Outbox
 from models.people import User
 from models.stages import StageUpdate
@@ -251,7 +251,7 @@ def test_escalation_boundaries_follow_the_risk_matrix(session):
 
 
 def test_a_rule_name_cannot_be_registered_twice():
-    from reminders.rules import load_rules, rule
+    from app.services.alerts import load_rules, rule
 
     load_rules()
     with pytest.raises(ValueError):

@@ -8,9 +8,8 @@ from decimal import Decimal
 import pytest
 
 from app.services.alerts import acknowledge_alert
-from app.services.costs import set_budget
-from app.services.kpis import compute_kpis
-from app.services.payments import generate_milestones, update_milestone
+from app.services.finance import generate_milestones, set_budget, update_milestone
+from app.services.insight import compute_kpis
 from models import clock
 from models.costs import MilestoneUpdate
 from models.enums import RiskLevel, Role

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from app.services.group_standup import post_group_standup
-from app.services.issues import create_issue
-from app.services.reports import submit_daily_report
+from app.services.field import create_issue, submit_daily_report
+from app.services.insight import post_group_standup
 from models.enums import Role
 from models.outbox import Outbox
 from models.people import User

@@ -6,11 +6,10 @@ from datetime import date, timedelta
 
 import pytest
 
-from app.services.purchasing import set_purchase_status
+from app.services.alerts import Delivery, delay_model, delivery_history, first_promise
+from app.services.procurement import set_purchase_status
 from models.people import User
 from models.purchasing import PurchaseStatusIn
-from reminders.history import delay_model, delivery_history, first_promise
-from reminders.prediction import Delivery
 from tests.clocks import PINNED_DAY, pin_clock
 from tests.factories import (
     act,

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from reminders.prediction import DEFAULT_K, DelayModel, Delivery, probability_late
+from app.services.alerts import DEFAULT_K, DelayModel, Delivery, probability_late
 
 # Dates and times of day matter here: `make test-clock` runs these again around midnight.
 pytestmark = pytest.mark.clock

@@ -9,8 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from models.enums import EscalationStage, RiskLevel
-from reminders.risk import (
+from app.services.risk import (
     QuietHours,
     RiskMatrix,
     deadline_for,
@@ -19,6 +18,7 @@ from reminders.risk import (
     escalation_stage,
     in_quiet_hours,
 )
+from models.enums import EscalationStage, RiskLevel
 
 # Dates and times of day matter here: `make test-clock` runs these again around midnight.
 pytestmark = pytest.mark.clock

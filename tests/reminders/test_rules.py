@@ -6,11 +6,8 @@ from datetime import timedelta
 
 import pytest
 
-from app.services.issue_flow import acknowledge_issue
-from app.services.issues import create_issue
-from app.services.reports import submit_daily_report
-from app.services.reviews import submit_for_review
-from app.services.stages import update_stage
+from app.services.field import acknowledge_issue, create_issue, submit_daily_report
+from app.services.orders import submit_for_review, update_stage
 from models.enums import RiskLevel, Role, StageKind
 from models.stages import StageUpdate
 from tests.clocks import PINNED_DAY, pin_clock
@@ -83,7 +80,7 @@ def test_purchase_line_past_promised_date_and_not_received_warns_the_buyer(sessi
 
 
 def test_received_purchase_line_is_not_overdue(session):
-    from app.services.purchasing import set_purchase_status
+    from app.services.procurement import set_purchase_status
     from models.purchasing import PurchaseStatusIn
 
     order = make_procuring_order(session)
@@ -192,7 +189,7 @@ def test_shortage_repeats_daily_and_escalates_when_the_need_date_passes(session)
 
 
 def test_shortage_carries_the_contingency_plan_with_the_backup_supplier(session):
-    from app.services.contingency import ensure_default_plans
+    from app.services.risk import ensure_default_plans
 
     ensure_default_plans(session=session)
     order, _, backup = _key_shortage(session, days=3)
@@ -203,7 +200,7 @@ def test_shortage_carries_the_contingency_plan_with_the_backup_supplier(session)
 
 
 def test_predicted_delay_warns_before_the_line_is_late(session):
-    from app.services.purchasing import set_purchase_status
+    from app.services.procurement import set_purchase_status
     from models.purchasing import PurchaseStatusIn
 
     slow = make_supplier(session)

@@ -7,13 +7,7 @@ from datetime import time
 import pytest
 
 from app.config import ConfigError, load_config
-from reminders.timespec import (
-    describe_days,
-    format_days,
-    parse_clock,
-    parse_days,
-    parse_window,
-)
+from app.services.core import describe_days, format_days, parse_clock, parse_days, parse_window
 
 
 def test_clock_times_parse_with_or_without_a_leading_zero():

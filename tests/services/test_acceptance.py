@@ -3,8 +3,8 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from app.services.acceptance import record_acceptance
-from app.services.acceptance_links import (
+from app.services.core import Actor
+from app.services.field import (
     LinkClosed,
     LinkExpired,
     LinkInvalid,
@@ -12,19 +12,24 @@ from app.services.acceptance_links import (
     LinkUsed,
     accept_by_link,
     create_acceptance_link,
+    create_issue,
     open_link,
+    record_acceptance,
+    resolve_issue,
+    upload_document,
+    verify_issue,
 )
-from app.services.actor import Actor
-from app.services.documents import upload_document
-from app.services.errors import Conflict, Forbidden, InvalidInput
-from app.services.issue_flow import resolve_issue, verify_issue
-from app.services.issues import create_issue
-from app.services.orders import cancel_order
-from app.services.photos import upload_photo
-from app.services.stages import checklist, list_stages, set_checklist_item
+from app.services.orders import (
+    cancel_order,
+    checklist,
+    list_stages,
+    set_checklist_item,
+    upload_photo,
+)
 from models import clock
 from models.acceptance import Acceptance, AcceptanceLink, OrderDocument
 from models.enums import Channel, DocumentKind, OrderStatus, Role, StageKind, StageStatus
+from models.errors import Conflict, Forbidden, InvalidInput
 from models.people import User
 from tests.clocks import days
 from tests.factories import act, add_to_order, count, make_delivered_order, make_order, make_user

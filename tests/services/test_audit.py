@@ -1,6 +1,6 @@
 from sqlmodel import select
 
-from app.services.audit import AuditError
+from app.services.core import AuditError
 from app.services.orders import update_order
 from models.changes import ChangeLog
 from models.enums import ChangeAction, Channel, Priority, Role
@@ -112,7 +112,7 @@ def test_a_flush_that_fails_inside_a_savepoint_leaves_no_entry_behind(session):
 
 
 def test_the_log_reads_as_one_chinese_line_per_save(session):
-    from app.services.changes import describe_changes
+    from app.services.core import describe_changes
 
     tracker = make_user(session, Role.tracker)
     order = make_order(session, liaison=tracker, customer="甲公司")

@@ -3,11 +3,10 @@ from decimal import Decimal
 import pytest
 from sqlmodel import select
 
-from app.services.bom import bom_summary, delete_bom_line, update_bom_line
-from app.services.errors import Conflict, Forbidden
-from app.services.scans import record_scan
+from app.services.procurement import bom_summary, delete_bom_line, record_scan, update_bom_line
 from models.bom import BomLine, BomLineUpdate
 from models.enums import StageKind
+from models.errors import Conflict, Forbidden
 from models.people import User
 from tests.factories import (
     act,
@@ -102,7 +101,7 @@ def test_raising_the_need_lowers_the_running_stage_progress(session):
 
 
 def test_procurement_progress_cannot_be_typed_once_there_is_a_bom(session):
-    from app.services.stages import update_stage
+    from app.services.orders import update_stage
     from models.stages import StageUpdate
 
     order = make_procuring_order(session)
@@ -119,7 +118,7 @@ def test_procurement_progress_cannot_be_typed_once_there_is_a_bom(session):
 
 
 def test_starting_procurement_picks_up_what_was_already_received(session):
-    from app.services.stages import start_stage
+    from app.services.orders import start_stage
     from tests.factories import make_confirmed_order
 
     order = make_confirmed_order(session)

@@ -6,10 +6,10 @@ import pytest
 from openpyxl import Workbook
 from sqlmodel import select
 
-from app.services.bom_import import import_bom
-from app.services.errors import TooLarge, UnsupportedMedia
-from app.services.procure_errors import ImportFailed
+from app.services.core import ImportFailed
+from app.services.procurement import import_bom
 from models.bom import BomLine
+from models.errors import TooLarge, UnsupportedMedia
 from models.materials import Material
 from models.people import User
 from tests.factories import act, count, make_bom_line, make_material, make_order

@@ -1,7 +1,7 @@
 import pytest
 from sqlmodel import select
 
-from app.services.chat_groups import (
+from app.services.chat import (
     bind_group_order,
     create_group,
     group_credentials,
@@ -11,11 +11,11 @@ from app.services.chat_groups import (
     unbind_group_order,
     update_group,
 )
-from app.services.errors import Conflict, Forbidden, InvalidInput, Unavailable
-from app.services.settings import configure, settings
+from app.services.core import configure, settings
 from models.changes import ChangeLog
 from models.chat import ChatGroup, ChatGroupCreate, ChatGroupUpdate
 from models.enums import ChatPlatform, Role
+from models.errors import Conflict, Forbidden, InvalidInput, Unavailable
 from models.outbox import Outbox
 from tests.factories import act, count, make_order, make_user
 

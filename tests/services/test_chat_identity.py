@@ -3,8 +3,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from app.services.actor import Actor
-from app.services.chat_identity import (
+from app.services.chat import (
     bind_identity,
     issue_binding_code,
     list_identities,
@@ -12,10 +11,11 @@ from app.services.chat_identity import (
     unbind_identity,
     user_for_chat,
 )
-from app.services.errors import Forbidden, InvalidInput, RateLimited
+from app.services.core import Actor
 from models.base import utcnow
 from models.chat import BindingCode, ChatIdentity, ChatInbound
 from models.enums import Channel, ChatPlatform, Role
+from models.errors import Forbidden, InvalidInput, RateLimited
 from tests.factories import act, count, make_user
 
 BOT = Actor.system(Channel.bot)
@@ -187,7 +187,7 @@ def test_a_deactivated_user_is_not_found_for_their_chat_account(session):
 
 
 def test_a_users_account_ids_on_one_platform_newest_first(session):
-    from app.services.chat_identity import chat_ids_of_user
+    from app.services.chat import chat_ids_of_user
 
     admin, user = make_user(session, Role.admin), make_user(session)
     for external_id in ("old", "new"):

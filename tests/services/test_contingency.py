@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 
-from app.services.contingency import (
+from app.services.risk import (
     create_plan,
     delete_plan,
     ensure_default_plans,
@@ -13,7 +13,6 @@ from app.services.contingency import (
     plan_for,
     update_plan,
 )
-from app.services.errors import Conflict, Forbidden, NotFound
 from models.contingency import (
     BackupSupplier,
     ContingencyPlan,
@@ -23,6 +22,7 @@ from models.contingency import (
     StepIn,
 )
 from models.enums import RiskType, Role
+from models.errors import Conflict, Forbidden, NotFound
 from tests.factories import act, count, make_user
 
 
@@ -136,7 +136,7 @@ def test_a_material_warning_finds_the_backup_supplier_of_its_material(session):
 
 
 def test_a_backup_supplier_that_no_longer_supplies_is_not_suggested(session):
-    from app.services.suppliers import update_supplier
+    from app.services.procurement import update_supplier
     from models.suppliers import SupplierUpdate
     from tests.factories import make_material, make_supplier
 

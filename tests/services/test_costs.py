@@ -3,21 +3,21 @@ from decimal import Decimal
 
 import pytest
 
-from app.services.costs import (
+from app.services.core import configure, settings
+from app.services.field import submit_daily_report
+from app.services.finance import (
     add_cost_entry,
     cost_report,
     delete_cost_entry,
     over_budget_orders,
     set_budget,
 )
-from app.services.errors import Forbidden, InvalidInput, NotFound
 from app.services.orders import cancel_order
-from app.services.reports import submit_daily_report
-from app.services.settings import configure, settings
-from app.services.shipments import create_shipment
+from app.services.shipping import create_shipment
 from models import clock
 from models.costs import CostEntry, OrderBudget
 from models.enums import CostCategory, PurchaseStatus, Role
+from models.errors import Forbidden, InvalidInput, NotFound
 from models.people import User
 from models.purchasing import PurchaseStatusIn
 from models.shipments import ShipmentCreate
@@ -65,7 +65,7 @@ def test_material_cost_is_price_times_ordered_or_received_quantity(session):
 
 
 def test_a_cancelled_purchase_costs_only_what_was_received(session):
-    from app.services.purchasing import set_purchase_status
+    from app.services.procurement import set_purchase_status
 
     order = make_procuring_order(session)
     tracker = _tracker(session, order)

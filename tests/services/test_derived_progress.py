@@ -1,8 +1,8 @@
 import pytest
 
-from app.services.errors import Conflict
-from app.services.stages import list_stages, start_stage, update_stage
+from app.services.orders import list_stages, start_stage, update_stage
 from models.enums import StageKind
+from models.errors import Conflict
 from models.stages import StageUpdate
 from tests.production_factories import NOW, make_operation, make_team, report
 

@@ -3,16 +3,15 @@ from datetime import datetime, timedelta
 import pytest
 from sqlmodel import select
 
-from app.services.errors import Conflict, Forbidden, InvalidInput
-from app.services.inspections import (
+from app.services.orders import cancel_order, photos_of
+from app.services.shipping import (
     complete_rework,
     list_reworks,
     record_inspection,
     require_passed_inspection,
 )
-from app.services.orders import cancel_order
-from app.services.photos import photos_of
 from models.enums import InspectionKind, InspectionResult, ReworkStatus, Role
+from models.errors import Conflict, Forbidden, InvalidInput
 from models.quality import Inspection, InspectionCreate, InspectionDefect, Rework
 from tests.factories import add_to_order, count, make_user
 from tests.production_factories import NOW, TODAY, make_team, pass_inspection, photo_id
@@ -274,7 +273,7 @@ def test_inspections_wait_for_the_confirmed_order_and_rework_stops_when_it_is_cl
 
 
 def _passed_item(session, team):
-    from app.services.stages import checklist, list_stages
+    from app.services.orders import checklist, list_stages
     from models.enums import StageKind
 
     stage = next(

@@ -3,13 +3,21 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import select
 
-from app.services.errors import Conflict, Forbidden, InvalidInput, NotFound
-from app.services.issue_flow import acknowledge_issue, reopen_issue, resolve_issue, verify_issue
-from app.services.issues import create_issue, get_issue, list_issues, update_issue
+from app.services.core import configure, settings
+from app.services.field import (
+    acknowledge_issue,
+    create_issue,
+    get_issue,
+    list_issues,
+    reopen_issue,
+    resolve_issue,
+    update_issue,
+    verify_issue,
+)
 from app.services.orders import cancel_order
-from app.services.settings import configure, settings
 from models.changes import ChangeLog
 from models.enums import IssueAction, IssueCategory, IssueState, RiskLevel, Role
+from models.errors import Conflict, Forbidden, InvalidInput, NotFound
 from models.issues import IssueEvent, IssueUpdate, SiteIssue
 from models.people import User
 from tests.factories import act, add_to_order, count, make_order, make_user

@@ -2,11 +2,10 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from app.services import kpis as kpi_svc
-from app.services.issue_flow import acknowledge_issue, resolve_issue
-from app.services.issues import create_issue
-from app.services.kpis import Sample, compute_kpis, kpi, mean, months_back, rate
-from app.services.purchasing import set_purchase_status
+from app.services import insight
+from app.services.field import acknowledge_issue, create_issue, resolve_issue
+from app.services.insight import Sample, compute_kpis, kpi, mean, months_back, rate
+from app.services.procurement import set_purchase_status
 from models import clock
 from models.acceptance import Acceptance
 from models.enums import AcceptanceMethod, PurchaseStatus, Role
@@ -130,11 +129,11 @@ def test_another_response_source_plugs_in(session):
     def alerts(_session, _actor, first, last):
         yield Sample(last, None, 4.0)
 
-    kpi_svc.register_response_source(alerts)
+    insight.register_response_source(alerts)
     try:
         result = compute_kpis(session=session, actor=manager, months=1, now=NOW)
     finally:
-        kpi_svc.RESPONSE_SOURCES.remove(alerts)
+        insight.RESPONSE_SOURCES.remove(alerts)
     response = next(k for k in result.items if k.key == "response_hours")
     assert response.value == 4.0 and response.met is False
 

@@ -1,8 +1,8 @@
 import pytest
 
-from app.services.errors import Conflict, Forbidden, InvalidInput
-from app.services.materials import bind_alias, create_material, list_materials, unbind_alias
+from app.services.procurement import bind_alias, create_material, list_materials, unbind_alias
 from models.enums import Role
+from models.errors import Conflict, Forbidden, InvalidInput
 from models.materials import AliasCreate, MaterialAlias, MaterialCreate
 from tests.factories import act, count, make_material, make_user
 

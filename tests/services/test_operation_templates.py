@@ -2,8 +2,7 @@ from datetime import date
 
 import pytest
 
-from app.services.errors import Conflict, Forbidden, InvalidInput
-from app.services.operation_templates import (
+from app.services.production import (
     add_operation_template,
     apply_operation_templates,
     list_operation_templates,
@@ -11,6 +10,7 @@ from app.services.operation_templates import (
     update_operation_template,
 )
 from models.enums import Role
+from models.errors import Conflict, Forbidden, InvalidInput
 from models.production import (
     OperationsFromTemplates,
     OperationTemplate,

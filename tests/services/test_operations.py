@@ -3,14 +3,14 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from app.services.errors import Conflict, Forbidden, InvalidInput, NotFound
-from app.services.operations import (
+from app.services.production import (
     create_operation,
     delete_operation,
     set_operation_blocked,
     update_operation,
 )
 from models.changes import ChangeLog
+from models.errors import Conflict, Forbidden, InvalidInput, NotFound
 from models.production import (
     Operation,
     OperationCreate,

@@ -6,13 +6,12 @@ import pytest
 from openpyxl import Workbook, load_workbook
 from sqlmodel import select
 
-from app.services.costs import set_budget
-from app.services.errors import Forbidden, UnsupportedMedia
-from app.services.order_export import export_orders
-from app.services.order_import import OrderImportFailed, import_orders
-from app.services.orders import cancel_order
-from app.services.procure_errors import ImportFailed
+from app.services.core import ImportFailed
+from app.services.finance import set_budget
+from app.services.insight import export_orders
+from app.services.orders import OrderImportFailed, cancel_order, import_orders
 from models.enums import Role
+from models.errors import Forbidden, UnsupportedMedia
 from models.orders import Order
 from models.people import User
 from tests.factories import act, count, make_order, make_user

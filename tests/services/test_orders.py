@@ -3,7 +3,6 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlmodel import select
 
-from app.services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from app.services.orders import (
     add_member,
     cancel_order,
@@ -13,10 +12,11 @@ from app.services.orders import (
     get_order,
     list_orders,
     remove_member,
+    submit_for_review,
     update_order,
 )
-from app.services.reviews import submit_for_review
 from models.enums import OrderStatus, Role, StageKind
+from models.errors import Conflict, Forbidden, InvalidInput, NotFound
 from models.orders import MemberAdd, OrderCreate, OrderUpdate
 from models.stages import ChecklistItem, Stage
 from tests.factories import act, add_to_order, make_order, make_user

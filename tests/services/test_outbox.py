@@ -3,10 +3,8 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from app.services.actor import Actor
-from app.services.chat_groups import create_group
-from app.services.errors import Conflict, Forbidden
-from app.services.outbox import (
+from app.services.chat import (
+    create_group,
     enqueue,
     enqueue_for_order,
     list_outbox,
@@ -14,12 +12,14 @@ from app.services.outbox import (
     retry_outbox,
     user_target,
 )
-from app.services.stages import update_stage
-from app.services.standup import standup_markdown, standup_summary
-from bots.message import Button, OutboundMessage, message_from_dict, message_to_dict
+from app.services.core import Actor
+from app.services.insight import standup_markdown, standup_summary
+from app.services.orders import update_stage
 from models import clock
 from models.chat import ChatGroupCreate
 from models.enums import Channel, ChatPlatform, OutboxChannel, OutboxStatus, Role, StageKind
+from models.errors import Conflict, Forbidden
+from models.messages import Button, OutboundMessage, message_from_dict, message_to_dict
 from models.outbox import Outbox
 from models.stages import StageUpdate
 from tests.factories import act, add_to_order, count, make_order, make_user

@@ -3,12 +3,11 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from app.services.errors import Conflict, Forbidden, InvalidInput, NotFound
-from app.services.orders import cancel_order
-from app.services.output import list_outputs
-from app.services.stages import list_stages
+from app.services.orders import cancel_order, list_stages
+from app.services.production import list_outputs
 from models.changes import ChangeLog
 from models.enums import StageKind
+from models.errors import Conflict, Forbidden, InvalidInput, NotFound
 from models.production import OperationOutput
 from tests.factories import count
 from tests.production_factories import TODAY, make_operation, make_team, report

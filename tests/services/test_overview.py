@@ -3,9 +3,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import event
 
-from app.services.issues import create_issue
-from app.services.overview import order_overview
-from app.services.stages import (
+from app.services.field import create_issue
+from app.services.insight import order_overview
+from app.services.orders import (
     checklist,
     close_stage,
     list_stages,

@@ -3,19 +3,20 @@ from decimal import Decimal
 
 import pytest
 
-from app.services.errors import Conflict, InvalidInput, NotFound
-from app.services.payment_terms import parse_terms, split_amount
-from app.services.payments import (
+from app.services.finance import (
     fund_view,
     generate_milestones,
+    parse_terms,
     record_payment,
     set_milestones,
+    split_amount,
     update_milestone,
 )
 from models import clock
 from models.base import utcnow
 from models.costs import MilestoneUpdate, PaymentMilestone
 from models.enums import PaymentStatus, PaymentTrigger, Role
+from models.errors import Conflict, InvalidInput, NotFound
 from models.people import User
 from tests.factories import act, count, make_confirmed_order, make_user
 
@@ -169,8 +170,8 @@ def test_a_milestone_of_another_order_is_not_found(session):
 
 
 def test_overdue_payments_lists_unpaid_milestones_past_due(session):
+    from app.services.finance import overdue_payments
     from app.services.orders import cancel_order
-    from app.services.payments import overdue_payments
 
     order = make_confirmed_order(session, payment_terms=TERMS, contract_amount=D(1000))
     gone = make_confirmed_order(session, payment_terms=TERMS, contract_amount=D(1000))

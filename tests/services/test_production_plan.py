@@ -4,7 +4,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from app.services.production_plan import (
+from app.services.production import (
     PlanOp,
     daily_series,
     evaluate,

@@ -2,10 +2,9 @@ from datetime import timedelta
 
 import pytest
 
-from app.services.errors import Forbidden
-from app.services.operations import set_operation_blocked
-from app.services.production_views import gantt, kanban, production_overview
+from app.services.production import gantt, kanban, production_overview, set_operation_blocked
 from models.enums import Role
+from models.errors import Forbidden
 from tests.factories import act, make_user
 from tests.production_factories import NOW, TODAY, make_operation, make_team, report
 

@@ -3,14 +3,10 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from app.services.errors import Conflict, Forbidden, InvalidInput
-from app.services.purchasing import (
-    promised_history,
-    set_purchase_status,
-    update_purchase_line,
-)
+from app.services.procurement import promised_history, set_purchase_status, update_purchase_line
 from models.changes import ChangeLog
 from models.enums import PurchaseStatus, Role
+from models.errors import Conflict, Forbidden, InvalidInput
 from models.people import User
 from models.purchasing import (
     PromisedDateChange,
@@ -133,7 +129,7 @@ def test_warehouse_staff_cannot_change_purchases(session):
 
 
 def test_a_purchase_from_an_inactive_supplier_is_refused(session):
-    from app.services.suppliers import update_supplier
+    from app.services.procurement import update_supplier
     from models.suppliers import SupplierUpdate
 
     order = make_procuring_order(session)

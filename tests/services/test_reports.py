@@ -3,19 +3,18 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlmodel import select
 
-from app.services.errors import Conflict, Forbidden, InvalidInput
-from app.services.labour import labour_summary
-from app.services.orders import cancel_order
-from app.services.photos import photos_of, upload_photo
-from app.services.reports import (
+from app.services.core import configure, settings
+from app.services.field import (
     REPORT_ENTITY,
+    labour_summary,
     list_daily_reports,
     list_missing_reporters,
     submit_daily_report,
 )
-from app.services.settings import configure, settings
+from app.services.orders import cancel_order, photos_of, upload_photo
 from models.changes import ChangeLog
 from models.enums import Channel, Role
+from models.errors import Conflict, Forbidden, InvalidInput
 from models.people import User
 from models.reports import DailyReport, LabourEntry, LabourIn
 from tests.factories import act, add_to_order, count, make_order, make_user

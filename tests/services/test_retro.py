@@ -3,16 +3,16 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from app.services.errors import Conflict, Forbidden, InvalidInput, NotFound
-from app.services.purchasing import set_purchase_status
-from app.services.retro import (
+from app.services.insight import (
     add_feedback,
     add_improvement,
     adopt_improvement,
     get_retro,
     save_draft,
 )
+from app.services.procurement import set_purchase_status
 from models.enums import PurchaseStatus, Role, StageKind
+from models.errors import Conflict, Forbidden, InvalidInput, NotFound
 from models.purchasing import PurchaseStatusIn
 from models.retro import RetroFeedback, RetroImprovement, Retrospective
 from models.stages import ChecklistTemplate

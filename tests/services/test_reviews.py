@@ -1,17 +1,19 @@
 import pytest
 from sqlmodel import select
 
-from app.services.errors import Conflict, Forbidden, InvalidInput, NotFound
-from app.services.reviews import (
+from app.services.orders import (
+    checklist,
     current_review,
     decide_signoff,
+    list_stages,
+    set_checklist_item,
     signoffs,
     submit_for_review,
     withdraw_review,
 )
-from app.services.stages import checklist, list_stages, set_checklist_item
 from models.changes import ChangeLog
 from models.enums import OrderStatus, ReviewStatus, Role, SignoffStatus, StageKind, StageStatus
+from models.errors import Conflict, Forbidden, InvalidInput, NotFound
 from tests.factories import act, make_order, make_user
 
 DEPTS = ["sales", "engineering", "production"]

@@ -7,8 +7,10 @@ from datetime import UTC, datetime, time, timedelta
 import pytest
 from sqlmodel import select
 
-from app.services.errors import Forbidden, InvalidInput
-from app.services.risk_matrix import (
+from app.services.risk import (
+    QuietHours,
+    deadline_for,
+    defer_until,
     describe_matrix,
     reset_risk_matrix,
     risk_matrix,
@@ -16,8 +18,8 @@ from app.services.risk_matrix import (
 )
 from models.changes import ChangeLog
 from models.enums import RiskLevel, Role
+from models.errors import Forbidden, InvalidInput
 from models.reminders import QuietHoursIn, RiskLimitIn, RiskMatrixSetting, RiskMatrixUpdate
-from reminders.risk import QuietHours, deadline_for, defer_until
 from tests.factories import act, count, make_user
 
 # Dates and times of day matter here: `make test-clock` runs these again around midnight.
@@ -122,7 +124,7 @@ def test_only_admins_change_the_matrix(session):
 
 
 def test_site_issues_take_their_due_time_from_the_matrix_in_force(session):
-    from app.services.issues import create_issue
+    from app.services.field import create_issue
     from tests.factories import add_to_order, make_order
 
     update_risk_matrix(

@@ -1,7 +1,7 @@
 import pytest
 
-from app.services.procure_errors import BadChecksum
-from app.services.scan_codes import (
+from app.services.procurement import (
+    BadChecksum,
     alias_form,
     bad_retail_digits,
     lookup_forms,

@@ -6,8 +6,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 from sqlmodel import func, select
 
-from app.services.actor import actor_for
-from app.services.scans import record_scan
+from app.services.core import actor_for
+from app.services.procurement import record_scan
 from models.bom import BomLine
 from models.enums import Channel
 from models.materials import Material

@@ -3,11 +3,11 @@ from decimal import Decimal
 import pytest
 from sqlmodel import select
 
-from app.services.errors import Conflict, Forbidden, InvalidInput, NotFound
-from app.services.scans import record_scan
+from app.services.procurement import record_scan
 from models.bom import BomLine
 from models.changes import ChangeLog
 from models.enums import PurchaseStatus, StageKind
+from models.errors import Conflict, Forbidden, InvalidInput, NotFound
 from models.materials import Material
 from models.purchasing import PurchaseLine
 from models.scans import Scan
@@ -132,7 +132,7 @@ def test_an_ean_with_a_wrong_check_digit_is_refused(session, text, scan_type):
 
 
 def test_a_bound_supplier_code_receives_its_material(session):
-    from app.services.materials import bind_alias
+    from app.services.procurement import bind_alias
     from models.materials import AliasCreate
 
     _, material, _, worker = _setup(session)
@@ -268,8 +268,8 @@ def test_fractional_quantities_are_exact(session):
 
 
 def test_a_batch_answers_per_scan_and_a_bad_one_sinks_nothing(session):
-    from app.services.errors import InvalidInput as Bad
-    from app.services.scans import RejectedScan, record_scan_batch
+    from app.services.procurement import RejectedScan, record_scan_batch
+    from models.errors import InvalidInput as Bad
 
     _, _, line, worker = _setup(session)
     good = scan_in("STEEL-3MM", quantity=2)
@@ -292,7 +292,7 @@ def test_a_batch_answers_per_scan_and_a_bad_one_sinks_nothing(session):
 
 
 def test_a_batch_over_500_is_refused(session):
-    from app.services.scans import record_scan_batch
+    from app.services.procurement import record_scan_batch
 
     _, _, _, worker = _setup(session)
     with pytest.raises(InvalidInput) as err:
@@ -305,7 +305,7 @@ def test_a_batch_over_500_is_refused(session):
 def test_a_closed_purchase_line_gets_no_receipt(session):
     order, _, line, worker = _setup(session, needed=10)
     purchase = make_purchase(session, order, line, quantity=10)
-    from app.services.purchasing import set_purchase_status
+    from app.services.procurement import set_purchase_status
     from models.purchasing import PurchaseStatusIn
 
     set_purchase_status(

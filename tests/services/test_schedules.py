@@ -6,8 +6,8 @@ from datetime import time
 
 import pytest
 
-from app.services.errors import Forbidden, InvalidInput, NotFound
-from app.services.schedules import (
+from app.services.alerts import (
+    GroupTimes,
     group_schedule,
     group_times,
     reset_group_schedule,
@@ -15,8 +15,8 @@ from app.services.schedules import (
     set_group_schedule,
 )
 from models.enums import Role
+from models.errors import Forbidden, InvalidInput, NotFound
 from models.reminders import GroupSchedule, GroupScheduleIn
-from reminders.schedule import GroupTimes
 from tests.factories import act, count, make_chat_group, make_user
 
 

@@ -2,12 +2,19 @@ from datetime import timedelta
 
 import pytest
 
-from app.services.errors import Conflict, Forbidden, InvalidInput
-from app.services.inspections import record_inspection
-from app.services.shipments import advance_shipment, create_shipment, update_shipment
-from app.services.site_checks import add_site_check, checks_of, delete_site_check, set_site_check
-from app.services.stages import checklist, list_stages
+from app.services.orders import checklist, list_stages
+from app.services.shipping import (
+    add_site_check,
+    advance_shipment,
+    checks_of,
+    create_shipment,
+    delete_site_check,
+    record_inspection,
+    set_site_check,
+    update_shipment,
+)
 from models.enums import ShipmentStatus, SiteCheckKind, StageKind
+from models.errors import Conflict, Forbidden, InvalidInput
 from models.quality import InspectionCreate
 from models.shipments import Shipment, ShipmentAdvance, ShipmentCreate, ShipmentUpdate
 from tests.factories import count

@@ -3,12 +3,15 @@ from decimal import Decimal
 
 import pytest
 
-from app.services.errors import Forbidden
-from app.services.purchasing import set_purchase_status
-from app.services.scans import record_scan
-from app.services.shortages import find_shortages, list_shortages
+from app.services.procurement import (
+    find_shortages,
+    list_shortages,
+    record_scan,
+    set_purchase_status,
+)
 from models import clock
 from models.enums import Role
+from models.errors import Forbidden
 from models.people import User
 from models.purchasing import PurchaseStatusIn
 from tests.clocks import PINNED_DAY, pin_clock

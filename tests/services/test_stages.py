@@ -1,8 +1,7 @@
 import pytest
 from sqlmodel import select
 
-from app.services.errors import Conflict, Forbidden, InvalidInput
-from app.services.stages import (
+from app.services.orders import (
     STAGE_WEIGHTS,
     add_checklist_item,
     checklist,
@@ -16,6 +15,7 @@ from app.services.stages import (
 )
 from models.changes import ChangeLog
 from models.enums import OrderStatus, Role, StageKind, StageStatus
+from models.errors import Conflict, Forbidden, InvalidInput
 from models.stages import Stage, StageUpdate
 from tests.factories import act, add_to_order, make_confirmed_order, make_order, make_user
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from app.services.alerts import alert_token
-from app.services.stages import update_stage
+from app.services.orders import update_stage
 from models.base import utcnow
 from models.enums import StageKind
 from models.people import User

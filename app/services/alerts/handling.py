@@ -15,13 +15,12 @@ from datetime import datetime
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 from sqlmodel import Session, col, func, or_, select
 
-from app.services.actor import Actor, acts
-from app.services.errors import Conflict, DomainError, NotFound
-from app.services.permissions import load_order, visible_orders_clause
-from app.services.settings import settings
+from app.services.alerts.rules import load_rules
+from app.services.core import Actor, acts, load_order, settings, visible_orders_clause
 from models.alerts import Alert, AlertPublic, AlertResponseStats
 from models.base import utcnow
 from models.enums import RISK_NAMES, RiskLevel
+from models.errors import Conflict, DomainError, NotFound
 from models.orders import Order
 from models.people import User
 
@@ -209,8 +208,6 @@ def list_alerts(
 
 def alerts_public(session: Session, rows: list[tuple[Alert, str]]) -> list[AlertPublic]:
     """Public forms with the rule's and the owner's names."""
-    from reminders.rules import load_rules
-
     rules = load_rules()
     owners = {a.owner_id for a, _ in rows if a.owner_id}
     names = {}

@@ -17,8 +17,8 @@ from datetime import date
 from sqlalchemy import and_, func
 from sqlmodel import Session, col, select
 
+from app.services.alerts.prediction import DEFAULT_K, DelayModel, Delivery
 from models.purchasing import PromisedDateChange, PurchaseLine
-from reminders.prediction import DEFAULT_K, DelayModel, Delivery
 
 
 def _first_promises():

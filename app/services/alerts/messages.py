@@ -13,13 +13,13 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session, col, select
 
-from app.services.contingency import plan_public
-from app.services.settings import settings
-from bots.message import OutboundMessage
+from app.services.core import settings
+from app.services.risk import plan_public
 from models.chat import ChatGroup, ChatGroupOrder, ChatIdentity
 from models.contingency import BackupSupplier, ContingencyPlan, PlanAdvice
 from models.enums import RISK_NAMES, ChatPlatform, RiskLevel, RiskType, Role
 from models.materials import Material
+from models.messages import OutboundMessage
 from models.people import User, UserRole
 from models.suppliers import Supplier, SupplierContact
 

@@ -8,20 +8,38 @@ and task.
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, time
 
 from sqlmodel import Session, select
 
-from app.services.actor import Actor, acts
-from app.services.errors import Forbidden, InvalidInput, NotFound
-from app.services.settings import settings
+from app.services.core import (
+    Actor,
+    acts,
+    describe_days,
+    format_clock,
+    format_days,
+    parse_clock,
+    parse_days,
+    settings,
+)
 from models.base import utcnow
 from models.chat import ChatGroup
+from models.errors import Forbidden, InvalidInput, NotFound
 from models.reminders import GroupSchedule, GroupScheduleIn, ScheduleOverview, SchedulePublic
-from reminders.schedule import GroupTimes
-from reminders.timespec import describe_days, format_clock, format_days, parse_clock, parse_days
 
 FIELDS = ("standup_time", "standup_days", "report_cutoff", "standup_enabled")
+
+
+@dataclass(frozen=True)
+class GroupTimes:
+    """A chat group's effective schedule (its own settings over the deployment defaults)."""
+
+    group_id: int
+    standup_time: time
+    days: tuple[int, ...]
+    report_cutoff: time
+    standup_enabled: bool = True
 
 
 def _times(group_id: int, row: GroupSchedule | None) -> GroupTimes:

@@ -21,23 +21,22 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
-from app.services.alert_messages import (
+from app.services.alerts.handling import ack_url, token_maker
+from app.services.alerts.messages import (
     Addressbook,
     alert_markdown,
     attach_plans,
     combined_markdown,
     markdown,
 )
-from app.services.alerts import ack_url, token_maker
-from app.services.outbox import GROUP_CHANNELS, Target, user_target
-from app.services.risk_matrix import risk_matrix
-from app.services.settings import local_date, settings
-from bots.message import message_to_dict
+from app.services.alerts.rules import Finding, Rule, RuleContext, load_rules, run_rule
+from app.services.chat import GROUP_CHANNELS, Target, user_target
+from app.services.core import local_date, settings
+from app.services.risk import defer_until, risk_matrix
 from models.alerts import ALERT_KEY, Alert
 from models.enums import ChatPlatform, OutboxStatus, RiskLevel
+from models.messages import message_to_dict
 from models.outbox import Outbox
-from reminders.risk import defer_until
-from reminders.rules import Finding, Rule, RuleContext, load_rules, run_rule
 
 BATCH = 5000
 

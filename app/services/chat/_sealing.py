@@ -14,8 +14,8 @@ from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives.hashes import SHA256
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from app.services.errors import Unavailable
-from app.services.settings import settings
+from app.services.core import settings
+from models.errors import Unavailable
 
 _SALT = b"gendan.sealed-secrets.v1"
 

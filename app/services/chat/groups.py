@@ -12,16 +12,15 @@ from urllib.parse import parse_qs, urlsplit
 
 from sqlmodel import Session, col, select
 
-from app.services.actor import Actor, acts
-from app.services.errors import Conflict, Forbidden, InvalidInput, NotFound
-from app.services.outbox import enqueue, group_target
-from app.services.permissions import load_order, require_manage_order, visible_orders_clause
-from app.services.sealing import mask, seal, unseal
-from bots import texts
-from bots.message import OutboundMessage
+from app.services.chat._sealing import mask, seal, unseal
+from app.services.chat._texts import group_welcome
+from app.services.chat.outbox import enqueue, group_target
+from app.services.core import Actor, acts, load_order, require_manage_order, visible_orders_clause
 from models.base import utcnow
 from models.chat import ChatGroup, ChatGroupCreate, ChatGroupOrder, ChatGroupPublic, ChatGroupUpdate
 from models.enums import ChatPlatform, Role
+from models.errors import Conflict, Forbidden, InvalidInput, NotFound
+from models.messages import OutboundMessage
 from models.orders import Order
 
 CREDENTIAL_PARAM = {ChatPlatform.wecom: "key", ChatPlatform.dingtalk: "access_token"}
@@ -160,7 +159,7 @@ def bind_group_order(
         session=session,
         target=group_target(group),
         message=OutboundMessage.markdown(
-            *texts.group_welcome(str(group.platform), order.code, order.customer)
+            *group_welcome(str(group.platform), order.code, order.customer)
         ),
         kind="group_bound",
         order_id=order.id,

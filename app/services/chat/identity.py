@@ -15,12 +15,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import update
 from sqlmodel import Session, col, func, select
 
-from app.services.actor import Actor, acts
-from app.services.errors import Forbidden, InvalidInput, NotFound, RateLimited, Unavailable
-from app.services.users import user_brief
+from app.services.core import Actor, acts
+from app.services.people import user_brief
 from models.base import utcnow
 from models.chat import BindingCode, ChatIdentity, ChatIdentityPublic, ChatInbound
 from models.enums import ChatPlatform
+from models.errors import Forbidden, InvalidInput, NotFound, RateLimited, Unavailable
 from models.people import User
 
 CODE_TTL = timedelta(minutes=10)

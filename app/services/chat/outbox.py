@@ -15,13 +15,12 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
-from app.services.actor import Actor
-from app.services.errors import Conflict, Forbidden, NotFound
-from app.services.permissions import load_order, require_manage_order
-from bots.message import OutboundMessage, message_to_dict
+from app.services.core import Actor, load_order, require_manage_order
 from models.base import utcnow
 from models.chat import ChatGroup, ChatGroupOrder
 from models.enums import ChatPlatform, OutboxChannel, OutboxStatus
+from models.errors import Conflict, Forbidden, NotFound
+from models.messages import OutboundMessage, message_to_dict
 from models.outbox import Outbox, OutboxPublic
 
 GROUP_CHANNELS = {

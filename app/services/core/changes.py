@@ -8,9 +8,9 @@ from itertools import groupby
 
 from sqlmodel import Session, col, func, select
 
-from app.services.actor import Actor
-from app.services.labels import ACTION_NAMES, QUIET_FIELDS, entity_name, field_name, value_name
-from app.services.permissions import load_order
+from app.services.core.actor import Actor
+from app.services.core.labels import ACTION_NAMES, QUIET_FIELDS, entity_name, field_name, value_name
+from app.services.core.permissions import load_order
 from models.changes import ChangeLog
 from models.enums import ChangeAction
 

@@ -15,8 +15,14 @@ from dataclasses import dataclass
 
 from openpyxl import load_workbook
 
-from app.services.errors import TooLarge, UnsupportedMedia
-from app.services.procure_errors import ImportFailed
+from models.errors import InvalidInput, TooLarge, UnsupportedMedia
+
+
+class ImportFailed(InvalidInput):
+    """An import file (BOM, order list) was refused; `errors` names row, column and reason."""
+
+    code = "bom_import_invalid"
+
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_UNZIPPED = 50 * 1024 * 1024

@@ -10,9 +10,9 @@ from __future__ import annotations
 from sqlalchemy import or_
 from sqlmodel import Session, select
 
-from app.services.actor import Actor
-from app.services.errors import Forbidden, NotFound
+from app.services.core.actor import Actor
 from models.enums import ROLE_NAMES, Role, StageKind
+from models.errors import Forbidden, NotFound
 from models.orders import Order, OrderMember, Signoff
 
 # Roles that may act on a stage, besides the order's liaison and tracker members.

@@ -7,9 +7,10 @@ from datetime import UTC, datetime
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from app.services.actor import Actor
-from app.services.errors import Forbidden
+from app.services.core.actor import Actor
+from models.errors import Forbidden
 from models.reminders import (
+    LEASE_NAME,
     ScheduledJobPublic,
     SchedulerLease,
     SchedulerRun,
@@ -17,7 +18,6 @@ from models.reminders import (
     SchedulerStatus,
     apscheduler_jobs,
 )
-from reminders.leader import LEASE_NAME
 
 
 def _last_runs(session: Session) -> dict[str, SchedulerRun]:

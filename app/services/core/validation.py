@@ -6,7 +6,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from app.services.errors import InvalidInput
+from models.errors import InvalidInput
 
 M = TypeVar("M", bound=BaseModel)
 

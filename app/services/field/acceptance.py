@@ -14,16 +14,25 @@ from datetime import date, datetime
 
 from sqlmodel import Session, select
 
-from app.services.actor import Actor, acts
-from app.services.audit import note
-from app.services.documents import current_documents
-from app.services.errors import Conflict, InvalidInput, NotFound
-from app.services.issues import unclosed_issues
-from app.services.permissions import STAGE_ROLES, load_order, require_order_role
-from app.services.photos import attach_photos
-from app.services.settings import local_date
-from app.services.stages import begin_stage, finish_stage, list_stages, open_required_items
-from app.services.validation import validated
+from app.services.core import (
+    STAGE_ROLES,
+    Actor,
+    acts,
+    load_order,
+    local_date,
+    note,
+    require_order_role,
+    validated,
+)
+from app.services.field.documents import current_documents
+from app.services.field.issues import unclosed_issues
+from app.services.orders import (
+    attach_photos,
+    begin_stage,
+    finish_stage,
+    list_stages,
+    open_required_items,
+)
 from models.acceptance import Acceptance, AcceptanceIn, OrderDocument
 from models.base import utcnow
 from models.enums import (
@@ -35,6 +44,7 @@ from models.enums import (
     StageKind,
     StageStatus,
 )
+from models.errors import Conflict, InvalidInput, NotFound
 from models.orders import Order
 from models.stages import ChecklistItem, Stage
 

@@ -15,15 +15,20 @@ from datetime import datetime, timedelta
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlmodel import Session, col, select
 
-from app.services.acceptance import close_by_acceptance, punctuality, ready_for_acceptance
-from app.services.actor import Actor, acts
-from app.services.errors import Conflict, DomainError, NotFound
-from app.services.permissions import load_order, require_order_role
-from app.services.settings import local_date, settings
-from app.services.validation import validated
+from app.services.core import (
+    Actor,
+    acts,
+    load_order,
+    local_date,
+    require_order_role,
+    settings,
+    validated,
+)
+from app.services.field.acceptance import close_by_acceptance, punctuality, ready_for_acceptance
 from models.acceptance import Acceptance, AcceptanceLink, CustomerConfirm
 from models.base import utcnow
 from models.enums import AcceptanceMethod, OrderStatus, Role
+from models.errors import Conflict, DomainError, NotFound
 from models.orders import Order
 
 _SALT = "gendan.acceptance-link.v1"

@@ -12,14 +12,12 @@ from pathlib import Path
 
 from sqlmodel import Session, col, select
 
-from app.services.actor import Actor, acts
-from app.services.errors import Conflict, NotFound
+from app.services.core import Actor, acts, load_order, require_order_role, settings
 from app.services.orders import CLOSED
-from app.services.permissions import load_order, require_order_role
-from app.services.settings import settings
 from models.acceptance import OrderDocument
 from models.base import utcnow
 from models.enums import DocumentKind, Role
+from models.errors import Conflict, NotFound
 from scanning.documents import DocumentStore, check_pdf
 
 UPLOADER_ROLES = {Role.site_engineer, Role.tracker, Role.engineering}

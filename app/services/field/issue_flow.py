@@ -14,21 +14,19 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from app.services.actor import Actor, acts
-from app.services.audit import note as log_note
-from app.services.errors import Forbidden
-from app.services.issues import (
+from app.services.core import Actor, acting_roles, acts, validated
+from app.services.core import note as log_note
+from app.services.field.issues import (
     WAITING,
     load_issue,
     record_event,
     require_open_order,
     state_error,
 )
-from app.services.permissions import acting_roles
-from app.services.photos import attach_photos
-from app.services.validation import validated
+from app.services.orders import attach_photos
 from models.base import utcnow
 from models.enums import IssueAction, IssueState, Role
+from models.errors import Forbidden
 from models.issues import IssueReopen, IssueResolve, IssueVerify, SiteIssue
 from models.orders import Order
 

@@ -6,12 +6,11 @@ from collections.abc import Sequence
 
 from sqlmodel import Session
 
-from app.services.actor import Actor, acts
-from app.services.errors import Conflict
-from app.services.issues import ISSUE_ENTITY, load_issue, require_open_order
-from app.services.permissions import require_member
-from app.services.photos import attach_photos
+from app.services.core import Actor, acts, require_member
+from app.services.field.issues import ISSUE_ENTITY, load_issue, require_open_order
+from app.services.orders import attach_photos
 from models.enums import IssueState
+from models.errors import Conflict
 from models.issues import SiteIssue
 
 

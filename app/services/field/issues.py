@@ -10,26 +10,25 @@ from datetime import datetime
 
 from sqlmodel import Session, col, func, select
 
-from app.services.actor import Actor, acts
-from app.services.audit import note
-from app.services.errors import Conflict, InvalidInput, NotFound
-from app.services.orders import CLOSED
-from app.services.permissions import (
+from app.services.core import (
+    Actor,
+    acts,
     load_order,
+    note,
     require_member,
     require_order_role,
+    settings,
+    validated,
     visible_orders_clause,
 )
-from app.services.photos import attach_photos
-from app.services.risk_matrix import risk_matrix
-from app.services.settings import settings
-from app.services.validation import validated
+from app.services.orders import CLOSED, attach_photos
+from app.services.risk import deadline_for, risk_matrix
 from models.base import utcnow
 from models.enums import ISSUE_STATE_NAMES, IssueAction, IssueCategory, IssueState, RiskLevel, Role
+from models.errors import Conflict, InvalidInput, NotFound
 from models.issues import IssueCreate, IssueEvent, IssueUpdate, SiteIssue
 from models.orders import Order, OrderMember
 from models.people import User
-from reminders.risk import deadline_for
 
 ISSUE_ENTITY = "site_issue"
 # Waiting on the owner: these count as overdue once past their due time.

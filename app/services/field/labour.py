@@ -6,9 +6,8 @@ from datetime import date
 
 from sqlmodel import Session, func, select
 
-from app.services.actor import Actor
-from app.services.errors import InvalidInput
-from app.services.permissions import load_order
+from app.services.core import Actor, load_order
+from models.errors import InvalidInput
 from models.reports import DayHours, LabourEntry, LabourSummary, WorkerHours
 
 

@@ -6,14 +6,12 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from app.api.photos import photos_public
-from app.services.acceptance import FORM_ENTITY
-from app.services.issue_flow import RESOLUTION_ENTITY
-from app.services.issues import ISSUE_ENTITY, is_overdue, issue_events
-from app.services.photos import photos_of
-from app.services.public import users_by_id
-from app.services.reports import REPORT_ENTITY, labour_of
-from app.services.users import user_brief
+from app.services.field.acceptance import FORM_ENTITY
+from app.services.field.issue_flow import RESOLUTION_ENTITY
+from app.services.field.issues import ISSUE_ENTITY, is_overdue, issue_events
+from app.services.field.reports import REPORT_ENTITY, labour_of
+from app.services.orders import photos_of, photos_public
+from app.services.people import user_brief, users_by_id
 from models.acceptance import Acceptance, AcceptancePublic, DocumentPublic, OrderDocument
 from models.base import utcnow
 from models.enums import (

@@ -12,15 +12,19 @@ from datetime import date, datetime, timedelta
 from pydantic import BaseModel
 from sqlmodel import Session, col, select
 
-from app.services.actor import Actor, acts
-from app.services.errors import Conflict, Forbidden, InvalidInput
-from app.services.orders import CLOSED
-from app.services.permissions import load_order, require_member
-from app.services.photos import attach_photos
-from app.services.settings import local_date, settings
-from app.services.validation import validated
+from app.services.core import (
+    Actor,
+    acts,
+    load_order,
+    local_date,
+    require_member,
+    settings,
+    validated,
+)
+from app.services.orders import CLOSED, attach_photos
 from models.base import utcnow
 from models.enums import Role
+from models.errors import Conflict, Forbidden, InvalidInput
 from models.orders import OrderMember
 from models.people import User
 from models.reports import DailyReport, DailyReportIn, LabourEntry, LabourIn

@@ -21,9 +21,9 @@ from decimal import Decimal
 from sqlalchemy import BigInteger, type_coerce
 from sqlmodel import Session, and_, col, func, select
 
-from app.services.settings import settings
+from app.services.core import settings
 from models.bom import BomLine
-from models.costs import CostEntry
+from models.costs import CostEntry, OrderBudget
 from models.enums import CostCategory, PurchaseStatus
 from models.materials import Material
 from models.orders import OrderMember
@@ -162,8 +162,6 @@ def actual_costs(session: Session, order_ids: Iterable[int]) -> Totals:
 
 def budgets(session: Session, order_ids: Iterable[int]) -> dict[int, dict[CostCategory, Decimal]]:
     """The budgets set, per order and category (categories without a budget are absent)."""
-    from models.costs import OrderBudget
-
     out: dict[int, dict[CostCategory, Decimal]] = defaultdict(dict)
     query = select(OrderBudget).where(col(OrderBudget.order_id).in_(list(order_ids)))
     for row in session.exec(query):

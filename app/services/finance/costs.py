@@ -9,15 +9,18 @@ from decimal import Decimal
 from pydantic import TypeAdapter, ValidationError
 from sqlmodel import Session, col, select
 
-from app.services import cost_sources as src
-from app.services.actor import Actor, acts
-from app.services.errors import Conflict, InvalidInput, NotFound
+from app.services.core import (
+    Actor,
+    acts,
+    load_order,
+    local_date,
+    require_manage_order,
+    require_order_role,
+    validated,
+)
+from app.services.finance import cost_sources as src
 from app.services.orders import CLOSED
-from app.services.permissions import load_order, require_manage_order, require_order_role
-from app.services.public import users_by_id
-from app.services.settings import local_date
-from app.services.users import user_brief
-from app.services.validation import validated
+from app.services.people import user_brief, users_by_id
 from models.base import utcnow
 from models.costs import (
     BudgetIn,
@@ -33,6 +36,7 @@ from models.costs import (
     ShipmentCostLine,
 )
 from models.enums import COST_CATEGORY_NAMES, ROLE_NAMES, CostCategory, OrderStatus, Role
+from models.errors import Conflict, InvalidInput, NotFound
 from models.orders import Order
 from models.quantities import MoneyIn, yuan
 

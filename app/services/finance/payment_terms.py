@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from app.services.errors import InvalidInput
 from models.enums import PaymentTrigger
+from models.errors import InvalidInput
 from models.quantities import yuan
 
 _SPLIT = re.compile(r"[，,；;。\n、]+")

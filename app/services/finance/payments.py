@@ -8,15 +8,16 @@ from decimal import Decimal
 
 from sqlmodel import Session, col, select
 
-from app.services.acceptance import acceptance_of
-from app.services.actor import Actor, acts
-from app.services.audit import note
-from app.services.costs import readable_order, writable_order
-from app.services.errors import Conflict, InvalidInput, NotFound
-from app.services.payment_terms import Term, check_total, due_date, parse_terms, split_amount
-from app.services.permissions import require_manage_order
-from app.services.settings import local_date
-from app.services.validation import validated
+from app.services.core import Actor, acts, local_date, note, require_manage_order, validated
+from app.services.field import acceptance_of
+from app.services.finance.costs import readable_order, writable_order
+from app.services.finance.payment_terms import (
+    Term,
+    check_total,
+    due_date,
+    parse_terms,
+    split_amount,
+)
 from models.base import utcnow
 from models.costs import (
     FundView,
@@ -33,6 +34,7 @@ from models.enums import (
     OrderStatus,
     PaymentStatus,
 )
+from models.errors import Conflict, InvalidInput, NotFound
 from models.orders import Order
 from models.quantities import yuan
 

@@ -16,24 +16,23 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, func, select
 
-from app.services.actor import Actor
-from app.services.outbox import enqueue, group_target
-from app.services.production_views import production_overview
-from app.services.reports import missing_reporters
-from app.services.settings import local_date, settings
-from app.services.shortages import shortage_query
-from app.services.standup import STAGE_MARKS, standup_summary
-from bots.message import OutboundMessage
+from app.services.alerts import OPEN_ISSUE, OPEN_PURCHASE
+from app.services.chat import enqueue, group_target
+from app.services.core import Actor, local_date, settings
+from app.services.field import missing_reporters
+from app.services.insight.standup import STAGE_MARKS, standup_summary
+from app.services.procurement import shortage_query
+from app.services.production import production_overview
 from models.chat import ChatGroup, ChatGroupOrder
-from models.enums import RISK_NAMES, OrderStatus, RiskLevel
+from models.enums import RISK_NAMES, STAGE_NAMES, OrderStatus, RiskLevel, StageKind
 from models.issues import SiteIssue
+from models.messages import OutboundMessage
 from models.orders import Order
 from models.outbox import Outbox
 from models.people import User
 from models.purchasing import PurchaseLine
 from models.reports import DailyReport
 from models.stages import Stage
-from reminders.rules.overdue import OPEN_ISSUE, OPEN_PURCHASE
 
 LIVE_ORDERS = (OrderStatus.in_review, OrderStatus.confirmed, OrderStatus.in_progress)
 MAX_NAMES = 5
@@ -93,8 +92,6 @@ def _shortages(session: Session, order_ids: list[int], today) -> dict[int, tuple
 
 
 def _milestones(session: Session, order_ids: list[int], today, now) -> dict[int, list[str]]:
-    from models.enums import STAGE_NAMES, StageKind
-
     out: dict[int, list[str]] = defaultdict(list)
     stages = select(Stage.order_id, Stage.kind, Stage.planned_start, Stage.planned_end).where(
         col(Stage.order_id).in_(order_ids),

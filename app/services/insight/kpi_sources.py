@@ -9,9 +9,8 @@ from datetime import date
 
 from sqlmodel import Session, col, func, select
 
-from app.services.actor import Actor
-from app.services.permissions import visible_orders_clause
-from app.services.settings import local_date
+from app.services.alerts import delivery_history
+from app.services.core import Actor, local_date, visible_orders_clause
 from models.acceptance import Acceptance
 from models.alerts import Alert
 from models.bom import BomLine
@@ -19,7 +18,6 @@ from models.issues import SiteIssue
 from models.orders import Order
 from models.purchasing import PurchaseLine
 from models.suppliers import Supplier
-from reminders.history import delivery_history
 
 
 @dataclass(frozen=True)

@@ -26,9 +26,8 @@ from datetime import date, datetime
 
 from sqlmodel import Session
 
-from app.services.actor import Actor
-from app.services.errors import Forbidden
-from app.services.kpi_sources import (
+from app.services.core import Actor, local_date, settings
+from app.services.insight.kpi_sources import (
     Sample,
     acceptances,
     alert_responses,
@@ -37,11 +36,11 @@ from app.services.kpi_sources import (
     site_issue_responses,
     supplier_delays,
 )
-from app.services.public import users_by_id
-from app.services.settings import local_date, settings
+from app.services.people import users_by_id
 from models.base import utcnow
 from models.dashboard import Kpi, KpiPoint, Kpis, LiaisonKpis, SupplierKpis
 from models.enums import Role
+from models.errors import Forbidden
 
 __all__ = ["Sample", "compute_kpis", "register_response_source", "require_kpi_reader"]
 

@@ -12,13 +12,13 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from sqlmodel import Session, col, select
 
-from app.services import cost_sources as src
-from app.services.actor import Actor
-from app.services.costs import COST_READERS
-from app.services.errors import Forbidden
-from app.services.public import orders_public
+from app.services import finance
+from app.services.core import Actor, visible_orders_clause
+from app.services.finance import COST_READERS
+from app.services.orders import orders_public
 from models.costs import PaymentMilestone
 from models.enums import STAGE_NAMES, OrderStatus, Role, StageKind
+from models.errors import Forbidden
 from models.orders import Order
 from models.stages import Stage
 
@@ -52,8 +52,6 @@ def _columns() -> list[str]:
 
 
 def _orders(session: Session, actor: Actor, status: OrderStatus | None) -> list[Order]:
-    from app.services.permissions import visible_orders_clause
-
     query = select(Order).where(visible_orders_clause(actor))
     if status is not None:
         query = query.where(Order.status == status)
@@ -83,8 +81,8 @@ def export_orders(*, session: Session, actor: Actor, status: OrderStatus | None 
     orders = _orders(session, actor, status)
     ids = [o.id for o in orders]
     public = orders_public(session, orders)
-    stages, actual = _stage_dates(session, ids), src.actual_costs(session, ids)
-    budget, payments = src.budgets(session, ids), _payments(session, ids)
+    stages, actual = _stage_dates(session, ids), finance.actual_costs(session, ids)
+    budget, payments = finance.budgets(session, ids), _payments(session, ids)
     book = Workbook()
     sheet = book.active
     sheet.title = "订单报表"

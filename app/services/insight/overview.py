@@ -22,14 +22,11 @@ from datetime import date, datetime
 from sqlalchemy import case, func, or_
 from sqlmodel import Session, col, select
 
-from app.services.actor import Actor
-from app.services.issues import UNCLOSED, WAITING
-from app.services.permissions import visible_orders_clause
-from app.services.public import stage_brief, users_by_id
-from app.services.settings import local_date
-from app.services.shortages import find_shortages
-from app.services.stages import current_stage, order_progress
-from app.services.users import user_brief
+from app.services.core import Actor, local_date, visible_orders_clause
+from app.services.field import UNCLOSED, WAITING
+from app.services.orders import current_stage, order_progress, stage_brief
+from app.services.people import user_brief, users_by_id
+from app.services.procurement import find_shortages
 from models.base import utcnow
 from models.dashboard import DelayWarning, Milestone, Overview, OverviewFilters, OverviewRow
 from models.enums import (

@@ -9,19 +9,17 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from app.services.acceptance import acceptance_of
-from app.services.actor import Actor, acts
-from app.services.errors import Conflict, Forbidden, InvalidInput, NotFound
-from app.services.permissions import load_order, require_member, require_order_role
-from app.services.public import users_by_id
-from app.services.retro_draft import build_draft
-from app.services.templates import add_template
-from app.services.users import user_brief
-from app.services.validation import validated
+from app.services.core import Actor, acts, load_order, require_member, require_order_role, validated
+from app.services.field import acceptance_of
+from app.services.insight.retro_draft import build_draft
+from app.services.orders import add_template
+from app.services.people import user_brief, users_by_id
 from models.acceptance import Acceptance
 from models.base import utcnow
 from models.enums import FEEDBACK_SOURCE_NAMES, STAGE_NAMES, FeedbackSource, Role
+from models.errors import Conflict, Forbidden, InvalidInput, NotFound
 from models.orders import Order
+from models.purchasing import PurchaseLine
 from models.retro import (
     FeedbackIn,
     FeedbackPublic,
@@ -131,8 +129,6 @@ def add_feedback(
 
 
 def _check_supplier(session: Session, order_id: int, supplier_id: int | None) -> None:
-    from models.purchasing import PurchaseLine
-
     if supplier_id is None:
         raise InvalidInput("供应商反馈须选择供应商", field="supplier_id")
     query = select(PurchaseLine.id).where(

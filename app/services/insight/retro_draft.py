@@ -17,7 +17,8 @@ from decimal import Decimal
 
 from sqlmodel import Session, col, func, select
 
-from app.services import cost_sources as src
+from app.services import finance
+from app.services.alerts import first_promise
 from models.acceptance import Acceptance
 from models.enums import (
     ISSUE_CATEGORY_NAMES,
@@ -33,7 +34,6 @@ from models.purchasing import PromisedDateChange, PurchaseLine
 from models.quality import Inspection, Rework
 from models.stages import Stage
 from models.suppliers import Supplier
-from reminders.history import first_promise
 
 
 def build_draft(session: Session, order: Order, acceptance: Acceptance) -> dict:
@@ -163,8 +163,8 @@ def _suppliers(session: Session, order_id: int) -> list[dict]:
 
 
 def _costs(session: Session, order_id: int) -> dict:
-    budget = src.budgets(session, [order_id]).get(order_id, {})
-    actual = src.actual_costs(session, [order_id])[order_id]
+    budget = finance.budgets(session, [order_id]).get(order_id, {})
+    actual = finance.actual_costs(session, [order_id])[order_id]
     total_budget = sum(budget.values(), Decimal(0)) if budget else None
     return {
         "budget": None if total_budget is None else f"{total_budget:.2f}",

@@ -12,11 +12,15 @@ from datetime import date, datetime
 
 from sqlmodel import Session, col, select
 
-from app.services.actor import Actor
-from app.services.permissions import load_order
-from app.services.reviews import current_review, signoffs
-from app.services.settings import local_date, settings
-from app.services.stages import current_stage, list_stages, open_required_items, order_progress
+from app.services.core import Actor, load_order, local_date, settings
+from app.services.orders import (
+    current_review,
+    current_stage,
+    list_stages,
+    open_required_items,
+    order_progress,
+    signoffs,
+)
 from models.base import utcnow
 from models.enums import (
     ORDER_STATUS_NAMES,

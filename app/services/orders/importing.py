@@ -19,16 +19,20 @@ from decimal import Decimal, InvalidOperation
 from pydantic import ValidationError
 from sqlmodel import Session, func, select
 
-from app.services.actor import Actor, acts
-from app.services.bom_files import Layout, read_table
-from app.services.errors import Forbidden
-from app.services.orders import CLOSED, create_order, update_order
-from app.services.permissions import ORDER_CREATORS
-from app.services.procure_errors import ImportFailed
-from app.services.settings import settings
-from app.services.validation import VALIDATION_WORDS
+from app.services.core import (
+    ORDER_CREATORS,
+    VALIDATION_WORDS,
+    Actor,
+    ImportFailed,
+    Layout,
+    acts,
+    read_table,
+    settings,
+)
+from app.services.orders.orders import CLOSED, create_order, update_order
 from models.bom import ImportProblem
 from models.enums import Priority, Role
+from models.errors import Forbidden
 from models.imports import OrderImportResult, OrderImportRow
 from models.orders import Order, OrderCreate, OrderUpdate
 from models.people import User, UserRole

@@ -6,19 +6,21 @@ from datetime import date, datetime
 
 from sqlmodel import Session, col, func, or_, select
 
-from app.services.actor import Actor, acts, roles_of
-from app.services.errors import Conflict, Forbidden, InvalidInput, NotFound
-from app.services.permissions import (
+from app.services.core import (
     ORDER_CREATORS,
+    Actor,
+    acts,
     load_order,
     require_manage_order,
+    roles_of,
     visible_orders_clause,
 )
-from app.services.reference import get_department
-from app.services.stages import create_stages
+from app.services.orders.stages import create_stages
+from app.services.people import get_department
 from models.base import utcnow
 from models.enums import OrderStatus, Role
-from models.orders import MemberAdd, Order, OrderCreate, OrderMember, OrderUpdate
+from models.errors import Conflict, Forbidden, InvalidInput, NotFound
+from models.orders import MemberAdd, Order, OrderCreate, OrderMember, OrderUpdate, Review
 from models.people import User
 
 CLOSED = (OrderStatus.completed, OrderStatus.cancelled)
@@ -166,8 +168,6 @@ def delete_order(*, session: Session, actor: Actor, order_id: int) -> None:
 
 
 def _was_reviewed(session: Session, order_id: int) -> bool:
-    from models.orders import Review
-
     return session.exec(select(Review.id).where(Review.order_id == order_id)).first() is not None
 
 

@@ -11,13 +11,13 @@ from pathlib import Path
 
 from sqlmodel import Session, col, select
 
-from app.services.actor import Actor, acts
-from app.services.errors import InvalidInput, NotFound
-from app.services.permissions import load_order
-from app.services.settings import settings
+from app.services.core import Actor, acts, load_order, settings
+from app.services.people import user_brief, users_by_id
 from models.base import utcnow
-from models.photos import Photo, PhotoAttachment
-from scanning.photo_store import PhotoStore
+from models.errors import InvalidInput, NotFound
+from models.people import User
+from models.photos import Photo, PhotoAttachment, PhotoPublic
+from scanning.photo_store import THUMB, PhotoStore
 from scanning.photos import process_photo
 
 MAX_PHOTOS_PER_ITEM = 20
@@ -137,3 +137,29 @@ def get_photo(*, session: Session, actor: Actor, photo_id: int) -> Photo:
         raise NotFound("照片不存在")
     load_order(session, actor, photo.order_id)
     return photo
+
+
+def photos_public(session, photos: list[Photo]) -> list[PhotoPublic]:
+    """Public forms of photos, their uploaders loaded in one query."""
+    users = users_by_id(session, [p.uploaded_by_id for p in photos])
+    return [photo_public(session, p, users) for p in photos]
+
+
+def photo_public(session, photo: Photo, users: dict[int, User] | None = None) -> PhotoPublic:
+    """The public form of a photo, with its URLs."""
+    if users is None:
+        users = users_by_id(session, [photo.uploaded_by_id])
+    uploader = users.get(photo.uploaded_by_id)
+    url = f"/api/photos/{photo.id}"
+    return PhotoPublic(
+        id=photo.id,
+        order_id=photo.order_id,
+        url=url,
+        thumb_url=f"{url}?variant={THUMB}",
+        width=photo.width,
+        height=photo.height,
+        taken_at=photo.taken_at,
+        caption=photo.caption,
+        uploaded_by=user_brief(uploader),
+        uploaded_at=photo.uploaded_at,
+    )

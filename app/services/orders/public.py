@@ -6,9 +6,9 @@ from collections import defaultdict
 
 from sqlmodel import Session, col, select
 
-from app.services.reviews import signoffs
-from app.services.stages import checklist, current_stage, order_progress
-from app.services.users import user_brief
+from app.services.orders.reviews import signoffs
+from app.services.orders.stages import checklist, current_stage, order_progress
+from app.services.people import user_brief, users_by_id
 from models.enums import (
     ORDER_STATUS_NAMES,
     STAGE_NAMES,
@@ -29,14 +29,6 @@ from models.orders import (
 )
 from models.people import Department, DepartmentPublic, User
 from models.stages import ChecklistItem, ChecklistItemPublic, Stage, StagePublic
-
-
-def users_by_id(session: Session, ids) -> dict[int, User]:
-    """The users with these ids (None ignored), in one query."""
-    ids = {i for i in ids if i is not None}
-    if not ids:
-        return {}
-    return {u.id: u for u in session.exec(select(User).where(col(User.id).in_(ids)))}
 
 
 def _stages_by_order(session: Session, order_ids: list[int]) -> dict[int, list[Stage]]:

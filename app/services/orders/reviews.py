@@ -6,14 +6,12 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from app.services.actor import Actor, acts
-from app.services.audit import note
-from app.services.errors import Conflict, Forbidden, InvalidInput, NotFound
-from app.services.permissions import load_order, require_manage_order
-from app.services.reference import get_department
-from app.services.stages import begin_stage, finish_stage, list_stages, open_required_items
+from app.services.core import Actor, acts, load_order, note, require_manage_order
+from app.services.orders.stages import begin_stage, finish_stage, list_stages, open_required_items
+from app.services.people import get_department
 from models.base import utcnow
 from models.enums import OrderStatus, ReviewStatus, SignoffStatus, StageKind, StageStatus
+from models.errors import Conflict, Forbidden, InvalidInput, NotFound
 from models.orders import Order, Review, Signoff
 
 

@@ -7,11 +7,10 @@ from typing import TypeVar
 
 from sqlmodel import Session
 
-from app.services.actor import Actor, roles_of
-from app.services.errors import Conflict, InvalidInput, NotFound
-from app.services.permissions import acting_roles, load_order, require_order_role
-from app.services.stages import EXECUTING
+from app.services.core import Actor, acting_roles, load_order, require_order_role, roles_of
+from app.services.orders.stages import EXECUTING
 from models.enums import ROLE_NAMES, Channel, OrderStatus, Role
+from models.errors import Conflict, InvalidInput, NotFound
 from models.orders import Order
 from models.people import User
 

@@ -6,18 +6,20 @@ from datetime import datetime
 
 from sqlmodel import Session, select
 
-from app.services.actor import Actor, acts
-from app.services.audit import note
-from app.services.errors import Conflict, InvalidInput, NotFound
-from app.services.permissions import (
+from app.services.core import (
     STAGE_ROLES,
+    Actor,
+    acts,
     load_order,
+    local_date,
+    note,
     require_manage_order,
     require_order_role,
 )
-from app.services.settings import local_date
+from app.services.orders.progress import derived_progress
 from models.base import utcnow
 from models.enums import STAGE_ORDER, OrderStatus, StageKind, StageStatus
+from models.errors import Conflict, InvalidInput, NotFound
 from models.orders import Order
 from models.stages import ChecklistItem, ChecklistTemplate, Stage, StageUpdate
 
@@ -91,23 +93,6 @@ def current_stage(stages: list[Stage]) -> Stage | None:
         if stage.status != StageStatus.done:
             return stage
     return stages[-1] if stages else None
-
-
-def derived_progress(session: Session, order_id: int, kind: StageKind) -> int | None:
-    """The progress a stage's own records give (production output, ...), or None if none.
-
-    Where records exist, progress is computed, never typed; the owning modules are imported
-    here, late, because they build on this one.
-    """
-    if kind == StageKind.production:
-        from app.services.production_data import production_progress
-
-        return production_progress(session=session, order_id=order_id)
-    if kind == StageKind.procurement:
-        from app.services.bom import bom_summary
-
-        return bom_summary(session, order_id).progress
-    return None
 
 
 def refresh_derived_progress(*, session: Session, order_id: int, kind: StageKind) -> int | None:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
-from app.services.actor import Actor, acts
-from app.services.errors import Forbidden, NotFound
+from app.services.core import Actor, acts
 from models.enums import StageKind
+from models.errors import Forbidden, NotFound
 from models.stages import ChecklistTemplate, ChecklistTemplateIn
 
 

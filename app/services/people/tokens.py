@@ -11,8 +11,8 @@ from datetime import datetime, timedelta
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 from sqlmodel import Session
 
-from app.services.errors import NotAuthenticated
 from models.base import utcnow
+from models.errors import NotAuthenticated
 from models.people import User
 
 _SALT = "gendan.api-token.v1"

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from sqlmodel import Session, col, func, select
 
-from app.services.actor import Actor, acts, roles_of
-from app.services.errors import Conflict, Forbidden, InvalidInput, NotAuthenticated, NotFound
-from app.services.passwords import hash_password, verify_password
-from app.services.reference import get_department
-from app.services.tokens import revoke_tokens
+from app.services.core import Actor, acts, roles_of
+from app.services.people.departments import get_department
+from app.services.people.passwords import hash_password, verify_password
+from app.services.people.tokens import revoke_tokens
 from models.enums import Role
+from models.errors import Conflict, Forbidden, InvalidInput, NotAuthenticated, NotFound
 from models.people import (
     Department,
     DepartmentPublic,
@@ -158,6 +158,14 @@ def authenticate(*, session: Session, username: str, password: str) -> User:
 def count_users(*, session: Session) -> int:
     """How many users exist."""
     return session.exec(select(func.count()).select_from(User)).one()
+
+
+def users_by_id(session: Session, ids) -> dict[int, User]:
+    """The users with these ids (None ignored), in one query."""
+    ids = {i for i in ids if i is not None}
+    if not ids:
+        return {}
+    return {u.id: u for u in session.exec(select(User).where(col(User.id).in_(ids)))}
 
 
 def user_brief(user: User | None) -> UserBrief | None:

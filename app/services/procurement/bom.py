@@ -1,7 +1,7 @@
 """An order's BOM lines: add, change, remove, list; and what they say about the order.
 
 An order lists each material once. The procurement stage's progress is derived from the BOM
-(stages.derived_progress): the mean over lines of the received share of the needed quantity
+(orders/progress.py): the mean over lines of the received share of the needed quantity
 (each line counts the same, whatever its unit), recomputed whenever a line or a receipt changes.
 """
 
@@ -14,15 +14,14 @@ from datetime import datetime
 from sqlalchemy import Float, and_, case, cast
 from sqlmodel import Session, col, func, select
 
-from app.services.actor import Actor, acts
-from app.services.errors import Conflict
-from app.services.materials import PURCHASERS, load_material
-from app.services.permissions import load_order, require_order_role
-from app.services.procure_errors import BomLineNotFound
-from app.services.stages import refresh_derived_progress
+from app.services.core import Actor, acts, load_order, require_order_role
+from app.services.orders import progress_source, refresh_derived_progress
+from app.services.procurement.errors import BomLineNotFound
+from app.services.procurement.materials import PURCHASERS, load_material
 from models.base import utcnow
 from models.bom import BomLine, BomLineCreate, BomLineUpdate
 from models.enums import OrderStatus, StageKind
+from models.errors import Conflict
 from models.materials import Material
 from models.orders import Order
 from models.purchasing import PurchaseLine
@@ -159,6 +158,12 @@ def bom_summary(session: Session, order_id: int) -> BomSummary:
         total=key_total, complete=key_done, all_complete=key_done == key_total
     )
     return BomSummary(progress, key_materials)
+
+
+@progress_source(StageKind.procurement)
+def _progress_from_bom(*, session: Session, order_id: int) -> int | None:
+    """Procurement progress from the BOM (see the module docstring), None without a BOM."""
+    return bom_summary(session, order_id).progress
 
 
 def refresh_procurement_progress(session: Session, order_id: int) -> int | None:

@@ -20,11 +20,13 @@ from decimal import Decimal, InvalidOperation
 
 from sqlmodel import Session
 
-from app.services.actor import Actor, acts
-from app.services.bom import editable_order, line_for_material, refresh_procurement_progress
-from app.services.bom_files import HEADERS, read_table
-from app.services.materials import MATERIAL_EDITORS, find_material, require_role
-from app.services.procure_errors import ImportFailed
+from app.services.core import HEADERS, Actor, ImportFailed, acts, read_table
+from app.services.procurement.bom import (
+    editable_order,
+    line_for_material,
+    refresh_procurement_progress,
+)
+from app.services.procurement.materials import MATERIAL_EDITORS, find_material, require_role
 from models.base import utcnow
 from models.bom import MAX_WARNING_DAYS, BomImportResult, BomLine, ImportProblem
 from models.materials import Material

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.services.errors import Conflict, InvalidInput, NotFound
+from models.errors import Conflict, InvalidInput, NotFound
 
 BIND_URL = "/api/materials/aliases"
 
@@ -82,7 +82,3 @@ class NotInBom(Conflict):
 
 class BatchTooLarge(InvalidInput):
     code = "batch_too_large"
-
-
-class ImportFailed(InvalidInput):
-    code = "bom_import_invalid"

@@ -12,10 +12,9 @@ from decimal import Decimal
 
 from sqlmodel import Session
 
-from app.services.actor import Actor
-from app.services.bom import list_bom, materials_by_id
-from app.services.materials import get_material
-from app.services.permissions import load_order
+from app.services.core import Actor, load_order
+from app.services.procurement.bom import list_bom, materials_by_id
+from app.services.procurement.materials import get_material
 from scanning.label_sheet import SheetLayout, render_sheet
 from scanning.labels import LabelSpec, Symbology, render_label
 from scanning.payload import GendanLabel, LabelKind

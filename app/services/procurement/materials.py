@@ -7,12 +7,12 @@ from datetime import datetime
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, or_, select
 
-from app.services.actor import Actor, acts
-from app.services.errors import Conflict, Forbidden, InvalidInput, NotFound
-from app.services.procure_errors import MaterialNotFound, SupplierNotFound
-from app.services.scan_codes import alias_form
+from app.services.core import Actor, acts
+from app.services.procurement.errors import MaterialNotFound, SupplierNotFound
+from app.services.procurement.scans.codes import alias_form
 from models.base import utcnow
 from models.enums import ROLE_NAMES, Role
+from models.errors import Conflict, Forbidden, InvalidInput, NotFound
 from models.materials import AliasCreate, Material, MaterialAlias, MaterialCreate, MaterialUpdate
 from models.suppliers import Supplier
 from scanning.payload import PlainCode, parse_payload

@@ -6,11 +6,10 @@ from collections import defaultdict
 
 from sqlmodel import Session, col, select
 
-from app.services.bom import materials_by_id
-from app.services.materials import aliases_of
-from app.services.public import users_by_id
-from app.services.suppliers import contacts_of
-from app.services.users import user_brief
+from app.services.people import user_brief, users_by_id
+from app.services.procurement.bom import materials_by_id
+from app.services.procurement.materials import aliases_of
+from app.services.procurement.suppliers import contacts_of
 from models.bom import DEFAULT_WARNING_DAYS, BomLine, BomLinePublic
 from models.enums import PURCHASE_STATUS_NAMES, PurchaseStatus
 from models.materials import AliasPublic, Material, MaterialBrief, MaterialPublic

@@ -12,15 +12,12 @@ from datetime import date, datetime
 
 from sqlmodel import Session, col, select
 
-from app.services.actor import Actor, acts
-from app.services.audit import note
-from app.services.bom import editable_order, load_line
-from app.services.errors import Conflict, InvalidInput
-from app.services.permissions import load_order
-from app.services.procure_errors import PurchaseLineNotFound, SupplierNotFound
-from app.services.settings import local_date
+from app.services.core import Actor, acts, load_order, local_date, note
+from app.services.procurement.bom import editable_order, load_line
+from app.services.procurement.errors import PurchaseLineNotFound, SupplierNotFound
 from models.base import utcnow
 from models.enums import PURCHASE_STATUS_NAMES, PurchaseStatus
+from models.errors import Conflict, InvalidInput
 from models.purchasing import (
     PromisedDateChange,
     PurchaseLine,

@@ -22,9 +22,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
 from sqlmodel import Session, col, select
 
-from app.services.actor import Actor
-from app.services.permissions import load_order, visible_orders_clause
-from app.services.settings import local_date
+from app.services.core import Actor, load_order, local_date, visible_orders_clause
 from models.base import utcnow
 from models.bom import DEFAULT_WARNING_DAYS, BomLine
 from models.enums import OrderStatus, PurchaseStatus

@@ -15,8 +15,8 @@ from decimal import Decimal
 
 from sqlmodel import Session, select
 
-from app.services.audit import note
-from app.services.procure_errors import InsufficientStock, OverReceipt
+from app.services.core import note
+from app.services.procurement.errors import InsufficientStock, OverReceipt
 from models.bom import BomLine
 from models.enums import PurchaseStatus
 from models.materials import Material

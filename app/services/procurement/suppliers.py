@@ -6,11 +6,11 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from app.services.actor import Actor, acts
-from app.services.errors import Conflict, InvalidInput, NotFound
-from app.services.materials import PURCHASERS, require_role, require_staff
-from app.services.procure_errors import SupplierNotFound
+from app.services.core import Actor, acts
+from app.services.procurement.errors import SupplierNotFound
+from app.services.procurement.materials import PURCHASERS, require_role, require_staff
 from models.base import utcnow
+from models.errors import Conflict, InvalidInput, NotFound
 from models.suppliers import (
     ContactIn,
     Supplier,

@@ -8,9 +8,9 @@ from datetime import date
 
 from sqlmodel import Session, select
 
-from app.services.actor import Actor, acts
-from app.services.production_plan import PlanOp, weighted_progress
-from app.services.stages import refresh_derived_progress
+from app.services.core import Actor, acts
+from app.services.orders import progress_source, refresh_derived_progress
+from app.services.production.plan import PlanOp, weighted_progress
 from models.enums import StageKind
 from models.production import Operation, OperationLink, OperationOutput
 
@@ -73,6 +73,7 @@ def load_plan(
     return ops, plans, actuals_of(session=session, order_id=order_id)
 
 
+@progress_source(StageKind.production)
 def production_progress(*, session: Session, order_id: int) -> int | None:
     """The operations' weighted completion %, or None while the order has no operations."""
     _, plans, actuals = load_plan(session=session, order_id=order_id)

@@ -7,19 +7,17 @@ from datetime import date, datetime
 
 from sqlmodel import Session, func, select
 
-from app.services.actor import Actor, acts
-from app.services.audit import note
-from app.services.errors import Conflict, InvalidInput
-from app.services.order_scope import open_order, row_of_order
-from app.services.permissions import STAGE_ROLES, load_order
-from app.services.production_data import (
+from app.services.core import STAGE_ROLES, Actor, acts, load_order, note
+from app.services.orders import open_order, row_of_order
+from app.services.production.data import (
     operations_of,
     sync_production_progress,
     upstream_of,
 )
-from app.services.production_plan import EPS, find_cycle, loop_in_flow_order
+from app.services.production.plan import EPS, find_cycle, loop_in_flow_order
 from models.base import utcnow
 from models.enums import StageKind
+from models.errors import Conflict, InvalidInput
 from models.production import (
     Operation,
     OperationCreate,

@@ -9,14 +9,12 @@ from datetime import date, datetime
 
 from sqlmodel import Session, col, select
 
-from app.services.actor import Actor, acts
-from app.services.errors import InvalidInput
-from app.services.operations import open_for_production
-from app.services.order_scope import require_executing, row_of_order
-from app.services.permissions import load_order
-from app.services.production_data import sync_production_progress
-from app.services.settings import local_date
+from app.services.core import Actor, acts, load_order, local_date
+from app.services.orders import require_executing, row_of_order
+from app.services.production.data import sync_production_progress
+from app.services.production.operations import open_for_production
 from models.base import utcnow
+from models.errors import InvalidInput
 from models.production import MAX_QTY, Operation, OperationOutput
 
 

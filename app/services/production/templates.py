@@ -7,13 +7,13 @@ from datetime import date, datetime, timedelta
 
 from sqlmodel import Session, select
 
-from app.services.actor import Actor, acts
-from app.services.errors import Conflict, Forbidden, InvalidInput, NotFound
-from app.services.operations import open_for_production
-from app.services.production_data import operations_of, sync_production_progress
-from app.services.production_plan import find_cycle, loop_in_flow_order
+from app.services.core import Actor, acts
+from app.services.production.data import operations_of, sync_production_progress
+from app.services.production.operations import open_for_production
+from app.services.production.plan import find_cycle, loop_in_flow_order
 from models.base import utcnow
 from models.enums import StageKind
+from models.errors import Conflict, Forbidden, InvalidInput, NotFound
 from models.production import (
     Operation,
     OperationLink,

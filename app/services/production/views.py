@@ -9,12 +9,10 @@ from datetime import date, datetime
 
 from sqlmodel import Session
 
-from app.services.actor import Actor
-from app.services.permissions import load_order
-from app.services.production_data import load_plan
-from app.services.production_plan import EPS, OpState, daily_series, evaluate
-from app.services.settings import local_date
-from app.services.stages import list_stages
+from app.services.core import Actor, load_order, local_date
+from app.services.orders import list_stages
+from app.services.production.data import load_plan
+from app.services.production.plan import EPS, OpState, daily_series, evaluate
 from models.base import utcnow
 from models.enums import (
     OPERATION_COLUMN_NAMES,

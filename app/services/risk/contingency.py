@@ -10,9 +10,8 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from app.services.actor import Actor, acts
-from app.services.contingency_defaults import DEFAULT_PLANS
-from app.services.errors import Conflict, Forbidden, NotFound
+from app.services.core import Actor, acts
+from app.services.risk._contingency_defaults import DEFAULT_PLANS
 from models.base import utcnow
 from models.contingency import (
     BackupSupplier,
@@ -26,6 +25,7 @@ from models.contingency import (
     StepPublic,
 )
 from models.enums import RISK_TYPE_NAMES, ROLE_NAMES, RiskType
+from models.errors import Conflict, Forbidden, NotFound
 from models.materials import Material
 from models.suppliers import Supplier, SupplierContact
 

@@ -11,11 +11,11 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
-from app.services.actor import Actor, acts
-from app.services.errors import Forbidden, InvalidInput
-from app.services.settings import settings
+from app.services.core import Actor, acts, format_clock, parse_clock, settings
+from app.services.risk.timing import QuietHours, RiskMatrix, default_matrix
 from models.base import utcnow
 from models.enums import RISK_NAMES, RiskLevel
+from models.errors import Forbidden, InvalidInput
 from models.reminders import (
     QuietHoursPublic,
     RiskLimitPublic,
@@ -23,8 +23,6 @@ from models.reminders import (
     RiskMatrixSetting,
     RiskMatrixUpdate,
 )
-from reminders.risk import QuietHours, RiskMatrix, default_matrix
-from reminders.timespec import format_clock, parse_clock
 
 SETTING_ID = 1
 LEVEL_ORDER = (RiskLevel.high, RiskLevel.medium, RiskLevel.low)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from app.services.settings import settings
+from app.services.core import settings
 from models.enums import EscalationStage, RiskLevel
 
 

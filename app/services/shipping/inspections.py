@@ -8,21 +8,19 @@ from datetime import UTC, datetime
 
 from sqlmodel import Session, col, select
 
-from app.services.actor import Actor, acts
-from app.services.errors import Conflict, InvalidInput
-from app.services.order_scope import (
+from app.services.core import Actor, acts, load_order, local_date, require_order_role, settings
+from app.services.orders import (
     CLOSED,
+    attach_photos,
     open_order,
     require_executing,
     require_member_in_role,
     row_of_order,
+    tick_items,
 )
-from app.services.permissions import load_order, require_order_role
-from app.services.photos import attach_photos
-from app.services.settings import local_date, settings
-from app.services.stages import tick_items
 from models.base import utcnow
 from models.enums import InspectionKind, InspectionResult, ReworkStatus, Role, StageKind
+from models.errors import Conflict, InvalidInput
 from models.orders import Order
 from models.quality import Inspection, InspectionCreate, InspectionDefect, Rework
 

@@ -12,16 +12,10 @@ from datetime import datetime
 
 from sqlmodel import Session, select
 
-from app.services.actor import Actor, acts
-from app.services.audit import note
-from app.services.errors import Conflict, InvalidInput
-from app.services.inspections import require_passed_inspection
-from app.services.order_scope import require_executing, row_of_order
-from app.services.permissions import load_order
-from app.services.photos import attach_photos
-from app.services.settings import local_date
-from app.services.site_checks import DISPATCHED, checks_of, open_for_logistics, seed_checks
-from app.services.stages import tick_items
+from app.services.core import Actor, acts, load_order, local_date, note
+from app.services.orders import attach_photos, require_executing, row_of_order, tick_items
+from app.services.shipping.inspections import require_passed_inspection
+from app.services.shipping.site_checks import DISPATCHED, checks_of, open_for_logistics, seed_checks
 from models.base import utcnow
 from models.enums import (
     SHIPMENT_FLOW,
@@ -29,6 +23,7 @@ from models.enums import (
     ShipmentStatus,
     StageKind,
 )
+from models.errors import Conflict, InvalidInput
 from models.shipments import (
     Shipment,
     ShipmentAdvance,

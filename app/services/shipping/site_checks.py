@@ -9,11 +9,11 @@ from datetime import datetime
 
 from sqlmodel import Session, col, func, select
 
-from app.services.actor import Actor, acts
-from app.services.errors import Conflict
-from app.services.order_scope import open_order, row_of_order
+from app.services.core import Actor, acts
+from app.services.orders import open_order, row_of_order
 from models.base import utcnow
 from models.enums import SHIPMENT_FLOW, Role, ShipmentStatus, SiteCheckKind
+from models.errors import Conflict
 from models.shipments import Shipment, ShipmentCheck
 
 LOGISTICS = {Role.logistics, Role.tracker}

@@ -41,17 +41,17 @@ from datetime import date, datetime
 
 from sqlmodel import Session
 
-from app.services.settings import Settings
+from app.services.core import Settings
+from app.services.risk import RiskMatrix
 from models.contingency import PlanAdvice
 from models.enums import RiskLevel, RiskType
-from reminders.risk import RiskMatrix
 
 RULE_MODULES = (
-    "reminders.rules.overdue",
-    "reminders.rules.shortage",
-    "reminders.rules.prediction",
-    "reminders.rules.costs",
-    "reminders.rules.escalation",
+    "app.services.alerts.rules.overdue",
+    "app.services.alerts.rules.shortage",
+    "app.services.alerts.rules.prediction",
+    "app.services.alerts.rules.costs",
+    "app.services.alerts.rules.escalation",
 )
 
 

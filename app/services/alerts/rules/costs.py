@@ -6,11 +6,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from decimal import Decimal
 
-from app.services.costs import over_budget_orders
-from app.services.payments import overdue_payments
+from app.services.alerts.rules import Finding, RuleContext, rule
+from app.services.finance import over_budget_orders, overdue_payments
 from models.enums import COST_CATEGORY_NAMES, RiskLevel
 from models.quantities import yuan
-from reminders.rules import Finding, RuleContext, rule
 
 # Actual cost this far above the budget (or a payment this many days late) is high risk.
 OVER_BUDGET_HIGH = Decimal("1.1")

@@ -10,11 +10,11 @@ from sqlalchemy import func
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 
+from app.services.alerts.rules import Finding, RuleContext, restrict, rule
+from app.services.risk import escalation_stage
 from models.alerts import Alert
 from models.enums import RISK_NAMES, EscalationStage, RiskLevel
 from models.issues import SiteIssue
-from reminders.risk import escalation_stage
-from reminders.rules import Finding, RuleContext, restrict, rule
 
 ESCALATION_RULES = ("escalate_owner", "escalate_manager")
 

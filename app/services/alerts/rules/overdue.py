@@ -8,7 +8,9 @@ from datetime import timedelta
 
 from sqlmodel import col, select
 
-from app.services.schedules import group_times
+from app.services.alerts.rules import Finding, RuleContext, restrict, rule
+from app.services.alerts.rules.owners import ACTIVE_ORDERS, buyer_or_liaison, role_member
+from app.services.alerts.schedules import group_times
 from models.bom import BomLine
 from models.chat import ChatGroup, ChatGroupOrder
 from models.enums import (
@@ -34,8 +36,6 @@ from models.purchasing import PurchaseLine
 from models.reports import DailyReport
 from models.stages import Stage
 from models.suppliers import Supplier
-from reminders.rules import Finding, RuleContext, restrict, rule
-from reminders.rules.owners import ACTIVE_ORDERS, buyer_or_liaison, role_member
 
 LATE_DAYS_HIGH = 7  # a stage or purchase this many days late is high risk
 OPEN_ISSUE = (IssueState.open, IssueState.in_progress, IssueState.reopened)

@@ -9,16 +9,16 @@ from collections.abc import Iterable
 from sqlalchemy import func
 from sqlmodel import col
 
+from app.services.alerts.history import delay_model, first_promise_lines
+from app.services.alerts.rules import Finding, RuleContext, restrict, rule
+from app.services.alerts.rules.overdue import OPEN_PURCHASE
+from app.services.alerts.rules.owners import ACTIVE_ORDERS, role_member
 from models.bom import BomLine
 from models.enums import RiskLevel, RiskType, Role
 from models.materials import Material
 from models.orders import Order
 from models.purchasing import PurchaseLine
 from models.suppliers import Supplier
-from reminders.history import delay_model, first_promise_lines
-from reminders.rules import Finding, RuleContext, restrict, rule
-from reminders.rules.overdue import OPEN_PURCHASE
-from reminders.rules.owners import ACTIVE_ORDERS, role_member
 
 
 @rule("predicted_delay", "预测延期")

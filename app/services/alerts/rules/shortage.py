@@ -8,13 +8,13 @@ from collections.abc import Iterable
 from sqlalchemy import func
 from sqlmodel import col
 
-from app.services.shortages import shortage_query
+from app.services.alerts.rules import Finding, RuleContext, rule
+from app.services.alerts.rules.owners import role_member
+from app.services.procurement import shortage_query
 from models.bom import BomLine
 from models.enums import RiskLevel, RiskType, Role
 from models.materials import Material
 from models.orders import Order
-from reminders.rules import Finding, RuleContext, rule
-from reminders.rules.owners import role_member
 
 
 @rule("key_shortage", "关键物料缺料")

@@ -7,7 +7,7 @@ digits therefore finds the alias a photo bound as 13, and the other way round.
 
 from __future__ import annotations
 
-from app.services.procure_errors import BadChecksum
+from app.services.procurement.errors import BadChecksum
 from scanning.symbols import RETAIL, check_digit_ok, expand_upce
 
 _TYPE_NAMES = {"EAN13": "EAN_13", "EAN8": "EAN_8", "UPCA": "UPC_A", "UPCE": "UPC_E"}

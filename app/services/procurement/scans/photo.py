@@ -9,13 +9,11 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from app.services.actor import Actor
-from app.services.errors import DomainError
-from app.services.materials import SCANNERS, require_role
-from app.services.permissions import can_view
-from app.services.scan_resolve import resolve_code
-from app.services.scan_targets import open_needs
-from app.services.settings import settings
+from app.services.core import Actor, can_view, settings
+from app.services.procurement.materials import SCANNERS, require_role
+from app.services.procurement.scans.resolve import resolve_code
+from app.services.procurement.scans.targets import open_needs
+from models.errors import DomainError
 from models.materials import MaterialBrief
 from models.scans import DecodedCode, OrderRef, PhotoScanResult, ScanError
 from scanning.decode import scan

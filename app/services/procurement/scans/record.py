@@ -19,20 +19,19 @@ from decimal import Decimal
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, select
 
-from app.services import stock
-from app.services.actor import Actor, acts
-from app.services.bom import bom_summary, refresh_procurement_progress
-from app.services.errors import Conflict, DomainError, Unavailable
-from app.services.materials import SCANNERS, require_role
-from app.services.procure_errors import BadQuantity, BatchTooLarge, NotAMaterialLabel
-from app.services.scan_codes import normalise_type
-from app.services.scan_messages import scan_message
-from app.services.scan_resolve import Resolved, resolve_code
-from app.services.scan_targets import choose_line
-from app.services.settings import local_date
+from app.services.core import Actor, acts, local_date
+from app.services.procurement import stock
+from app.services.procurement.bom import bom_summary, refresh_procurement_progress
+from app.services.procurement.errors import BadQuantity, BatchTooLarge, NotAMaterialLabel
+from app.services.procurement.materials import SCANNERS, require_role
+from app.services.procurement.scans.codes import normalise_type
+from app.services.procurement.scans.messages import scan_message
+from app.services.procurement.scans.resolve import Resolved, resolve_code
+from app.services.procurement.scans.targets import choose_line
 from models.base import utcnow
 from models.bom import BomLine
 from models.enums import SCAN_ACTION_NAMES, ScanAction
+from models.errors import Conflict, DomainError, Unavailable
 from models.materials import MaterialBrief
 from models.orders import Order
 from models.quantities import QUANTITY_PLACES, show

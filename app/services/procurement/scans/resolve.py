@@ -7,10 +7,10 @@ from decimal import Decimal
 
 from sqlmodel import Session, func, select
 
-from app.services.errors import NotFound
-from app.services.materials import find_alias, find_material
-from app.services.procure_errors import BadChecksum, MaterialNotFound, UnknownCode
-from app.services.scan_codes import bad_retail_digits, lookup_forms, normalise_type
+from app.services.procurement.errors import BadChecksum, MaterialNotFound, UnknownCode
+from app.services.procurement.materials import find_alias, find_material
+from app.services.procurement.scans.codes import bad_retail_digits, lookup_forms, normalise_type
+from models.errors import NotFound
 from models.materials import Material
 from models.orders import Order
 from scanning.payload import GendanLabel, LabelKind, parse_payload

@@ -16,15 +16,14 @@ from __future__ import annotations
 from sqlalchemy import true
 from sqlmodel import Session, col, or_, select
 
-from app.services.actor import Actor
-from app.services.bom import CLOSED, line_for_material
-from app.services.errors import Conflict, InvalidInput
-from app.services.materials import SCANNERS
-from app.services.permissions import load_order, require_order_role
-from app.services.procure_errors import AmbiguousOrder, NoOpenNeed, NotInBom
-from app.services.scan_resolve import Resolved
+from app.services.core import Actor, load_order, require_order_role
+from app.services.procurement.bom import CLOSED, line_for_material
+from app.services.procurement.errors import AmbiguousOrder, NoOpenNeed, NotInBom
+from app.services.procurement.materials import SCANNERS
+from app.services.procurement.scans.resolve import Resolved
 from models.bom import BomLine
 from models.enums import ScanAction
+from models.errors import Conflict, InvalidInput
 from models.materials import Material
 from models.orders import Order, OrderMember
 from models.quantities import number
