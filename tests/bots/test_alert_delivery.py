@@ -12,6 +12,7 @@ from app.services.core import Actor
 from bots.delivery.deliverer import OutboxDeliverer
 from models.chat import ChatGroupCreate
 from models.enums import Channel, ChatPlatform, OutboxStatus, Role
+from tests.alerting import alerts, run
 from tests.bots.conftest import admin
 from tests.bots.live import bind_all, content, pushed
 from tests.bots.test_outbox_delivery import WECOM_GROUP, Now, rows
@@ -23,7 +24,6 @@ from tests.factories import (
     make_purchase,
     make_user,
 )
-from tests.reminders.alerting import alerts, run
 
 # Dates and times of day matter here: `make test-clock` runs these again around midnight.
 pytestmark = pytest.mark.clock

@@ -5,7 +5,7 @@ the outbox and the delivery loop to the simulated group."""
 import time
 from datetime import timedelta
 
-from app.cli_chat import run_delivery
+from app.cli.chat import run_delivery
 from app.services.chat import bind_group_order, create_group, group_for_conversation
 from app.services.core import Actor
 from bots.delivery.deliverer import OutboxDeliverer

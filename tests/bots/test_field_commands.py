@@ -6,7 +6,7 @@ import base64
 import pytest
 from sqlmodel import select
 
-from app.cli_chat import run_delivery
+from app.cli.chat import run_delivery
 from app.services.chat import create_group
 from app.services.core import Actor
 from models.chat import ChatGroupCreate

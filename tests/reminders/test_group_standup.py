@@ -11,6 +11,7 @@ from models.outbox import Outbox
 from models.people import User
 from reminders import alert_jobs
 from reminders.schedule import TARGETS, Task
+from tests.alerting import alerts, bind, local, outbox
 from tests.factories import (
     act,
     add_to_order,
@@ -21,7 +22,6 @@ from tests.factories import (
     make_procuring_order,
     make_user,
 )
-from tests.reminders.alerting import alerts, bind, local, outbox
 
 # Dates and times of day matter here: `make test-clock` runs these again around midnight.
 pytestmark = pytest.mark.clock

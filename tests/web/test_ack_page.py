@@ -12,8 +12,8 @@ from models.base import utcnow
 from models.enums import StageKind
 from models.people import User
 from models.stages import StageUpdate
+from tests.alerting import alerts, run
 from tests.factories import SECRET, act, make_procuring_order
-from tests.reminders.alerting import alerts, run
 from tests.web.test_pages import _csrf
 
 # Dates and times of day matter here: `make test-clock` runs these again around midnight.

@@ -10,10 +10,10 @@ from datetime import date, datetime, timedelta
 
 from sqlmodel import Session
 
-from app.demo_costs import load_costs_demo
-from app.demo_field import load_field_demo
-from app.demo_procurement import load_procurement_demo
-from app.demo_production import (
+from app.demo.costs import load_costs_demo
+from app.demo.field import load_field_demo
+from app.demo.procurement import load_procurement_demo
+from app.demo.production import (
     production_finished,
     production_in_progress,
     shipment_in_transit,
@@ -216,7 +216,7 @@ def _demo_order(session, actors, now, code, customer, contract, days, reach) -> 
 def _execute(session, actors, order_id: int, reach: str, now) -> None:
     """Take a confirmed order through its stages up to `reach`."""
     _finish(session, actors["li.gendan"], order_id, StageKind.review, now)
-    # Procurement progress follows the BOM receipts (app/demo_procurement.py).
+    # Procurement progress follows the BOM receipts (app/demo/procurement.py).
     _start(session, actors["sun.caigou"], order_id, StageKind.procurement, now)
     if reach == "procurement":
         # Production overlaps procurement here; welding lags and shows as the bottleneck.

@@ -10,6 +10,7 @@ from app.services.field import acknowledge_issue, create_issue, submit_daily_rep
 from app.services.orders import submit_for_review, update_stage
 from models.enums import RiskLevel, Role, StageKind
 from models.stages import StageUpdate
+from tests.alerting import alerts, fired, local, noon, run
 from tests.clocks import PINNED_DAY, pin_clock
 from tests.factories import (
     act,
@@ -23,7 +24,6 @@ from tests.factories import (
     make_supplier,
     make_user,
 )
-from tests.reminders.alerting import alerts, fired, local, noon, run
 
 # Dates and times of day matter here: `make test-clock` runs these again around midnight.
 pytestmark = pytest.mark.clock
@@ -252,7 +252,7 @@ def test_no_rule_fires_on_a_quiet_order(session):
 
 
 def outbox_rows(session):
-    from tests.reminders.alerting import outbox
+    from tests.alerting import outbox
 
     return outbox(session)
 

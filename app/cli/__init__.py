@@ -45,8 +45,8 @@ def run_migrations(url: str) -> None:
 
 
 def register_cli(app) -> None:
-    from app.cli_chat import register_chat_cli
-    from app.cli_imports import register_import_cli
+    from app.cli.chat import register_chat_cli
+    from app.cli.imports import register_import_cli
 
     register_chat_cli(app, cli_session)
     register_import_cli(app, cli_session)

@@ -18,6 +18,7 @@ from models.errors import Forbidden
 from models.outbox import Outbox
 from models.people import User
 from models.stages import StageUpdate
+from tests.alerting import alerts, bind, local, noon, outbox, run
 from tests.factories import (
     act,
     add_to_order,
@@ -27,7 +28,6 @@ from tests.factories import (
     make_procuring_order,
     make_user,
 )
-from tests.reminders.alerting import alerts, bind, local, noon, outbox, run
 
 # Dates and times of day matter here: `make test-clock` runs these again around midnight.
 pytestmark = pytest.mark.clock

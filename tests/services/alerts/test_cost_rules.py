@@ -14,6 +14,7 @@ from models import clock
 from models.costs import MilestoneUpdate
 from models.enums import RiskLevel, Role
 from models.people import User
+from tests.alerting import alerts, fired, noon, run
 from tests.factories import (
     act,
     make_bom_line,
@@ -22,7 +23,6 @@ from tests.factories import (
     make_purchase,
     make_user,
 )
-from tests.reminders.alerting import alerts, fired, noon, run
 
 # Dates and times of day matter here: `make test-clock` runs these again around midnight.
 pytestmark = pytest.mark.clock

@@ -26,7 +26,7 @@ from tests.factories import (
     make_supplier,
     make_user,
 )
-from tests.services.test_acceptance import Site
+from tests.services.field.test_acceptance import Site
 
 # Dates and times of day matter here: `make test-clock` runs these again around midnight.
 pytestmark = pytest.mark.clock
