@@ -23,7 +23,7 @@ apscheduler_jobs = sa.Table(
 )
 
 # The lease row every scheduler process competes for (reminders/leader.py); the status page
-# (app/services/core/scheduler_status.py) reads who holds it.
+# (app/services/core/scheduler.py) reads who holds it.
 LEASE_NAME = "scheduler"
 
 

@@ -28,7 +28,7 @@ from app.services.alerts.schedules import (
     schedule_overview,
     set_group_schedule,
 )
-from app.services.alerts.sweep import sweep
+from app.services.alerts.sweeper import sweep
 
 __all__ = [
     "DEFAULT_K",

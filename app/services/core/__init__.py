@@ -8,21 +8,7 @@ from __future__ import annotations
 from app.services.core.actor import Actor, actor_for, acts, bind_actor, roles_of
 from app.services.core.audit import AuditError, note
 from app.services.core.changes import describe_changes, list_changes
-from app.services.core.import_files import HEADERS, TEMPLATE, ImportFailed, Layout, read_table
-from app.services.core.labels import CHANNEL_NAMES
-from app.services.core.permissions import (
-    ORDER_CREATORS,
-    STAGE_ROLES,
-    acting_roles,
-    can_view,
-    load_order,
-    require_manage_order,
-    require_member,
-    require_order_role,
-    visible_orders_clause,
-)
-from app.services.core.scheduler_status import scheduler_status
-from app.services.core.settings import (
+from app.services.core.deployment import (
     DEFAULT_ISSUE_LIMIT_HOURS,
     DEFAULT_KPI_TARGETS,
     DEFAULT_LABOUR_RATES,
@@ -37,6 +23,20 @@ from app.services.core.settings import (
     parse_labour_rates,
     settings,
 )
+from app.services.core.import_files import HEADERS, TEMPLATE, ImportFailed, Layout, read_table
+from app.services.core.labels import CHANNEL_NAMES
+from app.services.core.permissions import (
+    ORDER_CREATORS,
+    STAGE_ROLES,
+    acting_roles,
+    can_view,
+    load_order,
+    require_manage_order,
+    require_member,
+    require_order_role,
+    visible_orders_clause,
+)
+from app.services.core.scheduler import scheduler_status
 from app.services.core.timespec import (
     describe_days,
     format_clock,
