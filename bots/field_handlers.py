@@ -1,6 +1,6 @@
 """Chat commands of the field work: daily reports and site issues (问题点) in their loop.
 
-Each calls the service the REST API calls (app/services/reports.py, issues.py, issue_flow.py)
+Each calls the service the REST API calls (app/services/field: reports.py, issues.py, issue_flow.py)
 and answers in a line or two; a new issue waits for the sender's next image (bots/inbound.py).
 """
 

@@ -1,7 +1,7 @@
 """Identify a user from a platform login code: WeChat mini-program and DingTalk.
 
 Only ids come out. The mini-program session_key never leaves this module: Gendan issues its
-own session token. Failures raise app.services.errors with a Chinese message, because the
+own session token. Failures raise models.errors (DomainError) with a Chinese message, because the
 caller is the REST door.
 """
 

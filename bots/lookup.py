@@ -1,6 +1,6 @@
 """Find a person's platform user id from their mobile number (admins binding accounts).
 
-Failures raise app.services.errors with a Chinese message: the caller is the REST door.
+Failures raise models.errors (DomainError) with a Chinese message: the caller is the REST door.
 """
 
 from __future__ import annotations

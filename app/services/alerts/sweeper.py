@@ -7,7 +7,7 @@ local day) is the dedupe: a finding already alerted today is skipped, and when t
 the loser's insert is a no-op and it sends nothing); what the messages need is loaded once.
 A finding whose
 (rule, entity, order, level) was acknowledged is not alerted again (收到 means "I am on it");
-a higher level is a new alert. Quiet hours defer all but high risk (reminders.risk.defer_until).
+a higher level is a new alert. Quiet hours defer all but high risk (risk.timing.defer_until).
 """
 
 from __future__ import annotations
@@ -21,14 +21,14 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
-from app.services.alerts.handling import ack_url, token_maker
-from app.services.alerts.messages import (
+from app.services.alerts._messages import (
     Addressbook,
     alert_markdown,
     attach_plans,
     combined_markdown,
     markdown,
 )
+from app.services.alerts.handling import ack_url, token_maker
 from app.services.alerts.rules import Finding, Rule, RuleContext, load_rules, run_rule
 from app.services.chat import GROUP_CHANNELS, Target, user_target
 from app.services.core import local_date, settings

@@ -2,7 +2,7 @@
 
 Services never call a chat API. They call `enqueue` (or `enqueue_for_order`) with the same
 session as the change that caused the message; if that transaction rolls back, nothing is
-sent, and if it commits, the delivery loop (reminders/delivery.py) sends it, retrying until
+sent, and if it commits, the delivery loop (bots/delivery/deliverer.py) sends it, retrying until
 the platform accepts or refuses for good. A `dedupe_key` makes a repeated cause a no-op.
 """
 

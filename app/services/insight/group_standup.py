@@ -4,7 +4,7 @@ order the group follows, short enough for one phone screen.
 Per order: status, progress and delivery date, progress per stage, yesterday's daily reports
 and who did not report, overdue items, shortages, open issues by risk, today's milestones and
 the production bottleneck, with a link to the order's page. The per-order summary
-(`app.services.standup`) gives stages and overdue stages; the rest comes from one query per
+(insight/standup.py) gives stages and overdue stages; the rest comes from one query per
 topic for all the group's orders. Posted once per group per day (outbox dedupe key).
 """
 

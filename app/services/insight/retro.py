@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 
 from app.services.core import Actor, acts, load_order, require_member, require_order_role, validated
 from app.services.field import acceptance_of
-from app.services.insight.retro_draft import build_draft
+from app.services.insight._retro_draft import build_draft
 from app.services.orders import add_template
 from app.services.people import user_brief, users_by_id
 from models.acceptance import Acceptance

@@ -1,6 +1,6 @@
 """Production as the dashboard and the standup see it: plan vs actual per operation (per day and
 cumulative) with the bottleneck, the Kanban board and the Gantt bars. The arithmetic and the
-bottleneck formula are in app/services/production_plan.py."""
+bottleneck formula are in production/plan.py."""
 
 from __future__ import annotations
 

@@ -4,7 +4,7 @@ Every exception has a level; each level has a handling time limit. Past the limi
 acknowledgement the owner is reminded; past twice the limit the manager is told. Quiet hours
 (local time) defer every message but a high-risk one to the end of the quiet window.
 
-The rules load the deployment's matrix once per sweep (`app.services.risk_matrix`) and pass it;
+The rules load the deployment's matrix once per sweep (risk/matrix.py) and pass it;
 without one, the process settings (environment defaults) apply.
 """
 

@@ -3,13 +3,13 @@
 A rule is a pure query over the database: given a `RuleContext` (session, the frozen `now`,
 the local `today`, the risk matrix in force, the deployment settings) it returns the
 `Finding`s that hold right now. It writes nothing and sends nothing; the sweep
-(`app/services/alerts.py`) turns new findings into alerts and outbox messages, once per
+(`app/services/alerts/sweeper.py`) turns new findings into alerts and outbox messages, once per
 (rule, entity, order, level, local day), attaches the contingency plan and skips what the
 owner already acknowledged.
 
-Adding a rule is one registration, in any module imported by `load_rules()`::
+Adding a rule is one registration, in a module of this package listed in RULE_MODULES::
 
-    from reminders.rules import Finding, RuleContext, rule
+    from app.services.alerts.rules import Finding, RuleContext, rule
 
     @rule("over_budget", "超预算")
     def over_budget(ctx: RuleContext) -> Iterable[Finding]:

@@ -9,7 +9,7 @@ from datetime import timedelta
 from sqlmodel import col, select
 
 from app.services.alerts.rules import Finding, RuleContext, restrict, rule
-from app.services.alerts.rules.owners import ACTIVE_ORDERS, buyer_or_liaison, role_member
+from app.services.alerts.rules._owners import ACTIVE_ORDERS, buyer_or_liaison, role_member
 from app.services.alerts.schedules import group_times
 from models.bom import BomLine
 from models.chat import ChatGroup, ChatGroupOrder

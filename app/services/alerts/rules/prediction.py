@@ -1,5 +1,5 @@
 """Predicted delay: an open purchase line not yet late whose probability of arriving after its
-need date (reminders/prediction.py, fitted on the delivery history) is above the configured
+need date (alerts/prediction.py, fitted on the delivery history) is above the configured
 threshold warns its buyer before it is late."""
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from sqlmodel import col
 
 from app.services.alerts.history import delay_model, first_promise_lines
 from app.services.alerts.rules import Finding, RuleContext, restrict, rule
+from app.services.alerts.rules._owners import ACTIVE_ORDERS, role_member
 from app.services.alerts.rules.overdue import OPEN_PURCHASE
-from app.services.alerts.rules.owners import ACTIVE_ORDERS, role_member
 from models.bom import BomLine
 from models.enums import RiskLevel, RiskType, Role
 from models.materials import Material

@@ -9,7 +9,7 @@ from sqlalchemy import func
 from sqlmodel import col
 
 from app.services.alerts.rules import Finding, RuleContext, rule
-from app.services.alerts.rules.owners import role_member
+from app.services.alerts.rules._owners import role_member
 from app.services.procurement import shortage_query
 from models.bom import BomLine
 from models.enums import RiskLevel, RiskType, Role

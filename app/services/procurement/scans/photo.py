@@ -11,8 +11,8 @@ from sqlmodel import Session
 
 from app.services.core import Actor, can_view, settings
 from app.services.procurement.materials import SCANNERS, require_role
-from app.services.procurement.scans.resolve import resolve_code
-from app.services.procurement.scans.targets import open_needs
+from app.services.procurement.scans._resolve import resolve_code
+from app.services.procurement.scans._targets import open_needs
 from models.errors import DomainError
 from models.materials import MaterialBrief
 from models.scans import DecodedCode, OrderRef, PhotoScanResult, ScanError

@@ -20,14 +20,14 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, select
 
 from app.services.core import Actor, acts, local_date
-from app.services.procurement import stock
+from app.services.procurement import _stock as stock
 from app.services.procurement.bom import bom_summary, refresh_procurement_progress
 from app.services.procurement.errors import BadQuantity, BatchTooLarge, NotAMaterialLabel
 from app.services.procurement.materials import SCANNERS, require_role
+from app.services.procurement.scans._messages import scan_message
+from app.services.procurement.scans._resolve import Resolved, resolve_code
+from app.services.procurement.scans._targets import choose_line
 from app.services.procurement.scans.codes import normalise_type
-from app.services.procurement.scans.messages import scan_message
-from app.services.procurement.scans.resolve import Resolved, resolve_code
-from app.services.procurement.scans.targets import choose_line
 from models.base import utcnow
 from models.bom import BomLine
 from models.enums import SCAN_ACTION_NAMES, ScanAction

@@ -20,7 +20,7 @@ from app.services.core import Actor, load_order, require_order_role
 from app.services.procurement.bom import CLOSED, line_for_material
 from app.services.procurement.errors import AmbiguousOrder, NoOpenNeed, NotInBom
 from app.services.procurement.materials import SCANNERS
-from app.services.procurement.scans.resolve import Resolved
+from app.services.procurement.scans._resolve import Resolved
 from models.bom import BomLine
 from models.enums import ScanAction
 from models.errors import Conflict, InvalidInput
