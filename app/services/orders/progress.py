@@ -4,7 +4,7 @@ The procurement stage's progress comes from the BOM, the production stage's from
 operations' output. Those domains build on orders (their rows belong to an order and move its
 stages), so orders cannot import them: each registers its source here when its package is
 imported, and `app.services` imports every domain, so the table is complete before any service
-runs (tests/services/test_derived_progress.py checks it).
+runs (tests/services/orders/test_progress.py checks it).
 """
 
 from __future__ import annotations

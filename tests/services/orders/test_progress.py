@@ -49,3 +49,18 @@ def test_output_reported_before_the_stage_started_counts_when_it_starts(session)
         now=NOW,
     )
     assert _production(session, team).progress > 0
+
+
+def test_procurement_and_production_register_their_progress_sources_when_services_load():
+    import app.services  # noqa: F401  (what every door imports)
+    from app.services.orders.progress import PROGRESS_SOURCES
+
+    assert set(PROGRESS_SOURCES) == {StageKind.procurement, StageKind.production}
+
+
+def test_a_second_progress_source_for_a_stage_is_refused():
+    from app.services.orders.progress import PROGRESS_SOURCES, progress_source
+
+    with pytest.raises(ValueError, match="registered twice"):
+        progress_source(StageKind.production)(lambda *, session, order_id: 0)
+    assert PROGRESS_SOURCES[StageKind.production].__name__ == "production_progress"
