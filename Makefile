@@ -72,9 +72,12 @@ test-clock: setup test-system-deps
 	  tests/clockcheck/run --at "$$at" $(BIN)/pytest -q -n $(PYTEST_WORKERS) -m clock || exit 1; \
 	done
 
+# Style, formatting, and the import contracts of pyproject.toml ([tool.importlinter]: imports
+# point down only, see docs/ARCHITECTURE.md). --no-cache: grimp's cache can miss moved modules.
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 
 format: setup
 	$(BIN)/ruff format .

@@ -8,10 +8,10 @@ from flask import current_app, g, redirect, request, session, url_for
 from flask_wtf.csrf import validate_csrf
 from wtforms import ValidationError
 
-from app.services.actor import Actor, actor_for
-from app.services.errors import Forbidden, NotAuthenticated
-from app.services.tokens import user_for_token
+from app.services.core import Actor, actor_for
+from app.services.people import user_for_token
 from models.enums import Channel
+from models.errors import Forbidden, NotAuthenticated
 from models.people import User
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")

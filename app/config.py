@@ -9,26 +9,29 @@ from __future__ import annotations
 
 import os
 import secrets
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from limits import parse_many
 
-from models.enums import RiskLevel, Role
-from reminders.timespec import parse_clock, parse_days, parse_window
+from app.services.core import (
+    DEFAULT_ISSUE_LIMIT_HOURS,
+    DEFAULT_KPI_TARGETS,
+    DEFAULT_LABOUR_RATES,
+    DEFAULT_REPORT_ROLES,
+    DEFAULT_REVIEW_DEPARTMENTS,
+    ConfigError,
+    parse_clock,
+    parse_days,
+    parse_issue_limits,
+    parse_kpi_targets,
+    parse_labour_rates,
+    parse_window,
+)
+from models.enums import Role
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 INSTANCE_DIR = Path(os.environ.get("GENDAN_INSTANCE_DIR", PROJECT_ROOT / "instance"))
-
-DEFAULT_REVIEW_DEPARTMENTS = "sales,engineering,production,procurement,quality"
-DEFAULT_REPORT_ROLES = "site_engineer,production,tracker"
-DEFAULT_ISSUE_LIMIT_HOURS = "high=2,medium=24,low=72"
-# KPI targets: on-time delivery %, exception response and resolution hours, satisfaction (1-5).
-DEFAULT_KPI_TARGETS = "on_time=95,response_hours=2,resolution_hours=24,satisfaction=4.5"
-# Hourly labour rates in yuan for the cost centre: per role, `default` for roles not listed and
-# `day_labour` for day-labour (点工) entries of the daily reports.
-DEFAULT_LABOUR_RATES = "default=60,day_labour=40"
 
 # Chat platform settings, each read from the environment under the same name.
 CHAT_SETTINGS = (
@@ -55,10 +58,6 @@ PLATFORM_API_BASES = {
     "DINGTALK_OPENAPI_BASE": "https://api.dingtalk.com",
 }
 AES_KEYS = ("WECHAT_AES_KEY", "WECOM_AES_KEY", "DINGTALK_AES_KEY")
-
-
-class ConfigError(RuntimeError):
-    """The deployment is configured in a way Gendan refuses to start with."""
 
 
 def _int(env: dict, name: str, default: int) -> int:
@@ -152,61 +151,6 @@ def _timezone(env: dict) -> str:
     return name
 
 
-def parse_issue_limits(raw: str) -> dict[str, float]:
-    """`high=2,medium=24,low=72` as hours per risk level; every level needs a positive limit."""
-    limits = {}
-    for part in raw.split(","):
-        level, sep, hours = part.partition("=")
-        try:
-            value = float(hours)
-        except ValueError:
-            value = 0.0
-        if not sep or level.strip() not in RiskLevel.__members__ or not 0 < value <= 24 * 365:
-            raise ConfigError(f"ISSUE_LIMIT_HOURS: bad entry {part!r} (expected e.g. high=2)")
-        limits[level.strip()] = value
-    if set(limits) != set(RiskLevel.__members__):
-        raise ConfigError("ISSUE_LIMIT_HOURS must give high, medium and low")
-    return limits
-
-
-def parse_kpi_targets(raw: str) -> dict[str, float]:
-    """`on_time=95,response_hours=2,...`: any subset of the KPI targets, each a positive number."""
-    targets = dict((k, float(v)) for k, v in (p.split("=") for p in DEFAULT_KPI_TARGETS.split(",")))
-    for part in (p for p in raw.split(",") if p.strip()):
-        name, sep, value = part.partition("=")
-        try:
-            number = float(value)
-        except ValueError:
-            number = 0.0
-        if not sep or name.strip() not in targets or not 0 < number < 1e6:
-            raise ConfigError(f"KPI_TARGETS: bad entry {part!r} (expected e.g. on_time=95)")
-        targets[name.strip()] = number
-    if targets["on_time"] > 100 or targets["satisfaction"] > 5:
-        raise ConfigError("KPI_TARGETS: on_time is a percentage, satisfaction at most 5")
-    return targets
-
-
-def parse_labour_rates(raw: str) -> dict[str, Decimal]:
-    """`default=60,site_engineer=120,day_labour=40` as yuan per hour; default and day_labour
-    are always present (from the built-in defaults when not given)."""
-    rates = {}
-    for part in raw.split(","):
-        if not part.strip():
-            continue
-        name, sep, value = (x.strip() for x in part.partition("="))
-        try:
-            rate = Decimal(value)
-        except InvalidOperation:
-            rate = Decimal(-1)
-        known = name in ("default", "day_labour") or name in Role.__members__
-        if not sep or not known or not rate.is_finite() or not 0 <= rate <= 100000:
-            raise ConfigError(f"LABOUR_RATES: bad entry {part!r} (expected e.g. default=60)")
-        rates[name] = rate.quantize(Decimal("0.01"))
-    if raw != DEFAULT_LABOUR_RATES:
-        rates = {**parse_labour_rates(DEFAULT_LABOUR_RATES), **rates}
-    return rates
-
-
 def _report_roles(env: dict) -> str:
     raw = env.get("DAILY_REPORT_ROLES", DEFAULT_REPORT_ROLES)
     roles = [r.strip() for r in raw.split(",") if r.strip()]
@@ -216,38 +160,16 @@ def _report_roles(env: dict) -> str:
     return ",".join(roles)
 
 
-def simulator_defaults(sim_port: int) -> dict[str, str]:
-    """The chat simulator's demo credentials (bots/simulator/seed.py) and its address."""
-    from bots.simulator.seed import DEMO_CONFIG
-
-    wx, wc = DEMO_CONFIG["wechat_apps"][0], DEMO_CONFIG["wecom_apps"][0]
-    dt = DEMO_CONFIG["dingtalk_apps"][0]
-    base = f"http://127.0.0.1:{sim_port}"
-    return {
-        "WECHAT_APP_ID": wx["appid"],
-        "WECHAT_APP_SECRET": wx["secret"],
-        "WECHAT_TOKEN": wx["token"],
-        "WECHAT_AES_KEY": wx["encoding_aes_key"],
-        "WECOM_CORP_ID": wc["corpid"],
-        "WECOM_TOKEN": wc["token"],
-        "WECOM_AES_KEY": wc["encoding_aes_key"],
-        "WECOM_AGENT_ID": wc["agentid"],
-        "WECOM_SECRET": wc["corpsecret"],
-        "DINGTALK_APP_KEY": dt["appkey"],
-        "DINGTALK_APP_SECRET": dt["appsecret"],
-        "DINGTALK_AGENT_ID": dt["agent_id"],
-        "DINGTALK_TOKEN": dt["event_token"],
-        "DINGTALK_AES_KEY": dt["event_aes_key"],
-        "DINGTALK_CORP_ID": dt["corp_id"],
-        **dict.fromkeys(PLATFORM_API_BASES, base),
-    }
-
-
 def chat_config(env: dict, mode: str) -> dict:
-    """Chat platform credentials and API bases. The environment wins; outside production the
-    defaults are the local simulator's, in production credentials have no default at all."""
+    """Chat platform credentials and API bases, from the environment. Credentials have no
+    default (`make run` gives its processes the simulator's, see app/launcher.py); outside
+    production the API bases default to the local simulator, so a development process never
+    calls a real platform by accident."""
     sim_port = _int(env, "SIM_PORT", 5001)
-    defaults = dict(PLATFORM_API_BASES) if mode == "production" else simulator_defaults(sim_port)
+    local = f"http://127.0.0.1:{sim_port}"
+    defaults = (
+        PLATFORM_API_BASES if mode == "production" else dict.fromkeys(PLATFORM_API_BASES, local)
+    )
     out = {"SIM_PORT": sim_port}
     for name in (*CHAT_SETTINGS, *PLATFORM_API_BASES):
         out[name] = (env.get(name) or defaults.get(name, "")).strip()

@@ -11,8 +11,8 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
-from app.services.errors import DomainError
-from app.services.validation import describe_validation_error
+from app.services.core import describe_validation_error
+from models.errors import DomainError
 
 log = logging.getLogger("gendan.errors")
 

@@ -20,9 +20,8 @@ from app.db import Database
 from app.errors import document_errors, register_error_handlers, validation_error_response
 from app.logs import configure_logging, install_request_logging
 from app.security import install_security, limit_views
-from app.services import passwords
-from app.services import settings as app_settings
-from app.services.errors import InvalidInput
+from app.services import core, people
+from models.errors import InvalidInput
 
 csrf = CSRFProtect()
 
@@ -64,8 +63,8 @@ def create_app(overrides: dict | None = None) -> OpenAPI:
 
 def _configure_services(app: OpenAPI) -> None:
     configure_logging(app.config.get("LOG_LEVEL", "INFO"))
-    passwords.use_profile(app.config["PASSWORD_HASH_PROFILE"])
-    app_settings.configure(
+    people.use_profile(app.config["PASSWORD_HASH_PROFILE"])
+    core.configure(
         timezone=app.config["TIMEZONE"],
         review_departments=tuple(
             c.strip() for c in app.config["REVIEW_DEPARTMENTS"].split(",") if c.strip()
@@ -95,9 +94,9 @@ def _configure_services(app: OpenAPI) -> None:
 
 def _configure_chat(app: OpenAPI) -> None:
     """Chat platform clients on the shared token store, and the outbox deliverer."""
-    from app.services.kvstore import DatabaseKeyValueStore
+    from app.services.chat import DatabaseKeyValueStore
+    from bots.delivery.deliverer import OutboxDeliverer
     from bots.runtime import ChatRuntime
-    from reminders.delivery import OutboxDeliverer
 
     db = app.extensions["gendan.db"]
     runtime = ChatRuntime(app.config, DatabaseKeyValueStore(db.engine))
@@ -143,7 +142,7 @@ def _register_blueprints(app: OpenAPI) -> None:
 def _localtime(value) -> str:
     if value is None:
         return ""
-    return value.astimezone(app_settings.settings().tz).strftime("%Y-%m-%d %H:%M")
+    return value.astimezone(core.settings().tz).strftime("%Y-%m-%d %H:%M")
 
 
 def _register_health(app: OpenAPI) -> None:

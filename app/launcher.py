@@ -14,6 +14,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bots.simulator.seed import gendan_env
+
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 
@@ -27,8 +29,9 @@ class Proc:
 
 def processes(port: int, sim_port: int | None = None) -> list[Proc]:
     """What `make run` starts: the web server, the scheduler (which delivers the outbox) and
-    (outside production) the chat simulator that the development defaults point at."""
+    (outside production) the chat simulator, whose demo credentials the other two are given."""
     sim_port = sim_port or int(os.environ.get("SIM_PORT", "5001"))
+    chat = {} if production() else simulator_settings(sim_port)
     web = Proc(
         "web",
         [
@@ -48,12 +51,13 @@ def processes(port: int, sim_port: int | None = None) -> list[Proc]:
             "120",
             "wsgi:app",
         ],
+        env=chat,
     )
     # One scheduler beside the web server: it leads or stands by (see reminders/leader.py) and
     # runs the outbox delivery, the warning rules and the standups.
-    scheduler = Proc("scheduler", [str(BIN / "flask"), "--app", "wsgi", "scheduler"])
+    scheduler = Proc("scheduler", [str(BIN / "flask"), "--app", "wsgi", "scheduler"], env=chat)
     procs = [web, scheduler]
-    if os.environ.get("GENDAN_ENV", "development") != "production":
+    if not production():
         simulator = Proc(
             "simulator",
             [
@@ -70,11 +74,22 @@ def processes(port: int, sim_port: int | None = None) -> list[Proc]:
     return procs
 
 
+def production() -> bool:
+    return os.environ.get("GENDAN_ENV", "development") == "production"
+
+
+def simulator_settings(sim_port: int) -> dict[str, str]:
+    """The simulator's demo credentials and address for the processes that talk to it; what
+    the environment already sets wins."""
+    settings = gendan_env(f"http://127.0.0.1:{sim_port}")
+    return {name: value for name, value in settings.items() if not os.environ.get(name)}
+
+
 def banner(port: int, sim_port: int | None = None) -> str:
     sim_port = sim_port or int(os.environ.get("SIM_PORT", "5001"))
     base = f"http://127.0.0.1:{port}"
     simulator = []
-    if os.environ.get("GENDAN_ENV", "development") != "production":
+    if not production():
         simulator = [
             f"  聊天模拟器 Chat      http://127.0.0.1:{sim_port}   (李四: 进度 GD-DEMO-03)",
             f"  绑定聊天账号         {base}/chat",

@@ -23,25 +23,21 @@ from pathlib import Path
 import requests
 
 from app import create_app
-from app.config import PLATFORM_API_BASES
-from app.services.actor import Actor
-from app.services.chat_groups import create_group
-from app.services.chat_identity import bind_identity
+from app.services.chat import bind_identity, create_group, enqueue, group_target, user_target
+from app.services.core import Actor, settings
 from app.services.orders import create_order
-from app.services.outbox import enqueue, group_target, user_target
-from app.services.settings import settings
-from app.services.users import create_user
+from app.services.people import create_user
 from bench.bench_production import migrate
 from bench.servers import UNLIMITED
-from bots.message import OutboundMessage
+from bots.delivery.deliverer import OutboxDeliverer
 from bots.simulator import SimulatorServer, wire
-from bots.simulator.seed import DEMO_CONFIG
+from bots.simulator.seed import DEMO_CONFIG, gendan_env
 from models import clock
 from models.chat import ChatGroupCreate
 from models.enums import Channel, ChatPlatform, Role
+from models.messages import OutboundMessage
 from models.orders import OrderCreate
 from models.people import UserCreate
-from reminders.delivery import OutboxDeliverer
 from tests.chat import serve
 
 WX = DEMO_CONFIG["wechat_apps"][0]
@@ -227,7 +223,7 @@ def main() -> None:
                 "UPLOAD_DIR": tmp,
                 "LOG_LEVEL": "WARNING",
                 **UNLIMITED,
-                **dict.fromkeys(PLATFORM_API_BASES, sim.url),
+                **gendan_env(sim.url),
             }
         )
         sim.state.replace(DEMO_CONFIG)

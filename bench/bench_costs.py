@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from sqlalchemy import insert, text
 
-from app.services.costs import over_budget_orders
+from app.services.finance import over_budget_orders
 from bench.bench_shortages import LINES_PER_ORDER, NOW, SEED, populate, timed
 from bench.benchdb import ENGINES, bench_database, postgres_available
 from bench.report import machine, run_sized

@@ -28,9 +28,8 @@ import requests
 from sqlmodel import func, select
 
 from app.demo import load_demo
-from app.services.actor import Actor, bind_actor
-from app.services.settings import configure
-from app.services.tokens import issue_token
+from app.services.core import Actor, bind_actor, configure
+from app.services.people import issue_token
 from bench.benchdb import bench_database, postgres_available
 from bench.report import machine, write_section
 from bench.servers import SECRET, gunicorn, memory_kib, scheduler

@@ -14,12 +14,10 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
-from app.services.actor import Actor, bind_actor
-from app.services.order_import import import_orders
-from app.services.orders import create_order
+from app.services.core import Actor, bind_actor, settings
+from app.services.orders import create_order, import_orders
+from app.services.people import create_user
 from app.services.reference import ensure_reference_data
-from app.services.settings import settings
-from app.services.users import create_user
 from bench.benchdb import ENGINES, bench_database, postgres_available
 from bench.report import machine, write_section
 from models.enums import Channel, Role

@@ -19,11 +19,10 @@ from datetime import timedelta
 from sqlalchemy import insert, text
 from sqlmodel import select
 
-from app.services.actor import Actor
-from app.services.overview import order_overview
-from app.services.public import orders_public
-from app.services.settings import local_date
-from app.services.shortages import find_shortages
+from app.services.core import Actor, local_date
+from app.services.insight import order_overview
+from app.services.orders import orders_public
+from app.services.procurement import find_shortages
 from bench.bench_shortages import CHUNK, LINES_PER_ORDER, NOW, SEED, populate, timed
 from bench.benchdb import ENGINES, bench_database, postgres_available
 from bench.report import machine, run_sized

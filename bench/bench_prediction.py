@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
+from app.services.alerts import DEFAULT_K, DelayModel, Delivery
 from bench.delivery_history import DAY0, DAYS, Line, make_history
-from reminders.prediction import DEFAULT_K, DelayModel, Delivery
 
 SEED = 20260302
 SPLIT = 540  # training history: deliveries that arrived before this day

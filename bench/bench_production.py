@@ -23,11 +23,9 @@ import sqlalchemy
 from sqlalchemy import insert, text
 
 from app.db import Database
-from app.services.actor import Actor, bind_actor
+from app.services.core import Actor, bind_actor
 from app.services.orders import create_order
-from app.services.production_data import load_plan
-from app.services.production_plan import evaluate
-from app.services.production_views import gantt, kanban, production_overview
+from app.services.production import evaluate, gantt, kanban, load_plan, production_overview
 from models.enums import Channel
 from models.orders import OrderCreate
 from models.production import Operation, OperationLink, OperationOutput

@@ -21,8 +21,8 @@ from decimal import Decimal
 
 from sqlalchemy import insert, text
 
-from app.services.settings import local_date
-from app.services.shortages import find_shortages, shortage_query
+from app.services.core import local_date
+from app.services.procurement import find_shortages, shortage_query
 from bench.benchdb import ENGINES, bench_database, postgres_available
 from bench.report import machine, run_sized
 from models.bom import BomLine

@@ -28,9 +28,9 @@ from pathlib import Path
 
 from sqlalchemy import func, select, text
 
-from app.services.alert_sweep import sweep
-from app.services.group_standup import post_group_standup
-from app.services.settings import local_date
+from app.services.alerts import sweep
+from app.services.core import local_date
+from app.services.insight import post_group_standup
 from bench.benchdb import bench_database, postgres_available
 from bench.report import machine, write_section
 from models.alerts import Alert

@@ -18,6 +18,7 @@ from pathlib import Path
 import requests
 
 from bench.benchdb import ROOT
+from bots.simulator.seed import gendan_env
 
 BIN = Path(sys.executable).parent
 SECRET = "bench-secret-key-that-is-long-enough-0123456789"
@@ -64,7 +65,8 @@ def bench_env(url: str, folder: str, sim_port: int | None = None) -> dict:
         "GUNICORN_MAX_REQUESTS": "0",
     }
     if sim_port:
-        env["SIM_PORT"] = str(sim_port)
+        # The simulator's demo credentials, as `make run` gives them (the environment wins).
+        env = {**gendan_env(f"http://127.0.0.1:{sim_port}"), **env, "SIM_PORT": str(sim_port)}
     return env
 
 

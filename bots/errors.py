@@ -1,8 +1,8 @@
 """Errors raised by the platform adapters.
 
 A webhook route maps `Refused` to an HTTP status and logs `reason`; nothing of the request
-has been parsed or stored when it is raised. Login helpers raise app.services.errors instead,
-because their caller is the REST door.
+has been parsed or stored when it is raised. Login helpers raise models.errors (DomainError)
+instead, because their caller is the REST door.
 """
 
 from __future__ import annotations

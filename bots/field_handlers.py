@@ -1,6 +1,6 @@
 """Chat commands of the field work: daily reports and site issues (问题点) in their loop.
 
-Each calls the service the REST API calls (app/services/reports.py, issues.py, issue_flow.py)
+Each calls the service the REST API calls (app/services/field: reports.py, issues.py, issue_flow.py)
 and answers in a line or two; a new issue waits for the sender's next image (bots/inbound.py).
 """
 
@@ -11,16 +11,21 @@ from typing import TYPE_CHECKING
 from sqlmodel import select
 
 from app.services.alerts import acknowledge_alert
-from app.services.chat_identity import user_for_chat
-from app.services.errors import InvalidInput
-from app.services.issue_flow import acknowledge_issue, resolve_issue, verify_issue
-from app.services.issues import ISSUE_ENTITY, create_issue
+from app.services.chat import user_for_chat
+from app.services.core import settings
+from app.services.field import (
+    ISSUE_ENTITY,
+    acknowledge_issue,
+    create_issue,
+    resolve_issue,
+    submit_daily_report,
+    verify_issue,
+)
 from app.services.orders import list_members
-from app.services.reports import submit_daily_report
-from app.services.settings import settings
 from bots.commands import SPECS
 from bots.replies import Reply, plain
 from models.enums import ISSUE_STATE_NAMES, RISK_NAMES, ChatPlatform, IssueState, RiskLevel
+from models.errors import InvalidInput
 from models.orders import Order
 from models.people import User
 

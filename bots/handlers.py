@@ -13,20 +13,16 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from app.services.actor import Actor
-from app.services.bot_tasks import enqueue_task
-from app.services.chat_identity import redeem_binding_code
-from app.services.errors import InvalidInput
-from app.services.orders import find_order_by_code, get_order
-from app.services.public import order_public
-from app.services.settings import local_date, settings
-from app.services.stages import list_stages
+from app.services.chat import enqueue_task, redeem_binding_code
+from app.services.core import Actor, local_date, settings
+from app.services.orders import find_order_by_code, get_order, list_stages, order_public
 from bots import field_handlers, procure_handlers, texts
 from bots.commands import SPECS
 from bots.message import InboundMessage, SessionWebhookContext
 from bots.replies import Reply, markdown, plain
 from models.chat import ChatGroup
 from models.enums import STAGE_NAMES, Channel, ChatPlatform, StageKind, StageStatus
+from models.errors import InvalidInput
 from models.orders import Order
 from models.people import User
 

@@ -17,21 +17,25 @@ from datetime import datetime, timedelta
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from app.services.actor import actor_for
-from app.services.bot_tasks import enqueue_task
-from app.services.chat_groups import group_for_conversation, group_order_ids
-from app.services.chat_identity import user_for_chat
-from app.services.errors import DomainError
-from app.services.outbox import enqueue, session_target
-from app.services.settings import settings
+from app.services.chat import (
+    enqueue,
+    enqueue_task,
+    group_for_conversation,
+    group_order_ids,
+    session_target,
+    user_for_chat,
+)
+from app.services.core import actor_for, settings
 from bots import texts
 from bots.commands import ParseError, parse
 from bots.handlers import HANDLERS, NO_BINDING_NEEDED, ChatContext, reply_target
-from bots.message import InboundMessage, OutboundMessage, SessionWebhookContext
+from bots.message import InboundMessage, SessionWebhookContext
 from bots.replies import Reply, plain, render_for
 from models.base import utcnow
 from models.chat import ChatInbound
 from models.enums import Channel, ChatPlatform
+from models.errors import DomainError
+from models.messages import OutboundMessage
 
 log = logging.getLogger("gendan.bots")
 IMAGE_WINDOW = timedelta(minutes=10)

@@ -1,7 +1,7 @@
 """Identify a user from a platform login code: WeChat mini-program and DingTalk.
 
 Only ids come out. The mini-program session_key never leaves this module: Gendan issues its
-own session token. Failures raise app.services.errors with a Chinese message, because the
+own session token. Failures raise models.errors (DomainError) with a Chinese message, because the
 caller is the REST door.
 """
 
@@ -13,9 +13,9 @@ import requests
 from dingtalk.client import AppKeyClient
 from dingtalk.core.exceptions import DingTalkClientException
 
-from app.services.errors import DomainError, Forbidden, InvalidInput, RateLimited, Unavailable
 from bots.senders.base import DEFAULT_TIMEOUT, TOKEN_REJECTED
 from bots.senders.clients import WECHAT_API
+from models.errors import DomainError, Forbidden, InvalidInput, RateLimited, Unavailable
 
 
 @dataclass(frozen=True)

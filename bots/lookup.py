@@ -1,6 +1,6 @@
 """Find a person's platform user id from their mobile number (admins binding accounts).
 
-Failures raise app.services.errors with a Chinese message: the caller is the REST door.
+Failures raise models.errors (DomainError) with a Chinese message: the caller is the REST door.
 """
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ import requests
 from dingtalk.core.exceptions import DingTalkClientException
 from wechatpy.exceptions import WeChatClientException
 
-from app.services.errors import InvalidInput, Unavailable
 from bots.senders.base import TOKEN_REJECTED
+from models.errors import InvalidInput, Unavailable
 
 NOT_FOUND = {60121, 46004, 40104}  # DingTalk: no such user / bad mobile; WeCom: no such mobile
 

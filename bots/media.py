@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import requests
 
-from app.services.errors import DomainError, TooLarge
-from app.services.settings import settings
+from app.services.core import settings
 from bots.runtime import ChatRuntime
 from bots.senders.base import TOKEN_REJECTED
+from models.errors import DomainError, TooLarge
 
 TIMEOUT = 15.0
 EXPIRED = "图片已过期或无法下载，请重新发送"

@@ -10,13 +10,12 @@ from __future__ import annotations
 import uuid
 from typing import TYPE_CHECKING
 
-from app.services.errors import Conflict, DomainError
-from app.services.scans import record_scan
-from app.services.shortages import list_shortages
-from app.services.validation import validated
+from app.services.core import validated
+from app.services.procurement import list_shortages, record_scan
 from bots.commands import SPECS, Command, render
 from bots.replies import Reply, markdown, plain
 from models.enums import ScanAction
+from models.errors import Conflict, DomainError
 from models.quantities import show
 from models.scans import ScanIn
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bots.message import OutboundMessage
 from bots.senders.base import truncate_utf8
+from models.messages import OutboundMessage
 
 PASSIVE_LIMIT = 2000  # WeChat / WeCom passive text replies: 2048 bytes, kept with a margin
 MARKDOWN_LIMIT = 4000

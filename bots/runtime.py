@@ -12,7 +12,6 @@ import threading
 from collections.abc import Mapping
 from functools import cached_property
 
-from app.services.errors import Unavailable
 from bots.platforms.dingtalk import DingTalkEventConfig, DingTalkRobotConfig
 from bots.platforms.tokens import KeyValueStore, TokenStorage
 from bots.platforms.wechat import WeChatConfig
@@ -24,6 +23,7 @@ from bots.senders.wechat_custom import WeChatCustomSender
 from bots.senders.wechat_subscribe import WeChatSubscribeSender
 from bots.senders.wecom_app import WeComAppSender
 from bots.senders.wecom_robot import WeComRobotSender
+from models.errors import Unavailable
 
 log = logging.getLogger("gendan.bots")
 

@@ -18,19 +18,18 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from app.services.actor import actor_for
-from app.services.errors import DomainError
-from app.services.issue_photos import add_issue_photos
-from app.services.issues import ISSUE_ENTITY, get_issue
-from app.services.outbox import Target, enqueue, session_target, user_target
-from app.services.photos import upload_photo
-from app.services.standup import standup_markdown, standup_summary
+from app.services.chat import Target, enqueue, session_target, user_target
+from app.services.core import actor_for
+from app.services.field import ISSUE_ENTITY, add_issue_photos, get_issue
+from app.services.insight import standup_markdown, standup_summary
+from app.services.orders import upload_photo
 from bots import texts
 from bots.media import download_image
 from bots.replies import markdown, plain, render_for
 from bots.runtime import ChatRuntime
 from models.base import utcnow
 from models.enums import Channel, ChatPlatform, TaskStatus
+from models.errors import DomainError
 from models.outbox import BotTask
 from models.people import User
 

@@ -1,4 +1,6 @@
-"""Everything the bot says, in one place (zh-CN), so it can be read and translated together."""
+"""Everything the bot says, in one place (zh-CN), so it can be read and translated together.
+What services say in a group on their own (the welcome of a bound group) is in
+app/services/chat/_texts.py."""
 
 from __future__ import annotations
 
@@ -40,17 +42,3 @@ def help_text(topic: str | None = None) -> tuple[str, str]:
     lines += [f"- {spec.usage}：{spec.summary}" for spec in TABLE]
     lines.append("发送「帮助 进度」查看某个命令的详细用法。群里的命令会用本群关联的订单。")
     return "Gendan 跟单助手", "\n".join(lines)
-
-
-def group_welcome(platform: str, code: str, customer: str) -> tuple[str, str]:
-    """The first message a group gets when it starts following an order."""
-    how = (
-        "在本群 @机器人 发送「帮助」查看命令，例如「进度」「站会」。"
-        if platform == "dingtalk"
-        else "私聊 Gendan 应用发送「帮助」查看命令，例如「进度 " + code + "」。"
-    )
-    return (
-        f"本群已关联订单 {code}",
-        f"### 本群已关联订单 {code}\n**{customer}**\n\n"
-        f"订单的提醒、站会摘要和重要变更会发到本群。\n{how}",
-    )

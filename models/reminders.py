@@ -22,6 +22,10 @@ apscheduler_jobs = sa.Table(
     sa.Column("job_state", sa.LargeBinary, nullable=False),
 )
 
+# The lease row every scheduler process competes for (reminders/leader.py); the status page
+# (app/services/core/scheduler.py) reads who holds it.
+LEASE_NAME = "scheduler"
+
 
 class SchedulerLease(SQLModel, table=True):
     """Who leads the scheduler. On SQLite the lease itself (taken over once expired); on

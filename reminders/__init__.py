@@ -1,2 +1,4 @@
-"""Reminders: the scheduler process and its leader election, the risk matrix, quiet hours,
-schedules and delay prediction (see the Reminders section of README.md)."""
+"""The scheduler door: its process (process.py), leader election (leader.py), the jobs it keeps
+(schedule.py, jobs.py) and their targets, which open a session, call a service and commit
+(alert_jobs.py, outbox_job.py). The rules it runs are business rules and live in
+app/services/alerts; see docs/ARCHITECTURE.md."""

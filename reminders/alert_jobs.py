@@ -12,9 +12,9 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from app.services.alert_sweep import sweep as run_sweep
-from app.services.chat_groups import group_order_ids
-from app.services.group_standup import post_group_standup
+from app.services.alerts import sweep as run_sweep
+from app.services.chat import group_order_ids
+from app.services.insight import post_group_standup
 
 log = logging.getLogger("gendan.reminders")
 

@@ -21,11 +21,11 @@ from sqlalchemy import delete, insert, select, update
 from sqlmodel import Session
 
 from app.db import Database
-from app.services.settings import settings
+from app.services.alerts import GroupTimes
+from app.services.core import settings
 from models.base import utcnow
-from models.reminders import SchedulerLease, SchedulerRun
-from reminders.leader import LEASE_NAME
-from reminders.schedule import TARGETS, GroupTimes, Task, Timing, desired_jobs, sync_jobs
+from models.reminders import LEASE_NAME, SchedulerLease, SchedulerRun
+from reminders.schedule import TARGETS, Task, Timing, desired_jobs, sync_jobs
 
 log = logging.getLogger("gendan.scheduler")
 

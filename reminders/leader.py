@@ -26,11 +26,10 @@ from sqlalchemy.pool import NullPool
 
 from app.db import Database
 from models.base import UTCDateTime, utcnow
-from models.reminders import SchedulerLease
+from models.reminders import LEASE_NAME, SchedulerLease
 
 log = logging.getLogger("gendan.scheduler")
 
-LEASE_NAME = "scheduler"
 LOCK_CLASS = 0x47454E44  # "GEND": the first half of the advisory lock key
 
 

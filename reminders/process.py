@@ -22,11 +22,12 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from sqlmodel import Session
 
 from app.db import Database, make_engine
-from app.services.settings import settings
+from app.services.alerts import GroupTimes
+from app.services.core import settings
 from models.reminders import JOBSTORE_TABLE
 from reminders import jobs
 from reminders.leader import LeaderLock, make_lock
-from reminders.schedule import GroupTimes, Timing
+from reminders.schedule import Timing
 
 log = logging.getLogger("gendan.scheduler")
 

@@ -16,8 +16,9 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from app.services.alerts import GroupTimes
+from app.services.core import format_days
 from models import clock
-from reminders.timespec import format_days
 
 
 class Task(StrEnum):
@@ -67,17 +68,6 @@ class Timing:
             sync_seconds=config["SCHEDULER_SYNC_SECONDS"],
             deliver_seconds=config["OUTBOX_DRAIN_SECONDS"],
         )
-
-
-@dataclass(frozen=True)
-class GroupTimes:
-    """A chat group's effective schedule (its own settings over the deployment defaults)."""
-
-    group_id: int
-    standup_time: time
-    days: tuple[int, ...]
-    report_cutoff: time
-    standup_enabled: bool = True
 
 
 @dataclass(frozen=True)

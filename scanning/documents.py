@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from app.services.errors import InvalidInput, TooLarge, Unavailable, UnsupportedMedia
+from models.errors import InvalidInput, TooLarge, Unavailable, UnsupportedMedia
 from scanning.photo_store import write_atomic
 
 log = logging.getLogger(__name__)

@@ -13,7 +13,7 @@ import warnings
 
 from PIL import Image, UnidentifiedImageError
 
-from app.services.errors import InvalidInput, TooLarge, UnsupportedMedia
+from models.errors import InvalidInput, TooLarge, UnsupportedMedia
 
 DEFAULT_MAX_PIXELS = 50_000_000
 DEFAULT_MAX_BYTES = 30 * 1024 * 1024

@@ -18,7 +18,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
-from app.services.errors import InvalidInput
+from models.errors import InvalidInput
 from scanning.labels import (
     QUIET_ZONE,
     CodeTooDense,

@@ -20,7 +20,7 @@ import qrcode
 from barcode import Code128
 from PIL import Image, ImageDraw, ImageFont
 
-from app.services.errors import InvalidInput, Unavailable
+from models.errors import InvalidInput, Unavailable
 from scanning.payload import FIELD_KEYS, FIELD_NAMES, KIND_NAMES, GendanLabel, format_payload
 
 FONT_ENV = "GENDAN_LABEL_FONT"

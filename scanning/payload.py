@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 
-from app.services.errors import InvalidInput
+from models.errors import InvalidInput
 
 VERSION = "1"
 MAX_TEXT = 512

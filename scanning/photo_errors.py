@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.services.errors import InvalidInput, NotFound, TooLarge, Unavailable, UnsupportedMedia
+from models.errors import InvalidInput, NotFound, TooLarge, Unavailable, UnsupportedMedia
 
 _MB = 1024 * 1024
 

@@ -15,7 +15,7 @@ import requests
 from werkzeug.serving import make_server
 
 from bots.simulator import Clock, SimulatorServer
-from bots.simulator.seed import DEMO_CONFIG
+from bots.simulator.seed import DEMO_CONFIG, gendan_env
 from models import clock
 
 
@@ -61,7 +61,6 @@ def serve(app) -> Iterator[str]:
 def chat_app_for(tmp_path_factory, upload_dir, simulator_server):
     """Build (once per engine) a Gendan app whose platform API bases point at the simulator."""
     from app import create_app
-    from app.config import PLATFORM_API_BASES
 
     apps = {}
 
@@ -75,7 +74,7 @@ def chat_app_for(tmp_path_factory, upload_dir, simulator_server):
                     "INSTANCE_DIR": str(tmp_path_factory.mktemp("instance")),
                     "UPLOAD_DIR": str(upload_dir),
                     "PUBLIC_BASE_URL": "http://gendan.test",
-                    **dict.fromkeys(PLATFORM_API_BASES, simulator_server.url),
+                    **gendan_env(simulator_server.url),
                 }
             )
         return apps[database.url]
@@ -86,7 +85,7 @@ def chat_app_for(tmp_path_factory, upload_dir, simulator_server):
 @pytest.fixture
 def chat_app(chat_app_for, db, sim):
     """The Gendan app for this test's database, talking to the (reset) simulator."""
-    from app.services.settings import configure
+    from app.services.core import configure
 
     app = chat_app_for(db)
     app.extensions["gendan.limiter"].reset()  # rate-limit counters start at zero per test

@@ -14,11 +14,11 @@ os.environ.setdefault("PASSWORD_HASH_PROFILE", "testing")
 import pytest
 from sqlalchemy import text
 
-from app.services import passwords
+from app.services import people
 from tests.chat import chat_app, chat_app_for, gendan, sim, simulator_server  # noqa: F401
 from tests.dbsetup import drop_pg_schema, migrate, pg_schema, pg_url_for_worker, reset_tables
 
-passwords.use_profile("testing")
+people.use_profile("testing")
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
@@ -67,7 +67,7 @@ def session(db):
 def upload_dir(tmp_path_factory):
     """One upload directory for the run, so no test writes under the project's instance/;
     and the test SECRET_KEY, which services use to seal stored secrets."""
-    from app.services.settings import configure
+    from app.services.core import configure
     from tests.factories import SECRET
 
     path = tmp_path_factory.mktemp("uploads")

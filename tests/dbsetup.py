@@ -65,7 +65,7 @@ def migrate(db) -> None:
 
 
 def seed_reference(db) -> None:
-    from app.services.actor import Actor, bind_actor
+    from app.services.core import Actor, bind_actor
     from app.services.reference import ensure_reference_data
     from models.enums import Channel
 

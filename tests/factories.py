@@ -5,19 +5,19 @@ from __future__ import annotations
 import itertools
 from datetime import timedelta
 
-from app.services.actor import Actor, actor_for
-from app.services.orders import add_member, create_order
-from app.services.reviews import decide_signoff, submit_for_review
-from app.services.settings import settings
-from app.services.stages import (
+from app.services.core import Actor, actor_for, settings
+from app.services.orders import (
+    add_member,
     checklist,
     close_stage,
+    create_order,
+    decide_signoff,
     list_stages,
     set_checklist_item,
     start_stage,
+    submit_for_review,
 )
-from app.services.tokens import issue_token
-from app.services.users import create_user
+from app.services.people import create_user, issue_token
 from models import clock
 from models.enums import Channel, Role, StageKind
 from models.orders import MemberAdd, Order, OrderCreate
@@ -157,7 +157,7 @@ def make_delivered_order(session, liaison: User | None = None, **overrides) -> O
 
 def make_material(session, code: str | None = None, **overrides):
     """A material in the master (created by the system)."""
-    from app.services.materials import create_material
+    from app.services.procurement import create_material
     from models.materials import MaterialCreate
 
     n = next(_seq)
@@ -170,7 +170,7 @@ def make_material(session, code: str | None = None, **overrides):
 
 def make_supplier(session, name: str | None = None, **overrides):
     """A supplier with one contact."""
-    from app.services.suppliers import create_supplier
+    from app.services.procurement import create_supplier
     from models.suppliers import ContactIn, SupplierCreate
 
     n = next(_seq)
@@ -197,7 +197,7 @@ def make_bom_line(session, order: Order, material=None, needed=10, days=30, **ov
     """A BOM line added by the order's liaison; need date `days` from today."""
     from decimal import Decimal
 
-    from app.services.bom import add_bom_line
+    from app.services.procurement import add_bom_line
     from models.bom import BomLineCreate
 
     material = material or make_material(session)
@@ -217,7 +217,7 @@ def make_purchase(session, order: Order, line, supplier=None, quantity=None, **o
     """A purchase line for a BOM line, bought by the order's liaison."""
     from decimal import Decimal
 
-    from app.services.purchasing import create_purchase_line
+    from app.services.procurement import create_purchase_line
     from models.purchasing import PurchaseLineCreate
 
     supplier = supplier or make_supplier(session)
@@ -256,7 +256,7 @@ def scan_in(result: str, action: str = "receive", quantity=None, **overrides):
 
 def make_chat_group(session, name: str | None = None, **overrides):
     """A WeCom group robot registered by the system."""
-    from app.services.chat_groups import create_group
+    from app.services.chat import create_group
     from models.chat import ChatGroupCreate
 
     n = next(_seq)

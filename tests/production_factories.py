@@ -9,13 +9,10 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlmodel import select
 
-from app.services.actor import Actor
-from app.services.inspections import record_inspection
-from app.services.operations import create_operation
-from app.services.output import report_output
-from app.services.photos import upload_photo
-from app.services.reviews import decide_signoff, submit_for_review
-from app.services.stages import start_stage
+from app.services.core import Actor
+from app.services.orders import decide_signoff, start_stage, submit_for_review, upload_photo
+from app.services.production import create_operation, report_output
+from app.services.shipping import record_inspection
 from models.enums import InspectionKind, InspectionResult, Role, StageKind
 from models.orders import Order
 from models.people import User

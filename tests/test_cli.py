@@ -1,6 +1,6 @@
 from sqlmodel import select
 
-from app.services.tokens import user_for_token
+from app.services.people import user_for_token
 from models.people import User
 from tests.factories import SECRET
 

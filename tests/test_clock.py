@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from app.services.settings import configure, local_date
+from app.services.core import configure, local_date
 from models import clock
 
 ROOT = Path(__file__).resolve().parent.parent

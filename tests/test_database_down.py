@@ -9,7 +9,7 @@ import re
 import pytest
 
 from app import create_app
-from app.services.tokens import issue_token
+from app.services.people import issue_token
 from models.people import User
 from tests.reliability.harness import free_port
 

@@ -1,3 +1,4 @@
+from app.config import load_config
 from app.launcher import processes
 
 
@@ -11,3 +12,20 @@ def test_make_run_starts_the_scheduler_beside_the_web_server():
 def test_the_scheduler_is_a_flask_command(app):
     r = app.test_cli_runner().invoke(args=["scheduler", "--help"])
     assert r.exit_code == 0 and "one leader per database" in r.output
+
+
+def test_make_run_gives_web_and_scheduler_the_simulators_credentials(monkeypatch, tmp_path):
+    monkeypatch.delenv("GENDAN_ENV", raising=False)
+    monkeypatch.setenv("WECOM_SECRET", "from-the-environment")
+    procs = {p.name: p for p in processes(5000, 5101)}
+    for name in ("web", "scheduler"):
+        config = load_config({"GENDAN_INSTANCE_DIR": str(tmp_path), **procs[name].env})
+        assert config["WECHAT_TOKEN"] == "wechat-token" and config["WECOM_CORP_ID"].startswith("ww")
+        assert config["DINGTALK_API_BASE"] == "http://127.0.0.1:5101"
+        assert "WECOM_SECRET" not in procs[name].env  # the environment wins
+
+
+def test_in_production_make_run_starts_no_simulator_and_injects_nothing(monkeypatch):
+    monkeypatch.setenv("GENDAN_ENV", "production")
+    procs = {p.name: p for p in processes(5000, 5101)}
+    assert "simulator" not in procs and procs["web"].env == procs["scheduler"].env == {}

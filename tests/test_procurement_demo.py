@@ -2,7 +2,7 @@ import uuid
 
 import pytest
 
-from app.demo_procurement import DEMO_EAN
+from app.demo.procurement import DEMO_EAN
 
 # Dates and times of day matter here: `make test-clock` runs these again around midnight.
 pytestmark = pytest.mark.clock

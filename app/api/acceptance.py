@@ -6,9 +6,8 @@ from flask import current_app
 from flask_openapi3 import APIBlueprint, Tag
 
 from app.api.common import SECURITY, OrderPath, commit, current_actor, db_session, ok
-from app.api.field_public import acceptance_public
-from app.services import acceptance as svc
-from app.services.acceptance_links import create_acceptance_link, link_url
+from app.services import field as svc
+from app.services.field import acceptance_public, create_acceptance_link, link_url
 from models.acceptance import AcceptanceIn, AcceptancePublic, LinkPublic
 
 bp = APIBlueprint(

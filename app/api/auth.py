@@ -9,8 +9,7 @@ from flask_openapi3 import APIBlueprint, Tag
 from pydantic import BaseModel, Field
 
 from app.api.common import SECURITY, commit, current_actor, db_session, ok
-from app.services.tokens import issue_token, revoke_tokens
-from app.services.users import authenticate, user_public
+from app.services.people import authenticate, issue_token, revoke_tokens, user_public
 from models.people import UserPublic
 
 bp = APIBlueprint("api_auth", __name__, url_prefix="/api", abp_tags=[Tag(name="认证")])

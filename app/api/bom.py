@@ -11,11 +11,9 @@ from pydantic import BaseModel, Field
 
 from app.api.common import SECURITY, OrderPath, commit, current_actor, db_session, ok
 from app.api.label_files import LabelQuery, pdf_response, png_response
-from app.services import bom as svc
-from app.services import print_labels
-from app.services.bom_files import TEMPLATE
-from app.services.bom_import import import_bom
-from app.services.procure_public import bom_public
+from app.services import procurement as svc
+from app.services.core import TEMPLATE
+from app.services.procurement import bom_public, import_bom
 from models.bom import BomImportResult, BomLineCreate, BomLinePublic, BomLineUpdate, BomList
 from scanning.label_sheet import SheetLayout
 
@@ -116,7 +114,7 @@ def template(path: OrderPath):
 def sheet(path: OrderPath, query: SheetQuery):
     """An A4 PDF of labels, one per BOM line, each carrying the order's code."""
     actor, session = current_actor(), db_session()
-    data = print_labels.bom_sheet(
+    data = svc.bom_sheet(
         session=session,
         actor=actor,
         order_id=path.order_id,
@@ -130,7 +128,7 @@ def sheet(path: OrderPath, query: SheetQuery):
 def order_label(path: OrderPath, query: LabelQuery):
     """A PNG label for the order itself."""
     actor, session = current_actor(), db_session()
-    data = print_labels.order_label(
+    data = svc.order_label(
         session=session, actor=actor, order_id=path.order_id, symbology=query.symbology
     )
     return png_response(data, f"order-{path.order_id}.png")

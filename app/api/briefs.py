@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from sqlmodel import col, select
 
-from app.api.photos import photos_public
-from app.services.photos import photos_of
-from app.services.users import user_brief
+from app.services.orders import photos_of, photos_public
+from app.services.people import user_brief
 from models.people import User, UserBrief
 from models.photos import PhotoPublic
 

@@ -9,13 +9,12 @@ from flask_openapi3 import APIBlueprint, Tag
 from pydantic import BaseModel, Field
 
 from app.api.common import SECURITY, commit, current_actor, db_session, ok
-from app.services import chat_groups as groups
-from app.services import chat_identity as identities
-from app.services.errors import Forbidden, InvalidInput
-from app.services.users import get_user
+from app.services import chat as svc
+from app.services.people import get_user
 from bots.lookup import dingtalk_userid_by_mobile, wecom_userid_by_mobile
 from models.chat import ChatGroupCreate, ChatGroupPublic, ChatGroupUpdate, ChatIdentityPublic
 from models.enums import ChatPlatform
+from models.errors import Forbidden, InvalidInput
 
 bp = APIBlueprint(
     "api_chat",
@@ -79,7 +78,7 @@ class GroupList(BaseModel):
 def binding_code():
     """A one-time code (10 minutes) to send in chat as 绑定 <code>."""
     actor, session = current_actor(), db_session()
-    code, expires = identities.issue_binding_code(session=session, actor=actor)
+    code, expires = svc.issue_binding_code(session=session, actor=actor)
     commit()
     return ok(
         BindingCodeOut(code=code, expires_at=expires, instruction=f"在聊天中发送：绑定 {code}"), 201
@@ -90,8 +89,8 @@ def binding_code():
 def identity_index(query: IdentityQuery):
     """Chat accounts bound to Gendan users: one's own, or anyone's for admins."""
     actor, session = current_actor(), db_session()
-    rows = identities.list_identities(session=session, actor=actor, user_id=query.user_id)
-    return ok(IdentityList(items=identities.identities_public(session, rows)))
+    rows = svc.list_identities(session=session, actor=actor, user_id=query.user_id)
+    return ok(IdentityList(items=svc.identities_public(session, rows)))
 
 
 @bp.post("/identities", responses={201: ChatIdentityPublic})
@@ -103,7 +102,7 @@ def identity_create(body: IdentityIn):
     external_id = body.external_id or ""
     if body.by_mobile:
         external_id = _userid_by_mobile(body.user_id, body.platform)
-    identity = identities.bind_identity(
+    identity = svc.bind_identity(
         session=session,
         actor=actor,
         user_id=body.user_id,
@@ -112,7 +111,7 @@ def identity_create(body: IdentityIn):
         via="mobile" if body.by_mobile else "admin",
     )
     commit()
-    return ok(identities.identities_public(session, [identity])[0], 201)
+    return ok(svc.identities_public(session, [identity])[0], 201)
 
 
 def _userid_by_mobile(user_id: int, platform: ChatPlatform) -> str:
@@ -134,7 +133,7 @@ def _userid_by_mobile(user_id: int, platform: ChatPlatform) -> str:
 def identity_delete(path: IdentityPath):
     """Remove a chat binding (one's own, or any for admins)."""
     actor, session = current_actor(), db_session()
-    identities.unbind_identity(session=session, actor=actor, identity_id=path.identity_id)
+    svc.unbind_identity(session=session, actor=actor, identity_id=path.identity_id)
     commit()
     return ok()
 
@@ -143,41 +142,41 @@ def identity_delete(path: IdentityPath):
 def group_index(query: GroupQuery):
     """Chat groups (credentials masked), optionally those following one order."""
     actor, session = current_actor(), db_session()
-    rows = groups.list_groups(session=session, actor=actor, order_id=query.order_id)
-    return ok(GroupList(items=groups.groups_public(session, rows)))
+    rows = svc.list_groups(session=session, actor=actor, order_id=query.order_id)
+    return ok(GroupList(items=svc.groups_public(session, rows)))
 
 
 @bp.post("/groups", responses={201: ChatGroupPublic})
 def group_create(body: ChatGroupCreate):
     """Register a WeCom / DingTalk group robot; the secrets are stored encrypted."""
     actor, session = current_actor(), db_session()
-    group = groups.create_group(session=session, actor=actor, data=body)
+    group = svc.create_group(session=session, actor=actor, data=body)
     commit()
-    return ok(groups.groups_public(session, [group])[0], 201)
+    return ok(svc.groups_public(session, [group])[0], 201)
 
 
 @bp.get("/groups/<int:group_id>", responses={200: ChatGroupPublic})
 def group_show(path: GroupPath):
     """One chat group."""
     actor, session = current_actor(), db_session()
-    group = groups.get_group(session=session, actor=actor, group_id=path.group_id)
-    return ok(groups.groups_public(session, [group])[0])
+    group = svc.get_group(session=session, actor=actor, group_id=path.group_id)
+    return ok(svc.groups_public(session, [group])[0])
 
 
 @bp.patch("/groups/<int:group_id>", responses={200: ChatGroupPublic})
 def group_update(path: GroupPath, body: ChatGroupUpdate):
     """Rename, replace credentials, set the conversation id, pause or resume."""
     actor, session = current_actor(), db_session()
-    group = groups.update_group(session=session, actor=actor, group_id=path.group_id, data=body)
+    group = svc.update_group(session=session, actor=actor, group_id=path.group_id, data=body)
     commit()
-    return ok(groups.groups_public(session, [group])[0])
+    return ok(svc.groups_public(session, [group])[0])
 
 
 @bp.delete("/groups/<int:group_id>", responses={204: None})
 def group_delete(path: GroupPath):
     """Forget a group and its unsent messages."""
     actor, session = current_actor(), db_session()
-    groups.delete_group(session=session, actor=actor, group_id=path.group_id)
+    svc.delete_group(session=session, actor=actor, group_id=path.group_id)
     commit()
     return ok()
 
@@ -186,19 +185,19 @@ def group_delete(path: GroupPath):
 def group_bind_order(path: GroupPath, body: GroupOrderIn):
     """Make the group follow an order (the group is greeted once)."""
     actor, session = current_actor(), db_session()
-    groups.bind_group_order(
+    svc.bind_group_order(
         session=session, actor=actor, group_id=path.group_id, order_id=body.order_id
     )
     commit()
-    group = groups.get_group(session=session, actor=actor, group_id=path.group_id)
-    return ok(groups.groups_public(session, [group])[0], 201)
+    group = svc.get_group(session=session, actor=actor, group_id=path.group_id)
+    return ok(svc.groups_public(session, [group])[0], 201)
 
 
 @bp.delete("/groups/<int:group_id>/orders/<int:order_id>", responses={204: None})
 def group_unbind_order(path: GroupOrderPath):
     """Stop the group following an order."""
     actor, session = current_actor(), db_session()
-    groups.unbind_group_order(
+    svc.unbind_group_order(
         session=session, actor=actor, group_id=path.group_id, order_id=path.order_id
     )
     commit()

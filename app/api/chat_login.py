@@ -12,13 +12,12 @@ from pydantic import BaseModel, Field
 
 from app.api.auth import TokenOut
 from app.api.common import commit, db_session, ok
-from app.services.actor import Actor
-from app.services.chat_identity import record_failed_binding, redeem_binding_code, user_for_chat
-from app.services.errors import DomainError, Forbidden, InvalidInput
-from app.services.tokens import issue_token
-from app.services.users import user_public
+from app.services.chat import record_failed_binding, redeem_binding_code, user_for_chat
+from app.services.core import Actor
+from app.services.people import issue_token, user_public
 from bots.login import code_to_session, dingtalk_userid
 from models.enums import Channel, ChatPlatform
+from models.errors import DomainError, Forbidden, InvalidInput
 from models.people import User
 
 bp = APIBlueprint("api_chat_login", __name__, url_prefix="/api/auth", abp_tags=[Tag(name="认证")])

@@ -6,10 +6,10 @@ from flask_openapi3 import APIBlueprint, Tag
 from pydantic import BaseModel
 
 from app.api.common import SECURITY, commit, current_actor, db_session, ok
-from app.services import contingency as svc
-from app.services.errors import NotFound
+from app.services import risk as svc
 from models.contingency import PlanCreate, PlanPublic, PlanUpdate
 from models.enums import RiskType
+from models.errors import NotFound
 
 bp = APIBlueprint(
     "api_contingency",

@@ -6,9 +6,8 @@ from flask_openapi3 import APIBlueprint, Tag
 from pydantic import BaseModel
 
 from app.api.common import SECURITY, OrderPath, commit, current_actor, db_session, ok
-from app.services import costs as svc
-from app.services import payments as pay
-from app.services.settings import local_date
+from app.services import finance as svc
+from app.services.core import local_date
 from models.base import utcnow
 from models.costs import (
     BudgetIn,
@@ -45,11 +44,11 @@ def _report(order_id: int):
 
 
 def _funds(order_id: int):
-    return ok(pay.fund_view(session=db_session(), actor=current_actor(), order_id=order_id))
+    return ok(svc.fund_view(session=db_session(), actor=current_actor(), order_id=order_id))
 
 
 def _milestone(milestone) -> BaseModel:
-    return pay.milestone_public(milestone, local_date(utcnow()))
+    return svc.milestone_public(milestone, local_date(utcnow()))
 
 
 @bp.get("/costs", responses={200: CostReport})
@@ -99,7 +98,7 @@ def funds(path: OrderPath):
 @bp.post("/payments/generate", responses={200: FundView})
 def generate(path: OrderPath, body: MilestoneGenerateIn):
     """Generate the milestones from the order's payment terms (e.g. 30%预付，60%发货，10%质保金)."""
-    pay.generate_milestones(
+    svc.generate_milestones(
         session=db_session(),
         actor=current_actor(),
         order_id=path.order_id,
@@ -113,7 +112,7 @@ def generate(path: OrderPath, body: MilestoneGenerateIn):
 @bp.put("/payments", responses={200: FundView})
 def replace_plan(path: OrderPath, body: MilestonePlanIn):
     """Replace the milestone plan (percentages must add up to 100; nothing received yet)."""
-    pay.set_milestones(
+    svc.set_milestones(
         session=db_session(), actor=current_actor(), order_id=path.order_id, data=body
     )
     commit()
@@ -123,7 +122,7 @@ def replace_plan(path: OrderPath, body: MilestonePlanIn):
 @bp.patch("/payments/<int:milestone_id>", responses={200: MilestonePublic})
 def update(path: MilestonePath, body: MilestoneUpdate):
     """Rename a milestone, move its due date or change its note."""
-    milestone = pay.update_milestone(
+    milestone = svc.update_milestone(
         session=db_session(),
         actor=current_actor(),
         order_id=path.order_id,
@@ -137,7 +136,7 @@ def update(path: MilestonePath, body: MilestoneUpdate):
 @bp.post("/payments/<int:milestone_id>/receipts", responses={200: MilestonePublic})
 def receive(path: MilestonePath, body: PaymentIn):
     """Record money received against a milestone (partial payments add up)."""
-    milestone = pay.record_payment(
+    milestone = svc.record_payment(
         session=db_session(),
         actor=current_actor(),
         order_id=path.order_id,

@@ -7,9 +7,7 @@ from flask_openapi3 import APIBlueprint, Tag
 from pydantic import BaseModel, Field
 
 from app.api.common import SECURITY, current_actor, db_session, ok
-from app.services.kpi_export import kpis_workbook
-from app.services.kpis import compute_kpis, require_kpi_reader
-from app.services.overview import order_overview
+from app.services.insight import compute_kpis, kpis_workbook, order_overview, require_kpi_reader
 from models.dashboard import Kpis, Overview, OverviewFilters
 
 bp = APIBlueprint(

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from flask import send_file
 from flask_openapi3 import APIBlueprint, FileStorage, Tag
 from pydantic import BaseModel, Field
 
 from app.api.common import SECURITY, OrderPath, commit, current_actor, db_session, ok
-from app.api.field_public import document_public
-from app.services import documents as svc
-from app.services.errors import NotFound
-from models.acceptance import DocumentPublic, OrderDocument
+from app.downloads import send_document
+from app.services import field as svc
+from app.services.field import document_public
+from models.acceptance import DocumentPublic
 from models.enums import DocumentKind
 
 bp = APIBlueprint(
@@ -65,20 +64,3 @@ def show(path: DocumentPath):
     return send_document(
         svc.get_document(session=session, actor=actor, document_id=path.document_id)
     )
-
-
-def send_document(document: OrderDocument):
-    """The stored PDF as a download response (also used by the customer's link page)."""
-    store = svc.document_store()
-    if not store.exists(document.sha256):
-        raise NotFound("文件已丢失，请重新上传", code="document_file_missing")
-    response = send_file(
-        store.path_for(document.sha256),
-        mimetype="application/pdf",
-        as_attachment=True,
-        download_name=document.filename,
-        etag=True,
-        max_age=0,
-    )
-    response.headers["Cache-Control"] = "private, no-cache"
-    return response

@@ -9,7 +9,7 @@ from sqlmodel import col, select
 
 from app.api.briefs import attached_photos_public, briefs
 from app.api.common import SECURITY, OrderPath, commit, current_actor, db_session, ok
-from app.services import inspections as svc
+from app.services import shipping as svc
 from models.enums import DEFECT_SEVERITY_NAMES, ReworkStatus
 from models.quality import (
     DefectPublic,

@@ -6,9 +6,8 @@ from flask_openapi3 import APIBlueprint, Tag
 from pydantic import BaseModel, Field
 
 from app.api.common import SECURITY, OrderPath, Paging, commit, current_actor, db_session, ok
-from app.api.field_public import issues_public
-from app.services import issue_flow as flow
-from app.services import issues as svc
+from app.services import field as svc
+from app.services.field import issues_public
 from models.enums import IssueCategory, IssueState, RiskLevel
 from models.issues import (
     IssueCreate,
@@ -97,7 +96,7 @@ def update(path: IssuePath, body: IssueUpdate):
 def acknowledge(path: IssuePath):
     """The owner takes the issue on (收到)."""
     actor, session = current_actor(), db_session()
-    issue = flow.acknowledge_issue(session=session, actor=actor, issue_id=path.issue_id)
+    issue = svc.acknowledge_issue(session=session, actor=actor, issue_id=path.issue_id)
     commit()
     return ok(_one(session, issue))
 
@@ -106,7 +105,7 @@ def acknowledge(path: IssuePath):
 def resolve(path: IssuePath, body: IssueResolve):
     """The owner reports the issue fixed."""
     actor, session = current_actor(), db_session()
-    issue = flow.resolve_issue(
+    issue = svc.resolve_issue(
         session=session, actor=actor, issue_id=path.issue_id, **body.model_dump()
     )
     commit()
@@ -117,7 +116,7 @@ def resolve(path: IssuePath, body: IssueResolve):
 def verify(path: IssuePath, body: IssueVerify):
     """Someone other than the resolver confirms the fix and closes the issue."""
     actor, session = current_actor(), db_session()
-    issue = flow.verify_issue(session=session, actor=actor, issue_id=path.issue_id, note=body.note)
+    issue = svc.verify_issue(session=session, actor=actor, issue_id=path.issue_id, note=body.note)
     commit()
     return ok(_one(session, issue))
 
@@ -126,7 +125,7 @@ def verify(path: IssuePath, body: IssueVerify):
 def reopen(path: IssuePath, body: IssueReopen):
     """Send a resolution back to the owner with the reason."""
     actor, session = current_actor(), db_session()
-    issue = flow.reopen_issue(
+    issue = svc.reopen_issue(
         session=session, actor=actor, issue_id=path.issue_id, reason=body.reason
     )
     commit()

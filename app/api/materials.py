@@ -7,9 +7,8 @@ from pydantic import BaseModel, Field
 
 from app.api.common import SECURITY, Paging, commit, current_actor, db_session, ok
 from app.api.label_files import LabelQuery, png_response
-from app.services import materials as svc
-from app.services import print_labels
-from app.services.procure_public import materials_public
+from app.services import procurement as svc
+from app.services.procurement import materials_public
 from models.materials import (
     AliasCreate,
     AliasPublic,
@@ -118,7 +117,7 @@ def unbind(path: AliasPath):
 def label(path: MaterialPath, query: MaterialLabelQuery):
     """A PNG label for the material (or one lot of it, with `lot`)."""
     actor, session = current_actor(), db_session()
-    data = print_labels.material_label(
+    data = svc.material_label(
         session=session,
         actor=actor,
         material_id=path.material_id,

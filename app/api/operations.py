@@ -6,9 +6,8 @@ from flask_openapi3 import APIBlueprint, Tag
 from pydantic import BaseModel
 
 from app.api.common import SECURITY, OrderPath, commit, current_actor, db_session, ok
-from app.services import operation_templates as templates
-from app.services import operations as svc
-from app.services.production_data import upstream_of
+from app.services import production as svc
+from app.services.production import upstream_of
 from models.production import (
     Operation,
     OperationBlock,
@@ -74,7 +73,7 @@ def operations_public(session, order_id: int, ops: list[Operation]) -> list[Oper
 def template_index():
     """Active operation templates in their default sequence."""
     current_actor()
-    items = templates.list_operation_templates(session=db_session())
+    items = svc.list_operation_templates(session=db_session())
     return ok(TemplateList(items=[_template(t) for t in items]))
 
 
@@ -82,7 +81,7 @@ def template_index():
 def template_create(body: OperationTemplateIn):
     """Add an operation template (admins)."""
     actor, session = current_actor(), db_session()
-    item = templates.add_operation_template(session=session, actor=actor, data=body)
+    item = svc.add_operation_template(session=session, actor=actor, data=body)
     commit()
     return ok(_template(item), 201)
 
@@ -91,7 +90,7 @@ def template_create(body: OperationTemplateIn):
 def template_update(path: TemplatePath, body: OperationTemplateUpdate):
     """Change an operation template (admins); cycles are refused."""
     actor, session = current_actor(), db_session()
-    item = templates.update_operation_template(
+    item = svc.update_operation_template(
         session=session, actor=actor, template_id=path.template_id, data=body
     )
     commit()
@@ -102,7 +101,7 @@ def template_update(path: TemplatePath, body: OperationTemplateUpdate):
 def template_retire(path: TemplatePath):
     """Retire an operation template (admins); orders keep their operations."""
     actor, session = current_actor(), db_session()
-    templates.retire_operation_template(session=session, actor=actor, template_id=path.template_id)
+    svc.retire_operation_template(session=session, actor=actor, template_id=path.template_id)
     commit()
     return ok()
 
@@ -128,7 +127,7 @@ def create(path: OrderPath, body: OperationCreate):
 def from_templates(path: OrderPath, body: OperationsFromTemplates):
     """Plan an order that has no operations yet from the operation templates."""
     actor, session = current_actor(), db_session()
-    ops = templates.apply_operation_templates(
+    ops = svc.apply_operation_templates(
         session=session, actor=actor, order_id=path.order_id, data=body
     )
     commit()

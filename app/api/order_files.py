@@ -10,8 +10,8 @@ from flask_openapi3 import APIBlueprint, FileStorage, Tag
 from pydantic import BaseModel, Field
 
 from app.api.common import SECURITY, commit, current_actor, db_session, ok
-from app.services.order_export import export_orders
-from app.services.order_import import ORDER_TEMPLATE, import_orders
+from app.services.insight import export_orders
+from app.services.orders import ORDER_TEMPLATE, import_orders
 from models.enums import OrderStatus
 from models.imports import OrderImportResult
 

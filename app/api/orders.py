@@ -7,9 +7,8 @@ from pydantic import BaseModel, Field
 
 from app.api.common import SECURITY, OrderPath, Paging, commit, current_actor, db_session, ok
 from app.services import orders as svc
-from app.services.changes import list_changes
-from app.services.public import members_public, order_public, orders_public
-from app.services.settings import settings
+from app.services.core import list_changes, settings
+from app.services.orders import members_public, order_public, orders_public
 from models.changes import ChangePage, ChangePublic
 from models.enums import OrderStatus
 from models.orders import (

@@ -6,7 +6,7 @@ from flask_openapi3 import APIBlueprint, Tag
 from pydantic import BaseModel
 
 from app.api.common import SECURITY, OrderPath, Paging, commit, current_actor, db_session, ok
-from app.services import outbox as svc
+from app.services import chat as svc
 from models.enums import OutboxStatus
 from models.outbox import OutboxPage, OutboxPublic
 

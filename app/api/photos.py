@@ -7,12 +7,10 @@ from flask_openapi3 import APIBlueprint, FileStorage, Tag
 from pydantic import BaseModel, Field
 
 from app.api.common import SECURITY, OrderPath, commit, current_actor, db_session, ok
-from app.services import photos as svc
-from app.services.errors import InvalidInput, NotFound
-from app.services.public import users_by_id
-from app.services.users import user_brief
-from models.people import User
-from models.photos import Photo, PhotoPublic
+from app.services import orders as svc
+from app.services.orders import photo_public, photos_public
+from models.errors import InvalidInput, NotFound
+from models.photos import PhotoPublic
 from scanning.photo_store import IMAGE, THUMB
 
 bp = APIBlueprint(
@@ -37,32 +35,6 @@ class VariantQuery(BaseModel):
 
 class PhotoList(BaseModel):
     items: list[PhotoPublic]
-
-
-def photos_public(session, photos: list[Photo]) -> list[PhotoPublic]:
-    """Public forms of photos, their uploaders loaded in one query."""
-    users = users_by_id(session, [p.uploaded_by_id for p in photos])
-    return [photo_public(session, p, users) for p in photos]
-
-
-def photo_public(session, photo: Photo, users: dict[int, User] | None = None) -> PhotoPublic:
-    """The public form of a photo, with its URLs."""
-    if users is None:
-        users = users_by_id(session, [photo.uploaded_by_id])
-    uploader = users.get(photo.uploaded_by_id)
-    url = f"/api/photos/{photo.id}"
-    return PhotoPublic(
-        id=photo.id,
-        order_id=photo.order_id,
-        url=url,
-        thumb_url=f"{url}?variant={THUMB}",
-        width=photo.width,
-        height=photo.height,
-        taken_at=photo.taken_at,
-        caption=photo.caption,
-        uploaded_by=user_brief(uploader),
-        uploaded_at=photo.uploaded_at,
-    )
 
 
 @bp.post("/orders/<int:order_id>/photos", responses={201: PhotoPublic})

@@ -10,8 +10,7 @@ from pydantic import BaseModel, Field
 
 from app.api.briefs import briefs
 from app.api.common import SECURITY, OrderPath, commit, current_actor, db_session, ok
-from app.services import output as svc
-from app.services import production_views as views
+from app.services import production as svc
 from models.production import OperationOutput, OutputIn, OutputPublic
 from models.production_views import Gantt, Kanban, ProductionOverview
 
@@ -86,9 +85,7 @@ def overview(path: OrderPath, query: DayQuery):
     """Plan vs actual per operation (per day and cumulative) and the computed bottleneck."""
     actor, session = current_actor(), db_session()
     return ok(
-        views.production_overview(
-            session=session, actor=actor, order_id=path.order_id, day=query.day
-        )
+        svc.production_overview(session=session, actor=actor, order_id=path.order_id, day=query.day)
     )
 
 
@@ -96,11 +93,11 @@ def overview(path: OrderPath, query: DayQuery):
 def kanban(path: OrderPath, query: DayQuery):
     """The operations in the columns not started / in progress / blocked / done."""
     actor, session = current_actor(), db_session()
-    return ok(views.kanban(session=session, actor=actor, order_id=path.order_id, day=query.day))
+    return ok(svc.kanban(session=session, actor=actor, order_id=path.order_id, day=query.day))
 
 
 @bp.get("/production/gantt", responses={200: Gantt})
 def gantt(path: OrderPath, query: DayQuery):
     """Planned and actual bars of the order's stages and operations."""
     actor, session = current_actor(), db_session()
-    return ok(views.gantt(session=session, actor=actor, order_id=path.order_id, day=query.day))
+    return ok(svc.gantt(session=session, actor=actor, order_id=path.order_id, day=query.day))

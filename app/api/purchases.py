@@ -6,8 +6,8 @@ from flask_openapi3 import APIBlueprint, Tag
 from pydantic import BaseModel
 
 from app.api.common import SECURITY, OrderPath, commit, current_actor, db_session, ok
-from app.services import purchasing as svc
-from app.services.procure_public import history_public, purchases_public
+from app.services import procurement as svc
+from app.services.procurement import history_public, purchases_public
 from models.purchasing import (
     PromisedDateHistory,
     PurchaseLineCreate,

@@ -8,11 +8,10 @@ from flask_openapi3 import APIBlueprint, Tag
 from pydantic import BaseModel, Field
 
 from app.api.common import SECURITY, OrderPath, commit, current_actor, db_session, ok
-from app.api.field_public import reports_public
-from app.services import reports as svc
-from app.services.labour import labour_summary
-from app.services.public import members_public
-from app.services.settings import settings
+from app.services import field as svc
+from app.services.core import settings
+from app.services.field import labour_summary, reports_public
+from app.services.orders import members_public
 from models.reports import (
     DailyReportIn,
     DailyReportPublic,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_openapi3 import APIBlueprint, Tag
 
 from app.api.common import SECURITY, OrderPath, commit, current_actor, db_session, ok
-from app.services import retro as svc
+from app.services import insight as svc
 from models.retro import (
     FeedbackIn,
     FeedbackPublic,

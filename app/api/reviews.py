@@ -6,8 +6,8 @@ from flask_openapi3 import APIBlueprint, Tag
 from pydantic import Field
 
 from app.api.common import SECURITY, OrderPath, commit, current_actor, db_session, ok
-from app.services import reviews as svc
-from app.services.public import review_public
+from app.services import orders as svc
+from app.services.orders import review_public
 from models.orders import ReviewPublic, SignoffDecision
 
 bp = APIBlueprint(

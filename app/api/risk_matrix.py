@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_openapi3 import APIBlueprint, Tag
 
 from app.api.common import SECURITY, commit, current_actor, db_session, ok
-from app.services import risk_matrix as svc
+from app.services import risk as svc
 from models.reminders import RiskMatrixPublic, RiskMatrixUpdate
 
 bp = APIBlueprint(

@@ -6,10 +6,10 @@ from flask_openapi3 import APIBlueprint, FileStorage, Tag
 from pydantic import BaseModel, Field, ValidationError
 
 from app.api.common import SECURITY, commit, current_actor, db_session, ok
-from app.services import scans as svc
-from app.services.errors import InvalidInput
-from app.services.photo_scan import scan_photo
-from app.services.validation import describe_validation_error
+from app.services import procurement as svc
+from app.services.core import describe_validation_error
+from app.services.procurement import scan_photo
+from models.errors import InvalidInput
 from models.scans import PhotoScanResult, ScanBatchIn, ScanBatchResult, ScanIn, ScanResult
 
 bp = APIBlueprint(

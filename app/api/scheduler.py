@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_openapi3 import APIBlueprint, Tag
 
 from app.api.common import SECURITY, current_actor, db_session, ok
-from app.services.scheduler_status import scheduler_status
+from app.services.core import scheduler_status
 from models.reminders import SchedulerStatus
 
 bp = APIBlueprint(

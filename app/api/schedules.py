@@ -6,7 +6,7 @@ from flask_openapi3 import APIBlueprint, Tag
 from pydantic import BaseModel
 
 from app.api.common import SECURITY, commit, current_actor, db_session, ok
-from app.services import schedules as svc
+from app.services import alerts as svc
 from models.reminders import GroupScheduleIn, ScheduleOverview, SchedulePublic
 
 bp = APIBlueprint(

@@ -8,8 +8,7 @@ from pydantic import BaseModel
 
 from app.api.briefs import attached_photos_public, briefs
 from app.api.common import SECURITY, OrderPath, commit, current_actor, db_session, ok
-from app.services import shipments as svc
-from app.services import site_checks as checks
+from app.services import shipping as svc
 from models.enums import SHIPMENT_STATUS_NAMES
 from models.shipments import (
     Shipment,
@@ -46,7 +45,7 @@ class ShipmentList(BaseModel):
 def shipments_public(session, rows: list[Shipment]) -> list[ShipmentPublic]:
     """Public forms of shipments with their checklists and proof-of-delivery photos."""
     ids = [s.id for s in rows]
-    items = checks.checks_of(session=session, shipment_ids=ids)
+    items = svc.checks_of(session=session, shipment_ids=ids)
     photos = attached_photos_public(session, "shipment", ids)
     people = briefs(
         session,
@@ -127,7 +126,7 @@ def advance(path: ShipmentPath, body: ShipmentAdvance):
 def add_check(path: ShipmentPath, body: ShipmentCheckIn):
     """Add an item to the remote-site checklist (before dispatch)."""
     actor, session = current_actor(), db_session()
-    checks.add_site_check(
+    svc.add_site_check(
         session=session,
         actor=actor,
         order_id=path.order_id,
@@ -143,7 +142,7 @@ def add_check(path: ShipmentPath, body: ShipmentCheckIn):
 def set_check(path: CheckPath, body: ShipmentCheckUpdate):
     """Tick or untick a remote-site checklist item (before dispatch)."""
     actor, session = current_actor(), db_session()
-    item = checks.set_site_check(
+    item = svc.set_site_check(
         session=session,
         actor=actor,
         order_id=path.order_id,
@@ -164,7 +163,7 @@ def set_check(path: CheckPath, body: ShipmentCheckUpdate):
 def delete_check(path: CheckPath):
     """Remove a checklist item that does not apply to this site (before dispatch)."""
     actor, session = current_actor(), db_session()
-    checks.delete_site_check(
+    svc.delete_site_check(
         session=session, actor=actor, order_id=path.order_id, check_id=path.check_id
     )
     commit()

@@ -6,7 +6,7 @@ from flask_openapi3 import APIBlueprint, Tag
 from pydantic import BaseModel, Field
 
 from app.api.common import SECURITY, OrderPath, current_actor, db_session, ok
-from app.services.shortages import Shortages, list_shortages
+from app.services.procurement import Shortages, list_shortages
 from models.shortages import ShortageList
 
 bp = APIBlueprint(

@@ -6,9 +6,9 @@ from flask_openapi3 import APIBlueprint, Tag
 from pydantic import BaseModel
 
 from app.api.common import SECURITY, OrderPath, commit, current_actor, db_session, ok
-from app.services import stages as svc
-from app.services.permissions import load_order
-from app.services.public import stage_public
+from app.services import orders as svc
+from app.services.core import load_order
+from app.services.orders import stage_public
 from models.enums import StageKind
 from models.stages import (
     ChecklistItemIn,

@@ -6,8 +6,8 @@ from flask_openapi3 import APIBlueprint, Tag
 from pydantic import BaseModel, Field
 
 from app.api.common import SECURITY, commit, current_actor, db_session, ok
-from app.services import suppliers as svc
-from app.services.procure_public import suppliers_public
+from app.services import procurement as svc
+from app.services.procurement import suppliers_public
 from models.suppliers import ContactIn, SupplierCreate, SupplierPublic, SupplierUpdate
 
 bp = APIBlueprint(

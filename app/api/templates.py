@@ -6,7 +6,7 @@ from flask_openapi3 import APIBlueprint, Tag
 from pydantic import BaseModel
 
 from app.api.common import SECURITY, commit, current_actor, db_session, ok
-from app.services import templates as svc
+from app.services import orders as svc
 from models.enums import StageKind
 from models.stages import ChecklistTemplateIn, ChecklistTemplatePublic
 

@@ -6,17 +6,17 @@ from flask_openapi3 import APIBlueprint, Tag
 from pydantic import BaseModel, Field
 
 from app.api.common import SECURITY, commit, current_actor, db_session, ok
-from app.services.errors import NotFound
-from app.services.reference import list_departments
-from app.services.users import (
+from app.services.people import (
     create_user,
     get_user,
+    list_departments,
     list_users,
     revoke_user_tokens,
     update_user,
     user_public,
 )
 from models.enums import Role
+from models.errors import NotFound
 from models.people import DepartmentPublic, UserCreate, UserPublic, UserUpdate
 
 bp = APIBlueprint(

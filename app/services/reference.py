@@ -1,27 +1,19 @@
 """Reference data every deployment starts with: departments, the default SOP checklists,
-operation templates and contingency plans."""
+operation templates and contingency plans.
+
+The one service module above every domain: seeding a fresh database touches people, orders,
+production and risk, so it lives here rather than in any one of them."""
 
 from __future__ import annotations
 
 from sqlmodel import Session, select
 
-from app.services.contingency import ensure_default_plans
-from app.services.operation_templates import ensure_operation_templates
+from app.services.people import DEPARTMENTS
+from app.services.production import ensure_operation_templates
+from app.services.risk import ensure_default_plans
 from models.enums import StageKind
 from models.people import Department
 from models.stages import ChecklistTemplate
-
-DEPARTMENTS = [
-    ("sales", "销售部"),
-    ("engineering", "技术部"),
-    ("production", "生产部"),
-    ("procurement", "采购部"),
-    ("quality", "质检部"),
-    ("logistics", "物流部"),
-    ("warehouse", "仓库"),
-    ("site", "工程部"),
-    ("management", "管理层"),
-]
 
 # (stage, title, required): the SOP each new order's stages start with; admins edit the
 # templates, and each order may add its own items.
@@ -63,13 +55,3 @@ def ensure_reference_data(*, session: Session) -> None:
     ensure_operation_templates(session=session)
     session.flush()
     ensure_default_plans(session=session)
-
-
-def get_department(*, session: Session, code: str) -> Department | None:
-    """The department with this code, or None."""
-    return session.exec(select(Department).where(Department.code == code)).first()
-
-
-def list_departments(*, session: Session) -> list[Department]:
-    """All departments, in a stable order."""
-    return list(session.exec(select(Department).order_by(Department.id)).all())

@@ -2,7 +2,7 @@
 
 from flask import Blueprint, render_template
 
-from app.services.errors import DomainError
+from models.errors import DomainError
 
 bp = Blueprint(
     "web",

@@ -8,17 +8,15 @@ from __future__ import annotations
 
 from flask import current_app, render_template, request
 
-from app.api.documents import send_document
 from app.auth import db_session
-from app.services.acceptance import ready_for_acceptance
-from app.services.acceptance_links import accept_by_link, open_link
-from app.services.actor import Actor
-from app.services.documents import current_documents
-from app.services.errors import DomainError, NotFound
-from app.services.stages import list_stages
+from app.downloads import send_document
+from app.services.core import Actor
+from app.services.field import accept_by_link, current_documents, open_link, ready_for_acceptance
+from app.services.orders import list_stages
 from app.web import bp
 from models.acceptance import OrderDocument
 from models.enums import DOCUMENT_KIND_NAMES, STAGE_NAMES, STAGE_STATUS_NAMES, Channel
+from models.errors import DomainError, NotFound
 
 SCORES = [(5, "非常满意"), (4, "满意"), (3, "一般"), (2, "不满意"), (1, "非常不满意")]
 

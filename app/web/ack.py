@@ -10,12 +10,12 @@ from __future__ import annotations
 from flask import current_app, render_template
 
 from app.auth import db_session
-from app.services.actor import Actor
 from app.services.alerts import AlertAcknowledged, acknowledge_by_link, alert_for_token
-from app.services.errors import DomainError
+from app.services.core import Actor
 from app.web import bp
 from models.base import utcnow
 from models.enums import RISK_NAMES, Channel, RiskLevel
+from models.errors import DomainError
 from models.orders import Order
 
 

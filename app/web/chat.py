@@ -6,14 +6,13 @@ from flask import flash, g, redirect, render_template, request, url_for
 from pydantic import ValidationError
 
 from app.auth import commit, db_session, login_required
-from app.services import chat_groups as groups
-from app.services import chat_identity as identities
-from app.services.errors import DomainError
+from app.services import chat as svc
 from app.services.orders import find_order_by_code
 from app.web import bp
 from app.web.pages import action
 from models.chat import ChatGroupCreate
 from models.enums import CHAT_PLATFORM_NAMES, Role
+from models.errors import DomainError
 
 
 def _can_manage_groups() -> bool:
@@ -22,12 +21,12 @@ def _can_manage_groups() -> bool:
 
 def _chat_page(code: str | None = None, expires_at=None, status: int = 200):
     s = db_session()
-    mine = identities.list_identities(session=s, actor=g.actor, user_id=g.actor.id)
-    rows = groups.list_groups(session=s, actor=g.actor) if _can_manage_groups() else []
+    mine = svc.list_identities(session=s, actor=g.actor, user_id=g.actor.id)
+    rows = svc.list_groups(session=s, actor=g.actor) if _can_manage_groups() else []
     page = render_template(
         "chat.html",
-        identities=identities.identities_public(s, mine),
-        groups=groups.groups_public(s, rows),
+        identities=svc.identities_public(s, mine),
+        groups=svc.groups_public(s, rows),
         can_manage=_can_manage_groups(),
         platforms=CHAT_PLATFORM_NAMES,
         code=code,
@@ -47,7 +46,7 @@ def chat():
 def chat_binding_code():
     # Shown in this response only: a code in a flash message would travel in the cookie.
     try:
-        code, expires_at = identities.issue_binding_code(session=db_session(), actor=g.actor)
+        code, expires_at = svc.issue_binding_code(session=db_session(), actor=g.actor)
         commit()
     except DomainError as exc:
         db_session().rollback()
@@ -60,7 +59,7 @@ def chat_binding_code():
 @login_required
 def chat_unbind(identity_id: int):
     try:
-        identities.unbind_identity(session=db_session(), actor=g.actor, identity_id=identity_id)
+        svc.unbind_identity(session=db_session(), actor=g.actor, identity_id=identity_id)
         commit()
         flash("已解除绑定", "ok")
     except DomainError as exc:
@@ -84,7 +83,7 @@ def chat_group_create():
             conversation_id=form.get("conversation_id") or None,
             order_ids=order_ids,
         )
-        group = groups.create_group(session=s, actor=g.actor, data=data)
+        group = svc.create_group(session=s, actor=g.actor, data=data)
         commit()
         flash(f"已绑定群「{group.name}」", "ok")
     except ValidationError:
@@ -102,7 +101,7 @@ def order_group_bind(order_id: int):
     group_id = request.form.get("group_id", "")
     if not group_id.isdigit():
         raise DomainError("请选择一个聊天群")
-    groups.bind_group_order(
+    svc.bind_group_order(
         session=db_session(), actor=g.actor, group_id=int(group_id), order_id=order_id
     )
     return "已关联聊天群，群里会收到一条欢迎消息"

@@ -6,11 +6,10 @@ from __future__ import annotations
 from flask import g, render_template, request
 
 from app.auth import db_session, login_required
-from app.services import costs as svc
+from app.services import finance as svc
 from app.services import orders as order_svc
-from app.services import payments as pay
-from app.services.public import order_public
-from app.services.validation import validated
+from app.services.core import validated
+from app.services.orders import order_public
 from app.web import bp
 from app.web.pages import form_action
 from models.costs import MilestoneUpdate
@@ -56,7 +55,7 @@ def order_costs(order_id: int):
         "costs.html",
         order=order_public(s, order),
         report=report,
-        funds=pay.fund_view(session=s, actor=actor, order_id=order_id),
+        funds=svc.fund_view(session=s, actor=actor, order_id=order_id),
         chart=chart,
         categories=COST_CATEGORY_NAMES,
     )
@@ -87,7 +86,7 @@ def order_costs_entry(order_id: int):
 @_form_action
 def order_payments_generate(order_id: int):
     amount = _field("contract_amount")
-    pay.generate_milestones(
+    svc.generate_milestones(
         session=db_session(),
         actor=g.actor,
         order_id=order_id,
@@ -101,7 +100,7 @@ def order_payments_generate(order_id: int):
 @_form_action
 def order_payments_receive(order_id: int, milestone_id: int):
     data = {"amount": _field("amount"), "received_on": _field("received_on")}
-    pay.record_payment(
+    svc.record_payment(
         session=db_session(),
         actor=g.actor,
         order_id=order_id,
@@ -115,7 +114,7 @@ def order_payments_receive(order_id: int, milestone_id: int):
 @_form_action
 def order_payments_edit(order_id: int, milestone_id: int):
     data = {"name": _field("name"), "due_date": _field("due_date"), "note": _field("note") or ""}
-    pay.update_milestone(
+    svc.update_milestone(
         session=db_session(),
         actor=g.actor,
         order_id=order_id,

@@ -7,18 +7,16 @@ from flask import current_app, flash, g, redirect, render_template, request, url
 from pydantic import ValidationError
 
 from app.auth import commit, db_session, login_required
-from app.services.acceptance_links import create_acceptance_link, link_url
-from app.services.errors import DomainError
-from app.services.issue_flow import acknowledge_issue
-from app.services.kpis import compute_kpis, require_kpi_reader
-from app.services.outbox import list_outbox, outbox_public, retry_outbox
-from app.services.overview import order_overview
-from app.services.users import list_users
+from app.services.chat import list_outbox, outbox_public, retry_outbox
+from app.services.field import acknowledge_issue, create_acceptance_link, link_url
+from app.services.insight import compute_kpis, order_overview, require_kpi_reader
+from app.services.people import list_users
 from app.web import bp
 from app.web.order_sections import OUTBOX_STATUS_NAMES
 from app.web.pages import action
 from models.dashboard import OverviewFilters
 from models.enums import RISK_NAMES, STAGE_NAMES, OutboxStatus, Role
+from models.errors import DomainError
 
 OUTBOX_PAGE = 50
 

@@ -6,20 +6,21 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from app.api.field_public import acceptance_public, issues_public, reports_public
-from app.services import production_views as views
-from app.services.acceptance import acceptance_of
-from app.services.actor import Actor
-from app.services.bom import list_bom
-from app.services.errors import Forbidden
-from app.services.issues import list_issues
-from app.services.outbox import list_outbox, outbox_public
-from app.services.permissions import acting_roles
-from app.services.procure_public import bom_public
-from app.services.reports import list_daily_reports
-from app.services.shortages import find_shortages
+from app.services import production
+from app.services.chat import list_outbox, outbox_public
+from app.services.core import Actor, acting_roles
+from app.services.field import (
+    acceptance_of,
+    acceptance_public,
+    issues_public,
+    list_daily_reports,
+    list_issues,
+    reports_public,
+)
+from app.services.procurement import bom_public, find_shortages, list_bom
 from models.base import utcnow
 from models.enums import Role
+from models.errors import Forbidden
 from models.orders import Order
 
 RISK_RANK = {"high": 0, "medium": 1, "low": 2}
@@ -37,14 +38,16 @@ NO_SERIES = {"operations": {"__all__": {"series"}}}
 def order_sections(session, actor: Actor, order_id: int) -> dict:
     """Everything the order page shows below its header, as template context."""
     now = utcnow()
-    gantt = views.gantt(session=session, actor=actor, order_id=order_id, now=now)
-    output = views.production_overview(session=session, actor=actor, order_id=order_id, now=now)
+    gantt = production.gantt(session=session, actor=actor, order_id=order_id, now=now)
+    output = production.production_overview(
+        session=session, actor=actor, order_id=order_id, now=now
+    )
     issues, issue_total = list_issues(
         session=session, actor=actor, order_id=order_id, per_page=50, now=now
     )
     return {
         "gantt_json": gantt.model_dump(mode="json"),
-        "kanban": views.kanban(session=session, actor=actor, order_id=order_id, now=now),
+        "kanban": production.kanban(session=session, actor=actor, order_id=order_id, now=now),
         "output": output,
         "output_json": output.model_dump(mode="json", exclude=NO_SERIES),
         "bom": _bom(session, actor, order_id, now),

@@ -8,22 +8,19 @@ from flask import flash, g, redirect, render_template, request, session, url_for
 
 from app.auth import commit, db_session, login_required, login_session
 from app.services import orders as order_svc
-from app.services import reviews as review_svc
-from app.services import stages as stage_svc
-from app.services.changes import describe_changes, list_changes
-from app.services.errors import DomainError
-from app.services.labels import CHANNEL_NAMES
-from app.services.public import (
+from app.services.core import CHANNEL_NAMES, describe_changes, list_changes
+from app.services.orders import (
     members_public,
     order_public,
     orders_public,
     review_public,
     stage_public,
 )
-from app.services.users import authenticate
+from app.services.people import authenticate
 from app.web import bp
 from app.web.order_sections import order_sections
 from models.enums import ORDER_STATUS_NAMES, ROLE_NAMES, OrderStatus, StageKind
+from models.errors import DomainError
 
 
 def _safe_next(target: str | None) -> str:
@@ -92,13 +89,13 @@ def orders():
 def order(order_id: int):
     s, actor = db_session(), g.actor
     order = order_svc.get_order(session=s, actor=actor, order_id=order_id)
-    review = review_svc.current_review(session=s, order_id=order_id)
+    review = order_svc.current_review(session=s, order_id=order_id)
     page = _page_arg()
     changes, total = list_changes(session=s, actor=actor, order_id=order_id, page=page, per_page=30)
     return render_template(
         "order.html",
         order=order_public(s, order),
-        stages=[stage_public(s, st) for st in stage_svc.list_stages(session=s, order_id=order_id)],
+        stages=[stage_public(s, st) for st in order_svc.list_stages(session=s, order_id=order_id)],
         review=review_public(s, review) if review else None,
         members=members_public(
             s, order_svc.list_members(session=s, actor=actor, order_id=order_id)
@@ -115,7 +112,7 @@ def order(order_id: int):
 
 
 def _order_chat(s, actor, order_id: int) -> dict:
-    from app.services.chat_groups import groups_public, list_groups
+    from app.services.chat import groups_public, list_groups
     from models.enums import CHAT_PLATFORM_NAMES, Role
 
     following = list_groups(session=s, actor=actor, order_id=order_id)
@@ -158,7 +155,7 @@ action = form_action("web.order")
 @bp.post("/orders/<int:order_id>/review/submit")
 @action
 def review_submit(order_id: int):
-    review_svc.submit_for_review(session=db_session(), actor=g.actor, order_id=order_id)
+    order_svc.submit_for_review(session=db_session(), actor=g.actor, order_id=order_id)
     return "已提交评审"
 
 
@@ -166,7 +163,7 @@ def review_submit(order_id: int):
 @action
 def review_sign(order_id: int):
     approve = request.form.get("decision") == "approve"
-    review_svc.decide_signoff(
+    order_svc.decide_signoff(
         session=db_session(),
         actor=g.actor,
         order_id=order_id,
@@ -182,7 +179,7 @@ def review_sign(order_id: int):
 def stage_action(order_id: int, kind: str, verb: str):
     if kind not in StageKind.__members__ or verb not in ("start", "close"):
         raise DomainError("无效的操作")
-    fn = stage_svc.start_stage if verb == "start" else stage_svc.close_stage
+    fn = order_svc.start_stage if verb == "start" else order_svc.close_stage
     fn(session=db_session(), actor=g.actor, order_id=order_id, kind=StageKind(kind))
     return "阶段已开始" if verb == "start" else "阶段已完成"
 
@@ -191,7 +188,7 @@ def stage_action(order_id: int, kind: str, verb: str):
 @action
 def checklist_toggle(order_id: int, item_id: int):
     done = request.form.get("done") == "1"
-    stage_svc.set_checklist_item(
+    order_svc.set_checklist_item(
         session=db_session(), actor=g.actor, order_id=order_id, item_id=item_id, done=done
     )
     return "已勾选" if done else "已取消勾选"

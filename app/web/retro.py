@@ -5,13 +5,13 @@ from __future__ import annotations
 from flask import g, render_template, request
 
 from app.auth import db_session, login_required
+from app.services import insight as svc
 from app.services import orders as order_svc
-from app.services import retro as svc
-from app.services.errors import Conflict
-from app.services.public import order_public
+from app.services.orders import order_public
 from app.web import bp
 from app.web.pages import form_action
 from models.enums import FEEDBACK_SOURCE_NAMES, STAGE_NAMES
+from models.errors import Conflict
 
 _retro_action = form_action("web.order_retro")
 

@@ -19,7 +19,7 @@ from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException
 from wechatpy.utils import check_signature
 
 from bots.errors import BadSignature, MalformedBody, WrongRecipient
-from bots.message import InboundMessage, OutboundMessage, PassiveReplyContext
+from bots.message import InboundMessage, PassiveReplyContext
 from bots.platforms.common import (
     MAX_BODY,
     check_size,
@@ -28,6 +28,7 @@ from bots.platforms.common import (
     require_sha1,
 )
 from bots.platforms.wxbase import decrypt_fields, message_from_fields, render_passive
+from models.messages import OutboundMessage
 
 # Returned when the reply will come later through the customer-service API: WeChat neither
 # retries nor shows "该公众号暂时无法提供服务".

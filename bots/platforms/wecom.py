@@ -15,7 +15,7 @@ from wechatpy.enterprise.replies import TextReply
 from wechatpy.exceptions import InvalidSignatureException
 
 from bots.errors import WrongRecipient
-from bots.message import InboundMessage, OutboundMessage, PassiveReplyContext
+from bots.message import InboundMessage, PassiveReplyContext
 from bots.platforms.common import (
     MAX_BODY,
     check_size,
@@ -25,6 +25,7 @@ from bots.platforms.common import (
     safe_xml_fields,
 )
 from bots.platforms.wxbase import decrypt_fields, message_from_fields, render_passive
+from models.messages import OutboundMessage
 
 
 @dataclass(frozen=True)

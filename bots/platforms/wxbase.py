@@ -15,14 +15,7 @@ from wechatpy.exceptions import InvalidSignatureException
 from wechatpy.replies import TextReply
 
 from bots.errors import MalformedBody
-from bots.message import (
-    ImageRef,
-    InboundMessage,
-    OutboundMessage,
-    PassiveReplyContext,
-    Platform,
-    from_epoch,
-)
+from bots.message import ImageRef, InboundMessage, PassiveReplyContext, Platform, from_epoch
 from bots.platforms.common import (
     parse_fields,
     refusing_crypto_errors,
@@ -30,6 +23,7 @@ from bots.platforms.common import (
     require_sha1,
 )
 from models import clock
+from models.messages import OutboundMessage
 
 
 def decrypt_fields(crypto, args: Mapping[str, str], encrypt: str, recipient_error) -> dict:

@@ -16,7 +16,7 @@ import requests
 from dingtalk.core.exceptions import DingTalkClientException
 from wechatpy.exceptions import WeChatClientException
 
-from bots.message import OutboundMessage
+from models.messages import OutboundMessage
 
 log = logging.getLogger(__name__)
 

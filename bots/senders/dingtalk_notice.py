@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from dingtalk.client import AppKeyClient
 from dingtalk.model.message import BtnActionCardBody, MarkdownBody, SingleActionCardBody, TextBody
 
-from bots.message import OutboundMessage
 from bots.senders.base import SendResult, call_with_token_retry
+from models.messages import OutboundMessage
 
 ENDPOINT = "/topapi/message/corpconversation/asyncsend_v2"
 MAX_RECIPIENTS = 5000

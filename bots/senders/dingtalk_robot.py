@@ -10,11 +10,12 @@ from urllib.parse import urlsplit
 
 import requests
 
-from bots.message import OutboundMessage, SessionWebhookContext
+from bots.message import SessionWebhookContext
 from bots.platforms.dingtalk import robot_sign
 from bots.platforms.tokens import utc_now
 from bots.senders.base import DEFAULT_TIMEOUT, SendResult, post_json
 from bots.senders.clients import DINGTALK_API
+from models.messages import OutboundMessage
 
 
 @dataclass(frozen=True)

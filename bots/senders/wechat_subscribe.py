@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from bots.message import OutboundMessage
 from bots.senders.base import SendResult, call_with_token_retry
 from bots.senders.clients import WeChatApiClient
+from models.messages import OutboundMessage
 
 # A `thing` value (the key names the type: "thing3") holds at most 20 characters. Numbers and
 # letters (≤ 32) are not cut: a shortened number would be a wrong number.

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bots.message import OutboundMessage
 from bots.senders.base import SendResult, call_with_token_retry, truncate_utf8
 from bots.senders.clients import WeComApiClient
+from models.messages import OutboundMessage
 
 LIMIT = 2048
 CUT = "\n…（内容过长，已截断）"

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 
 import requests
 
-from bots.message import OutboundMessage
 from bots.senders.base import DEFAULT_TIMEOUT, SendResult, post_json, truncate_utf8
+from models.messages import OutboundMessage
 
 WECOM_API = "https://qyapi.weixin.qq.com"
 TEXT_LIMIT = 2048

@@ -56,3 +56,36 @@ DEMO_CONFIG = {
         {"platform": "dingtalk", "code": "dt-code-lisi", "user": "lisi"},
     ],
 }
+
+# Gendan's chat settings (environment variable names, app/config.py) for the demo apps above.
+PLATFORM_API_BASES = (
+    "WECHAT_API_BASE",
+    "WECOM_API_BASE",
+    "DINGTALK_API_BASE",
+    "DINGTALK_OPENAPI_BASE",
+)
+
+
+def gendan_env(base_url: str, config: dict = DEMO_CONFIG) -> dict[str, str]:
+    """The settings a Gendan process needs to talk to a simulator at `base_url`: the demo apps'
+    credentials and the simulator as every platform's API base. `make run` (app/launcher.py)
+    hands them to the web server and the scheduler; the tests to the apps they build."""
+    wx, wc, dt = config["wechat_apps"][0], config["wecom_apps"][0], config["dingtalk_apps"][0]
+    return {
+        "WECHAT_APP_ID": wx["appid"],
+        "WECHAT_APP_SECRET": wx["secret"],
+        "WECHAT_TOKEN": wx["token"],
+        "WECHAT_AES_KEY": wx["encoding_aes_key"],
+        "WECOM_CORP_ID": wc["corpid"],
+        "WECOM_TOKEN": wc["token"],
+        "WECOM_AES_KEY": wc["encoding_aes_key"],
+        "WECOM_AGENT_ID": wc["agentid"],
+        "WECOM_SECRET": wc["corpsecret"],
+        "DINGTALK_APP_KEY": dt["appkey"],
+        "DINGTALK_APP_SECRET": dt["appsecret"],
+        "DINGTALK_AGENT_ID": dt["agent_id"],
+        "DINGTALK_TOKEN": dt["event_token"],
+        "DINGTALK_AES_KEY": dt["event_aes_key"],
+        "DINGTALK_CORP_ID": dt["corp_id"],
+        **dict.fromkeys(PLATFORM_API_BASES, base_url.rstrip("/")),
+    }

@@ -5,9 +5,9 @@ from urllib.parse import urlparse
 
 import pytest
 
-from app.services.acceptance_links import create_acceptance_link
-from app.services.settings import configure, settings
-from app.services.stages import checklist, list_stages, set_checklist_item
+from app.services.core import configure, settings
+from app.services.field import create_acceptance_link
+from app.services.orders import checklist, list_stages, set_checklist_item
 from models import clock
 from models.acceptance import Acceptance, OrderDocument
 from models.enums import Role, StageKind

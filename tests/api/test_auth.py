@@ -1,6 +1,6 @@
 from datetime import timedelta
 
-from app.services.tokens import issue_token
+from app.services.people import issue_token
 from models.base import utcnow
 from models.enums import Role
 from tests.factories import PASSWORD, SECRET, bearer, make_user

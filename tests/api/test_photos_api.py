@@ -2,7 +2,7 @@ import io
 
 from PIL import Image
 
-from app.services.photos import attach_photos
+from app.services.orders import attach_photos
 from models.enums import Role
 from models.photos import Photo
 from tests.factories import add_to_order, bearer, count, make_order, make_user
@@ -94,7 +94,7 @@ def test_photos_attach_only_to_rows_of_their_own_order(client, session):
     session.commit()
     import pytest
 
-    from app.services.errors import InvalidInput
+    from models.errors import InvalidInput
 
     with pytest.raises(InvalidInput):
         attach_photos(

@@ -3,7 +3,7 @@ from datetime import timedelta
 
 import pytest
 
-from app.services.settings import local_date
+from app.services.core import local_date
 from models import clock
 from models.base import utcnow
 from models.enums import Role

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import time
 
-from app.services.actor import Actor
-from app.services.chat_identity import bind_identity
+from app.services.chat import bind_identity
+from app.services.core import Actor
 from bots.simulator.seed import DEMO_CONFIG
 from models.enums import Channel, ChatPlatform
 from tests.bots.conftest import admin

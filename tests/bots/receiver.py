@@ -8,10 +8,10 @@ from __future__ import annotations
 from flask import Flask, jsonify, request
 
 from bots.errors import Refused
-from bots.message import OutboundMessage
 from bots.platforms import dingtalk, wechat, wecom
 from bots.senders.dingtalk_robot import DingTalkSessionReplier
 from models import clock
+from models.messages import OutboundMessage
 
 
 def create_receiver(config: dict, simulator_url: str) -> Flask:

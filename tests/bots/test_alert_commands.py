@@ -6,14 +6,14 @@ from datetime import timedelta
 
 import pytest
 
-from app.services.stages import update_stage
+from app.services.orders import update_stage
 from bots.commands import parse, render
 from models.base import utcnow
 from models.enums import Role, StageKind
 from models.stages import StageUpdate
+from tests.alerting import alerts, run
 from tests.bots.live import bind_all, passive_text, say
 from tests.factories import act, make_procuring_order, make_user
-from tests.reminders.alerting import alerts, run
 
 # Dates and times of day matter here: `make test-clock` runs these again around midnight.
 pytestmark = pytest.mark.clock

@@ -7,11 +7,12 @@ from datetime import timedelta
 
 import pytest
 
-from app.services.actor import Actor
-from app.services.chat_groups import create_group
+from app.services.chat import create_group
+from app.services.core import Actor
+from bots.delivery.deliverer import OutboxDeliverer
 from models.chat import ChatGroupCreate
 from models.enums import Channel, ChatPlatform, OutboxStatus, Role
-from reminders.delivery import OutboxDeliverer
+from tests.alerting import alerts, run
 from tests.bots.conftest import admin
 from tests.bots.live import bind_all, content, pushed
 from tests.bots.test_outbox_delivery import WECOM_GROUP, Now, rows
@@ -23,7 +24,6 @@ from tests.factories import (
     make_purchase,
     make_user,
 )
-from tests.reminders.alerting import alerts, run
 
 # Dates and times of day matter here: `make test-clock` runs these again around midnight.
 pytestmark = pytest.mark.clock

@@ -4,11 +4,11 @@ import pytest
 import requests
 from dingtalk.core.exceptions import DingTalkClientException
 
-from app.services.errors import InvalidInput
 from bots.login import dingtalk_userid
-from bots.message import Button, OutboundMessage
 from bots.senders.clients import dingtalk_client
 from bots.senders.dingtalk_notice import DingTalkWorkNoticeSender, notice_body
+from models.errors import InvalidInput
+from models.messages import Button, OutboundMessage
 from tests.bots.conftest import admin, calls
 
 APPKEY, SECRET, AGENT = "dingsimulator0001", "dingtalk-app-secret", "2000001"

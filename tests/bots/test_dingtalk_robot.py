@@ -6,7 +6,7 @@ from urllib.parse import quote
 import pytest
 import requests
 
-from bots.message import Button, OutboundMessage, SessionWebhookContext
+from bots.message import SessionWebhookContext
 from bots.platforms.dingtalk import robot_sign
 from bots.senders.dingtalk_robot import (
     DingTalkRobotSender,
@@ -15,6 +15,7 @@ from bots.senders.dingtalk_robot import (
     build_payload,
 )
 from models import clock
+from models.messages import Button, OutboundMessage
 from tests.bots.conftest import admin
 
 TOKEN, SECRET = "dingtalk-robot-token-1", "SECdingtalk-robot-secret-1"

@@ -5,14 +5,14 @@ the outbox and the delivery loop to the simulated group."""
 import time
 from datetime import timedelta
 
-from app.cli_chat import run_delivery
-from app.services.actor import Actor
-from app.services.chat_groups import bind_group_order, create_group, group_for_conversation
+from app.cli.chat import run_delivery
+from app.services.chat import bind_group_order, create_group, group_for_conversation
+from app.services.core import Actor
+from bots.delivery.deliverer import OutboxDeliverer
 from models.base import utcnow
 from models.chat import ChatGroupCreate
 from models.enums import Channel, ChatPlatform, Role
 from models.outbox import Outbox
-from reminders.delivery import OutboxDeliverer
 from tests.bots.live import DING_GROUP, bind_all, content, passive_text, pushed, say, wait_pushed
 from tests.chat import admin
 from tests.factories import add_to_order, bearer, count, make_order, make_user

@@ -2,11 +2,11 @@
 
 import pytest
 
-from bots.message import OutboundMessage
 from bots.senders.clients import WeChatApiClient
 from bots.senders.dingtalk_robot import DingTalkRobotSender, RobotTarget
 from bots.senders.wechat_subscribe import SubscribeTarget, WeChatSubscribeSender
 from bots.senders.wecom_robot import WeComRobotSender
+from models.messages import OutboundMessage
 from tests.bots.conftest import admin
 
 KEY = "wecom-robot-key-1"

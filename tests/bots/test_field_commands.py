@@ -6,9 +6,9 @@ import base64
 import pytest
 from sqlmodel import select
 
-from app.cli_chat import run_delivery
-from app.services.actor import Actor
-from app.services.chat_groups import create_group
+from app.cli.chat import run_delivery
+from app.services.chat import create_group
+from app.services.core import Actor
 from models.chat import ChatGroupCreate
 from models.enums import Channel, ChatPlatform, IssueState, Role
 from models.issues import SiteIssue

@@ -9,15 +9,21 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from app.services.actor import Actor
-from app.services.chat_groups import create_group, update_group
-from app.services.outbox import enqueue, group_target, session_target, user_target
-from bots.message import OutboundMessage
+from app.services.chat import (
+    create_group,
+    enqueue,
+    group_target,
+    session_target,
+    update_group,
+    user_target,
+)
+from app.services.core import Actor
+from bots.delivery.deliverer import OutboxDeliverer
 from models.base import utcnow
 from models.chat import ChatGroupCreate, ChatGroupUpdate
 from models.enums import Channel, ChatPlatform, OutboxStatus
+from models.messages import OutboundMessage
 from models.outbox import Outbox
-from reminders.delivery import OutboxDeliverer
 from tests.bots.conftest import admin, calls
 from tests.bots.live import content, pushed
 

@@ -3,10 +3,10 @@
 from datetime import timedelta
 
 from app import create_app
-from app.config import PLATFORM_API_BASES
-from app.services.kvstore import DatabaseKeyValueStore
-from bots.message import OutboundMessage
+from app.services.chat import DatabaseKeyValueStore
+from bots.simulator.seed import gendan_env
 from models.base import utcnow
+from models.messages import OutboundMessage
 from tests.bots.conftest import calls
 
 
@@ -17,7 +17,7 @@ def _second_instance(db, sim, tmp_path):
             "DATABASE_URL": db.url,
             "SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
             "INSTANCE_DIR": str(tmp_path),
-            **dict.fromkeys(PLATFORM_API_BASES, sim.url),
+            **gendan_env(sim.url),
         }
     )
 

@@ -3,11 +3,11 @@
 import pytest
 import requests
 
-from app.services.errors import InvalidInput, RateLimited, Unavailable
 from bots.login import code_to_session
-from bots.message import OutboundMessage
 from bots.senders.clients import WeChatApiClient
 from bots.senders.wechat_subscribe import SubscribeTarget, WeChatSubscribeSender, clip
+from models.errors import InvalidInput, RateLimited, Unavailable
+from models.messages import OutboundMessage
 from tests.bots.conftest import admin, calls
 
 APPID, SECRET = "wxsimulator000001", "wechat-secret"

@@ -5,10 +5,10 @@ import pytest
 from wechatpy.crypto import WeChatCrypto
 
 from bots.errors import BadSignature, BodyTooLarge, HostileBody, MalformedBody, WrongRecipient
-from bots.message import OutboundMessage
 from bots.platforms import wechat
 from bots.platforms.common import sha1_signature
 from bots.simulator import wire
+from models.messages import OutboundMessage
 
 TOKEN, APPID, AES = "tok-wechat", "wx1234567890abcdef", "a" * 43
 PLAIN = wechat.WeChatConfig(token=TOKEN, app_id=APPID)

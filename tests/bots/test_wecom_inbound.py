@@ -5,9 +5,9 @@ import pytest
 from wechatpy.enterprise.crypto import WeChatCrypto
 
 from bots.errors import BadSignature, BodyTooLarge, HostileBody, MalformedBody, WrongRecipient
-from bots.message import OutboundMessage
 from bots.platforms import wecom
 from bots.simulator import wire
+from models.messages import OutboundMessage
 from tests.bots import vectors as v
 
 TOKEN, CORP, AES = "tok-wecom", "ww0123456789", "b" * 43

@@ -6,8 +6,8 @@ import hashlib
 import pytest
 import requests
 
-from bots.message import Button, OutboundMessage
 from bots.senders.wecom_robot import MARKDOWN_LIMIT, WeComRobotSender, build_payload
+from models.messages import Button, OutboundMessage
 from tests.bots.conftest import admin, calls
 
 KEY = "wecom-robot-key-1"

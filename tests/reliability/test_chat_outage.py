@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import pytest
 
-from app.services.outbox import enqueue, group_target, user_target
-from bots.message import OutboundMessage
+from app.services.chat import enqueue, group_target, user_target
+from bots.delivery.deliverer import OutboxDeliverer
 from models.enums import ChatPlatform, OutboxStatus
-from reminders.delivery import OutboxDeliverer
+from models.messages import OutboundMessage
 from tests.bots.conftest import admin
 from tests.bots.live import content, pushed
 from tests.bots.test_outbox_delivery import DING_GROUP, WECOM_GROUP, Now, ding_group, rows

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from app.services.group_standup import post_group_standup
-from app.services.issues import create_issue
-from app.services.reports import submit_daily_report
+from app.services.field import create_issue, submit_daily_report
+from app.services.insight import post_group_standup
 from models.enums import Role
 from models.outbox import Outbox
 from models.people import User
 from reminders import alert_jobs
 from reminders.schedule import TARGETS, Task
+from tests.alerting import alerts, bind, local, outbox
 from tests.factories import (
     act,
     add_to_order,
@@ -22,7 +22,6 @@ from tests.factories import (
     make_procuring_order,
     make_user,
 )
-from tests.reminders.alerting import alerts, bind, local, outbox
 
 # Dates and times of day matter here: `make test-clock` runs these again around midnight.
 pytestmark = pytest.mark.clock

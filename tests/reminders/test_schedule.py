@@ -9,12 +9,13 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import select
 
+from app.services.alerts import GroupTimes
 from models import clock
 from models.reminders import SchedulerLease, SchedulerRun
 from reminders import jobs
 from reminders.leader import LeaseLock
 from reminders.process import build_scheduler
-from reminders.schedule import GroupTimes, Task, Timing, desired_jobs, sync_jobs
+from reminders.schedule import Task, Timing, desired_jobs, sync_jobs
 from tests.reminders import targets
 
 # Dates and times of day matter here: `make test-clock` runs these again around midnight.

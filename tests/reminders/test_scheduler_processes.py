@@ -134,10 +134,10 @@ def test_jobs_live_in_the_database_across_restarts_and_a_clean_stop_hands_over_a
 
 
 def test_two_schedulers_deliver_each_outbox_message_once(db, session, schedulers, sim):
-    from app.config import PLATFORM_API_BASES
-    from app.services.outbox import enqueue, group_target
-    from bots.message import OutboundMessage
+    from app.services.chat import enqueue, group_target
+    from bots.simulator.seed import gendan_env
     from models.enums import OutboxStatus
+    from models.messages import OutboundMessage
     from models.outbox import Outbox
     from tests.bots.live import content, pushed
     from tests.factories import make_chat_group
@@ -151,7 +151,7 @@ def test_two_schedulers_deliver_each_outbox_message_once(db, session, schedulers
             kind="test",
         )
     session.commit()
-    apis = dict.fromkeys(PLATFORM_API_BASES, sim.url)
+    apis = gendan_env(sim.url)
     a, b = schedulers("a", **apis), schedulers("b", **apis)
 
     def all_sent() -> bool:
@@ -170,8 +170,8 @@ def test_two_schedulers_deliver_each_outbox_message_once(db, session, schedulers
 def test_two_schedulers_send_each_warning_once(db, session, pg_only, schedulers, sim):
     """The sweep job runs in the leader only; a sweep racing it (a hand-over, a manual run)
     adds nothing: one alert and one chat message per warning."""
-    from app.config import PLATFORM_API_BASES
-    from app.services.alert_sweep import sweep
+    from app.services.alerts import sweep
+    from bots.simulator.seed import gendan_env
     from models.alerts import Alert
     from models.enums import OutboxStatus
     from models.outbox import Outbox
@@ -179,7 +179,7 @@ def test_two_schedulers_send_each_warning_once(db, session, pg_only, schedulers,
     from tests.bots.test_alert_delivery import _late_key_purchases
 
     _late_key_purchases(session, 3)
-    apis = dict.fromkeys(PLATFORM_API_BASES, sim.url)
+    apis = gendan_env(sim.url)
     a = schedulers("a", RULE_SWEEP_MINUTES="1", **apis)
     b = schedulers("b", RULE_SWEEP_MINUTES="1", **apis)
 

@@ -9,7 +9,7 @@ import zlib
 import pytest
 from PIL import Image
 
-from app.services.errors import InvalidInput, TooLarge, UnsupportedMedia
+from models.errors import InvalidInput, TooLarge, UnsupportedMedia
 from scanning.decode import decode
 from scanning.imaging import DamagedImage, EmptyImage, ImageTooLarge, UnknownImageFormat
 

@@ -1,6 +1,6 @@
 import pytest
 
-from app.services.errors import InvalidInput
+from models.errors import InvalidInput
 from scanning.documents import (
     DocumentStore,
     DocumentTooLarge,

@@ -9,7 +9,7 @@ import pypdfium2
 import pytest
 from PIL import Image
 
-from app.services.errors import InvalidInput, Unavailable
+from models.errors import InvalidInput, Unavailable
 from scanning.decode import decode
 from scanning.label_sheet import SheetLayout, render_sheet
 from scanning.labels import FONT_ENV, CodeTooDense, LabelSpec, Symbology, font_path, render_label

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.services.errors import InvalidInput
+from models.errors import InvalidInput
 from scanning.payload import (
     MAX_TEXT,
     GendanLabel,

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image, ImageCms
 
-from app.services.errors import DomainError
+from models.errors import DomainError
 from scanning.photo_errors import (
     CorruptPhoto,
     EmptyPhoto,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from sqlmodel import select
 
-from app.services.settings import settings
+from app.services.core import settings
 from models.acceptance import OrderDocument
 from models.changes import ChangeLog
 from models.enums import Role

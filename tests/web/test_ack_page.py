@@ -7,13 +7,13 @@ from datetime import timedelta
 import pytest
 
 from app.services.alerts import alert_token
-from app.services.stages import update_stage
+from app.services.orders import update_stage
 from models.base import utcnow
 from models.enums import StageKind
 from models.people import User
 from models.stages import StageUpdate
+from tests.alerting import alerts, run
 from tests.factories import SECRET, act, make_procuring_order
-from tests.reminders.alerting import alerts, run
 from tests.web.test_pages import _csrf
 
 # Dates and times of day matter here: `make test-clock` runs these again around midnight.

@@ -4,13 +4,13 @@ from io import BytesIO
 import pytest
 from openpyxl import load_workbook
 
-from app.services.issues import create_issue
-from app.services.outbox import enqueue, user_target
-from app.services.photos import upload_photo
-from bots.message import OutboundMessage
+from app.services.chat import enqueue, user_target
+from app.services.field import create_issue
+from app.services.orders import upload_photo
 from models import clock
 from models.enums import ChatPlatform, IssueState, OutboxStatus, Role
 from models.issues import SiteIssue
+from models.messages import OutboundMessage
 from models.outbox import Outbox
 from tests.factories import (
     PASSWORD,
@@ -309,8 +309,8 @@ def test_the_outbox_page_pages_through_older_messages(client, session):
 
 
 def _ready_for_acceptance(session):
-    from app.services.documents import upload_document
-    from app.services.stages import checklist, list_stages, set_checklist_item
+    from app.services.field import upload_document
+    from app.services.orders import checklist, list_stages, set_checklist_item
     from models.enums import DocumentKind, StageKind
     from models.people import User
     from tests.factories import make_delivered_order

@@ -4,7 +4,7 @@ from models.enums import Role
 from models.people import User
 from models.retro import RetroFeedback, RetroImprovement
 from tests.factories import bearer, count, make_user
-from tests.services.test_acceptance import Site
+from tests.services.field.test_acceptance import Site
 from tests.web.test_pages import _csrf, _login
 
 

@@ -1,0 +1,61 @@
+"""Warnings (预警): the rules (rules/), the sweep that turns their findings into alerts and outbox
+messages, how an alert reads, acknowledgement, the groups' standup and cut-off schedules, and
+supplier delay prediction from the delivery history.
+"""
+
+from __future__ import annotations
+
+from app.services.alerts.handling import (
+    AlertAcknowledged,
+    AlertNotFound,
+    acknowledge_alert,
+    acknowledge_by_link,
+    alert_for_token,
+    alert_public,
+    alert_token,
+    list_alerts,
+    response_stats,
+)
+from app.services.alerts.history import delay_model, delivery_history, first_promise
+from app.services.alerts.prediction import DEFAULT_K, DelayModel, Delivery, probability_late
+from app.services.alerts.rules import load_rules, rule
+from app.services.alerts.rules.overdue import OPEN_ISSUE, OPEN_PURCHASE
+from app.services.alerts.schedules import (
+    GroupTimes,
+    group_schedule,
+    group_times,
+    reset_group_schedule,
+    schedule_overview,
+    set_group_schedule,
+)
+from app.services.alerts.sweeper import sweep
+
+__all__ = [
+    "DEFAULT_K",
+    "OPEN_ISSUE",
+    "OPEN_PURCHASE",
+    "AlertAcknowledged",
+    "AlertNotFound",
+    "DelayModel",
+    "Delivery",
+    "GroupTimes",
+    "acknowledge_alert",
+    "acknowledge_by_link",
+    "alert_for_token",
+    "alert_public",
+    "alert_token",
+    "delay_model",
+    "delivery_history",
+    "first_promise",
+    "group_schedule",
+    "group_times",
+    "list_alerts",
+    "load_rules",
+    "probability_late",
+    "reset_group_schedule",
+    "response_stats",
+    "rule",
+    "schedule_overview",
+    "set_group_schedule",
+    "sweep",
+]

@@ -1,0 +1,135 @@
+"""The warning rules registry (预警规则).
+
+A rule is a pure query over the database: given a `RuleContext` (session, the frozen `now`,
+the local `today`, the risk matrix in force, the deployment settings) it returns the
+`Finding`s that hold right now. It writes nothing and sends nothing; the sweep
+(`app/services/alerts/sweeper.py`) turns new findings into alerts and outbox messages, once per
+(rule, entity, order, level, local day), attaches the contingency plan and skips what the
+owner already acknowledged.
+
+Adding a rule is one registration, in a module of this package listed in RULE_MODULES::
+
+    from app.services.alerts.rules import Finding, RuleContext, rule
+
+    @rule("over_budget", "超预算")
+    def over_budget(ctx: RuleContext) -> Iterable[Finding]:
+        rows = ctx.session.exec(<one set-based SELECT over every open item>).all()
+        for order_id, cost_centre_id, spent, budget, owner_id in rows:
+            yield Finding(
+                entity_type="cost_centre", entity_id=cost_centre_id, order_id=order_id,
+                level=RiskLevel.high, owner_id=owner_id,
+                message=f"成本已超预算 {spent - budget} 元",
+            )
+
+Rules must be set-based (a fixed number of queries whatever the number of items: no query
+per row) and must honour `ctx.order_ids` when it is not None (a group's job asks about its
+own orders only). `Finding.risk_type` picks the contingency plan; `material_id` adds that
+material's backup supplier. `since` is when the exception began (default: when first
+alerted); the escalation rules remind the owner once the level's handling limit has passed
+without acknowledgement and tell the manager past twice the limit. `combine=True` sends a
+rule's new findings to each group as one message (who has not reported) instead of one each;
+`daily=True` makes each local day a new exception (an acknowledgement covers that day only).
+Rules of `phase=2` run after the alerts of phase 1 are written (escalation reads them).
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlmodel import Session
+
+from app.services.core import Settings
+from app.services.risk import RiskMatrix
+from models.contingency import PlanAdvice
+from models.enums import RiskLevel, RiskType
+
+RULE_MODULES = (
+    "app.services.alerts.rules.overdue",
+    "app.services.alerts.rules.shortage",
+    "app.services.alerts.rules.prediction",
+    "app.services.alerts.rules.costs",
+    "app.services.alerts.rules.escalation",
+)
+
+
+@dataclass
+class Finding:
+    entity_type: str
+    entity_id: int
+    order_id: int
+    level: RiskLevel
+    owner_id: int | None
+    message: str
+    rule: str = ""  # filled in by the registry
+    risk_type: RiskType | None = None
+    material_id: int | None = None
+    since: datetime | None = None
+    parent_id: int | None = None
+    notify_managers: bool = False
+    plan: PlanAdvice | None = None
+
+    @property
+    def key(self) -> tuple:
+        return (self.rule, self.entity_type, self.entity_id, self.order_id, RiskLevel(self.level))
+
+
+@dataclass(frozen=True)
+class RuleContext:
+    session: Session
+    now: datetime
+    today: date
+    matrix: RiskMatrix
+    settings: Settings
+    order_ids: frozenset[int] | None = None  # None: every order
+    group_id: int | None = None  # the group whose report cut-off job asks
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    title: str
+    check: Callable[[RuleContext], Iterable[Finding]]
+    phase: int = 1
+    combine: bool = False
+    daily: bool = False
+
+
+RULES: dict[str, Rule] = {}
+
+
+def rule(name: str, title: str, *, phase: int = 1, combine: bool = False, daily: bool = False):
+    """Register a rule under `name` (its Chinese `title` heads its messages)."""
+
+    def register(check: Callable[[RuleContext], Iterable[Finding]]):
+        if name in RULES and RULES[name].check is not check:
+            raise ValueError(f"rule {name!r} is registered twice")
+        RULES[name] = Rule(name, title, check, phase, combine, daily)
+        return check
+
+    return register
+
+
+def load_rules() -> dict[str, Rule]:
+    """Every registered rule (importing the rule modules registers them)."""
+    for module in RULE_MODULES:
+        importlib.import_module(module)
+    return RULES
+
+
+def run_rule(item: Rule, ctx: RuleContext) -> list[Finding]:
+    """The findings of one rule, stamped with its name."""
+    found = []
+    for finding in item.check(ctx):
+        finding.rule = item.name
+        found.append(finding)
+    return found
+
+
+def restrict(query, column, ctx: RuleContext):
+    """Limit a rule's query to the context's orders."""
+    if ctx.order_ids is None:
+        return query
+    return query.where(column.in_(sorted(ctx.order_ids)))

@@ -1,0 +1,268 @@
+"""Overdue rules: stage past its planned end, purchase line past its promised date, site issue
+past due, sign-off pending too long, daily report missing at the group's cut-off."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import timedelta
+
+from sqlmodel import col, select
+
+from app.services.alerts.rules import Finding, RuleContext, restrict, rule
+from app.services.alerts.rules._owners import ACTIVE_ORDERS, buyer_or_liaison, role_member
+from app.services.alerts.schedules import group_times
+from models.bom import BomLine
+from models.chat import ChatGroup, ChatGroupOrder
+from models.enums import (
+    ISSUE_STATE_NAMES,
+    RISK_NAMES,
+    STAGE_NAMES,
+    IssueState,
+    OrderStatus,
+    PurchaseStatus,
+    ReviewStatus,
+    RiskLevel,
+    RiskType,
+    Role,
+    SignoffStatus,
+    StageKind,
+    StageStatus,
+)
+from models.issues import SiteIssue
+from models.materials import Material
+from models.orders import Order, OrderMember, Review, Signoff
+from models.people import Department, User
+from models.purchasing import PurchaseLine
+from models.reports import DailyReport
+from models.stages import Stage
+from models.suppliers import Supplier
+
+LATE_DAYS_HIGH = 7  # a stage or purchase this many days late is high risk
+OPEN_ISSUE = (IssueState.open, IssueState.in_progress, IssueState.reopened)
+OPEN_PURCHASE = (
+    PurchaseStatus.ordered,
+    PurchaseStatus.confirmed,
+    PurchaseStatus.shipped,
+    PurchaseStatus.in_transit,
+    PurchaseStatus.delayed,
+)
+
+
+def _late_level(days: int) -> RiskLevel:
+    return RiskLevel.high if days >= LATE_DAYS_HIGH else RiskLevel.medium
+
+
+@rule("stage_overdue", "阶段逾期")
+def stage_overdue(ctx: RuleContext) -> Iterable[Finding]:
+    query = (
+        select(
+            Stage.id, Stage.order_id, Stage.kind, Stage.planned_end, Order.code, Order.liaison_id
+        )
+        .join(Order, Order.id == Stage.order_id)
+        .where(
+            col(Order.status).in_(ACTIVE_ORDERS),
+            Stage.status != StageStatus.done,
+            col(Stage.planned_end).is_not(None),
+            Stage.planned_end < ctx.today,
+        )
+    )
+    for stage_id, order_id, kind, planned_end, code, liaison in ctx.session.exec(
+        restrict(query, Stage.order_id, ctx)
+    ):
+        days = (ctx.today - planned_end).days
+        yield Finding(
+            entity_type="stage",
+            entity_id=stage_id,
+            order_id=order_id,
+            level=_late_level(days),
+            owner_id=liaison,
+            message=(
+                f"{code} {STAGE_NAMES[StageKind(kind)]}计划 {planned_end:%m-%d} 完成，"
+                f"已逾期 {days} 天"
+            ),
+        )
+
+
+@rule("purchase_overdue", "采购逾期未到货")
+def purchase_overdue(ctx: RuleContext) -> Iterable[Finding]:
+    buyers = role_member(Role.buyer)
+    query = (
+        select(
+            PurchaseLine.id,
+            PurchaseLine.order_id,
+            PurchaseLine.promised_date,
+            Order.code,
+            Material.id,
+            Material.name,
+            Material.is_key,
+            Supplier.name,
+            buyer_or_liaison(buyers, PurchaseLine.created_by_id),
+        )
+        .join(Order, Order.id == PurchaseLine.order_id)
+        .join(BomLine, BomLine.id == PurchaseLine.bom_line_id)
+        .join(Material, Material.id == BomLine.material_id)
+        .join(Supplier, Supplier.id == PurchaseLine.supplier_id)
+        .outerjoin(buyers, buyers.c.order_id == PurchaseLine.order_id)
+        .where(
+            col(Order.status).in_(ACTIVE_ORDERS),
+            col(PurchaseLine.status).in_(OPEN_PURCHASE),
+            PurchaseLine.received < PurchaseLine.quantity,
+            col(PurchaseLine.promised_date).is_not(None),
+            PurchaseLine.promised_date < ctx.today,
+        )
+    )
+    for (
+        line_id,
+        order_id,
+        promised,
+        code,
+        material_id,
+        name,
+        is_key,
+        supplier,
+        owner,
+    ) in ctx.session.exec(restrict(query, PurchaseLine.order_id, ctx)):
+        days = (ctx.today - promised).days
+        level = RiskLevel.high if is_key else _late_level(days)
+        yield Finding(
+            entity_type="purchase_line",
+            entity_id=line_id,
+            order_id=order_id,
+            level=level,
+            owner_id=owner,
+            message=(
+                f"{code} {name}（{supplier}）承诺 {promised:%m-%d} 到货，已逾期 {days} 天仍未到齐"
+            ),
+            risk_type=RiskType.supplier_delay,
+            material_id=material_id,
+        )
+
+
+@rule("issue_overdue", "问题点超期")
+def issue_overdue(ctx: RuleContext) -> Iterable[Finding]:
+    query = (
+        select(
+            SiteIssue.id,
+            SiteIssue.order_id,
+            SiteIssue.risk,
+            SiteIssue.state,
+            SiteIssue.due_at,
+            SiteIssue.description,
+            SiteIssue.owner_id,
+            SiteIssue.created_at,
+            Order.code,
+        )
+        .join(Order, Order.id == SiteIssue.order_id)
+        .where(col(SiteIssue.state).in_(OPEN_ISSUE), SiteIssue.due_at < ctx.now)
+    )
+    tz = ctx.matrix.tz
+    for issue_id, order_id, risk, state, due, text, owner, created, code in ctx.session.exec(
+        restrict(query, SiteIssue.order_id, ctx)
+    ):
+        short = text if len(text) <= 40 else text[:39] + "…"
+        yield Finding(
+            entity_type="site_issue",
+            entity_id=issue_id,
+            order_id=order_id,
+            level=RiskLevel(risk),
+            owner_id=owner,
+            message=(
+                f"{code} 问题 #{issue_id}「{short}」（{RISK_NAMES[RiskLevel(risk)]}风险，"
+                f"{ISSUE_STATE_NAMES[IssueState(state)]}）期限 {due.astimezone(tz):%m-%d %H:%M} "
+                f"已过"
+            ),
+            since=created,
+        )
+
+
+@rule("signoff_pending", "会签超时")
+def signoff_pending(ctx: RuleContext) -> Iterable[Finding]:
+    limit = timedelta(hours=ctx.settings.signoff_limit_hours)
+    query = (
+        select(
+            Signoff.id,
+            Signoff.order_id,
+            Department.name,
+            Review.submitted_at,
+            Order.code,
+            Order.liaison_id,
+        )
+        .join(Review, Review.id == Signoff.review_id)
+        .join(Order, Order.id == Signoff.order_id)
+        .join(Department, Department.id == Signoff.department_id)
+        .where(
+            Order.status == OrderStatus.in_review,
+            Review.status == ReviewStatus.pending,
+            Signoff.status == SignoffStatus.pending,
+            Review.submitted_at <= ctx.now - limit,
+        )
+    )
+    for signoff_id, order_id, dept, submitted, code, liaison in ctx.session.exec(
+        restrict(query, Signoff.order_id, ctx)
+    ):
+        hours = int((ctx.now - submitted).total_seconds() // 3600)
+        yield Finding(
+            entity_type="signoff",
+            entity_id=signoff_id,
+            order_id=order_id,
+            level=RiskLevel.medium,
+            owner_id=liaison,
+            message=f"{code} 订单评审待{dept}会签，已等待 {hours} 小时",
+            since=submitted + limit,
+        )
+
+
+def _cutoff_groups(ctx: RuleContext) -> tuple[list[int], bool]:
+    """Groups whose report cut-off has passed today, and whether the default one has."""
+    if ctx.group_id is not None:  # the group's own cut-off job: it is the cut-off
+        return [ctx.group_id], False
+    local = ctx.now.astimezone(ctx.matrix.tz)
+    weekday, clock = local.weekday(), local.time()
+    due = [
+        g.group_id
+        for g in group_times(ctx.session)
+        if weekday in g.days and g.report_cutoff <= clock
+    ]
+    return due, weekday in ctx.settings.standup_days and ctx.settings.report_cutoff <= clock
+
+
+@rule("report_missing", "日报未交", combine=True, daily=True)
+def report_missing(ctx: RuleContext) -> Iterable[Finding]:
+    groups, default_due = _cutoff_groups(ctx)
+    followed = (
+        select(ChatGroupOrder.order_id)
+        .join(ChatGroup, ChatGroup.id == ChatGroupOrder.group_id)
+        .where(ChatGroup.active)
+    )
+    due_orders = select(ChatGroupOrder.order_id).where(col(ChatGroupOrder.group_id).in_(groups))
+    in_scope = col(OrderMember.order_id).in_(due_orders)
+    if default_due:
+        in_scope = in_scope | col(OrderMember.order_id).not_in(followed)
+    reported = select(DailyReport.id).where(
+        DailyReport.order_id == OrderMember.order_id,
+        DailyReport.user_id == OrderMember.user_id,
+        DailyReport.day == ctx.today,
+    )
+    roles = [Role(r) for r in ctx.settings.report_roles]
+    query = (
+        select(OrderMember.order_id, OrderMember.user_id, User.display_name, Order.code)
+        .join(User, User.id == OrderMember.user_id)
+        .join(Order, Order.id == OrderMember.order_id)
+        .where(
+            col(Order.status).in_((OrderStatus.confirmed, OrderStatus.in_progress)),
+            col(OrderMember.role).in_(roles),
+            User.is_active,
+            in_scope,
+            ~reported.exists(),
+        )
+    )
+    rows = ctx.session.exec(restrict(query, OrderMember.order_id, ctx)).all()
+    for order_id, user_id, name, code in rows:
+        yield Finding(
+            entity_type="order_member",
+            entity_id=user_id,
+            order_id=order_id,
+            level=RiskLevel.low,
+            owner_id=user_id,
+            message=f"{code} {name} 今天（{ctx.today:%m-%d}）还没有提交日报",
+        )

@@ -1,0 +1,277 @@
+"""The rule sweep: run every warning rule, record each new finding as an alert and write its
+chat messages to the outbox, all in the caller's transaction.
+
+Set-based from end to end: each rule is a fixed number of queries; the alerts go in with
+`INSERT .. ON CONFLICT DO NOTHING` in batches (the unique key (rule, entity, order, level,
+local day) is the dedupe: a finding already alerted today is skipped, and when two sweeps race
+the loser's insert is a no-op and it sends nothing); what the messages need is loaded once.
+A finding whose
+(rule, entity, order, level) was acknowledged is not alerted again (收到 means "I am on it");
+a higher level is a new alert. Quiet hours defer all but high risk (risk.timing.defer_until).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import func, insert
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Session, col, select
+
+from app.services.alerts._messages import (
+    Addressbook,
+    alert_markdown,
+    attach_plans,
+    combined_markdown,
+    markdown,
+)
+from app.services.alerts.handling import ack_url, token_maker
+from app.services.alerts.rules import Finding, Rule, RuleContext, load_rules, run_rule
+from app.services.chat import GROUP_CHANNELS, Target, user_target
+from app.services.core import local_date, settings
+from app.services.risk import defer_until, risk_matrix
+from models.alerts import ALERT_KEY, Alert
+from models.enums import ChatPlatform, OutboxStatus, RiskLevel
+from models.messages import message_to_dict
+from models.outbox import Outbox
+
+BATCH = 5000
+
+
+@dataclass
+class SweepResult:
+    findings: int = 0
+    alerts: int = 0
+    messages: int = 0
+    by_rule: dict[str, int] = field(default_factory=dict)
+
+
+def _key(row) -> tuple:
+    rule, entity_type, entity_id, order_id, level = row
+    return (rule, entity_type, entity_id, order_id, RiskLevel(level))
+
+
+def _acknowledged(session: Session, names: list[str]) -> set[tuple]:
+    query = (
+        select(Alert.rule, Alert.entity_type, Alert.entity_id, Alert.order_id, Alert.level)
+        .where(col(Alert.rule).in_(names), col(Alert.acknowledged_at).is_not(None))
+        .distinct()
+    )
+    return {_key(row) for row in session.exec(query)}
+
+
+def _alerted_today(session: Session, names: list[str], today) -> set[tuple]:
+    """Keys already alerted today: skipped before the insert (which would skip them too, but
+    only after shipping them to the database)."""
+    query = select(
+        Alert.rule, Alert.entity_type, Alert.entity_id, Alert.order_id, Alert.level
+    ).where(col(Alert.rule).in_(names), Alert.day == today)
+    return {_key(row) for row in session.exec(query)}
+
+
+def _open_since(session: Session, names: list[str], today) -> dict[tuple, datetime]:
+    """When each exception still unacknowledged from earlier days began."""
+    cols = (Alert.rule, Alert.entity_type, Alert.entity_id, Alert.order_id, Alert.level)
+    query = (
+        select(*cols, func.min(Alert.since))
+        .where(
+            col(Alert.rule).in_(names),
+            col(Alert.acknowledged_at).is_(None),
+            Alert.day < today,
+        )
+        .group_by(*cols)
+    )
+    return {_key(row[:5]): row[5] for row in session.exec(query)}
+
+
+def _insert_alerts(session: Session, rows: list[dict], now: datetime) -> list[tuple[int, tuple]]:
+    """Insert what is new; (id, key) of each row this sweep inserted.
+
+    Plain executemany (pipelined on PostgreSQL) with ON CONFLICT DO NOTHING, then one SELECT of
+    the rows stamped with this sweep's `now` among the keys it tried (none was alerted today
+    before: `_alerted_today` removed those): a RETURNING over a multi-row VALUES costs more in
+    the driver than the insert itself. A racing sweep (another `now`) keeps its own rows.
+    """
+    if not rows:
+        return []
+    dialect = session.get_bind().dialect.name
+    maker = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = maker(Alert.__table__).on_conflict_do_nothing(index_elements=list(ALERT_KEY))
+    for i in range(0, len(rows), BATCH):
+        session.connection().execute(statement, rows[i : i + BATCH])
+    names = sorted({row["rule"] for row in rows})
+    query = select(
+        Alert.id, Alert.rule, Alert.entity_type, Alert.entity_id, Alert.order_id, Alert.level
+    ).where(col(Alert.rule).in_(names), Alert.day == rows[0]["day"], Alert.created_at == now)
+    tried = {
+        _key([r["rule"], r["entity_type"], r["entity_id"], r["order_id"], r["level"]]) for r in rows
+    }
+    found = ((row[0], _key(row[1:])) for row in session.exec(query))
+    return [(alert_id, key) for alert_id, key in found if key in tried]
+
+
+def _alert_rows(findings: list[Finding], ctx: RuleContext, since: dict) -> list[dict]:
+    return [
+        {
+            "rule": f.rule,
+            "entity_type": f.entity_type,
+            "entity_id": f.entity_id,
+            "order_id": f.order_id,
+            "level": RiskLevel(f.level),
+            "day": ctx.today,
+            "owner_id": f.owner_id,
+            "message": f.message,
+            "created_at": ctx.now,
+            "since": since.get(f.key) or f.since or ctx.now,
+            "parent_id": f.parent_id,
+        }
+        for f in findings
+    ]
+
+
+def _outbox_row(ctx, target, message, order_id, key, level) -> dict:
+    return {
+        "created_at": ctx.now,
+        "kind": "alert",
+        "channel": target.channel,
+        "group_id": target.group_id,
+        "target": dict(target.data),
+        "message": message_to_dict(message),
+        "order_id": order_id,
+        "dedupe_key": key,
+        "status": OutboxStatus.pending,
+        "not_before": defer_until(ctx.now, level, ctx.matrix),
+        "attempts": 0,
+    }
+
+
+def _people(f: Finding, book: Addressbook) -> list[int]:
+    people = [f.owner_id] if f.owner_id else []
+    return people + (book.managers if f.notify_managers else [])
+
+
+def _single_rows(ctx: RuleContext, rule: Rule, alert_id: int, f: Finding, book, token):
+    """One alert's messages: to each group following the order, else to each person."""
+    title, lines = alert_markdown(
+        alert_id=alert_id,
+        title=rule.title,
+        finding=f,
+        owner=book.name(f.owner_id),
+        ack_link=ack_url(token(alert_id)),
+    )
+    text, groups, rows = "\n".join(lines), book.groups.get(f.order_id, []), []
+    for group_id, platform in groups:
+        message = markdown(title, text, **book.mentions(_people(f, book), platform))
+        key = f"alert:{alert_id}:g{group_id}"
+        rows.append(
+            _outbox_row(
+                ctx, group_target_for(group_id, platform), message, f.order_id, key, f.level
+            )
+        )
+    if not groups:  # no group follows the order: tell each person privately
+        for user_id in dict.fromkeys(_people(f, book)):
+            if direct := book.private_target(user_id):
+                key = f"alert:{alert_id}:u{user_id}"
+                rows.append(
+                    _outbox_row(
+                        ctx, user_target(*direct), markdown(title, text), f.order_id, key, f.level
+                    )
+                )
+    return rows
+
+
+def _combined_rows(ctx: RuleContext, rule: Rule, group_id: int, items, book) -> dict:
+    """One message to a group for several alerts of a rule (who has not reported)."""
+    platform = next(p for g, p in book.groups[items[0][1].order_id] if g == group_id)
+    title, text = combined_markdown(rule.title, items)
+    people = [p for _, f in items for p in _people(f, book)]
+    message = markdown(title, text, **book.mentions(people, platform))
+    level = max((RiskLevel(f.level) for _, f in items), key=_rank)
+    order_ids = {f.order_id for _, f in items}
+    order_id = order_ids.pop() if len(order_ids) == 1 else None
+    key = f"alerts:{rule.name}:g{group_id}:{items[0][0]}"
+    return _outbox_row(ctx, group_target_for(group_id, platform), message, order_id, key, level)
+
+
+def _messages(ctx: RuleContext, rule: Rule, new: list[tuple[int, Finding]], book) -> list[dict]:
+    token, rows = token_maker(secret=settings().secret_key, now=ctx.now), []
+    combined: dict[int, list[tuple[int, Finding]]] = defaultdict(list)
+    for alert_id, f in new:
+        groups = book.groups.get(f.order_id, [])
+        if rule.combine and groups:
+            for group_id, _ in groups:
+                combined[group_id].append((alert_id, f))
+        else:
+            rows += _single_rows(ctx, rule, alert_id, f, book, token)
+    for group_id, items in combined.items():
+        rows.append(_combined_rows(ctx, rule, group_id, items, book))
+    return rows
+
+
+def _rank(level: RiskLevel) -> int:
+    return {RiskLevel.low: 0, RiskLevel.medium: 1, RiskLevel.high: 2}[level]
+
+
+def group_target_for(group_id: int, platform: str) -> Target:
+    """The outbox target of a group robot, without loading the group row."""
+    return Target(GROUP_CHANNELS[ChatPlatform(platform)], {}, group_id)
+
+
+def _run_phase(session, ctx, rules: list[Rule], result: SweepResult) -> None:
+    names = [r.name for r in rules]
+    lasting = [r.name for r in rules if not r.daily]  # exceptions that outlive a day
+    skip = _acknowledged(session, lasting) | _alerted_today(session, names, ctx.today)
+    since = _open_since(session, lasting, ctx.today)
+    per_rule: list[tuple[Rule, list[tuple[int, Finding]]]] = []
+    for rule in rules:
+        findings = [f for f in run_rule(rule, ctx) if f.key not in skip]
+        result.findings += len(findings)
+        by_key = {f.key: f for f in findings}
+        inserted = _insert_alerts(session, _alert_rows(list(by_key.values()), ctx, since), ctx.now)
+        new = [(alert_id, by_key[key]) for alert_id, key in inserted]
+        result.alerts += len(new)
+        result.by_rule[rule.name] = len(new)
+        per_rule.append((rule, new))
+    fresh = [f for _, new in per_rule for _, f in new]
+    if not fresh:
+        return
+    attach_plans(session, fresh)
+    book = Addressbook.load(
+        session,
+        {f.order_id for f in fresh},
+        {f.owner_id for f in fresh if f.owner_id},
+    )
+    for rule, new in per_rule:
+        rows = _messages(ctx, rule, new, book)
+        for i in range(0, len(rows), BATCH):
+            session.execute(insert(Outbox.__table__), rows[i : i + BATCH])
+        result.messages += len(rows)
+
+
+def sweep(
+    *,
+    session: Session,
+    now: datetime,
+    order_ids: set[int] | None = None,
+    group_id: int | None = None,
+    only: set[str] | None = None,
+) -> SweepResult:
+    """Run the rules (all, or `only` these) and alert what is new; the caller commits."""
+    rules = [r for r in load_rules().values() if only is None or r.name in only]
+    ctx = RuleContext(
+        session=session,
+        now=now,
+        today=local_date(now),
+        matrix=risk_matrix(session=session),
+        settings=settings(),
+        order_ids=frozenset(order_ids) if order_ids is not None else None,
+        group_id=group_id,
+    )
+    result = SweepResult()
+    for phase in sorted({r.phase for r in rules}):
+        _run_phase(session, ctx, [r for r in rules if r.phase == phase], result)
+    session.flush()
+    return result

@@ -1,0 +1,172 @@
+"""Reading an import file (a BOM, an order list): CSV (UTF-8 or GB18030, as Excel saves it)
+or XLSX, into raw rows.
+
+The type is sniffed from the bytes, not taken from the file name. XLSX files are checked as
+zip archives before openpyxl opens them (read-only, values only), so a zip bomb or a workbook
+with a million rows is refused before it fills memory.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from dataclasses import dataclass
+
+from openpyxl import load_workbook
+
+from models.errors import InvalidInput, TooLarge, UnsupportedMedia
+
+
+class ImportFailed(InvalidInput):
+    """An import file (BOM, order list) was refused; `errors` names row, column and reason."""
+
+    code = "bom_import_invalid"
+
+
+MAX_BYTES = 5 * 1024 * 1024
+MAX_UNZIPPED = 50 * 1024 * 1024
+MAX_ROWS = 2000
+_OLE = b"\xd0\xcf\x11\xe0"
+
+# Accepted header names of each column (Chinese first, as the template writes them).
+HEADERS = {
+    "material_code": ("物料编码", "编码", "material_code", "code"),
+    "name": ("物料名称", "名称", "name"),
+    "spec": ("规格型号", "规格", "spec"),
+    "unit": ("单位", "unit"),
+    "is_key": ("关键物料", "关键", "is_key", "key"),
+    "quantity": ("需求数量", "数量", "quantity", "needed"),
+    "need_date": ("需求日期", "need_date"),
+    "warning_days": ("预警天数", "warning_days"),
+    "note": ("备注", "note"),
+}
+REQUIRED = ("material_code", "quantity", "need_date")
+TEMPLATE = [HEADERS[field][0] for field in HEADERS]
+
+
+@dataclass(frozen=True)
+class Table:
+    """The columns found (field -> header as written in the file) and the data rows, each
+    with its row number in the file (the header is row 1 for an XLSX, its line for a CSV)."""
+
+    columns: dict[str, str]
+    rows: list[tuple[int, dict[str, object]]]
+
+
+@dataclass(frozen=True)
+class Layout:
+    """What a kind of file holds: its columns (field -> accepted headers), the required ones,
+    what people call it (in messages) and how many rows it may have."""
+
+    headers: dict[str, tuple[str, ...]]
+    required: tuple[str, ...]
+    label: str = "BOM"
+    max_rows: int = MAX_ROWS
+
+
+BOM_LAYOUT = Layout(HEADERS, REQUIRED)
+
+
+def read_table(data: bytes, layout: Layout = BOM_LAYOUT) -> Table:
+    """The table in a CSV or XLSX file (a BOM by default); a DomainError for anything else."""
+    if not data:
+        raise ImportFailed("文件为空")
+    if len(data) > MAX_BYTES:
+        raise TooLarge(
+            f"{layout.label} 文件不能超过 {MAX_BYTES // 1024 // 1024} MB", code="file_too_large"
+        )
+    if data.startswith(_OLE):
+        raise UnsupportedMedia("不支持旧版 Excel（.xls），请另存为 .xlsx 或 CSV", code="xls_format")
+    if data.startswith(b"PK\x03\x04"):
+        lines = _xlsx_lines(data, layout.max_rows)
+    else:
+        lines = _csv_lines(data, layout.label)
+    return _table(lines, layout)
+
+
+def _table(lines, layout: Layout) -> Table:
+    header_number, header = next(
+        ((n, cells) for n, cells in lines if not all(_blank(c) for c in cells)), (1, [])
+    )
+    positions = _columns(header, layout.headers)
+    missing = [layout.headers[f][0] for f in layout.required if f not in positions]
+    if missing:
+        raise ImportFailed(
+            f"缺少必填列：{'、'.join(missing)}",
+            errors=[{"row": header_number, "column": m, "reason": "缺少该列"} for m in missing],
+        )
+    rows = []
+    for number, cells in lines:
+        if number <= header_number or all(_blank(c) for c in cells):
+            continue
+        if len(rows) == layout.max_rows:
+            raise ImportFailed(
+                f"{layout.label} 最多 {layout.max_rows} 行，请分批导入", code="too_many_rows"
+            )
+        values = {f: cells[i] if i < len(cells) else None for f, i in positions.items()}
+        rows.append((number, values))
+    if not rows:
+        raise ImportFailed("文件中没有数据行")
+    columns = {f: str(header[i]).strip() for f, i in positions.items()}
+    return Table(columns=columns, rows=rows)
+
+
+def _columns(header: list, headers: dict[str, tuple[str, ...]]) -> dict[str, int]:
+    names = {alias.lower(): field for field, aliases in headers.items() for alias in aliases}
+    found: dict[str, int] = {}
+    for index, cell in enumerate(header):
+        field = names.get(str(cell or "").strip().lower())
+        if field is not None and field not in found:
+            found[field] = index
+    return found
+
+
+def _blank(value: object) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _csv_lines(data: bytes, label: str):
+    if b"\x00" in data:
+        raise UnsupportedMedia(f"只支持 CSV 或 XLSX 格式的 {label} 文件", code="bom_file_type")
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise ImportFailed("无法识别文件编码，请保存为 UTF-8 或 GBK 编码的 CSV")
+    first = text.split("\n", 1)[0]
+    delimiter = "\t" if "\t" in first and "," not in first else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        return [(reader.line_num, row) for row in reader]
+    except csv.Error as exc:
+        raise ImportFailed(f"CSV 格式错误（第 {reader.line_num} 行）") from exc
+
+
+def _xlsx_lines(data: bytes, max_rows: int):
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unzipped = sum(info.file_size for info in archive.infolist())
+    except zipfile.BadZipFile as exc:
+        raise ImportFailed("XLSX 文件已损坏或不完整") from exc
+    if unzipped > MAX_UNZIPPED:
+        raise TooLarge("XLSX 文件解压后过大", code="file_too_large")
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for a broken workbook
+        raise ImportFailed("XLSX 文件已损坏或不是 Excel 工作簿") from exc
+    try:
+        sheet = book.worksheets[0]
+        lines = []
+        for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
+            if not all(_blank(c) for c in row):
+                lines.append((number, list(row)))
+            # Header plus one row too many is enough to refuse the file.
+            if len(lines) > max_rows + 1:
+                break
+        return lines
+    finally:
+        book.close()

@@ -1,0 +1,109 @@
+"""Who may see and do what on an order: global role plus membership of that order.
+
+Admins and managers see every order. Everyone else sees the orders they are a member or the
+liaison of, and orders whose review asks their department to sign. Acting on an order needs
+membership (or liaison) and a role that fits the action; admins may do anything.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import or_
+from sqlmodel import Session, select
+
+from app.services.core.actor import Actor
+from models.enums import ROLE_NAMES, Role, StageKind
+from models.errors import Forbidden, NotFound
+from models.orders import Order, OrderMember, Signoff
+
+# Roles that may act on a stage, besides the order's liaison and tracker members.
+STAGE_ROLES = {
+    StageKind.review: {Role.sales, Role.tracker},
+    StageKind.procurement: {Role.buyer, Role.warehouse, Role.tracker},
+    StageKind.production: {Role.production, Role.tracker},
+    StageKind.delivery: {Role.quality, Role.logistics, Role.tracker},
+    StageKind.acceptance: {Role.site_engineer, Role.tracker},
+}
+
+ORDER_EDITORS = {Role.tracker, Role.sales}
+ORDER_CREATORS = {Role.manager, Role.sales, Role.tracker}
+
+
+def visible_orders_clause(actor: Actor):
+    """A SQL condition selecting the orders the actor may see."""
+    if actor.sees_everything:
+        return True
+    member = select(OrderMember.order_id).where(OrderMember.user_id == actor.id)
+    conditions = [Order.id.in_(member), Order.liaison_id == actor.id]
+    dept = actor.user.department_id
+    if dept is not None:
+        signer = select(Signoff.order_id).where(Signoff.department_id == dept)
+        conditions.append(Order.id.in_(signer))
+    return or_(*conditions)
+
+
+def membership(session: Session, actor: Actor, order_id: int) -> OrderMember | None:
+    """The actor's membership of the order, if any."""
+    if actor.id is None:
+        return None
+    return session.get(OrderMember, (order_id, actor.id))
+
+
+def can_view(session: Session, actor: Actor, order: Order) -> bool:
+    """Whether the actor may read this order."""
+    if actor.sees_everything or order.liaison_id == actor.id:
+        return True
+    if membership(session, actor, order.id) is not None:
+        return True
+    dept = actor.user.department_id if actor.user else None
+    if dept is None:
+        return False
+    query = select(Signoff.id).where(Signoff.order_id == order.id, Signoff.department_id == dept)
+    return session.exec(query.limit(1)).first() is not None
+
+
+def load_order(session: Session, actor: Actor, order_id: int, *, for_update=False) -> Order:
+    """The order if it exists and the actor may see it; NotFound or Forbidden otherwise."""
+    query = select(Order).where(Order.id == order_id)
+    if for_update:
+        query = query.with_for_update()
+    order = session.exec(query).first()
+    if order is None:
+        raise NotFound("订单不存在", code="order_not_found")
+    if not can_view(session, actor, order):
+        raise Forbidden("您不是该订单的成员，无权查看", code="not_order_member")
+    return order
+
+
+def acting_roles(session: Session, actor: Actor, order: Order) -> set[Role]:
+    """The roles the actor acts in on this order: global roles if a member, plus the member role."""
+    if order.liaison_id is not None and order.liaison_id == actor.id:
+        return set(actor.roles) | {Role.tracker}
+    member = membership(session, actor, order.id)
+    if member is None:
+        return set()
+    return set(actor.roles) | {Role(member.role)}
+
+
+def require_order_role(
+    session: Session, actor: Actor, order: Order, allowed: set[Role], action: str
+) -> None:
+    """Refuse unless the actor is an admin or acts on this order in one of the allowed roles."""
+    if actor.is_admin:
+        return
+    if not acting_roles(session, actor, order) & allowed:
+        names = "、".join(sorted(ROLE_NAMES[r] for r in allowed))
+        raise Forbidden(f"只有本订单的{names}可以{action}", code="forbidden_role")
+
+
+def require_member(session: Session, actor: Actor, order: Order, action: str) -> None:
+    """Refuse unless the actor is an admin, the liaison or a member of the order."""
+    if actor.is_admin or acting_roles(session, actor, order):
+        return
+    raise Forbidden(f"只有本订单的成员可以{action}", code="not_order_member")
+
+
+def require_manage_order(session: Session, actor: Actor, order: Order, action: str) -> None:
+    """Order-level management: admins, managers, the liaison and tracker/sales members."""
+    if actor.is_admin or actor.has(Role.manager):
+        return
+    require_order_role(session, actor, order, ORDER_EDITORS, action)

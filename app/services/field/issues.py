@@ -1,0 +1,293 @@
+"""Site issues (问题点): create, change, find and list. The loop itself is in issue_flow.
+
+Each issue's id is global and is the short number people use in chat ("收到 #12").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlmodel import Session, col, func, select
+
+from app.services.core import (
+    Actor,
+    acts,
+    load_order,
+    note,
+    require_member,
+    require_order_role,
+    settings,
+    validated,
+    visible_orders_clause,
+)
+from app.services.orders import CLOSED, attach_photos
+from app.services.risk import deadline_for, risk_matrix
+from models.base import utcnow
+from models.enums import ISSUE_STATE_NAMES, IssueAction, IssueCategory, IssueState, RiskLevel, Role
+from models.errors import Conflict, InvalidInput, NotFound
+from models.issues import IssueCreate, IssueEvent, IssueUpdate, SiteIssue
+from models.orders import Order, OrderMember
+from models.people import User
+
+ISSUE_ENTITY = "site_issue"
+# Waiting on the owner: these count as overdue once past their due time.
+WAITING = (IssueState.open, IssueState.in_progress, IssueState.reopened)
+# Everything short of verified is still open for acceptance and the SOP item.
+UNCLOSED = (*WAITING, IssueState.resolved)
+
+
+def due_for(session: Session, risk: RiskLevel, start: datetime) -> datetime:
+    """The due time of an issue of this risk raised at `start` (the risk matrix in force)."""
+    return deadline_for(RiskLevel(risk), start, risk_matrix(session=session))
+
+
+def is_overdue(issue: SiteIssue, now: datetime) -> bool:
+    """Whether the owner is still due to act and the due time has passed."""
+    return issue.state in WAITING and issue.due_at < now
+
+
+def _aware(value: datetime) -> datetime:
+    # A time typed without a zone is a local wall-clock time.
+    return value if value.tzinfo else value.replace(tzinfo=settings().tz)
+
+
+def record_event(
+    session: Session,
+    issue: SiteIssue,
+    actor: Actor,
+    action: IssueAction,
+    before: IssueState | None,
+    now: datetime,
+    text: str | None = None,
+) -> None:
+    """Write one step of the loop to the issue's event table."""
+    session.add(
+        IssueEvent(
+            issue_id=issue.id,
+            order_id=issue.order_id,
+            action=action,
+            from_state=before,
+            to_state=issue.state,
+            actor_id=actor.id,
+            actor_name=actor.name,
+            note=text,
+            at=now,
+        )
+    )
+
+
+def require_open_order(order: Order) -> None:
+    """Issues of a closed order can no longer change."""
+    if order.status in CLOSED:
+        raise Conflict("订单已关闭，问题点不能再变更", code="order_closed")
+
+
+def _check_owner(session: Session, order: Order, owner_id: int) -> None:
+    user = session.get(User, owner_id)
+    member = session.get(OrderMember, (order.id, owner_id))
+    if user is None or not user.is_active or (member is None and order.liaison_id != owner_id):
+        raise InvalidInput("责任人必须是本订单的成员", field="owner_id")
+
+
+def _check_due(due_at: datetime, now: datetime) -> datetime:
+    due_at = _aware(due_at)
+    if due_at <= now:
+        raise InvalidInput("处理期限必须晚于现在", field="due_at")
+    return due_at
+
+
+@acts
+def create_issue(
+    *,
+    session: Session,
+    actor: Actor,
+    order_id: int,
+    description: str,
+    risk: RiskLevel | str,
+    category: IssueCategory | str = IssueCategory.other,
+    location: str = "",
+    owner_id: int | None = None,
+    due_at: datetime | None = None,
+    photo_ids: Sequence[int] = (),
+    now: datetime | None = None,
+) -> SiteIssue:
+    """Record a site issue; the owner defaults to the liaison, the due time to the risk limit."""
+    now = now or utcnow()
+    data = validated(
+        IssueCreate,
+        {
+            "description": description,
+            "risk": risk,
+            "category": category,
+            "location": location,
+            "owner_id": owner_id,
+            "due_at": due_at,
+            "photo_ids": list(photo_ids),
+        },
+    )
+    order = load_order(session, actor, order_id)
+    require_member(session, actor, order, "登记问题点")
+    require_open_order(order)
+    owner = data.owner_id or order.liaison_id or actor.id
+    if owner is None:
+        raise InvalidInput("请指定责任人", field="owner_id")
+    _check_owner(session, order, owner)
+    due = _check_due(data.due_at, now) if data.due_at else due_for(session, data.risk, now)
+    return _new_issue(session, actor, order, data, owner, due, now)
+
+
+def _new_issue(session, actor, order, data: IssueCreate, owner: int, due, now) -> SiteIssue:
+    issue = SiteIssue(
+        order_id=order.id,
+        description=data.description,
+        location=data.location,
+        risk=data.risk,
+        category=data.category,
+        owner_id=owner,
+        due_at=due,
+        created_by_id=actor.id,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(issue)
+    session.flush()
+    attach_photos(
+        session=session,
+        order_id=order.id,
+        photo_ids=data.photo_ids,
+        entity=ISSUE_ENTITY,
+        entity_id=issue.id,
+    )
+    record_event(session, issue, actor, IssueAction.created, None, now)
+    session.flush()
+    return issue
+
+
+def load_issue(
+    session: Session, actor: Actor, issue_id: int, *, for_update: bool = False
+) -> tuple[SiteIssue, Order]:
+    """The issue and its order, if the actor may see the order; NotFound otherwise."""
+    query = select(SiteIssue).where(SiteIssue.id == issue_id)
+    if for_update:
+        query = query.with_for_update()
+    issue = session.exec(query).first()
+    if issue is None:
+        raise NotFound(f"问题点 #{issue_id} 不存在", code="issue_not_found")
+    return issue, load_order(session, actor, issue.order_id)
+
+
+def get_issue(*, session: Session, actor: Actor, issue_id: int) -> SiteIssue:
+    """One issue by its number, if the actor may see its order."""
+    return load_issue(session, actor, issue_id)[0]
+
+
+@acts
+def update_issue(
+    *,
+    session: Session,
+    actor: Actor,
+    issue_id: int,
+    data: IssueUpdate,
+    now: datetime | None = None,
+) -> SiteIssue:
+    """Correct an issue or hand it to another owner (its creator, trackers and admins)."""
+    now = now or utcnow()
+    issue, order = load_issue(session, actor, issue_id, for_update=True)
+    if issue.created_by_id != actor.id:
+        require_order_role(session, actor, order, {Role.tracker}, "修改问题点")
+    require_open_order(order)
+    if issue.state == IssueState.verified:
+        raise Conflict(f"问题点 #{issue.id} 已验证关闭，不能修改", code="issue_closed")
+    fields = data.model_dump(exclude_unset=True)
+    if fields.get("owner_id") not in (None, issue.owner_id):
+        _reassign(session, actor, issue, order, fields["owner_id"], now)
+    fields.pop("owner_id", None)
+    if fields.get("due_at") is not None:
+        fields["due_at"] = _check_due(fields["due_at"], now)
+    elif fields.get("risk") not in (None, issue.risk):
+        fields["due_at"] = due_for(session, fields["risk"], now)
+    for key, value in fields.items():
+        if value is not None:
+            setattr(issue, key, value)
+    issue.updated_at = now
+    session.add(issue)
+    session.flush()
+    return issue
+
+
+def _reassign(session, actor, issue: SiteIssue, order: Order, owner_id: int, now) -> None:
+    _check_owner(session, order, owner_id)
+    before = issue.state
+    issue.owner_id = owner_id
+    # The new owner has not said 收到 yet.
+    if issue.state == IssueState.in_progress:
+        issue.state = IssueState.open
+    note(session, issue, "更换责任人")
+    record_event(session, issue, actor, IssueAction.reassigned, before, now)
+
+
+def list_issues(
+    *,
+    session: Session,
+    actor: Actor,
+    order_id: int | None = None,
+    state: IssueState | None = None,
+    risk: RiskLevel | None = None,
+    category: IssueCategory | None = None,
+    owner_id: int | None = None,
+    overdue: bool | None = None,
+    page: int = 1,
+    per_page: int = 50,
+    now: datetime | None = None,
+) -> tuple[list[SiteIssue], int]:
+    """Issues on the orders the actor may see, filtered, newest first."""
+    now = now or utcnow()
+    if order_id is not None:
+        load_order(session, actor, order_id)
+    query = (
+        select(SiteIssue)
+        .join(Order, Order.id == SiteIssue.order_id)
+        .where(visible_orders_clause(actor))
+    )
+    for column, value in (
+        (SiteIssue.order_id, order_id),
+        (SiteIssue.state, state),
+        (SiteIssue.risk, risk),
+        (SiteIssue.category, category),
+        (SiteIssue.owner_id, owner_id),
+    ):
+        if value is not None:
+            query = query.where(column == value)
+    late = col(SiteIssue.state).in_(WAITING) & (col(SiteIssue.due_at) < now)
+    if overdue is not None:
+        query = query.where(late if overdue else ~late)
+    total = session.exec(select(func.count()).select_from(query.subquery())).one()
+    rows = session.exec(
+        query.order_by(col(SiteIssue.id).desc()).offset((page - 1) * per_page).limit(per_page)
+    ).all()
+    return list(rows), total
+
+
+def unclosed_issues(
+    *, session: Session, order_id: int, risk: RiskLevel | None = None
+) -> list[SiteIssue]:
+    """An order's issues not yet verified (optionally of one risk level), oldest first."""
+    query = select(SiteIssue).where(
+        SiteIssue.order_id == order_id, col(SiteIssue.state).in_(UNCLOSED)
+    )
+    if risk is not None:
+        query = query.where(SiteIssue.risk == risk)
+    return list(session.exec(query.order_by(SiteIssue.id)))
+
+
+def issue_events(*, session: Session, issue_id: int) -> list[IssueEvent]:
+    """The loop of one issue, in order."""
+    query = select(IssueEvent).where(IssueEvent.issue_id == issue_id)
+    return list(session.exec(query.order_by(IssueEvent.id)))
+
+
+def state_error(issue: SiteIssue, action: str) -> Conflict:
+    """The refusal for a step the issue's current state does not allow."""
+    state = ISSUE_STATE_NAMES[IssueState(issue.state)]
+    return Conflict(f"问题点 #{issue.id} 当前{state}，不能{action}", code="issue_state")

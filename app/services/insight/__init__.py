@@ -1,0 +1,54 @@
+"""What the data says: the overview, KPIs and their workbook, standups (one order, one group), the
+retrospective and the order report.
+"""
+
+from __future__ import annotations
+
+from app.services.insight.group_standup import post_group_standup
+from app.services.insight.kpi_export import kpis_workbook
+from app.services.insight.kpi_sources import Sample
+from app.services.insight.kpis import (
+    RESPONSE_SOURCES,
+    compute_kpis,
+    kpi,
+    mean,
+    months_back,
+    rate,
+    register_response_source,
+    require_kpi_reader,
+)
+from app.services.insight.order_export import export_orders
+from app.services.insight.overview import order_overview
+from app.services.insight.retro import (
+    add_feedback,
+    add_improvement,
+    adopt_improvement,
+    get_retro,
+    improvement_public,
+    save_draft,
+)
+from app.services.insight.standup import standup_markdown, standup_summary
+
+__all__ = [
+    "RESPONSE_SOURCES",
+    "Sample",
+    "add_feedback",
+    "add_improvement",
+    "adopt_improvement",
+    "compute_kpis",
+    "export_orders",
+    "get_retro",
+    "improvement_public",
+    "kpi",
+    "kpis_workbook",
+    "mean",
+    "months_back",
+    "order_overview",
+    "post_group_standup",
+    "rate",
+    "register_response_source",
+    "require_kpi_reader",
+    "save_draft",
+    "standup_markdown",
+    "standup_summary",
+]

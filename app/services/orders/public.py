@@ -1,0 +1,144 @@
+"""Public (API and page) forms of orders, stages and reviews, loaded in few queries."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from sqlmodel import Session, col, select
+
+from app.services.orders.reviews import signoffs
+from app.services.orders.stages import checklist, current_stage, order_progress
+from app.services.people import user_brief, users_by_id
+from models.enums import (
+    ORDER_STATUS_NAMES,
+    STAGE_NAMES,
+    STAGE_STATUS_NAMES,
+    OrderStatus,
+    StageKind,
+    StageStatus,
+)
+from models.orders import (
+    MemberPublic,
+    Order,
+    OrderMember,
+    OrderPublic,
+    Review,
+    ReviewPublic,
+    SignoffPublic,
+    StageBrief,
+)
+from models.people import Department, DepartmentPublic, User
+from models.stages import ChecklistItem, ChecklistItemPublic, Stage, StagePublic
+
+
+def _stages_by_order(session: Session, order_ids: list[int]) -> dict[int, list[Stage]]:
+    out: dict[int, list[Stage]] = defaultdict(list)
+    if order_ids:
+        query = select(Stage).where(col(Stage.order_id).in_(order_ids)).order_by(Stage.seq)
+        for stage in session.exec(query):
+            out[stage.order_id].append(stage)
+    return out
+
+
+def stage_brief(stage: Stage | None) -> StageBrief | None:
+    """Short form of a stage, for order lists."""
+    if stage is None:
+        return None
+    kind = StageKind(stage.kind)
+    return StageBrief(
+        kind=kind,
+        name=STAGE_NAMES[kind],
+        status=stage.status,
+        progress=100 if stage.status == StageStatus.done else stage.progress,
+    )
+
+
+def orders_public(session: Session, orders: list[Order]) -> list[OrderPublic]:
+    """Public forms of many orders with three queries in all."""
+    stages = _stages_by_order(session, [o.id for o in orders])
+    users = users_by_id(session, [o.liaison_id for o in orders])
+    out = []
+    for order in orders:
+        own = stages.get(order.id, [])
+        data = order.model_dump()
+        data.update(
+            status_name=ORDER_STATUS_NAMES[OrderStatus(order.status)],
+            liaison=user_brief(users.get(order.liaison_id)),
+            progress=order_progress(own),
+            current_stage=stage_brief(current_stage(own)),
+        )
+        out.append(OrderPublic.model_validate(data))
+    return out
+
+
+def order_public(session: Session, order: Order) -> OrderPublic:
+    """Public form of one order."""
+    return orders_public(session, [order])[0]
+
+
+def _item_public(item: ChecklistItem, users: dict[int, User]) -> ChecklistItemPublic:
+    return ChecklistItemPublic(
+        id=item.id,
+        title=item.title,
+        required=item.required,
+        done=item.done,
+        done_by=user_brief(users.get(item.done_by_id)),
+        done_at=item.done_at,
+        note=item.note,
+    )
+
+
+def stage_public(session: Session, stage: Stage) -> StagePublic:
+    """Public form of a stage with its checklist."""
+    items = checklist(session=session, stage_id=stage.id)
+    users = users_by_id(session, [i.done_by_id for i in items])
+    kind = StageKind(stage.kind)
+    return StagePublic(
+        kind=kind,
+        name=STAGE_NAMES[kind],
+        seq=stage.seq,
+        status=stage.status,
+        status_name=STAGE_STATUS_NAMES[StageStatus(stage.status)],
+        progress=100 if stage.status == StageStatus.done else stage.progress,
+        planned_start=stage.planned_start,
+        planned_end=stage.planned_end,
+        actual_start=stage.actual_start,
+        actual_end=stage.actual_end,
+        checklist=[_item_public(i, users) for i in items],
+    )
+
+
+def review_public(session: Session, review: Review) -> ReviewPublic:
+    """Public form of a review round with every department's sign-off."""
+    lines = signoffs(session=session, review_id=review.id)
+    users = users_by_id(session, [review.submitted_by_id, *(s.user_id for s in lines)])
+    depts = {d.id: d for d in session.exec(select(Department))}
+    return ReviewPublic(
+        id=review.id,
+        round=review.round,
+        status=review.status,
+        submitted_by=user_brief(users.get(review.submitted_by_id)),
+        submitted_at=review.submitted_at,
+        decided_at=review.decided_at,
+        signoffs=[
+            SignoffPublic(
+                department=DepartmentPublic.model_validate(
+                    depts[s.department_id], from_attributes=True
+                ),
+                status=s.status,
+                user=user_brief(users.get(s.user_id)),
+                reason=s.reason,
+                signed_at=s.signed_at,
+            )
+            for s in lines
+        ],
+    )
+
+
+def members_public(session: Session, members: list[OrderMember]) -> list[MemberPublic]:
+    """Public forms of order members."""
+    users = users_by_id(session, [m.user_id for m in members])
+    return [
+        MemberPublic(user=user_brief(users[m.user_id]), role=m.role, added_at=m.added_at)
+        for m in members
+    ]

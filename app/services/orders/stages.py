@@ -1,0 +1,312 @@
+"""The five stages of an order: plan, start, close (gated by the SOP checklist), reopen."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Session, select
+
+from app.services.core import (
+    STAGE_ROLES,
+    Actor,
+    acts,
+    load_order,
+    local_date,
+    note,
+    require_manage_order,
+    require_order_role,
+)
+from app.services.orders.progress import derived_progress
+from models.base import utcnow
+from models.enums import STAGE_ORDER, OrderStatus, StageKind, StageStatus
+from models.errors import Conflict, InvalidInput, NotFound
+from models.orders import Order
+from models.stages import ChecklistItem, ChecklistTemplate, Stage, StageUpdate
+
+# How much each stage counts toward the order's progress (sums to 100).
+STAGE_WEIGHTS = {
+    StageKind.review: 5,
+    StageKind.procurement: 25,
+    StageKind.production: 40,
+    StageKind.delivery: 15,
+    StageKind.acceptance: 15,
+}
+EXECUTING = (OrderStatus.confirmed, OrderStatus.in_progress)
+
+
+def create_stages(*, session: Session, order: Order) -> list[Stage]:
+    """The order's five stages, each with the active SOP checklist template items."""
+    templates = session.exec(
+        select(ChecklistTemplate)
+        .where(ChecklistTemplate.active)
+        .order_by(ChecklistTemplate.position, ChecklistTemplate.id)
+    ).all()
+    stages = []
+    for seq, kind in enumerate(STAGE_ORDER, start=1):
+        stage = Stage(order_id=order.id, kind=kind, seq=seq)
+        session.add(stage)
+        stages.append(stage)
+    session.flush()
+    by_kind = {s.kind: s for s in stages}
+    for t in templates:
+        stage = by_kind[StageKind(t.stage_kind)]
+        session.add(
+            ChecklistItem(
+                stage_id=stage.id,
+                order_id=order.id,
+                title=t.title,
+                required=t.required,
+                position=t.position,
+            )
+        )
+    session.flush()
+    return stages
+
+
+def list_stages(*, session: Session, order_id: int) -> list[Stage]:
+    """The order's stages in sequence (no permission check: callers have loaded the order)."""
+    return list(session.exec(select(Stage).where(Stage.order_id == order_id).order_by(Stage.seq)))
+
+
+def checklist(*, session: Session, stage_id: int) -> list[ChecklistItem]:
+    """A stage's checklist items in order."""
+    query = select(ChecklistItem).where(ChecklistItem.stage_id == stage_id)
+    return list(session.exec(query.order_by(ChecklistItem.position, ChecklistItem.id)))
+
+
+def order_progress(stages: list[Stage]) -> int:
+    """Order progress %, the weighted mean of its stages' progress."""
+    total = sum(STAGE_WEIGHTS[StageKind(s.kind)] for s in stages)
+    if not total:
+        return 0
+    done = sum(STAGE_WEIGHTS[StageKind(s.kind)] * _stage_progress(s) for s in stages)
+    return round(done / total)
+
+
+def _stage_progress(stage: Stage) -> int:
+    return 100 if stage.status == StageStatus.done else stage.progress
+
+
+def current_stage(stages: list[Stage]) -> Stage | None:
+    """The earliest stage that is not done (the last stage once all are done)."""
+    for stage in stages:
+        if stage.status != StageStatus.done:
+            return stage
+    return stages[-1] if stages else None
+
+
+def refresh_derived_progress(*, session: Session, order_id: int, kind: StageKind) -> int | None:
+    """Recompute a running stage's progress from its records (called after they change);
+    the running stage's progress, or None when the stage is not running."""
+    stage = _load_stage(session, order_id, kind)
+    if stage.status != StageStatus.in_progress:
+        return None
+    value = derived_progress(session, order_id, kind)
+    if value is not None and value != stage.progress:
+        stage.progress = value
+        session.add(stage)
+        session.flush()
+    return stage.progress
+
+
+def _load_stage(session: Session, order_id: int, kind: StageKind) -> Stage:
+    stage = session.exec(
+        select(Stage).where(Stage.order_id == order_id, Stage.kind == kind)
+    ).first()
+    if stage is None:
+        raise NotFound("阶段不存在")
+    return stage
+
+
+def _open_order(session: Session, actor: Actor, order_id: int, kind: StageKind) -> Order:
+    order = load_order(session, actor, order_id, for_update=True)
+    require_order_role(session, actor, order, STAGE_ROLES[kind], "操作该阶段")
+    if order.status in (OrderStatus.completed, OrderStatus.cancelled):
+        raise Conflict("订单已关闭", code="order_closed")
+    return order
+
+
+@acts
+def update_stage(
+    *, session: Session, actor: Actor, order_id: int, kind: StageKind, data: StageUpdate
+) -> Stage:
+    """Change a stage's planned dates or its reported progress."""
+    _open_order(session, actor, order_id, kind)
+    stage = _load_stage(session, order_id, kind)
+    fields = data.model_dump(exclude_unset=True)
+    start = fields.get("planned_start", stage.planned_start)
+    end = fields.get("planned_end", stage.planned_end)
+    if start and end and end < start:
+        raise InvalidInput("计划结束日期不能早于计划开始日期", field="planned_end")
+    if "progress" in fields and stage.status != StageStatus.in_progress:
+        raise Conflict("只有进行中的阶段可以更新进度", code="stage_not_started")
+    if "progress" in fields and derived_progress(session, order_id, kind) is not None:
+        raise Conflict("该阶段的进度由实际数据自动计算，不能手工填写", code="progress_derived")
+    for key, value in fields.items():
+        setattr(stage, key, value)
+    session.add(stage)
+    session.flush()
+    return stage
+
+
+@acts
+def start_stage(
+    *, session: Session, actor: Actor, order_id: int, kind: StageKind, now: datetime | None = None
+) -> Stage:
+    """Start a stage; stages after review start only once the order is confirmed."""
+    now = now or utcnow()
+    order = _open_order(session, actor, order_id, kind)
+    if kind == StageKind.review:
+        raise Conflict("订单评审阶段在提交评审时自动开始", code="review_starts_on_submit")
+    if order.status not in EXECUTING:
+        raise Conflict("订单评审通过后才能开始后续阶段", code="order_not_confirmed")
+    stage = _load_stage(session, order_id, kind)
+    if stage.status != StageStatus.not_started:
+        raise Conflict("该阶段已经开始", code="stage_already_started")
+    begin_stage(session=session, stage=stage, now=now)
+    session.flush()
+    refresh_derived_progress(session=session, order_id=order_id, kind=kind)
+    if order.status == OrderStatus.confirmed:
+        order.status = OrderStatus.in_progress
+        order.updated_at = now
+        session.add(order)
+    session.flush()
+    return stage
+
+
+def begin_stage(*, session: Session, stage: Stage, now: datetime) -> None:
+    """Mark a stage as started today (no checks: used by the review and by start_stage)."""
+    stage.status = StageStatus.in_progress
+    stage.actual_start = stage.actual_start or local_date(now)
+    session.add(stage)
+
+
+def open_required_items(*, session: Session, stage: Stage) -> list[ChecklistItem]:
+    """The required checklist items of a stage that are not done."""
+    return [i for i in checklist(session=session, stage_id=stage.id) if i.required and not i.done]
+
+
+@acts
+def close_stage(
+    *, session: Session, actor: Actor, order_id: int, kind: StageKind, now: datetime | None = None
+) -> Stage:
+    """Close a stage; refused while required checklist items are open (they are named)."""
+    order = _open_order(session, actor, order_id, kind)
+    stage = _load_stage(session, order_id, kind)
+    if stage.status != StageStatus.in_progress:
+        raise Conflict("只有进行中的阶段可以关闭", code="stage_not_in_progress")
+    if kind == StageKind.review and order.status not in EXECUTING:
+        raise Conflict("订单评审尚未全部会签通过", code="review_not_approved")
+    finish_stage(session=session, stage=stage, now=now or utcnow())
+    return stage
+
+
+def finish_stage(*, session: Session, stage: Stage, now: datetime) -> None:
+    """Mark a stage done after checking its gate."""
+    missing = open_required_items(session=session, stage=stage)
+    if missing:
+        names = "、".join(i.title for i in missing)
+        raise Conflict(
+            f"以下必做检查项未完成，不能关闭阶段：{names}",
+            code="stage_gate",
+            open_items=[i.id for i in missing],
+        )
+    stage.status = StageStatus.done
+    stage.progress = 100
+    stage.actual_end = local_date(now)
+    session.add(stage)
+    session.flush()
+
+
+@acts
+def reopen_stage(
+    *, session: Session, actor: Actor, order_id: int, kind: StageKind, reason: str
+) -> Stage:
+    """Reopen a closed stage, with the reason in the change log (managers and the liaison)."""
+    order = _open_order(session, actor, order_id, kind)
+    require_manage_order(session, actor, order, "重新打开阶段")
+    stage = _load_stage(session, order_id, kind)
+    if stage.status != StageStatus.done:
+        raise Conflict("只有已完成的阶段可以重新打开", code="stage_not_done")
+    stage.status = StageStatus.in_progress
+    stage.actual_end = None
+    note(session, stage, reason)
+    session.add(stage)
+    session.flush()
+    return stage
+
+
+@acts
+def set_checklist_item(
+    *,
+    session: Session,
+    actor: Actor,
+    order_id: int,
+    item_id: int,
+    done: bool,
+    note_text: str | None = None,
+    now: datetime | None = None,
+) -> ChecklistItem:
+    """Tick or untick a checklist item of an open stage."""
+    item = session.get(ChecklistItem, item_id)
+    if item is None or item.order_id != order_id:
+        raise NotFound("检查项不存在")
+    stage = session.get(Stage, item.stage_id)
+    _open_order(session, actor, order_id, StageKind(stage.kind))
+    if stage.status == StageStatus.done:
+        raise Conflict("阶段已完成，请先重新打开阶段", code="stage_done")
+    item.done = done
+    item.done_by_id = actor.id if done else None
+    item.done_at = (now or utcnow()) if done else None
+    if note_text is not None:
+        item.note = note_text
+    session.add(item)
+    session.flush()
+    return item
+
+
+@acts
+def add_checklist_item(
+    *, session: Session, actor: Actor, order_id: int, kind: StageKind, title: str, required: bool
+) -> ChecklistItem:
+    """Add an order-specific item to a stage's checklist."""
+    _open_order(session, actor, order_id, kind)
+    stage = _load_stage(session, order_id, kind)
+    if stage.status == StageStatus.done:
+        raise Conflict("阶段已完成，请先重新打开阶段", code="stage_done")
+    last = max((i.position for i in checklist(session=session, stage_id=stage.id)), default=0)
+    item = ChecklistItem(
+        stage_id=stage.id, order_id=order_id, title=title, required=required, position=last + 1
+    )
+    session.add(item)
+    session.flush()
+    return item
+
+
+def tick_items(
+    *,
+    session: Session,
+    actor: Actor,
+    order_id: int,
+    kind: StageKind,
+    title: str,
+    done: bool,
+    note_text: str,
+    now: datetime,
+) -> None:
+    """Tick (or untick) the checklist items with this title on a stage that is not done,
+    when the facts behind them are recorded elsewhere (a passed inspection, a signed receipt)."""
+    stage = _load_stage(session, order_id, kind)
+    if stage.status == StageStatus.done:
+        return
+    for item in checklist(session=session, stage_id=stage.id):
+        if item.title == title and item.done != done:
+            set_checklist_item(
+                session=session,
+                actor=actor,
+                order_id=order_id,
+                item_id=item.id,
+                done=done,
+                note_text=note_text,
+                now=now,
+            )

@@ -1,0 +1,171 @@
+"""An order's BOM lines: add, change, remove, list; and what they say about the order.
+
+An order lists each material once. The procurement stage's progress is derived from the BOM
+(orders/progress.py): the mean over lines of the received share of the needed quantity
+(each line counts the same, whatever its unit), recomputed whenever a line or a receipt changes.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Float, and_, case, cast
+from sqlmodel import Session, col, func, select
+
+from app.services.core import Actor, acts, load_order, require_order_role
+from app.services.orders import progress_source, refresh_derived_progress
+from app.services.procurement.errors import BomLineNotFound
+from app.services.procurement.materials import PURCHASERS, load_material
+from models.base import utcnow
+from models.bom import BomLine, BomLineCreate, BomLineUpdate
+from models.enums import OrderStatus, StageKind
+from models.errors import Conflict
+from models.materials import Material
+from models.orders import Order
+from models.purchasing import PurchaseLine
+from models.scans import KeyMaterials
+
+CLOSED = (OrderStatus.completed, OrderStatus.cancelled)
+
+
+def editable_order(session: Session, actor: Actor, order_id: int, action: str) -> Order:
+    """The order, locked, if it is open and the actor buys or tracks for it."""
+    order = load_order(session, actor, order_id, for_update=True)
+    require_order_role(session, actor, order, set(PURCHASERS), action)
+    if order.status in CLOSED:
+        raise Conflict("订单已关闭", code="order_closed")
+    return order
+
+
+def load_line(session: Session, order_id: int, line_id: int) -> BomLine:
+    line = session.get(BomLine, line_id)
+    if line is None or line.order_id != order_id:
+        raise BomLineNotFound()
+    return line
+
+
+def line_for_material(session: Session, order_id: int, material_id: int) -> BomLine | None:
+    """The order's BOM line for a material, if it has one."""
+    query = select(BomLine).where(BomLine.order_id == order_id, BomLine.material_id == material_id)
+    return session.exec(query).first()
+
+
+@acts
+def add_bom_line(
+    *,
+    session: Session,
+    actor: Actor,
+    order_id: int,
+    data: BomLineCreate,
+    now: datetime | None = None,
+) -> BomLine:
+    """Add a material to the order's BOM."""
+    editable_order(session, actor, order_id, "维护 BOM")
+    material = load_material(session, data.material_id)
+    if line_for_material(session, order_id, material.id) is not None:
+        raise Conflict(f"BOM 中已有物料 {material.code}，请修改该行", code="duplicate")
+    now = now or utcnow()
+    last = session.exec(select(func.max(BomLine.position)).where(BomLine.order_id == order_id))
+    line = BomLine(
+        **data.model_dump(),
+        order_id=order_id,
+        position=(last.one() or 0) + 1,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(line)
+    session.flush()
+    refresh_procurement_progress(session, order_id)
+    return line
+
+
+@acts
+def update_bom_line(
+    *,
+    session: Session,
+    actor: Actor,
+    order_id: int,
+    line_id: int,
+    data: BomLineUpdate,
+    now: datetime | None = None,
+) -> BomLine:
+    """Change a BOM line's quantity, need date, warning days or note (logged)."""
+    editable_order(session, actor, order_id, "维护 BOM")
+    line = load_line(session, order_id, line_id)
+    for key, value in data.model_dump(exclude_unset=True).items():
+        if value is not None or key == "warning_days":
+            setattr(line, key, value)
+    line.updated_at = now or utcnow()
+    session.add(line)
+    session.flush()
+    refresh_procurement_progress(session, order_id)
+    return line
+
+
+@acts
+def delete_bom_line(*, session: Session, actor: Actor, order_id: int, line_id: int) -> None:
+    """Remove a BOM line that nothing was received, issued or bought for."""
+    editable_order(session, actor, order_id, "维护 BOM")
+    line = load_line(session, order_id, line_id)
+    if line.received or line.issued:
+        raise Conflict("该物料已有入库或发料记录，不能删除", code="bom_line_in_use")
+    bought = select(PurchaseLine.id).where(PurchaseLine.bom_line_id == line.id).limit(1)
+    if session.exec(bought).first() is not None:
+        raise Conflict("该物料已有采购行，请先取消采购后再删除", code="bom_line_in_use")
+    session.delete(line)
+    session.flush()
+    refresh_procurement_progress(session, order_id)
+
+
+def list_bom(*, session: Session, actor: Actor, order_id: int) -> list[BomLine]:
+    """The order's BOM lines in their order."""
+    load_order(session, actor, order_id)
+    query = select(BomLine).where(BomLine.order_id == order_id)
+    return list(session.exec(query.order_by(BomLine.position, BomLine.id)))
+
+
+def materials_by_id(session: Session, ids) -> dict[int, Material]:
+    ids = {i for i in ids if i is not None}
+    if not ids:
+        return {}
+    return {m.id: m for m in session.exec(select(Material).where(col(Material.id).in_(ids)))}
+
+
+@dataclass(frozen=True)
+class BomSummary:
+    """Percent received (mean of the lines' received shares; None without a BOM) and how
+    many key-material lines are complete."""
+
+    progress: int | None
+    key_materials: KeyMaterials
+
+
+def bom_summary(session: Session, order_id: int) -> BomSummary:
+    """The order's BOM in two figures, from one aggregate query."""
+    complete = BomLine.received >= BomLine.needed
+    share = case((complete, 1.0), else_=cast(BomLine.received, Float) / cast(BomLine.needed, Float))
+    keys = func.coalesce(func.sum(case((Material.is_key, 1), else_=0)), 0)
+    keys_done = func.coalesce(func.sum(case((and_(Material.is_key, complete), 1), else_=0)), 0)
+    lines, total, key_total, key_done = session.exec(
+        select(func.count(), func.sum(share), keys, keys_done)
+        .join(Material, Material.id == BomLine.material_id)
+        .where(BomLine.order_id == order_id)
+    ).one()
+    progress = math.floor(100 * float(total) / lines + 1e-9) if lines else None
+    key_materials = KeyMaterials(
+        total=key_total, complete=key_done, all_complete=key_done == key_total
+    )
+    return BomSummary(progress, key_materials)
+
+
+@progress_source(StageKind.procurement)
+def _progress_from_bom(*, session: Session, order_id: int) -> int | None:
+    """Procurement progress from the BOM (see the module docstring), None without a BOM."""
+    return bom_summary(session, order_id).progress
+
+
+def refresh_procurement_progress(session: Session, order_id: int) -> int | None:
+    """Recompute the running procurement stage's progress from the BOM; that progress."""
+    return refresh_derived_progress(session=session, order_id=order_id, kind=StageKind.procurement)

@@ -1,0 +1,84 @@
+"""Errors of materials, BOM, purchasing and scanning; their Chinese messages live here together."""
+
+from __future__ import annotations
+
+from models.errors import Conflict, InvalidInput, NotFound
+
+BIND_URL = "/api/materials/aliases"
+
+
+class MaterialNotFound(NotFound):
+    code = "material_not_found"
+    message = "物料不存在"
+
+
+class SupplierNotFound(NotFound):
+    code = "supplier_not_found"
+    message = "供应商不存在"
+
+
+class BomLineNotFound(NotFound):
+    code = "bom_line_not_found"
+    message = "BOM 行不存在"
+
+
+class PurchaseLineNotFound(NotFound):
+    code = "purchase_line_not_found"
+    message = "采购行不存在"
+
+
+class UnknownCode(NotFound):
+    """A plain code that is neither a material code nor a bound alias: offer to bind it."""
+
+    code = "unknown_code"
+
+    def __init__(self, text: str, symbology: str | None):
+        super().__init__(
+            f"未识别的条码「{text[:64]}」：不是本系统标签、物料编码或已绑定的供应商条码。"
+            "可将它绑定到物料后重新扫码",
+            text=text,
+            symbology=symbology,
+            bind={
+                "method": "POST",
+                "url": BIND_URL,
+                "body": {"code": text, "symbology": symbology, "material_id": None},
+            },
+        )
+
+
+class BadChecksum(InvalidInput):
+    code = "bad_checksum"
+    message = "条码校验位错误，可能扫错了，请重新扫描"
+
+
+class NotAMaterialLabel(InvalidInput):
+    code = "not_material_label"
+    message = "这是订单标签，请扫描物料或批次标签"
+
+
+class BadQuantity(InvalidInput):
+    code = "bad_quantity"
+
+
+class OverReceipt(Conflict):
+    code = "over_receipt"
+
+
+class InsufficientStock(Conflict):
+    code = "insufficient_stock"
+
+
+class AmbiguousOrder(Conflict):
+    code = "ambiguous_order"
+
+
+class NoOpenNeed(Conflict):
+    code = "no_open_need"
+
+
+class NotInBom(Conflict):
+    code = "not_in_bom"
+
+
+class BatchTooLarge(InvalidInput):
+    code = "batch_too_large"

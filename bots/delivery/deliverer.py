@@ -1,0 +1,299 @@
+"""Outbox delivery: claim due messages safely across processes, send them, record the outcome.
+
+Claiming: due rows are selected `FOR UPDATE SKIP LOCKED` (PostgreSQL; SQLite serialises
+writers with BEGIN IMMEDIATE) and marked `sending` with a lease in a short transaction, then
+sent outside any transaction, then marked sent / pending (retry later) / failed.
+
+At-least-once window: if a process dies after the platform accepted a message but before it
+marked the row sent, the row stays `sending` until its lease (2 minutes) runs out and is
+then sent again. Nothing else sends a row twice: a finished row is only written by the
+process holding its lease, and a sent row is never claimed again.
+
+Group robots accept 20 messages a minute. Each claim for a group is written to robot_send
+in the same transaction, under a lock on the group row, so every process sees the same
+sliding window; when more messages are due than the window allows, they are merged into
+digest messages (the originals become `merged`, pointing at their digest).
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete
+from sqlmodel import Session, col, func, select
+
+from bots.delivery.digest import merge_messages, pack
+from bots.delivery.targets import resolve
+from bots.runtime import ChatRuntime, NotConfigured
+from bots.senders.base import RATE_LIMITED, SendResult
+from models.base import utcnow
+from models.chat import ChatGroup
+from models.enums import OutboxStatus
+from models.errors import DomainError
+from models.messages import message_from_dict, message_to_dict
+from models.outbox import Outbox, RobotSend
+
+log = logging.getLogger("gendan.delivery")
+
+LEASE = timedelta(minutes=2)
+RATE_LIMIT = 20
+RATE_WINDOW = timedelta(seconds=60)
+BATCH = 50
+BACKOFF_BASE = 15.0
+BACKOFF_MAX = 3600.0
+
+
+@dataclass
+class Claimed:
+    id: int
+    channel: str
+    group_id: int | None
+    target: dict
+    message: dict
+
+
+@dataclass
+class DrainStats:
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    merged: int = 0
+
+    def add(self, result: SendResult) -> None:
+        if result.ok:
+            self.sent += 1
+        elif result.status == "retryable":
+            self.retried += 1
+        else:
+            self.failed += 1
+
+
+def backoff(attempts: int, retry_after: float | None = None) -> float:
+    """Seconds until the next try: 15 s doubling to an hour, with jitter; at least retry_after."""
+    delay = min(BACKOFF_BASE * 2 ** max(attempts - 1, 0), BACKOFF_MAX)
+    return max(delay * random.uniform(0.8, 1.0), retry_after or 0.0)
+
+
+def _due(now: datetime):
+    pending = (Outbox.status == OutboxStatus.pending) & (Outbox.not_before <= now)
+    abandoned = (Outbox.status == OutboxStatus.sending) & (col(Outbox.lease_until) < now)
+    return pending | abandoned
+
+
+class OutboxDeliverer:
+    def __init__(
+        self,
+        db,
+        runtime: ChatRuntime,
+        *,
+        now: Callable[[], datetime] = utcnow,
+        batch: int = BATCH,
+        rate_limit: int = RATE_LIMIT,
+    ):
+        self.db, self.runtime, self.now = db, runtime, now
+        self.batch, self.rate_limit = batch, rate_limit
+        self.owner = uuid.uuid4().hex
+        self._pruned_at: datetime | None = None
+
+    def drain_once(self) -> DrainStats:
+        """Send everything that is due now (within the robots' rate limits)."""
+        now, stats = self.now(), DrainStats()
+        claimed = self._claim_direct(now)
+        for group_id in self._due_groups(now):
+            claimed += self._claim_group(group_id, now, stats)
+        paused: set[int] = set()
+        for row in claimed:
+            if row.group_id in paused:  # the robot just said "too fast": the rest wait too
+                self._release(row)
+                continue
+            result = self._deliver(row)
+            stats.add(result)
+            if row.group_id and result.errcode in RATE_LIMITED:
+                paused.add(row.group_id)
+        self._prune(now)
+        return stats
+
+    def deliver_now(self, ids: list[int]) -> DrainStats:
+        """Send these direct (non-group) rows now if still due: a reply right after a webhook."""
+        stats = DrainStats()
+        for row in self._claim_direct(self.now(), only=ids):
+            stats.add(self._deliver(row))
+        return stats
+
+    # claiming ----------------------------------------------------------------------------
+
+    def _claim(self, session: Session, rows: list[Outbox], now: datetime) -> list[Claimed]:
+        out = []
+        for row in rows:
+            row.status, row.lease_owner, row.lease_until = (
+                OutboxStatus.sending,
+                self.owner,
+                now + LEASE,
+            )
+            row.attempts += 1
+            row.last_attempt_at = now
+            session.add(row)
+            out.append(
+                Claimed(row.id, str(row.channel), row.group_id, dict(row.target), dict(row.message))
+            )
+        return out
+
+    def _claim_direct(self, now: datetime, only: list[int] | None = None) -> list[Claimed]:
+        query = select(Outbox).where(_due(now), col(Outbox.group_id).is_(None))
+        if only is not None:
+            query = query.where(col(Outbox.id).in_(only))
+        query = query.order_by(Outbox.id).limit(self.batch).with_for_update(skip_locked=True)
+        with self.db.session() as session:
+            claimed = self._claim(session, list(session.exec(query).all()), now)
+            session.commit()
+        return claimed
+
+    def _due_groups(self, now: datetime) -> list[int]:
+        query = (
+            select(Outbox.group_id).where(_due(now), col(Outbox.group_id).is_not(None)).distinct()
+        )
+        with self.db.session(readonly=True) as session:
+            return sorted(session.exec(query).all())
+
+    def _claim_group(self, group_id: int, now: datetime, stats: DrainStats) -> list[Claimed]:
+        with self.db.session() as session:
+            lock = (
+                select(ChatGroup).where(ChatGroup.id == group_id).with_for_update(skip_locked=True)
+            )
+            group = session.exec(lock).first()
+            if (
+                group is None
+                or not group.active
+                or (group.paused_until and group.paused_until > now)
+            ):
+                return []
+            used = session.exec(
+                select(func.count())
+                .select_from(RobotSend)
+                .where(RobotSend.group_id == group_id, RobotSend.at > now - RATE_WINDOW)
+            ).one()
+            budget = self.rate_limit - used
+            if budget <= 0:
+                return []
+            query = select(Outbox).where(_due(now), Outbox.group_id == group_id).order_by(Outbox.id)
+            rows = list(session.exec(query.limit(500).with_for_update(skip_locked=True)).all())
+            if len(rows) > budget:
+                rows = self._digest(session, rows, budget, now, stats)
+            claimed = self._claim(session, rows, now)
+            session.add_all(RobotSend(group_id=group_id, at=now) for _ in claimed)
+            session.commit()
+        return claimed
+
+    def _digest(
+        self, session: Session, rows: list[Outbox], budget: int, now: datetime, stats: DrainStats
+    ) -> list[Outbox]:
+        """Merge more messages than the window allows into at most `budget` digests."""
+        out = []
+        for chunk in pack(rows, budget):
+            if len(chunk) == 1:
+                out.append(chunk[0])
+                continue
+            orders = {r.order_id for r in chunk}
+            digest = Outbox(
+                created_at=now,
+                kind="digest",
+                channel=chunk[0].channel,
+                group_id=chunk[0].group_id,
+                message=message_to_dict(
+                    merge_messages([message_from_dict(r.message) for r in chunk])
+                ),
+                order_id=orders.pop() if len(orders) == 1 else None,
+                not_before=now,
+            )
+            session.add(digest)
+            session.flush()
+            for row in chunk:
+                row.status, row.digest_id = OutboxStatus.merged, digest.id
+                row.lease_owner = row.lease_until = None
+                session.add(row)
+            stats.merged += len(chunk)
+            out.append(digest)
+        return out
+
+    # sending and recording ---------------------------------------------------------------
+
+    def _deliver(self, row: Claimed) -> SendResult:
+        try:
+            sender, target = resolve(self.db, self.runtime, row)
+            result = sender.send(target, message_from_dict(row.message))
+        except NotConfigured as exc:
+            result = SendResult.permanent(str(exc))
+        except DomainError as exc:
+            result = SendResult.permanent(exc.message)
+        except Exception as exc:  # a sender bug must not lose the message: retry it later
+            log.exception("outbox %s: unexpected error while sending", row.id)
+            result = SendResult("retryable", None, f"unexpected {type(exc).__name__}")
+        self._finish(row, result)
+        return result
+
+    def _finish(self, row: Claimed, result: SendResult) -> None:
+        now = self.now()
+        with self.db.session() as session:
+            entry = session.exec(
+                select(Outbox).where(Outbox.id == row.id).with_for_update()
+            ).first()
+            if (
+                entry is None
+                or entry.status != OutboxStatus.sending
+                or entry.lease_owner != self.owner
+            ):
+                log.warning("outbox %s: lease lost before the result was recorded", row.id)
+                return
+            entry.lease_owner = entry.lease_until = None
+            entry.errcode = result.errcode if not result.ok else None
+            if result.ok:
+                entry.status, entry.sent_at, entry.last_error = OutboxStatus.sent, now, None
+            elif result.status == "retryable":
+                entry.status, entry.last_error = OutboxStatus.pending, result.reason[:500]
+                delay = backoff(entry.attempts, result.retry_after)
+                entry.not_before = now + timedelta(seconds=delay)
+                if entry.group_id and result.errcode in RATE_LIMITED:
+                    self._pause(session, entry.group_id, now + timedelta(seconds=delay))
+            else:
+                entry.status, entry.last_error = OutboxStatus.failed, result.reason[:500]
+                log.warning("outbox %s failed for good: %s", row.id, result.reason)
+            session.add(entry)
+            session.commit()
+
+    def _release(self, row: Claimed) -> None:
+        """Give a claimed row back untried; it goes when its group's pause ends."""
+        with self.db.session() as session:
+            entry = session.exec(
+                select(Outbox).where(Outbox.id == row.id).with_for_update()
+            ).first()
+            if entry is not None and entry.lease_owner == self.owner:
+                group = session.get(ChatGroup, row.group_id)
+                entry.status, entry.lease_owner, entry.lease_until = (
+                    OutboxStatus.pending,
+                    None,
+                    None,
+                )
+                entry.attempts -= 1
+                entry.not_before = group.paused_until or self.now()
+                session.add(entry)
+                session.commit()
+
+    def _pause(self, session: Session, group_id: int, until: datetime) -> None:
+        group = session.get(ChatGroup, group_id)
+        if group is not None:
+            group.paused_until = until
+            session.add(group)
+
+    def _prune(self, now: datetime) -> None:
+        """Forget robot sends older than an hour (at most once a minute: it takes a write lock)."""
+        if self._pruned_at is not None and now - self._pruned_at < RATE_WINDOW:
+            return
+        self._pruned_at = now
+        with self.db.session() as session:
+            session.exec(delete(RobotSend).where(RobotSend.at < now - timedelta(hours=1)))
+            session.commit()

@@ -1,0 +1,144 @@
+"""Scans from several phones at once never lose or double a count (PostgreSQL row locks)."""
+
+import threading
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+
+from sqlmodel import func, select
+
+from app.services.core import actor_for
+from app.services.procurement import record_scan
+from models.bom import BomLine
+from models.enums import Channel
+from models.materials import Material
+from models.people import User
+from models.scans import Scan
+from tests.factories import (
+    bearer,
+    count,
+    make_bom_line,
+    make_material,
+    make_procuring_order,
+    make_warehouse,
+    scan_in,
+)
+
+PHONES = 6
+SCANS_EACH = 15
+
+
+def _setup(session, needed):
+    order = make_procuring_order(session)
+    material = make_material(session, "PIPE-DN50", name="无缝钢管")
+    line = make_bom_line(session, order, material, needed=needed)
+    workers = [make_warehouse(session, order) for _ in range(PHONES)]
+    session.commit()
+    return line, material, workers
+
+
+def _phone(db, user_id, barrier, scans):
+    """One phone: its own session, each scan committed as the API door would."""
+    barrier.wait()
+    seen = []
+    with db.session() as s:
+        actor = actor_for(s, s.get(User, user_id), Channel.api)
+        for data in scans:
+            result, _ = record_scan(session=s, actor=actor, data=data)
+            s.commit()
+            seen.append(result.received)
+    return seen
+
+
+def test_parallel_receipts_on_one_line_count_every_scan_once(pg_only, session):
+    total = PHONES * SCANS_EACH
+    line, material, workers = _setup(session, needed=total)
+    barrier = threading.Barrier(PHONES)
+    queues = [[scan_in("PIPE-DN50", quantity=1) for _ in range(SCANS_EACH)] for _ in workers]
+    with ThreadPoolExecutor(PHONES) as pool:
+        futures = [
+            pool.submit(_phone, pg_only, w.id, barrier, q)
+            for w, q in zip(workers, queues, strict=True)
+        ]
+        seen = [n for f in futures for n in f.result()]
+    # Every scan saw a different running total: they were applied one after another.
+    assert sorted(seen) == list(range(1, total + 1))
+    session.expire_all()
+    assert session.get(BomLine, line.id).received == total
+    assert session.get(Material, material.id).stock == total
+    assert count(session, Scan) == total
+
+
+def test_the_same_scan_sent_from_several_threads_counts_once(pg_only, session):
+    line, _, workers = _setup(session, needed=10)
+    barrier = threading.Barrier(PHONES)
+    data = scan_in("PIPE-DN50", quantity=2)
+    same_user = workers[0].id
+    with ThreadPoolExecutor(PHONES) as pool:
+        futures = [pool.submit(_phone, pg_only, same_user, barrier, [data]) for _ in workers]
+        seen = [n for f in futures for n in f.result()]
+    assert seen == [2] * PHONES
+    session.expire_all()
+    assert session.get(BomLine, line.id).received == 2
+    assert count(session, Scan, Scan.client_id == data.client_id) == 1
+
+
+def test_parallel_http_clients_lose_no_count(pg_only, app, session):
+    total = PHONES * SCANS_EACH
+    line, _, workers = _setup(session, needed=total)
+    barrier = threading.Barrier(PHONES)
+
+    def phone(user):
+        client = app.test_client()
+        headers = bearer(user)
+        barrier.wait()
+        statuses = []
+        for _ in range(SCANS_EACH):
+            body = {
+                "client_id": str(uuid.uuid4()),
+                "result": "PIPE-DN50",
+                "scanType": "CODE_128",
+                "action": "receive",
+                "quantity": 1,
+            }
+            statuses.append(client.post("/api/scans", json=body, headers=headers).status_code)
+        return statuses
+
+    with ThreadPoolExecutor(PHONES) as pool:
+        statuses = [s for f in [pool.submit(phone, w) for w in workers] for s in f.result()]
+    assert statuses == [201] * total
+    session.expire_all()
+    received = session.exec(select(BomLine.received).where(BomLine.id == line.id)).one()
+    assert received == total
+
+
+def test_two_offline_queues_replayed_at_once_all_count(pg_only, app, session):
+    order = make_procuring_order(session)
+    codes = [f"M-{i}" for i in range(4)]
+    for code in codes:
+        make_bom_line(session, order, make_material(session, code), needed=1000)
+    workers = [make_warehouse(session, order) for _ in range(2)]
+    session.commit()
+    barrier = threading.Barrier(2)
+
+    def phone(user, order_of_codes):
+        scans = [
+            {"client_id": str(uuid.uuid4()), "result": code, "action": "receive", "quantity": 1}
+            for _ in range(25)
+            for code in order_of_codes
+        ]
+        client = app.test_client()
+        barrier.wait()
+        return client.post("/api/scans/batch", json={"scans": scans}, headers=bearer(user))
+
+    with ThreadPoolExecutor(2) as pool:
+        answers = [
+            f.result()
+            for f in [
+                pool.submit(phone, workers[0], codes),
+                pool.submit(phone, workers[1], list(reversed(codes))),
+            ]
+        ]
+    assert [a.get_json()["applied"] for a in answers] == [100, 100]
+    session.expire_all()
+    total = session.exec(select(func.sum(BomLine.received))).one()
+    assert total == 200

@@ -1,0 +1,336 @@
+from decimal import Decimal
+
+import pytest
+from sqlmodel import select
+
+from app.services.procurement import record_scan
+from models.bom import BomLine
+from models.changes import ChangeLog
+from models.enums import PurchaseStatus, StageKind
+from models.errors import Conflict, Forbidden, InvalidInput, NotFound
+from models.materials import Material
+from models.purchasing import PurchaseLine
+from models.scans import Scan
+from models.stages import Stage
+from scanning.payload import GendanLabel, LabelKind, format_payload
+from tests.factories import (
+    act,
+    count,
+    make_bom_line,
+    make_material,
+    make_procuring_order,
+    make_purchase,
+    make_warehouse,
+    scan_in,
+)
+
+
+def _setup(session, needed=10, is_key=False):
+    order = make_procuring_order(session)
+    material = make_material(session, "STEEL-3MM", name="钢板", is_key=is_key)
+    line = make_bom_line(session, order, material, needed=needed)
+    worker = make_warehouse(session, order)
+    return order, material, line, act(session, worker)
+
+
+def _scan(session, actor, data):
+    return record_scan(session=session, actor=actor, data=data)
+
+
+def test_scanning_a_material_code_receives_onto_the_open_line(session):
+    order, material, line, worker = _setup(session)
+    result, applied = _scan(session, worker, scan_in("STEEL-3MM", quantity=4))
+    assert applied and result.order.code == order.code
+    assert (result.received, result.needed, result.missing) == (4, 10, 6)
+    assert result.material.code == "STEEL-3MM" and result.stock == 4
+    assert "还缺 6件" in result.message
+    session.refresh(line)
+    assert line.received == Decimal(4) and session.get(Material, material.id).stock == 4
+    logged = session.exec(
+        select(ChangeLog).where(ChangeLog.entity == "bom_line", ChangeLog.field == "received")
+    ).one()
+    assert (logged.old_value, logged.new_value, logged.note) == ("0", "4", "扫码入库 4件")
+
+
+def test_the_same_client_id_counts_once_and_returns_the_original(session):
+    _, _, line, worker = _setup(session)
+    data = scan_in("STEEL-3MM", quantity=3)
+    first, _ = _scan(session, worker, data)
+    again, applied = _scan(session, worker, data)
+    assert not applied and again.duplicate and not again.content_differs
+    assert again.received == first.received == 3
+    changed = data.model_copy(update={"quantity": Decimal(5)})
+    third, applied = _scan(session, worker, changed)
+    assert not applied and third.content_differs and third.received == 3
+    assert "内容与原记录不同" in third.message
+    session.refresh(line)
+    assert line.received == 3 and count(session, Scan) == 1
+
+
+def test_a_client_id_of_another_user_is_refused(session):
+    order, _, _, worker = _setup(session)
+    data = scan_in("STEEL-3MM", quantity=1)
+    _scan(session, worker, data)
+    other = act(session, make_warehouse(session, order))
+    with pytest.raises(Conflict) as err:
+        _scan(session, other, data)
+    assert err.value.code == "client_id_taken"
+
+
+def test_over_receipt_needs_confirming(session):
+    _, material, line, worker = _setup(session, needed=5)
+    with pytest.raises(Conflict) as err:
+        _scan(session, worker, scan_in("STEEL-3MM", quantity=7))
+    assert err.value.code == "over_receipt" and "超出 2" in err.value.message
+    assert err.value.details["confirm_field"] == "confirm_over"
+    assert count(session, Scan) == 0
+    session.refresh(line)
+    assert line.received == 0 and session.get(Material, material.id).stock == 0
+    result, _ = _scan(session, worker, scan_in("STEEL-3MM", quantity=7, confirm_over=True))
+    assert result.over and result.received == 7 and result.missing == 0
+
+
+@pytest.mark.parametrize("quantity", [0, None])
+def test_zero_or_missing_quantity_is_refused_and_nothing_is_stored(session, quantity):
+    _, _, _, worker = _setup(session)
+    with pytest.raises(InvalidInput) as err:
+        _scan(session, worker, scan_in("STEEL-3MM", quantity=quantity))
+    assert err.value.message in ("数量必须大于 0", "请填写数量")
+    assert count(session, Scan) == 0
+
+
+def test_negative_quantity_is_refused_by_the_schema():
+    with pytest.raises(ValueError):
+        scan_in("STEEL-3MM", quantity=-1)
+
+
+@pytest.mark.parametrize("text", ["", "   ", "\x00\x01", "GD1:LOT;M:X", "GD9:MAT;M:X"])
+def test_empty_or_garbled_codes_are_refused(session, text):
+    _, _, _, worker = _setup(session)
+    with pytest.raises(InvalidInput):
+        _scan(session, worker, scan_in(text, quantity=1))
+    assert count(session, Scan) == 0
+
+
+def test_an_unknown_code_offers_to_bind_it(session):
+    _, _, _, worker = _setup(session)
+    with pytest.raises(NotFound) as err:
+        _scan(session, worker, scan_in("X-99-UNKNOWN", quantity=1, scan_type="CODE_128"))
+    assert err.value.code == "unknown_code"
+    bind = err.value.details["bind"]
+    assert bind["url"] == "/api/materials/aliases" and bind["body"]["code"] == "X-99-UNKNOWN"
+
+
+@pytest.mark.parametrize(
+    ("text", "scan_type"), [("6901234567891", "EAN_13"), ("6901234567891", None)]
+)
+def test_an_ean_with_a_wrong_check_digit_is_refused(session, text, scan_type):
+    _, _, _, worker = _setup(session)
+    with pytest.raises(InvalidInput) as err:
+        _scan(session, worker, scan_in(text, quantity=1, scan_type=scan_type))
+    assert err.value.code == "bad_checksum"
+
+
+def test_a_bound_supplier_code_receives_its_material(session):
+    from app.services.procurement import bind_alias
+    from models.materials import AliasCreate
+
+    _, material, _, worker = _setup(session)
+    bind_alias(
+        session=session,
+        actor=worker,
+        data=AliasCreate(code="036000291452", symbology="UPC_A", material_id=material.id),
+    )
+    result, _ = _scan(session, worker, scan_in("0036000291452", quantity=2, scan_type="EAN_13"))
+    assert result.material.id == material.id and result.received == 2
+
+
+def test_a_label_with_an_order_goes_to_that_order(session):
+    order, material, _, worker = _setup(session)
+    other = make_procuring_order(session)
+    make_bom_line(session, other, material, needed=10, days=3)
+    payload = format_payload(
+        GendanLabel(
+            kind=LabelKind.LOT,
+            material_code="STEEL-3MM",
+            lot="L1",
+            quantity=Decimal("2.5"),
+            order_code=order.code,
+        )
+    )
+    result, _ = _scan(session, worker, scan_in(payload))
+    assert result.order.id == order.id and result.quantity == Decimal("2.5")
+    assert result.lot == "L1"
+
+
+def test_a_label_of_an_order_the_worker_is_not_in_is_forbidden(session):
+    _, _, _, worker = _setup(session)
+    stranger_order = make_procuring_order(session)
+    payload = format_payload(
+        GendanLabel(
+            kind=LabelKind.MATERIAL, material_code="STEEL-3MM", order_code=stranger_order.code
+        )
+    )
+    with pytest.raises(Forbidden):
+        _scan(session, worker, scan_in(payload, quantity=1))
+    assert count(session, Scan) == 0
+
+
+def test_an_unknown_material_on_a_label_is_not_found(session):
+    _, _, _, worker = _setup(session)
+    payload = format_payload(GendanLabel(kind=LabelKind.MATERIAL, material_code="NOPE"))
+    with pytest.raises(NotFound) as err:
+        _scan(session, worker, scan_in(payload, quantity=1))
+    assert err.value.code == "material_not_found"
+
+
+def test_earliest_need_wins_and_a_tie_asks_for_the_order(session):
+    _, material, _, worker_actor = _setup(session)
+    early = make_procuring_order(session)
+    make_bom_line(session, early, material, needed=3, days=5)
+    worker = worker_actor.user
+    from models.enums import Role
+    from tests.factories import add_to_order
+
+    add_to_order(session, early, worker, Role.warehouse)
+    result, _ = _scan(session, worker_actor, scan_in("STEEL-3MM", quantity=1))
+    assert result.order.id == early.id
+    tie = make_procuring_order(session)
+    make_bom_line(session, tie, material, needed=3, days=5)
+    add_to_order(session, tie, worker, Role.warehouse)
+    with pytest.raises(Conflict) as err:
+        _scan(session, worker_actor, scan_in("STEEL-3MM", quantity=1))
+    assert err.value.code == "ambiguous_order"
+    assert {c["order_id"] for c in err.value.details["choices"]} == {early.id, tie.id}
+    result, _ = _scan(session, worker_actor, scan_in("STEEL-3MM", quantity=1, order_id=tie.id))
+    assert result.order.id == tie.id
+
+
+def test_no_open_need_in_the_workers_orders_is_a_clear_conflict(session):
+    _setup(session)
+    outsider = act(session, make_warehouse(session))
+    with pytest.raises(Conflict) as err:
+        _scan(session, outsider, scan_in("STEEL-3MM", quantity=1))
+    assert err.value.code == "no_open_need"
+
+
+def test_receipts_drive_the_procurement_progress_and_key_materials(session):
+    order, _, _, worker = _setup(session, needed=10, is_key=True)
+    make_bom_line(session, order, make_material(session, "BOLT"), needed=4)
+    result, _ = _scan(session, worker, scan_in("STEEL-3MM", quantity=10))
+    assert result.procurement_progress == 50
+    assert result.key_materials.all_complete and "关键物料已全部到齐" in result.message
+    stage = session.exec(
+        select(Stage).where(Stage.order_id == order.id, Stage.kind == StageKind.procurement)
+    ).one()
+    assert stage.progress == 50
+
+
+def test_a_receipt_closes_the_purchase_lines_it_completes(session):
+    order, _, line, worker = _setup(session, needed=10)
+    first = make_purchase(session, order, line, quantity=4)
+    second = make_purchase(session, order, line, quantity=6)
+    _scan(session, worker, scan_in("STEEL-3MM", quantity=5))
+    session.refresh(first)
+    session.refresh(second)
+    assert first.status == PurchaseStatus.received and first.arrived_on is not None
+    assert second.received == 1 and second.status == PurchaseStatus.ordered
+
+
+def test_issue_takes_stock_and_refuses_what_is_not_there(session):
+    _, material, _, worker = _setup(session)
+    _scan(session, worker, scan_in("STEEL-3MM", quantity=4))
+    result, _ = _scan(session, worker, scan_in("STEEL-3MM", action="issue", quantity=3))
+    assert result.issued == 3 and result.stock == 1
+    with pytest.raises(Conflict) as err:
+        _scan(session, worker, scan_in("STEEL-3MM", action="issue", quantity=2))
+    assert err.value.code == "insufficient_stock"
+    assert session.get(Material, material.id).stock == 1
+
+
+def test_a_stock_check_sets_the_counted_stock(session):
+    _, _, _, worker = _setup(session)
+    _scan(session, worker, scan_in("STEEL-3MM", quantity=4))
+    looked, _ = _scan(session, worker, scan_in("STEEL-3MM", action="stock_check"))
+    assert looked.stock == 4 and "当前库存" in looked.message
+    counted, _ = _scan(session, worker, scan_in("STEEL-3MM", action="stock_check", quantity=3))
+    assert counted.stock == 3 and counted.stock_before == 4 and "盘亏 1" in counted.message
+
+
+def test_fractional_quantities_are_exact(session):
+    _, _, line, worker = _setup(session, needed="1.5")
+    for _ in range(3):
+        _scan(session, worker, scan_in("STEEL-3MM", quantity="0.1"))
+    result, _ = _scan(session, worker, scan_in("STEEL-3MM", quantity="1.2"))
+    assert result.received == Decimal("1.5") and result.missing == 0
+    session.expire_all()
+    assert session.get(BomLine, line.id).received == Decimal("1.5")
+
+
+def test_a_batch_answers_per_scan_and_a_bad_one_sinks_nothing(session):
+    from app.services.procurement import RejectedScan, record_scan_batch
+    from models.errors import InvalidInput as Bad
+
+    _, _, line, worker = _setup(session)
+    good = scan_in("STEEL-3MM", quantity=2)
+    scans = [
+        good,
+        scan_in("NOPE", quantity=1),
+        RejectedScan(client_id="x", error=Bad("quantity：数值过小")),
+        good,
+        scan_in("STEEL-3MM", quantity=3),
+    ]
+    commits = []
+    result = record_scan_batch(
+        session=session, actor=worker, scans=scans, after_each=lambda: commits.append(1)
+    )
+    assert len(commits) == len(scans)
+    assert [o.status for o in result.items] == [201, 404, 422, 200, 201]
+    assert (result.applied, result.duplicates, result.failed) == (2, 1, 2)
+    session.refresh(line)
+    assert line.received == 5 and count(session, Scan) == 2
+
+
+def test_a_batch_over_500_is_refused(session):
+    from app.services.procurement import record_scan_batch
+
+    _, _, _, worker = _setup(session)
+    with pytest.raises(InvalidInput) as err:
+        record_scan_batch(
+            session=session, actor=worker, scans=[scan_in("STEEL-3MM", quantity=1)] * 501
+        )
+    assert err.value.code == "batch_too_large" and count(session, Scan) == 0
+
+
+def test_a_closed_purchase_line_gets_no_receipt(session):
+    order, _, line, worker = _setup(session, needed=10)
+    purchase = make_purchase(session, order, line, quantity=10)
+    from app.services.procurement import set_purchase_status
+    from models.purchasing import PurchaseStatusIn
+
+    set_purchase_status(
+        session=session,
+        actor=act(session, order_liaison(session, order)),
+        purchase_id=purchase.id,
+        data=PurchaseStatusIn(status="cancelled", reason="改用库存"),
+    )
+    _scan(session, worker, scan_in("STEEL-3MM", quantity=10))
+    assert session.get(PurchaseLine, purchase.id).received == 0
+
+
+def order_liaison(session, order):
+    from models.people import User
+
+    return session.get(User, order.liaison_id)
+
+
+def test_issuing_beyond_the_need_needs_confirming(session):
+    _, _, _, worker = _setup(session, needed=2)
+    _scan(session, worker, scan_in("STEEL-3MM", quantity=3, confirm_over=True))
+    with pytest.raises(Conflict) as err:
+        _scan(session, worker, scan_in("STEEL-3MM", action="issue", quantity=3))
+    assert err.value.code == "over_issue" and "超发" in err.value.message
+    result, _ = _scan(
+        session, worker, scan_in("STEEL-3MM", action="issue", quantity=3, confirm_over=True)
+    )
+    assert result.over and result.issued == 3 and result.stock == 0
