@@ -23,7 +23,21 @@ from app.services.core.deployment import (
     parse_labour_rates,
     settings,
 )
-from app.services.core.import_files import HEADERS, TEMPLATE, ImportFailed, Layout, read_table
+from app.services.core.import_files import (
+    HEADERS,
+    TEMPLATE,
+    ImportFailed,
+    Layout,
+    Problems,
+    RowError,
+    cell_date,
+    cell_flag,
+    cell_limited,
+    cell_number,
+    cell_text,
+    read_table,
+    write_all,
+)
 from app.services.core.labels import CHANNEL_NAMES
 from app.services.core.permissions import (
     ORDER_CREATORS,
@@ -64,12 +78,19 @@ __all__ = [
     "ConfigError",
     "ImportFailed",
     "Layout",
+    "Problems",
+    "RowError",
     "Settings",
     "acting_roles",
     "actor_for",
     "acts",
     "bind_actor",
     "can_view",
+    "cell_date",
+    "cell_flag",
+    "cell_limited",
+    "cell_number",
+    "cell_text",
     "configure",
     "describe_changes",
     "describe_days",
@@ -95,4 +116,5 @@ __all__ = [
     "settings",
     "validated",
     "visible_orders_clause",
+    "write_all",
 ]
