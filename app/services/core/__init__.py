@@ -1,6 +1,7 @@
 """The ground every domain stands on: who is acting and what they may do (actor, permissions),
 the deployment's settings and time specs, the change log (audit writes it, changes reads it,
-labels names things in Chinese), validation messages, import files and the scheduler's status.
+labels names things in Chinese), validation messages, import files and the scheduler's status;
+the checklist behaviour and the import helpers both checklists and both importers share.
 """
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ from __future__ import annotations
 from app.services.core.actor import Actor, actor_for, acts, bind_actor, roles_of
 from app.services.core.audit import AuditError, note
 from app.services.core.changes import describe_changes, list_changes
+from app.services.core.checklists import Checklist, tick
 from app.services.core.deployment import (
     DEFAULT_ISSUE_LIMIT_HOURS,
     DEFAULT_KPI_TARGETS,
@@ -75,6 +77,7 @@ __all__ = [
     "VALIDATION_WORDS",
     "Actor",
     "AuditError",
+    "Checklist",
     "ConfigError",
     "ImportFailed",
     "Layout",
@@ -114,6 +117,7 @@ __all__ = [
     "roles_of",
     "scheduler_status",
     "settings",
+    "tick",
     "validated",
     "visible_orders_clause",
     "write_all",
