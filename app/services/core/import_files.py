@@ -214,10 +214,7 @@ class Problems:
     def __init__(self) -> None:
         self.items: list[Problem] = []
 
-    def __bool__(self) -> bool:
-        return bool(self.items)
-
-    def __len__(self) -> int:
+    def __len__(self) -> int:  # also its truth: a file with no problems is falsy
         return len(self.items)
 
     def add(self, row: int, field: str, reason: str) -> None:
@@ -262,8 +259,7 @@ def cell_text(value: object) -> str:
 
 def cell_limited(value: object, field: str, limit: int) -> str:
     """A text cell of at most `limit` characters."""
-    result = cell_text(value)
-    if len(result) > limit:
+    if len(result := cell_text(value)) > limit:
         raise RowError(field, f"最多 {limit} 个字符")
     return result
 
