@@ -63,9 +63,10 @@ test: setup test-system-deps
 # process it starts moved by libfaketime to instants around Shanghai's midnight, month and year
 # ends (UTC): 00:20 on New Year's Day in Shanghai while UTC is still in 2026; 23:58 on the last
 # day of February in Shanghai, so the run crosses midnight; 23:50 UTC on a month's last day,
-# 07:50 on the next month's first in Shanghai. `make test-clock CLOCK_AT='2027-03-31 15:59:30'`
-# tries another instant.
-CLOCK_AT ?= 2026-12-31 16:20:00|2027-02-28 15:58:00|2027-01-31 23:50:00
+# 07:50 on the next month's first in Shanghai; 22:40 on a half-year's last day in Shanghai
+# (after the daily-report cut-off, inside quiet hours: the evening that broke tests before).
+# `make test-clock CLOCK_AT='2027-03-31 15:59:30'` tries another instant.
+CLOCK_AT ?= 2026-12-31 16:20:00|2027-02-28 15:58:00|2027-01-31 23:50:00|2027-06-30 14:40:00
 test-clock: setup test-system-deps
 	@echo '$(CLOCK_AT)' | tr '|' '\n' | while read -r at; do \
 	  echo "== clock at $$at UTC"; \

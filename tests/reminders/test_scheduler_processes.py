@@ -191,15 +191,20 @@ def test_two_schedulers_send_each_warning_once(db, session, pg_only, schedulers,
         sweep(session=racing, now=utcnow())
         racing.commit()
 
-    def all_sent() -> bool:
-        with db.session(readonly=True) as s:
-            rows = s.exec(select(Outbox).where(Outbox.kind == "alert")).all()
-            return len(rows) == 3 and all(r.status == OutboxStatus.sent for r in rows)
-
-    assert wait_for(all_sent), a.log.read_text() + b.log.read_text()
     with db.session(readonly=True) as s:
         ids = list(s.exec(select(Alert.id).where(Alert.rule == "purchase_overdue")))
     assert len(ids) == 3
+
+    def all_sent() -> bool:
+        # Only these warnings' rows: in the Shanghai evening 日报未交 is raised too, and its
+        # message waits for the end of quiet hours.
+        keys = {f"alert:{i}:" for i in ids}
+        with db.session(readonly=True) as s:
+            rows = s.exec(select(Outbox).where(Outbox.kind == "alert")).all()
+            mine = [r for r in rows if any((r.dedupe_key or "").startswith(k) for k in keys)]
+            return len(mine) == 3 and all(r.status == OutboxStatus.sent for r in mine)
+
+    assert wait_for(all_sent), a.log.read_text() + b.log.read_text()
     texts = [content(m) for m in pushed(sim, "wecom-robot:wecom-robot-key-1")]
     for alert_id in ids:
         assert sum(f"#A{alert_id} " in t for t in texts) == 1, texts
