@@ -32,8 +32,8 @@ def index():
 @bp.get("/groups/<int:group_id>", responses={200: SchedulePublic})
 def show(path: GroupPath):
     """A group's effective schedule."""
-    current_actor()
-    return ok(svc.group_schedule(session=db_session(), group_id=path.group_id))
+    actor = current_actor()
+    return ok(svc.group_schedule(session=db_session(), actor=actor, group_id=path.group_id))
 
 
 @bp.put("/groups/<int:group_id>", responses={200: SchedulePublic})
@@ -42,7 +42,7 @@ def update(path: GroupPath, body: GroupScheduleIn):
     actor, session = current_actor(), db_session()
     svc.set_group_schedule(session=session, actor=actor, group_id=path.group_id, data=body)
     commit()
-    return ok(svc.group_schedule(session=session, group_id=path.group_id))
+    return ok(svc.group_schedule(session=session, actor=actor, group_id=path.group_id))
 
 
 @bp.delete("/groups/<int:group_id>", responses={200: SchedulePublic})
@@ -51,4 +51,4 @@ def reset(path: GroupPath):
     actor, session = current_actor(), db_session()
     svc.reset_group_schedule(session=session, actor=actor, group_id=path.group_id)
     commit()
-    return ok(svc.group_schedule(session=session, group_id=path.group_id))
+    return ok(svc.group_schedule(session=session, actor=actor, group_id=path.group_id))

@@ -21,6 +21,7 @@ from app.services.core import (
     format_days,
     parse_clock,
     parse_days,
+    require_view_group,
     settings,
 )
 from models.base import utcnow
@@ -108,9 +109,11 @@ def _group(session: Session, group_id: int) -> ChatGroup:
     return group
 
 
-def group_schedule(*, session: Session, group_id: int) -> SchedulePublic:
-    """A group's effective schedule (the defaults where it has none of its own)."""
+def group_schedule(*, session: Session, actor: Actor, group_id: int) -> SchedulePublic:
+    """A group's effective schedule (the defaults where it has none of its own), for those
+    who may see the group."""
     group = _group(session, group_id)
+    require_view_group(session, actor, group)
     return _public(group, session.get(GroupSchedule, group_id))
 
 
