@@ -33,7 +33,7 @@ def index():
 def show(path: GroupPath):
     """A group's effective schedule."""
     actor = current_actor()
-    return ok(svc.group_schedule(session=db_session(), actor=actor, group_id=path.group_id))
+    return ok(svc.view_group_schedule(session=db_session(), actor=actor, group_id=path.group_id))
 
 
 @bp.put("/groups/<int:group_id>", responses={200: SchedulePublic})
@@ -42,7 +42,7 @@ def update(path: GroupPath, body: GroupScheduleIn):
     actor, session = current_actor(), db_session()
     svc.set_group_schedule(session=session, actor=actor, group_id=path.group_id, data=body)
     commit()
-    return ok(svc.group_schedule(session=session, actor=actor, group_id=path.group_id))
+    return ok(svc.group_schedule(session=session, group_id=path.group_id))
 
 
 @bp.delete("/groups/<int:group_id>", responses={200: SchedulePublic})
@@ -51,4 +51,4 @@ def reset(path: GroupPath):
     actor, session = current_actor(), db_session()
     svc.reset_group_schedule(session=session, actor=actor, group_id=path.group_id)
     commit()
-    return ok(svc.group_schedule(session=session, actor=actor, group_id=path.group_id))
+    return ok(svc.group_schedule(session=session, group_id=path.group_id))

@@ -109,12 +109,16 @@ def _group(session: Session, group_id: int) -> ChatGroup:
     return group
 
 
-def group_schedule(*, session: Session, actor: Actor, group_id: int) -> SchedulePublic:
-    """A group's effective schedule (the defaults where it has none of its own), for those
-    who may see the group."""
+def group_schedule(*, session: Session, group_id: int) -> SchedulePublic:
+    """A group's effective schedule (the defaults where it has none of its own)."""
     group = _group(session, group_id)
-    require_view_group(session, actor, group)
     return _public(group, session.get(GroupSchedule, group_id))
+
+
+def view_group_schedule(*, session: Session, actor: Actor, group_id: int) -> SchedulePublic:
+    """A group's effective schedule, for those who may see the group."""
+    require_view_group(session, actor, _group(session, group_id))
+    return group_schedule(session=session, group_id=group_id)
 
 
 def _require_admin(actor: Actor) -> None:

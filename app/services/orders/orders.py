@@ -23,8 +23,6 @@ from models.errors import Conflict, Forbidden, InvalidInput, NotFound
 from models.orders import MemberAdd, Order, OrderCreate, OrderMember, OrderUpdate, Review
 from models.people import User
 
-CLOSED = (OrderStatus.completed, OrderStatus.cancelled)
-
 
 def _check_liaison(session: Session, user_id: int | None) -> None:
     if user_id is None:
@@ -115,7 +113,7 @@ def update_order(
     """Change an order's fields; every change lands in the change log."""
     order = load_order(session, actor, order_id, for_update=True)
     require_manage_order(session, actor, order, "修改订单")
-    if order.status in CLOSED:
+    if order.status in OrderStatus.closed():
         raise Conflict("订单已关闭，不能修改", code="order_closed")
     fields = data.model_dump(exclude_unset=True)
     if "liaison_id" in fields:
@@ -145,7 +143,7 @@ def cancel_order(
     """Cancel an open order, with the reason in the change log."""
     order = load_order(session, actor, order_id, for_update=True)
     require_manage_order(session, actor, order, "取消订单")
-    if order.status in CLOSED:
+    if order.status in OrderStatus.closed():
         raise Conflict("订单已关闭", code="order_closed")
     order.status = OrderStatus.cancelled
     order.cancel_reason = reason

@@ -8,15 +8,12 @@ from typing import TypeVar
 from sqlmodel import Session
 
 from app.services.core import Actor, acting_roles, load_order, require_order_role, roles_of
-from app.services.orders.stages import EXECUTING
 from models.enums import ROLE_NAMES, Channel, OrderStatus, Role
 from models.errors import Conflict, InvalidInput, NotFound
 from models.orders import Order
 from models.people import User
 
 T = TypeVar("T")
-
-CLOSED = (OrderStatus.completed, OrderStatus.cancelled)
 
 
 def open_order(
@@ -25,14 +22,14 @@ def open_order(
     """The order, locked, when the actor may act on it in one of `roles` and it is not closed."""
     order = load_order(session, actor, order_id, for_update=True)
     require_order_role(session, actor, order, roles, action)
-    if order.status in CLOSED:
+    if order.status in OrderStatus.closed():
         raise Conflict("订单已关闭", code="order_closed")
     return order
 
 
 def require_executing(order: Order, action: str) -> None:
     """Refuse work that needs a confirmed order (review passed, not closed)."""
-    if order.status not in EXECUTING:
+    if order.status not in OrderStatus.executing():
         raise Conflict(f"订单评审通过后才能{action}", code="order_not_confirmed")
 
 

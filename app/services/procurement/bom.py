@@ -27,14 +27,12 @@ from models.orders import Order
 from models.purchasing import PurchaseLine
 from models.scans import KeyMaterials
 
-CLOSED = (OrderStatus.completed, OrderStatus.cancelled)
-
 
 def editable_order(session: Session, actor: Actor, order_id: int, action: str) -> Order:
     """The order, locked, if it is open and the actor buys or tracks for it."""
     order = load_order(session, actor, order_id, for_update=True)
     require_order_role(session, actor, order, set(PURCHASERS), action)
-    if order.status in CLOSED:
+    if order.status in OrderStatus.closed():
         raise Conflict("订单已关闭", code="order_closed")
     return order
 
