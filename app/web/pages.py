@@ -12,6 +12,7 @@ from app.services.core import (
     CHANNEL_NAMES,
     can_manage_group,
     can_manage_groups,
+    can_sign_for,
     describe_changes,
     list_changes,
 )
@@ -111,7 +112,7 @@ def order(order_id: int):
         page=page,
         role_names=ROLE_NAMES,
         channel_names=CHANNEL_NAMES,
-        my_department=actor.user.department_id,
+        can_sign_for=lambda department_id: can_sign_for(actor, department_id),
         **_order_chat(s, actor, order_id),
         **order_sections(s, actor, order_id),
     )

@@ -122,6 +122,11 @@ def require_manage_order(session: Session, actor: Actor, order: Order, action: s
         require_order_role(session, actor, order, ORDER_EDITORS, action)
 
 
+def can_sign_for(actor: Actor, department_id: int) -> bool:
+    """Whether the actor may sign a review on behalf of this department (its staff, admins)."""
+    return actor.is_admin or (actor.user is not None and actor.user.department_id == department_id)
+
+
 def can_manage_groups(actor: Actor) -> bool:
     """Whether the actor's role lets them manage chat groups at all (admins, managers, trackers)."""
     return actor.is_admin or actor.has(*GROUP_MANAGERS)
