@@ -21,7 +21,7 @@ from app.services.core import (
     validated,
     visible_orders_clause,
 )
-from app.services.orders import attach_photos
+from app.services.orders import attach_photos, refuse_closed
 from app.services.risk import deadline_for, risk_matrix
 from models.base import utcnow
 from models.enums import (
@@ -29,7 +29,6 @@ from models.enums import (
     IssueAction,
     IssueCategory,
     IssueState,
-    OrderStatus,
     RiskLevel,
     Role,
 )
@@ -85,8 +84,7 @@ def record_event(
 
 def require_open_order(order: Order) -> None:
     """Issues of a closed order can no longer change."""
-    if order.status in OrderStatus.closed():
-        raise Conflict("订单已关闭，问题点不能再变更", code="order_closed")
+    refuse_closed(order, "订单已关闭，问题点不能再变更")
 
 
 def _check_owner(session: Session, order: Order, owner_id: int) -> None:

@@ -60,6 +60,7 @@ from app.services.orders.reviews import (
 )
 from app.services.orders.scope import (
     open_order,
+    refuse_closed,
     require_executing,
     require_member_in_role,
     row_of_order,
@@ -128,6 +129,7 @@ __all__ = [
     "photos_public",
     "progress_source",
     "refresh_derived_progress",
+    "refuse_closed",
     "remove_member",
     "reopen_stage",
     "require_executing",

@@ -16,14 +16,19 @@ from models.people import User
 T = TypeVar("T")
 
 
+def refuse_closed(order: Order, message: str = "订单已关闭") -> None:
+    """Refuse a change to a closed (accepted or cancelled) order: 409 `order_closed`."""
+    if order.status in OrderStatus.closed():
+        raise Conflict(message, code="order_closed")
+
+
 def open_order(
     session: Session, actor: Actor, order_id: int, roles: set[Role], action: str
 ) -> Order:
     """The order, locked, when the actor may act on it in one of `roles` and it is not closed."""
     order = load_order(session, actor, order_id, for_update=True)
     require_order_role(session, actor, order, roles, action)
-    if order.status in OrderStatus.closed():
-        raise Conflict("订单已关闭", code="order_closed")
+    refuse_closed(order)
     return order
 
 

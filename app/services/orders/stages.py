@@ -17,6 +17,7 @@ from app.services.core import (
     require_order_role,
 )
 from app.services.orders.progress import derived_progress
+from app.services.orders.scope import refuse_closed
 from models.base import utcnow
 from models.enums import STAGE_ORDER, OrderStatus, StageKind, StageStatus
 from models.errors import Conflict, InvalidInput, NotFound
@@ -120,8 +121,7 @@ def _load_stage(session: Session, order_id: int, kind: StageKind) -> Stage:
 def _open_order(session: Session, actor: Actor, order_id: int, kind: StageKind) -> Order:
     order = load_order(session, actor, order_id, for_update=True)
     require_order_role(session, actor, order, STAGE_ROLES[kind], "操作该阶段")
-    if order.status in OrderStatus.closed():
-        raise Conflict("订单已关闭", code="order_closed")
+    refuse_closed(order)
     return order
 
 
