@@ -1,5 +1,9 @@
 """The chat command table and its one parser, shared by WeChat, WeCom and DingTalk.
 
+Each entry (`Spec`) carries everything a command is: its words, usage and summary (the help
+is generated from them), its argument parser and renderer (bots/command_args.py) and its
+handler (bots/handlers.py and its siblings). A new command is one entry here.
+
 `parse(text)` returns a `Command` (canonical name plus typed arguments) or raises
 `ParseError` carrying a short Chinese usage hint; it never raises anything else. `render`
 writes a command back as text that parses to the same command. Chinese words come first,
@@ -15,6 +19,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bots import command_args as a
+from bots import field_handlers, handlers, procure_handlers, texts
+from bots.handlers import ChatContext
+from bots.replies import Reply, markdown
 
 UNKNOWN_HINT = "没看懂这条消息。发送「帮助」查看可用命令，例如：进度 GD-DEMO-03"
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
@@ -37,13 +44,18 @@ class Command:
 
 @dataclass(frozen=True)
 class Spec:
+    """One chat command: its words, usage and help line, argument parser and renderer, and the
+    handler that answers it. The dispatcher (bots/inbound.py) and the help read only this."""
+
     name: str
     words: tuple[str, ...]  # the first is the one shown in help and used by render
     usage: str
     summary: str
     parse: Callable[[str], dict]
     render: Callable[[dict], str]
+    handler: Callable[[ChatContext, dict], Reply]
     example: str = ""
+    needs_binding: bool = True  # False: answered for a chat account not bound to a user
 
     def error(self, detail: str = "") -> ParseError:
         example = f"\n例如：{self.example}" if self.example else ""
@@ -67,104 +79,122 @@ def _render_help(args: dict) -> str:
     return f"帮助 {SPECS[args['topic']].words[0]}" if args.get("topic") else "帮助"
 
 
+def show_help(ctx: ChatContext, args: dict) -> Reply:
+    """The help handler: every command of the table, or one in detail."""
+    return markdown(*texts.help_text(TABLE, args.get("topic")))
+
+
 TABLE = [
     Spec(
-        "help",
-        ("帮助", "菜单", "help", "?"),
-        "帮助 [命令]",
-        "查看可用命令",
-        _help,
-        _render_help,
+        name="help",
+        words=("帮助", "菜单", "help", "?"),
+        usage="帮助 [命令]",
+        summary="查看可用命令",
+        parse=_help,
+        render=_render_help,
+        handler=show_help,
+        needs_binding=False,
     ),
     Spec(
-        "progress",
-        ("进度", "progress"),
-        "进度 <订单号>",
-        "订单进度和各阶段",
-        a.optional_order,
-        a.render_order("进度"),
-        "进度 GD-DEMO-03",
+        name="progress",
+        words=("进度", "progress"),
+        usage="进度 <订单号>",
+        summary="订单进度和各阶段",
+        parse=a.optional_order,
+        render=a.render_order("进度"),
+        handler=handlers.progress,
+        example="进度 GD-DEMO-03",
     ),
     Spec(
-        "report",
-        ("日报", "report"),
-        "日报 <订单号> 换行 今日：… 换行 明日：… 换行 问题：…",
-        "提交今天的日报",
-        a.report,
-        a.render_report,
-        "日报 GD-DEMO-03\n今日：焊接 3 件\n明日：热处理",
+        name="report",
+        words=("日报", "report"),
+        usage="日报 <订单号> 换行 今日：… 换行 明日：… 换行 问题：…",
+        summary="提交今天的日报",
+        parse=a.report,
+        render=a.render_report,
+        handler=field_handlers.report,
+        example="日报 GD-DEMO-03\n今日：焊接 3 件\n明日：热处理",
     ),
     Spec(
-        "issue",
-        ("问题", "issue"),
-        "问题 <订单号> <描述> [高/中/低] [@负责人]",
-        "报告现场问题（随后发的一张图片会附上）",
-        a.issue,
-        a.render_issue,
-        "问题 GD-DEMO-03 法兰漏水 高 @陈现场",
+        name="issue",
+        words=("问题", "issue"),
+        usage="问题 <订单号> <描述> [高/中/低] [@负责人]",
+        summary="报告现场问题（随后发的一张图片会附上）",
+        parse=a.issue,
+        render=a.render_issue,
+        handler=field_handlers.issue,
+        example="问题 GD-DEMO-03 法兰漏水 高 @陈现场",
     ),
     Spec(
-        "ack",
-        ("收到", "ack"),
-        "收到 #编号",
-        "确认收到问题（#12）或预警（#A12）",
-        a.ack_ref,
-        a.render_ack,
-        "收到 #12",
+        name="ack",
+        words=("收到", "ack"),
+        usage="收到 #编号",
+        summary="确认收到问题（#12）或预警（#A12）",
+        parse=a.ack_ref,
+        render=a.render_ack,
+        handler=field_handlers.ack,
+        example="收到 #12",
     ),
     Spec(
-        "done",
-        ("完成", "done", "resolve"),
-        "完成 #编号 [说明]",
-        "问题已处理完成",
-        a.ref,
-        a.render_ref("完成"),
-        "完成 #12 已更换垫片",
+        name="done",
+        words=("完成", "done", "resolve"),
+        usage="完成 #编号 [说明]",
+        summary="问题已处理完成",
+        parse=a.ref,
+        render=a.render_ref("完成"),
+        handler=field_handlers.done,
+        example="完成 #12 已更换垫片",
     ),
     Spec(
-        "verify",
-        ("确认", "verify"),
-        "确认 #编号",
-        "验证问题已解决",
-        a.ref,
-        a.render_ref("确认"),
-        "确认 #12",
+        name="verify",
+        words=("确认", "verify"),
+        usage="确认 #编号",
+        summary="验证问题已解决",
+        parse=a.ref,
+        render=a.render_ref("确认"),
+        handler=field_handlers.verify,
+        example="确认 #12",
     ),
     Spec(
-        "shortage",
-        ("缺料", "shortage"),
-        "缺料 <订单号>",
-        "查看缺料",
-        a.optional_order,
-        a.render_order("缺料"),
-        "缺料 GD-DEMO-03",
+        name="shortage",
+        words=("缺料", "shortage"),
+        usage="缺料 <订单号>",
+        summary="查看缺料",
+        parse=a.optional_order,
+        render=a.render_order("缺料"),
+        handler=procure_handlers.shortage,
+        example="缺料 GD-DEMO-03",
     ),
     Spec(
-        "receive",
-        ("入库", "receive"),
-        "入库 <物料码> <数量> [订单号] [确认超收]",
-        "按物料码入库",
-        a.receive,
-        a.render_receive,
-        "入库 M-1001 20",
+        name="receive",
+        words=("入库", "receive"),
+        usage="入库 <物料码> <数量> [订单号] [确认超收]",
+        summary="按物料码入库",
+        parse=a.receive,
+        render=a.render_receive,
+        handler=procure_handlers.receive,
+        example="入库 M-1001 20",
     ),
     Spec(
-        "standup",
-        ("站会", "standup"),
-        "站会 <订单号>",
-        "生成站会摘要",
-        a.optional_order,
-        a.render_order("站会"),
-        "站会 GD-DEMO-03",
+        name="standup",
+        words=("站会", "standup"),
+        usage="站会 <订单号>",
+        summary="生成站会摘要",
+        parse=a.optional_order,
+        render=a.render_order("站会"),
+        handler=handlers.standup,
+        example="站会 GD-DEMO-03",
     ),
     Spec(
-        "bind",
-        ("绑定", "bind"),
-        "绑定 <6 位绑定码>",
-        "把聊天账号绑定到 Gendan 账号",
-        a.bind,
-        lambda args: f"绑定 {args['code']}",
-        "绑定 123456",
+        name="bind",
+        words=("绑定", "bind"),
+        usage="绑定 <6 位绑定码>",
+        summary="把聊天账号绑定到 Gendan 账号",
+        parse=a.bind,
+        render=lambda args: f"绑定 {args['code']}",
+        handler=handlers.bind,
+        example="绑定 123456",
+        needs_binding=False,
     ),
 ]
 SPECS = {spec.name: spec for spec in TABLE}

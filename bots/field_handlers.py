@@ -22,7 +22,6 @@ from app.services.field import (
     verify_issue,
 )
 from app.services.orders import list_members
-from bots.commands import SPECS
 from bots.replies import Reply, plain
 from models.enums import ISSUE_STATE_NAMES, RISK_NAMES, ChatPlatform, IssueState, RiskLevel
 from models.errors import InvalidInput
@@ -36,7 +35,7 @@ DEFAULT_RISK = RiskLevel.medium
 
 
 def report(ctx: ChatContext, args: dict) -> Reply:
-    order = ctx.order(args.get("order"), SPECS["report"].example.split("\n")[0])
+    order = ctx.order(args.get("order"))
     hours = args.get("hours")
     daily = submit_daily_report(
         session=ctx.session,
@@ -53,7 +52,7 @@ def report(ctx: ChatContext, args: dict) -> Reply:
 
 
 def issue(ctx: ChatContext, args: dict) -> Reply:
-    order = ctx.order(args.get("order"), SPECS["issue"].example)
+    order = ctx.order(args.get("order"))
     owner = _owner(ctx, order, args.get("owner"))
     created = create_issue(
         session=ctx.session,

@@ -7,17 +7,23 @@ services' DomainErrors, which the dispatcher turns into their Chinese message.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlmodel import Session
 
 from app.services.chat import enqueue_task, redeem_binding_code
 from app.services.core import Actor, local_date, settings
-from app.services.orders import find_order_by_code, get_order, list_stages, order_public
-from bots import field_handlers, procure_handlers, texts
-from bots.commands import SPECS
+from app.services.orders import (
+    delivery_days_late,
+    find_order_by_code,
+    get_order,
+    list_stages,
+    order_public,
+    stage_days_late,
+)
+from bots import texts
 from bots.message import InboundMessage, SessionWebhookContext
 from bots.replies import Reply, markdown, plain
 from models.chat import ChatGroup
@@ -25,6 +31,9 @@ from models.enums import STAGE_NAMES, Channel, ChatPlatform, StageKind, StageSta
 from models.errors import InvalidInput
 from models.orders import Order
 from models.people import User
+
+if TYPE_CHECKING:
+    from bots.commands import Spec
 
 STAGE_MARKS = {StageStatus.done: "✅", StageStatus.in_progress: "▶", StageStatus.not_started: "○"}
 
@@ -39,13 +48,16 @@ class ChatContext:
     group: ChatGroup | None = None
     group_orders: list[int] = field(default_factory=list)
     awaiting: tuple[str, int] | None = None  # an issue waiting for the sender's next image
+    spec: Spec | None = None  # the command being handled (its table entry)
 
     @property
     def platform(self) -> ChatPlatform:
         return ChatPlatform(self.message.platform)
 
-    def order(self, code: str | None, example: str) -> Order:
-        """The order named in the command, else the one this group follows."""
+    def order(self, code: str | None) -> Order:
+        """The order named in the command, else the one this group follows; the hints show
+        the first line of the command's example."""
+        example = self.spec.example.split("\n")[0]
         if code:
             return find_order_by_code(session=self.session, actor=self.actor, code=code)
         if len(self.group_orders) == 1:
@@ -70,10 +82,6 @@ def reply_target(message: InboundMessage) -> dict:
     return {"channel": "user", "platform": message.platform, "external_id": message.sender_id}
 
 
-def help_(ctx: ChatContext, args: dict) -> Reply:
-    return markdown(*texts.help_text(args.get("topic")))
-
-
 def bind(ctx: ChatContext, args: dict) -> Reply:
     identity = redeem_binding_code(
         session=ctx.session,
@@ -89,10 +97,12 @@ def bind(ctx: ChatContext, args: dict) -> Reply:
 
 
 def progress(ctx: ChatContext, args: dict) -> Reply:
-    order = ctx.order(args.get("order"), SPECS["progress"].example)
+    order = ctx.order(args.get("order"))
     public = order_public(ctx.session, order)
-    left = (order.delivery_date - local_date(ctx.now)).days
-    due = f"还剩 {left} 天" if left >= 0 else f"已超期 {-left} 天"
+    today = local_date(ctx.now)
+    late_days = delivery_days_late(order, today)
+    left = (order.delivery_date - today).days
+    due = f"已超期 {late_days} 天" if late_days else f"还剩 {left} 天"
     lines = [
         f"### {order.code} · {order.customer}",
         f"状态：{public.status_name} · 总进度 **{public.progress}%**",
@@ -103,11 +113,7 @@ def progress(ctx: ChatContext, args: dict) -> Reply:
     for stage in list_stages(session=ctx.session, order_id=order.id):
         status = StageStatus(stage.status)
         percent = 100 if status == StageStatus.done else stage.progress
-        late = (
-            status != StageStatus.done
-            and stage.planned_end
-            and stage.planned_end < local_date(ctx.now)
-        )
+        late = stage_days_late(stage, today) > 0
         plan = f" · 计划 {stage.planned_end:%m-%d}" if stage.planned_end else ""
         mark = "⚠" if late else STAGE_MARKS[status]
         lines.append(f"- {mark} {STAGE_NAMES[StageKind(stage.kind)]} {percent}%{plan}")
@@ -116,7 +122,7 @@ def progress(ctx: ChatContext, args: dict) -> Reply:
 
 
 def standup(ctx: ChatContext, args: dict) -> Reply:
-    order = ctx.order(args.get("order"), SPECS["standup"].example)
+    order = ctx.order(args.get("order"))
     enqueue_task(
         session=ctx.session,
         kind="standup",
@@ -129,19 +135,3 @@ def standup(ctx: ChatContext, args: dict) -> Reply:
         now=ctx.now,
     )
     return plain(texts.STANDUP_QUEUED.format(code=order.code))
-
-
-HANDLERS: dict[str, Callable[[ChatContext, dict], Reply]] = {
-    "help": help_,
-    "bind": bind,
-    "progress": progress,
-    "standup": standup,
-    "report": field_handlers.report,
-    "issue": field_handlers.issue,
-    "ack": field_handlers.ack,
-    "done": field_handlers.done,
-    "verify": field_handlers.verify,
-    "shortage": procure_handlers.shortage,
-    "receive": procure_handlers.receive,
-}
-NO_BINDING_NEEDED = frozenset({"help", "bind"})

@@ -27,8 +27,8 @@ from app.services.chat import (
 )
 from app.services.core import actor_for, settings
 from bots import texts
-from bots.commands import ParseError, parse
-from bots.handlers import HANDLERS, NO_BINDING_NEEDED, ChatContext, reply_target
+from bots.commands import SPECS, ParseError, parse
+from bots.handlers import ChatContext, reply_target
 from bots.message import InboundMessage, SessionWebhookContext
 from bots.replies import Reply, plain, render_for
 from models.base import utcnow
@@ -137,10 +137,11 @@ def _run(session: Session, message: InboundMessage, now: datetime, result: _Resu
         result.reply = plain(exc.hint) if bind_hint else _unbound()
         return
     result.command = command.name
-    if user is None and command.name not in NO_BINDING_NEEDED:
+    ctx.spec = SPECS[command.name]
+    if user is None and ctx.spec.needs_binding:
         result.outcome, result.reply = "unbound", _unbound()
         return
-    result.reply = HANDLERS[command.name](ctx, command.args)
+    result.reply = ctx.spec.handler(ctx, command.args)
     result.awaiting = ctx.awaiting
 
 

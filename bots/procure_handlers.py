@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING
 
 from app.services.core import validated
 from app.services.procurement import list_shortages, record_scan
-from bots.commands import SPECS, Command, render
 from bots.replies import Reply, markdown, plain
 from models.enums import ScanAction
 from models.errors import Conflict, DomainError
@@ -29,7 +28,7 @@ RECEIPTS = uuid.UUID("5f0c1f9e-6b7a-4f3e-9d2c-6b1f4d3a8e21")
 def shortage(ctx: ChatContext, args: dict) -> Reply:
     order = None
     if args.get("order") or ctx.group_orders:
-        order = ctx.order(args.get("order"), SPECS["shortage"].example)
+        order = ctx.order(args.get("order"))
     found = list_shortages(
         session=ctx.session, actor=ctx.actor, order_id=order.id if order else None, now=ctx.now
     )
@@ -53,7 +52,7 @@ def shortage(ctx: ChatContext, args: dict) -> Reply:
 def receive(ctx: ChatContext, args: dict) -> Reply:
     order_id = None
     if args.get("order") or len(ctx.group_orders) == 1:
-        order_id = ctx.order(args.get("order"), SPECS["receive"].example).id
+        order_id = ctx.order(args.get("order")).id
     message = ctx.message
     data = validated(
         ScanIn,
@@ -72,7 +71,7 @@ def receive(ctx: ChatContext, args: dict) -> Reply:
         if exc.code != "over_receipt":
             raise
         # The service's wording is for the scan page's checkbox; in chat, say what to send.
-        again = render(Command("receive", {**args, "confirm": True}))
+        again = ctx.spec.render({**args, "confirm": True})
         raise Conflict(
             f"{exc.message.split('。')[0]}。确认超收请发送：{again}", code=exc.code
         ) from None

@@ -4,7 +4,11 @@ app/services/chat/_texts.py."""
 
 from __future__ import annotations
 
-from bots.commands import SPECS, TABLE
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bots.commands import Spec
 
 BINDING_PAGE = "/chat"
 
@@ -28,10 +32,10 @@ STANDUP_QUEUED = "正在生成 {code} 的站会摘要，稍后发到这里。"
 TASK_FAILED = "抱歉，{what}没有完成：{reason}"
 
 
-def help_text(topic: str | None = None) -> tuple[str, str]:
-    """Title and markdown body: every command, or one command in detail."""
+def help_text(table: Sequence[Spec], topic: str | None = None) -> tuple[str, str]:
+    """Title and markdown body: every command of the table, or one command in detail."""
     if topic:
-        spec = SPECS[topic]
+        spec = next(s for s in table if s.name == topic)
         words = "、".join(spec.words)
         lines = [f"**{spec.words[0]}**：{spec.summary}", f"用法：{spec.usage}"]
         if spec.example:
@@ -39,6 +43,6 @@ def help_text(topic: str | None = None) -> tuple[str, str]:
         lines.append(f"也可以写：{words}")
         return f"帮助：{spec.words[0]}", "\n".join(lines)
     lines = ["可用命令（英文别名也可以）："]
-    lines += [f"- {spec.usage}：{spec.summary}" for spec in TABLE]
+    lines += [f"- {spec.usage}：{spec.summary}" for spec in table]
     lines.append("发送「帮助 进度」查看某个命令的详细用法。群里的命令会用本群关联的订单。")
     return "Gendan 跟单助手", "\n".join(lines)

@@ -14,7 +14,10 @@ from sqlmodel import Field, SQLModel
 from models.base import UTCDateTime, enum_column, utcnow
 from models.enums import RiskLevel
 
-ALERT_KEY = ("rule", "entity_type", "entity_id", "order_id", "level", "day")
+# One exception: the same rule on the same entity of the same order at the same level. It is
+# reminded once a local day (ALERT_KEY), acknowledged once, escalated from its first alert.
+EXCEPTION_KEY = ("rule", "entity_type", "entity_id", "order_id", "level")
+ALERT_KEY = (*EXCEPTION_KEY, "day")
 
 
 class Alert(SQLModel, table=True):
@@ -83,3 +86,18 @@ class AlertResponseStats(SQLModel):
     average_seconds: float | None = Field(default=None, description="平均响应秒数")
     within_target: float | None = Field(default=None, description="在目标时间内确认的比例")
     target_seconds: int
+
+
+def exception_key(rule: str, entity_type: str, entity_id: int, order_id: int, level) -> tuple:
+    """The key that groups findings and alerts into one exception (see EXCEPTION_KEY)."""
+    return (rule, entity_type, entity_id, order_id, RiskLevel(level))
+
+
+def exception_columns(alert=Alert) -> tuple:
+    """The exception key's columns of `Alert` (or of an alias of it), for select and group by."""
+    return tuple(getattr(alert, name) for name in EXCEPTION_KEY)
+
+
+def same_exception(one, other) -> sa.ColumnElement[bool]:
+    """SQL: two alert rows (aliases of `Alert`) belong to the same exception."""
+    return sa.and_(*(getattr(one, n) == getattr(other, n) for n in EXCEPTION_KEY))

@@ -1,5 +1,7 @@
 """Every status and kind in Gendan, as StrEnums (stored as their string values)."""
 
+from __future__ import annotations
+
 from enum import StrEnum
 
 
@@ -46,12 +48,34 @@ class Channel(StrEnum):
 
 
 class OrderStatus(StrEnum):
+    """An order's life. The named groups are the one definition of each kind of order."""
+
     draft = "draft"
     in_review = "in_review"
     confirmed = "confirmed"
     in_progress = "in_progress"
     completed = "completed"
     cancelled = "cancelled"
+
+    @classmethod
+    def closed(cls) -> tuple[OrderStatus, ...]:
+        """Accepted or cancelled: nothing on the order changes any more."""
+        return (cls.completed, cls.cancelled)
+
+    @classmethod
+    def open(cls) -> tuple[OrderStatus, ...]:
+        """Not closed: from draft to in progress."""
+        return (cls.draft, cls.in_review, cls.confirmed, cls.in_progress)
+
+    @classmethod
+    def live(cls) -> tuple[OrderStatus, ...]:
+        """Past the draft and not closed: what warnings and standups follow."""
+        return (cls.in_review, cls.confirmed, cls.in_progress)
+
+    @classmethod
+    def executing(cls) -> tuple[OrderStatus, ...]:
+        """Confirmed and being worked on: stages, shortages and acceptance run."""
+        return (cls.confirmed, cls.in_progress)
 
 
 ORDER_STATUS_NAMES = {
@@ -145,6 +169,16 @@ class PurchaseStatus(StrEnum):
     received = "received"
     cancelled = "cancelled"
 
+    @classmethod
+    def done(cls) -> tuple[PurchaseStatus, ...]:
+        """Received or cancelled: the line no longer waits for anything."""
+        return (cls.received, cls.cancelled)
+
+    @classmethod
+    def open(cls) -> tuple[PurchaseStatus, ...]:
+        """Still on its way: ordered up to delayed."""
+        return (cls.ordered, cls.confirmed, cls.shipped, cls.in_transit, cls.delayed)
+
 
 PURCHASE_STATUS_NAMES = {
     PurchaseStatus.ordered: "已下单",
@@ -187,6 +221,16 @@ class IssueState(StrEnum):
     resolved = "resolved"
     verified = "verified"
     reopened = "reopened"
+
+    @classmethod
+    def waiting(cls) -> tuple[IssueState, ...]:
+        """Open issues: waiting for someone to handle them."""
+        return (cls.open, cls.in_progress, cls.reopened)
+
+    @classmethod
+    def unclosed(cls) -> tuple[IssueState, ...]:
+        """Not verified yet: waiting, or resolved and waiting for verification."""
+        return (*cls.waiting(), cls.resolved)
 
 
 ISSUE_STATE_NAMES = {

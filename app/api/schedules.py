@@ -32,8 +32,8 @@ def index():
 @bp.get("/groups/<int:group_id>", responses={200: SchedulePublic})
 def show(path: GroupPath):
     """A group's effective schedule."""
-    current_actor()
-    return ok(svc.group_schedule(session=db_session(), group_id=path.group_id))
+    actor = current_actor()
+    return ok(svc.view_group_schedule(session=db_session(), actor=actor, group_id=path.group_id))
 
 
 @bp.put("/groups/<int:group_id>", responses={200: SchedulePublic})

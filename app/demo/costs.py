@@ -10,7 +10,8 @@ from decimal import Decimal
 from sqlmodel import Session, col, select
 
 from app.services.finance import add_cost_entry, generate_milestones, record_payment, set_budget
-from app.services.procurement import TERMINAL, update_purchase_line
+from app.services.procurement import update_purchase_line
+from models.enums import PurchaseStatus
 from models.orders import Order
 from models.purchasing import PurchaseLine, PurchaseLineUpdate
 
@@ -36,7 +37,8 @@ def load_costs_demo(*, session: Session, actors: dict, now: datetime) -> None:
         order = session.exec(select(Order).where(Order.code == code)).one()
         # Received lines are closed to changes, so only the open ones get their price here.
         query = select(PurchaseLine).where(
-            PurchaseLine.order_id == order.id, col(PurchaseLine.status).not_in(TERMINAL)
+            PurchaseLine.order_id == order.id,
+            col(PurchaseLine.status).not_in(PurchaseStatus.done()),
         )
         for purchase, price in zip(
             session.exec(query.order_by(PurchaseLine.id)), prices, strict=False

@@ -7,27 +7,24 @@ from pydantic import ValidationError
 
 from app.auth import commit, db_session, login_required
 from app.services import chat as svc
+from app.services.core import can_manage_groups
 from app.services.orders import find_order_by_code
 from app.web import bp
 from app.web.pages import action
 from models.chat import ChatGroupCreate
-from models.enums import CHAT_PLATFORM_NAMES, Role
+from models.enums import CHAT_PLATFORM_NAMES
 from models.errors import DomainError
-
-
-def _can_manage_groups() -> bool:
-    return g.actor.is_admin or g.actor.has(Role.manager, Role.tracker)
 
 
 def _chat_page(code: str | None = None, expires_at=None, status: int = 200):
     s = db_session()
     mine = svc.list_identities(session=s, actor=g.actor, user_id=g.actor.id)
-    rows = svc.list_groups(session=s, actor=g.actor) if _can_manage_groups() else []
+    rows = svc.list_groups(session=s, actor=g.actor) if can_manage_groups(g.actor) else []
     page = render_template(
         "chat.html",
         identities=svc.identities_public(s, mine),
         groups=svc.groups_public(s, rows),
-        can_manage=_can_manage_groups(),
+        can_manage=can_manage_groups(g.actor),
         platforms=CHAT_PLATFORM_NAMES,
         code=code,
         expires_at=expires_at,

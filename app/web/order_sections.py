@@ -8,7 +8,7 @@ from collections import defaultdict
 
 from app.services import production
 from app.services.chat import list_outbox, outbox_public
-from app.services.core import Actor, acting_roles
+from app.services.core import Actor, can_act_in
 from app.services.field import (
     acceptance_of,
     acceptance_public,
@@ -117,4 +117,4 @@ def _acceptance(session, order_id: int):
 def _can_send_link(session, actor: Actor, order_id: int) -> bool:
     """Whether the actor may send the customer an acceptance link (the order's trackers)."""
     order = session.get(Order, order_id)
-    return actor.is_admin or Role.tracker in acting_roles(session, actor, order)
+    return can_act_in(session, actor, order, {Role.tracker})

@@ -8,7 +8,14 @@ from flask import flash, g, redirect, render_template, request, session, url_for
 
 from app.auth import commit, db_session, login_required, login_session
 from app.services import orders as order_svc
-from app.services.core import CHANNEL_NAMES, describe_changes, list_changes
+from app.services.core import (
+    CHANNEL_NAMES,
+    can_manage_group,
+    can_manage_groups,
+    can_sign_for,
+    describe_changes,
+    list_changes,
+)
 from app.services.orders import (
     members_public,
     order_public,
@@ -105,7 +112,7 @@ def order(order_id: int):
         page=page,
         role_names=ROLE_NAMES,
         channel_names=CHANNEL_NAMES,
-        my_department=actor.user.department_id,
+        can_sign_for=lambda department_id: can_sign_for(actor, department_id),
         **_order_chat(s, actor, order_id),
         **order_sections(s, actor, order_id),
     )
@@ -113,13 +120,17 @@ def order(order_id: int):
 
 def _order_chat(s, actor, order_id: int) -> dict:
     from app.services.chat import groups_public, list_groups
-    from models.enums import CHAT_PLATFORM_NAMES, Role
+    from models.enums import CHAT_PLATFORM_NAMES
 
     following = list_groups(session=s, actor=actor, order_id=order_id)
     others = []
-    if actor.is_admin or actor.has(Role.manager, Role.tracker):
+    if can_manage_groups(actor):
         ids = {grp.id for grp in following}
-        others = [grp for grp in list_groups(session=s, actor=actor) if grp.id not in ids]
+        others = [
+            grp
+            for grp in list_groups(session=s, actor=actor)
+            if grp.id not in ids and can_manage_group(s, actor, grp)
+        ]
     return {
         "chat_groups": groups_public(s, following),
         "other_groups": others,

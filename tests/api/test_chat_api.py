@@ -3,11 +3,13 @@
 import pytest
 from sqlmodel import select
 
+from app.services.orders import add_member
 from models.chat import ChatGroup, ChatIdentity
 from models.enums import Role
+from models.orders import MemberAdd
 from models.outbox import Outbox
 from tests.chat import admin as sim_admin
-from tests.factories import bearer, count, make_order, make_user
+from tests.factories import act, bearer, count, make_order, make_user
 
 GROUP = {
     "platform": "dingtalk",
@@ -125,6 +127,52 @@ def test_groups_are_updated_bound_unbound_and_deleted(api, session):
     assert api.delete(url, headers=bearer(tracker)).status_code == 403
     assert api.delete(url, headers=bearer(manager)).status_code == 204
     assert api.get(url, headers=bearer(manager)).status_code == 404
+
+
+def _group_of_an_order(api, session):
+    """Order X followed by a group; its liaison, a tracker member, and a tracker outsider."""
+    liaison, member, outsider = make_user(session), make_user(session), make_user(session)
+    order = make_order(session, liaison)
+    add_member(
+        session=session,
+        actor=act(session, liaison),
+        order_id=order.id,
+        data=MemberAdd(user_id=member.id, role=Role.tracker),
+    )
+    session.commit()
+    body = {**GROUP, "order_ids": [order.id]}
+    group = api.post("/api/chat/groups", json=body, headers=bearer(liaison)).get_json()
+    return f"/api/chat/groups/{group['id']}", member, outsider
+
+
+def test_a_tracker_outside_the_order_cannot_read_or_hijack_its_group(api, session):
+    url, _, outsider = _group_of_an_order(api, session)
+    own_order = make_order(session, outsider)
+    session.commit()
+    attack = "https://oapi.dingtalk.com/robot/send?access_token=ATTACKER"
+    for method, target, body in (
+        ("get", url, None),
+        ("patch", url, {"webhook": attack}),
+        ("patch", url, {"active": False}),
+        ("post", f"{url}/orders", {"order_id": own_order.id}),  # pull the group to his order
+    ):
+        r = api.open(target, method=method, json=body, headers=bearer(outsider))
+        assert r.status_code == 403, (method, body)
+        error = r.get_json()["error"]
+        assert error["code"] == "not_order_member" and "不是该群所跟订单的成员" in error["message"]
+    group = session.exec(select(ChatGroup)).one()
+    session.refresh(group)
+    assert group.active is True and group.webhook_hint == "din…en-1"
+    assert api.get("/api/chat/groups", headers=bearer(outsider)).get_json()["items"] == []
+
+
+def test_a_member_of_the_order_still_manages_its_group(api, session):
+    url, member, _ = _group_of_an_order(api, session)
+    assert api.get(url, headers=bearer(member)).status_code == 200
+    webhook = "https://oapi.dingtalk.com/robot/send?access_token=new-robot-token-9"
+    r = api.patch(url, json={"webhook": webhook, "active": False}, headers=bearer(member))
+    assert r.status_code == 200
+    assert r.get_json()["webhook"] == "new…en-9" and r.get_json()["active"] is False
 
 
 def test_outbox_is_listed_per_order_and_overall_and_failures_can_be_retried(api, session):

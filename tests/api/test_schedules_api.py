@@ -35,3 +35,17 @@ def test_bad_schedules_are_a_422_unknown_groups_a_404_and_a_tracker_gets_a_403(c
     assert r.status_code == 404 and r.get_json()["error"]["message"] == "聊天群不存在"
     assert client.put(url, json={"standup_time": "9:00"}, headers=tracker).status_code == 403
     assert count(session, GroupSchedule) == 0
+
+
+def test_a_group_schedule_is_shown_only_to_who_may_see_the_group(client, session):
+    admin, tracker, url, _ = _setup(session)
+    r = client.get(url, headers=tracker)
+    assert r.status_code == 403 and r.get_json()["error"]["code"] == "not_order_member"
+    customer = bearer(make_user(session, Role.customer))
+    session.commit()
+    r = client.get(url, headers=customer)
+    assert (
+        r.status_code == 403
+        and r.get_json()["error"]["message"] == "只有管理员、管理层或跟单员可以管理聊天群"
+    )
+    assert client.get(url, headers=admin).status_code == 200

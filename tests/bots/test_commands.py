@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from bots.command_args import RISKS
 from bots.commands import SPECS, TABLE, Command, ParseError, parse, render
+from bots.texts import help_text
 
 # Dates and times of day matter here: `make test-clock` runs these again around midnight.
 pytestmark = pytest.mark.clock
@@ -185,3 +186,19 @@ def test_any_text_after_a_command_word_is_parsed_or_answered_with_that_commands_
         assert exc.command == spec.name and "用法" in exc.hint
     else:
         assert command.name == spec.name
+
+
+def test_every_command_has_a_handler_a_parser_and_a_line_in_the_help():
+    _, help_all = help_text(TABLE)
+    for spec in TABLE:
+        assert callable(spec.handler) and callable(spec.parse) and callable(spec.render), spec.name
+        assert f"- {spec.usage}：{spec.summary}" in help_all
+        title, detail = help_text(TABLE, spec.name)
+        assert title == f"帮助：{spec.words[0]}" and f"用法：{spec.usage}" in detail
+    assert len(SPECS) == len(TABLE)  # one entry per name
+    assert {s.name for s in TABLE if not s.needs_binding} == {"help", "bind"}
+
+
+def test_the_help_command_answers_with_the_table():
+    reply = SPECS["help"].handler(None, parse("帮助 进度").args)
+    assert reply.markdown and "用法：进度 <订单号>" in reply.text

@@ -19,7 +19,6 @@ from app.services.alerts.handling import (
 from app.services.alerts.history import delay_model, delivery_history, first_promise
 from app.services.alerts.prediction import DEFAULT_K, DelayModel, Delivery, probability_late
 from app.services.alerts.rules import load_rules, rule
-from app.services.alerts.rules.overdue import OPEN_ISSUE, OPEN_PURCHASE
 from app.services.alerts.schedules import (
     GroupTimes,
     group_schedule,
@@ -27,13 +26,12 @@ from app.services.alerts.schedules import (
     reset_group_schedule,
     schedule_overview,
     set_group_schedule,
+    view_group_schedule,
 )
 from app.services.alerts.sweeper import sweep
 
 __all__ = [
     "DEFAULT_K",
-    "OPEN_ISSUE",
-    "OPEN_PURCHASE",
     "AlertAcknowledged",
     "AlertNotFound",
     "DelayModel",
@@ -58,4 +56,5 @@ __all__ = [
     "schedule_overview",
     "set_group_schedule",
     "sweep",
+    "view_group_schedule",
 ]

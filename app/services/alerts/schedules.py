@@ -21,6 +21,7 @@ from app.services.core import (
     format_days,
     parse_clock,
     parse_days,
+    require_view_group,
     settings,
 )
 from models.base import utcnow
@@ -112,6 +113,12 @@ def group_schedule(*, session: Session, group_id: int) -> SchedulePublic:
     """A group's effective schedule (the defaults where it has none of its own)."""
     group = _group(session, group_id)
     return _public(group, session.get(GroupSchedule, group_id))
+
+
+def view_group_schedule(*, session: Session, actor: Actor, group_id: int) -> SchedulePublic:
+    """A group's effective schedule, for those who may see the group."""
+    require_view_group(session, actor, _group(session, group_id))
+    return group_schedule(session=session, group_id=group_id)
 
 
 def _require_admin(actor: Actor) -> None:

@@ -33,7 +33,7 @@ from app.services.alerts.rules import Finding, Rule, RuleContext, load_rules, ru
 from app.services.chat import GROUP_CHANNELS, Target, user_target
 from app.services.core import local_date, settings
 from app.services.risk import defer_until, risk_matrix
-from models.alerts import ALERT_KEY, Alert
+from models.alerts import ALERT_KEY, Alert, exception_columns, exception_key
 from models.enums import ChatPlatform, OutboxStatus, RiskLevel
 from models.messages import message_to_dict
 from models.outbox import Outbox
@@ -50,13 +50,12 @@ class SweepResult:
 
 
 def _key(row) -> tuple:
-    rule, entity_type, entity_id, order_id, level = row
-    return (rule, entity_type, entity_id, order_id, RiskLevel(level))
+    return exception_key(*row)
 
 
 def _acknowledged(session: Session, names: list[str]) -> set[tuple]:
     query = (
-        select(Alert.rule, Alert.entity_type, Alert.entity_id, Alert.order_id, Alert.level)
+        select(*exception_columns())
         .where(col(Alert.rule).in_(names), col(Alert.acknowledged_at).is_not(None))
         .distinct()
     )
@@ -66,15 +65,13 @@ def _acknowledged(session: Session, names: list[str]) -> set[tuple]:
 def _alerted_today(session: Session, names: list[str], today) -> set[tuple]:
     """Keys already alerted today: skipped before the insert (which would skip them too, but
     only after shipping them to the database)."""
-    query = select(
-        Alert.rule, Alert.entity_type, Alert.entity_id, Alert.order_id, Alert.level
-    ).where(col(Alert.rule).in_(names), Alert.day == today)
+    query = select(*exception_columns()).where(col(Alert.rule).in_(names), Alert.day == today)
     return {_key(row) for row in session.exec(query)}
 
 
 def _open_since(session: Session, names: list[str], today) -> dict[tuple, datetime]:
     """When each exception still unacknowledged from earlier days began."""
-    cols = (Alert.rule, Alert.entity_type, Alert.entity_id, Alert.order_id, Alert.level)
+    cols = exception_columns()
     query = (
         select(*cols, func.min(Alert.since))
         .where(
@@ -103,9 +100,9 @@ def _insert_alerts(session: Session, rows: list[dict], now: datetime) -> list[tu
     for i in range(0, len(rows), BATCH):
         session.connection().execute(statement, rows[i : i + BATCH])
     names = sorted({row["rule"] for row in rows})
-    query = select(
-        Alert.id, Alert.rule, Alert.entity_type, Alert.entity_id, Alert.order_id, Alert.level
-    ).where(col(Alert.rule).in_(names), Alert.day == rows[0]["day"], Alert.created_at == now)
+    query = select(Alert.id, *exception_columns()).where(
+        col(Alert.rule).in_(names), Alert.day == rows[0]["day"], Alert.created_at == now
+    )
     tried = {
         _key([r["rule"], r["entity_type"], r["entity_id"], r["order_id"], r["level"]]) for r in rows
     }

@@ -15,7 +15,16 @@ from sqlmodel import Session, col, select
 from app.services.chat._sealing import mask, seal, unseal
 from app.services.chat._texts import group_welcome
 from app.services.chat.outbox import enqueue, group_target
-from app.services.core import Actor, acts, load_order, require_manage_order, visible_orders_clause
+from app.services.core import (
+    Actor,
+    acts,
+    load_order,
+    require_manage_group,
+    require_manage_groups,
+    require_manage_order,
+    require_view_group,
+    visible_orders_clause,
+)
 from models.base import utcnow
 from models.chat import ChatGroup, ChatGroupCreate, ChatGroupOrder, ChatGroupPublic, ChatGroupUpdate
 from models.enums import ChatPlatform, Role
@@ -51,11 +60,6 @@ def _secret(platform: ChatPlatform, raw: str | None) -> str | None:
     return raw
 
 
-def _require_group_admin(actor: Actor) -> None:
-    if not (actor.is_admin or actor.has(Role.manager, Role.tracker)):
-        raise Forbidden("只有管理员、管理层或跟单员可以管理聊天群")
-
-
 def _check_conversation(session: Session, group: ChatGroup) -> None:
     if not group.conversation_id:
         group.conversation_id = None
@@ -76,7 +80,7 @@ def create_group(
     *, session: Session, actor: Actor, data: ChatGroupCreate, now: datetime | None = None
 ) -> ChatGroup:
     """Register a group robot, optionally bound to orders at once."""
-    _require_group_admin(actor)
+    require_manage_groups(actor)
     platform = ChatPlatform(data.platform)
     if platform not in CREDENTIAL_PARAM:
         raise InvalidInput("只能绑定企业微信或钉钉的群机器人", field="platform")
@@ -107,8 +111,8 @@ def update_group(
     *, session: Session, actor: Actor, group_id: int, data: ChatGroupUpdate
 ) -> ChatGroup:
     """Rename a group, replace its credentials, set its conversation id, pause or resume it."""
-    _require_group_admin(actor)
     group = _load(session, group_id)
+    require_manage_group(session, actor, group)
     fields = data.model_dump(exclude_unset=True)
     platform = ChatPlatform(group.platform)
     if fields.get("webhook") is not None:
@@ -147,6 +151,7 @@ def bind_group_order(
 ) -> ChatGroupOrder:
     """Make a group follow an order; the group is greeted once through the outbox."""
     group = _load(session, group_id)
+    require_manage_group(session, actor, group)
     order = load_order(session, actor, order_id)
     require_manage_order(session, actor, order, "绑定聊天群")
     link = session.get(ChatGroupOrder, (group.id, order.id))
@@ -190,9 +195,10 @@ def _load(session: Session, group_id: int) -> ChatGroup:
 
 
 def get_group(*, session: Session, actor: Actor, group_id: int) -> ChatGroup:
-    """One group, for those who may manage groups."""
-    _require_group_admin(actor)
-    return _load(session, group_id)
+    """One group, for group managers who created it or belong to an order it follows."""
+    group = _load(session, group_id)
+    require_view_group(session, actor, group)
+    return group
 
 
 def list_groups(*, session: Session, actor: Actor, order_id: int | None = None) -> list[ChatGroup]:

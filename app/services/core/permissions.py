@@ -11,6 +11,7 @@ from sqlalchemy import or_
 from sqlmodel import Session, select
 
 from app.services.core.actor import Actor
+from models.chat import ChatGroup, ChatGroupOrder
 from models.enums import ROLE_NAMES, Role, StageKind
 from models.errors import Forbidden, NotFound
 from models.orders import Order, OrderMember, Signoff
@@ -26,6 +27,7 @@ STAGE_ROLES = {
 
 ORDER_EDITORS = {Role.tracker, Role.sales}
 ORDER_CREATORS = {Role.manager, Role.sales, Role.tracker}
+GROUP_MANAGERS = {Role.manager, Role.tracker}
 
 
 def visible_orders_clause(actor: Actor):
@@ -84,26 +86,95 @@ def acting_roles(session: Session, actor: Actor, order: Order) -> set[Role]:
     return set(actor.roles) | {Role(member.role)}
 
 
+def can_act_in(session: Session, actor: Actor, order: Order, allowed: set[Role]) -> bool:
+    """Whether the actor is an admin or acts on this order in one of the allowed roles."""
+    return actor.is_admin or bool(acting_roles(session, actor, order) & allowed)
+
+
+def is_member(session: Session, actor: Actor, order: Order) -> bool:
+    """Whether the actor is an admin, the liaison or a member of the order."""
+    return actor.is_admin or bool(acting_roles(session, actor, order))
+
+
+def can_manage_order(session: Session, actor: Actor, order: Order) -> bool:
+    """Order-level management: admins, managers, the liaison and tracker/sales members."""
+    return actor.has(Role.manager) or can_act_in(session, actor, order, ORDER_EDITORS)
+
+
 def require_order_role(
     session: Session, actor: Actor, order: Order, allowed: set[Role], action: str
 ) -> None:
     """Refuse unless the actor is an admin or acts on this order in one of the allowed roles."""
-    if actor.is_admin:
-        return
-    if not acting_roles(session, actor, order) & allowed:
+    if not can_act_in(session, actor, order, allowed):
         names = "、".join(sorted(ROLE_NAMES[r] for r in allowed))
         raise Forbidden(f"只有本订单的{names}可以{action}", code="forbidden_role")
 
 
 def require_member(session: Session, actor: Actor, order: Order, action: str) -> None:
     """Refuse unless the actor is an admin, the liaison or a member of the order."""
-    if actor.is_admin or acting_roles(session, actor, order):
-        return
-    raise Forbidden(f"只有本订单的成员可以{action}", code="not_order_member")
+    if not is_member(session, actor, order):
+        raise Forbidden(f"只有本订单的成员可以{action}", code="not_order_member")
 
 
 def require_manage_order(session: Session, actor: Actor, order: Order, action: str) -> None:
     """Order-level management: admins, managers, the liaison and tracker/sales members."""
-    if actor.is_admin or actor.has(Role.manager):
-        return
-    require_order_role(session, actor, order, ORDER_EDITORS, action)
+    if not actor.has(Role.manager):
+        require_order_role(session, actor, order, ORDER_EDITORS, action)
+
+
+def can_sign_for(actor: Actor, department_id: int) -> bool:
+    """Whether the actor may sign a review on behalf of this department (its staff, admins)."""
+    return actor.is_admin or (actor.user is not None and actor.user.department_id == department_id)
+
+
+def can_manage_groups(actor: Actor) -> bool:
+    """Whether the actor's role lets them manage chat groups at all (admins, managers, trackers)."""
+    return actor.is_admin or actor.has(*GROUP_MANAGERS)
+
+
+def _group_orders(session: Session, group: ChatGroup) -> list[Order]:
+    linked = select(ChatGroupOrder.order_id).where(ChatGroupOrder.group_id == group.id)
+    return list(session.exec(select(Order).where(Order.id.in_(linked))).all())
+
+
+def can_view_group(session: Session, actor: Actor, group: ChatGroup) -> bool:
+    """A group manager who sees every order, created the group or belongs to an order it follows."""
+    if not can_manage_groups(actor):
+        return False
+    if actor.sees_everything or group.created_by_id == actor.id:
+        return True
+    return any(is_member(session, actor, order) for order in _group_orders(session, group))
+
+
+def can_manage_group(session: Session, actor: Actor, group: ChatGroup) -> bool:
+    """A group manager who is a member of every order the group follows: changing its robot
+    redirects or silences all of those orders' messages. A group that follows no order is its
+    creator's (and admins' and managers')."""
+    if not can_manage_groups(actor):
+        return False
+    if actor.sees_everything:
+        return True
+    orders = _group_orders(session, group)
+    if not orders:
+        return group.created_by_id == actor.id
+    return all(is_member(session, actor, order) for order in orders)
+
+
+def require_manage_groups(actor: Actor) -> None:
+    """Refuse unless the actor's role lets them manage chat groups."""
+    if not can_manage_groups(actor):
+        raise Forbidden("只有管理员、管理层或跟单员可以管理聊天群")
+
+
+def require_view_group(session: Session, actor: Actor, group: ChatGroup) -> None:
+    """Refuse unless the actor may see this group's settings."""
+    require_manage_groups(actor)
+    if not can_view_group(session, actor, group):
+        raise Forbidden("您不是该群所跟订单的成员，无权查看该聊天群", code="not_order_member")
+
+
+def require_manage_group(session: Session, actor: Actor, group: ChatGroup) -> None:
+    """Refuse unless the actor may change this group."""
+    require_manage_groups(actor)
+    if not can_manage_group(session, actor, group):
+        raise Forbidden("您不是该群所跟订单的成员，无权管理该聊天群", code="not_order_member")

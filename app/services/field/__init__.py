@@ -37,8 +37,6 @@ from app.services.field.issue_flow import (
 from app.services.field.issue_photos import add_issue_photos
 from app.services.field.issues import (
     ISSUE_ENTITY,
-    UNCLOSED,
-    WAITING,
     create_issue,
     get_issue,
     list_issues,
@@ -62,8 +60,6 @@ from app.services.field.reports import (
 __all__ = [
     "ISSUE_ENTITY",
     "REPORT_ENTITY",
-    "UNCLOSED",
-    "WAITING",
     "LinkClosed",
     "LinkExpired",
     "LinkInvalid",

@@ -59,7 +59,7 @@ def _check_acceptable(session: Session, order: Order) -> Stage:
         raise Conflict("订单已验收", code="already_accepted")
     if order.status == OrderStatus.cancelled:
         raise Conflict("订单已取消", code="order_closed")
-    if order.status not in (OrderStatus.confirmed, OrderStatus.in_progress):
+    if order.status not in OrderStatus.executing():
         raise Conflict("订单评审通过后才能验收", code="order_not_confirmed")
     stages = list_stages(session=session, order_id=order.id)
     earlier = [s for s in stages if s.kind != StageKind.acceptance and s.status != "done"]

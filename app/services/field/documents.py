@@ -13,11 +13,11 @@ from pathlib import Path
 from sqlmodel import Session, col, select
 
 from app.services.core import Actor, acts, load_order, require_order_role, settings
-from app.services.orders import CLOSED
+from app.services.orders import refuse_closed
 from models.acceptance import OrderDocument
 from models.base import utcnow
 from models.enums import DocumentKind, Role
-from models.errors import Conflict, NotFound
+from models.errors import NotFound
 from scanning.documents import DocumentStore, check_pdf
 
 UPLOADER_ROLES = {Role.site_engineer, Role.tracker, Role.engineering}
@@ -47,8 +47,7 @@ def upload_document(
     """Check and store a PDF of an order; the same file of the same kind twice is one row."""
     order = load_order(session, actor, order_id)
     require_order_role(session, actor, order, UPLOADER_ROLES, "上传验收文件")
-    if order.status in CLOSED:
-        raise Conflict("订单已关闭，不能再上传文件", code="order_closed")
+    refuse_closed(order, "订单已关闭，不能再上传文件")
     kind = DocumentKind(kind)
     pdf = check_pdf(data, max_bytes=settings().document_max_bytes)
     existing = session.exec(

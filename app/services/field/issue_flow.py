@@ -17,7 +17,6 @@ from sqlmodel import Session
 from app.services.core import Actor, acting_roles, acts, validated
 from app.services.core import note as log_note
 from app.services.field.issues import (
-    WAITING,
     load_issue,
     record_event,
     require_open_order,
@@ -104,7 +103,7 @@ def resolve_issue(
     data = validated(IssueResolve, {"resolution": resolution, "photo_ids": list(photo_ids)})
     issue, _ = _open(session, actor, issue_id)
     _require_owner(actor, issue, "提交处理结果")
-    if issue.state not in WAITING:
+    if issue.state not in IssueState.waiting():
         raise state_error(issue, "提交处理结果")
     _acknowledge(issue, now)
     issue.resolution = data.resolution

@@ -21,10 +21,17 @@ from app.services.core import (
     validated,
     visible_orders_clause,
 )
-from app.services.orders import CLOSED, attach_photos
+from app.services.orders import attach_photos, refuse_closed
 from app.services.risk import deadline_for, risk_matrix
 from models.base import utcnow
-from models.enums import ISSUE_STATE_NAMES, IssueAction, IssueCategory, IssueState, RiskLevel, Role
+from models.enums import (
+    ISSUE_STATE_NAMES,
+    IssueAction,
+    IssueCategory,
+    IssueState,
+    RiskLevel,
+    Role,
+)
 from models.errors import Conflict, InvalidInput, NotFound
 from models.issues import IssueCreate, IssueEvent, IssueUpdate, SiteIssue
 from models.orders import Order, OrderMember
@@ -32,9 +39,7 @@ from models.people import User
 
 ISSUE_ENTITY = "site_issue"
 # Waiting on the owner: these count as overdue once past their due time.
-WAITING = (IssueState.open, IssueState.in_progress, IssueState.reopened)
 # Everything short of verified is still open for acceptance and the SOP item.
-UNCLOSED = (*WAITING, IssueState.resolved)
 
 
 def due_for(session: Session, risk: RiskLevel, start: datetime) -> datetime:
@@ -44,7 +49,7 @@ def due_for(session: Session, risk: RiskLevel, start: datetime) -> datetime:
 
 def is_overdue(issue: SiteIssue, now: datetime) -> bool:
     """Whether the owner is still due to act and the due time has passed."""
-    return issue.state in WAITING and issue.due_at < now
+    return issue.state in IssueState.waiting() and issue.due_at < now
 
 
 def _aware(value: datetime) -> datetime:
@@ -79,8 +84,7 @@ def record_event(
 
 def require_open_order(order: Order) -> None:
     """Issues of a closed order can no longer change."""
-    if order.status in CLOSED:
-        raise Conflict("订单已关闭，问题点不能再变更", code="order_closed")
+    refuse_closed(order, "订单已关闭，问题点不能再变更")
 
 
 def _check_owner(session: Session, order: Order, owner_id: int) -> None:
@@ -259,7 +263,7 @@ def list_issues(
     ):
         if value is not None:
             query = query.where(column == value)
-    late = col(SiteIssue.state).in_(WAITING) & (col(SiteIssue.due_at) < now)
+    late = col(SiteIssue.state).in_(IssueState.waiting()) & (col(SiteIssue.due_at) < now)
     if overdue is not None:
         query = query.where(late if overdue else ~late)
     total = session.exec(select(func.count()).select_from(query.subquery())).one()
@@ -274,7 +278,7 @@ def unclosed_issues(
 ) -> list[SiteIssue]:
     """An order's issues not yet verified (optionally of one risk level), oldest first."""
     query = select(SiteIssue).where(
-        SiteIssue.order_id == order_id, col(SiteIssue.state).in_(UNCLOSED)
+        SiteIssue.order_id == order_id, col(SiteIssue.state).in_(IssueState.unclosed())
     )
     if risk is not None:
         query = query.where(SiteIssue.risk == risk)

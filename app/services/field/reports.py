@@ -21,10 +21,10 @@ from app.services.core import (
     settings,
     validated,
 )
-from app.services.orders import CLOSED, attach_photos
+from app.services.orders import attach_photos, refuse_closed
 from models.base import utcnow
 from models.enums import Role
-from models.errors import Conflict, Forbidden, InvalidInput
+from models.errors import Forbidden, InvalidInput
 from models.orders import OrderMember
 from models.people import User
 from models.reports import DailyReport, DailyReportIn, LabourEntry, LabourIn
@@ -68,8 +68,7 @@ def submit_daily_report(
         raise Forbidden("日报必须由具体人员提交", code="report_needs_user")
     order = load_order(session, actor, order_id, for_update=True)
     require_member(session, actor, order, "提交日报")
-    if order.status in CLOSED:
-        raise Conflict("订单已关闭，不能再提交日报", code="order_closed")
+    refuse_closed(order, "订单已关闭，不能再提交日报")
     return _store(session, order_id, actor.id, day, data, now)
 
 

@@ -19,7 +19,6 @@ from app.services.core import (
     validated,
 )
 from app.services.finance import cost_sources as src
-from app.services.orders import CLOSED
 from app.services.people import user_brief, users_by_id
 from models.base import utcnow
 from models.costs import (
@@ -64,7 +63,8 @@ def readable_order(session: Session, actor: Actor, order_id: int) -> Order:
 
 
 def writable_order(session: Session, actor: Actor, order_id: int) -> Order:
-    """The order locked for a cost change; refused once it is cancelled."""
+    """The order locked for a money change; refused once it is cancelled. Money outlives the
+    work, so a closed but accepted order still takes late invoices and the final payment."""
     order = load_order(session, actor, order_id, for_update=True)
     if order.status == OrderStatus.cancelled:
         raise Conflict("订单已取消，不能再修改成本", code="order_closed")
@@ -258,7 +258,7 @@ def over_budget_orders(
     query = (
         select(Order.id, Order.code, Order.liaison_id)
         .join(OrderBudget, OrderBudget.order_id == Order.id)
-        .where(col(Order.status).not_in(CLOSED))
+        .where(col(Order.status).not_in(OrderStatus.closed()))
         .distinct()
     )
     orders = {oid: (code, liaison) for oid, code, liaison in session.exec(query)}

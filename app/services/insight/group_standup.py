@@ -16,7 +16,6 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, func, select
 
-from app.services.alerts import OPEN_ISSUE, OPEN_PURCHASE
 from app.services.chat import enqueue, group_target
 from app.services.core import Actor, local_date, settings
 from app.services.field import missing_reporters
@@ -24,7 +23,15 @@ from app.services.insight.standup import STAGE_MARKS, standup_summary
 from app.services.procurement import shortage_query
 from app.services.production import production_overview
 from models.chat import ChatGroup, ChatGroupOrder
-from models.enums import RISK_NAMES, STAGE_NAMES, OrderStatus, RiskLevel, StageKind
+from models.enums import (
+    RISK_NAMES,
+    STAGE_NAMES,
+    IssueState,
+    OrderStatus,
+    PurchaseStatus,
+    RiskLevel,
+    StageKind,
+)
 from models.issues import SiteIssue
 from models.messages import OutboundMessage
 from models.orders import Order
@@ -34,7 +41,6 @@ from models.purchasing import PurchaseLine
 from models.reports import DailyReport
 from models.stages import Stage
 
-LIVE_ORDERS = (OrderStatus.in_review, OrderStatus.confirmed, OrderStatus.in_progress)
 MAX_NAMES = 5
 
 
@@ -59,7 +65,9 @@ def _reports(session: Session, order_ids: list[int], day) -> dict[int, list[str]
 def _issues(session: Session, order_ids: list[int]) -> dict[int, Counter]:
     query = (
         select(SiteIssue.order_id, SiteIssue.risk, func.count())
-        .where(col(SiteIssue.order_id).in_(order_ids), col(SiteIssue.state).in_(OPEN_ISSUE))
+        .where(
+            col(SiteIssue.order_id).in_(order_ids), col(SiteIssue.state).in_(IssueState.waiting())
+        )
         .group_by(SiteIssue.order_id, SiteIssue.risk)
     )
     out: dict[int, Counter] = defaultdict(Counter)
@@ -73,7 +81,7 @@ def _late_purchases(session: Session, order_ids: list[int], today) -> Counter:
         select(PurchaseLine.order_id, func.count())
         .where(
             col(PurchaseLine.order_id).in_(order_ids),
-            col(PurchaseLine.status).in_(OPEN_PURCHASE),
+            col(PurchaseLine.status).in_(PurchaseStatus.open()),
             PurchaseLine.received < PurchaseLine.quantity,
             PurchaseLine.promised_date < today,
         )
@@ -104,7 +112,7 @@ def _milestones(session: Session, order_ids: list[int], today, now) -> dict[int,
         select(PurchaseLine.order_id, func.count())
         .where(
             col(PurchaseLine.order_id).in_(order_ids),
-            col(PurchaseLine.status).in_(OPEN_PURCHASE),
+            col(PurchaseLine.status).in_(PurchaseStatus.open()),
             PurchaseLine.promised_date == today,
         )
         .group_by(PurchaseLine.order_id)
@@ -117,7 +125,7 @@ def _milestones(session: Session, order_ids: list[int], today, now) -> dict[int,
         select(SiteIssue.order_id, func.count())
         .where(
             col(SiteIssue.order_id).in_(order_ids),
-            col(SiteIssue.state).in_(OPEN_ISSUE),
+            col(SiteIssue.state).in_(IssueState.waiting()),
             SiteIssue.due_at >= now,
             SiteIssue.due_at < end,
         )
@@ -184,7 +192,7 @@ def group_standup_markdown(
         session.exec(
             select(Order)
             .join(ChatGroupOrder, ChatGroupOrder.order_id == Order.id)
-            .where(ChatGroupOrder.group_id == group.id, col(Order.status).in_(LIVE_ORDERS))
+            .where(ChatGroupOrder.group_id == group.id, col(Order.status).in_(OrderStatus.live()))
             .order_by(Order.code)
         )
     )

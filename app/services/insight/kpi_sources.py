@@ -12,7 +12,7 @@ from sqlmodel import Session, col, func, select
 from app.services.alerts import delivery_history
 from app.services.core import Actor, local_date, visible_orders_clause
 from models.acceptance import Acceptance
-from models.alerts import Alert
+from models.alerts import Alert, exception_columns
 from models.bom import BomLine
 from models.issues import SiteIssue
 from models.orders import Order
@@ -61,15 +61,7 @@ def alert_responses(session: Session, actor: Actor, first: date, last: date):
         select(Alert.since, func.max(Alert.response_seconds), Order.liaison_id)
         .join(Order, Order.id == Alert.order_id)
         .where(visible_orders_clause(actor), col(Alert.parent_id).is_(None))
-        .group_by(
-            Alert.rule,
-            Alert.entity_type,
-            Alert.entity_id,
-            Alert.order_id,
-            Alert.level,
-            Alert.since,
-            Order.liaison_id,
-        )
+        .group_by(*exception_columns(), Alert.since, Order.liaison_id)
         .having(func.max(Alert.response_seconds).is_not(None))
     )
     for since, seconds, liaison in session.exec(query):

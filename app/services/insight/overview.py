@@ -23,8 +23,13 @@ from sqlalchemy import case, func, or_
 from sqlmodel import Session, col, select
 
 from app.services.core import Actor, local_date, visible_orders_clause
-from app.services.field import UNCLOSED, WAITING
-from app.services.orders import current_stage, order_progress, stage_brief
+from app.services.orders import (
+    current_stage,
+    delivery_days_late,
+    order_progress,
+    stage_brief,
+    stage_days_late,
+)
 from app.services.people import user_brief, users_by_id
 from app.services.procurement import find_shortages
 from models.base import utcnow
@@ -32,6 +37,7 @@ from models.dashboard import DelayWarning, Milestone, Overview, OverviewFilters,
 from models.enums import (
     ORDER_STATUS_NAMES,
     STAGE_NAMES,
+    IssueState,
     OrderStatus,
     PurchaseStatus,
     RiskLevel,
@@ -43,15 +49,7 @@ from models.orders import Order
 from models.purchasing import PurchaseLine
 from models.stages import Stage
 
-ACTIVE = (OrderStatus.draft, OrderStatus.in_review, OrderStatus.confirmed, OrderStatus.in_progress)
-SHOWN = (*ACTIVE, OrderStatus.completed)
-PURCHASE_OPEN = (
-    PurchaseStatus.ordered,
-    PurchaseStatus.confirmed,
-    PurchaseStatus.shipped,
-    PurchaseStatus.in_transit,
-    PurchaseStatus.delayed,
-)
+SHOWN = (*OrderStatus.open(), OrderStatus.completed)
 
 
 def order_overview(
@@ -114,10 +112,12 @@ def _issue_counts(session: Session, ids: list[int], now: datetime) -> dict[int, 
     out: dict[int, dict] = defaultdict(dict)
     if not ids:
         return out
-    late = case((col(SiteIssue.state).in_(WAITING) & (col(SiteIssue.due_at) < now), 1), else_=0)
+    late = case(
+        (col(SiteIssue.state).in_(IssueState.waiting()) & (col(SiteIssue.due_at) < now), 1), else_=0
+    )
     query = (
         select(SiteIssue.order_id, SiteIssue.risk, func.count(), func.sum(late))
-        .where(col(SiteIssue.order_id).in_(ids), col(SiteIssue.state).in_(UNCLOSED))
+        .where(col(SiteIssue.order_id).in_(ids), col(SiteIssue.state).in_(IssueState.unclosed()))
         .group_by(SiteIssue.order_id, SiteIssue.risk)
     )
     for order_id, risk, count, overdue in session.exec(query):
@@ -137,7 +137,7 @@ def _late_purchases(session: Session, ids: list[int], today: date) -> dict[int, 
         select(PurchaseLine.order_id, func.count())
         .where(
             col(PurchaseLine.order_id).in_(ids),
-            col(PurchaseLine.status).in_(PURCHASE_OPEN),
+            col(PurchaseLine.status).in_(PurchaseStatus.open()),
             late,
         )
         .group_by(PurchaseLine.order_id)
@@ -162,7 +162,7 @@ def _row(order: Order, facts: _Facts, users, today: date) -> OverviewRow:
     issues = facts.issues.get(order.id, {})
     shortages, escalated = facts.shortages.get(order.id, (0, 0))
     late_purchases = facts.purchases.get(order.id, 0)
-    active = order.status in ACTIVE
+    active = order.status in OrderStatus.open()
     warnings = _warnings(order, stages, issues, (shortages, escalated), late_purchases, today)
     if not active:
         warnings = []
@@ -194,12 +194,11 @@ def _row(order: Order, facts: _Facts, users, today: date) -> OverviewRow:
 
 def _warnings(order, stages, issues, shortages, late_purchases, today) -> list[DelayWarning]:
     out = []
-    late_days = (today - order.delivery_date).days
-    if late_days > 0:
+    late_days = delivery_days_late(order, today)
+    if late_days:
         out.append(DelayWarning(kind="delivery_overdue", weight=5, text=f"已超交期 {late_days} 天"))
     for s in stages:
-        if s.status != StageStatus.done and s.planned_end and s.planned_end < today:
-            days = (today - s.planned_end).days
+        if days := stage_days_late(s, today):
             name = STAGE_NAMES[StageKind(s.kind)]
             out.append(DelayWarning(kind="stage_overdue", weight=3, text=f"{name}超期 {days} 天"))
     high = issues.get(RiskLevel.high, (0, 0))[1]

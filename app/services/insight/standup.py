@@ -20,6 +20,7 @@ from app.services.orders import (
     open_required_items,
     order_progress,
     signoffs,
+    stage_days_late,
 )
 from models.base import utcnow
 from models.enums import (
@@ -110,15 +111,12 @@ def standup_summary(
 
 def _stage_line(stage, today: date) -> StageLine:
     status = StageStatus(stage.status)
-    late = 0
-    if status != StageStatus.done and stage.planned_end and stage.planned_end < today:
-        late = (today - stage.planned_end).days
     return StageLine(
         name=STAGE_NAMES[StageKind(stage.kind)],
         status=status,
         progress=100 if status == StageStatus.done else stage.progress,
         planned_end=stage.planned_end,
-        days_late=late,
+        days_late=stage_days_late(stage, today),
     )
 
 

@@ -1,6 +1,7 @@
 """An order and its five stages: orders and members, the review record and sign-offs, stages
 with their SOP checklists and templates, stage progress derived from other domains' records
-(progress.py), order photos, order import, and the public forms of orders, stages and reviews.
+(progress.py), which stages are late and by how many days (lateness.py), order photos, order
+import, and the public forms of orders, stages and reviews.
 scope.py has the helpers other domains use to act on the rows of one order.
 """
 
@@ -12,8 +13,13 @@ from app.services.orders.importing import (
     OrderImportFailed,
     import_orders,
 )
+from app.services.orders.lateness import (
+    LateStage,
+    delivery_days_late,
+    late_stages,
+    stage_days_late,
+)
 from app.services.orders.orders import (
-    CLOSED,
     add_member,
     cancel_order,
     create_order,
@@ -54,6 +60,7 @@ from app.services.orders.reviews import (
 )
 from app.services.orders.scope import (
     open_order,
+    refuse_closed,
     require_executing,
     require_member_in_role,
     row_of_order,
@@ -79,10 +86,10 @@ from app.services.orders.stages import (
 from app.services.orders.templates import add_template, list_templates, retire_template
 
 __all__ = [
-    "CLOSED",
     "ORDER_LAYOUT",
     "ORDER_TEMPLATE",
     "STAGE_WEIGHTS",
+    "LateStage",
     "OrderImportFailed",
     "add_checklist_item",
     "add_member",
@@ -97,12 +104,14 @@ __all__ = [
     "current_stage",
     "decide_signoff",
     "delete_order",
+    "delivery_days_late",
     "find_order_by_code",
     "finish_stage",
     "get_order",
     "get_photo",
     "get_review",
     "import_orders",
+    "late_stages",
     "list_members",
     "list_order_photos",
     "list_orders",
@@ -120,6 +129,7 @@ __all__ = [
     "photos_public",
     "progress_source",
     "refresh_derived_progress",
+    "refuse_closed",
     "remove_member",
     "reopen_stage",
     "require_executing",
@@ -130,6 +140,7 @@ __all__ = [
     "set_checklist_item",
     "signoffs",
     "stage_brief",
+    "stage_days_late",
     "stage_public",
     "start_stage",
     "submit_for_review",

@@ -35,8 +35,8 @@ from app.services.core import (
     settings,
     write_all,
 )
-from app.services.orders.orders import CLOSED, create_order, update_order
-from models.enums import Priority, Role
+from app.services.orders.orders import create_order, update_order
+from models.enums import OrderStatus, Priority, Role
 from models.errors import Forbidden
 from models.imports import OrderImportResult, OrderImportRow
 from models.orders import Order, OrderCreate, OrderUpdate
@@ -160,7 +160,7 @@ def _check_row(session: Session, number: int, values: dict, seen: dict) -> tuple
     existing = _existing(session, contract) if contract else []
     if len(existing) > 1:
         errors.append(RowError("contract_no", "系统中有多个订单使用该合同号，请手工处理"))
-    elif existing and existing[0].status in CLOSED:
+    elif existing and existing[0].status in OrderStatus.closed():
         errors.append(RowError("contract_no", f"订单 {existing[0].code} 已关闭，不能更新"))
     target = existing[0] if len(existing) == 1 else None
     if target is None and not errors:

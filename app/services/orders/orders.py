@@ -15,6 +15,7 @@ from app.services.core import (
     roles_of,
     visible_orders_clause,
 )
+from app.services.orders.scope import refuse_closed
 from app.services.orders.stages import create_stages
 from app.services.people import get_department
 from models.base import utcnow
@@ -22,8 +23,6 @@ from models.enums import OrderStatus, Role
 from models.errors import Conflict, Forbidden, InvalidInput, NotFound
 from models.orders import MemberAdd, Order, OrderCreate, OrderMember, OrderUpdate, Review
 from models.people import User
-
-CLOSED = (OrderStatus.completed, OrderStatus.cancelled)
 
 
 def _check_liaison(session: Session, user_id: int | None) -> None:
@@ -115,8 +114,7 @@ def update_order(
     """Change an order's fields; every change lands in the change log."""
     order = load_order(session, actor, order_id, for_update=True)
     require_manage_order(session, actor, order, "修改订单")
-    if order.status in CLOSED:
-        raise Conflict("订单已关闭，不能修改", code="order_closed")
+    refuse_closed(order, "订单已关闭，不能修改")
     fields = data.model_dump(exclude_unset=True)
     if "liaison_id" in fields:
         _check_liaison(session, fields["liaison_id"])
@@ -145,8 +143,7 @@ def cancel_order(
     """Cancel an open order, with the reason in the change log."""
     order = load_order(session, actor, order_id, for_update=True)
     require_manage_order(session, actor, order, "取消订单")
-    if order.status in CLOSED:
-        raise Conflict("订单已关闭", code="order_closed")
+    refuse_closed(order)
     order.status = OrderStatus.cancelled
     order.cancel_reason = reason
     order.updated_at = now or utcnow()

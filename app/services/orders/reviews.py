@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from app.services.core import Actor, acts, load_order, note, require_manage_order
+from app.services.core import Actor, acts, can_sign_for, load_order, note, require_manage_order
 from app.services.orders.stages import begin_stage, finish_stage, list_stages, open_required_items
 from app.services.people import get_department
 from models.base import utcnow
@@ -82,7 +82,7 @@ def _signoff_for(session: Session, actor: Actor, review: Review, dept_code: str)
     ).first()
     if line is None:
         raise NotFound(f"本次评审不需要{dept.name}会签", code="signoff_not_required")
-    if not actor.is_admin and actor.user.department_id != dept.id:
+    if not can_sign_for(actor, dept.id):
         raise Forbidden(f"只有{dept.name}的人员可以代表{dept.name}会签", code="wrong_department")
     return line
 

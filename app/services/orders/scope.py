@@ -8,7 +8,6 @@ from typing import TypeVar
 from sqlmodel import Session
 
 from app.services.core import Actor, acting_roles, load_order, require_order_role, roles_of
-from app.services.orders.stages import EXECUTING
 from models.enums import ROLE_NAMES, Channel, OrderStatus, Role
 from models.errors import Conflict, InvalidInput, NotFound
 from models.orders import Order
@@ -16,7 +15,11 @@ from models.people import User
 
 T = TypeVar("T")
 
-CLOSED = (OrderStatus.completed, OrderStatus.cancelled)
+
+def refuse_closed(order: Order, message: str = "订单已关闭") -> None:
+    """Refuse a change to a closed (accepted or cancelled) order: 409 `order_closed`."""
+    if order.status in OrderStatus.closed():
+        raise Conflict(message, code="order_closed")
 
 
 def open_order(
@@ -25,14 +28,13 @@ def open_order(
     """The order, locked, when the actor may act on it in one of `roles` and it is not closed."""
     order = load_order(session, actor, order_id, for_update=True)
     require_order_role(session, actor, order, roles, action)
-    if order.status in CLOSED:
-        raise Conflict("订单已关闭", code="order_closed")
+    refuse_closed(order)
     return order
 
 
 def require_executing(order: Order, action: str) -> None:
     """Refuse work that needs a confirmed order (review passed, not closed)."""
-    if order.status not in EXECUTING:
+    if order.status not in OrderStatus.executing():
         raise Conflict(f"订单评审通过后才能{action}", code="order_not_confirmed")
 
 

@@ -19,6 +19,7 @@ from app.services.core import (
     tick,
 )
 from app.services.orders.progress import derived_progress
+from app.services.orders.scope import refuse_closed
 from models.base import utcnow
 from models.enums import STAGE_ORDER, OrderStatus, StageKind, StageStatus
 from models.errors import Conflict, InvalidInput, NotFound
@@ -33,7 +34,6 @@ STAGE_WEIGHTS = {
     StageKind.delivery: 15,
     StageKind.acceptance: 15,
 }
-EXECUTING = (OrderStatus.confirmed, OrderStatus.in_progress)
 # A stage's SOP checklist: every item is ticked by hand (or by tick_items from a record).
 STAGE_CHECKLIST = Checklist(ChecklistItem, "stage_id")
 
@@ -124,8 +124,7 @@ def _load_stage(session: Session, order_id: int, kind: StageKind) -> Stage:
 def _open_order(session: Session, actor: Actor, order_id: int, kind: StageKind) -> Order:
     order = load_order(session, actor, order_id, for_update=True)
     require_order_role(session, actor, order, STAGE_ROLES[kind], "操作该阶段")
-    if order.status in (OrderStatus.completed, OrderStatus.cancelled):
-        raise Conflict("订单已关闭", code="order_closed")
+    refuse_closed(order)
     return order
 
 
@@ -161,7 +160,7 @@ def start_stage(
     order = _open_order(session, actor, order_id, kind)
     if kind == StageKind.review:
         raise Conflict("订单评审阶段在提交评审时自动开始", code="review_starts_on_submit")
-    if order.status not in EXECUTING:
+    if order.status not in OrderStatus.executing():
         raise Conflict("订单评审通过后才能开始后续阶段", code="order_not_confirmed")
     stage = _load_stage(session, order_id, kind)
     if stage.status != StageStatus.not_started:
@@ -198,7 +197,7 @@ def close_stage(
     stage = _load_stage(session, order_id, kind)
     if stage.status != StageStatus.in_progress:
         raise Conflict("只有进行中的阶段可以关闭", code="stage_not_in_progress")
-    if kind == StageKind.review and order.status not in EXECUTING:
+    if kind == StageKind.review and order.status not in OrderStatus.executing():
         raise Conflict("订单评审尚未全部会签通过", code="review_not_approved")
     finish_stage(session=session, stage=stage, now=now or utcnow())
     return stage

@@ -30,7 +30,6 @@ from app.services.procurement.public import (
     suppliers_public,
 )
 from app.services.procurement.purchasing import (
-    TERMINAL,
     create_purchase_line,
     list_purchases,
     promised_history,
@@ -67,7 +66,6 @@ from app.services.procurement.suppliers import (
 )
 
 __all__ = [
-    "TERMINAL",
     "BadChecksum",
     "RejectedScan",
     "Shortages",

@@ -24,8 +24,6 @@ from models.orders import Order
 from models.purchasing import PurchaseLine
 from models.quantities import number, show
 
-DONE = (PurchaseStatus.received, PurchaseStatus.cancelled)
-
 
 @dataclass(frozen=True)
 class Movement:
@@ -146,7 +144,9 @@ def _allocate_to_purchases(session: Session, line_id: int, quantity: Decimal, to
     line that is complete is marked received with today's arrival date."""
     query = (
         select(PurchaseLine)
-        .where(PurchaseLine.bom_line_id == line_id, PurchaseLine.status.not_in(DONE))
+        .where(
+            PurchaseLine.bom_line_id == line_id, PurchaseLine.status.not_in(PurchaseStatus.done())
+        )
         .order_by(PurchaseLine.promised_date.is_(None), PurchaseLine.promised_date, PurchaseLine.id)
         .with_for_update(key_share=True)
         .execution_options(populate_existing=True)

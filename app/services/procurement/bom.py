@@ -15,27 +15,24 @@ from sqlalchemy import Float, and_, case, cast
 from sqlmodel import Session, col, func, select
 
 from app.services.core import Actor, acts, load_order, require_order_role
-from app.services.orders import progress_source, refresh_derived_progress
+from app.services.orders import progress_source, refresh_derived_progress, refuse_closed
 from app.services.procurement.errors import BomLineNotFound
 from app.services.procurement.materials import PURCHASERS, load_material
 from models.base import utcnow
 from models.bom import BomLine, BomLineCreate, BomLineUpdate
-from models.enums import OrderStatus, StageKind
+from models.enums import StageKind
 from models.errors import Conflict
 from models.materials import Material
 from models.orders import Order
 from models.purchasing import PurchaseLine
 from models.scans import KeyMaterials
 
-CLOSED = (OrderStatus.completed, OrderStatus.cancelled)
-
 
 def editable_order(session: Session, actor: Actor, order_id: int, action: str) -> Order:
     """The order, locked, if it is open and the actor buys or tracks for it."""
     order = load_order(session, actor, order_id, for_update=True)
     require_order_role(session, actor, order, set(PURCHASERS), action)
-    if order.status in CLOSED:
-        raise Conflict("订单已关闭", code="order_closed")
+    refuse_closed(order)
     return order
 
 

@@ -27,7 +27,6 @@ from models.purchasing import (
 )
 from models.suppliers import Supplier
 
-TERMINAL = (PurchaseStatus.received, PurchaseStatus.cancelled)
 OPENING = (PurchaseStatus.ordered, PurchaseStatus.confirmed)
 
 
@@ -99,7 +98,7 @@ def _open_purchase(session: Session, actor: Actor, purchase_id: int) -> Purchase
     query = select(PurchaseLine).where(PurchaseLine.id == purchase_id)
     query = query.with_for_update(key_share=True)
     purchase = session.exec(query.execution_options(populate_existing=True)).one()
-    if purchase.status in TERMINAL:
+    if purchase.status in PurchaseStatus.done():
         name = PURCHASE_STATUS_NAMES[purchase.status]
         raise Conflict(f"采购行已{name.removeprefix('已')}，不能再修改", code="purchase_closed")
     return purchase

@@ -33,7 +33,6 @@ from models.quantities import QUANTITY
 from models.shortages import ShortagePublic
 from models.suppliers import Supplier
 
-ACTIVE_ORDERS = (OrderStatus.confirmed, OrderStatus.in_progress)
 PROMISED = (PurchaseStatus.confirmed, PurchaseStatus.shipped, PurchaseStatus.in_transit)
 
 
@@ -118,7 +117,7 @@ def shortage_query(
         .outerjoin(promised, promised.c.bom_line_id == BomLine.id)
         .outerjoin(Supplier, Supplier.id == Material.backup_supplier_id)
         .where(
-            col(Order.status).in_(ACTIVE_ORDERS),
+            col(Order.status).in_(OrderStatus.executing()),
             BomLine.received < BomLine.needed,
             secured < BomLine.needed,
             warn_from <= today,

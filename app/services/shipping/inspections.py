@@ -10,16 +10,22 @@ from sqlmodel import Session, col, select
 
 from app.services.core import Actor, acts, load_order, local_date, require_order_role, settings
 from app.services.orders import (
-    CLOSED,
     attach_photos,
     open_order,
+    refuse_closed,
     require_executing,
     require_member_in_role,
     row_of_order,
     tick_items,
 )
 from models.base import utcnow
-from models.enums import InspectionKind, InspectionResult, ReworkStatus, Role, StageKind
+from models.enums import (
+    InspectionKind,
+    InspectionResult,
+    ReworkStatus,
+    Role,
+    StageKind,
+)
 from models.errors import Conflict, InvalidInput
 from models.orders import Order
 from models.quality import Inspection, InspectionCreate, InspectionDefect, Rework
@@ -201,8 +207,7 @@ def complete_rework(
     rework = row_of_order(session, Rework, rework_id, order_id, "返工")
     if actor.id is None or rework.owner_id != actor.id:
         require_order_role(session, actor, order, REWORKERS, "完成返工")
-    if order.status in CLOSED:
-        raise Conflict("订单已关闭", code="order_closed")
+    refuse_closed(order)
     if rework.status == ReworkStatus.done:
         raise Conflict("返工已经完成", code="rework_done")
     rework.status = ReworkStatus.done

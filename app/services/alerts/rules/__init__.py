@@ -43,6 +43,7 @@ from sqlmodel import Session
 
 from app.services.core import Settings
 from app.services.risk import RiskMatrix
+from models.alerts import exception_key
 from models.contingency import PlanAdvice
 from models.enums import RiskLevel, RiskType
 
@@ -73,7 +74,7 @@ class Finding:
 
     @property
     def key(self) -> tuple:
-        return (self.rule, self.entity_type, self.entity_id, self.order_id, RiskLevel(self.level))
+        return exception_key(self.rule, self.entity_type, self.entity_id, self.order_id, self.level)
 
 
 @dataclass(frozen=True)

@@ -5,11 +5,10 @@ from __future__ import annotations
 from sqlalchemy import func
 from sqlmodel import select
 
-from models.enums import OrderStatus, Role
+from models.enums import Role
 from models.orders import Order, OrderMember
 
 # Orders whose work is under way: the rules watch these.
-ACTIVE_ORDERS = (OrderStatus.in_review, OrderStatus.confirmed, OrderStatus.in_progress)
 
 
 def role_member(role: Role):

@@ -12,7 +12,7 @@ from sqlmodel import col, select
 
 from app.services.alerts.rules import Finding, RuleContext, restrict, rule
 from app.services.risk import escalation_stage
-from models.alerts import Alert
+from models.alerts import Alert, same_exception
 from models.enums import RISK_NAMES, EscalationStage, RiskLevel
 from models.issues import SiteIssue
 
@@ -27,14 +27,7 @@ def _candidates(ctx: RuleContext) -> list[tuple]:
     earlier = aliased(Alert)
     first_alerted = (
         select(func.min(earlier.created_at))
-        .where(
-            earlier.rule == Alert.rule,
-            earlier.entity_type == Alert.entity_type,
-            earlier.entity_id == Alert.entity_id,
-            earlier.order_id == Alert.order_id,
-            earlier.level == Alert.level,
-            col(earlier.acknowledged_at).is_(None),
-        )
+        .where(same_exception(earlier, Alert), col(earlier.acknowledged_at).is_(None))
         .scalar_subquery()
     )
     query = select(

@@ -9,8 +9,9 @@ from datetime import timedelta
 from sqlmodel import col, select
 
 from app.services.alerts.rules import Finding, RuleContext, restrict, rule
-from app.services.alerts.rules._owners import ACTIVE_ORDERS, buyer_or_liaison, role_member
+from app.services.alerts.rules._owners import buyer_or_liaison, role_member
 from app.services.alerts.schedules import group_times
+from app.services.orders import late_stages
 from models.bom import BomLine
 from models.chat import ChatGroup, ChatGroupOrder
 from models.enums import (
@@ -25,8 +26,6 @@ from models.enums import (
     RiskType,
     Role,
     SignoffStatus,
-    StageKind,
-    StageStatus,
 )
 from models.issues import SiteIssue
 from models.materials import Material
@@ -34,18 +33,9 @@ from models.orders import Order, OrderMember, Review, Signoff
 from models.people import Department, User
 from models.purchasing import PurchaseLine
 from models.reports import DailyReport
-from models.stages import Stage
 from models.suppliers import Supplier
 
 LATE_DAYS_HIGH = 7  # a stage or purchase this many days late is high risk
-OPEN_ISSUE = (IssueState.open, IssueState.in_progress, IssueState.reopened)
-OPEN_PURCHASE = (
-    PurchaseStatus.ordered,
-    PurchaseStatus.confirmed,
-    PurchaseStatus.shipped,
-    PurchaseStatus.in_transit,
-    PurchaseStatus.delayed,
-)
 
 
 def _late_level(days: int) -> RiskLevel:
@@ -54,31 +44,21 @@ def _late_level(days: int) -> RiskLevel:
 
 @rule("stage_overdue", "阶段逾期")
 def stage_overdue(ctx: RuleContext) -> Iterable[Finding]:
-    query = (
-        select(
-            Stage.id, Stage.order_id, Stage.kind, Stage.planned_end, Order.code, Order.liaison_id
-        )
-        .join(Order, Order.id == Stage.order_id)
-        .where(
-            col(Order.status).in_(ACTIVE_ORDERS),
-            Stage.status != StageStatus.done,
-            col(Stage.planned_end).is_not(None),
-            Stage.planned_end < ctx.today,
-        )
-    )
-    for stage_id, order_id, kind, planned_end, code, liaison in ctx.session.exec(
-        restrict(query, Stage.order_id, ctx)
+    for late in late_stages(
+        session=ctx.session,
+        today=ctx.today,
+        order_ids=ctx.order_ids,
+        statuses=OrderStatus.live(),
     ):
-        days = (ctx.today - planned_end).days
         yield Finding(
             entity_type="stage",
-            entity_id=stage_id,
-            order_id=order_id,
-            level=_late_level(days),
-            owner_id=liaison,
+            entity_id=late.stage_id,
+            order_id=late.order_id,
+            level=_late_level(late.days),
+            owner_id=late.liaison_id,
             message=(
-                f"{code} {STAGE_NAMES[StageKind(kind)]}计划 {planned_end:%m-%d} 完成，"
-                f"已逾期 {days} 天"
+                f"{late.order_code} {STAGE_NAMES[late.kind]}计划 {late.planned_end:%m-%d} 完成，"
+                f"已逾期 {late.days} 天"
             ),
         )
 
@@ -104,8 +84,8 @@ def purchase_overdue(ctx: RuleContext) -> Iterable[Finding]:
         .join(Supplier, Supplier.id == PurchaseLine.supplier_id)
         .outerjoin(buyers, buyers.c.order_id == PurchaseLine.order_id)
         .where(
-            col(Order.status).in_(ACTIVE_ORDERS),
-            col(PurchaseLine.status).in_(OPEN_PURCHASE),
+            col(Order.status).in_(OrderStatus.live()),
+            col(PurchaseLine.status).in_(PurchaseStatus.open()),
             PurchaseLine.received < PurchaseLine.quantity,
             col(PurchaseLine.promised_date).is_not(None),
             PurchaseLine.promised_date < ctx.today,
@@ -153,7 +133,7 @@ def issue_overdue(ctx: RuleContext) -> Iterable[Finding]:
             Order.code,
         )
         .join(Order, Order.id == SiteIssue.order_id)
-        .where(col(SiteIssue.state).in_(OPEN_ISSUE), SiteIssue.due_at < ctx.now)
+        .where(col(SiteIssue.state).in_(IssueState.waiting()), SiteIssue.due_at < ctx.now)
     )
     tz = ctx.matrix.tz
     for issue_id, order_id, risk, state, due, text, owner, created, code in ctx.session.exec(
@@ -249,7 +229,7 @@ def report_missing(ctx: RuleContext) -> Iterable[Finding]:
         .join(User, User.id == OrderMember.user_id)
         .join(Order, Order.id == OrderMember.order_id)
         .where(
-            col(Order.status).in_((OrderStatus.confirmed, OrderStatus.in_progress)),
+            col(Order.status).in_(OrderStatus.executing()),
             col(OrderMember.role).in_(roles),
             User.is_active,
             in_scope,

@@ -11,10 +11,9 @@ from sqlmodel import col
 
 from app.services.alerts.history import delay_model, first_promise_lines
 from app.services.alerts.rules import Finding, RuleContext, restrict, rule
-from app.services.alerts.rules._owners import ACTIVE_ORDERS, role_member
-from app.services.alerts.rules.overdue import OPEN_PURCHASE
+from app.services.alerts.rules._owners import role_member
 from models.bom import BomLine
-from models.enums import RiskLevel, RiskType, Role
+from models.enums import OrderStatus, PurchaseStatus, RiskLevel, RiskType, Role
 from models.materials import Material
 from models.orders import Order
 from models.purchasing import PurchaseLine
@@ -46,8 +45,8 @@ def predicted_delay(ctx: RuleContext) -> Iterable[Finding]:
         .join(Supplier, Supplier.id == PurchaseLine.supplier_id)
         .outerjoin(buyers, buyers.c.order_id == PurchaseLine.order_id)
         .where(
-            col(Order.status).in_(ACTIVE_ORDERS),
-            col(PurchaseLine.status).in_(OPEN_PURCHASE),
+            col(Order.status).in_(OrderStatus.live()),
+            col(PurchaseLine.status).in_(PurchaseStatus.open()),
             PurchaseLine.received < PurchaseLine.quantity,
             PurchaseLine.promised_date >= ctx.today,  # not late yet: that is purchase_overdue
             BomLine.need_date >= ctx.today,

@@ -17,13 +17,14 @@ from sqlalchemy import true
 from sqlmodel import Session, col, or_, select
 
 from app.services.core import Actor, load_order, require_order_role
-from app.services.procurement.bom import CLOSED, line_for_material
+from app.services.orders import refuse_closed
+from app.services.procurement.bom import line_for_material
 from app.services.procurement.errors import AmbiguousOrder, NoOpenNeed, NotInBom
 from app.services.procurement.materials import SCANNERS
 from app.services.procurement.scans._resolve import Resolved
 from models.bom import BomLine
-from models.enums import ScanAction
-from models.errors import Conflict, InvalidInput
+from models.enums import OrderStatus, ScanAction
+from models.errors import InvalidInput
 from models.materials import Material
 from models.orders import Order, OrderMember
 from models.quantities import number
@@ -51,7 +52,7 @@ def open_needs(
         .where(
             BomLine.material_id == material_id,
             done < BomLine.needed,
-            col(Order.status).not_in(CLOSED),
+            col(Order.status).not_in(OrderStatus.closed()),
             acting_orders_clause(actor),
         )
         .order_by(BomLine.need_date, BomLine.order_id)
@@ -111,8 +112,7 @@ def _line_in_order(
 ) -> tuple[Order, BomLine]:
     order = load_order(session, actor, order_id)
     require_order_role(session, actor, order, set(SCANNERS), "为该订单扫码收发料")
-    if order.status in CLOSED:
-        raise Conflict(f"订单 {order.code} 已关闭", code="order_closed")
+    refuse_closed(order, f"订单 {order.code} 已关闭")
     line = line_for_material(session, order.id, material.id)
     if line is None:
         raise NotInBom(
