@@ -64,9 +64,10 @@ class _Environment(EnvSettingsSource):
         return parse_env_vars(os.environ if env is None else env, False, False, None)
 
 
-class Settings(SiteFields, LimitFields, SecurityFields, ChatFields, ReminderFields, BaseSettings):
-    """Every setting of the deployment (fields in setting_fields.py), with the values services
-    use derived as properties."""
+class Settings(ReminderFields, ChatFields, SecurityFields, LimitFields, SiteFields, BaseSettings):
+    """Every setting of the deployment (fields in setting_fields.py; pydantic lists the last
+    group first, so the groups are in reverse), with the values services use derived as
+    properties."""
 
     model_config = SettingsConfigDict(case_sensitive=False, extra="ignore", frozen=True)
 

@@ -57,36 +57,38 @@ def _parsing(parse):
 
 class SiteFields(BaseModel):
     gendan_env: Literal["development", "production", "testing"] = setting(
-        "development", "`production` refuses unsafe values at start (see below)"
+        "development",
+        "`development`, `production` or `testing`; `production` refuses to start without a "
+        "PostgreSQL `DATABASE_URL`, a strong `SECRET_KEY` and a writable `UPLOAD_DIR`",
     )
     gendan_instance_dir: Path = setting(
         PROJECT_ROOT / "instance",
         "local state: the development secret key, the SQLite database, uploads",
-        shown="instance/ in the checkout",
+        shown="`instance/` in the checkout",
     )
     secret_key: str = setting(
         "",
         "signs tokens, sessions and links, seals stored secrets; at least 32 characters in "
         "production, the same for every process",
-        shown="generated once into instance/secret_key (not in production)",
+        shown="generated once into `instance/secret_key` (not in production)",
     )
     database_url: str = setting(
         "",
-        "postgresql://user:password@host:5432/db (psycopg 3); production requires PostgreSQL",
-        shown="sqlite:///instance/gendan.db (not in production)",
+        "`postgresql://user:password@host:5432/db` (psycopg 3); production requires PostgreSQL",
+        shown="`sqlite:///instance/gendan.db` (not in production)",
     )
     upload_dir: str = setting(
         "",
         "photos and documents, shared by every web worker and the scheduler; production "
         "requires it set and writable",
-        shown="instance/uploads (not in production)",
+        shown="`instance/uploads` (not in production)",
     )
     timezone: str = setting(
         "Asia/Shanghai", "business time zone: times are stored in UTC and shown in this zone"
     )
     port: PositiveInt = setting(5000, "where `make run` listens (always 127.0.0.1)")
     public_base_url: str | None = setting(
-        None, "the site's address in links sent to chat", shown="http://127.0.0.1:$PORT"
+        None, "the site's address in links sent to chat", shown="`http://127.0.0.1:$PORT`"
     )
     token_ttl_hours: PositiveInt = setting(24 * 7, "bearer token lifetime in hours")
     password_hash_profile: Literal["default", "testing"] = setting(
@@ -126,7 +128,7 @@ class LimitFields(BaseModel):
     issue_limit_hours: Annotated[dict[str, float], NoDecode] = setting(
         DEFAULT_ISSUE_LIMIT_HOURS,
         "the risk matrix: handling limit per risk level in hours (site issue due times, "
-        "escalation); admins override it at /api/risk-matrix",
+        "escalation); admins override it at `/api/risk-matrix`",
     )
     kpi_targets: Annotated[dict[str, float], NoDecode] = setting(
         DEFAULT_KPI_TARGETS,
@@ -153,13 +155,13 @@ class LimitFields(BaseModel):
 
 class SecurityFields(BaseModel):
     ratelimit_storage_uri: str = setting(
-        "memory://", "rate-limit counters; redis://host:6379/0 in production"
+        "memory://", "rate-limit counters; `redis://host:6379/0` in production"
     )
     login_rate_limit_per_address: str = setting(
         "30 per minute", "login attempts per client address (API and page)"
     )
     login_rate_limit_per_user: str = setting("10 per 15 minutes", "failed logins per username")
-    webhook_rate_limit: str = setting("1200 per minute", "posts to /bots/* per address")
+    webhook_rate_limit: str = setting("1200 per minute", "posts to `/bots/*` per address")
     chat_rate_limit: str = setting(
         "20 per minute", "commands per chat sender; over it the bot answers 「消息发送太频繁」"
     )
@@ -179,26 +181,33 @@ class SecurityFields(BaseModel):
         return check_rate(info.field_name.upper(), value) if isinstance(value, str) else value
 
 
-CHAT = "chat platform credential (see Chat configuration); `make run` gives the simulator's"
+AES = "; 43 letters and digits when set"
+
+
+def _chat(platform: str) -> str:
+    return f"{platform} credential (see Chat configuration above); `make run` gives the simulator's"
+
+
+WECHAT, WECOM, DINGTALK = _chat("WeChat"), _chat("WeCom"), _chat("DingTalk")
 API_BASE = "API host; the official one in production, the local simulator otherwise"
 
 
 class ChatFields(BaseModel):
-    wechat_app_id: str = setting("", CHAT)
-    wechat_app_secret: str = setting("", CHAT)
-    wechat_token: str = setting("", CHAT)
-    wechat_aes_key: str = setting("", CHAT + "; 43 letters and digits when set")
-    wecom_corp_id: str = setting("", CHAT)
-    wecom_token: str = setting("", CHAT)
-    wecom_aes_key: str = setting("", CHAT + "; 43 letters and digits when set")
-    wecom_agent_id: str = setting("", CHAT)
-    wecom_secret: str = setting("", CHAT)
-    dingtalk_app_key: str = setting("", CHAT)
-    dingtalk_app_secret: str = setting("", CHAT)
-    dingtalk_agent_id: str = setting("", CHAT)
-    dingtalk_token: str = setting("", CHAT)
-    dingtalk_aes_key: str = setting("", CHAT + "; 43 letters and digits when set")
-    dingtalk_corp_id: str = setting("", CHAT)
+    wechat_app_id: str = setting("", WECHAT)
+    wechat_app_secret: str = setting("", WECHAT)
+    wechat_token: str = setting("", WECHAT)
+    wechat_aes_key: str = setting("", WECHAT + AES)
+    wecom_corp_id: str = setting("", WECOM)
+    wecom_token: str = setting("", WECOM)
+    wecom_aes_key: str = setting("", WECOM + AES)
+    wecom_agent_id: str = setting("", WECOM)
+    wecom_secret: str = setting("", WECOM)
+    dingtalk_app_key: str = setting("", DINGTALK)
+    dingtalk_app_secret: str = setting("", DINGTALK)
+    dingtalk_agent_id: str = setting("", DINGTALK)
+    dingtalk_token: str = setting("", DINGTALK)
+    dingtalk_aes_key: str = setting("", DINGTALK + AES)
+    dingtalk_corp_id: str = setting("", DINGTALK)
     sim_port: PositiveInt = setting(5001, "the chat simulator's port for `make run`")
     wechat_api_base: str | None = setting(None, "WeChat " + API_BASE, shown="see meaning")
     wecom_api_base: str | None = setting(None, "WeCom " + API_BASE, shown="see meaning")
