@@ -161,8 +161,6 @@ def _problem(error: dict) -> str:
     """One refused value as a sentence naming its environment variable."""
     name = str(error["loc"][0]) if error["loc"] else "configuration"
     message = error["msg"].removeprefix("Value error, ")
-    if isinstance(error.get("ctx", {}).get("error"), ConfigError):
-        return message
     given = repr(error["input"])
     shown = "" if name.endswith(SECRET_ENDINGS) or given in message else f", got {given}"
     return f"{name.upper()}: {message}{shown}"
