@@ -13,7 +13,21 @@ from collections.abc import Mapping
 
 from app.services.core import ConfigError, Settings, parse_labour_rates
 
-__all__ = ["ConfigError", "flask_config", "load_config", "parse_labour_rates", "settings_table"]
+__all__ = [
+    "CHAT_SETTINGS",
+    "ConfigError",
+    "flask_config",
+    "load_config",
+    "parse_labour_rates",
+    "settings_table",
+]
+
+# The chat platforms' credentials (no default; `make run` gives the simulator's).
+CHAT_SETTINGS = tuple(
+    name.upper()
+    for name in Settings.model_fields
+    if name.startswith(("wechat_", "wecom_", "dingtalk_")) and not name.endswith("_base")
+)
 
 # Flask's own settings, fixed for every deployment.
 FLASK_FIXED = {
