@@ -15,7 +15,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from app.auth import close_db_session
-from app.config import load_config
+from app.config import flask_config, split_overrides
 from app.db import Database
 from app.errors import document_errors, register_error_handlers, validation_error_response
 from app.logs import configure_logging, install_request_logging
@@ -24,14 +24,20 @@ from app.services import core, people
 from models.errors import InvalidInput
 
 csrf = CSRFProtect()
+log = logging.getLogger("gendan")
 
 SECURITY_SCHEMES = {"bearer": {"type": "http", "scheme": "bearer"}}
 
 
 def create_app(overrides: dict | None = None) -> OpenAPI:
-    """Build the Gendan web application."""
-    config = load_config()
-    config.update(overrides or {})
+    """Build the Gendan web application. `overrides` are config keys: those naming a setting
+    (DATABASE_URL, UPLOAD_DIR, ...) are validated like the environment, the rest go to Flask."""
+    values, flask_only = split_overrides(overrides or {})
+    try:
+        current = core.Settings.load(**values)
+    except core.ConfigError as exc:
+        log.critical("Gendan refuses to start, the configuration is invalid: %s", exc)
+        raise
     app = OpenAPI(
         __name__,
         info=Info(title="Gendan 跟单 API", version="1.0"),
@@ -42,9 +48,11 @@ def create_app(overrides: dict | None = None) -> OpenAPI:
         validation_error_status=422,
         validation_error_callback=validation_error_response,
     )
-    app.config.update(config)
+    app.config.update(flask_config(current), **flask_only)
     app.json.ensure_ascii = False
-    _configure_services(app)
+    configure_logging(current.log_level)
+    people.use_profile(current.password_hash_profile)
+    core.configure(current)
     app.extensions["gendan.db"] = Database(app.config["DATABASE_URL"])
     _configure_chat(app)
     csrf.init_app(app)
@@ -59,37 +67,6 @@ def create_app(overrides: dict | None = None) -> OpenAPI:
 
     register_cli(app)
     return app
-
-
-def _configure_services(app: OpenAPI) -> None:
-    configure_logging(app.config.get("LOG_LEVEL", "INFO"))
-    people.use_profile(app.config["PASSWORD_HASH_PROFILE"])
-    core.configure(
-        timezone=app.config["TIMEZONE"],
-        review_departments=tuple(
-            c.strip() for c in app.config["REVIEW_DEPARTMENTS"].split(",") if c.strip()
-        ),
-        public_base_url=app.config["PUBLIC_BASE_URL"],
-        upload_dir=app.config["UPLOAD_DIR"],
-        photo_max_bytes=app.config["PHOTO_MAX_MB"] * 1024 * 1024,
-        photo_max_pixels=app.config["PHOTO_MAX_MEGAPIXELS"] * 1_000_000,
-        photo_keep_metadata=app.config["PHOTO_KEEP_METADATA"],
-        secret_key=app.config["SECRET_KEY"],
-        report_roles=tuple(r for r in app.config["DAILY_REPORT_ROLES"].split(",") if r),
-        issue_limit_hours=dict(app.config["ISSUE_LIMIT_HOURS"]),
-        document_max_bytes=app.config["DOCUMENT_MAX_MB"] * 1024 * 1024,
-        acceptance_link_hours=app.config["ACCEPTANCE_LINK_HOURS"],
-        kpi_targets=dict(app.config["KPI_TARGETS"]),
-        labour_rates=dict(app.config["LABOUR_RATES"]),
-        rule_sweep_minutes=app.config["RULE_SWEEP_MINUTES"],
-        standup_time=app.config["STANDUP_TIME"],
-        standup_days=app.config["STANDUP_DAYS"],
-        report_cutoff=app.config["DAILY_REPORT_CUTOFF"],
-        quiet_hours=app.config["QUIET_HOURS"],
-        signoff_limit_hours=float(app.config["SIGNOFF_LIMIT_HOURS"]),
-        delay_warn_probability=min(app.config["DELAY_WARN_PERCENT"], 100) / 100,
-        alert_link_hours=app.config["ALERT_LINK_HOURS"],
-    )
 
 
 def _configure_chat(app: OpenAPI) -> None:

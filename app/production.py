@@ -12,48 +12,21 @@ import os
 import subprocess
 import sys
 from collections.abc import Mapping
-from pathlib import Path
 
 from app.launcher import BIN, ROOT, Proc, supervise
+from app.services.core import SQLITE_REFUSED, ConfigError, Settings
 
-SQLITE_REFUSED = (
-    "DATABASE_URL must point at PostgreSQL (postgresql://user:password@host/dbname) in "
-    "production mode: several web workers and the scheduler write at the same time, which "
-    "SQLite serialises (requests fail with 'database is locked'). Use `make run` to try "
-    "Gendan on SQLite."
-)
+__all__ = ["SQLITE_REFUSED", "check_environment", "main", "processes"]
 
 
 def check_environment(env: Mapping[str, str]) -> list[str]:
-    """What stops production mode from starting, one sentence per problem."""
-    problems = []
-    url = env.get("DATABASE_URL", "")
-    if not url:
-        problems.append("DATABASE_URL is not set. " + SQLITE_REFUSED)
-    elif not url.startswith(("postgresql://", "postgres://", "postgresql+psycopg://")):
-        problems.append(SQLITE_REFUSED)
-    key = env.get("SECRET_KEY", "")
-    if len(key) < 32:
-        problems.append(
-            "SECRET_KEY must be set to a random string of at least 32 characters, the same for "
-            'every process (python -c "import secrets; print(secrets.token_urlsafe(48))")'
-        )
-    upload = env.get("UPLOAD_DIR", "")
-    if not upload:
-        problems.append(
-            "UPLOAD_DIR must name the shared directory for photos and documents "
-            "(every web worker and the scheduler read and write it)"
-        )
-    else:
-        path = Path(upload)
-        try:
-            path.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            problems.append(f"UPLOAD_DIR {upload} cannot be created: {exc.strerror}")
-        else:
-            if not os.access(path, os.W_OK | os.X_OK):
-                problems.append(f"UPLOAD_DIR {upload} is not writable by this user")
-    return problems
+    """What stops production mode from starting, one sentence per problem: the settings'
+    own refusals (app/services/core/deployment.py), as every production process applies them."""
+    try:
+        Settings.load({**env, "GENDAN_ENV": "production"})
+    except ConfigError as exc:
+        return exc.problems
+    return []
 
 
 def processes() -> list[Proc]:

@@ -87,7 +87,13 @@ def test_chat_apis_default_to_the_local_simulator_outside_production(tmp_path):
 
 
 def test_in_production_chat_credentials_have_no_default_and_the_environment_wins(tmp_path):
-    env = {"GENDAN_ENV": "production", "SECRET_KEY": "k" * 40, "GENDAN_INSTANCE_DIR": str(tmp_path)}
+    env = {
+        "GENDAN_ENV": "production",
+        "SECRET_KEY": "k" * 40,
+        "GENDAN_INSTANCE_DIR": str(tmp_path),
+        "DATABASE_URL": "postgresql://gendan@127.0.0.1/gendan",
+        "UPLOAD_DIR": str(tmp_path / "uploads"),
+    }
     config = load_config(env)
     assert config["WECHAT_TOKEN"] == config["DINGTALK_APP_SECRET"] == config["WECOM_SECRET"] == ""
     assert config["WECHAT_API_BASE"] == "https://api.weixin.qq.com"

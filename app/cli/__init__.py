@@ -46,9 +46,11 @@ def run_migrations(url: str) -> None:
 
 def register_cli(app) -> None:
     from app.cli.chat import register_chat_cli
+    from app.cli.config_doc import register_config_cli
     from app.cli.imports import register_import_cli
 
     register_chat_cli(app, cli_session)
+    register_config_cli(app)
     register_import_cli(app, cli_session)
 
     @app.cli.command("migrate")

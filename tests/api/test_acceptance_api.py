@@ -110,12 +110,12 @@ def test_bad_documents_are_refused_clearly_and_nothing_is_stored(ready, data, st
 
 
 def test_an_oversized_pdf_is_413_naming_the_limit(ready):
-    saved = settings().document_max_bytes
-    configure(document_max_bytes=1024)
+    saved = settings().document_max_mb
+    configure(document_max_mb=1)
     try:
-        r = ready.upload(pdf() + b"\n" * 2048)
+        r = ready.upload(pdf() + b"\n" * (1024 * 1024))
     finally:
-        configure(document_max_bytes=saved)
+        configure(document_max_mb=saved)
     assert r.status_code == 413 and "MB" in r.get_json()["error"]["message"]
     assert count(ready.session, OrderDocument) == 0
 

@@ -11,18 +11,10 @@ from app.services.core.audit import AuditError, note
 from app.services.core.changes import describe_changes, list_changes
 from app.services.core.checklists import Checklist, tick
 from app.services.core.deployment import (
-    DEFAULT_ISSUE_LIMIT_HOURS,
-    DEFAULT_KPI_TARGETS,
-    DEFAULT_LABOUR_RATES,
-    DEFAULT_REPORT_ROLES,
-    DEFAULT_REVIEW_DEPARTMENTS,
-    ConfigError,
+    SQLITE_REFUSED,
     Settings,
     configure,
     local_date,
-    parse_issue_limits,
-    parse_kpi_targets,
-    parse_labour_rates,
     settings,
 )
 from app.services.core.import_files import (
@@ -63,6 +55,17 @@ from app.services.core.permissions import (
     visible_orders_clause,
 )
 from app.services.core.scheduler import scheduler_status
+from app.services.core.setting_values import (
+    DEFAULT_ISSUE_LIMIT_HOURS,
+    DEFAULT_KPI_TARGETS,
+    DEFAULT_LABOUR_RATES,
+    DEFAULT_REPORT_ROLES,
+    DEFAULT_REVIEW_DEPARTMENTS,
+    ConfigError,
+    parse_issue_limits,
+    parse_kpi_targets,
+    parse_labour_rates,
+)
 from app.services.core.timespec import (
     describe_days,
     format_clock,
@@ -82,6 +85,7 @@ __all__ = [
     "DEFAULT_REVIEW_DEPARTMENTS",
     "HEADERS",
     "ORDER_CREATORS",
+    "SQLITE_REFUSED",
     "STAGE_ROLES",
     "TEMPLATE",
     "VALIDATION_WORDS",

@@ -1,137 +1,225 @@
-"""Deployment-wide settings the services need (set once at startup by each process)."""
+"""The one settings object of a deployment: read from the environment once at start (create_app,
+so also the CLI and the scheduler), validated, then what every service reads (`settings()`).
+
+A new setting is a field in setting_fields.py; its environment variable is the field's name in
+upper case. Production refuses unsafe values here, as validators, so every production process
+(gunicorn, the scheduler, `make run-prod`) refuses the same way.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+import os
+import secrets
+from collections.abc import Mapping
+from contextvars import ContextVar
 from datetime import date, datetime, time
-from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
+from pydantic import ValidationError, model_validator
+from pydantic_settings import BaseSettings, EnvSettingsSource, SettingsConfigDict
+from pydantic_settings.sources.utils import parse_env_vars
+
+from app.services.core.setting_fields import (
+    MB,
+    ChatFields,
+    LimitFields,
+    ReminderFields,
+    SecurityFields,
+    SiteFields,
+)
+from app.services.core.setting_values import ConfigError
 from models import clock
-from models.enums import RiskLevel, Role
 
-DEFAULT_REVIEW_DEPARTMENTS = "sales,engineering,production,procurement,quality"
-DEFAULT_REPORT_ROLES = "site_engineer,production,tracker"
-DEFAULT_ISSUE_LIMIT_HOURS = "high=2,medium=24,low=72"
-# KPI targets: on-time delivery %, exception response and resolution hours, satisfaction (1-5).
-DEFAULT_KPI_TARGETS = "on_time=95,response_hours=2,resolution_hours=24,satisfaction=4.5"
-# Hourly labour rates in yuan for the cost centre: per role, `default` for roles not listed and
-# `day_labour` for day-labour (点工) entries of the daily reports.
-DEFAULT_LABOUR_RATES = "default=60,day_labour=40"
+OFFICIAL_API_BASES = {
+    "wechat_api_base": "https://api.weixin.qq.com",
+    "wecom_api_base": "https://qyapi.weixin.qq.com",
+    "dingtalk_api_base": "https://oapi.dingtalk.com",
+    "dingtalk_openapi_base": "https://api.dingtalk.com",
+}
+# An empty variable means "the default", except where empty is a value of its own (no review
+# departments, no roles that report) or must be refused (an empty time zone).
+KEEP_EMPTY = {"timezone", "public_base_url", "review_departments", "daily_report_roles"}
+SQLITE_REFUSED = (
+    "DATABASE_URL must point at PostgreSQL (postgresql://user:password@host/dbname) in "
+    "production mode: several web workers and the scheduler write at the same time, which "
+    "SQLite serialises (requests fail with 'database is locked'). Use `make run` to try "
+    "Gendan on SQLite."
+)
+SECRET_KEY_REFUSED = (
+    "SECRET_KEY must be set to a random string of at least 32 characters, the same for every "
+    'process (python -c "import secrets; print(secrets.token_urlsafe(48))")'
+)
+POSTGRESQL = ("postgresql://", "postgres://", "postgresql+psycopg://")
+# Variables whose value is never repeated in an error message.
+SECRET_ENDINGS = ("secret", "secret_key", "_token", "_aes_key", "database_url")
+
+_environment: ContextVar[Mapping[str, str] | None] = ContextVar("environment", default=None)
 
 
-class ConfigError(RuntimeError):
-    """The deployment is configured in a way Gendan refuses to start with."""
+class _Environment(EnvSettingsSource):
+    """The process environment, or the mapping `Settings.load` was given instead of it."""
+
+    def _load_env_vars(self):
+        env = _environment.get()
+        return parse_env_vars(os.environ if env is None else env, False, False, None)
 
 
-def parse_issue_limits(raw: str) -> dict[str, float]:
-    """`high=2,medium=24,low=72` as hours per risk level; every level needs a positive limit."""
-    limits = {}
-    for part in raw.split(","):
-        level, sep, hours = part.partition("=")
+class Settings(ReminderFields, ChatFields, SecurityFields, LimitFields, SiteFields, BaseSettings):
+    """Every setting of the deployment (fields in setting_fields.py; pydantic lists the last
+    group first, so the groups are in reverse), with the values services use derived as
+    properties."""
+
+    model_config = SettingsConfigDict(case_sensitive=False, extra="ignore", frozen=True)
+
+    @classmethod
+    def settings_customise_sources(cls, settings_cls, init_settings, **others):
+        return init_settings, _Environment(settings_cls)
+
+    @classmethod
+    def load(cls, env: Mapping[str, str] | None = None, **values) -> Settings:
+        """Settings from `env` (default: the process environment) with `values` (by field name)
+        over it; ConfigError naming the variable when a value is refused."""
+        loaded = cls.read(env, **values)
+        if loaded.secret_key:
+            return loaded
+        return loaded.model_copy(update={"secret_key": _development_key(loaded)})
+
+    @classmethod
+    def read(cls, env: Mapping[str, str] | None = None, **values) -> Settings:
+        """Like `load`, but an empty SECRET_KEY stays empty instead of being generated."""
+        token = _environment.set(env)
         try:
-            value = float(hours)
-        except ValueError:
-            value = 0.0
-        if not sep or level.strip() not in RiskLevel.__members__ or not 0 < value <= 24 * 365:
-            raise ConfigError(f"ISSUE_LIMIT_HOURS: bad entry {part!r} (expected e.g. high=2)")
-        limits[level.strip()] = value
-    if set(limits) != set(RiskLevel.__members__):
-        raise ConfigError("ISSUE_LIMIT_HOURS must give high, medium and low")
-    return limits
+            return cls(**values)
+        except ValidationError as exc:
+            raise ConfigError(*(_problem(error) for error in exc.errors())) from None
+        finally:
+            _environment.reset(token)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _empty_means_default(cls, data):
+        if isinstance(data, dict):
+            return {k: v for k, v in data.items() if v != "" or k in KEEP_EMPTY}
+        return data
 
-def parse_kpi_targets(raw: str) -> dict[str, float]:
-    """`on_time=95,response_hours=2,...`: any subset of the KPI targets, each a positive number."""
-    targets = dict((k, float(v)) for k, v in (p.split("=") for p in DEFAULT_KPI_TARGETS.split(",")))
-    for part in (p for p in raw.split(",") if p.strip()):
-        name, sep, value = part.partition("=")
-        try:
-            number = float(value)
-        except ValueError:
-            number = 0.0
-        if not sep or name.strip() not in targets or not 0 < number < 1e6:
-            raise ConfigError(f"KPI_TARGETS: bad entry {part!r} (expected e.g. on_time=95)")
-        targets[name.strip()] = number
-    if targets["on_time"] > 100 or targets["satisfaction"] > 5:
-        raise ConfigError("KPI_TARGETS: on_time is a percentage, satisfaction at most 5")
-    return targets
-
-
-def parse_labour_rates(raw: str) -> dict[str, Decimal]:
-    """`default=60,site_engineer=120,day_labour=40` as yuan per hour; default and day_labour
-    are always present (from the built-in defaults when not given)."""
-    rates = {}
-    for part in raw.split(","):
-        if not part.strip():
-            continue
-        name, sep, value = (x.strip() for x in part.partition("="))
-        try:
-            rate = Decimal(value)
-        except InvalidOperation:
-            rate = Decimal(-1)
-        known = name in ("default", "day_labour") or name in Role.__members__
-        if not sep or not known or not rate.is_finite() or not 0 <= rate <= 100000:
-            raise ConfigError(f"LABOUR_RATES: bad entry {part!r} (expected e.g. default=60)")
-        rates[name] = rate.quantize(Decimal("0.01"))
-    if raw != DEFAULT_LABOUR_RATES:
-        rates = {**parse_labour_rates(DEFAULT_LABOUR_RATES), **rates}
-    return rates
-
-
-@dataclass(frozen=True)
-class Settings:
-    timezone: str = "Asia/Shanghai"
-    review_departments: tuple[str, ...] = tuple(DEFAULT_REVIEW_DEPARTMENTS.split(","))
-    public_base_url: str = "http://127.0.0.1:5000"
-    upload_dir: str = "instance/uploads"
-    photo_max_bytes: int = 15 * 1024 * 1024
-    photo_max_pixels: int = 60_000_000
-    photo_keep_metadata: bool = False
-    # Order members in these roles are expected to file a daily report every day.
-    report_roles: tuple[str, ...] = tuple(DEFAULT_REPORT_ROLES.split(","))
-    # Site issue handling limit per risk level (the risk matrix), in hours.
-    issue_limit_hours: dict[str, float] = field(
-        default_factory=lambda: parse_issue_limits(DEFAULT_ISSUE_LIMIT_HOURS)
-    )
-    document_max_bytes: int = 15 * 1024 * 1024
-    acceptance_link_hours: int = 7 * 24
-    # KPI targets (KPI_TARGETS): on_time (%), response_hours, resolution_hours, satisfaction.
-    kpi_targets: dict[str, float] = field(
-        default_factory=lambda: parse_kpi_targets(DEFAULT_KPI_TARGETS)
-    )
-    secret_key: str = ""
-    # Cost centre: yuan per hour by role, with `default` and `day_labour` (点工).
-    labour_rates: dict[str, Decimal] = field(
-        default_factory=lambda: parse_labour_rates(DEFAULT_LABOUR_RATES)
-    )
-    # Reminders: deployment defaults (admins override the risk matrix and quiet hours in the
-    # database, and each chat group's schedule; issue_limit_hours is the matrix's default).
-    rule_sweep_minutes: int = 5
-    standup_time: time = time(8, 45)
-    standup_days: tuple[int, ...] = (0, 1, 2, 3, 4, 5)
-    report_cutoff: time = time(20, 0)
-    quiet_hours: tuple[time, time] | None = (time(22, 0), time(7, 0))
-    # Warning rules: a review sign-off pending longer than this is chased; a purchase line
-    # whose predicted probability of arriving after its need date is above the threshold warns
-    # its buyer; an alert's acknowledgement link works this long.
-    signoff_limit_hours: float = 48.0
-    delay_warn_probability: float = 0.6
-    alert_link_hours: int = 72
-    extra: dict = field(default_factory=dict)
+    @model_validator(mode="after")
+    def _deployment_defaults(self) -> Settings:
+        production = self.gendan_env == "production"
+        if production:
+            _refuse_unsafe(self)
+        instance = self.gendan_instance_dir
+        local = f"http://127.0.0.1:{self.sim_port}"
+        filled = {
+            "database_url": self.database_url or f"sqlite:///{instance / 'gendan.db'}",
+            "upload_dir": self.upload_dir or str(instance / "uploads"),
+            "public_base_url": (
+                self.public_base_url
+                if self.public_base_url is not None
+                else f"http://127.0.0.1:{self.port}"
+            ).rstrip("/"),
+        }
+        for name, official in OFFICIAL_API_BASES.items():
+            filled[name] = getattr(self, name) or (official if production else local)
+        for name, value in filled.items():
+            object.__setattr__(self, name, value)  # frozen once validated
+        return self
 
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
+    @property
+    def report_roles(self) -> tuple[str, ...]:
+        return self.daily_report_roles
 
-_current = Settings()
+    @property
+    def report_cutoff(self) -> time:
+        return self.daily_report_cutoff
+
+    @property
+    def max_upload_bytes(self) -> int:
+        return self.max_upload_mb * MB
+
+    @property
+    def photo_max_bytes(self) -> int:
+        return self.photo_max_mb * MB
+
+    @property
+    def photo_max_pixels(self) -> int:
+        return self.photo_max_megapixels * 1_000_000
+
+    @property
+    def document_max_bytes(self) -> int:
+        return self.document_max_mb * MB
+
+    @property
+    def delay_warn_probability(self) -> float:
+        return min(self.delay_warn_percent, 100) / 100
 
 
-def configure(**values) -> Settings:
-    """Replace settings for this process (called by create_app, the CLI and the scheduler)."""
+def _problem(error: dict) -> str:
+    """One refused value as a sentence naming its environment variable."""
+    name = str(error["loc"][0]) if error["loc"] else "configuration"
+    message = error["msg"].removeprefix("Value error, ")
+    given = repr(error["input"])
+    shown = "" if name.endswith(SECRET_ENDINGS) or given in message else f", got {given}"
+    return f"{name.upper()}: {message}{shown}"
+
+
+def _refuse_unsafe(current: Settings) -> None:
+    """What production mode refuses to start with, every problem at once."""
+    problems = []
+    if not current.database_url:
+        problems.append("DATABASE_URL is not set. " + SQLITE_REFUSED)
+    elif not current.database_url.startswith(POSTGRESQL):
+        problems.append(SQLITE_REFUSED)
+    if len(current.secret_key) < 32:
+        problems.append(SECRET_KEY_REFUSED)
+    problems.extend(_upload_dir_problems(current.upload_dir))
+    if problems:
+        raise ConfigError(*problems)
+
+
+def _upload_dir_problems(upload: str) -> list[str]:
+    if not upload:
+        return [
+            "UPLOAD_DIR must name the shared directory for photos and documents "
+            "(every web worker and the scheduler read and write it)"
+        ]
+    path = os.path.abspath(upload)
+    try:
+        os.makedirs(path, exist_ok=True)
+    except OSError as exc:
+        return [f"UPLOAD_DIR {upload} cannot be created: {exc.strerror}"]
+    if not os.access(path, os.W_OK | os.X_OK):
+        return [f"UPLOAD_DIR {upload} is not writable by this user"]
+    return []
+
+
+def _development_key(current: Settings) -> str:
+    """Outside production a key is generated once and kept in the instance folder, so every
+    worker process and every restart share it."""
+    instance = current.gendan_instance_dir
+    instance.mkdir(parents=True, exist_ok=True)
+    path = instance / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+# Until a process configures its settings: the defaults, without a secret key.
+_current = Settings.read({})
+
+
+def configure(new: Settings | None = None, /, **values) -> Settings:
+    """Replace the settings of this process: the whole object (create_app) or some fields by
+    name (tests). The business clock follows TIMEZONE."""
     global _current
-    _current = replace(_current, **values)
+    unknown = set(values) - set(Settings.model_fields)
+    if unknown:
+        raise TypeError(f"unknown settings {sorted(unknown)}")
+    _current = (new or _current).model_copy(update=values)
     clock.set_zone(_current.timezone)
     return _current
 

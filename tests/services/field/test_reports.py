@@ -195,14 +195,14 @@ def test_who_has_not_reported_are_the_expected_roles_minus_those_who_did(site):
 
 def test_the_roles_expected_to_report_are_a_deployment_setting(site):
     session, order, engineer = site
-    saved = settings().report_roles
-    configure(report_roles=("site_engineer",))
+    saved = settings().daily_report_roles
+    configure(daily_report_roles=("site_engineer",))
     try:
         _, missing = list_missing_reporters(
             session=session, actor=engineer, order_id=order.id, day=TODAY
         )
     finally:
-        configure(report_roles=saved)
+        configure(daily_report_roles=saved)
     assert [m.user_id for m in missing] == [engineer.id]
 
 
