@@ -13,6 +13,7 @@ of the command being run (see `chat_throttle`).
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import time
@@ -22,6 +23,9 @@ from flask import Flask, current_app, flash, g, render_template, request
 from flask_limiter import Limiter, RequestLimit
 from limits import parse_many
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter, ValidationError
+
+from models.errors import InvalidInput
 
 log = logging.getLogger("gendan.security")
 
@@ -52,6 +56,46 @@ HSTS = "max-age=31536000; includeSubDomains"
 LOGIN_ENDPOINTS = ("api_auth.login", "web.login")
 
 
+# Nesting deeper than this is no form Gendan reads; Python's json would recurse until a
+# RecursionError (a 500) on a few kilobytes of brackets.
+MAX_JSON_DEPTH = 32
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.S)
+_JSON_BRACKET = re.compile(r"[\[\]{}]")
+
+# Ids are PostgreSQL `integer` columns; every other integer fits a 64-bit column at most.
+INT32 = (-(2**31), 2**31 - 1)
+INT64 = (-(2**63), 2**63 - 1)
+ID_NAME = re.compile(r"(?:^|_)ids?$")
+
+
+def json_too_deep(data: bytes | str, limit: int = MAX_JSON_DEPTH) -> bool:
+    """Whether a JSON text nests arrays/objects deeper than `limit` (checked before parsing)."""
+    text = data.decode("utf-8", errors="replace") if isinstance(data, bytes) else data
+    depth = 0
+    for match in _JSON_BRACKET.finditer(_JSON_STRING.sub("", text)):
+        depth += 1 if match.group() in "[{" else -1
+        if depth > limit:
+            return True
+    return False
+
+
+def int_bounds(name: str) -> tuple[int, int]:
+    """The range an integer named `name` must fall in: 32-bit for ids, else 64-bit."""
+    return INT32 if ID_NAME.search(name) else INT64
+
+
+class IdConverter(IntegerConverter):
+    """`<int:...>` in every route: an id past the 32-bit column range matches no route (404)."""
+
+    def __init__(self, url_map, fixed_digits=0, min=None, max=INT32[1], signed=False):
+        super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+    def to_python(self, value: str) -> int:
+        if len(value) > 12:  # int() of thousands of digits is slow, then refused anyway
+            raise ValidationError()
+        return super().to_python(value)
+
+
 def request_id() -> str:
     """The caller's X-Request-ID when it is a sane token (nginx sets one), otherwise a new one."""
     given = request.headers.get("X-Request-ID", "")
@@ -64,9 +108,14 @@ def install_security(app: Flask) -> Limiter:
     if hops:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
+    app.url_map.converters["int"] = IdConverter
+
     @app.before_request
     def _request_id():
         g.request_id = request_id()
+
+    # Before the limiter: its login key reads the JSON body.
+    app.before_request(refuse_hostile_input)
 
     @app.after_request
     def _headers(response):
@@ -98,6 +147,65 @@ def install_security(app: Flask) -> Limiter:
             app.config["RATELIMIT_STORAGE_URI"],
         )
     return limiter
+
+
+def refuse_hostile_input() -> None:
+    """422 for JSON nested too deep (any JSON body, API form fields) and integers out of range."""
+    if request.is_json and json_too_deep(request.get_data(cache=True)):
+        raise _too_deep()
+    if not request.path.startswith("/api/"):
+        return
+    for name, value in request.args.items(multi=True):
+        if ID_NAME.search(name) and _out_of_range(name, value):
+            raise _out_of_range_error(name)
+    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        if any(json_too_deep(v) for v in request.form.values() if v.lstrip()[:1] in "[{"):
+            raise _too_deep()
+    elif request.is_json:
+        try:
+            data = json.loads(request.get_data(cache=True))
+        except ValueError:
+            return  # the view's parser answers it
+        name = _first_out_of_range(data, "")
+        if name is not None:
+            raise _out_of_range_error(name)
+
+
+def _out_of_range(name: str, value: object) -> bool:
+    if isinstance(value, str):  # a query argument
+        digits = value.strip().removeprefix("-").removeprefix("+")
+        if not (digits.isascii() and digits.isdigit()):
+            return False  # not a number: the view's validation answers
+        if len(digits) > 30:
+            return True
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        return False
+    low, high = int_bounds(name)
+    return not low <= value <= high
+
+
+def _first_out_of_range(data: object, name: str) -> str | None:
+    """The name of the first integer in a JSON document outside its column's range."""
+    if isinstance(data, dict):
+        items = data.items()
+    elif isinstance(data, list):
+        items = ((name, item) for item in data)
+    else:
+        return name if _out_of_range(name, data) else None
+    for key, value in items:
+        found = _first_out_of_range(value, str(key))
+        if found is not None:
+            return found
+    return None
+
+
+def _too_deep() -> InvalidInput:
+    return InvalidInput(f"JSON 嵌套层级过深（最多 {MAX_JSON_DEPTH} 层）", code="json_too_deep")
+
+
+def _out_of_range_error(name: str) -> InvalidInput:
+    return InvalidInput(f"数值超出范围：{name}", code="number_out_of_range", field=name)
 
 
 def limit_views(app: Flask, limiter: Limiter) -> None:
