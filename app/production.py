@@ -53,7 +53,21 @@ def check_environment(env: Mapping[str, str]) -> list[str]:
         else:
             if not os.access(path, os.W_OK | os.X_OK):
                 problems.append(f"UPLOAD_DIR {upload} is not writable by this user")
+    problems += _rate_limit_problems(env)
     return problems
+
+
+def _rate_limit_problems(env: Mapping[str, str]) -> list[str]:
+    # gunicorn.conf.py runs max(2, cores + 1) workers unless WEB_CONCURRENCY says otherwise.
+    storage = env.get("RATELIMIT_STORAGE_URI") or "memory://"
+    workers = env.get("WEB_CONCURRENCY", "").strip()
+    if not storage.startswith("memory://") or workers == "1":
+        return []
+    return [
+        f"RATELIMIT_STORAGE_URI is {storage}: each of the {workers or 'several'} web workers would "
+        "count login attempts on its own (a budget per worker). Point it at a shared store "
+        "(redis://127.0.0.1:6379/0) or run one worker (WEB_CONCURRENCY=1)"
+    ]
 
 
 def processes() -> list[Proc]:

@@ -19,13 +19,14 @@ import re
 import time
 import uuid
 
-from flask import Flask, current_app, flash, g, render_template, request
+from flask import Flask, current_app, flash, g, jsonify, render_template, request
 from flask_limiter import Limiter, RequestLimit
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from limits import parse_many
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from models.errors import InvalidInput
+from models.errors import InvalidInput, RateLimited
 
 log = logging.getLogger("gendan.security")
 
@@ -54,6 +55,9 @@ HSTS = "max-age=31536000; includeSubDomains"
 
 # Endpoints limited as logins: per client address (every attempt) and per username (failures).
 LOGIN_ENDPOINTS = ("api_auth.login", "web.login")
+# A browser or address that logged in as a user stays known for that user this long.
+KNOWN_DEVICE_COOKIE = "gendan_device"
+KNOWN_FOR = 90 * 24 * 3600
 
 
 # Nesting deeper than this is no form Gendan reads; Python's json would recurse until a
@@ -245,17 +249,15 @@ def _out_of_range_error(name: str) -> InvalidInput:
 
 
 def limit_views(app: Flask, limiter: Limiter) -> None:
-    """Attach the login and webhook limits (called once the views are registered)."""
+    """Attach the login and webhook limits (called once the views are registered).
+
+    Per username, failures count against one budget shared by the API token and the web form
+    (`_login_guard`); per address, every attempt counts.
+    """
+    app.before_request(_login_guard)
+    app.after_request(_login_outcome)
     for endpoint in LOGIN_ENDPOINTS:
         view = app.view_functions[endpoint]
-        view = limiter.limit(
-            lambda: current_app.config["LOGIN_RATE_LIMIT_PER_USER"],
-            key_func=_login_username,
-            methods=["POST"],
-            deduct_when=lambda response: response.status_code >= 400,
-            on_breach=_login_breach,
-            scope="login-user",
-        )(view)
         view = limiter.limit(
             lambda: current_app.config["LOGIN_RATE_LIMIT_PER_ADDRESS"],
             methods=["POST"],
@@ -268,6 +270,84 @@ def limit_views(app: Flask, limiter: Limiter) -> None:
     limiter.shared_limit(lambda: current_app.config["WEBHOOK_RATE_LIMIT"], scope="webhooks")(
         app.blueprints["bots"]
     )
+
+
+def _login_guard():
+    """Refuse a login for a username out of failures, unless from a known device or address.
+
+    A known client (this user logged in from this address, or the browser carries this user's
+    device cookie) is never locked out by someone else's guesses; its failures still count.
+    """
+    if request.endpoint not in LOGIN_ENDPOINTS or request.method != "POST":
+        return None
+    g.login_user = user = _login_username()
+    limiter: Limiter = current_app.extensions["gendan.limiter"]
+    item = parse_many(current_app.config["LOGIN_RATE_LIMIT_PER_USER"])[0]
+    try:
+        if _known_client(limiter, user) or limiter.limiter.test(item, "login-user", user):
+            return None
+        reset_at = limiter.limiter.get_window_stats(item, "login-user", user).reset_time
+    except Exception:
+        log.exception("login rate limit storage failed; letting the login through")
+        return None
+    log.warning("login rate limit %s reached for %s on %s", item, user, request.endpoint)
+    return _login_refusal(reset_at)
+
+
+def _login_outcome(response):
+    user = g.pop("login_user", None)
+    if user is None or response.status_code == 429:
+        return response
+    limiter: Limiter = current_app.extensions["gendan.limiter"]
+    try:
+        if response.status_code >= 400:
+            item = parse_many(current_app.config["LOGIN_RATE_LIMIT_PER_USER"])[0]
+            limiter.limiter.hit(item, "login-user", user)
+            return response
+        limiter.storage.incr(_known_address_key(user), KNOWN_FOR)
+    except Exception:
+        log.exception("login rate limit storage failed")
+    response.set_cookie(
+        KNOWN_DEVICE_COOKIE,
+        _device_signer().dumps(user),
+        max_age=KNOWN_FOR,
+        httponly=True,
+        samesite="Lax",
+        secure=current_app.config["GENDAN_ENV"] == "production",
+    )
+    return response
+
+
+def _known_client(limiter: Limiter, user: str) -> bool:
+    cookie = request.cookies.get(KNOWN_DEVICE_COOKIE)
+    if cookie:
+        try:
+            if _device_signer().loads(cookie, max_age=KNOWN_FOR) == user:
+                return True
+        except BadSignature:
+            pass
+    return limiter.storage.get(_known_address_key(user)) > 0
+
+
+def _known_address_key(user: str) -> str:
+    return f"login-known/{user}/{client_address()}"
+
+
+def _device_signer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="gendan.known-device")
+
+
+def _login_refusal(reset_at: float):
+    retry_after = str(max(1, int(reset_at - time.time())))
+    if request.endpoint == "web.login":
+        flash("登录尝试太频繁，请稍后再试", "error")
+        page = render_template("login.html", username=request.form.get("username", ""))
+        response = current_app.make_response((page, 429))
+    else:
+        response = jsonify({"error": {"code": RateLimited.code, "message": RateLimited.message}})
+        response.status_code = 429
+    response.headers["Retry-After"] = retry_after
+    return response
 
 
 def client_address() -> str:
@@ -289,11 +369,7 @@ def _login_breach(limit: RequestLimit):
         "login rate limit %s reached for %s on %s", limit.limit, limit.key, request.endpoint
     )
     if request.endpoint == "web.login":
-        flash("登录尝试太频繁，请稍后再试", "error")
-        page = render_template("login.html", username=request.form.get("username", ""))
-        response = current_app.make_response((page, 429))
-        response.headers["Retry-After"] = str(max(1, int(limit.reset_at - time.time())))
-        return response
+        return _login_refusal(limit.reset_at)
     return None
 
 
