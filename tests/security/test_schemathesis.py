@@ -14,12 +14,17 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
+from schemathesis.checks import positive_data_acceptance
 
 from app.demo import load_demo
 from models.enums import Role
 from tests.factories import bearer, make_user
 
 BOUNDED = int(os.environ.get("FUZZ_EXAMPLES", "3"))
+# Every built-in check but one: "schema-valid data is accepted" cannot hold where the server
+# refuses valid-looking data by a rule the schema cannot state (a chat login code the platform
+# does not know, money with more than two places: JSON Schema has no exact decimal places).
+EXCLUDED = [positive_data_acceptance]
 LONG = 50
 
 
@@ -46,7 +51,7 @@ def _run(app, session, max_examples: int) -> list[str]:
         )
         def run(case):
             response = case.call(headers=headers)
-            case.validate_response(response, headers=headers)  # every built-in check
+            case.validate_response(response, headers=headers, excluded_checks=EXCLUDED)
 
         try:
             run()
