@@ -1,9 +1,12 @@
-"""Schemathesis over /api/openapi.json, in process, as an admin with the demo data loaded:
-no request may cause a 5xx, and every response must match its documented schema.
+"""Schemathesis over /api/openapi.json, in process, as an admin with the demo data loaded, on
+SQLite and PostgreSQL: no request may cause a 5xx, and every response must pass every built-in
+check (status, content type, headers and schema as documented, invalid data refused,
+authentication enforced, ...) except positive-data acceptance (see EXCLUDED).
 
-`make test` runs the bounded variant: 3 examples per operation (positive and negative data),
-derandomized, about a minute per engine. The long variant (50 examples) is marked `fuzz_long`
-and runs with `FUZZ_LONG=1 .venv/bin/pytest -m fuzz_long tests/security`.
+Single requests (positive and negative data) and call sequences along the links schemathesis
+infers from the document (stateful). `make test` runs the bounded variant: 3 examples per
+operation and 5-step sequences, derandomized. The long variant (50 examples, 20 steps) is
+marked `fuzz_long` and runs with `FUZZ_LONG=1 .venv/bin/pytest -m fuzz_long tests/security`.
 """
 
 from __future__ import annotations
@@ -60,10 +63,50 @@ def _run(app, session, max_examples: int) -> list[str]:
     return failures
 
 
+def _run_stateful(app, session, max_examples: int, steps: int) -> None:
+    """Sequences of calls along the links schemathesis infers (an id a POST answers feeds the
+    GET/PATCH/DELETE that take it), every built-in check after each step."""
+    load_demo(session=session)
+    admin = make_user(session, Role.admin, Role.tracker, username="fuzz-admin")
+    session.commit()
+    headers = bearer(admin)
+    schema = schemathesis.openapi.from_wsgi("/api/openapi.json", app)
+
+    class Workflow(schema.as_state_machine()):
+        def get_call_kwargs(self, case):
+            return {"headers": headers}
+
+        def validate_response(self, response, case, additional_checks=None, **kwargs):
+            case.validate_response(
+                response, headers=headers, excluded_checks=EXCLUDED, transport_kwargs=kwargs
+            )
+
+    Workflow.run(
+        settings=settings(
+            max_examples=max_examples,
+            stateful_step_count=steps,
+            derandomize=True,
+            database=None,
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+        )
+    )
+
+
 def test_api_survives_generated_requests(chat_app, session):
     # chat_app: the platform APIs (chat login, notices) are the local chat simulator.
     failures = _run(chat_app, session, BOUNDED)
     assert failures == [], "\n\n".join(failures)
+
+
+def test_api_survives_generated_call_sequences(chat_app, session):
+    _run_stateful(chat_app, session, max_examples=BOUNDED, steps=5)
+
+
+@pytest.mark.fuzz_long
+@pytest.mark.skipif(not os.environ.get("FUZZ_LONG"), reason="long fuzzing: set FUZZ_LONG=1")
+def test_api_survives_many_generated_call_sequences(chat_app, session):
+    _run_stateful(chat_app, session, max_examples=LONG, steps=20)
 
 
 @pytest.mark.fuzz_long
