@@ -17,9 +17,10 @@ from sqlalchemy.exc import DBAPIError
 from app.auth import close_db_session
 from app.config import flask_config, split_overrides
 from app.db import Database
+from app.downloads import document_files
 from app.errors import document_errors, register_error_handlers, validation_error_response
 from app.logs import configure_logging, install_request_logging
-from app.security import install_security, limit_views
+from app.security import document_bounds, install_security, limit_views
 from app.services import core, people
 from models.errors import InvalidInput
 
@@ -126,7 +127,8 @@ def _register_health(app: OpenAPI) -> None:
     @app.get("/api/openapi.json", doc_ui=False)
     def openapi_json():
         if "gendan.openapi" not in app.extensions:
-            app.extensions["gendan.openapi"] = document_errors(app.api_doc)
+            spec = document_bounds(document_errors(app.api_doc))
+            app.extensions["gendan.openapi"] = document_files(spec)
         return jsonify(app.extensions["gendan.openapi"])
 
     @app.get("/healthz", doc_ui=False)

@@ -21,12 +21,26 @@ __all__ = ["SQLITE_REFUSED", "check_environment", "main", "processes"]
 
 def check_environment(env: Mapping[str, str]) -> list[str]:
     """What stops production mode from starting, one sentence per problem: the settings'
-    own refusals (app/services/core/deployment.py), as every production process applies them."""
+    own refusals (app/services/core/deployment.py), as every production process applies them,
+    and a login budget that the web workers would not share."""
     try:
         Settings.load({**env, "GENDAN_ENV": "production"})
     except ConfigError as exc:
-        return exc.problems
-    return []
+        return exc.problems + _rate_limit_problems(env)
+    return _rate_limit_problems(env)
+
+
+def _rate_limit_problems(env: Mapping[str, str]) -> list[str]:
+    # gunicorn.conf.py runs max(2, cores + 1) workers unless WEB_CONCURRENCY says otherwise.
+    storage = env.get("RATELIMIT_STORAGE_URI") or "memory://"
+    workers = env.get("WEB_CONCURRENCY", "").strip()
+    if not storage.startswith("memory://") or workers == "1":
+        return []
+    return [
+        f"RATELIMIT_STORAGE_URI is {storage}: each of the {workers or 'several'} web workers would "
+        "count login attempts on its own (a budget per worker). Point it at a shared store "
+        "(redis://127.0.0.1:6379/0) or run one worker (WEB_CONCURRENCY=1)"
+    ]
 
 
 def processes() -> list[Proc]:

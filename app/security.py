@@ -13,15 +13,20 @@ of the command being run (see `chat_throttle`).
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import time
 import uuid
 
-from flask import Flask, current_app, flash, g, render_template, request
+from flask import Flask, current_app, flash, g, jsonify, render_template, request
 from flask_limiter import Limiter, RequestLimit
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from limits import parse_many
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
+
+from models.errors import InvalidInput, RateLimited
 
 log = logging.getLogger("gendan.security")
 
@@ -50,6 +55,79 @@ HSTS = "max-age=31536000; includeSubDomains"
 
 # Endpoints limited as logins: per client address (every attempt) and per username (failures).
 LOGIN_ENDPOINTS = ("api_auth.login", "web.login")
+# A browser or address that logged in as a user stays known for that user this long.
+KNOWN_DEVICE_COOKIE = "gendan_device"
+KNOWN_FOR = 90 * 24 * 3600
+
+
+# Nesting deeper than this is no form Gendan reads; Python's json would recurse until a
+# RecursionError (a 500) on a few kilobytes of brackets.
+MAX_JSON_DEPTH = 32
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.S)
+_JSON_BRACKET = re.compile(r"[\[\]{}]")
+
+# Ids are PostgreSQL `integer` columns; every other integer fits a 64-bit column at most.
+INT32 = (-(2**31), 2**31 - 1)
+INT64 = (-(2**63), 2**63 - 1)
+ID_NAME = re.compile(r"(?:^|_)ids?$")
+
+
+def json_too_deep(data: bytes | str, limit: int = MAX_JSON_DEPTH) -> bool:
+    """Whether a JSON text nests arrays/objects deeper than `limit` (checked before parsing)."""
+    text = data.decode("utf-8", errors="replace") if isinstance(data, bytes) else data
+    depth = 0
+    for match in _JSON_BRACKET.finditer(_JSON_STRING.sub("", text)):
+        depth += 1 if match.group() in "[{" else -1
+        if depth > limit:
+            return True
+    return False
+
+
+def int_bounds(name: str) -> tuple[int, int]:
+    """The range an integer named `name` must fall in: 32-bit for ids, else 64-bit."""
+    return INT32 if ID_NAME.search(name) else INT64
+
+
+# 0 to 2147483647 as a pattern: an id outside the column's range matches no route at all, so it
+# is a 404 for every method (a value refused by to_python would make Werkzeug answer 405 when
+# another method's route has the same path).
+INT32_DIGITS = (
+    r"(?:[0-9]{1,9}|1[0-9]{9}|20[0-9]{8}|21[0-3][0-9]{7}|214[0-6][0-9]{6}|2147[0-3][0-9]{5}"
+    r"|21474[0-7][0-9]{4}|214748[0-2][0-9]{3}|2147483[0-5][0-9]{2}|21474836[0-3][0-9]"
+    r"|214748364[0-7])"
+)
+
+
+class IdConverter(IntegerConverter):
+    """`<int:...>` in every route: ids within PostgreSQL's `integer` column (else a 404)."""
+
+    regex = INT32_DIGITS
+
+
+def document_bounds(spec: dict) -> dict:
+    """The OpenAPI document with the ranges the door enforces on every integer it names.
+
+    Path ids are 0..2^31-1 (`IdConverter`), other ids 32-bit, every other integer 64-bit.
+    """
+    for path_item in spec.get("paths", {}).values():
+        for operation in path_item.values():
+            for param in operation.get("parameters", []) if isinstance(operation, dict) else ():
+                low = 0 if param.get("in") == "path" else None
+                _bound(param.get("schema", {}), param.get("name", ""), low)
+    for schema in spec.get("components", {}).get("schemas", {}).values():
+        for name, prop in schema.get("properties", {}).items():
+            _bound(prop, name, None)
+    return spec
+
+
+def _bound(schema: dict, name: str, low: int | None) -> None:
+    for option in (schema, schema.get("items", {}), *schema.get("anyOf", ())):
+        if option.get("type") == "integer":
+            bounds = int_bounds(name)
+            option.setdefault("minimum", bounds[0] if low is None else low)
+            option.setdefault("maximum", bounds[1])
+        elif option is not schema and option.get("type") == "array":
+            _bound(option, name, low)
 
 
 def request_id() -> str:
@@ -64,9 +142,14 @@ def install_security(app: Flask) -> Limiter:
     if hops:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
+    app.url_map.converters["int"] = IdConverter
+
     @app.before_request
     def _request_id():
         g.request_id = request_id()
+
+    # Before the limiter: its login key reads the JSON body.
+    app.before_request(refuse_hostile_input)
 
     @app.after_request
     def _headers(response):
@@ -100,18 +183,81 @@ def install_security(app: Flask) -> Limiter:
     return limiter
 
 
+def refuse_hostile_input() -> None:
+    """422 for JSON nested too deep (any JSON body, API form fields) and integers out of range.
+
+    The webhooks under /bots check their signature first and the depth of what they then
+    parse themselves (`bots.platforms.common.load_json_object`).
+    """
+    if request.path.startswith("/bots/"):
+        return
+    if request.is_json and json_too_deep(request.get_data(cache=True)):
+        raise _too_deep()
+    if not request.path.startswith("/api/"):
+        return
+    for name, value in request.args.items(multi=True):
+        if ID_NAME.search(name) and _out_of_range(name, value):
+            raise _out_of_range_error(name)
+    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        if any(json_too_deep(v) for v in request.form.values() if v.lstrip()[:1] in "[{"):
+            raise _too_deep()
+    elif request.is_json:
+        try:
+            data = json.loads(request.get_data(cache=True))
+        except ValueError:
+            return  # the view's parser answers it
+        name = _first_out_of_range(data, "")
+        if name is not None:
+            raise _out_of_range_error(name)
+
+
+def _out_of_range(name: str, value: object) -> bool:
+    if isinstance(value, str):  # a query argument
+        digits = value.strip().removeprefix("-").removeprefix("+")
+        if not (digits.isascii() and digits.isdigit()):
+            return False  # not a number: the view's validation answers
+        if len(digits) > 30:
+            return True
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        return False
+    low, high = int_bounds(name)
+    return not low <= value <= high
+
+
+def _first_out_of_range(data: object, name: str) -> str | None:
+    """The name of the first integer in a JSON document outside its column's range."""
+    if isinstance(data, dict):
+        items = data.items()
+    elif isinstance(data, list):
+        items = ((name, item) for item in data)
+    else:
+        return name if _out_of_range(name, data) else None
+    for key, value in items:
+        found = _first_out_of_range(value, str(key))
+        if found is not None:
+            return found
+    return None
+
+
+def _too_deep() -> InvalidInput:
+    return InvalidInput(f"JSON 嵌套层级过深（最多 {MAX_JSON_DEPTH} 层）", code="json_too_deep")
+
+
+def _out_of_range_error(name: str) -> InvalidInput:
+    return InvalidInput(f"数值超出范围：{name}", code="number_out_of_range", field=name)
+
+
 def limit_views(app: Flask, limiter: Limiter) -> None:
-    """Attach the login and webhook limits (called once the views are registered)."""
+    """Attach the login and webhook limits (called once the views are registered).
+
+    Per username, failures count against one budget shared by the API token and the web form
+    (`_login_guard`); per address, every attempt counts.
+    """
+    app.before_request(_login_guard)
+    app.after_request(_login_outcome)
     for endpoint in LOGIN_ENDPOINTS:
         view = app.view_functions[endpoint]
-        view = limiter.limit(
-            lambda: current_app.config["LOGIN_RATE_LIMIT_PER_USER"],
-            key_func=_login_username,
-            methods=["POST"],
-            deduct_when=lambda response: response.status_code >= 400,
-            on_breach=_login_breach,
-            scope="login-user",
-        )(view)
         view = limiter.limit(
             lambda: current_app.config["LOGIN_RATE_LIMIT_PER_ADDRESS"],
             methods=["POST"],
@@ -124,6 +270,84 @@ def limit_views(app: Flask, limiter: Limiter) -> None:
     limiter.shared_limit(lambda: current_app.config["WEBHOOK_RATE_LIMIT"], scope="webhooks")(
         app.blueprints["bots"]
     )
+
+
+def _login_guard():
+    """Refuse a login for a username out of failures, unless from a known device or address.
+
+    A known client (this user logged in from this address, or the browser carries this user's
+    device cookie) is never locked out by someone else's guesses; its failures still count.
+    """
+    if request.endpoint not in LOGIN_ENDPOINTS or request.method != "POST":
+        return None
+    g.login_user = user = _login_username()
+    limiter: Limiter = current_app.extensions["gendan.limiter"]
+    item = parse_many(current_app.config["LOGIN_RATE_LIMIT_PER_USER"])[0]
+    try:
+        if _known_client(limiter, user) or limiter.limiter.test(item, "login-user", user):
+            return None
+        reset_at = limiter.limiter.get_window_stats(item, "login-user", user).reset_time
+    except Exception:
+        log.exception("login rate limit storage failed; letting the login through")
+        return None
+    log.warning("login rate limit %s reached for %s on %s", item, user, request.endpoint)
+    return _login_refusal(reset_at)
+
+
+def _login_outcome(response):
+    user = g.pop("login_user", None)
+    if user is None or response.status_code == 429:
+        return response
+    limiter: Limiter = current_app.extensions["gendan.limiter"]
+    try:
+        if response.status_code >= 400:
+            item = parse_many(current_app.config["LOGIN_RATE_LIMIT_PER_USER"])[0]
+            limiter.limiter.hit(item, "login-user", user)
+            return response
+        limiter.storage.incr(_known_address_key(user), KNOWN_FOR)
+    except Exception:
+        log.exception("login rate limit storage failed")
+    response.set_cookie(
+        KNOWN_DEVICE_COOKIE,
+        _device_signer().dumps(user),
+        max_age=KNOWN_FOR,
+        httponly=True,
+        samesite="Lax",
+        secure=current_app.config["GENDAN_ENV"] == "production",
+    )
+    return response
+
+
+def _known_client(limiter: Limiter, user: str) -> bool:
+    cookie = request.cookies.get(KNOWN_DEVICE_COOKIE)
+    if cookie:
+        try:
+            if _device_signer().loads(cookie, max_age=KNOWN_FOR) == user:
+                return True
+        except BadSignature:
+            pass
+    return limiter.storage.get(_known_address_key(user)) > 0
+
+
+def _known_address_key(user: str) -> str:
+    return f"login-known/{user}/{client_address()}"
+
+
+def _device_signer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="gendan.known-device")
+
+
+def _login_refusal(reset_at: float):
+    retry_after = str(max(1, int(reset_at - time.time())))
+    if request.endpoint == "web.login":
+        flash("登录尝试太频繁，请稍后再试", "error")
+        page = render_template("login.html", username=request.form.get("username", ""))
+        response = current_app.make_response((page, 429))
+    else:
+        response = jsonify({"error": {"code": RateLimited.code, "message": RateLimited.message}})
+        response.status_code = 429
+    response.headers["Retry-After"] = retry_after
+    return response
 
 
 def client_address() -> str:
@@ -145,11 +369,7 @@ def _login_breach(limit: RequestLimit):
         "login rate limit %s reached for %s on %s", limit.limit, limit.key, request.endpoint
     )
     if request.endpoint == "web.login":
-        flash("登录尝试太频繁，请稍后再试", "error")
-        page = render_template("login.html", username=request.form.get("username", ""))
-        response = current_app.make_response((page, 429))
-        response.headers["Retry-After"] = str(max(1, int(limit.reset_at - time.time())))
-        return response
+        return _login_refusal(limit.reset_at)
     return None
 
 

@@ -33,6 +33,13 @@ class StaleTimestamp(Refused):
         super().__init__("stale_timestamp", detail)
 
 
+class ReplayedSign(Refused):
+    status = 403
+
+    def __init__(self, detail: str = "timestamp/sign pair already used for another body"):
+        super().__init__("replayed_sign", detail)
+
+
 class MalformedBody(Refused):
     def __init__(self, detail: str = "body cannot be parsed"):
         super().__init__("malformed", detail)

@@ -71,5 +71,11 @@ class InboundMessage:
 
 
 def from_epoch(seconds: float) -> datetime:
-    """Platform timestamps to an aware UTC datetime (WeChat sends s, DingTalk ms: divide first)."""
-    return datetime.fromtimestamp(seconds, tz=UTC)
+    """Platform timestamps to an aware UTC datetime (WeChat sends s, DingTalk ms: divide first).
+
+    Raises ValueError for a time no datetime can hold (the adapters refuse it as malformed).
+    """
+    try:
+        return datetime.fromtimestamp(seconds, tz=UTC)
+    except (OverflowError, OSError, ValueError) as exc:
+        raise ValueError(f"timestamp {seconds!r} out of range: {exc}") from None

@@ -67,6 +67,7 @@ class NotConfigured(Unavailable):
 class ChatRuntime:
     def __init__(self, config: Mapping, store: KeyValueStore):
         self.config = config
+        self.store = store
         self.storage = TokenStorage(store)
         self._warned: set[str] = set()
         self._lock = threading.Lock()

@@ -7,12 +7,13 @@ platform whose settings are missing answers 503 and says which settings, once, i
 
 from __future__ import annotations
 
+import hashlib
 import logging
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
 from app.security import chat_throttle
-from bots.errors import BodyTooLarge, Refused
+from bots.errors import BodyTooLarge, Refused, ReplayedSign
 from bots.inbound import handle_message
 from bots.platforms import dingtalk, wechat, wecom
 from bots.platforms.common import MAX_BODY
@@ -79,7 +80,9 @@ def dingtalk_hook():
     if "msg_signature" in request.args or "signature" in request.args:
         return dingtalk_events()
     config = _runtime().dingtalk_robot()
-    message = dingtalk.parse_robot_callback(config, request.headers, _body(), now=utcnow())
+    body = _body()
+    message = dingtalk.parse_robot_callback(config, request.headers, body, now=utcnow())
+    _refuse_replayed_sign(config, body)
     handled = handle_message(_db(), message, throttle=_throttle)
     response = jsonify({})
     if handled.outbox_ids:
@@ -93,6 +96,22 @@ def dingtalk_events():
     event = dingtalk.parse_event(config, request.args, _body())
     log.info("dingtalk event %s", event.event_type)
     return jsonify(dingtalk.event_reply(config))
+
+
+def _refuse_replayed_sign(config: dingtalk.DingTalkRobotConfig, body: bytes) -> None:
+    """A timestamp/sign pair signs one body: another body under a seen pair is a replay.
+
+    The sign covers only the timestamp, so a captured pair would sign any body for its window.
+    The same body again is the platform's retry and goes on to the message-id dedupe.
+    """
+    key, expires_at = dingtalk.sign_replay_key(request.headers, config.window_ms)
+    digest = hashlib.sha256(body).hexdigest()
+    seen = _runtime().store.add(key, digest, expires_at)
+    if seen is not None and seen != digest:
+        log.warning(
+            "replayed dingtalk timestamp/sign pair with another body from %s", request.remote_addr
+        )
+        raise ReplayedSign()
 
 
 def _send_soon(ids: tuple[int, ...]):

@@ -74,12 +74,15 @@ def test_readiness_fails_until_the_schema_is_at_head(upload_dir, tmp_path):
 GOOD = {
     "DATABASE_URL": "postgresql://gendan:pw@127.0.0.1/gendan",
     "SECRET_KEY": "k" * 48,
+    "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0",
 }
 
 
 def test_run_prod_accepts_a_complete_environment(tmp_path):
     assert check_environment({**GOOD, "UPLOAD_DIR": str(tmp_path / "uploads")}) == []
     assert (tmp_path / "uploads").is_dir()
+    one_worker = {"RATELIMIT_STORAGE_URI": "memory://", "WEB_CONCURRENCY": "1"}
+    assert check_environment({**GOOD, "UPLOAD_DIR": str(tmp_path), **one_worker}) == []
 
 
 @pytest.mark.parametrize(
@@ -90,6 +93,11 @@ def test_run_prod_accepts_a_complete_environment(tmp_path):
         ({"SECRET_KEY": ""}, "SECRET_KEY must be set"),
         ({"SECRET_KEY": "short"}, "at least 32 characters"),
         ({"UPLOAD_DIR": ""}, "UPLOAD_DIR must name the shared directory"),
+        ({"RATELIMIT_STORAGE_URI": ""}, "memory://: each of the several web workers"),
+        (
+            {"RATELIMIT_STORAGE_URI": "memory://", "WEB_CONCURRENCY": "3"},
+            "each of the 3 web workers would count login attempts on its own",
+        ),
     ],
 )
 def test_run_prod_refuses_an_incomplete_environment_clearly(tmp_path, change, expected):
@@ -192,6 +200,7 @@ def test_run_prod_starts_workers_and_scheduler_and_stops_them_gracefully(
         "UPLOAD_DIR": str(tmp_path / "shared-uploads"),
         "GUNICORN_BIND": f"127.0.0.1:{port}",
         "WEB_CONCURRENCY": "2",
+        "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0",
         "GUNICORN_THREADS": "2",
         "GENDAN_INSTANCE_DIR": str(tmp_path / "instance"),
     }

@@ -103,6 +103,7 @@ def import_file(path: OrderPath, form: ImportForm):
 @bp.get("/bom/template.csv")
 def template(path: OrderPath):
     """An empty BOM import file with the column headers (UTF-8 with BOM, opens in Excel)."""
+    current_actor()
     buffer = io.StringIO()
     csv.writer(buffer).writerow(TEMPLATE)
     response = Response("\ufeff" + buffer.getvalue(), mimetype="text/csv")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from functools import wraps
+from urllib.parse import unquote, urlsplit
 
 from flask import flash, g, redirect, render_template, request, session, url_for
 
@@ -29,11 +31,30 @@ from app.web.order_sections import order_sections
 from models.enums import ORDER_STATUS_NAMES, ROLE_NAMES, OrderStatus, StageKind
 from models.errors import DomainError
 
+# A same-origin path and query: no scheme, host, backslash, whitespace or control characters.
+SAFE_NEXT = re.compile(
+    r"^/(?!/)[A-Za-z0-9/_.~%!$&'()*+,;=:@-]*(?:\?[A-Za-z0-9/_.~%!$&'()*+,;=:@?-]*)?$"
+)
+
 
 def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return url_for("web.overview")
+    """Where to go after logging in: a local path, else the overview (never another site)."""
+    return target if target and _is_local_path(target) else url_for("web.overview")
+
+
+def _is_local_path(target: str) -> bool:
+    if len(target) > 2000 or not SAFE_NEXT.match(target):
+        return False
+    # Decoded once more (a browser or proxy may decode %2F / %5C), it must still be local.
+    decoded = unquote(target)
+    parts = urlsplit(decoded)
+    return (
+        not parts.scheme
+        and not parts.netloc
+        and not decoded.startswith("//")
+        and "\\" not in decoded
+        and not any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in decoded)
+    )
 
 
 def _page_arg() -> int:

@@ -13,6 +13,7 @@ import defusedxml
 import defusedxml.ElementTree as SafeET
 from wechatpy.utils import WeChatSigner
 
+from app.security import MAX_JSON_DEPTH, json_too_deep
 from bots.errors import BadSignature, BodyTooLarge, HostileBody, MalformedBody, WrongRecipient
 
 MAX_BODY = 64 * 1024
@@ -47,13 +48,21 @@ def parse_fields(data: bytes | str) -> dict[str, str]:
     text = data.decode("utf-8", errors="replace") if isinstance(data, bytes) else data
     if not text.lstrip().startswith("{"):
         return safe_xml_fields(data)
+    obj = load_json_object(text)
+    return {str(k): v if isinstance(v, str) else json.dumps(v) for k, v in obj.items()}
+
+
+def load_json_object(data: bytes | str) -> dict:
+    """A JSON object body; nesting past MAX_JSON_DEPTH is refused before the parser recurses."""
+    if json_too_deep(data):
+        raise MalformedBody(f"JSON nested deeper than {MAX_JSON_DEPTH}")
     try:
-        obj = json.loads(text)
-    except ValueError as exc:
+        obj = json.loads(data)
+    except ValueError as exc:  # UnicodeDecodeError is a ValueError
         raise MalformedBody(f"JSON: {exc}") from None
     if not isinstance(obj, dict):
         raise MalformedBody("JSON body is not an object")
-    return {str(k): v if isinstance(v, str) else json.dumps(v) for k, v in obj.items()}
+    return obj
 
 
 def sha1_signature(*parts: str) -> str:

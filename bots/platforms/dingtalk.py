@@ -5,11 +5,11 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import json
+import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 from dingtalk.core.exceptions import InvalidCorpIdOrSuiteKeyException, InvalidSignatureException
 from dingtalk.crypto import DingTalkCrypto
@@ -19,20 +19,26 @@ from bots.message import ImageRef, InboundMessage, SessionWebhookContext, from_e
 from bots.platforms.common import (
     MAX_BODY,
     check_size,
+    load_json_object,
     refusing_crypto_errors,
     require_arg,
     require_sha1,
     same_secret,
 )
 
+# DingTalk accepts a robot sign up to an hour off its clock (what the simulator checks of our
+# signs). Its callbacks to us are signed the moment they are sent, so we accept five minutes
+# of skew: a captured timestamp/sign pair is worth five minutes, and only once (`sign_seen`).
 WINDOW_MS = 3_600_000
+INBOUND_WINDOW_MS = 300_000
+SHA1_HEX = re.compile(r"[0-9a-fA-F]{40}")
 
 
 @dataclass(frozen=True)
 class DingTalkRobotConfig:
     app_secret: str
     max_body: int = MAX_BODY
-    window_ms: int = WINDOW_MS
+    window_ms: int = INBOUND_WINDOW_MS
 
 
 @dataclass(frozen=True)
@@ -75,13 +81,21 @@ def check_robot_sign(secret: str, headers: Mapping[str, str], *, now: datetime, 
         raise BadSignature()
 
 
+def sign_replay_key(headers: Mapping[str, str], window_ms: int) -> tuple[str, datetime]:
+    """The store key of a verified callback's timestamp/sign pair and when the pair expires."""
+    timestamp, sign = _header(headers, "timestamp"), _header(headers, "sign")
+    digest = hashlib.sha256(f"{timestamp}\n{sign}".encode()).hexdigest()
+    expires = datetime.fromtimestamp((int(timestamp) + window_ms) / 1000, tz=UTC)
+    return f"dingtalk-sign:{digest}", expires
+
+
 def parse_robot_callback(
     config: DingTalkRobotConfig, headers: Mapping[str, str], body: bytes, *, now: datetime
 ) -> InboundMessage:
     """Verify and parse a robot callback; raises bots.errors.Refused on any problem."""
     check_size(body, config.max_body)
     check_robot_sign(config.app_secret, headers, now=now, window_ms=config.window_ms)
-    data = _json_object(body)
+    data = load_json_object(body)
     try:
         return _robot_message(data)
     except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
@@ -140,13 +154,15 @@ def parse_event(config: DingTalkEventConfig, args: Mapping[str, str], body: byte
     signature = require_arg(args, "msg_signature", "signature", signature=True)
     timestamp = require_arg(args, "timestamp", "timeStamp")
     nonce = require_arg(args, "nonce")
-    encrypt = _json_object(body).get("encrypt")
+    if not SHA1_HEX.fullmatch(signature):  # refused before the body is parsed at all
+        raise BadSignature("msg_signature is not a SHA-1 hex digest")
+    encrypt = load_json_object(body).get("encrypt")
     if not isinstance(encrypt, str) or not encrypt:
         raise MalformedBody("no encrypt field")
     require_sha1(signature, config.token, timestamp, nonce, encrypt)
     with refusing_crypto_errors(InvalidSignatureException, InvalidCorpIdOrSuiteKeyException):
         plain = config.crypto().decrypt_encrypt_str(signature, timestamp, nonce, encrypt)
-    payload = _json_object(plain.encode())
+    payload = load_json_object(plain.encode())
     return DingTalkEvent(event_type=str(payload.get("EventType", "")), payload=payload)
 
 
@@ -155,16 +171,6 @@ def event_reply(
 ) -> dict:
     """The JSON body that acknowledges an event: {msg_signature, timeStamp, nonce, encrypt}."""
     return config.crypto().encrypt_message("success", nonce or secrets.token_hex(8), timestamp_ms)
-
-
-def _json_object(body: bytes) -> dict:
-    try:
-        data = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise MalformedBody(f"JSON: {exc}") from None
-    if not isinstance(data, dict):
-        raise MalformedBody("JSON body is not an object")
-    return data
 
 
 def _header(headers: Mapping[str, str], name: str) -> str:

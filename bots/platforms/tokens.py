@@ -29,6 +29,9 @@ class KeyValueStore(Protocol):
 
     def delete(self, key: str) -> None: ...
 
+    def add(self, key: str, value: str, expires_at: datetime) -> str | None:
+        """Store `value` unless `key` holds a live value; return that value (None: stored)."""
+
 
 def utc_now() -> datetime:
     return clock.now()
@@ -60,6 +63,14 @@ class MemoryKeyValueStore:
     def delete(self, key: str) -> None:
         with self._lock:
             self._data.pop(key, None)
+
+    def add(self, key: str, value: str, expires_at: datetime) -> str | None:
+        with self._lock:
+            item = self._data.get(key)
+            if item is not None and (item[1] is None or item[1] > self._now()):
+                return item[0]
+            self._data[key] = (value, expires_at)
+            return None
 
 
 class TokenStorage(SessionStorage, BaseStorage):

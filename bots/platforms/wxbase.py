@@ -44,6 +44,7 @@ def message_from_fields(platform: Platform, fields: dict, *, encrypted: bool) ->
     try:
         sender = fields["FromUserName"]
         created = int(fields["CreateTime"])
+        created_at = from_epoch(created)
         msg_type = fields["MsgType"].lower()
     except (KeyError, ValueError) as exc:
         raise MalformedBody(f"missing or bad field {exc}") from None
@@ -64,7 +65,7 @@ def message_from_fields(platform: Platform, fields: dict, *, encrypted: bool) ->
         sender_id=sender,
         conversation_id=sender,
         conversation_type="private",
-        created_at=from_epoch(created),
+        created_at=created_at,
         kind=kind,
         text=fields.get("Content", "").strip() if kind == "text" else "",
         image=image,

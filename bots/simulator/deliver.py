@@ -33,6 +33,7 @@ class Deliverer:
         self.gendan_url = gendan_url.rstrip("/")
         self.timeout = timeout
         self.http = requests.Session()
+        self._last_sign_ms = 0
 
     def callback_url(self, platform: str, app: dict) -> str:
         return app.get("callback_url") or f"{self.gendan_url}/bots/{platform}"
@@ -134,7 +135,7 @@ class Deliverer:
         payload["sessionWebhook"] = f"{self_url.rstrip('/')}/robot/sendBySession?session={session}"
         payload["sessionWebhookExpiredTime"] = expires_ms
         headers, body = wire.dingtalk_robot_push(
-            app_secret=app["appsecret"], payload=payload, now_ms=now_ms
+            app_secret=app["appsecret"], payload=payload, now_ms=self._sign_ms(now_ms)
         )
         try:
             response = self.http.post(
@@ -143,6 +144,13 @@ class Deliverer:
         except requests.RequestException as exc:
             return {"ok": False, "status": None, "error": type(exc).__name__}
         return {"ok": response.status_code == 200, "status": response.status_code}
+
+    def _sign_ms(self, now_ms: int) -> int:
+        """A new signing millisecond per callback, as DingTalk's running clock gives: Gendan
+        refuses one timestamp/sign pair on two bodies, and a frozen clock would repeat it."""
+        with self.state.lock:
+            self._last_sign_ms = max(now_ms, self._last_sign_ms + 1)
+            return self._last_sign_ms
 
 
 class Media:

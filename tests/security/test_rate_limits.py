@@ -167,3 +167,62 @@ def test_behind_a_proxy_each_client_address_has_its_own_budget(db, upload_dir, t
     direct = build(0)
     assert attempts(direct, "10.0.0.3") == [401, 401, 429]
     assert attempts(direct, "10.0.0.4") == [429, 429, 429]
+
+
+def _web_login(client, username, password):
+    token = _csrf(client.get("/login").get_data(as_text=True))
+    return client.post(
+        "/login", data={"username": username, "password": password, "csrf_token": token}
+    )
+
+
+def _client_at(app, address):
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    return client
+
+
+def test_the_api_and_the_web_form_share_one_budget_per_user(app, session, monkeypatch):
+    monkeypatch.setitem(app.config, "LOGIN_RATE_LIMIT_PER_USER", "4 per 15 minutes")
+    make_user(session, Role.tracker, username="li")
+    session.commit()
+    attacker = _client_at(app, "203.0.113.7")
+    assert [_token(attacker, "li", f"guess-{i}").status_code for i in range(2)] == [401, 401]
+    assert [_web_login(attacker, "li", f"guess-{i}").status_code for i in range(2)] == [401, 401]
+    assert _token(attacker, "li", "guess-5").status_code == 429
+    assert _web_login(attacker, "li", "guess-6").status_code == 429
+
+
+def test_a_correct_password_from_a_known_address_or_device_is_not_locked_out(
+    app, session, monkeypatch
+):
+    monkeypatch.setitem(app.config, "LOGIN_RATE_LIMIT_PER_USER", "3 per 15 minutes")
+    make_user(session, Role.tracker, username="li")
+    session.commit()
+    phone, laptop = _client_at(app, "198.51.100.10"), _client_at(app, "198.51.100.20")
+    assert _token(phone, "li", PASSWORD).status_code == 200  # the phone's address is now known
+    assert _web_login(laptop, "li", PASSWORD).status_code == 302  # the laptop gets a cookie
+    attacker = _client_at(app, "203.0.113.7")
+    assert [_token(attacker, "li", f"guess-{i}").status_code for i in range(3)] == [401] * 3
+    assert _token(attacker, "li", PASSWORD).status_code == 429  # unknown: waits
+    assert _token(phone, "li", PASSWORD).status_code == 200
+    travelling = _client_at(app, "192.0.2.99")
+    travelling.set_cookie("gendan_device", laptop.get_cookie("gendan_device").value)
+    assert _web_login(travelling, "li", PASSWORD).status_code == 302
+    # A known client's own failures still count against the user's budget.
+    assert _token(phone, "li", "guess-x").status_code == 401
+
+
+def test_a_device_cookie_of_another_user_or_forged_does_not_help(app, session, monkeypatch):
+    monkeypatch.setitem(app.config, "LOGIN_RATE_LIMIT_PER_USER", "2 per 15 minutes")
+    make_user(session, Role.tracker, username="li")
+    make_user(session, Role.tracker, username="wang")
+    session.commit()
+    mine = _client_at(app, "198.51.100.30")
+    assert _web_login(mine, "wang", PASSWORD).status_code == 302
+    attacker = _client_at(app, "203.0.113.8")
+    assert [_token(attacker, "li", f"guess-{i}").status_code for i in range(2)] == [401, 401]
+    for cookie in (mine.get_cookie("gendan_device").value, "li.forged.signature"):
+        other = _client_at(app, "203.0.113.9")
+        other.set_cookie("gendan_device", cookie)
+        assert _token(other, "li", PASSWORD).status_code == 429

@@ -1,5 +1,7 @@
 import re
 
+import pytest
+
 from models.enums import Role
 from tests.factories import PASSWORD, make_order, make_user
 
@@ -46,6 +48,51 @@ def test_login_does_not_redirect_off_site(client, session):
         data={"username": "li", "password": PASSWORD, "csrf_token": _csrf(page)},
     )
     assert r.headers["Location"].endswith("/overview")
+
+
+# Raw query strings as an attacker sends them (percent-encoding intact).
+HOSTILE_NEXT = [
+    "/%09/evil.example",  # a tab: browsers drop it and read //evil.example
+    "/%0d%0aSet-Cookie:x=1",  # header injection (was a 500)
+    "%2F%2Fevil.example",
+    "//evil.example/x",
+    "/%5Cevil.example",  # /\evil.example: browsers read a backslash as a slash
+    "%5C%5Cevil.example",
+    "/%252F%252Fevil.example",  # //evil.example once decoded again
+    "https://evil.example/",
+    "https:/evil.example",
+    "javascript:alert(1)",
+    "/ /evil.example",
+    "evil.example",
+    "/orders%00",
+]
+
+
+@pytest.mark.parametrize("raw_next", HOSTILE_NEXT)
+def test_login_never_redirects_off_site_or_fails_on_a_hostile_next(client, session, raw_next):
+    make_user(session, Role.tracker, username="li")
+    session.commit()
+    page = client.get("/login").get_data(as_text=True)
+    r = client.post(
+        f"/login?next={raw_next}",
+        data={"username": "li", "password": PASSWORD, "csrf_token": _csrf(page)},
+    )
+    if raw_next == "/orders%00":  # NUL is refused at the door for every request
+        assert r.status_code == 422
+        return
+    assert r.status_code == 302
+    assert r.headers["Location"] == "/overview"
+
+
+def test_login_follows_a_local_next_with_its_query(client, session):
+    make_user(session, Role.tracker, username="li")
+    session.commit()
+    page = client.get("/login").get_data(as_text=True)
+    r = client.post(
+        "/login?next=/orders%3Fstatus%3Dactive%26page%3D2",
+        data={"username": "li", "password": PASSWORD, "csrf_token": _csrf(page)},
+    )
+    assert r.headers["Location"] == "/orders?status=active&page=2"
 
 
 def test_a_tracker_lists_orders_signs_moves_a_stage_and_reads_the_change_log(client, session):

@@ -50,6 +50,26 @@ class DatabaseKeyValueStore:
                 except IntegrityError:
                     conn.rollback()  # another process inserted it first: update instead
 
+    def add(self, key: str, value: str, expires_at: datetime) -> str | None:
+        """Store `value` unless `key` holds a live value; return that value (None: stored).
+
+        Atomic across processes: the primary key lets one insert win. Expired rows (of any key:
+        `get` ignores them already) are purged first.
+        """
+        now = self._now()
+        with self.engine.begin() as conn:
+            conn.execute(delete(TABLE).where(TABLE.c.expires_at <= now))
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(
+                    insert(TABLE).values(
+                        key=key, value=value, expires_at=expires_at, updated_at=now
+                    )
+                )
+            return None
+        except IntegrityError:
+            return self.get(key) or ""
+
     def delete(self, key: str) -> None:
         with self.engine.begin() as conn:
             conn.execute(delete(TABLE).where(TABLE.c.key == key))
