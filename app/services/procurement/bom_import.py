@@ -26,9 +26,10 @@ from app.services.procurement.bom import (
     line_for_material,
     refresh_procurement_progress,
 )
-from app.services.procurement.materials import MATERIAL_EDITORS, find_material, require_role
+from app.services.procurement.materials import CATALOGUE_ROLES, find_material, require_role
 from models.base import utcnow
 from models.bom import MAX_WARNING_DAYS, BomImportResult, BomLine, ImportProblem
+from models.enums import Role
 from models.materials import Material
 from models.quantities import MAX_QUANTITY, QUANTITY_PLACES
 
@@ -85,7 +86,9 @@ def import_bom(
             errors=[_problem(p, table.columns) for p in problems],
         )
     if created:
-        require_role(actor, MATERIAL_EDITORS, "新建物料")
+        # An order's BOM may bring new codes into the catalogue (only adding, and logged); the
+        # tracker who edits the BOM may do that, changing existing materials stays with buyers.
+        require_role(actor, CATALOGUE_ROLES | {Role.tracker}, "新建物料")
     added, updated = _write(session, order_id, rows, materials, now, progress)
     refresh_procurement_progress(session, order_id)
     return BomImportResult(
