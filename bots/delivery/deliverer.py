@@ -4,6 +4,10 @@ Claiming: due rows are selected `FOR UPDATE SKIP LOCKED` (PostgreSQL; SQLite ser
 writers with BEGIN IMMEDIATE) and marked `sending` with a lease in a short transaction, then
 sent outside any transaction, then marked sent / pending (retry later) / failed.
 
+Fencing: the scheduler passes its leader's fence to `drain_once`; it is checked in the same
+transaction that claims rows and in the one that records a row sent, so a scheduler that was
+replaced while it hung claims and records nothing (see reminders.leader).
+
 At-least-once window: if a process dies after the platform accepted a message but before it
 marked the row sent, the row stays `sending` until its lease (2 minutes) runs out and is
 then sent again. Nothing else sends a row twice: a finished row is only written by the
@@ -39,6 +43,9 @@ from models.messages import message_from_dict, message_to_dict
 from models.outbox import Outbox, RobotSend
 
 log = logging.getLogger("gendan.delivery")
+
+# Whether the caller may still deliver, checked inside the claiming / recording transaction.
+Fence = Callable[[Session], bool]
 
 LEASE = timedelta(minutes=2)
 RATE_LIMIT = 20
@@ -100,18 +107,18 @@ class OutboxDeliverer:
         self.owner = uuid.uuid4().hex
         self._pruned_at: datetime | None = None
 
-    def drain_once(self) -> DrainStats:
+    def drain_once(self, fence: Fence | None = None) -> DrainStats:
         """Send everything that is due now (within the robots' rate limits)."""
         now, stats = self.now(), DrainStats()
-        claimed = self._claim_direct(now)
+        claimed = self._claim_direct(now, fence=fence)
         for group_id in self._due_groups(now):
-            claimed += self._claim_group(group_id, now, stats)
+            claimed += self._claim_group(group_id, now, stats, fence)
         paused: set[int] = set()
         for row in claimed:
             if row.group_id in paused:  # the robot just said "too fast": the rest wait too
                 self._release(row)
                 continue
-            result = self._deliver(row)
+            result = self._deliver(row, fence)
             stats.add(result)
             if row.group_id and result.errcode in RATE_LIMITED:
                 paused.add(row.group_id)
@@ -127,7 +134,11 @@ class OutboxDeliverer:
 
     # claiming ----------------------------------------------------------------------------
 
-    def _claim(self, session: Session, rows: list[Outbox], now: datetime) -> list[Claimed]:
+    def _claim(
+        self, session: Session, rows: list[Outbox], now: datetime, fence: Fence | None
+    ) -> list[Claimed]:
+        if rows and not _within(fence, session):
+            return []
         out = []
         for row in rows:
             row.status, row.lease_owner, row.lease_until = (
@@ -143,13 +154,15 @@ class OutboxDeliverer:
             )
         return out
 
-    def _claim_direct(self, now: datetime, only: list[int] | None = None) -> list[Claimed]:
+    def _claim_direct(
+        self, now: datetime, only: list[int] | None = None, fence: Fence | None = None
+    ) -> list[Claimed]:
         query = select(Outbox).where(_due(now), col(Outbox.group_id).is_(None))
         if only is not None:
             query = query.where(col(Outbox.id).in_(only))
         query = query.order_by(Outbox.id).limit(self.batch).with_for_update(skip_locked=True)
         with self.db.session() as session:
-            claimed = self._claim(session, list(session.exec(query).all()), now)
+            claimed = self._claim(session, list(session.exec(query).all()), now, fence)
             session.commit()
         return claimed
 
@@ -160,7 +173,9 @@ class OutboxDeliverer:
         with self.db.session(readonly=True) as session:
             return sorted(session.exec(query).all())
 
-    def _claim_group(self, group_id: int, now: datetime, stats: DrainStats) -> list[Claimed]:
+    def _claim_group(
+        self, group_id: int, now: datetime, stats: DrainStats, fence: Fence | None = None
+    ) -> list[Claimed]:
         with self.db.session() as session:
             lock = (
                 select(ChatGroup).where(ChatGroup.id == group_id).with_for_update(skip_locked=True)
@@ -182,9 +197,11 @@ class OutboxDeliverer:
                 return []
             query = select(Outbox).where(_due(now), Outbox.group_id == group_id).order_by(Outbox.id)
             rows = list(session.exec(query.limit(500).with_for_update(skip_locked=True)).all())
+            if rows and not _within(fence, session):
+                return []
             if len(rows) > budget:
                 rows = self._digest(session, rows, budget, now, stats)
-            claimed = self._claim(session, rows, now)
+            claimed = self._claim(session, rows, now, None)
             session.add_all(RobotSend(group_id=group_id, at=now) for _ in claimed)
             session.commit()
         return claimed
@@ -222,7 +239,7 @@ class OutboxDeliverer:
 
     # sending and recording ---------------------------------------------------------------
 
-    def _deliver(self, row: Claimed) -> SendResult:
+    def _deliver(self, row: Claimed, fence: Fence | None = None) -> SendResult:
         try:
             sender, target = resolve(self.db, self.runtime, row)
             result = sender.send(target, message_from_dict(row.message))
@@ -233,10 +250,10 @@ class OutboxDeliverer:
         except Exception as exc:  # a sender bug must not lose the message: retry it later
             log.exception("outbox %s: unexpected error while sending", row.id)
             result = SendResult("retryable", None, f"unexpected {type(exc).__name__}")
-        self._finish(row, result)
+        self._finish(row, result, fence)
         return result
 
-    def _finish(self, row: Claimed, result: SendResult) -> None:
+    def _finish(self, row: Claimed, result: SendResult, fence: Fence | None = None) -> None:
         now = self.now()
         with self.db.session() as session:
             entry = session.exec(
@@ -248,6 +265,8 @@ class OutboxDeliverer:
                 or entry.lease_owner != self.owner
             ):
                 log.warning("outbox %s: lease lost before the result was recorded", row.id)
+                return
+            if not _within(fence, session):
                 return
             entry.lease_owner = entry.lease_until = None
             entry.errcode = result.errcode if not result.ok else None
@@ -297,3 +316,11 @@ class OutboxDeliverer:
         with self.db.session() as session:
             session.exec(delete(RobotSend).where(RobotSend.at < now - timedelta(hours=1)))
             session.commit()
+
+
+def _within(fence: Fence | None, session: Session) -> bool:
+    """Whether the fence (if any) still lets this process deliver; logged when it does not."""
+    if fence is None or fence(session):
+        return True
+    log.warning("outbox: this scheduler no longer leads; delivering nothing")
+    return False
