@@ -73,6 +73,7 @@ def _configure_services(app: OpenAPI) -> None:
         upload_dir=app.config["UPLOAD_DIR"],
         photo_max_bytes=app.config["PHOTO_MAX_MB"] * 1024 * 1024,
         photo_max_pixels=app.config["PHOTO_MAX_MEGAPIXELS"] * 1_000_000,
+        image_decode_slots=app.config["IMAGE_DECODE_SLOTS"],
         photo_keep_metadata=app.config["PHOTO_KEEP_METADATA"],
         secret_key=app.config["SECRET_KEY"],
         report_roles=tuple(r for r in app.config["DAILY_REPORT_ROLES"].split(",") if r),

@@ -86,7 +86,8 @@ class Settings:
     public_base_url: str = "http://127.0.0.1:5000"
     upload_dir: str = "instance/uploads"
     photo_max_bytes: int = 15 * 1024 * 1024
-    photo_max_pixels: int = 60_000_000
+    photo_max_pixels: int = 20_000_000
+    image_decode_slots: int = 2
     photo_keep_metadata: bool = False
     # Order members in these roles are expected to file a daily report every day.
     report_roles: tuple[str, ...] = tuple(DEFAULT_REPORT_ROLES.split(","))
