@@ -203,8 +203,9 @@ def load_config(env: dict | None = None) -> dict:
         "PHOTO_MAX_MB": _int(env, "PHOTO_MAX_MB", 15),
         # A phone camera's photo is 12 MP (48 MP sensors bin to 12); 20 leaves room to spare.
         "PHOTO_MAX_MEGAPIXELS": _positive(env, "PHOTO_MAX_MEGAPIXELS", 20),
-        # Image decodes in flight per web worker process (each may hold ~100 MB at the cap).
-        "IMAGE_DECODE_SLOTS": _positive(env, "IMAGE_DECODE_SLOTS", 2),
+        # Image decodes in flight per web worker process (one may hold ~150 MB at the cap; two
+        # at once took a worker past 600 MiB in bench/bench_image_memory.py).
+        "IMAGE_DECODE_SLOTS": _positive(env, "IMAGE_DECODE_SLOTS", 1),
         "PHOTO_KEEP_METADATA": env.get("PHOTO_KEEP_METADATA", "").lower() in ("1", "true", "yes"),
         "REVIEW_DEPARTMENTS": env.get("REVIEW_DEPARTMENTS", DEFAULT_REVIEW_DEPARTMENTS),
         "DAILY_REPORT_ROLES": _report_roles(env),

@@ -17,7 +17,7 @@ from contextlib import contextmanager
 
 from models.errors import Unavailable
 
-DEFAULT_SLOTS = 2
+DEFAULT_SLOTS = 1
 DEFAULT_WAIT_SECONDS = 30.0
 # Below this many pixels a decode is small enough that trimming is not worth a system call.
 TRIM_FROM_PIXELS = 4_000_000

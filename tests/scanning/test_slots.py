@@ -31,6 +31,6 @@ def test_the_limits_must_be_at_least_one(tmp_path, name):
         load_config({"GENDAN_INSTANCE_DIR": str(tmp_path), name: "0"})
 
 
-def test_the_pixel_cap_defaults_to_twenty_megapixels_and_two_slots(tmp_path):
+def test_the_pixel_cap_defaults_to_twenty_megapixels_and_one_slot(tmp_path):
     config = load_config({"GENDAN_INSTANCE_DIR": str(tmp_path)})
-    assert (config["PHOTO_MAX_MEGAPIXELS"], config["IMAGE_DECODE_SLOTS"]) == (20, 2)
+    assert (config["PHOTO_MAX_MEGAPIXELS"], config["IMAGE_DECODE_SLOTS"]) == (20, 1)

@@ -87,7 +87,7 @@ class Settings:
     upload_dir: str = "instance/uploads"
     photo_max_bytes: int = 15 * 1024 * 1024
     photo_max_pixels: int = 20_000_000
-    image_decode_slots: int = 2
+    image_decode_slots: int = 1
     photo_keep_metadata: bool = False
     # Order members in these roles are expected to file a daily report every day.
     report_roles: tuple[str, ...] = tuple(DEFAULT_REPORT_ROLES.split(","))
