@@ -48,6 +48,7 @@ BENCHES = [
     Bench("bots", [], ["--messages", "100"], postgres_url_arg=True),
     Bench("decode", [], ["--repeat", "2"]),
     Bench("photos", [], ["--runs", "2"]),
+    Bench("image_memory", [], ["--clients", "6"]),
     Bench("prediction", [], ["--replicates", "5"]),
     Bench("overview", [], ["--lines", "10000", "--repeat", "2"]),
     Bench("costs", [], ["--lines", "10000", "--repeat", "2"]),

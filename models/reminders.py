@@ -38,6 +38,9 @@ class SchedulerLease(SQLModel, table=True):
     acquired_at: datetime = Field(sa_type=UTCDateTime)
     expires_at: datetime = Field(sa_type=UTCDateTime)
     heartbeat_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # The fencing token: one more each time another process takes the lead. A deposed leader
+    # that wakes up still holds its old epoch, and the outbox refuses its writes.
+    epoch: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class SchedulerRun(SQLModel, table=True):

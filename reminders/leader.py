@@ -11,18 +11,28 @@ standby takes it once expired. Renewal only succeeds while the row still names t
 a leader that stalled past its lease and was replaced learns it at its next renewal.
 
 Both write the holder to `scheduler_lease`, so whoever looks can see who leads.
+
+A hung leader (stopped, swapped out, stuck in a long pause) keeps its PostgreSQL session and
+so its advisory lock. Its lease row then stops being renewed: once the row has expired, a
+standby ends the holder's session (`pg_terminate_backend`), which frees the lock, and takes
+over at its next try. Every change of holder adds one to the row's `epoch`, the fencing
+token: the leader keeps the epoch it took over with, and the outbox checks it in the same
+transaction that claims a message or records it sent (`fence`), so a leader that wakes up
+after it was replaced sends nothing before it notices and steps down.
 """
 
 from __future__ import annotations
 
 import logging
 import zlib
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Protocol
 
 from sqlalchemy import case, create_engine, insert, literal, or_, select, text, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.pool import NullPool
+from sqlmodel import Session
 
 from app.db import Database
 from models.base import UTCDateTime, utcnow
@@ -31,10 +41,14 @@ from models.reminders import LEASE_NAME, SchedulerLease
 log = logging.getLogger("gendan.scheduler")
 
 LOCK_CLASS = 0x47454E44  # "GEND": the first half of the advisory lock key
+# The key under which the leader hands its fence to the jobs' services.
+FENCE = "gendan.fence"
 
 
 class LeaderLock(Protocol):
     holder: str
+    name: str
+    epoch: int  # the lease's epoch when this process took the lead
 
     def acquire(self, now: datetime | None = None) -> bool:
         """Try once to become leader (or stay leader); True when this process leads."""
@@ -57,6 +71,7 @@ def _take(conn, name: str, holder: str, now, expires_at, *, only_if_free: bool) 
             (table.c.holder == holder, table.c.acquired_at), else_=literal(now, UTCDateTime())
         ),
         "heartbeat_at": case((table.c.holder == holder, table.c.heartbeat_at), else_=None),
+        "epoch": case((table.c.holder == holder, table.c.epoch), else_=table.c.epoch + 1),
     }
     statement = update(table).where(table.c.name == name).values(values)
     if only_if_free:
@@ -69,7 +84,7 @@ def _take(conn, name: str, holder: str, now, expires_at, *, only_if_free: bool) 
         with conn.begin_nested():
             conn.execute(
                 insert(table).values(
-                    name=name, holder=holder, acquired_at=now, expires_at=expires_at
+                    name=name, holder=holder, acquired_at=now, expires_at=expires_at, epoch=1
                 )
             )
     except IntegrityError:
@@ -77,10 +92,29 @@ def _take(conn, name: str, holder: str, now, expires_at, *, only_if_free: bool) 
     return True
 
 
-def record_holder(db: Database, name: str, holder: str, now, expires_at) -> None:
-    """Name the holder of the advisory lock in scheduler_lease (for whoever looks)."""
+def _epoch(conn, name: str) -> int:
+    table = SchedulerLease.__table__
+    return conn.execute(select(table.c.epoch).where(table.c.name == name)).scalar_one()
+
+
+def record_holder(db: Database, name: str, holder: str, now, expires_at) -> int:
+    """Name the holder of the advisory lock in scheduler_lease; return its epoch."""
     with db.engine.begin() as conn:
         _take(conn, name, holder, now, expires_at, only_if_free=False)
+        return _epoch(conn, name)
+
+
+def fence(name: str, epoch: int) -> Callable[[Session], bool]:
+    """A check that the leader with this epoch still leads, run inside the caller's
+    transaction; on PostgreSQL it holds a share lock on the lease row until that transaction
+    ends, so a takeover cannot commit between the check and the caller's write."""
+    table = SchedulerLease.__table__
+
+    def still_leading(session: Session) -> bool:
+        query = select(table.c.epoch).where(table.c.name == name).with_for_update(read=True)
+        return session.execute(query).scalar() == epoch
+
+    return still_leading
 
 
 class LeaseLock:
@@ -89,11 +123,15 @@ class LeaseLock:
     def __init__(self, db: Database, holder: str, lease_seconds: int, name: str = LEASE_NAME):
         self.db, self.holder, self.name = db, holder, name
         self.lease = timedelta(seconds=lease_seconds)
+        self.epoch = 0
 
     def acquire(self, now: datetime | None = None) -> bool:
         now = now or utcnow()
         with self.db.engine.begin() as conn:
-            return _take(conn, self.name, self.holder, now, now + self.lease, only_if_free=True)
+            took = _take(conn, self.name, self.holder, now, now + self.lease, only_if_free=True)
+            if took:
+                self.epoch = _epoch(conn, self.name)
+            return took
 
     def renew(self, now: datetime | None = None) -> bool:
         return _extend(self.db, self.name, self.holder, (now or utcnow()) + self.lease)
@@ -123,6 +161,7 @@ class AdvisoryLock:
         )
         self._conn = None
         self._key: int | None = None
+        self.epoch = 0
 
     def _key_for(self, conn) -> int:
         where = conn.execute(text("SELECT current_database() || '.' || current_schema()")).scalar()
@@ -140,11 +179,11 @@ class AdvisoryLock:
             return False
         try:
             self._key = self._key_for(conn)
-            got = conn.execute(
-                text("SELECT pg_try_advisory_lock(:a, :b)"), {"a": LOCK_CLASS, "b": self._key}
-            ).scalar()
+            got = self._try_lock(conn) or (
+                self._end_hung_leader(conn, now) and self._try_lock(conn)
+            )
             if got:
-                record_holder(self.db, self.name, self.holder, now, now + self.lease)
+                self.epoch = record_holder(self.db, self.name, self.holder, now, now + self.lease)
         except DBAPIError as exc:
             log.warning("scheduler lock: acquire failed", extra={"fields": {"error": str(exc)}})
             got = False
@@ -153,6 +192,35 @@ class AdvisoryLock:
             return False
         self._conn = conn
         return True
+
+    def _try_lock(self, conn) -> bool:
+        query = text("SELECT pg_try_advisory_lock(:a, :b)")
+        return bool(conn.execute(query, {"a": LOCK_CLASS, "b": self._key}).scalar())
+
+    def _end_hung_leader(self, conn, now: datetime) -> bool:
+        """End the lock holder's session when its lease row expired (it stopped renewing);
+        True when a session was ended. Waits up to 5 s for the server to free the lock."""
+        lease = SchedulerLease.__table__
+        row = conn.execute(select(lease).where(lease.c.name == self.name)).first()
+        if row is None or row.expires_at > now:
+            return False
+        pid = conn.execute(
+            text(
+                "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted"
+                " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+                " AND classid::bigint = :a AND objid::bigint = :b AND objsubid = 2"
+            ),
+            {"a": LOCK_CLASS, "b": self._key % 2**32},
+        ).scalar()
+        if pid is None:
+            return False
+        log.warning(
+            "scheduler leader's lease expired; ending its database session",
+            extra={"fields": {"leader": row.holder, "expired_at": str(row.expires_at), "pid": pid}},
+        )
+        return bool(
+            conn.execute(text("SELECT pg_terminate_backend(:pid, 5000)"), {"pid": pid}).scalar()
+        )
 
     def renew(self, now: datetime | None = None) -> bool:
         if self._conn is None:

@@ -26,7 +26,7 @@ from app.services.alerts import GroupTimes
 from app.services.core import settings
 from models.reminders import JOBSTORE_TABLE
 from reminders import jobs
-from reminders.leader import LeaderLock, make_lock
+from reminders.leader import FENCE, LeaderLock, fence, make_lock
 from reminders.schedule import Timing
 
 log = logging.getLogger("gendan.scheduler")
@@ -94,9 +94,11 @@ class SchedulerProcess:
 
     def lead(self) -> None:
         """Run the jobs while the lock holds; step down cleanly either way."""
-        log.info("scheduler leading", extra={"fields": self.fields})
+        log.info("scheduler leading", extra={"fields": {**self.fields, "epoch": self.lock.epoch}})
+        # The deliveries this leader makes carry its epoch (see reminders.leader.fence).
+        services = {**self.services, FENCE: fence(self.lock.name, self.lock.epoch)}
         runtime = jobs.Runtime(
-            self.db, self.lock.holder, self.timing, self.groups, services=self.services
+            self.db, self.lock.holder, self.timing, self.groups, services=services
         )
         scheduler = build_scheduler(self.db, settings().timezone)
         runtime.scheduler = scheduler

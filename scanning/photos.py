@@ -25,9 +25,11 @@ from scanning.photo_errors import (
     UnsupportedPhotoType,
 )
 from scanning.photo_metadata import EXIF_ERRORS, GpsPosition, read_metadata
+from scanning.slots import DEFAULT_SLOTS, decode_slot
 
 MAX_BYTES = 15 * 1024 * 1024
-MAX_PIXELS = 60_000_000
+# What a phone camera makes (a 48 MP sensor bins to 12 MP photos); more is refused unread.
+MAX_PIXELS = 20_000_000
 MAX_SIDE = 2560
 THUMB_SIDE = 400
 JPEG_QUALITY = 85
@@ -74,38 +76,49 @@ def process_photo(
     max_pixels: int = MAX_PIXELS,
     keep_metadata: bool = False,
     timezone: str = DEFAULT_TIMEZONE,
+    decode_slots: int = DEFAULT_SLOTS,
 ) -> ProcessedPhoto:
     """Validate an uploaded photo and return its normalised JPEG and thumbnail.
 
     The real type is sniffed from the bytes. EXIF times without an offset tag are read as
     local time in `timezone` (the deployment's TIMEZONE). Unless `keep_metadata`, the output
-    carries no EXIF, XMP, ICC profile or comment.
+    carries no EXIF, XMP, ICC profile or comment. At most `decode_slots` photos are decoded at
+    once in this process.
     """
     zone = ZoneInfo(timezone)
     source_format = _check_bytes(data, max_bytes)
     with _open(data, source_format, max_pixels) as source:
         declared = source.size
-        _decode(source)
-        metadata = read_metadata(source, zone=zone)
-        image, turned = _shrink_upright(source)
-        kept = _kept_metadata(image) if keep_metadata else {}
-        image = _to_srgb(image)
-        image.info.clear()
-        thumb = image.copy()
-        thumb.thumbnail((THUMB_SIDE, THUMB_SIDE))
-        return ProcessedPhoto(
-            sha256=hashlib.sha256(data).hexdigest(),
-            source_format=source_format,
-            mime=JPEG_MIME,
-            width=image.width,
-            height=image.height,
-            original_width=declared[1] if turned else declared[0],
-            original_height=declared[0] if turned else declared[1],
-            taken_at=metadata.taken_at,
-            gps=metadata.gps if keep_metadata else None,
-            image=_encode_jpeg(image, **kept),
-            thumb=_encode_jpeg(thumb),
-        )
+        with decode_slot(decode_slots, pixels=declared[0] * declared[1]):
+            return _process(data, source, source_format, zone, keep_metadata)
+
+
+def _process(
+    data: bytes, source: ImageFile.ImageFile, source_format: str, zone, keep_metadata: bool
+) -> ProcessedPhoto:
+    """Decode an opened photo (within its pixel limit) into the stored JPEG and thumbnail."""
+    declared = source.size
+    _decode(source)
+    metadata = read_metadata(source, zone=zone)
+    image, turned = _shrink_upright(source)
+    kept = _kept_metadata(image) if keep_metadata else {}
+    image = _to_srgb(image)
+    image.info.clear()
+    thumb = image.copy()
+    thumb.thumbnail((THUMB_SIDE, THUMB_SIDE))
+    return ProcessedPhoto(
+        sha256=hashlib.sha256(data).hexdigest(),
+        source_format=source_format,
+        mime=JPEG_MIME,
+        width=image.width,
+        height=image.height,
+        original_width=declared[1] if turned else declared[0],
+        original_height=declared[0] if turned else declared[1],
+        taken_at=metadata.taken_at,
+        gps=metadata.gps if keep_metadata else None,
+        image=_encode_jpeg(image, **kept),
+        thumb=_encode_jpeg(thumb),
+    )
 
 
 def sniff_format(data: bytes) -> str | None:

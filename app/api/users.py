@@ -8,15 +8,14 @@ from pydantic import BaseModel, Field
 from app.api.common import SECURITY, commit, current_actor, db_session, ok
 from app.services.people import (
     create_user,
-    get_user,
+    find_in_directory,
     list_departments,
-    list_users,
+    list_directory,
     revoke_user_tokens,
     update_user,
     user_public,
 )
 from models.enums import Role
-from models.errors import NotFound
 from models.people import DepartmentPublic, UserCreate, UserPublic, UserUpdate
 
 bp = APIBlueprint(
@@ -43,10 +42,11 @@ class DepartmentList(BaseModel):
 
 @bp.get("/users", responses={200: UserList})
 def users_index(query: UserQuery):
-    """Users, optionally filtered by role or name."""
+    """Users, optionally filtered by role or name: customers see only the people on their own
+    orders; mobiles and e-mail only for roles that need them (see docs/SECURITY.md)."""
     actor, session = current_actor(), db_session()
-    users = list_users(session=session, actor=actor, role=query.role, q=query.q)
-    return ok(UserList(items=[user_public(session=session, user=u) for u in users]))
+    items = list_directory(session=session, actor=actor, role=query.role, q=query.q)
+    return ok(UserList(items=items))
 
 
 @bp.post("/users", responses={201: UserPublic})
@@ -60,13 +60,9 @@ def users_create(body: UserCreate):
 
 @bp.get("/users/<int:user_id>", responses={200: UserPublic})
 def users_show(path: UserPath):
-    """One user."""
-    current_actor()
-    session = db_session()
-    user = get_user(session=session, user_id=path.user_id)
-    if user is None:
-        raise NotFound("用户不存在")
-    return ok(user_public(session=session, user=user))
+    """One user, as the directory shows them to the caller."""
+    actor, session = current_actor(), db_session()
+    return ok(find_in_directory(session=session, actor=actor, user_id=path.user_id))
 
 
 @bp.patch("/users/<int:user_id>", responses={200: UserPublic})

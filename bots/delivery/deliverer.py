@@ -4,6 +4,10 @@ Claiming (bots/queue.py): due rows are picked `FOR UPDATE SKIP LOCKED` (PostgreS
 with a conditional UPDATE, marked `sending` with a lease in a short transaction, then sent
 outside any transaction, then marked sent / pending (retry later) / failed.
 
+Fencing: the scheduler passes its leader's fence to `drain_once`; it is checked in the same
+transaction that claims rows and in the one that records a row sent, so a scheduler that was
+replaced while it hung claims and records nothing (see reminders.leader).
+
 At-least-once window: if a process dies after the platform accepted a message but before it
 marked the row sent, the row stays `sending` until its lease (2 minutes) runs out and is
 then sent again. Nothing else sends a row twice: a finished row is only written by the
@@ -39,6 +43,9 @@ from models.messages import message_from_dict, message_to_dict
 from models.outbox import Outbox, RobotSend
 
 log = logging.getLogger("gendan.delivery")
+
+# Whether the caller may still deliver, checked inside the claiming / recording transaction.
+Fence = Callable[[Session], bool]
 
 LEASE = timedelta(minutes=2)
 RATE_LIMIT = 20
@@ -94,18 +101,18 @@ class OutboxDeliverer:
         self.owner = uuid.uuid4().hex
         self._pruned_at: datetime | None = None
 
-    def drain_once(self) -> DrainStats:
+    def drain_once(self, fence: Fence | None = None) -> DrainStats:
         """Send everything that is due now (within the robots' rate limits)."""
         now, stats = self.now(), DrainStats()
-        claimed = self._claim_direct(now)
+        claimed = self._claim_direct(now, fence=fence)
         for group_id in self._due_groups(now):
-            claimed += self._claim_group(group_id, now, stats)
+            claimed += self._claim_group(group_id, now, stats, fence)
         paused: set[int] = set()
         for row in claimed:
             if row.group_id in paused:  # the robot just said "too fast": the rest wait too
                 self._release(row)
                 continue
-            result = self._deliver(row)
+            result = self._deliver(row, fence)
             stats.add(result)
             if row.group_id and result.errcode in RATE_LIMITED:
                 paused.add(row.group_id)
@@ -121,20 +128,26 @@ class OutboxDeliverer:
 
     # claiming ----------------------------------------------------------------------------
 
-    def _claim(self, session: Session, rows: list[Outbox], now: datetime) -> list[Claimed]:
+    def _claim(
+        self, session: Session, rows: list[Outbox], now: datetime, fence: Fence | None
+    ) -> list[Claimed]:
+        if rows and not _within(fence, session):
+            return []
         taken = OUTBOX_QUEUE.take(session, rows, self.owner, now, last_attempt_at=now)
         return [
             Claimed(row.id, str(row.channel), row.group_id, dict(row.target), dict(row.message))
             for row in taken
         ]
 
-    def _claim_direct(self, now: datetime, only: list[int] | None = None) -> list[Claimed]:
+    def _claim_direct(
+        self, now: datetime, only: list[int] | None = None, fence: Fence | None = None
+    ) -> list[Claimed]:
         where = [col(Outbox.group_id).is_(None)]
         if only is not None:
             where.append(col(Outbox.id).in_(only))
         with self.db.session() as session:
             rows = OUTBOX_QUEUE.pick(session, now, limit=self.batch, where=where)
-            claimed = self._claim(session, rows, now)
+            claimed = self._claim(session, rows, now, fence)
             session.commit()
         return claimed
 
@@ -144,7 +157,9 @@ class OutboxDeliverer:
         with self.db.session(readonly=True) as session:
             return sorted(session.exec(query).all())
 
-    def _claim_group(self, group_id: int, now: datetime, stats: DrainStats) -> list[Claimed]:
+    def _claim_group(
+        self, group_id: int, now: datetime, stats: DrainStats, fence: Fence | None = None
+    ) -> list[Claimed]:
         with self.db.session() as session:
             lock = (
                 select(ChatGroup).where(ChatGroup.id == group_id).with_for_update(skip_locked=True)
@@ -166,9 +181,11 @@ class OutboxDeliverer:
                 return []
             where = [Outbox.group_id == group_id]
             rows = OUTBOX_QUEUE.pick(session, now, limit=500, where=where)
+            if rows and not _within(fence, session):
+                return []
             if len(rows) > budget:
                 rows = self._digest(session, rows, budget, now, stats)
-            claimed = self._claim(session, rows, now)
+            claimed = self._claim(session, rows, now, None)
             session.add_all(RobotSend(group_id=group_id, at=now) for _ in claimed)
             session.commit()
         return claimed
@@ -206,7 +223,7 @@ class OutboxDeliverer:
 
     # sending and recording ---------------------------------------------------------------
 
-    def _deliver(self, row: Claimed) -> SendResult:
+    def _deliver(self, row: Claimed, fence: Fence | None = None) -> SendResult:
         try:
             sender, target = resolve(self.db, self.runtime, row)
             result = sender.send(target, message_from_dict(row.message))
@@ -217,15 +234,17 @@ class OutboxDeliverer:
         except Exception as exc:  # a sender bug must not lose the message: retry it later
             log.exception("outbox %s: unexpected error while sending", row.id)
             result = SendResult("retryable", None, f"unexpected {type(exc).__name__}")
-        self._finish(row, result)
+        self._finish(row, result, fence)
         return result
 
-    def _finish(self, row: Claimed, result: SendResult) -> None:
+    def _finish(self, row: Claimed, result: SendResult, fence: Fence | None = None) -> None:
         now = self.now()
         with self.db.session() as session:
             entry = OUTBOX_QUEUE.held(session, self.owner, row.id)
             if entry is None:
                 log.warning("outbox %s: lease lost before the result was recorded", row.id)
+                return
+            if not _within(fence, session):
                 return
             entry.errcode = result.errcode if not result.ok else None
             if result.ok:
@@ -266,3 +285,11 @@ class OutboxDeliverer:
         with self.db.session() as session:
             session.exec(delete(RobotSend).where(RobotSend.at < now - timedelta(hours=1)))
             session.commit()
+
+
+def _within(fence: Fence | None, session: Session) -> bool:
+    """Whether the fence (if any) still lets this process deliver; logged when it does not."""
+    if fence is None or fence(session):
+        return True
+    log.warning("outbox: this scheduler no longer leads; delivering nothing")
+    return False

@@ -37,10 +37,12 @@ def _setup(session):
 
 def test_materials_suppliers_bom_and_purchases_through_the_api(client, session):
     order, h = _setup(session)
+    buyer = bearer(make_user(session, Role.buyer))
+    session.commit()
     supplier = client.post(
         "/api/suppliers",
         json={"name": "宝钢", "contacts": [{"name": "王经理", "phone": "021-5555 6666"}]},
-        headers=h,
+        headers=buyer,
     )
     assert supplier.status_code == 201, supplier.get_json()
     supplier_id = supplier.get_json()["id"]
@@ -54,7 +56,7 @@ def test_materials_suppliers_bom_and_purchases_through_the_api(client, session):
             "is_key": True,
             "backup_supplier_id": supplier_id,
         },
-        headers=h,
+        headers=buyer,
     )
     assert material.status_code == 201, material.get_json()
     line = client.post(

@@ -13,7 +13,7 @@ from sqlmodel import select
 from models import clock
 from models.reminders import SchedulerLease, SchedulerRun
 from reminders import jobs
-from reminders.leader import AdvisoryLock, LeaseLock, make_lock
+from reminders.leader import AdvisoryLock, LeaseLock, fence, make_lock
 from reminders.process import SchedulerProcess
 from reminders.schedule import Timing
 from tests.reminders.waiting import wait_for
@@ -163,3 +163,38 @@ def test_a_leader_whose_lock_connection_dies_stops_its_jobs_and_stands_by(pg_onl
         _lead_then_lose(db, caplog, lock, take_over)
     finally:
         rival.release()
+
+
+def _still_leads(db, lock) -> bool:
+    with db.session() as s:
+        return fence(lock.name, lock.epoch)(s)
+
+
+def test_each_new_leader_gets_a_higher_epoch_and_the_old_ones_fence_closes(db):
+    a, b = LeaseLock(db, "a", 30), LeaseLock(db, "b", 30)
+    assert a.acquire(T0) and a.epoch == 1
+    assert a.renew(T0 + 10 * S) and a.acquire(T0 + 20 * S)
+    assert lease_row(db).epoch == 1 and _still_leads(db, a)
+    assert b.acquire(T0 + 60 * S) and b.epoch == 2 == lease_row(db).epoch
+    assert not _still_leads(db, a) and _still_leads(db, b)
+    b.release(T0 + 61 * S)
+    assert a.acquire(T0 + 62 * S) and a.epoch == 3
+
+
+def test_a_hung_leaders_session_is_ended_once_its_lease_expires(pg_only):
+    """The leader stops renewing (as if SIGSTOPped): while its lease runs, the standby waits;
+    once it expired, the standby ends the leader's session and leads with the next epoch."""
+    db = pg_only
+    a, b = AdvisoryLock(db, "a", 30), AdvisoryLock(db, "b", 30)
+    try:
+        assert a.acquire(T0) and a.epoch == 1
+        hung = a.backend_pid
+        assert not b.acquire(T0 + 29 * S)
+        assert a.backend_pid == hung
+        assert b.acquire(T0 + 31 * S)
+        assert (lease_row(db).holder, b.epoch) == ("b", 2)
+        assert not a.renew()  # the resumed leader learns it at its next renewal
+        assert not _still_leads(db, a) and _still_leads(db, b)
+    finally:
+        a.release()
+        b.release()

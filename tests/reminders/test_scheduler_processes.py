@@ -209,3 +209,61 @@ def test_two_schedulers_send_each_warning_once(db, session, pg_only, schedulers,
     for alert_id in ids:
         assert sum(f"#A{alert_id} " in t for t in texts) == 1, texts
     assert len({r.holder for r in runs(db) if r.job_id == "task.sweep"}) == 1
+
+
+def test_a_hung_leader_is_replaced_and_steps_down_when_it_wakes_without_sending_twice(
+    db, session, pg_only, schedulers, sim
+):
+    """SIGSTOP the leader: once its lease (3 s here) runs out, the standby ends its database
+    session and leads. Stop that one too, queue messages, wake the first: it finds its lead
+    gone, replaces the hung one the same way, and delivers; the second wakes up fenced."""
+    from app.services.chat import enqueue, group_target
+    from bots.simulator.seed import gendan_env
+    from models.enums import OutboxStatus
+    from models.messages import OutboundMessage
+    from models.outbox import Outbox
+    from tests.bots.live import content, pushed
+    from tests.factories import make_chat_group
+
+    group = make_chat_group(session, webhook="wecom-robot-key-1")
+    session.commit()
+    apis = gendan_env(sim.url)
+    a = schedulers("a", **apis)
+    assert wait_for(lambda: len(runs_by(db, a)) >= 2), a.log.read_text()
+    b = schedulers("b", **apis)
+    assert wait_for(lambda: b.logged("standing by: another process leads")), b.log.read_text()
+    first_epoch = lease(db).epoch
+    a.proc.send_signal(signal.SIGSTOP)
+    try:
+        assert wait_for(lambda: b.tag in lease(db).holder), b.log.read_text()
+        assert b.logged("lease expired; ending its database session")
+        assert lease(db).epoch == first_epoch + 1
+        b.proc.send_signal(signal.SIGSTOP)
+        for text in ("停机提醒 1", "停机提醒 2", "停机提醒 3"):
+            enqueue(
+                session=session,
+                target=group_target(group),
+                message=OutboundMessage.markdown("提醒", text),
+                kind="test",
+            )
+        session.commit()
+    finally:
+        a.proc.send_signal(signal.SIGCONT)
+    try:
+        assert wait_for(lambda: a.logged("scheduler lost the lead")), a.log.read_text()
+        assert wait_for(lambda: a.tag in lease(db).holder), a.log.read_text()
+        assert lease(db).epoch == first_epoch + 2
+    finally:
+        b.proc.send_signal(signal.SIGCONT)
+
+    def all_sent() -> bool:
+        with db.session(readonly=True) as s:
+            rows = s.exec(select(Outbox)).all()
+            return len(rows) == 3 and all(r.status == OutboxStatus.sent for r in rows)
+
+    assert wait_for(all_sent), a.log.read_text() + b.log.read_text()
+    assert wait_for(lambda: b.logged("scheduler lost the lead")), b.log.read_text()
+    texts = [content(m) for m in pushed(sim, "wecom-robot:wecom-robot-key-1")]
+    for i in (1, 2, 3):
+        assert sum(f"停机提醒 {i}" in t for t in texts) == 1, texts
+    assert a.tag in lease(db).holder

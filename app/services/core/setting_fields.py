@@ -109,7 +109,15 @@ class SiteFields(BaseModel):
 class LimitFields(BaseModel):
     max_upload_mb: PositiveInt = setting(20, "largest request body in MB (nginx: the same)")
     photo_max_mb: PositiveInt = setting(15, "largest photo in MB")
-    photo_max_megapixels: PositiveInt = setting(60, "largest photo in megapixels")
+    # A phone camera's photo is 12 MP (48 MP sensors bin to 12); 20 leaves room to spare.
+    photo_max_megapixels: PositiveInt = setting(
+        20, "largest photo in megapixels (checked from the header before decoding)"
+    )
+    # One decode may hold ~150 MB at the cap; two at once took a worker past 600 MiB in
+    # bench/bench_image_memory.py.
+    image_decode_slots: PositiveInt = setting(
+        1, "image decodes in flight per process; more wait up to 30 s, then 503"
+    )
     photo_keep_metadata: bool = setting(
         False, "`1`, `true` or `yes` keeps photos' EXIF data (location); otherwise it is removed"
     )

@@ -47,6 +47,7 @@ def upload_photo(
         max_pixels=conf.photo_max_pixels,
         keep_metadata=conf.photo_keep_metadata,
         timezone=conf.timezone,
+        decode_slots=conf.image_decode_slots,
     )
     existing = session.exec(
         select(Photo).where(Photo.order_id == order_id, Photo.sha256 == processed.sha256)

@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 from app.services.people.departments import DEPARTMENTS, get_department, list_departments
+from app.services.people.directory import (
+    MOBILE_ROLES,
+    directory_entry,
+    find_in_directory,
+    list_directory,
+)
 from app.services.people.passwords import use_profile
 from app.services.people.tokens import issue_token, revoke_tokens, user_for_token
 from app.services.people.users import (
@@ -21,14 +27,18 @@ from app.services.people.users import (
 
 __all__ = [
     "DEPARTMENTS",
+    "MOBILE_ROLES",
     "authenticate",
     "count_users",
     "create_user",
+    "directory_entry",
+    "find_in_directory",
     "get_department",
     "get_user",
     "get_user_by_username",
     "issue_token",
     "list_departments",
+    "list_directory",
     "list_users",
     "revoke_tokens",
     "revoke_user_tokens",

@@ -40,9 +40,10 @@ from app.services.procurement.bom import (
     line_for_material,
     refresh_procurement_progress,
 )
-from app.services.procurement.materials import MATERIAL_EDITORS, find_material, require_role
+from app.services.procurement.materials import CATALOGUE_ROLES, find_material, require_role
 from models.base import utcnow
 from models.bom import MAX_WARNING_DAYS, BomImportResult, BomLine
+from models.enums import Role
 from models.materials import Material
 from models.quantities import MAX_QUANTITY, QUANTITY_PLACES
 
@@ -88,7 +89,9 @@ def import_bom(
             errors=problems.listed(HEADERS, table.columns),
         )
     if created:
-        require_role(actor, MATERIAL_EDITORS, "新建物料")
+        # An order's BOM may bring new codes into the catalogue (only adding, and logged); the
+        # tracker who edits the BOM may do that, changing existing materials stays with buyers.
+        require_role(actor, CATALOGUE_ROLES | {Role.tracker}, "新建物料")
     lines = write_all(
         session, rows, lambda row: _write(session, order_id, row, materials, now), progress
     )

@@ -18,7 +18,9 @@ from models.suppliers import Supplier
 from scanning.payload import PlainCode, parse_payload
 
 # Who may do what with procurement data, besides admins (roles from permissions.STAGE_ROLES).
-MATERIAL_EDITORS = frozenset({Role.buyer, Role.tracker, Role.warehouse})
+# The catalogue (materials, suppliers, any barcode alias) is shared by every order, so changing
+# it is the buyers' job; scanners may add aliases and remove only the ones they added.
+CATALOGUE_ROLES = frozenset({Role.buyer})
 PURCHASERS = frozenset({Role.buyer, Role.tracker})
 SCANNERS = frozenset({Role.warehouse, Role.buyer, Role.tracker})
 
@@ -66,7 +68,7 @@ def create_material(
     *, session: Session, actor: Actor, data: MaterialCreate, now: datetime | None = None
 ) -> Material:
     """Add a material to the master; codes are unique whatever their case."""
-    require_role(actor, MATERIAL_EDITORS, "维护物料")
+    require_role(actor, CATALOGUE_ROLES, "维护物料")
     if find_material(session, data.code) is not None:
         raise Conflict(f"物料编码 {data.code} 已存在", code="duplicate")
     check_suppliers(session, data.preferred_supplier_id, data.backup_supplier_id)
@@ -87,7 +89,7 @@ def update_material(
     now: datetime | None = None,
 ) -> Material:
     """Change a material's master data (logged field by field)."""
-    require_role(actor, MATERIAL_EDITORS, "维护物料")
+    require_role(actor, CATALOGUE_ROLES, "维护物料")
     material = load_material(session, material_id)
     fields = data.model_dump(exclude_unset=True)
     for key in ("name", "unit", "is_key"):
@@ -162,7 +164,7 @@ def bind_alias(
     *, session: Session, actor: Actor, data: AliasCreate, now: datetime | None = None
 ) -> MaterialAlias:
     """Bind a supplier's barcode to a material; binding the same pair again changes nothing."""
-    require_role(actor, SCANNERS | MATERIAL_EDITORS, "绑定条码")
+    require_role(actor, SCANNERS | CATALOGUE_ROLES, "绑定条码")
     material = load_material(session, data.material_id)
     check_suppliers(session, data.supplier_id)
     payload = parse_payload(data.code)
@@ -200,10 +202,14 @@ def bind_alias(
 
 @acts
 def unbind_alias(*, session: Session, actor: Actor, alias_id: int) -> None:
-    """Remove a barcode alias."""
-    require_role(actor, SCANNERS | MATERIAL_EDITORS, "解除条码绑定")
+    """Remove a barcode alias: buyers and admins any, scanners only the ones they bound."""
+    require_role(actor, SCANNERS | CATALOGUE_ROLES, "解除条码绑定")
     alias = session.get(MaterialAlias, alias_id)
     if alias is None:
         raise NotFound("条码绑定不存在", code="alias_not_found")
+    if not (actor.is_admin or actor.has(*CATALOGUE_ROLES) or alias.created_by_id == actor.id):
+        raise Forbidden(
+            "只能解除自己绑定的条码，其他条码请联系采购或管理员", code="alias_not_yours"
+        )
     session.delete(alias)
     session.flush()

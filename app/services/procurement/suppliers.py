@@ -8,7 +8,7 @@ from sqlmodel import Session, col, select
 
 from app.services.core import Actor, acts
 from app.services.procurement.errors import SupplierNotFound
-from app.services.procurement.materials import PURCHASERS, require_role, require_staff
+from app.services.procurement.materials import CATALOGUE_ROLES, require_role, require_staff
 from models.base import utcnow
 from models.errors import Conflict, InvalidInput, NotFound
 from models.suppliers import (
@@ -42,7 +42,7 @@ def create_supplier(
     *, session: Session, actor: Actor, data: SupplierCreate, now: datetime | None = None
 ) -> Supplier:
     """Add a supplier with its contacts."""
-    require_role(actor, PURCHASERS, "维护供应商")
+    require_role(actor, CATALOGUE_ROLES, "维护供应商")
     now = now or utcnow()
     supplier = Supplier(
         **data.model_dump(exclude={"contacts", "name"}),
@@ -68,7 +68,7 @@ def update_supplier(
     now: datetime | None = None,
 ) -> Supplier:
     """Change a supplier's details, or deactivate it (logged)."""
-    require_role(actor, PURCHASERS, "维护供应商")
+    require_role(actor, CATALOGUE_ROLES, "维护供应商")
     supplier = _load(session, supplier_id)
     fields = {k: v for k, v in data.model_dump(exclude_unset=True).items() if v is not None}
     if "name" in fields:
@@ -86,7 +86,7 @@ def add_contact(
     *, session: Session, actor: Actor, supplier_id: int, data: ContactIn
 ) -> SupplierContact:
     """Add a contact person to a supplier."""
-    require_role(actor, PURCHASERS, "维护供应商")
+    require_role(actor, CATALOGUE_ROLES, "维护供应商")
     _load(session, supplier_id)
     contact = SupplierContact(**data.model_dump(), supplier_id=supplier_id)
     session.add(contact)
@@ -97,7 +97,7 @@ def add_contact(
 @acts
 def remove_contact(*, session: Session, actor: Actor, supplier_id: int, contact_id: int) -> None:
     """Remove a contact person."""
-    require_role(actor, PURCHASERS, "维护供应商")
+    require_role(actor, CATALOGUE_ROLES, "维护供应商")
     contact = session.get(SupplierContact, contact_id)
     if contact is None or contact.supplier_id != supplier_id:
         raise NotFound("联系人不存在", code="contact_not_found")

@@ -9,6 +9,12 @@
       .filter(function (v) { return v >= x; })[0];
   }
   function ms(day) { return day ? Date.parse(day + "T00:00:00") : null; }
+  // A tooltip formatter's string is inserted as HTML: every value in it is escaped first
+  // (names come from users: an operation called <img onerror=...> must stay text).
+  var ENTITIES = { "&": "&amp;", "<": "&lt;", ">": "&gt;", "\"": "&quot;", "'": "&#39;" };
+  function esc(value) {
+    return String(value).replace(/[&<>"']/g, function (c) { return ENTITIES[c]; });
+  }
 
   function ganttRows(d) {
     var rows = [];
@@ -55,7 +61,8 @@
       return {
         tooltip: { formatter: function (p) {
           var v = p.value, f = function (t) { return new Date(t).toISOString().slice(0, 10); };
-          return p.seriesName + " · " + v[3] + "<br>" + f(v[1]) + " ~ " + f(v[2] - DAY);
+          return esc(p.seriesName) + " · " + esc(v[3]) + "<br>" +
+            esc(f(v[1])) + " ~ " + esc(f(v[2] - DAY));
         } },
         legend: { top: 0, left: 0 },
         grid: { left: 96, right: 16, top: 52, bottom: 24 },

@@ -28,7 +28,12 @@ def scan_photo(*, session: Session, actor: Actor, data: bytes) -> PhotoScanResul
     """The barcodes in a photo, each resolved to a material (with its open needs) or an order."""
     require_role(actor, SCANNERS, "拍照识别条码")
     conf = settings()
-    image = load_gray(data, max_pixels=conf.photo_max_pixels, max_bytes=conf.photo_max_bytes)
+    image = load_gray(
+        data,
+        max_pixels=conf.photo_max_pixels,
+        max_bytes=conf.photo_max_bytes,
+        decode_slots=conf.image_decode_slots,
+    )
     codes = scan(image, expect=EXPECT_CODES)
     items = [_describe(session, actor, code) for code in codes]
     if not items:
