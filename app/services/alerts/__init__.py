@@ -6,6 +6,7 @@ supplier delay prediction from the delivery history.
 from __future__ import annotations
 
 from app.services.alerts.handling import (
+    AckNotAllowed,
     AlertAcknowledged,
     AlertNotFound,
     acknowledge_alert,
@@ -14,6 +15,7 @@ from app.services.alerts.handling import (
     alert_public,
     alert_token,
     list_alerts,
+    may_acknowledge,
     response_stats,
 )
 from app.services.alerts.history import delay_model, delivery_history, first_promise
@@ -34,6 +36,7 @@ __all__ = [
     "DEFAULT_K",
     "OPEN_ISSUE",
     "OPEN_PURCHASE",
+    "AckNotAllowed",
     "AlertAcknowledged",
     "AlertNotFound",
     "DelayModel",
@@ -51,6 +54,7 @@ __all__ = [
     "group_times",
     "list_alerts",
     "load_rules",
+    "may_acknowledge",
     "probability_late",
     "reset_group_schedule",
     "response_stats",
