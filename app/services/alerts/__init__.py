@@ -14,6 +14,7 @@ from app.services.alerts.handling import (
     alert_for_token,
     alert_public,
     alert_token,
+    alerts_by_id,
     list_alerts,
     may_acknowledge,
     response_stats,
@@ -30,7 +31,7 @@ from app.services.alerts.schedules import (
     schedule_overview,
     set_group_schedule,
 )
-from app.services.alerts.sweeper import sweep
+from app.services.alerts.sweeper import SweepResult, sweep
 
 __all__ = [
     "DEFAULT_K",
@@ -42,11 +43,13 @@ __all__ = [
     "DelayModel",
     "Delivery",
     "GroupTimes",
+    "SweepResult",
     "acknowledge_alert",
     "acknowledge_by_link",
     "alert_for_token",
     "alert_public",
     "alert_token",
+    "alerts_by_id",
     "delay_model",
     "delivery_history",
     "first_promise",

@@ -264,6 +264,19 @@ def alerts_public(session: Session, rows: list[tuple[Alert, str]]) -> list[Alert
     ]
 
 
+def alerts_by_id(*, session: Session, alert_ids: list[int]) -> list[AlertPublic]:
+    """The public forms of these alerts, in id order (what a sweep just raised)."""
+    if not alert_ids:
+        return []
+    query = (
+        select(Alert, Order.code)
+        .join(Order, Order.id == Alert.order_id)
+        .where(col(Alert.id).in_(alert_ids))
+        .order_by(Alert.id)
+    )
+    return alerts_public(session, list(session.exec(query).all()))
+
+
 def alert_public(session: Session, alert: Alert) -> AlertPublic:
     """One alert's public form."""
     return alerts_public(session, [(alert, session.get(Order, alert.order_id).code)])[0]

@@ -47,6 +47,7 @@ class SweepResult:
     alerts: int = 0
     messages: int = 0
     by_rule: dict[str, int] = field(default_factory=dict)
+    alert_ids: list[int] = field(default_factory=list)
 
 
 def _key(row) -> tuple:
@@ -233,6 +234,7 @@ def _run_phase(session, ctx, rules: list[Rule], result: SweepResult) -> None:
         inserted = _insert_alerts(session, _alert_rows(list(by_key.values()), ctx, since), ctx.now)
         new = [(alert_id, by_key[key]) for alert_id, key in inserted]
         result.alerts += len(new)
+        result.alert_ids += [alert_id for alert_id, _ in new]
         result.by_rule[rule.name] = len(new)
         per_rule.append((rule, new))
     fresh = [f for _, new in per_rule for _, f in new]
