@@ -18,6 +18,7 @@ from app.services.field import (
     reports_public,
 )
 from app.services.procurement import bom_public, find_shortages, list_bom
+from app.web.markdown import message_markdown
 from models.base import utcnow
 from models.enums import Role
 from models.errors import Forbidden
@@ -105,7 +106,8 @@ def _reminders(session, actor: Actor, order_id: int):
         rows, total = list_outbox(session=session, actor=actor, order_id=order_id, per_page=30)
     except Forbidden:
         return None
-    return {"items": outbox_public(session, rows), "total": total}
+    bodies = {row.id: message_markdown(row.message) for row in rows}
+    return {"items": outbox_public(session, rows), "total": total, "bodies": bodies}
 
 
 def _acceptance(session, order_id: int):
