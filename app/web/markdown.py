@@ -51,6 +51,8 @@ def message_markdown(message: dict) -> str:
     """A stored outbox message as one markdown text: its title on top unless the body already
     starts with a heading."""
     title, text = message.get("title", ""), message.get("text", "")
+    links = " · ".join(f"[{b['title']}]({b['url']})" for b in message.get("buttons", ()))
+    text = f"{text}\n{links}" if links else text
     if not title or text.lstrip().startswith("#"):
         return text
     return f"### {title}\n{text}"

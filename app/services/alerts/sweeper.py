@@ -23,8 +23,10 @@ from sqlmodel import Session, col, select
 
 from app.services.alerts._messages import (
     Addressbook,
+    alert_card,
     alert_markdown,
     attach_plans,
+    card,
     combined_markdown,
     markdown,
 )
@@ -156,16 +158,20 @@ def _people(f: Finding, book: Addressbook) -> list[int]:
 
 def _single_rows(ctx: RuleContext, rule: Rule, alert_id: int, f: Finding, book, token):
     """One alert's messages: to each group following the order, else to each person."""
-    title, lines = alert_markdown(
+    owner, ack_link = book.name(f.owner_id), ack_url(token(alert_id))
+    title, lines = alert_markdown(alert_id=alert_id, title=rule.title, finding=f, owner=owner)
+    body = alert_card(
+        title,
+        "\n".join(lines),
         alert_id=alert_id,
-        title=rule.title,
+        rule_title=rule.title,
         finding=f,
-        owner=book.name(f.owner_id),
-        ack_link=ack_url(token(alert_id)),
+        owner=owner,
+        ack_link=ack_link,
     )
-    text, groups, rows = "\n".join(lines), book.groups.get(f.order_id, []), []
+    groups, rows = book.groups.get(f.order_id, []), []
     for group_id, platform in groups:
-        message = markdown(title, text, **book.mentions(_people(f, book), platform))
+        message = card(body, **book.mentions(_people(f, book), platform))
         key = f"alert:{alert_id}:g{group_id}"
         rows.append(
             _outbox_row(
@@ -177,9 +183,7 @@ def _single_rows(ctx: RuleContext, rule: Rule, alert_id: int, f: Finding, book, 
             if direct := book.private_target(user_id):
                 key = f"alert:{alert_id}:u{user_id}"
                 rows.append(
-                    _outbox_row(
-                        ctx, user_target(*direct), markdown(title, text), f.order_id, key, f.level
-                    )
+                    _outbox_row(ctx, user_target(*direct), card(body), f.order_id, key, f.level)
                 )
     return rows
 

@@ -71,11 +71,14 @@ def test_alert_message_mentions_the_owner_and_links_the_order_and_the_ack_page(s
     [alert] = alerts(session)
     [row] = outbox(session, "alert")
     assert row.group_id == group.id
-    assert row.message["kind"] == "markdown"
+    assert row.message["kind"] == "action_card"
     assert row.message["mention_user_ids"] == ["li.gd"]
-    text = row.message["text"]
-    assert f"#A{alert.id}" in text and f"/orders/{order.id}" in text and "/ack/" in text
-    assert f"收到 #A{alert.id}" in text
+    assert f"#A{alert.id}" in row.message["title"]
+    assert f"收到 #A{alert.id}" in row.message["text"]
+    ack, opened = row.message["buttons"]
+    assert ack["title"] == "收到" and "/ack/" in ack["url"]
+    assert opened["title"] == "打开订单" and opened["url"].endswith(f"/orders/{order.id}")
+    assert row.message["fields"]["character_string1"] == f"A{alert.id}"
 
 
 def test_an_order_without_a_group_reminds_the_owner_privately(session):
