@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from app.services import production
+from app.services.alerts import line_forecasts
 from app.services.chat import list_outbox, outbox_public
 from app.services.core import Actor, acting_roles
 from app.services.field import (
@@ -56,6 +57,7 @@ def order_sections(session, actor: Actor, order_id: int) -> dict:
         "issue_total": issue_total,
         "reports_by_day": _reports_by_day(session, actor, order_id),
         "reminders": _reminders(session, actor, order_id),
+        "forecasts": line_forecasts(session=session, actor=actor, order_id=order_id, now=now),
         "acceptance": _acceptance(session, order_id),
         "can_send_link": _can_send_link(session, actor, order_id),
         "outbox_status_names": OUTBOX_STATUS_NAMES,

@@ -5,6 +5,7 @@ supplier delay prediction from the delivery history.
 
 from __future__ import annotations
 
+from app.services.alerts.forecast import LineForecast, line_forecasts
 from app.services.alerts.handling import (
     AckNotAllowed,
     AlertAcknowledged,
@@ -20,7 +21,15 @@ from app.services.alerts.handling import (
     response_stats,
 )
 from app.services.alerts.history import delay_model, delivery_history, first_promise
-from app.services.alerts.prediction import DEFAULT_K, DelayModel, Delivery, probability_late
+from app.services.alerts.prediction import (
+    DEFAULT_K,
+    MIN_HISTORY,
+    MIN_OWN,
+    SMOOTHING,
+    DelayModel,
+    Delivery,
+    probability_late,
+)
 from app.services.alerts.rules import load_rules, rule
 from app.services.alerts.rules.overdue import OPEN_ISSUE, OPEN_PURCHASE
 from app.services.alerts.schedules import (
@@ -35,14 +44,18 @@ from app.services.alerts.sweeper import SweepResult, sweep
 
 __all__ = [
     "DEFAULT_K",
+    "MIN_HISTORY",
+    "MIN_OWN",
     "OPEN_ISSUE",
     "OPEN_PURCHASE",
+    "SMOOTHING",
     "AckNotAllowed",
     "AlertAcknowledged",
     "AlertNotFound",
     "DelayModel",
     "Delivery",
     "GroupTimes",
+    "LineForecast",
     "SweepResult",
     "acknowledge_alert",
     "acknowledge_by_link",
@@ -55,6 +68,7 @@ __all__ = [
     "first_promise",
     "group_schedule",
     "group_times",
+    "line_forecasts",
     "list_alerts",
     "load_rules",
     "may_acknowledge",
