@@ -25,12 +25,37 @@ from datetime import timedelta
 from pathlib import Path
 
 from app.services.alerts import DEFAULT_K, DelayModel, Delivery
+from app.services.alerts.prediction import MIN_HISTORY, MIN_OWN, SMOOTHING
 from bench.delivery_history import DAY0, DAYS, Line, make_history
 
 SEED = 20260302
 SPLIT = 540  # training history: deliveries that arrived before this day
 CV_SPLIT = 360  # inside the training window: fit before, score after
 K_GRID = (0.0, 0.5, 1.0, 2.0, 3.0, 5.0, 8.0, 12.0, 20.0, 30.0, 50.0, 100.0, math.inf)
+S_GRID = (0.0, 1.0, 2.0, 3.0, 5.0, 8.0, 12.0, 20.0)
+
+
+def trusted(history: list[Delivery], k: float = DEFAULT_K, s: float = SMOOTHING) -> DelayModel:
+    """The model as the deployment runs it: minimum history, own record from MIN_OWN, smoothed."""
+    return DelayModel(history, k, min_history=MIN_HISTORY, min_own=MIN_OWN, smoothing=s)
+
+
+def reliability(lines: list[Line], predict: Predictor) -> list[tuple[int, int, float, float]]:
+    """Per decile of the predicted probability: (decile, lines, mean predicted, observed)."""
+    bins: dict[int, list[tuple[float, float]]] = {}
+    for x in lines:
+        p = predict(x)
+        bins.setdefault(min(int(p * 10), 9), []).append((p, float(x.late)))
+    return [
+        (d, len(v), statistics.fmean(p for p, _ in v), statistics.fmean(o for _, o in v))
+        for d, v in sorted(bins.items())
+    ]
+
+
+def calibration_error(lines: list[Line], predict: Predictor) -> float:
+    """Expected calibration error: |predicted - observed| per decile, weighted by lines."""
+    rows = reliability(lines, predict)
+    return sum(n * abs(p - o) for _, n, p, o in rows) / sum(n for _, n, _, _ in rows)
 
 
 def deliveries(lines: list[Line], before: int) -> list[Delivery]:
@@ -87,6 +112,14 @@ def choose_k(lines: list[Line]) -> tuple[float, dict[float, float]]:
     return min(scores, key=scores.get), scores
 
 
+def choose_s(lines: list[Line]) -> dict[float, float]:
+    """Cross-validated Brier of the trusted model by smoothing s (same windows as choose_k)."""
+    history = deliveries(lines, CV_SPLIT)
+    cut = DAY0 + timedelta(days=SPLIT)
+    held_out = [x for x in open_lines(lines, CV_SPLIT, SPLIT - 30) if x.actual < cut]
+    return {s: brier(held_out, model_predictor(trusted(history, s=s))) for s in S_GRID}
+
+
 def bucket(n: int) -> str:
     return "0-4" if n < 5 else "5-19" if n < 20 else "20+"
 
@@ -101,6 +134,9 @@ class Result:
     cv: dict[float, float]
     rows: list[tuple[str, float]]
     buckets: list[tuple[str, int, float, float, float, float, float]]
+    s_cv: dict[float, float]
+    deciles: dict[str, list[tuple[int, int, float, float]]]
+    ece: dict[str, float]
 
 
 def run(seed: int = SEED) -> Result:
@@ -116,6 +152,8 @@ def run(seed: int = SEED) -> Result:
         f"shrunk per supplier, k = {DEFAULT_K:g} (DEFAULT_K)": model_predictor(
             DelayModel(history, DEFAULT_K)
         ),
+        f"trusted: min history {MIN_HISTORY}, own from {MIN_OWN}, s = {SMOOTHING:g} "
+        "(deployed)": model_predictor(trusted(history)),
         "own history only (k = 0)": model_predictor(DelayModel(history, 0.0)),
         "naive: everybody's delay distribution": model_predictor(DelayModel(history, math.inf)),
         "naive: everybody's average delay": naive_point(history),
@@ -139,7 +177,16 @@ def run(seed: int = SEED) -> Result:
         )
     ]
     suppliers = len({x.supplier.id for x in lines})
-    return Result(seed, suppliers, len(history), test, k, cv, rows, buckets)
+    compared = {
+        f"raw (k = {DEFAULT_K:g}, no smoothing)": predictors[rows[2][0]],
+        f"deployed (s = {SMOOTHING:g})": predictors[rows[3][0]],
+        "oracle": oracle,
+    }
+    deciles = {name: reliability(test, p) for name, p in compared.items()}
+    ece = {name: calibration_error(test, p) for name, p in compared.items()}
+    return Result(
+        seed, suppliers, len(history), test, k, cv, rows, buckets, choose_s(lines), deciles, ece
+    )
 
 
 def _overall(r: Result) -> list[str]:
@@ -170,6 +217,22 @@ def _by_history(r: Result) -> list[str]:
     return out
 
 
+def _deciles(r: Result) -> list[str]:
+    names = list(r.deciles)
+    out = [
+        "| decile | " + " | ".join(f"{n}: lines · predicted · observed" for n in names) + " |",
+        "|---|" + "---:|" * len(names),
+    ]
+    for d in range(10):
+        cells = []
+        for n in names:
+            row = next((x for x in r.deciles[n] if x[0] == d), None)
+            cells.append(f"{row[1]} · {row[2]:.2f} · {row[3]:.2f}" if row else "–")
+        out.append(f"| {d * 10}–{d * 10 + 10}% | " + " | ".join(cells) + " |")
+    out.append("| calibration error | " + " | ".join(f"{r.ece[n]:.3f}" for n in names) + " |")
+    return out
+
+
 def report(r: Result) -> str:
     late = statistics.fmean(float(x.late) for x in r.test)
     out = [
@@ -186,6 +249,16 @@ def report(r: Result) -> str:
         "### By the supplier's deliveries before the split",
         "",
         *_by_history(r),
+        "",
+        "### Calibration: reliability per decile of the predicted probability (test lines)",
+        "",
+        *_deciles(r),
+        "",
+        "### Cross-validated Brier by smoothing s (trusted model, training window)",
+        "",
+        "| s | Brier |",
+        "|---:|---:|",
+        *(f"| {s:g} | {score:.4f} |" for s, score in r.s_cv.items()),
         "",
         "### Cross-validated Brier by k (training window)",
         "",
@@ -204,13 +277,19 @@ def replicate(seed: int, count: int) -> str:
     best = min(cv, key=cv.get)
     names = [name for name, _ in results[0].rows]
     names[1] = "shrunk per supplier, k chosen per history"
+    s_cv = {s: statistics.fmean(r.s_cv[s] for r in results) for s in S_GRID}
+    best_s = min(s_cv, key=s_cv.get)
+    ece = {n: statistics.fmean(r.ece[n] for r in results) for n in results[0].ece}
     point = [r.rows[-1][1] for r in results]
     dist = [r.rows[-2][1] for r in results]
     out = [
         f"### Over {count} histories (seeds {seed} to {seed + count - 1})",
         "",
         f"Mean cross-validated Brier is lowest at k = **{best:g}** "
-        f"({cv[best]:.4f}; k = 0: {cv[0.0]:.4f}, k = ∞: {cv[math.inf]:.4f}).",
+        f"({cv[best]:.4f}; k = 0: {cv[0.0]:.4f}, k = ∞: {cv[math.inf]:.4f}). "
+        f"Mean cross-validated Brier of the trusted model is lowest at s = **{best_s:g}** "
+        f"({s_cv[best_s]:.4f}; s = 0: {s_cv[0.0]:.4f}; SMOOTHING = {SMOOTHING:g}). Mean "
+        "calibration error: " + ", ".join(f"{n} {v:.3f}" for n, v in ece.items()) + ".",
         "",
         "| predictor | mean Brier | mean ÷ naive average delay | mean ÷ naive distribution "
         "| worst ÷ naive distribution |",

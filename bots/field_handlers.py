@@ -102,7 +102,8 @@ def ack(ctx: ChatContext, args: dict) -> Reply:
         alert = acknowledge_alert(
             session=ctx.session, actor=ctx.actor, alert_id=args["id"], via="chat", now=ctx.now
         )
-        return plain(f"已确认收到预警 #A{alert.id}，相关提醒和升级已停止。")
+        who = ctx.actor.name
+        return plain(f"{who} 已确认收到预警 #A{alert.id}，相关提醒和升级已停止。")
     done = acknowledge_issue(session=ctx.session, actor=ctx.actor, issue_id=args["id"], now=ctx.now)
     state = ISSUE_STATE_NAMES[IssueState(done.state)]
     return plain(f"已确认收到问题 #{done.id}（{state}）。处理完后发送：完成 #{done.id} <处理结果>")

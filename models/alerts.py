@@ -66,7 +66,9 @@ class AlertPublic(SQLModel):
     since: datetime
     acknowledged_at: datetime | None = None
     acknowledged_by_id: int | None = None
-    ack_via: str | None = None
+    acknowledged_by_name: str | None = Field(default=None, description="确认人")
+    ack_via: str | None = Field(default=None, description="确认方式：chat / link / api")
+    ack_via_name: str | None = Field(default=None, description="确认方式（中文）")
     response_seconds: int | None = None
 
 

@@ -100,6 +100,10 @@ class PurchaseLinePublic(SQLModel):
     received: QuantityOut
     arrived_on: date | None = None
     created_at: datetime
+    delay_probability: float | None = Field(
+        default=None, description="晚于需求日到货的预测概率（0–1；未到货且有承诺日的行）"
+    )
+    delay_basis: str | None = Field(default=None, description="预测依据")
 
 
 class PurchaseList(SQLModel):

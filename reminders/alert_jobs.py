@@ -25,7 +25,8 @@ def sweep(*, db, now: datetime, services: Mapping[str, Any]) -> None:
         result = run_sweep(session=session, now=now)
         session.commit()
     if result.alerts:
-        log.info("rule sweep", extra={"fields": vars(result)})
+        counts = {k: v for k, v in vars(result).items() if k != "alert_ids"}  # ids: thousands
+        log.info("rule sweep", extra={"fields": counts})
 
 
 def report_cutoff(*, db, now: datetime, services: Mapping[str, Any], group_id: int) -> None:

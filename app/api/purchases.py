@@ -7,7 +7,9 @@ from pydantic import BaseModel
 
 from app.api.common import SECURITY, OrderPath, commit, current_actor, db_session, ok
 from app.services import procurement as svc
+from app.services.alerts import line_forecasts
 from app.services.procurement import history_public, purchases_public
+from models.base import utcnow
 from models.purchasing import (
     PromisedDateHistory,
     PurchaseLineCreate,
@@ -40,10 +42,19 @@ def _one(session, purchase) -> PurchaseLinePublic:
 
 @bp.get("/orders/<int:order_id>/purchases", responses={200: PurchaseList})
 def index(path: OrderPath):
-    """The order's purchase lines."""
+    """The order's purchase lines; open promised lines carry the predicted probability of
+    arriving after their need date and its basis."""
     actor, session = current_actor(), db_session()
     rows = svc.list_purchases(session=session, actor=actor, order_id=path.order_id)
-    return ok(PurchaseList(items=purchases_public(session, rows)))
+    items = purchases_public(session, rows)
+    forecasts = {
+        f.purchase_line_id: f
+        for f in line_forecasts(session=session, actor=actor, order_id=path.order_id, now=utcnow())
+    }
+    for item in items:
+        if forecast := forecasts.get(item.id):
+            item.delay_probability, item.delay_basis = forecast.probability, forecast.basis
+    return ok(PurchaseList(items=items))
 
 
 @bp.post("/orders/<int:order_id>/bom/<int:line_id>/purchases", responses={201: PurchaseLinePublic})

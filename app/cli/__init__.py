@@ -45,10 +45,12 @@ def run_migrations(url: str) -> None:
 
 
 def register_cli(app) -> None:
+    from app.cli.alerts import register_alert_cli
     from app.cli.chat import register_chat_cli
     from app.cli.config_doc import register_config_cli
     from app.cli.imports import register_import_cli
 
+    register_alert_cli(app, cli_session)
     register_chat_cli(app, cli_session)
     register_config_cli(app)
     register_import_cli(app, cli_session)

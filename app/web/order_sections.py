@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from app.services import production
+from app.services.alerts import line_forecasts
 from app.services.chat import list_outbox, outbox_public
 from app.services.core import Actor, can_act_in
 from app.services.field import (
@@ -18,6 +19,7 @@ from app.services.field import (
     reports_public,
 )
 from app.services.procurement import bom_public, find_shortages, list_bom
+from app.web.markdown import message_markdown
 from models.base import utcnow
 from models.enums import Role
 from models.errors import Forbidden
@@ -55,6 +57,7 @@ def order_sections(session, actor: Actor, order_id: int) -> dict:
         "issue_total": issue_total,
         "reports_by_day": _reports_by_day(session, actor, order_id),
         "reminders": _reminders(session, actor, order_id),
+        "forecasts": line_forecasts(session=session, actor=actor, order_id=order_id, now=now),
         "acceptance": _acceptance(session, order_id),
         "can_send_link": _can_send_link(session, actor, order_id),
         "outbox_status_names": OUTBOX_STATUS_NAMES,
@@ -105,7 +108,8 @@ def _reminders(session, actor: Actor, order_id: int):
         rows, total = list_outbox(session=session, actor=actor, order_id=order_id, per_page=30)
     except Forbidden:
         return None
-    return {"items": outbox_public(session, rows), "total": total}
+    bodies = {row.id: message_markdown(row.message) for row in rows}
+    return {"items": outbox_public(session, rows), "total": total, "bodies": bodies}
 
 
 def _acceptance(session, order_id: int):

@@ -10,7 +10,11 @@ SEPARATOR = "\n\n---\n\n"
 
 
 def _piece(message: OutboundMessage) -> str:
-    return f"**{message.title}**\n{message.text}" if message.title else message.text
+    links = " · ".join(
+        f"[{b.title}]({b.url})" for b in message.buttons if b.url not in message.text
+    )
+    text = f"{message.text}\n{links}" if links else message.text  # a merged card keeps its links
+    return f"**{message.title}**\n{text}" if message.title else text
 
 
 def pack(rows: list[Outbox], budget: int) -> list[list[Outbox]]:

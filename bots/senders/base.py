@@ -38,6 +38,8 @@ PERMANENT = {
     43101: "user refused or one-time subscription used up",
     47003: "template data invalid",
     40058: "invalid parameter (length limit?)",
+    45002: "content size out of limit",
+    460101: "message too long (DingTalk: body over 20000 bytes)",
     41030: "invalid page",
 }
 

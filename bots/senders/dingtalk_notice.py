@@ -15,6 +15,7 @@ from dingtalk.client import AppKeyClient
 from dingtalk.model.message import BtnActionCardBody, MarkdownBody, SingleActionCardBody, TextBody
 
 from bots.senders.base import SendResult, call_with_token_retry
+from bots.senders.dingtalk_robot import headline
 from models.messages import OutboundMessage
 
 ENDPOINT = "/topapi/message/corpconversation/asyncsend_v2"
@@ -46,13 +47,14 @@ class DingTalkWorkNoticeSender:
 def notice_body(message: OutboundMessage) -> dict:
     """The `msg` object; in work notices the card type is `action_card`, not `actionCard`."""
     title = message.title or message.text.strip().split("\n", 1)[0][:20] or "通知"
+    body = headline(message)  # the title alone shows only in the conversation list
     if message.kind == "text":
         text = f"{message.title}\n{message.text}" if message.title else message.text
         return TextBody(text).get_dict()
     if message.kind == "action_card" and len(message.buttons) == 1:
         button = message.buttons[0]
-        return SingleActionCardBody(title, message.text, button.title, button.url).get_dict()
+        return SingleActionCardBody(title, body, button.title, button.url).get_dict()
     if message.kind == "action_card" and message.buttons:
         buttons = [{"title": b.title, "action_url": b.url} for b in message.buttons]
-        return BtnActionCardBody(title, message.text, "0", buttons).get_dict()
-    return MarkdownBody(title, message.text).get_dict()
+        return BtnActionCardBody(title, body, "1", buttons).get_dict()
+    return MarkdownBody(title, body).get_dict()

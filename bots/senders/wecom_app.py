@@ -32,10 +32,12 @@ class WeComAppSender:
         else:
             titled = message.title and not message.text.lstrip().startswith("#")
             text = f"### {message.title}\n{message.text}" if titled else message.text
-            body |= {
-                "msgtype": "markdown",
-                "markdown": {"content": truncate_utf8(text, LIMIT, CUT)},
-            }
+            links = " · ".join(
+                f"[{b.title}]({b.url})" for b in message.buttons if b.url not in text
+            )
+            tail = f"\n{links}" if links else ""
+            content = truncate_utf8(text, LIMIT - len(tail.encode()), CUT) + tail
+            body |= {"msgtype": "markdown", "markdown": {"content": content}}
         return call_with_token_retry(
             lambda: self.client.post("message/send", data=body), self.client.forget_token
         )

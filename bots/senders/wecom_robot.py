@@ -59,14 +59,14 @@ def _text(message: OutboundMessage) -> dict:
 
 
 def _markdown(message: OutboundMessage) -> str:
-    """Markdown content ≤ 4096 bytes; mentions are <@userid> and survive truncation."""
+    """Markdown content ≤ 4096 bytes; the buttons (as links) and the <@userid> mentions come
+    after the body and survive its truncation."""
     # A body that starts with its own heading (as DingTalk markdown needs) keeps it.
     titled = message.title and not message.text.lstrip().startswith("#")
     body = f"### {message.title}\n{message.text}" if titled else message.text
-    if message.kind == "action_card":
-        body += "\n" + "\n".join(f"[{b.title}]({b.url})" for b in message.buttons)
+    links = " · ".join(f"[{b.title}]({b.url})" for b in message.buttons if b.url not in body)
     mentions = " ".join(f"<@{uid}>" for uid in message.mention_user_ids)
-    tail = f"\n{mentions}" if mentions else ""
+    tail = "".join(f"\n{part}" for part in (links, mentions) if part)
     return truncate_utf8(body, MARKDOWN_LIMIT - len(tail.encode()), CUT_NOTE) + tail
 
 

@@ -15,6 +15,7 @@ from bots.simulator.common import err, json_object, ok, sim, token_answer, token
 bp = Blueprint("sim_dingtalk", __name__)
 ROBOT_TYPES = {"text", "link", "markdown", "actionCard", "feedCard"}
 NOTICE_TYPES = {"text", "image", "voice", "file", "link", "oa", "markdown", "action_card"}
+BODY_LIMIT = 20000  # errcode 460101 "message too long, exceed 20000 bytes"
 THROTTLE_SECONDS = 600
 DAY = 86400
 
@@ -52,7 +53,15 @@ def _check_sign(robot: dict) -> tuple[int, str] | None:
     return None
 
 
+def _too_long() -> tuple[int, str] | None:
+    if len(request.get_data()) > BODY_LIMIT:
+        return 460101, f"message too long, exceed {BODY_LIMIT} bytes"
+    return None
+
+
 def _check_content(robot: dict) -> tuple[int, str] | None:
+    if problem := _too_long():
+        return problem
     payload = json_object()
     if payload is None:
         return 40035, "缺少参数 json"
@@ -86,6 +95,8 @@ def send_by_session():
     session = state.sessions.get(request.args.get("session", ""))
     if session is None or session[1] <= state.clock.now():
         return err(300001, "session webhook does not exist or has expired")
+    if problem := _too_long():
+        return err(*problem)
     payload = json_object()
     if payload is None or payload.get("msgtype") not in ROBOT_TYPES:
         return err(40035, "缺少参数 msgtype")

@@ -10,7 +10,7 @@ from flask import Blueprint, request
 from bots.simulator.common import err, json_object, ok, sim, token_answer, token_or_error
 
 bp = Blueprint("sim_wechat", __name__)
-VALUE_LIMITS = {"thing": 20, "number": 32, "letter": 32}
+VALUE_LIMITS = {"thing": 20, "number": 32, "letter": 32, "character_string": 32, "phrase": 5}
 STATES = {"developer", "trial", "formal"}
 LANGS = {"zh_CN", "en_US", "zh_HK", "zh_TW"}
 

@@ -12,6 +12,7 @@ from bots.simulator.common import err, json_object, ok, sim, token_answer, token
 
 bp = Blueprint("sim_wecom", __name__)
 LIMITS = {"text": 2048, "markdown": 4096}
+APP_LIMITS = {"text": 2048, "markdown": 2048}  # app messages (应用消息): 2048 bytes each
 IMAGE_LIMIT = 2 * 1024 * 1024
 
 
@@ -90,6 +91,9 @@ def message_send():
     msgtype = payload.get("msgtype")
     if not isinstance(payload.get(msgtype), dict):
         return err(40008, "invalid message type")
+    content = payload[msgtype].get("content")
+    if msgtype in APP_LIMITS and utf8_len(str(content or "")) > APP_LIMITS[msgtype]:
+        return err(45002, "content size out of limit")
     wanted = [u for u in str(payload.get("touser", "")).split("|") if u]
     known = [u for u in wanted if state.user(userid=u)]
     if not known:

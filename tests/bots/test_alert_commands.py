@@ -11,7 +11,7 @@ from models.stages import StageUpdate
 from tests.alerting import alerts, run
 from tests.bots.live import bind_all, passive_text, say
 from tests.clocks import days
-from tests.factories import act, make_procuring_order, make_user
+from tests.factories import act, add_to_order, make_procuring_order, make_user
 
 # Dates and times of day matter here: `make test-clock` runs these again around midnight.
 pytestmark = pytest.mark.clock
@@ -39,11 +39,32 @@ def test_acknowledging_a_warning_from_chat_stops_it(sim, gendan, session):
     tracker_id = tracker.id
     session.commit()
     run(session)  # at noon: no report cut-off or quiet hours in the way
-    [alert] = alerts(session)
+    [alert] = alerts(session, "stage_overdue")
     chat = "wecom:user:lisi"
     reply = passive_text(say(sim, chat, "lisi", f"收到 #A{alert.id}"))
-    assert f"已确认收到预警 #A{alert.id}" in reply
-    [acked] = alerts(session)
+    assert f"李跟单 已确认收到预警 #A{alert.id}" in reply
+    [acked] = alerts(session, "stage_overdue")
     assert acked.ack_via == "chat" and acked.acknowledged_by_id == tracker_id
     assert "已确认过" in passive_text(say(sim, chat, "lisi", f"收到 #A{alert.id}"))
     assert "不存在" in passive_text(say(sim, chat, "lisi", "收到 #A999999"))
+
+
+def test_a_member_who_does_not_answer_for_a_warning_gets_a_hint_in_chat(sim, gendan, session):
+    tracker = make_user(session, Role.tracker, display_name="李跟单")
+    order = make_procuring_order(session, tracker)
+    update_stage(
+        session=session,
+        actor=act(session, tracker),
+        order_id=order.id,
+        kind=StageKind.procurement,
+        data=StageUpdate(planned_end=days(-2)),
+    )
+    sales = make_user(session, Role.sales, display_name="王销售")
+    add_to_order(session, order, sales, Role.sales)
+    bind_all(session, sales, "wangwu")
+    session.commit()
+    run(session)
+    [alert] = alerts(session, "stage_overdue")
+    reply = passive_text(say(sim, "wecom:user:wangwu", "wangwu", f"收到 #A{alert.id}"))
+    assert f"预警 #A{alert.id} 只能由责任人" in reply and "李跟单" in reply
+    assert alerts(session, "stage_overdue")[0].acknowledged_at is None

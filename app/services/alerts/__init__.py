@@ -5,7 +5,9 @@ supplier delay prediction from the delivery history.
 
 from __future__ import annotations
 
+from app.services.alerts.forecast import LineForecast, line_forecasts
 from app.services.alerts.handling import (
+    AckNotAllowed,
     AlertAcknowledged,
     AlertNotFound,
     acknowledge_alert,
@@ -13,11 +15,21 @@ from app.services.alerts.handling import (
     alert_for_token,
     alert_public,
     alert_token,
+    alerts_by_id,
     list_alerts,
+    may_acknowledge,
     response_stats,
 )
 from app.services.alerts.history import delay_model, delivery_history, first_promise
-from app.services.alerts.prediction import DEFAULT_K, DelayModel, Delivery, probability_late
+from app.services.alerts.prediction import (
+    DEFAULT_K,
+    MIN_HISTORY,
+    MIN_OWN,
+    SMOOTHING,
+    DelayModel,
+    Delivery,
+    probability_late,
+)
 from app.services.alerts.rules import load_rules, rule
 from app.services.alerts.schedules import (
     GroupTimes,
@@ -28,27 +40,36 @@ from app.services.alerts.schedules import (
     set_group_schedule,
     view_group_schedule,
 )
-from app.services.alerts.sweeper import sweep
+from app.services.alerts.sweeper import SweepResult, sweep
 
 __all__ = [
     "DEFAULT_K",
+    "MIN_HISTORY",
+    "MIN_OWN",
+    "SMOOTHING",
+    "AckNotAllowed",
     "AlertAcknowledged",
     "AlertNotFound",
     "DelayModel",
     "Delivery",
     "GroupTimes",
+    "LineForecast",
+    "SweepResult",
     "acknowledge_alert",
     "acknowledge_by_link",
     "alert_for_token",
     "alert_public",
     "alert_token",
+    "alerts_by_id",
     "delay_model",
     "delivery_history",
     "first_promise",
     "group_schedule",
     "group_times",
+    "line_forecasts",
     "list_alerts",
     "load_rules",
+    "may_acknowledge",
     "probability_late",
     "reset_group_schedule",
     "response_stats",

@@ -19,7 +19,7 @@ from models.chat import ChatGroup, ChatGroupOrder, ChatIdentity
 from models.contingency import BackupSupplier, ContingencyPlan, PlanAdvice
 from models.enums import RISK_NAMES, ChatPlatform, RiskLevel, RiskType, Role
 from models.materials import Material
-from models.messages import OutboundMessage
+from models.messages import Button, OutboundMessage
 from models.people import User, UserRole
 from models.suppliers import Supplier, SupplierContact
 
@@ -164,21 +164,39 @@ def _plan_lines(plan: PlanAdvice | None) -> list[str]:
     return lines
 
 
-def alert_markdown(
-    *, alert_id: int, title: str, finding, owner: str, ack_link: str
-) -> tuple[str, list[str]]:
-    """Title and body lines of one alert."""
+def alert_markdown(*, alert_id: int, title: str, finding, owner: str) -> tuple[str, list[str]]:
+    """Title and body lines of one alert (the links are the card's buttons, `alert_card`)."""
     level = RiskLevel(finding.level)
     head = f"{LEVEL_MARKS[level]} 预警 #A{alert_id} · {title}"
-    base = settings().public_base_url
     lines = [  # the senders put the title on top (and the digest too)
         finding.message,
         f"**风险**：{RISK_NAMES[level]} · **责任人**：{owner}",
         *_plan_lines(finding.plan),
-        f"[打开订单]({base}/orders/{finding.order_id}) · [确认收到]({ack_link})",
         f"回复「收到 #A{alert_id}」确认",
     ]
     return head, lines
+
+
+def alert_card(
+    head: str, text: str, *, alert_id: int, rule_title: str, finding, owner: str, ack_link: str
+) -> dict:
+    """OutboundMessage arguments of one alert: a card with 「收到」 and 「打开订单」 buttons (links
+    where a platform has no buttons), and the data of a WeChat subscribe message."""
+    order_url = f"{settings().public_base_url}/orders/{finding.order_id}"
+    fields = {
+        "character_string1": f"A{alert_id}",
+        "thing2": rule_title,
+        "thing3": finding.message,
+        "phrase4": RISK_NAMES[RiskLevel(finding.level)],
+        "thing5": owner,
+    }
+    return {
+        "kind": "action_card",
+        "title": head,
+        "text": text,
+        "buttons": (Button("收到", ack_link), Button("打开订单", order_url)),
+        "fields": fields,
+    }
 
 
 def combined_markdown(title: str, items: list[tuple[int, object]]) -> tuple[str, str]:
@@ -196,3 +214,7 @@ def combined_markdown(title: str, items: list[tuple[int, object]]) -> tuple[str,
 
 def markdown(title: str, text: str, **mentions) -> OutboundMessage:
     return OutboundMessage.markdown(title, text, **mentions)
+
+
+def card(card: dict, **mentions) -> OutboundMessage:
+    return OutboundMessage(**card, **mentions)

@@ -5,6 +5,11 @@ stores the response time for the KPI "exception response time".
 Acknowledging an alert acknowledges the whole exception: every unacknowledged alert of the
 same rule, entity and order (earlier days' reminders, other levels) and the escalations of
 them. The response time is measured from when the exception was first alerted (`since`).
+
+Only those who answer for the warning may acknowledge it: its owner (of the warning it
+escalates, for an escalation), the order's liaison, the order's managers and admins. Anyone
+else who may see the order is refused, so that 收到 from a bystander does not stop the
+escalation and count as a response.
 """
 
 from __future__ import annotations
@@ -19,8 +24,8 @@ from app.services.alerts.rules import load_rules
 from app.services.core import Actor, acts, load_order, settings, visible_orders_clause
 from models.alerts import Alert, AlertPublic, AlertResponseStats
 from models.base import utcnow
-from models.enums import RISK_NAMES, RiskLevel
-from models.errors import Conflict, DomainError, NotFound
+from models.enums import RISK_NAMES, RiskLevel, Role
+from models.errors import Conflict, DomainError, Forbidden, NotFound
 from models.orders import Order
 from models.people import User
 
@@ -35,6 +40,14 @@ class AlertNotFound(NotFound):
 class AlertAcknowledged(Conflict):
     code = "alert_acknowledged"
     message = "该预警已确认过，无需重复确认"
+
+
+class AckNotAllowed(Forbidden):
+    code = "alert_ack_forbidden"
+    message = "只有预警的责任人、本单跟单员、管理层或管理员可以确认"
+
+
+ACK_VIA_NAMES = {"chat": "群聊回复", "link": "确认链接", "api": "接口", "web": "网页"}
 
 
 class AckLinkInvalid(NotFound):
@@ -131,6 +144,28 @@ def _chain(session: Session, alert: Alert) -> list[Alert]:
     return list(session.exec(query.with_for_update()))
 
 
+def may_acknowledge(session: Session, actor: Actor, alert: Alert, order: Order) -> bool:
+    """Whether the actor answers for this warning: the system, admins, managers (they manage
+    every order), the owner (of the warning an escalation escalates, too), the liaison."""
+    if actor.is_admin or actor.has(Role.manager):
+        return True
+    root = session.get(Alert, alert.parent_id) if alert.parent_id else None
+    return actor.id in {alert.owner_id, root.owner_id if root else None, order.liaison_id} - {None}
+
+
+def _require_may_acknowledge(session: Session, actor: Actor, alert: Alert) -> None:
+    order = load_order(session, actor, alert.order_id)
+    if may_acknowledge(session, actor, alert, order):
+        return
+    owner = session.get(User, alert.owner_id) if alert.owner_id else None
+    who = f"责任人{owner.display_name}" if owner else "责任人"
+    raise AckNotAllowed(
+        f"预警 #A{alert.id} 只能由{who}、本单跟单员、管理层或管理员确认",
+        alert_id=alert.id,
+        owner_id=alert.owner_id,
+    )
+
+
 @acts
 def acknowledge_alert(
     *,
@@ -141,12 +176,12 @@ def acknowledge_alert(
     by_user_id: int | None = None,
     now: datetime | None = None,
 ) -> Alert:
-    """Acknowledge an alert and its whole exception (anyone who may see the order; a link
-    acknowledges as the alert's owner)."""
+    """Acknowledge an alert and its whole exception (those who answer for it, see
+    `may_acknowledge`; a link acknowledges as the alert's owner)."""
     now = now or utcnow()
     alert = _load(session, alert_id, for_update=True)
     if actor.id is not None:
-        load_order(session, actor, alert.order_id)
+        _require_may_acknowledge(session, actor, alert)
     if alert.acknowledged_at is not None:
         raise AlertAcknowledged(f"预警 #A{alert.id} 已确认过，无需重复确认")
     who = actor.id if actor.id is not None else by_user_id
@@ -209,7 +244,7 @@ def list_alerts(
 def alerts_public(session: Session, rows: list[tuple[Alert, str]]) -> list[AlertPublic]:
     """Public forms with the rule's and the owner's names."""
     rules = load_rules()
-    owners = {a.owner_id for a, _ in rows if a.owner_id}
+    owners = {u for a, _ in rows for u in (a.owner_id, a.acknowledged_by_id) if u}
     names = {}
     if owners:
         query = select(User.id, User.display_name).where(col(User.id).in_(owners))
@@ -222,9 +257,24 @@ def alerts_public(session: Session, rows: list[tuple[Alert, str]]) -> list[Alert
             order_code=code,
             level_name=RISK_NAMES[RiskLevel(a.level)],
             owner_name=names.get(a.owner_id),
+            acknowledged_by_name=names.get(a.acknowledged_by_id),
+            ack_via_name=ACK_VIA_NAMES.get(a.ack_via) if a.ack_via else None,
         )
         for a, code in rows
     ]
+
+
+def alerts_by_id(*, session: Session, alert_ids: list[int]) -> list[AlertPublic]:
+    """The public forms of these alerts, in id order (what a sweep just raised)."""
+    if not alert_ids:
+        return []
+    query = (
+        select(Alert, Order.code)
+        .join(Order, Order.id == Alert.order_id)
+        .where(col(Alert.id).in_(alert_ids))
+        .order_by(Alert.id)
+    )
+    return alerts_public(session, list(session.exec(query).all()))
 
 
 def alert_public(session: Session, alert: Alert) -> AlertPublic:

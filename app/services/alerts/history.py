@@ -17,7 +17,14 @@ from datetime import date
 from sqlalchemy import and_, func
 from sqlmodel import Session, col, select
 
-from app.services.alerts.prediction import DEFAULT_K, DelayModel, Delivery
+from app.services.alerts.prediction import (
+    DEFAULT_K,
+    MIN_HISTORY,
+    MIN_OWN,
+    SMOOTHING,
+    DelayModel,
+    Delivery,
+)
 from models.purchasing import PromisedDateChange, PurchaseLine
 
 
@@ -68,8 +75,10 @@ def first_promise(session: Session, purchase_line_id: int) -> date | None:
 
 
 def delay_model(session: Session, *, since: date | None = None, k: float = DEFAULT_K):
-    """A DelayModel fitted on the deployment's delivery history."""
-    return DelayModel(delivery_history(session, since=since), k)
+    """A DelayModel fitted on the deployment's delivery history, with the trust thresholds
+    (minimum history, calibration) of prediction.py."""
+    history = delivery_history(session, since=since)
+    return DelayModel(history, k, min_history=MIN_HISTORY, min_own=MIN_OWN, smoothing=SMOOTHING)
 
 
 def first_promise_lines():

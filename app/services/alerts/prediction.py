@@ -21,9 +21,23 @@ A line still open today cannot arrive before today, so the prediction conditions
 
     P(late) = P(D > need - promised | D >= today - promised)
 
-which is 1 once the need date has passed. A line already later than any delay on record has
-no support left in the distribution; it is reported late (probability 1), which is the right
-warning for a line that is more overdue than anything this history has seen.
+which is 1 once the need date has passed.
+
+Trust: minimum history and calibration
+--------------------------------------
+Conditioning on "still open" keeps only the deliveries that were at least that late, and a
+handful of them gives extreme answers (a supplier that always delivers five days early, two
+days before its promise, left nothing of its own history and got "100 %"). So the deployment's
+model (`history.delay_model`) predicts nothing below MIN_HISTORY deliveries in all, lets a
+supplier's own record count only from MIN_OWN deliveries, and shrinks the conditional answer
+toward everybody's unconditional late share by SMOOTHING pseudo-deliveries:
+
+    p = (m * p_conditional + s * p_everybody) / (m + s),   m = deliveries at least that late
+
+so an answer resting on few comparable deliveries stays moderate. A line later than any
+delivery on record (m = 0) is reported late (probability 1): more overdue than anything this
+history has seen is the right warning. The backtest chooses s and reports reliability per
+decile (bench/bench_prediction.py, bench/RESULTS.md).
 """
 
 from __future__ import annotations
@@ -38,6 +52,10 @@ from datetime import date
 # Chosen by the backtest (bench/bench_prediction.py): the k with the lowest mean
 # cross-validated Brier score over 20 synthetic histories.
 DEFAULT_K = 5.0
+# The deployment's trust thresholds (see "Trust" above); SMOOTHING is chosen by the backtest.
+MIN_HISTORY = 20
+MIN_OWN = 5
+SMOOTHING = 3.0
 
 
 @dataclass(frozen=True)
@@ -72,9 +90,18 @@ class _Delays:
 class DelayModel:
     """Per-supplier delay distributions shrunk toward everybody's, fitted once, asked often."""
 
-    def __init__(self, history: Iterable[Delivery], k: float = DEFAULT_K):
-        if k < 0 or math.isnan(k):
-            raise ValueError("k must be >= 0 (math.inf: everybody's distribution only)")
+    def __init__(
+        self,
+        history: Iterable[Delivery],
+        k: float = DEFAULT_K,
+        *,
+        min_history: int = 1,
+        min_own: int = 1,
+        smoothing: float = 0.0,
+    ):
+        if k < 0 or math.isnan(k) or smoothing < 0:
+            raise ValueError("k and smoothing must be >= 0 (k = math.inf: everybody's only)")
+        self.min_history, self.min_own, self.smoothing = max(1, min_history), min_own, smoothing
         by_supplier: dict[int, list[int]] = defaultdict(list)
         for delivery in history:
             by_supplier[delivery.supplier_id].append(delivery.delay)
@@ -89,7 +116,7 @@ class DelayModel:
 
     def _own_weight(self, supplier_id: int) -> float:
         n = self.deliveries(supplier_id)
-        if n == 0 or math.isinf(self.k):
+        if n == 0 or n < self.min_own or math.isinf(self.k):
             return 0.0
         return n / (n + self.k)
 
@@ -102,6 +129,14 @@ class DelayModel:
         own = self.suppliers[supplier_id]
         return w * own.at_least(x) / len(own) + (1 - w) * pooled
 
+    def enough(self) -> bool:
+        """Whether there is enough history to predict at all."""
+        return len(self.pooled) >= self.min_history
+
+    def uses_own(self, supplier_id: int) -> bool:
+        """Whether the supplier's own record counts in its prediction."""
+        return self._own_weight(supplier_id) > 0.0
+
     def expected_delay(self, supplier_id: int) -> float | None:
         """The mean of this supplier's predictive delay, in days (None without history)."""
         if not len(self.pooled):
@@ -113,16 +148,24 @@ class DelayModel:
     def probability_late(
         self, supplier_id: int, promised_date: date, need_date: date, today: date
     ) -> float | None:
-        """P(arrival > need date | not arrived before today); None without any history."""
-        if not len(self.pooled):
+        """P(arrival > need date | not arrived before today), shrunk as described above; None
+        below the minimum history."""
+        if not self.enough():
             return None
         allowed = (need_date - promised_date).days  # the largest delay that is still in time
         elapsed = (today - promised_date).days  # the line cannot arrive before today
-        still_open = self.survival(supplier_id, elapsed)
-        if still_open <= 0.0:
+        if allowed < elapsed:
             return 1.0
-        late = self.survival(supplier_id, max(allowed + 1, elapsed))
-        return min(1.0, late / still_open)
+        still_open = self.survival(supplier_id, elapsed)
+        everybody = self.pooled.at_least(allowed + 1) / len(self.pooled)
+        comparable = self.pooled.at_least(elapsed)
+        if comparable == 0:
+            return 1.0  # later than anything on record: warn
+        if still_open <= 0.0:  # own history only (k = 0) and none of it this late
+            return self.pooled.at_least(allowed + 1) / comparable
+        raw = min(1.0, self.survival(supplier_id, allowed + 1) / still_open)
+        s = self.smoothing
+        return (comparable * raw + s * everybody) / (comparable + s)
 
 
 def probability_late(

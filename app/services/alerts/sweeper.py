@@ -23,8 +23,10 @@ from sqlmodel import Session, col, select
 
 from app.services.alerts._messages import (
     Addressbook,
+    alert_card,
     alert_markdown,
     attach_plans,
+    card,
     combined_markdown,
     markdown,
 )
@@ -47,6 +49,7 @@ class SweepResult:
     alerts: int = 0
     messages: int = 0
     by_rule: dict[str, int] = field(default_factory=dict)
+    alert_ids: list[int] = field(default_factory=list)
 
 
 def _key(row) -> tuple:
@@ -152,16 +155,20 @@ def _people(f: Finding, book: Addressbook) -> list[int]:
 
 def _single_rows(ctx: RuleContext, rule: Rule, alert_id: int, f: Finding, book, token):
     """One alert's messages: to each group following the order, else to each person."""
-    title, lines = alert_markdown(
+    owner, ack_link = book.name(f.owner_id), ack_url(token(alert_id))
+    title, lines = alert_markdown(alert_id=alert_id, title=rule.title, finding=f, owner=owner)
+    body = alert_card(
+        title,
+        "\n".join(lines),
         alert_id=alert_id,
-        title=rule.title,
+        rule_title=rule.title,
         finding=f,
-        owner=book.name(f.owner_id),
-        ack_link=ack_url(token(alert_id)),
+        owner=owner,
+        ack_link=ack_link,
     )
-    text, groups, rows = "\n".join(lines), book.groups.get(f.order_id, []), []
+    groups, rows = book.groups.get(f.order_id, []), []
     for group_id, platform in groups:
-        message = markdown(title, text, **book.mentions(_people(f, book), platform))
+        message = card(body, **book.mentions(_people(f, book), platform))
         key = f"alert:{alert_id}:g{group_id}"
         rows.append(
             _outbox_row(
@@ -173,9 +180,7 @@ def _single_rows(ctx: RuleContext, rule: Rule, alert_id: int, f: Finding, book, 
             if direct := book.private_target(user_id):
                 key = f"alert:{alert_id}:u{user_id}"
                 rows.append(
-                    _outbox_row(
-                        ctx, user_target(*direct), markdown(title, text), f.order_id, key, f.level
-                    )
+                    _outbox_row(ctx, user_target(*direct), card(body), f.order_id, key, f.level)
                 )
     return rows
 
@@ -230,6 +235,7 @@ def _run_phase(session, ctx, rules: list[Rule], result: SweepResult) -> None:
         inserted = _insert_alerts(session, _alert_rows(list(by_key.values()), ctx, since), ctx.now)
         new = [(alert_id, by_key[key]) for alert_id, key in inserted]
         result.alerts += len(new)
+        result.alert_ids += [alert_id for alert_id, _ in new]
         result.by_rule[rule.name] = len(new)
         per_rule.append((rule, new))
     fresh = [f for _, new in per_rule for _, f in new]

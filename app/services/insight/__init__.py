@@ -4,7 +4,7 @@ retrospective and the order report.
 
 from __future__ import annotations
 
-from app.services.insight.group_standup import post_group_standup
+from app.services.insight.group_standup import group_standup_markdown, post_group_standup
 from app.services.insight.kpi_export import kpis_workbook
 from app.services.insight.kpi_sources import Sample
 from app.services.insight.kpis import (
@@ -38,6 +38,7 @@ __all__ = [
     "compute_kpis",
     "export_orders",
     "get_retro",
+    "group_standup_markdown",
     "improvement_public",
     "kpi",
     "kpis_workbook",

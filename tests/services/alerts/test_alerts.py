@@ -7,7 +7,13 @@ from datetime import timedelta
 
 import pytest
 
-from app.services.alerts import AlertAcknowledged, AlertNotFound, acknowledge_alert
+from app.services.alerts import (
+    AckNotAllowed,
+    AlertAcknowledged,
+    AlertNotFound,
+    acknowledge_alert,
+    alert_public,
+)
 from app.services.core import Actor
 from app.services.field import create_issue
 from app.services.orders import update_stage
@@ -15,6 +21,7 @@ from models.alerts import Alert
 from models.base import utcnow
 from models.enums import Channel, RiskLevel, Role, StageKind
 from models.errors import Forbidden
+from models.orders import Order
 from models.outbox import Outbox
 from models.people import User
 from models.stages import StageUpdate
@@ -64,11 +71,14 @@ def test_alert_message_mentions_the_owner_and_links_the_order_and_the_ack_page(s
     [alert] = alerts(session)
     [row] = outbox(session, "alert")
     assert row.group_id == group.id
-    assert row.message["kind"] == "markdown"
+    assert row.message["kind"] == "action_card"
     assert row.message["mention_user_ids"] == ["li.gd"]
-    text = row.message["text"]
-    assert f"#A{alert.id}" in text and f"/orders/{order.id}" in text and "/ack/" in text
-    assert f"收到 #A{alert.id}" in text
+    assert f"#A{alert.id}" in row.message["title"]
+    assert f"收到 #A{alert.id}" in row.message["text"]
+    ack, opened = row.message["buttons"]
+    assert ack["title"] == "收到" and "/ack/" in ack["url"]
+    assert opened["title"] == "打开订单" and opened["url"].endswith(f"/orders/{order.id}")
+    assert row.message["fields"]["character_string1"] == f"A{alert.id}"
 
 
 def test_an_order_without_a_group_reminds_the_owner_privately(session):
@@ -189,9 +199,15 @@ def test_api_lists_visible_alerts_with_filters_and_acknowledges(client, session)
     assert listed["items"][0]["ref"] == f"A{alert_id}"
     high = client.get("/api/alerts?level=high", headers=headers).get_json()
     assert high["total"] == 0
-    r = client.post(f"/api/alerts/{alert_id}/ack", headers=headers)
+    refused = client.post(f"/api/alerts/{alert_id}/ack", headers=headers)  # not the owner
+    assert refused.status_code == 403
+    assert refused.get_json()["error"]["code"] == "alert_ack_forbidden"
+    assert "只能由责任人" in refused.get_json()["error"]["message"]
+    liaison = bearer(session.get(User, mine.liaison_id))
+    r = client.post(f"/api/alerts/{alert_id}/ack", headers=liaison)
     assert r.status_code == 200 and r.get_json()["ack_via"] == "api"
-    again = client.post(f"/api/alerts/{alert_id}/ack", headers=headers)
+    assert r.get_json()["acknowledged_by_name"] == session.get(User, mine.liaison_id).display_name
+    again = client.post(f"/api/alerts/{alert_id}/ack", headers=liaison)
     assert again.status_code == 409 and again.get_json()["error"]["code"] == "alert_acknowledged"
     acked = client.get("/api/alerts?status=acknowledged", headers=headers).get_json()
     assert acked["total"] == 1
@@ -291,3 +307,50 @@ def test_api_reports_the_exception_response_time(client, session):
     stats = client.get("/api/alerts/response-time", headers=headers).get_json()
     assert (stats["raised"], stats["acknowledged"], stats["target_seconds"]) == (1, 1, 7200)
     assert client.get("/api/alerts/response-time?days=0", headers=headers).status_code == 422
+
+
+@pytest.mark.parametrize("who", ["owner", "liaison", "manager", "admin"])
+def test_those_who_answer_for_a_warning_may_acknowledge_it(session, who):
+    _, issue, _ = _issue(session, "high")
+    run(session, local(11))
+    [alert] = alerts(session, "issue_overdue")
+    order = session.get(Order, alert.order_id)
+    if who == "owner":
+        user = session.get(User, issue.owner_id)
+    elif who == "liaison":
+        user = session.get(User, order.liaison_id)
+    else:
+        user = make_user(session, Role(who))
+    done = acknowledge_alert(
+        session=session, actor=act(session, user), alert_id=alert.id, via="chat", now=local(11, 5)
+    )
+    session.commit()
+    assert (done.acknowledged_by_id, done.ack_via) == (user.id, "chat")
+    public = alert_public(session, done)
+    assert (public.acknowledged_by_name, public.ack_via_name) == (user.display_name, "群聊回复")
+
+
+def test_a_member_who_does_not_answer_for_a_warning_is_refused_and_nothing_changes(session):
+    _, issue, _ = _issue(session, "high")
+    run(session, local(11))
+    [alert] = alerts(session, "issue_overdue")
+    sales = make_user(session, Role.sales, display_name="王销售")
+    add_to_order(session, session.get(Order, alert.order_id), sales, Role.sales)
+    session.commit()
+    with pytest.raises(AckNotAllowed) as refused:
+        acknowledge_alert(session=session, actor=act(session, sales), alert_id=alert.id)
+    owner = session.get(User, issue.owner_id).display_name
+    assert refused.value.status == 403 and f"责任人{owner}" in refused.value.message
+    session.rollback()
+    assert alerts(session)[0].acknowledged_at is None
+
+
+def test_the_owner_of_an_escalated_warning_may_acknowledge_the_escalation(session):
+    _, issue, _ = _issue(session, "high")
+    run(session, local(11))
+    run(session, local(13))
+    [told] = alerts(session, "escalate_manager")
+    owner = act(session, session.get(User, issue.owner_id))
+    acknowledge_alert(session=session, actor=owner, alert_id=told.id, now=local(13, 5))
+    session.commit()
+    assert all(a.acknowledged_by_id == issue.owner_id for a in alerts(session))

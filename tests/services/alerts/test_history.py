@@ -95,13 +95,13 @@ def test_history_is_oldest_arrival_first_and_may_start_at_a_day(buying, session)
 
 def test_the_model_fitted_on_the_history_warns_about_the_late_supplier(buying, session):
     late, punctual = make_supplier(session), make_supplier(session)
-    for n in range(6):
+    for n in range(10):  # 20 deliveries: the minimum history before any prediction
         slow = buying.buy(late, days_ago(60 - n))
         buying.status(slow, "received", arrived_on=days_ago(60 - n - 8))
         quick = buying.buy(punctual, days_ago(60 - n))
         buying.status(quick, "received", arrived_on=days_ago(60 - n))
     model = delay_model(session)
     promised, need = TODAY + timedelta(days=10), TODAY + timedelta(days=13)
-    assert model.deliveries(late.id) == 6
+    assert model.deliveries(late.id) == 10
     assert model.probability_late(late.id, promised, need, TODAY) > 0.5
     assert model.probability_late(punctual.id, promised, need, TODAY) < 0.3

@@ -10,7 +10,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.services.alerts import DEFAULT_K, DelayModel, Delivery, probability_late
+from app.services.alerts import (
+    DEFAULT_K,
+    MIN_HISTORY,
+    MIN_OWN,
+    SMOOTHING,
+    DelayModel,
+    Delivery,
+    probability_late,
+)
 
 # Dates and times of day matter here: `make test-clock` runs these again around midnight.
 pytestmark = pytest.mark.clock
@@ -141,3 +149,43 @@ def test_probabilities_are_probabilities_and_fall_as_the_need_date_moves_out(
     p = model.probability_late(supplier, PROMISED, need, today)
     later = model.probability_late(supplier, PROMISED, need + timedelta(days=1), today)
     assert 0.0 <= later <= p <= 1.0
+
+
+def trusted(history) -> DelayModel:
+    return DelayModel(history, min_history=MIN_HISTORY, min_own=MIN_OWN, smoothing=SMOOTHING)
+
+
+def test_below_the_minimum_history_there_is_no_prediction():
+    two = deliveries(1, [-5, -5])
+    assert trusted(two).probability_late(1, PROMISED, PROMISED, PROMISED - timedelta(2)) is None
+    assert not trusted(two).enough()
+
+
+def test_a_supplier_that_is_always_early_is_not_certain_to_be_late_when_not_yet_in():
+    everybody = deliveries(2, [0] * 15 + [3] * 5)
+    early = deliveries(1, [-5] * 6)
+    today = PROMISED - timedelta(days=2)  # later than this supplier has ever been
+    raw = DelayModel(everybody + early).probability_late(1, PROMISED, PROMISED, today)
+    p = trusted(everybody + early).probability_late(1, PROMISED, PROMISED, today)
+    assert raw > 0.2 and p < raw  # the conditional on little evidence is pulled in
+    assert 0.0 < p < 0.5
+
+
+def test_two_comparable_deliveries_do_not_make_a_certainty():
+    everybody = deliveries(2, [0] * 18 + [10] * 2)
+    today, need = PROMISED + timedelta(days=5), PROMISED + timedelta(days=8)
+    raw = DelayModel(everybody).probability_late(2, PROMISED, need, today)
+    p = trusted(everybody).probability_late(2, PROMISED, need, today)
+    assert raw == 1.0  # both deliveries that were this late were later than the need date
+    assert p == pytest.approx((2 * 1.0 + SMOOTHING * 0.1) / (2 + SMOOTHING))
+
+
+def test_a_supplier_with_fewer_than_the_minimum_deliveries_gets_everybodys_prediction():
+    everybody = deliveries(2, [0] * 20)
+    few = deliveries(1, [9] * (MIN_OWN - 1))
+    model = trusted(everybody + few)
+    assert not model.uses_own(1) and model.uses_own(2)
+    need = PROMISED + timedelta(days=3)
+    p_few = model.probability_late(1, PROMISED, need, PROMISED - timedelta(days=5))
+    p_new = model.probability_late(99, PROMISED, need, PROMISED - timedelta(days=5))
+    assert p_few == p_new

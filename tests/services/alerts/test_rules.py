@@ -206,7 +206,7 @@ def test_predicted_delay_warns_before_the_line_is_late(session):
     slow = make_supplier(session)
     order = make_procuring_order(session)
     tracker = _tracker(session, order)
-    for _ in range(6):  # history: this supplier is ten days late every time
+    for _ in range(20):  # history (the minimum): this supplier is ten days late every time
         line = make_bom_line(session, order, days=40)
         p = make_purchase(
             session,

@@ -23,7 +23,7 @@ from models.suppliers import Supplier
 @rule("predicted_delay", "预测延期")
 def predicted_delay(ctx: RuleContext) -> Iterable[Finding]:
     model = delay_model(ctx.session)
-    if not len(model.pooled):
+    if not model.enough():
         return
     threshold = ctx.settings.delay_warn_probability
     buyers = role_member(Role.buyer)
