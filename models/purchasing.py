@@ -83,6 +83,11 @@ class PurchaseStatusIn(SQLModel):
     promised_date: date | None = Field(default=None, description="延期时必填：新的承诺日期")
     reason: str | None = Field(default=None, min_length=1, max_length=500)
     arrived_on: date | None = Field(default=None, description="到货日期；缺省为今天")
+    received_quantity: QuantityIn | None = Field(
+        default=None,
+        description="手工收货：本次实收数量（未扫码入库时标记到货必填），计入 BOM 行和库存",
+    )
+    confirm_over: bool = Field(default=False, description="确认超收（手工收货超出需求时）")
 
 
 class PurchaseLinePublic(SQLModel):

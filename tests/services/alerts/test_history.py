@@ -43,6 +43,9 @@ class Buying:
         return make_purchase(self.session, self.order, line, supplier, promised_date=promised)
 
     def status(self, purchase, status, **values):
+        # Marking a line received needs the goods: received by hand, in full.
+        if status == "received":
+            values.setdefault("received_quantity", purchase.quantity)
         set_purchase_status(
             session=self.session,
             actor=self.liaison,
