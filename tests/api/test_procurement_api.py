@@ -17,6 +17,7 @@ from tests.factories import (
     make_bom_line,
     make_material,
     make_procuring_order,
+    make_purchase,
     make_user,
 )
 
@@ -228,3 +229,26 @@ def test_a_warehouse_member_reads_the_bom_but_cannot_change_it(client, session):
         headers=h,
     )
     assert r.status_code == 403
+
+
+def test_marking_a_purchase_received_with_nothing_received_is_refused(client, session):
+    order, h = _setup(session)
+    line = make_bom_line(session, order, needed=5)
+    purchase = make_purchase(session, order, line)
+    session.commit()
+    r = client.post(f"/api/purchases/{purchase.id}/status", json={"status": "received"}, headers=h)
+    assert r.status_code == 422
+    error = r.get_json()["error"]
+    assert error["code"] == "nothing_received" and "尚未收到任何货物" in error["message"]
+    r = client.post(
+        f"/api/purchases/{purchase.id}/status",
+        json={"status": "received", "received_quantity": 0},
+        headers=h,
+    )
+    assert r.status_code == 422
+    r = client.post(
+        f"/api/purchases/{purchase.id}/status",
+        json={"status": "received", "received_quantity": 5},
+        headers=h,
+    )
+    assert r.status_code == 200 and r.get_json()["received"] == 5
