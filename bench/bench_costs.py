@@ -30,8 +30,8 @@ def price(db, orders: int) -> int:
     to run over budget."""
     rng = random.Random(f"{SEED}-costs")
     with db.engine.begin() as conn:
-        # Prices in ten-thousandths of a yuan (the PRICE column's unit): 1.00 to 500.00 yuan.
-        conn.execute(text("UPDATE purchase_line SET unit_price = (id % 500 + 1) * 10000"))
+        # Prices in fen (the MONEY column's unit): 1.00 to 500.00 yuan.
+        conn.execute(text("UPDATE purchase_line SET unit_price = (id % 500 + 1) * 100"))
         spent = dict(
             conn.execute(
                 text(

@@ -17,7 +17,14 @@ from sqlmodel import Field, SQLModel
 from models.base import UTCDateTime, enum_column, utcnow
 from models.enums import CostCategory, PaymentStatus, PaymentTrigger
 from models.people import UserBrief
-from models.quantities import MONEY, FixedDecimal, MoneyIn, MoneyOut, PositiveMoneyIn
+from models.quantities import (
+    MONEY,
+    FixedDecimal,
+    MoneyIn,
+    MoneyOut,
+    PositiveMoneyIn,
+    QuantityOut,
+)
 
 Text200 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Text500 = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
@@ -158,8 +165,8 @@ class MaterialCostLine(SQLModel):
     material: str
     supplier: str
     unit_price: MoneyOut | None
-    quantity: MoneyOut
-    received: MoneyOut
+    quantity: QuantityOut
+    received: QuantityOut
     amount: MoneyOut
 
 

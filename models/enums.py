@@ -266,6 +266,9 @@ class IssueAction(StrEnum):
     verified = "verified"
     reopened = "reopened"
     reassigned = "reassigned"
+    # A change of description, risk or due time; `extended` when a manager moved it later.
+    updated = "updated"
+    extended = "extended"
 
 
 class DocumentKind(StrEnum):

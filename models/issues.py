@@ -38,6 +38,8 @@ class SiteIssue(SQLModel, table=True):
     state: IssueState = Field(default=IssueState.open, sa_type=enum_column(IssueState))
     owner_id: int = Field(foreign_key="users.id", index=True)
     due_at: datetime = Field(sa_type=UTCDateTime)
+    # The due time the issue was raised with: a later due_at needs a manager's reason.
+    first_due_at: datetime = Field(sa_type=UTCDateTime)
     created_by_id: int | None = Field(default=None, foreign_key="users.id")
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
@@ -70,6 +72,8 @@ class IssueEvent(SQLModel, table=True):
     actor_id: int | None = Field(default=None, foreign_key="users.id")
     actor_name: str = Field(default="", max_length=64)
     note: str | None = Field(default=None, sa_type=sa.Text)
+    # The due time after this step, when the step set or changed it.
+    due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
@@ -90,6 +94,7 @@ class IssueUpdate(SQLModel):
     category: IssueCategory | None = None
     owner_id: int | None = None
     due_at: datetime | None = None
+    reason: Reason | None = Field(default=None, description="变更原因；管理层推迟处理期限时必填")
 
 
 class IssueResolve(SQLModel):
@@ -117,6 +122,7 @@ class IssueEventPublic(SQLModel):
     to_state: IssueState
     actor_name: str
     note: str | None
+    due_at: datetime | None = None
     at: datetime
 
 
@@ -134,6 +140,7 @@ class IssuePublic(SQLModel):
     state_name: str
     owner: UserBrief
     due_at: datetime
+    first_due_at: datetime = Field(description="首次处理期限；之后只有管理层说明原因才能推迟")
     overdue: bool
     created_by: UserBrief | None
     created_at: datetime

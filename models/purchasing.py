@@ -10,7 +10,7 @@ from sqlmodel import Field, SQLModel
 from models.base import UTCDateTime, enum_column, utcnow
 from models.enums import PurchaseStatus
 from models.people import UserBrief
-from models.quantities import PRICE, QUANTITY, PriceIn, QuantityIn, QuantityOut
+from models.quantities import MONEY, QUANTITY, MoneyIn, MoneyOut, QuantityIn, QuantityOut
 from models.suppliers import SupplierBrief
 
 
@@ -24,7 +24,7 @@ class PurchaseLine(SQLModel, table=True):
     supplier_id: int = Field(foreign_key="supplier.id", index=True)
     po_no: str = Field(default="", max_length=64, description="采购单号")
     quantity: Decimal = Field(sa_type=QUANTITY)
-    unit_price: Decimal | None = Field(default=None, sa_type=PRICE)
+    unit_price: Decimal | None = Field(default=None, sa_type=MONEY, description="单价（元）")
     promised_date: date | None = None
     status: PurchaseStatus = Field(
         default=PurchaseStatus.ordered, sa_type=enum_column(PurchaseStatus), index=True
@@ -60,7 +60,7 @@ class PromisedDateChange(SQLModel, table=True):
 class PurchaseLineCreate(SQLModel):
     supplier_id: int
     quantity: QuantityIn
-    unit_price: PriceIn | None = None
+    unit_price: MoneyIn | None = Field(default=None, description="单价（元），两位小数")
     promised_date: date | None = None
     po_no: str = Field(default="", max_length=64)
     status: PurchaseStatus = Field(
@@ -70,7 +70,7 @@ class PurchaseLineCreate(SQLModel):
 
 class PurchaseLineUpdate(SQLModel):
     quantity: QuantityIn | None = None
-    unit_price: PriceIn | None = None
+    unit_price: MoneyIn | None = Field(default=None, description="单价（元），两位小数")
     po_no: str | None = Field(default=None, max_length=64)
     promised_date: date | None = None
     reason: str | None = Field(
@@ -83,6 +83,11 @@ class PurchaseStatusIn(SQLModel):
     promised_date: date | None = Field(default=None, description="延期时必填：新的承诺日期")
     reason: str | None = Field(default=None, min_length=1, max_length=500)
     arrived_on: date | None = Field(default=None, description="到货日期；缺省为今天")
+    received_quantity: QuantityIn | None = Field(
+        default=None,
+        description="手工收货：本次实收数量（未扫码入库时标记到货必填），计入 BOM 行和库存",
+    )
+    confirm_over: bool = Field(default=False, description="确认超收（手工收货超出需求时）")
 
 
 class PurchaseLinePublic(SQLModel):
@@ -92,7 +97,7 @@ class PurchaseLinePublic(SQLModel):
     supplier: SupplierBrief
     po_no: str
     quantity: QuantityOut
-    unit_price: QuantityOut | None = None
+    unit_price: MoneyOut | None = None
     promised_date: date | None = None
     status: PurchaseStatus
     status_name: str

@@ -1,8 +1,9 @@
-"""Exact decimal quantities and prices on every engine.
+"""Exact decimal quantities and money on every engine.
 
 SQLite has no exact decimal type (NUMERIC columns hold floats there), so quantities are stored
-as whole thousandths and prices as whole ten-thousandths in a BIGINT: sums and comparisons in
-SQL stay exact on SQLite and PostgreSQL alike, and Python sees Decimal values.
+as whole thousandths and money (prices included) as whole fen in a BIGINT: sums and comparisons
+in SQL stay exact on SQLite and PostgreSQL alike, and Python sees Decimal values. Money travels
+in JSON as a string with two places ("1234.50") both ways.
 
 Arithmetic between two such columns in SQL (a + b) is typed by SQLAlchemy as the plain BIGINT,
 so wrap its result in `type_coerce(expr, QUANTITY)` before reading it or comparing it with a
@@ -11,15 +12,16 @@ Python value.
 
 from __future__ import annotations
 
+import re
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Annotated
 
 import sqlalchemy as sa
-from pydantic import Field, PlainSerializer
+from pydantic import BeforeValidator, Field, PlainSerializer, WithJsonSchema
+from pydantic_core import PydanticCustomError
 from sqlalchemy.types import TypeDecorator
 
 QUANTITY_PLACES = 3
-PRICE_PLACES = 4
 MAX_QUANTITY = Decimal("1000000000")
 
 
@@ -59,7 +61,6 @@ class FixedDecimal(TypeDecorator):
 
 
 QUANTITY = FixedDecimal(QUANTITY_PLACES)
-PRICE = FixedDecimal(PRICE_PLACES)
 
 
 def _json_number(value: Decimal) -> int | float:
@@ -75,9 +76,6 @@ QuantityIn = Annotated[
 ]
 CountIn = Annotated[
     Decimal, Field(ge=0, le=MAX_QUANTITY, decimal_places=QUANTITY_PLACES, allow_inf_nan=False)
-]
-PriceIn = Annotated[
-    Decimal, Field(ge=0, le=Decimal("100000000"), decimal_places=PRICE_PLACES, allow_inf_nan=False)
 ]
 
 
@@ -102,11 +100,43 @@ def _money_text(value: Decimal) -> str:
     return format(yuan(value), "f")
 
 
+# Money in: "1234.5" or "1234.50" (a JSON number is read the same way), at most two places;
+# "1e3", "12.345" or "abc" are refused with 422.
+MONEY_PATTERN = r"^\d{1,12}(\.\d{1,2})?$"
+_MONEY_TEXT = re.compile(MONEY_PATTERN)
+
+
+def _money_input(value):
+    if isinstance(value, bool) or (
+        isinstance(value, str) and not _MONEY_TEXT.fullmatch(value.strip())
+    ):
+        raise PydanticCustomError("money_format", "money is yuan with at most two places")
+    return value.strip() if isinstance(value, str) else value
+
+
+_MONEY_IN_SCHEMA = WithJsonSchema(
+    {"type": "string", "pattern": MONEY_PATTERN, "examples": ["1234.50"]}, mode="validation"
+)
+_MONEY_OUT_SCHEMA = WithJsonSchema(
+    {"type": "string", "pattern": r"^-?\d+\.\d{2}$", "examples": ["1234.50"]},
+    mode="serialization",
+)
+
 # Money goes out as a string with two places ("1234.50"): exact, no float on the way.
-MoneyOut = Annotated[Decimal, PlainSerializer(_money_text, return_type=str, when_used="json")]
+MoneyOut = Annotated[
+    Decimal,
+    PlainSerializer(_money_text, return_type=str, when_used="json"),
+    _MONEY_OUT_SCHEMA,
+]
 MoneyIn = Annotated[
-    Decimal, Field(ge=0, le=MAX_MONEY, decimal_places=MONEY_PLACES, allow_inf_nan=False)
+    Decimal,
+    BeforeValidator(_money_input),
+    Field(ge=0, le=MAX_MONEY, decimal_places=MONEY_PLACES, allow_inf_nan=False),
+    _MONEY_IN_SCHEMA,
 ]
 PositiveMoneyIn = Annotated[
-    Decimal, Field(gt=0, le=MAX_MONEY, decimal_places=MONEY_PLACES, allow_inf_nan=False)
+    Decimal,
+    BeforeValidator(_money_input),
+    Field(gt=0, le=MAX_MONEY, decimal_places=MONEY_PLACES, allow_inf_nan=False),
+    _MONEY_IN_SCHEMA,
 ]

@@ -66,6 +66,9 @@ class ScanIn(BaseModel):
     )
     order_id: int | None = PField(default=None, description="指定订单（多个订单都缺该物料时选择）")
     confirm_over: bool = PField(default=False, description="确认超收/超发")
+    new_delivery: bool = PField(
+        default=False, description="确认同一批次标签是新到的一批货（否则同批次只入库一次）"
+    )
     scanned_at: AwareDatetime | None = PField(default=None, description="离线扫码时的扫码时间")
 
 

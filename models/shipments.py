@@ -4,7 +4,6 @@ remote-site checklist, status from planned to delivered, proof of delivery."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import Decimal
 
 from sqlmodel import Field, SQLModel
 
@@ -13,7 +12,7 @@ from models.checklists import CheckFields
 from models.enums import ShipmentStatus, SiteCheckKind
 from models.people import UserBrief
 from models.photos import PhotoPublic
-from models.quantities import MAX_MONEY, MONEY, MoneyIn
+from models.quantities import MONEY, MoneyIn, MoneyOut
 
 
 class ShipmentFields(SQLModel):
@@ -25,7 +24,7 @@ class ShipmentFields(SQLModel):
     handling: str = Field(default="", max_length=1000, description="装卸要求")
     insurer: str | None = Field(default=None, max_length=100)
     policy_no: str | None = Field(default=None, max_length=64)
-    insured_amount: float | None = Field(default=None, ge=0, le=1e12, description="保额（元）")
+    insured_amount: MoneyIn | None = Field(default=None, sa_type=MONEY, description="保额（元）")
     carrier: str | None = Field(default=None, max_length=100, description="承运商")
     vehicle_plate: str | None = Field(default=None, max_length=16)
     driver_name: str | None = Field(default=None, max_length=50)
@@ -36,12 +35,8 @@ class ShipmentFields(SQLModel):
     planned_dispatch: date | None = None
     planned_arrival: date | None = None
     note: str | None = Field(default=None, max_length=2000)
-    freight_cost: Decimal | None = Field(
-        default=None, ge=0, le=MAX_MONEY, decimal_places=2, sa_type=MONEY, description="运费（元）"
-    )
-    insurance_cost: Decimal | None = Field(
-        default=None, ge=0, le=MAX_MONEY, decimal_places=2, sa_type=MONEY, description="保费（元）"
-    )
+    freight_cost: MoneyIn | None = Field(default=None, sa_type=MONEY, description="运费（元）")
+    insurance_cost: MoneyIn | None = Field(default=None, sa_type=MONEY, description="保费（元）")
 
 
 class Shipment(ShipmentFields, table=True):
@@ -76,7 +71,7 @@ class ShipmentUpdate(SQLModel):
     handling: str | None = Field(default=None, max_length=1000)
     insurer: str | None = Field(default=None, max_length=100)
     policy_no: str | None = Field(default=None, max_length=64)
-    insured_amount: float | None = Field(default=None, ge=0, le=1e12)
+    insured_amount: MoneyIn | None = None
     carrier: str | None = Field(default=None, max_length=100)
     vehicle_plate: str | None = Field(default=None, max_length=16)
     driver_name: str | None = Field(default=None, max_length=50)
@@ -134,6 +129,9 @@ class ShipmentCheckPublic(SQLModel):
 
 
 class ShipmentPublic(ShipmentFields):
+    insured_amount: MoneyOut | None = None
+    freight_cost: MoneyOut | None = None
+    insurance_cost: MoneyOut | None = None
     id: int
     order_id: int
     status: ShipmentStatus

@@ -128,7 +128,7 @@ def order(order_id: int):
         members=members_public(
             s, order_svc.list_members(session=s, actor=actor, order_id=order_id)
         ),
-        changes=describe_changes(changes),
+        changes=describe_changes(changes, session=s),
         changes_total=total,
         page=page,
         role_names=ROLE_NAMES,

@@ -194,3 +194,29 @@ def test_a_bad_resolution_is_422_and_leaves_the_issue_as_it_was(client, session)
     issue = client.get(f"/api/issues/{number}", headers=he).get_json()
     assert issue["state"] == "open" and issue["resolution"] is None
     assert issue["resolution_photos"] == [] and len(issue["events"]) == 1
+
+
+def test_a_deadline_is_extended_only_by_a_manager_with_a_reason(client, session):
+    order, engineer, _ = _setup(session)
+    manager = make_user(session, Role.manager, Role.tracker)
+    add_to_order(session, order, manager, Role.tracker)
+    session.commit()
+    he, hm = bearer(engineer), bearer(manager)
+    issue = _create(client, order.id, he).get_json()
+    later = "2099-01-01T08:00:00+08:00"
+    r = client.patch(f"/api/issues/{issue['id']}", json={"due_at": later}, headers=he)
+    assert r.status_code == 403
+    assert r.get_json()["error"]["message"] == "只有管理层可以推迟问题点的处理期限"
+    r = client.patch(f"/api/issues/{issue['id']}", json={"due_at": later}, headers=hm)
+    assert r.status_code == 422 and r.get_json()["error"]["message"] == "推迟处理期限须填写原因"
+    r = client.patch(f"/api/issues/{issue['id']}", json={"risk": "low"}, headers=he)
+    assert r.status_code == 403 and "降低高风险" in r.get_json()["error"]["message"]
+    assert count(session, IssueEvent) == 1
+    r = client.patch(
+        f"/api/issues/{issue['id']}", json={"due_at": later, "reason": "等进口备件"}, headers=hm
+    )
+    assert r.status_code == 200, r.get_json()
+    body = client.get(f"/api/issues/{issue['id']}", headers=hm).get_json()
+    assert body["first_due_at"] == issue["due_at"] != body["due_at"]
+    step = body["events"][-1]
+    assert step["action"] == "extended" and "等进口备件" in step["note"]

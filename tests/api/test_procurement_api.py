@@ -17,6 +17,7 @@ from tests.factories import (
     make_bom_line,
     make_material,
     make_procuring_order,
+    make_purchase,
     make_user,
 )
 
@@ -78,6 +79,7 @@ def test_materials_suppliers_bom_and_purchases_through_the_api(client, session):
         headers=h,
     )
     assert purchase.status_code == 201, purchase.get_json()
+    assert purchase.get_json()["unit_price"] == "5230.50"
     later = (TODAY + timedelta(days=9)).isoformat()
     delayed = client.post(
         f"/api/purchases/{purchase.get_json()['id']}/status",
@@ -230,3 +232,55 @@ def test_a_warehouse_member_reads_the_bom_but_cannot_change_it(client, session):
         headers=h,
     )
     assert r.status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("price", "word"),
+    [
+        (12.345, "小数位数过多"),
+        ("12.345", "金额应为数字（元），最多两位小数"),
+        ("12,50", "金额应为数字（元），最多两位小数"),
+        ("-1", "金额应为数字（元），最多两位小数"),
+        (True, "金额应为数字（元），最多两位小数"),
+    ],
+)
+def test_a_unit_price_is_yuan_with_two_places(client, session, price, word):
+    order, h = _setup(session)
+    line = make_bom_line(session, order, needed=5)
+    purchase = make_purchase(session, order, line, unit_price="10.50")
+    session.commit()
+    r = client.patch(f"/api/purchases/{purchase.id}", json={"unit_price": price}, headers=h)
+    assert r.status_code == 422 and r.get_json()["error"]["message"] == f"unit_price：{word}"
+    r = client.patch(f"/api/purchases/{purchase.id}", json={"unit_price": "2680.5"}, headers=h)
+    assert r.status_code == 200 and r.get_json()["unit_price"] == "2680.50"
+
+
+def test_money_fields_are_documented_as_strings_with_a_pattern(client):
+    schemas = client.get("/api/openapi.json").get_json()["components"]["schemas"]
+    price = schemas["PurchaseLineUpdate"]["properties"]["unit_price"]["anyOf"][0]
+    assert price["type"] == "string" and price["pattern"].startswith("^\\d")
+    out = schemas["PurchaseLinePublic"]["properties"]["unit_price"]["anyOf"][0]
+    assert out["type"] == "string" and "pattern" in out
+
+
+def test_marking_a_purchase_received_with_nothing_received_is_refused(client, session):
+    order, h = _setup(session)
+    line = make_bom_line(session, order, needed=5)
+    purchase = make_purchase(session, order, line)
+    session.commit()
+    r = client.post(f"/api/purchases/{purchase.id}/status", json={"status": "received"}, headers=h)
+    assert r.status_code == 422
+    error = r.get_json()["error"]
+    assert error["code"] == "nothing_received" and "尚未收到任何货物" in error["message"]
+    r = client.post(
+        f"/api/purchases/{purchase.id}/status",
+        json={"status": "received", "received_quantity": 0},
+        headers=h,
+    )
+    assert r.status_code == 422
+    r = client.post(
+        f"/api/purchases/{purchase.id}/status",
+        json={"status": "received", "received_quantity": 5},
+        headers=h,
+    )
+    assert r.status_code == 200 and r.get_json()["received"] == 5

@@ -186,6 +186,10 @@ def test_a_remote_shipment_from_plan_to_proof_of_delivery(client, session, team)
     [
         {"driver_phone": "call me"},
         {"insured_amount": -1},
+        {"insured_amount": "860000.005"},
+        {"insured_amount": 12.345},
+        {"insured_amount": "八十六万"},
+        {"freight_cost": "1e3"},
         {"lifting_capacity_t": 0},
         {"planned_dispatch": str(TODAY), "planned_arrival": str(TODAY - timedelta(days=2))},
     ],
@@ -194,6 +198,17 @@ def test_a_bad_shipment_plan_is_a_422_and_nothing_is_stored(client, session, tea
     r = _ship(client, team, **fields)
     assert r.status_code == 422 and r.get_json()["error"]["message"]
     assert count(session, Shipment) == 0
+
+
+def test_shipment_money_goes_in_and_out_as_strings_with_two_places(client, session, team):
+    r = _ship(client, team, insured_amount="860000", freight_cost=1500.5)
+    assert r.status_code == 201, r.get_json()
+    body = r.get_json()
+    assert (body["insured_amount"], body["freight_cost"]) == ("860000.00", "1500.50")
+    assert body["insurance_cost"] is None
+    r = _ship(client, team, insured_amount="12.345")
+    assert r.status_code == 422
+    assert r.get_json()["error"]["message"] == "insured_amount：金额应为数字（元），最多两位小数"
 
 
 def test_another_orders_shipment_is_a_404(client, session, team):

@@ -181,3 +181,18 @@ def test_scanning_needs_a_scanning_role(client, session):
     session.commit()
     r = client.post("/api/scans", json=_body(), headers=bearer(customer))
     assert r.status_code == 403 and count(session, BomLine, BomLine.received > 0) == 0
+
+
+def test_the_same_lot_scanned_again_is_refused_unless_a_new_delivery(client, session):
+    h = _setup(session)[3]
+    label = "GD1:LOT;M:STEEL-3MM;L:B7;Q:3"
+    body = {k: v for k, v in _body(label).items() if k != "quantity"}
+    assert client.post("/api/scans", json=body, headers=h).status_code == 201
+    again = {**body, "client_id": str(uuid.uuid4())}
+    r = client.post("/api/scans", json=again, headers=h)
+    assert r.status_code == 409
+    error = r.get_json()["error"]
+    assert error["code"] == "lot_already_received" and error["message"].startswith("该批次已入库")
+    assert count(session, Scan) == 1
+    r = client.post("/api/scans", json={**again, "new_delivery": True}, headers=h)
+    assert r.status_code == 201 and r.get_json()["received"] == 6

@@ -125,7 +125,7 @@ def test_a_tracker_lists_orders_signs_moves_a_stage_and_reads_the_change_log(cli
     )
     html = r.get_data(as_text=True)
     assert "以下必做检查项未完成" in html
-    assert "变更日志" in html and "修改阶段：状态 未开始 → 进行中" in html
+    assert "变更日志" in html and "物料采购 · 阶段：状态 未开始 → 进行中" in html
 
 
 def test_an_order_page_of_another_order_is_forbidden(client, session):

@@ -60,7 +60,8 @@ def delivery_history(session: Session, *, since: date | None = None) -> list[Del
     """Every received purchase line as (supplier, first promise, arrival), oldest arrival first;
     with `since`, only arrivals on or after that day."""
     query = _promised_lines().add_columns(PurchaseLine.arrived_on)
-    query = query.where(col(PurchaseLine.arrived_on).is_not(None))
+    # Only real arrivals: a line closed without goods received teaches nothing.
+    query = query.where(col(PurchaseLine.arrived_on).is_not(None), PurchaseLine.received > 0)
     if since is not None:
         query = query.where(PurchaseLine.arrived_on >= since)
     rows = session.exec(query.order_by(PurchaseLine.arrived_on, PurchaseLine.id)).all()

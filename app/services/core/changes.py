@@ -11,6 +11,7 @@ from sqlmodel import Session, col, func, select
 from app.services.core.actor import Actor
 from app.services.core.labels import ACTION_NAMES, QUIET_FIELDS, entity_name, field_name, value_name
 from app.services.core.permissions import load_order
+from app.services.core.subjects import subject_names
 from models.changes import ChangeLog
 from models.enums import ChangeAction
 
@@ -39,8 +40,10 @@ class ChangeEvent:
     note: str | None
 
 
-def describe_changes(rows: list[ChangeLog]) -> list[ChangeEvent]:
-    """Group log rows written by the same save of the same row into readable events."""
+def describe_changes(rows: list[ChangeLog], *, session: Session) -> list[ChangeEvent]:
+    """Group log rows written by the same save of the same row into readable events, each
+    naming its subject (stage and item, material, ...) where the table has one."""
+    subjects = subject_names(session, rows)
     events: list[ChangeEvent] = []
     for _, group in groupby(
         rows, key=lambda r: (r.at, r.actor_id, r.entity, r.entity_id, r.action)
@@ -52,17 +55,18 @@ def describe_changes(rows: list[ChangeLog]) -> list[ChangeEvent]:
                 at=first.at,
                 actor_name=first.actor_name,
                 channel=str(first.channel),
-                summary=_summary(group),
+                summary=_summary(group, subjects.get((first.entity, first.entity_id))),
                 note=next((r.note for r in group if r.note), None),
             )
         )
     return events
 
 
-def _summary(group: list[ChangeLog]) -> str:
+def _summary(group: list[ChangeLog], subject: str | None) -> str:
     group = sorted(group, key=lambda r: r.id or 0)
     first = group[0]
-    what = f"{ACTION_NAMES.get(str(first.action), first.action)}{entity_name(first.entity)}"
+    verb = ACTION_NAMES.get(str(first.action), first.action)
+    what = f"{verb} {subject}" if subject else f"{verb}{entity_name(first.entity)}"
     if first.action != ChangeAction.update:
         return what
     parts = [
@@ -70,4 +74,6 @@ def _summary(group: list[ChangeLog]) -> str:
         for r in group
         if r.field not in QUIET_FIELDS
     ]
-    return f"{what}：{'，'.join(parts)}" if parts else what
+    if not parts:
+        return what
+    return f"{subject or what}：{'，'.join(parts)}"

@@ -38,6 +38,8 @@ ENTITY_NAMES = {
     "supplier_contact": "供应商联系人",
     "bom_line": "BOM 行",
     "purchase_line": "采购行",
+    "site_issue": "问题点",
+    "shipment": "发货计划",
 }
 
 FIELD_NAMES = {

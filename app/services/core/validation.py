@@ -42,6 +42,10 @@ VALIDATION_WORDS = {
     "extra_forbidden": "不允许的字段",
     "uuid_parsing": "应为 UUID",
     "json_invalid": "JSON 格式错误",
+    "money_format": "金额应为数字（元），最多两位小数",
+    "decimal_max_places": "小数位数过多",
+    "decimal_parsing": "应为数字",
+    "decimal_type": "应为数字",
 }
 
 

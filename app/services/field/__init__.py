@@ -21,6 +21,7 @@ from app.services.field.acceptance_links import (
     link_url,
     open_link,
 )
+from app.services.field.deadlines import respects_first_deadline
 from app.services.field.documents import (
     current_documents,
     document_store,
@@ -92,6 +93,7 @@ __all__ = [
     "reopen_issue",
     "reports_public",
     "resolve_issue",
+    "respects_first_deadline",
     "submit_daily_report",
     "update_issue",
     "upload_document",

@@ -17,12 +17,18 @@ from app.services.core import (
     note,
     require_member,
     require_order_role,
-    settings,
     validated,
     visible_orders_clause,
 )
+from app.services.field.deadlines import (
+    change_action,
+    change_note,
+    check_due,
+    check_risk_change,
+    due_for,
+    next_due,
+)
 from app.services.orders import attach_photos, refuse_closed
-from app.services.risk import deadline_for, risk_matrix
 from models.base import utcnow
 from models.enums import (
     ISSUE_STATE_NAMES,
@@ -42,19 +48,9 @@ ISSUE_ENTITY = "site_issue"
 # Everything short of verified is still open for acceptance and the SOP item.
 
 
-def due_for(session: Session, risk: RiskLevel, start: datetime) -> datetime:
-    """The due time of an issue of this risk raised at `start` (the risk matrix in force)."""
-    return deadline_for(RiskLevel(risk), start, risk_matrix(session=session))
-
-
 def is_overdue(issue: SiteIssue, now: datetime) -> bool:
     """Whether the owner is still due to act and the due time has passed."""
     return issue.state in IssueState.waiting() and issue.due_at < now
-
-
-def _aware(value: datetime) -> datetime:
-    # A time typed without a zone is a local wall-clock time.
-    return value if value.tzinfo else value.replace(tzinfo=settings().tz)
 
 
 def record_event(
@@ -65,6 +61,7 @@ def record_event(
     before: IssueState | None,
     now: datetime,
     text: str | None = None,
+    due_at: datetime | None = None,
 ) -> None:
     """Write one step of the loop to the issue's event table."""
     session.add(
@@ -77,6 +74,7 @@ def record_event(
             actor_id=actor.id,
             actor_name=actor.name,
             note=text,
+            due_at=due_at,
             at=now,
         )
     )
@@ -92,13 +90,6 @@ def _check_owner(session: Session, order: Order, owner_id: int) -> None:
     member = session.get(OrderMember, (order.id, owner_id))
     if user is None or not user.is_active or (member is None and order.liaison_id != owner_id):
         raise InvalidInput("责任人必须是本订单的成员", field="owner_id")
-
-
-def _check_due(due_at: datetime, now: datetime) -> datetime:
-    due_at = _aware(due_at)
-    if due_at <= now:
-        raise InvalidInput("处理期限必须晚于现在", field="due_at")
-    return due_at
 
 
 @acts
@@ -137,7 +128,7 @@ def create_issue(
     if owner is None:
         raise InvalidInput("请指定责任人", field="owner_id")
     _check_owner(session, order, owner)
-    due = _check_due(data.due_at, now) if data.due_at else due_for(session, data.risk, now)
+    due = check_due(data.due_at, now) if data.due_at else due_for(session, data.risk, now)
     return _new_issue(session, actor, order, data, owner, due, now)
 
 
@@ -150,6 +141,7 @@ def _new_issue(session, actor, order, data: IssueCreate, owner: int, due, now) -
         category=data.category,
         owner_id=owner,
         due_at=due,
+        first_due_at=due,
         created_by_id=actor.id,
         created_at=now,
         updated_at=now,
@@ -163,7 +155,7 @@ def _new_issue(session, actor, order, data: IssueCreate, owner: int, due, now) -
         entity=ISSUE_ENTITY,
         entity_id=issue.id,
     )
-    record_event(session, issue, actor, IssueAction.created, None, now)
+    record_event(session, issue, actor, IssueAction.created, None, now, due_at=due)
     session.flush()
     return issue
 
@@ -195,7 +187,8 @@ def update_issue(
     data: IssueUpdate,
     now: datetime | None = None,
 ) -> SiteIssue:
-    """Correct an issue or hand it to another owner (its creator, trackers and admins)."""
+    """Correct an issue or hand it to another owner (its creator, trackers and admins); a
+    later due time needs a manager and a reason, and the change goes into the timeline."""
     now = now or utcnow()
     issue, order = load_issue(session, actor, issue_id, for_update=True)
     if issue.created_by_id != actor.id:
@@ -204,20 +197,30 @@ def update_issue(
     if issue.state == IssueState.verified:
         raise Conflict(f"问题点 #{issue.id} 已验证关闭，不能修改", code="issue_closed")
     fields = data.model_dump(exclude_unset=True)
+    reason = fields.pop("reason", None)
+    check_risk_change(actor, issue, fields, reason)
+    due = next_due(session, actor, issue, fields, reason, now)
     if fields.get("owner_id") not in (None, issue.owner_id):
         _reassign(session, actor, issue, order, fields["owner_id"], now)
     fields.pop("owner_id", None)
-    if fields.get("due_at") is not None:
-        fields["due_at"] = _check_due(fields["due_at"], now)
-    elif fields.get("risk") not in (None, issue.risk):
-        fields["due_at"] = due_for(session, fields["risk"], now)
-    for key, value in fields.items():
-        if value is not None:
-            setattr(issue, key, value)
+    _apply(session, actor, issue, fields, due, reason, now)
     issue.updated_at = now
     session.add(issue)
     session.flush()
     return issue
+
+
+def _apply(session, actor, issue: SiteIssue, fields: dict, due, reason, now) -> None:
+    # Every change of the issue itself is a step of its timeline, with who and why.
+    asked = {k: v for k, v in fields.items() if k != "due_at" and v is not None}
+    changed = due != issue.due_at or any(v != getattr(issue, k) for k, v in asked.items())
+    if not changed and fields.get("due_at") is None:
+        return
+    action, text = change_action(issue, due), change_note(issue, fields, due, reason)
+    for key, value in asked.items():
+        setattr(issue, key, value)
+    issue.due_at = due
+    record_event(session, issue, actor, action, issue.state, now, text, due_at=due)
 
 
 def _reassign(session, actor, issue: SiteIssue, order: Order, owner_id: int, now) -> None:

@@ -59,8 +59,8 @@ def amount_of(price, quantity, received, status) -> Decimal:
     return yuan(price * counted)
 
 
-# A price (ten-thousandths) times a quantity (thousandths) is in 1e-7 yuan; a fen is 1e5 of those.
-_PER_FEN = 10**5
+# A price (fen) times a quantity (thousandths) is in 1e-5 yuan; a fen is 1e3 of those.
+_PER_FEN = 10**3
 
 
 def _fen(product: int) -> int:

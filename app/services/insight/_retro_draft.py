@@ -137,16 +137,23 @@ def _rework(session: Session, order_id: int) -> dict:
 
 def _suppliers(session: Session, order_id: int) -> list[dict]:
     query = (
-        select(PurchaseLine.id, PurchaseLine.arrived_on, Supplier.id, Supplier.name)
+        select(
+            PurchaseLine.id,
+            PurchaseLine.arrived_on,
+            PurchaseLine.received,
+            Supplier.id,
+            Supplier.name,
+        )
         .join(Supplier, Supplier.id == PurchaseLine.supplier_id)
         .where(PurchaseLine.order_id == order_id)
     )
     stats: dict[int, dict] = defaultdict(dict)
-    for line_id, arrived, supplier_id, name in session.exec(query):
+    for line_id, arrived, received, supplier_id, name in session.exec(query):
         entry = stats[supplier_id] or {"supplier_id": supplier_id, "name": name, "lines": 0}
         stats[supplier_id] = entry
         entry["lines"] += 1
-        promised = first_promise(session, line_id) if arrived else None
+        # Only real arrivals: a line closed without goods received is no delivery.
+        promised = first_promise(session, line_id) if arrived and received > 0 else None
         if promised is not None:
             entry.setdefault("delays", []).append((arrived - promised).days)
     out = []

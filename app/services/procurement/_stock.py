@@ -50,19 +50,24 @@ def receive(
     confirm_over: bool,
     now: datetime,
     today: date,
+    first_purchase_id: int | None = None,
+    how: str = "扫码入库",
 ) -> Movement:
-    """Add a receipt to a BOM line and to stock; beyond the need only with confirm_over."""
+    """Add a receipt to a BOM line and to stock; beyond the need only with confirm_over.
+
+    An explicit receipt against a purchase line (`first_purchase_id`) is allocated to it first.
+    """
     material = _locked(session, Material, material_id)
     line = _locked(session, BomLine, line_id)
     excess = _check_excess(order, material, line, "received", quantity, confirm_over)
     # Notes first: the purchase-line query below autoflushes these changes.
-    text = f"扫码入库 {show(quantity)}{material.unit}" + ("（确认超收）" if excess > 0 else "")
+    text = f"{how} {show(quantity)}{material.unit}" + ("（确认超收）" if excess > 0 else "")
     _note(session, order, material, line, text)
     line.received += quantity
     line.last_received_at = now
     material.stock += quantity
     session.add_all([line, material])
-    _allocate_to_purchases(session, line.id, quantity, today)
+    _allocate_to_purchases(session, line.id, quantity, today, first_purchase_id)
     session.flush()
     return Movement(material, line, over=excess > 0)
 
@@ -139,15 +144,22 @@ def count(*, session: Session, material_id: int, counted: Decimal | None) -> Mov
     return Movement(material, None, stock_before=before)
 
 
-def _allocate_to_purchases(session: Session, line_id: int, quantity: Decimal, today: date):
-    """Spread a receipt over the line's open purchase lines, earliest promise first; a purchase
-    line that is complete is marked received with today's arrival date."""
+def _allocate_to_purchases(
+    session: Session, line_id: int, quantity: Decimal, today: date, first: int | None
+):
+    """Spread a receipt over the line's open purchase lines (`first` first, then earliest
+    promise first); a purchase line that is complete is marked received, arrived today."""
     query = (
         select(PurchaseLine)
         .where(
             PurchaseLine.bom_line_id == line_id, PurchaseLine.status.not_in(PurchaseStatus.done())
         )
-        .order_by(PurchaseLine.promised_date.is_(None), PurchaseLine.promised_date, PurchaseLine.id)
+        .order_by(
+            PurchaseLine.id != (first or 0),
+            PurchaseLine.promised_date.is_(None),
+            PurchaseLine.promised_date,
+            PurchaseLine.id,
+        )
         .with_for_update(key_share=True)
         .execution_options(populate_existing=True)
     )
@@ -161,7 +173,7 @@ def _allocate_to_purchases(session: Session, line_id: int, quantity: Decimal, to
         if purchase.received >= purchase.quantity:
             purchase.status = PurchaseStatus.received
             purchase.arrived_on = today
-            note(session, purchase, "扫码入库，已全部到货")
+            note(session, purchase, "收货入库，已全部到货")
         session.add(purchase)
         if left <= 0:
             break

@@ -82,3 +82,17 @@ class NotInBom(Conflict):
 
 class BatchTooLarge(InvalidInput):
     code = "batch_too_large"
+
+
+class LotAlreadyReceived(Conflict):
+    """A lot label counts once: scanning it again is a second delivery only when confirmed."""
+
+    code = "lot_already_received"
+
+    def __init__(self, material_name: str, lot: str, quantity: str, unit: str):
+        super().__init__(
+            f"该批次已入库：{material_name} 批次 {lot} 已入库 {quantity}{unit}，本次未计数。"
+            "如确为同批号新到的一批货，请勾选“新到货”后重新提交",
+            lot=lot,
+            confirm_field="new_delivery",
+        )

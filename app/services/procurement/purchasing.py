@@ -2,21 +2,27 @@
 
 Every promised date a supplier gives is kept in promised_date_change (the first promise too,
 with no old date), besides the change log: delay prediction learns from that history. A
-manual "received" records the arrival date for that history; the quantities on the BOM line
-still come from the warehouse's scans (which also close purchase lines they complete).
+line is received only with goods behind it: the warehouse's counted scans (which also close
+purchase lines they complete) or an explicit receipt with its quantity, which moves stock like a
+scan and is kept in the scan ledger too, so a line's received quantity is always the sum of
+counted receipts. Closing a line that received nothing is refused: it would tell supplier
+statistics and delay prediction about an arrival that never happened.
 """
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, datetime
 
 from sqlmodel import Session, col, select
 
 from app.services.core import Actor, acts, load_order, local_date, note
+from app.services.procurement import _stock as stock
 from app.services.procurement.bom import editable_order, load_line
 from app.services.procurement.errors import PurchaseLineNotFound, SupplierNotFound
 from models.base import utcnow
-from models.enums import PURCHASE_STATUS_NAMES, PurchaseStatus
+from models.bom import BomLine
+from models.enums import PURCHASE_STATUS_NAMES, PurchaseStatus, ScanAction
 from models.errors import Conflict, InvalidInput
 from models.purchasing import (
     PromisedDateChange,
@@ -25,6 +31,8 @@ from models.purchasing import (
     PurchaseLineUpdate,
     PurchaseStatusIn,
 )
+from models.quantities import show
+from models.scans import Scan
 from models.suppliers import Supplier
 
 OPENING = (PurchaseStatus.ordered, PurchaseStatus.confirmed)
@@ -98,10 +106,14 @@ def _open_purchase(session: Session, actor: Actor, purchase_id: int) -> Purchase
     query = select(PurchaseLine).where(PurchaseLine.id == purchase_id)
     query = query.with_for_update(key_share=True)
     purchase = session.exec(query.execution_options(populate_existing=True)).one()
+    _refuse_closed(purchase)
+    return purchase
+
+
+def _refuse_closed(purchase: PurchaseLine) -> None:
     if purchase.status in PurchaseStatus.done():
         name = PURCHASE_STATUS_NAMES[purchase.status]
         raise Conflict(f"采购行已{name.removeprefix('已')}，不能再修改", code="purchase_closed")
-    return purchase
 
 
 @acts
@@ -142,15 +154,19 @@ def set_purchase_status(
     """Move a purchase line on: confirmed, shipped, in transit, delayed (new date and reason),
     received (arrival date, today by default) or cancelled (reason)."""
     now = now or utcnow()
-    purchase = _open_purchase(session, actor, purchase_id)
     today = local_date(now)
+    if data.arrived_on is not None and data.arrived_on > today:
+        raise InvalidInput("到货日期不能晚于今天", field="arrived_on")
+    if data.received_quantity is not None:
+        if data.status != PurchaseStatus.received:
+            raise InvalidInput("只有标记到货时才能填写实收数量", field="received_quantity")
+        purchase = _receive_by_hand(session, actor, purchase_id, data, now)
+    else:
+        purchase = _open_purchase(session, actor, purchase_id)
     if data.status == PurchaseStatus.delayed:
         _delay(session, actor, purchase, data, now)
     elif data.status == PurchaseStatus.received:
-        arrived = data.arrived_on or today
-        if arrived > today:
-            raise InvalidInput("到货日期不能晚于今天", field="arrived_on")
-        purchase.arrived_on = arrived
+        purchase.arrived_on = _arrival(purchase, data.arrived_on or today)
     elif data.status == PurchaseStatus.cancelled and not data.reason:
         raise InvalidInput("取消采购时必须填写原因", field="reason")
     elif data.promised_date is not None and data.promised_date != purchase.promised_date:
@@ -164,6 +180,62 @@ def set_purchase_status(
     purchase.updated_at = now
     session.add(purchase)
     session.flush()
+    return purchase
+
+
+def _arrival(purchase: PurchaseLine, arrived: date) -> date:
+    """The arrival date of a line that really received goods."""
+    if purchase.received <= 0:
+        raise InvalidInput(
+            "该采购行尚未收到任何货物（扫码入库数量为 0），不能标记到货；"
+            "请先扫码入库，或填写本次实收数量",
+            code="nothing_received",
+            field="received_quantity",
+        )
+    return arrived
+
+
+def _receive_by_hand(session, actor, purchase_id: int, data: PurchaseStatusIn, now) -> PurchaseLine:
+    """An explicit receipt: moves stock like a scan (the purchase line first), in the ledger.
+
+    Runs before the purchase line is locked, so that locks are taken in the order every scan
+    takes them: material, BOM line, purchase lines.
+    """
+    purchase = session.get(PurchaseLine, purchase_id)
+    if purchase is None:
+        raise PurchaseLineNotFound()
+    order = editable_order(session, actor, purchase.order_id, "登记到货")
+    _refuse_closed(purchase)
+    line = session.get(BomLine, purchase.bom_line_id)
+    quantity = data.received_quantity
+    session.add(
+        Scan(
+            client_id=uuid.uuid4(),
+            user_id=actor.id,
+            action=ScanAction.receive,
+            raw_text=f"手工收货：采购行 #{purchase.id}",
+            scan_type="manual",
+            material_id=line.material_id,
+            order_id=order.id,
+            bom_line_id=line.id,
+            quantity=quantity,
+            fingerprint="manual",
+            recorded_at=now,
+        )
+    )
+    session.flush()
+    stock.receive(
+        session=session,
+        order=order,
+        line_id=line.id,
+        material_id=line.material_id,
+        quantity=quantity,
+        confirm_over=data.confirm_over,
+        now=now,
+        today=local_date(now),
+        first_purchase_id=purchase.id,
+        how=f"手工收货 {show(quantity)}",
+    )
     return purchase
 
 

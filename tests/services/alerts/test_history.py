@@ -43,6 +43,9 @@ class Buying:
         return make_purchase(self.session, self.order, line, supplier, promised_date=promised)
 
     def status(self, purchase, status, **values):
+        # Marking a line received needs the goods: received by hand, in full.
+        if status == "received":
+            values.setdefault("received_quantity", purchase.quantity)
         set_purchase_status(
             session=self.session,
             actor=self.liaison,
@@ -105,3 +108,22 @@ def test_the_model_fitted_on_the_history_warns_about_the_late_supplier(buying, s
     assert model.deliveries(late.id) == 10
     assert model.probability_late(late.id, promised, need, TODAY) > 0.5
     assert model.probability_late(punctual.id, promised, need, TODAY) < 0.3
+
+
+def test_a_line_closed_before_anything_was_received_is_not_an_arrival(buying, session):
+    # Lines marked received with nothing received, as the API allowed before receipts were
+    # required: they must not count as on-time deliveries nor teach the delay model.
+    from sqlalchemy import update
+
+    from models.purchasing import PurchaseLine
+
+    supplier = make_supplier(session)
+    empty = buying.buy(supplier, days_ago(10))
+    session.execute(
+        update(PurchaseLine)
+        .where(PurchaseLine.id == empty.id)
+        .values(status="received", arrived_on=days_ago(12))
+    )
+    real = buying.buy(supplier, days_ago(10))
+    buying.status(real, "received", arrived_on=days_ago(5))
+    assert delivery_history(session) == [Delivery(supplier.id, days_ago(10), days_ago(5))]

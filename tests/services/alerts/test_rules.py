@@ -92,7 +92,11 @@ def test_received_purchase_line_is_not_overdue(session):
         session=session,
         actor=_tracker(session, order),
         purchase_id=purchase.id,
-        data=PurchaseStatusIn(status="received", arrived_on=TODAY - timedelta(days=1)),
+        data=PurchaseStatusIn(
+            status="received",
+            arrived_on=TODAY - timedelta(days=1),
+            received_quantity=purchase.quantity,
+        ),
     )
     assert fired(session, "purchase_overdue") == []
 
@@ -220,7 +224,11 @@ def test_predicted_delay_warns_before_the_line_is_late(session):
             session=session,
             actor=tracker,
             purchase_id=p.id,
-            data=PurchaseStatusIn(status="received", arrived_on=TODAY - timedelta(days=20)),
+            data=PurchaseStatusIn(
+                status="received",
+                arrived_on=TODAY - timedelta(days=20),
+                received_quantity=p.quantity,
+            ),
         )
     tight = make_bom_line(session, order, days=5)
     make_purchase(

@@ -122,6 +122,34 @@ def test_the_log_reads_as_one_chinese_line_per_save(session):
         order_id=order.id,
         data=OrderUpdate(customer="乙公司", priority=Priority.urgent),
     )
-    events = describe_changes(list(reversed(_log(session, order.id))))
+    events = describe_changes(list(reversed(_log(session, order.id))), session=session)
     assert events[0].summary == "修改订单：客户 甲公司 → 乙公司，优先级 普通 → 紧急"
     assert any(e.summary == "新建订单" for e in events)
+
+
+def test_the_log_names_the_stage_and_item_a_change_is_about(session):
+    from app.services.core import Actor, describe_changes
+    from app.services.orders import checklist, list_stages, set_checklist_item
+    from models.enums import StageKind
+
+    order = make_order(session)
+    stage = next(
+        s
+        for s in list_stages(session=session, order_id=order.id)
+        if s.kind == StageKind.procurement
+    )
+    item = checklist(session=session, stage_id=stage.id)[0]
+    set_checklist_item(
+        session=session,
+        actor=Actor.system(Channel.scheduler),
+        order_id=order.id,
+        item_id=item.id,
+        done=True,
+    )
+    event = describe_changes(list(reversed(_log(session, order.id))), session=session)[0]
+    assert event.summary == f"物料采购 · 检查项「{item.title}」：完成 否 → 是"
+    assert event.actor_name == "系统" and event.channel == "scheduler"
+    session.delete(item)
+    session.flush()
+    deleted = describe_changes(list(reversed(_log(session, order.id))), session=session)[0]
+    assert deleted.summary == f"删除 检查项「{item.title}」"

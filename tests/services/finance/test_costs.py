@@ -258,11 +258,11 @@ def test_incurred_on_defaults_to_the_local_day(session):
 def test_material_total_equals_the_sum_of_the_rounded_lines(session):
     order = make_procuring_order(session)
     tracker = _tracker(session, order)
-    for price, quantity in (("0.005", 1), ("0.015", 1), ("33.3333", "2.5"), ("0.0001", "0.001")):
+    for price, quantity in (("0.01", "0.5"), ("0.03", "0.5"), ("33.33", "2.5"), ("0.01", "0.001")):
         make_purchase(
             session, order, make_bom_line(session, order), quantity=quantity, unit_price=D(price)
         )
     report = cost_report(session=session, actor=tracker, order_id=order.id)
     lines = [line.amount for line in report.material_lines]
-    assert lines == [D("0.00"), D("0.02"), D("83.33"), D("0.00")]
+    assert lines == [D("0.00"), D("0.02"), D("83.32"), D("0.00")]
     assert _categories(report)[CostCategory.material].actual == sum(lines)

@@ -166,7 +166,11 @@ def test_supplier_on_time_rate_and_average_delay(session):
             session=session,
             actor=actor,
             purchase_id=purchase.id,
-            data=PurchaseStatusIn(status=PurchaseStatus.received, arrived_on=arrived),
+            data=PurchaseStatusIn(
+                status=PurchaseStatus.received,
+                arrived_on=arrived,
+                received_quantity=purchase.quantity,
+            ),
         )
     result = compute_kpis(session=session, actor=actor, months=2)
     rows = {r.name: r for r in result.suppliers}

@@ -49,7 +49,9 @@ def _bought(site, supplier, promised_in: int, arrived_ago: int):
         actor=site.tracker,
         purchase_id=purchase.id,
         data=PurchaseStatusIn(
-            status=PurchaseStatus.received, arrived_on=TODAY - timedelta(days=arrived_ago)
+            status=PurchaseStatus.received,
+            arrived_on=TODAY - timedelta(days=arrived_ago),
+            received_quantity=purchase.quantity,
         ),
     )
     return purchase

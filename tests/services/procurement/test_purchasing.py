@@ -3,10 +3,17 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from app.services.procurement import promised_history, set_purchase_status, update_purchase_line
+from app.services.procurement import (
+    promised_history,
+    record_scan,
+    set_purchase_status,
+    update_purchase_line,
+)
+from models.bom import BomLine
 from models.changes import ChangeLog
 from models.enums import PurchaseStatus, Role
 from models.errors import Conflict, Forbidden, InvalidInput
+from models.materials import Material
 from models.people import User
 from models.purchasing import (
     PromisedDateChange,
@@ -14,6 +21,7 @@ from models.purchasing import (
     PurchaseLineUpdate,
     PurchaseStatusIn,
 )
+from models.scans import Scan
 from tests.clocks import PINNED_DAY, pin_clock
 from tests.factories import (
     act,
@@ -24,6 +32,7 @@ from tests.factories import (
     make_supplier,
     make_user,
     make_warehouse,
+    scan_in,
 )
 
 # Dates and times of day matter here: `make test-clock` runs these again around midnight.
@@ -105,12 +114,67 @@ def test_changing_the_promised_date_by_edit_needs_a_reason(session):
 def test_received_records_the_arrival_and_closes_the_line(session):
     _, purchase, tracker = _setup(session)
     with pytest.raises(InvalidInput):
-        _status(session, tracker, purchase, status="received", arrived_on=TODAY + timedelta(1))
-    _status(session, tracker, purchase, status="received", arrived_on=TODAY - timedelta(days=1))
+        _status(
+            session,
+            tracker,
+            purchase,
+            status="received",
+            arrived_on=TODAY + timedelta(1),
+            received_quantity=10,
+        )
+    _status(
+        session,
+        tracker,
+        purchase,
+        status="received",
+        arrived_on=TODAY - timedelta(days=1),
+        received_quantity=10,
+    )
     assert session.get(PurchaseLine, purchase.id).arrived_on == TODAY - timedelta(days=1)
     with pytest.raises(Conflict) as err:
         _status(session, tracker, purchase, status="shipped")
     assert err.value.code == "purchase_closed"
+
+
+def test_a_line_that_received_nothing_cannot_be_marked_received(session):
+    _, purchase, tracker = _setup(session)
+    with pytest.raises(InvalidInput, match="尚未收到任何货物") as err:
+        _status(session, tracker, purchase, status="received")
+    assert err.value.code == "nothing_received"
+    assert err.value.details["field"] == "received_quantity"
+    purchase = session.get(PurchaseLine, purchase.id)
+    assert purchase.status == PurchaseStatus.ordered and purchase.arrived_on is None
+    assert count(session, Scan) == 0
+
+
+def test_a_receipt_by_hand_counts_like_a_scan_and_is_in_the_ledger(session):
+    _, purchase, tracker = _setup(session)
+    _status(session, tracker, purchase, status="received", received_quantity=6)
+    purchase = session.get(PurchaseLine, purchase.id)
+    line = session.get(BomLine, purchase.bom_line_id)
+    assert purchase.status == PurchaseStatus.received and purchase.arrived_on == TODAY
+    assert purchase.received == line.received == 6
+    assert session.get(Material, line.material_id).stock == 6
+    (scan,) = session.exec(select(Scan)).all()
+    assert (scan.action, scan.quantity, scan.bom_line_id) == ("receive", 6, line.id)
+
+
+def test_a_received_quantity_only_goes_with_received(session):
+    _, purchase, tracker = _setup(session)
+    with pytest.raises(InvalidInput, match="只有标记到货时才能填写实收数量"):
+        _status(session, tracker, purchase, status="shipped", received_quantity=3)
+    assert count(session, Scan) == 0
+
+
+def test_a_line_partly_scanned_in_may_be_closed_short(session):
+    order, purchase, tracker = _setup(session)
+    worker = act(session, make_warehouse(session, order))
+    line = session.get(BomLine, purchase.bom_line_id)
+    code = session.get(Material, line.material_id).code
+    record_scan(session=session, actor=worker, data=scan_in(code, quantity=4))
+    _status(session, tracker, purchase, status="received", reason="余量取消")
+    purchase = session.get(PurchaseLine, purchase.id)
+    assert purchase.status == PurchaseStatus.received and purchase.received == 4
 
 
 def test_cancelling_needs_a_reason(session):

@@ -22,7 +22,12 @@ from sqlmodel import Session, select
 from app.services.core import Actor, acts, local_date
 from app.services.procurement import _stock as stock
 from app.services.procurement.bom import bom_summary, refresh_procurement_progress
-from app.services.procurement.errors import BadQuantity, BatchTooLarge, NotAMaterialLabel
+from app.services.procurement.errors import (
+    BadQuantity,
+    BatchTooLarge,
+    LotAlreadyReceived,
+    NotAMaterialLabel,
+)
 from app.services.procurement.materials import SCANNERS, require_role
 from app.services.procurement.scans._messages import scan_message
 from app.services.procurement.scans._resolve import Resolved, resolve_code
@@ -66,6 +71,9 @@ def fingerprint(data: ScanIn) -> str:
         "order_id": data.order_id,
         "confirm_over": data.confirm_over,
     }
+    if data.new_delivery:
+        # Only when set, so that digests stored before the flag existed still match.
+        content["new_delivery"] = True
     return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
 
 
@@ -198,8 +206,26 @@ def _target(session: Session, actor: Actor, data: ScanIn) -> _Target:
     if data.action == ScanAction.stock_check:
         return _Target(resolved, data.quantity)
     quantity = _quantity(data, resolved)
+    if data.action == ScanAction.receive and not data.new_delivery:
+        _refuse_lot_again(session, resolved)
     order, line = choose_line(session, actor, resolved, data.order_id, data.action)
     return _Target(resolved, quantity, order, line)
+
+
+def _refuse_lot_again(session: Session, resolved: Resolved) -> None:
+    """A lot label counts once: a second receipt of the same lot (a new client id) is refused
+    unless the scan says it is a new delivery."""
+    if resolved.lot is None:
+        return
+    query = select(Scan).where(
+        Scan.material_id == resolved.material.id,
+        Scan.lot == resolved.lot,
+        Scan.action == ScanAction.receive,
+    )
+    first = session.exec(query.order_by(Scan.id)).first()
+    if first is not None:
+        material = resolved.material
+        raise LotAlreadyReceived(material.name, resolved.lot, show(first.quantity), material.unit)
 
 
 def _claim(

@@ -334,3 +334,24 @@ def test_issuing_beyond_the_need_needs_confirming(session):
         session, worker, scan_in("STEEL-3MM", action="issue", quantity=3, confirm_over=True)
     )
     assert result.over and result.issued == 3 and result.stock == 0
+
+
+def _lot_label(quantity=3, lot="A240501"):
+    return format_payload(
+        GendanLabel(kind=LabelKind.LOT, material_code="STEEL-3MM", lot=lot, quantity=quantity)
+    )
+
+
+def test_a_lot_label_counts_once_unless_confirmed_as_a_new_delivery(session):
+    _, material, line, worker = _setup(session)
+    _scan(session, worker, scan_in(_lot_label()))
+    with pytest.raises(Conflict, match="该批次已入库") as err:
+        _scan(session, worker, scan_in(_lot_label()))
+    assert err.value.code == "lot_already_received"
+    assert err.value.details == {"lot": "A240501", "confirm_field": "new_delivery"}
+    session.refresh(line)
+    assert line.received == 3 and count(session, Scan) == 1
+    result, applied = _scan(session, worker, scan_in(_lot_label(), new_delivery=True))
+    assert applied and result.received == 6
+    other_lot, _ = _scan(session, worker, scan_in(_lot_label(lot="A240502")))
+    assert other_lot.received == 9 and session.get(Material, material.id).stock == 9
