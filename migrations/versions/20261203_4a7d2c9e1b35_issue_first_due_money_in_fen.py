@@ -7,7 +7,7 @@ Money is whole fen everywhere: purchase_line.unit_price was stored in ten-thousa
 (rounded to the fen here) and shipment.insured_amount was a float (now BIGINT fen).
 
 Revision ID: 4a7d2c9e1b35
-Revises: 128b3a7e3297
+Revises: a7c31e5f0b21
 Create Date: 2026-12-03 13:50:00
 """
 
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "4a7d2c9e1b35"
-down_revision: str | None = "128b3a7e3297"
+down_revision: str | None = "a7c31e5f0b21"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
