@@ -25,8 +25,8 @@ from app.services.orders.revisions import (
 from app.services.orders.stages import create_stages
 from app.services.people import get_department
 from models.base import utcnow
-from models.enums import OrderStatus, Role
 from models.change_orders import ChangeOrder
+from models.enums import OrderStatus, Role
 from models.errors import Conflict, Forbidden, InvalidInput, NotFound
 from models.orders import MemberAdd, Order, OrderCreate, OrderMember, OrderUpdate, Review
 from models.people import User
