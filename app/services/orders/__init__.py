@@ -23,6 +23,7 @@ from app.services.orders.orders import (
     list_members,
     list_orders,
     remove_member,
+    revise_order,
     update_order,
 )
 from app.services.orders.photos import (
@@ -37,6 +38,7 @@ from app.services.orders.photos import (
 )
 from app.services.orders.progress import progress_source
 from app.services.orders.public import (
+    change_orders_public,
     members_public,
     order_public,
     orders_public,
@@ -51,6 +53,12 @@ from app.services.orders.reviews import (
     signoffs,
     submit_for_review,
     withdraw_review,
+)
+from app.services.orders.revisions import (
+    REVIEWED_FIELDS,
+    approve_change_order,
+    list_change_orders,
+    reject_change_order,
 )
 from app.services.orders.scope import (
     open_order,
@@ -82,14 +90,17 @@ __all__ = [
     "CLOSED",
     "ORDER_LAYOUT",
     "ORDER_TEMPLATE",
+    "REVIEWED_FIELDS",
     "STAGE_WEIGHTS",
     "OrderImportFailed",
     "add_checklist_item",
     "add_member",
     "add_template",
+    "approve_change_order",
     "attach_photos",
     "begin_stage",
     "cancel_order",
+    "change_orders_public",
     "checklist",
     "close_stage",
     "create_order",
@@ -103,6 +114,7 @@ __all__ = [
     "get_photo",
     "get_review",
     "import_orders",
+    "list_change_orders",
     "list_members",
     "list_order_photos",
     "list_orders",
@@ -120,12 +132,14 @@ __all__ = [
     "photos_public",
     "progress_source",
     "refresh_derived_progress",
+    "reject_change_order",
     "remove_member",
     "reopen_stage",
     "require_executing",
     "require_member_in_role",
     "retire_template",
     "review_public",
+    "revise_order",
     "row_of_order",
     "set_checklist_item",
     "signoffs",
