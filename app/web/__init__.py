@@ -23,4 +23,4 @@ def _refused(exc: DomainError):
 
 
 # Registers the routes: the signed-in pages and the customer's acceptance page.
-from app.web import accept, ack, chat, costs, dashboard, pages, retro  # noqa: E402,F401
+from app.web import accept, ack, chat, costs, dashboard, pages, retro, revisions  # noqa: E402,F401
