@@ -155,7 +155,7 @@ def revise_order(
         change = request_change(session=session, actor=actor, order=order, changed=changed, now=now)
         fields = {k: v for k, v in fields.items() if k not in changed}
     elif changed and order.status == OrderStatus.in_review:
-        reopen_signoffs(session=session, order=order, changed=changed, now=now)
+        reopen_signoffs(session=session, order=order, changed=changed)
     _apply(session, order, fields, now)
     return order, change
 

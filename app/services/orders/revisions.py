@@ -79,9 +79,7 @@ def _current_review(session: Session, order_id: int) -> Review | None:
     return session.exec(query.order_by(col(Review.round).desc())).first()
 
 
-def reopen_signoffs(
-    *, session: Session, order: Order, changed: dict[str, Any], now: datetime
-) -> list[Signoff]:
+def reopen_signoffs(*, session: Session, order: Order, changed: dict[str, Any]) -> list[Signoff]:
     """Clear the signatures of the departments a change in review concerns (logged)."""
     review = _current_review(session, order.id)
     if review is None:
