@@ -1,10 +1,10 @@
 """Running the slow work chat commands queued (bot_task rows), outside the webhook request.
 
-A task is claimed with a lease like an outbox row. Its network part (downloading an image)
-runs outside any transaction; its database part and the message telling the user the result
-are written in one transaction with the task's `done` mark, so a task's effect happens once.
-A refusal by a service ends the task and tells the user why; other errors are retried with
-backoff and, after MAX_ATTEMPTS, reported to the user as a failure.
+A task is claimed with a lease like an outbox row (bots/queue.py). Its network part
+(downloading an image) runs outside any transaction; its database part and the message telling
+the user the result are written in one transaction with the task's `done` mark, so a task's
+effect happens once. A refusal by a service ends the task and tells the user why; other errors
+are retried with backoff and, after MAX_ATTEMPTS, reported to the user as a failure.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from app.services.chat import Target, enqueue, session_target, user_target
 from app.services.core import actor_for
@@ -25,6 +25,7 @@ from app.services.insight import standup_markdown, standup_summary
 from app.services.orders import upload_photo
 from bots import texts
 from bots.media import download_image
+from bots.queue import Queue, backoff
 from bots.replies import markdown, plain, render_for
 from bots.runtime import ChatRuntime
 from models.base import utcnow
@@ -36,6 +37,14 @@ from models.people import User
 log = logging.getLogger("gendan.tasks")
 LEASE = timedelta(minutes=5)
 MAX_ATTEMPTS = 5
+TASKS_QUEUE = Queue(
+    BotTask,
+    pending=TaskStatus.pending,
+    running=TaskStatus.running,
+    dead=TaskStatus.failed,
+    lease=LEASE,
+    max_attempts=MAX_ATTEMPTS,
+)
 TASK_NAMES = {"standup": "站会摘要", "attach_image": "附加图片"}
 
 
@@ -120,15 +129,8 @@ class TaskRunner:
         return len(tasks)
 
     def _claim(self, now: datetime, limit: int) -> list[Task]:
-        pending = (BotTask.status == TaskStatus.pending) & (BotTask.not_before <= now)
-        abandoned = (BotTask.status == TaskStatus.running) & (col(BotTask.lease_until) < now)
-        query = select(BotTask).where(pending | abandoned).order_by(BotTask.id).limit(limit)
         with self.db.session() as session:
-            rows = session.exec(query.with_for_update(skip_locked=True)).all()
-            for row in rows:
-                row.status, row.lease_owner = TaskStatus.running, self.owner
-                row.lease_until, row.attempts = now + LEASE, row.attempts + 1
-                session.add(row)
+            rows = TASKS_QUEUE.claim(session, self.owner, now, limit=limit)
             tasks = [Task(r.id, r.kind, dict(r.payload), r.attempts) for r in rows]
             session.commit()
         return tasks
@@ -146,19 +148,18 @@ class TaskRunner:
             self._give_up(task, exc.message)
         except Exception as exc:
             log.exception("bot task %s (%s) failed", task.id, task.kind)
-            if task.attempts >= MAX_ATTEMPTS:
+            if TASKS_QUEUE.exhausted(task.attempts):
                 self._give_up(task, texts.INTERNAL_ERROR)
             else:
                 self._retry(task, f"{type(exc).__name__}: {exc}"[:500])
 
     def _finish(self, session: Session, task: Task, status: TaskStatus, error: str = "") -> bool:
-        row = session.exec(select(BotTask).where(BotTask.id == task.id).with_for_update()).first()
-        if row is None or row.lease_owner != self.owner or row.status != TaskStatus.running:
+        row = TASKS_QUEUE.held(session, self.owner, task.id)
+        if row is None:
             return False
-        row.status, row.lease_owner, row.lease_until = status, None, None
+        TASKS_QUEUE.finish(session, row, status)
         row.last_error = error or None
-        row.finished_at = self.now() if status != TaskStatus.pending else None
-        session.add(row)
+        row.finished_at = self.now()
         return True
 
     def _give_up(self, task: Task, reason: str) -> None:
@@ -184,8 +185,8 @@ class TaskRunner:
 
     def _retry(self, task: Task, error: str) -> None:
         with self.db.session() as session:
-            if self._finish(session, task, TaskStatus.pending, error):
-                row = session.get(BotTask, task.id)
-                row.not_before = self.now() + timedelta(seconds=15 * 2 ** (task.attempts - 1))
-                session.add(row)
+            row = TASKS_QUEUE.held(session, self.owner, task.id)
+            if row is not None:
+                row.last_error = error
+                TASKS_QUEUE.retry(session, row, self.now(), backoff(task.attempts, jitter=False))
             session.commit()

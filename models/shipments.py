@@ -9,6 +9,7 @@ from decimal import Decimal
 from sqlmodel import Field, SQLModel
 
 from models.base import Mobile, UTCDateTime, enum_column, utcnow
+from models.checklists import CheckFields
 from models.enums import ShipmentStatus, SiteCheckKind
 from models.people import UserBrief
 from models.photos import PhotoPublic
@@ -97,7 +98,7 @@ class ShipmentAdvance(SQLModel):
     note: str | None = Field(default=None, max_length=500)
 
 
-class ShipmentCheck(SQLModel, table=True):
+class ShipmentCheck(CheckFields, table=True):
     """One item of a remote site's checklist: site conditions, lifting, customs papers."""
 
     __tablename__ = "shipment_check"
@@ -106,12 +107,6 @@ class ShipmentCheck(SQLModel, table=True):
     shipment_id: int = Field(foreign_key="shipment.id", index=True, ondelete="CASCADE")
     order_id: int = Field(foreign_key="orders.id", index=True, ondelete="CASCADE")
     kind: SiteCheckKind = Field(sa_type=enum_column(SiteCheckKind))
-    title: str = Field(max_length=200)
-    position: int = Field(default=0)
-    done: bool = Field(default=False)
-    done_by_id: int | None = Field(default=None, foreign_key="users.id")
-    done_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    note: str | None = Field(default=None, max_length=500)
 
     @property
     def audit_order_id(self) -> int | None:

@@ -7,7 +7,8 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from models.base import UTCDateTime, enum_column
+from models.base import enum_column
+from models.checklists import CheckFields
 from models.enums import StageKind, StageStatus
 from models.people import UserBrief
 
@@ -75,19 +76,13 @@ class ChecklistTemplatePublic(SQLModel):
     active: bool
 
 
-class ChecklistItem(SQLModel, table=True):
+class ChecklistItem(CheckFields, table=True):
     __tablename__ = "checklist_item"
 
     id: int | None = Field(default=None, primary_key=True)
     stage_id: int = Field(foreign_key="stage.id", index=True, ondelete="CASCADE")
     order_id: int = Field(foreign_key="orders.id", index=True, ondelete="CASCADE")
-    title: str = Field(max_length=200)
     required: bool = Field(default=True)
-    position: int = Field(default=0)
-    done: bool = Field(default=False)
-    done_by_id: int | None = Field(default=None, foreign_key="users.id")
-    done_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    note: str | None = Field(default=None, max_length=500)
 
     @property
     def audit_order_id(self) -> int | None:

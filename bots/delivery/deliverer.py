@@ -1,8 +1,8 @@
 """Outbox delivery: claim due messages safely across processes, send them, record the outcome.
 
-Claiming: due rows are selected `FOR UPDATE SKIP LOCKED` (PostgreSQL; SQLite serialises
-writers with BEGIN IMMEDIATE) and marked `sending` with a lease in a short transaction, then
-sent outside any transaction, then marked sent / pending (retry later) / failed.
+Claiming (bots/queue.py): due rows are picked `FOR UPDATE SKIP LOCKED` (PostgreSQL) and taken
+with a conditional UPDATE, marked `sending` with a lease in a short transaction, then sent
+outside any transaction, then marked sent / pending (retry later) / failed.
 
 At-least-once window: if a process dies after the platform accepted a message but before it
 marked the row sent, the row stays `sending` until its lease (2 minutes) runs out and is
@@ -18,7 +18,6 @@ digest messages (the originals become `merged`, pointing at their digest).
 from __future__ import annotations
 
 import logging
-import random
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,6 +28,7 @@ from sqlmodel import Session, col, func, select
 
 from bots.delivery.digest import merge_messages, pack
 from bots.delivery.targets import resolve
+from bots.queue import Queue, backoff
 from bots.runtime import ChatRuntime, NotConfigured
 from bots.senders.base import RATE_LIMITED, SendResult
 from models.base import utcnow
@@ -44,8 +44,14 @@ LEASE = timedelta(minutes=2)
 RATE_LIMIT = 20
 RATE_WINDOW = timedelta(seconds=60)
 BATCH = 50
-BACKOFF_BASE = 15.0
-BACKOFF_MAX = 3600.0
+# Outbox rows are retried until they are sent or refused for good: no attempt limit.
+OUTBOX_QUEUE = Queue(
+    Outbox,
+    pending=OutboxStatus.pending,
+    running=OutboxStatus.sending,
+    dead=OutboxStatus.failed,
+    lease=LEASE,
+)
 
 
 @dataclass
@@ -71,18 +77,6 @@ class DrainStats:
             self.retried += 1
         else:
             self.failed += 1
-
-
-def backoff(attempts: int, retry_after: float | None = None) -> float:
-    """Seconds until the next try: 15 s doubling to an hour, with jitter; at least retry_after."""
-    delay = min(BACKOFF_BASE * 2 ** max(attempts - 1, 0), BACKOFF_MAX)
-    return max(delay * random.uniform(0.8, 1.0), retry_after or 0.0)
-
-
-def _due(now: datetime):
-    pending = (Outbox.status == OutboxStatus.pending) & (Outbox.not_before <= now)
-    abandoned = (Outbox.status == OutboxStatus.sending) & (col(Outbox.lease_until) < now)
-    return pending | abandoned
 
 
 class OutboxDeliverer:
@@ -128,35 +122,25 @@ class OutboxDeliverer:
     # claiming ----------------------------------------------------------------------------
 
     def _claim(self, session: Session, rows: list[Outbox], now: datetime) -> list[Claimed]:
-        out = []
-        for row in rows:
-            row.status, row.lease_owner, row.lease_until = (
-                OutboxStatus.sending,
-                self.owner,
-                now + LEASE,
-            )
-            row.attempts += 1
-            row.last_attempt_at = now
-            session.add(row)
-            out.append(
-                Claimed(row.id, str(row.channel), row.group_id, dict(row.target), dict(row.message))
-            )
-        return out
+        taken = OUTBOX_QUEUE.take(session, rows, self.owner, now, last_attempt_at=now)
+        return [
+            Claimed(row.id, str(row.channel), row.group_id, dict(row.target), dict(row.message))
+            for row in taken
+        ]
 
     def _claim_direct(self, now: datetime, only: list[int] | None = None) -> list[Claimed]:
-        query = select(Outbox).where(_due(now), col(Outbox.group_id).is_(None))
+        where = [col(Outbox.group_id).is_(None)]
         if only is not None:
-            query = query.where(col(Outbox.id).in_(only))
-        query = query.order_by(Outbox.id).limit(self.batch).with_for_update(skip_locked=True)
+            where.append(col(Outbox.id).in_(only))
         with self.db.session() as session:
-            claimed = self._claim(session, list(session.exec(query).all()), now)
+            rows = OUTBOX_QUEUE.pick(session, now, limit=self.batch, where=where)
+            claimed = self._claim(session, rows, now)
             session.commit()
         return claimed
 
     def _due_groups(self, now: datetime) -> list[int]:
-        query = (
-            select(Outbox.group_id).where(_due(now), col(Outbox.group_id).is_not(None)).distinct()
-        )
+        due = OUTBOX_QUEUE.due(now)
+        query = select(Outbox.group_id).where(due, col(Outbox.group_id).is_not(None)).distinct()
         with self.db.session(readonly=True) as session:
             return sorted(session.exec(query).all())
 
@@ -180,8 +164,8 @@ class OutboxDeliverer:
             budget = self.rate_limit - used
             if budget <= 0:
                 return []
-            query = select(Outbox).where(_due(now), Outbox.group_id == group_id).order_by(Outbox.id)
-            rows = list(session.exec(query.limit(500).with_for_update(skip_locked=True)).all())
+            where = [Outbox.group_id == group_id]
+            rows = OUTBOX_QUEUE.pick(session, now, limit=500, where=where)
             if len(rows) > budget:
                 rows = self._digest(session, rows, budget, now, stats)
             claimed = self._claim(session, rows, now)
@@ -239,48 +223,33 @@ class OutboxDeliverer:
     def _finish(self, row: Claimed, result: SendResult) -> None:
         now = self.now()
         with self.db.session() as session:
-            entry = session.exec(
-                select(Outbox).where(Outbox.id == row.id).with_for_update()
-            ).first()
-            if (
-                entry is None
-                or entry.status != OutboxStatus.sending
-                or entry.lease_owner != self.owner
-            ):
+            entry = OUTBOX_QUEUE.held(session, self.owner, row.id)
+            if entry is None:
                 log.warning("outbox %s: lease lost before the result was recorded", row.id)
                 return
-            entry.lease_owner = entry.lease_until = None
             entry.errcode = result.errcode if not result.ok else None
             if result.ok:
-                entry.status, entry.sent_at, entry.last_error = OutboxStatus.sent, now, None
+                OUTBOX_QUEUE.finish(session, entry, OutboxStatus.sent)
+                entry.sent_at, entry.last_error = now, None
             elif result.status == "retryable":
-                entry.status, entry.last_error = OutboxStatus.pending, result.reason[:500]
+                entry.last_error = result.reason[:500]
                 delay = backoff(entry.attempts, result.retry_after)
-                entry.not_before = now + timedelta(seconds=delay)
+                OUTBOX_QUEUE.retry(session, entry, now, delay)
                 if entry.group_id and result.errcode in RATE_LIMITED:
                     self._pause(session, entry.group_id, now + timedelta(seconds=delay))
             else:
-                entry.status, entry.last_error = OutboxStatus.failed, result.reason[:500]
+                OUTBOX_QUEUE.finish(session, entry, OutboxStatus.failed)
+                entry.last_error = result.reason[:500]
                 log.warning("outbox %s failed for good: %s", row.id, result.reason)
-            session.add(entry)
             session.commit()
 
     def _release(self, row: Claimed) -> None:
         """Give a claimed row back untried; it goes when its group's pause ends."""
         with self.db.session() as session:
-            entry = session.exec(
-                select(Outbox).where(Outbox.id == row.id).with_for_update()
-            ).first()
-            if entry is not None and entry.lease_owner == self.owner:
+            entry = OUTBOX_QUEUE.held(session, self.owner, row.id)
+            if entry is not None:
                 group = session.get(ChatGroup, row.group_id)
-                entry.status, entry.lease_owner, entry.lease_until = (
-                    OutboxStatus.pending,
-                    None,
-                    None,
-                )
-                entry.attempts -= 1
-                entry.not_before = group.paused_until or self.now()
-                session.add(entry)
+                OUTBOX_QUEUE.release(session, entry, group.paused_until or self.now())
                 session.commit()
 
     def _pause(self, session: Session, group_id: int, until: datetime) -> None:

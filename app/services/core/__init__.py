@@ -1,6 +1,7 @@
 """The ground every domain stands on: who is acting and what they may do (actor, permissions),
 the deployment's settings and time specs, the change log (audit writes it, changes reads it,
-labels names things in Chinese), validation messages, import files and the scheduler's status.
+labels names things in Chinese), validation messages, import files and the scheduler's status;
+the checklist behaviour and the import helpers both checklists and both importers share.
 """
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ from __future__ import annotations
 from app.services.core.actor import Actor, actor_for, acts, bind_actor, roles_of
 from app.services.core.audit import AuditError, note
 from app.services.core.changes import describe_changes, list_changes
+from app.services.core.checklists import Checklist, tick
 from app.services.core.deployment import (
     DEFAULT_ISSUE_LIMIT_HOURS,
     DEFAULT_KPI_TARGETS,
@@ -23,7 +25,21 @@ from app.services.core.deployment import (
     parse_labour_rates,
     settings,
 )
-from app.services.core.import_files import HEADERS, TEMPLATE, ImportFailed, Layout, read_table
+from app.services.core.import_files import (
+    HEADERS,
+    TEMPLATE,
+    ImportFailed,
+    Layout,
+    Problems,
+    RowError,
+    cell_date,
+    cell_flag,
+    cell_limited,
+    cell_number,
+    cell_text,
+    read_table,
+    write_all,
+)
 from app.services.core.labels import CHANNEL_NAMES
 from app.services.core.permissions import (
     ORDER_CREATORS,
@@ -61,15 +77,23 @@ __all__ = [
     "VALIDATION_WORDS",
     "Actor",
     "AuditError",
+    "Checklist",
     "ConfigError",
     "ImportFailed",
     "Layout",
+    "Problems",
+    "RowError",
     "Settings",
     "acting_roles",
     "actor_for",
     "acts",
     "bind_actor",
     "can_view",
+    "cell_date",
+    "cell_flag",
+    "cell_limited",
+    "cell_number",
+    "cell_text",
     "configure",
     "describe_changes",
     "describe_days",
@@ -93,6 +117,8 @@ __all__ = [
     "roles_of",
     "scheduler_status",
     "settings",
+    "tick",
     "validated",
     "visible_orders_clause",
+    "write_all",
 ]

@@ -1,5 +1,8 @@
 """Reading an import file (a BOM, an order list): CSV (UTF-8 or GB18030, as Excel saves it)
-or XLSX, into raw rows.
+or XLSX, into raw rows; then the helpers both importers check and write rows with: RowError
+and Problems (every problem with its row number and a Chinese reason), the cell parsers
+(cell_text, cell_limited, cell_date, cell_number,
+cell_flag) and write_all (every row written or none).
 
 The type is sniffed from the bytes, not taken from the file name. XLSX files are checked as
 zip archives before openpyxl opens them (read-only, values only), so a zip bomb or a workbook
@@ -11,11 +14,20 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import TypeVar
 
 from openpyxl import load_workbook
+from sqlmodel import Session
 
+from models.bom import ImportProblem
 from models.errors import InvalidInput, TooLarge, UnsupportedMedia
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 class ImportFailed(InvalidInput):
@@ -170,3 +182,148 @@ def _xlsx_lines(data: bytes, max_rows: int):
         return lines
     finally:
         book.close()
+
+
+# Rows and cells: what both importers check before they write anything. ---------------------
+
+DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日")
+YES = frozenset({"是", "y", "yes", "true", "1", "关键", "√"})
+NO = frozenset({"否", "n", "no", "false", "0", ""})
+
+
+class RowError(ValueError):
+    """One cell's problem: which field, and why (in Chinese)."""
+
+    def __init__(self, field: str, reason: str):
+        super().__init__(reason)
+        self.field = field
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Problem:
+    row: int
+    field: str
+    reason: str
+
+
+class Problems:
+    """Every problem of a file (row number, field, reason), collected before anything is
+    written: an importer writes only when there are none."""
+
+    def __init__(self) -> None:
+        self.items: list[Problem] = []
+
+    def __len__(self) -> int:  # also its truth: a file with no problems is falsy
+        return len(self.items)
+
+    def add(self, row: int, field: str, reason: str) -> None:
+        self.items.append(Problem(row, field, reason))
+
+    def cell(self, row: int, values: dict, field: str, parse: Callable[[object], T]) -> T | None:
+        """The parsed cell, or None with its RowError recorded."""
+        try:
+            return parse(values.get(field))
+        except RowError as err:
+            self.add(row, err.field, err.reason)
+            return None
+
+    def rows(self) -> int:
+        """How many rows have a problem."""
+        return len({p.row for p in self.items})
+
+    def listed(
+        self, headers: dict[str, tuple[str, ...]], columns: dict[str, str] | None = None
+    ) -> list[dict]:
+        """Each problem as the error details name it: row, column (the header as written in
+        the file when given, else the template's), reason."""
+        written = columns or {}
+        return [
+            ImportProblem(
+                row=p.row,
+                column=written.get(p.field) or headers.get(p.field, (p.field,))[0],
+                reason=p.reason,
+            ).model_dump()
+            for p in self.items
+        ]
+
+
+def cell_text(value: object) -> str:
+    """A cell as text: blank for empty, whole numbers without '.0' (Excel stores 12 as 12.0)."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def cell_limited(value: object, field: str, limit: int) -> str:
+    """A text cell of at most `limit` characters."""
+    if len(result := cell_text(value)) > limit:
+        raise RowError(field, f"最多 {limit} 个字符")
+    return result
+
+
+def cell_date(value: object, field: str, *, empty: str | None) -> date | None:
+    """A date cell (an Excel date or text such as 2026-12-03 or 2026年12月3日); blank is
+    None when `empty` is None, else refused with that reason."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    cell = cell_text(value)
+    if not cell:
+        if empty is None:
+            return None
+        raise RowError(field, empty)
+    for fmt in DATE_FORMATS:
+        try:
+            return datetime.strptime(cell, fmt).date()
+        except ValueError:
+            continue
+    raise RowError(field, "日期格式应为 YYYY-MM-DD")
+
+
+def cell_number(value: object, field: str, label: str, *, grouped: bool = False) -> Decimal | None:
+    """A number cell as a Decimal (None when blank); `grouped` allows thousands separators.
+    Range, precision and infinity are the caller's to refuse, with its own words."""
+    if isinstance(value, float):
+        value = round(value, 9)
+    cell = cell_text(value)
+    if grouped:
+        cell = cell.replace(",", "").replace("，", "")
+    if not cell:
+        return None
+    try:
+        result = Decimal(cell)
+    except InvalidOperation:
+        raise RowError(field, f"{label}应为数字") from None
+    return result
+
+
+def cell_flag(value: object, field: str) -> bool:
+    """A yes/no cell (是/否, y/n, true/false, 1/0; blank is no)."""
+    cell = cell_text(value).lower()
+    if cell in YES:
+        return True
+    if cell in NO:
+        return False
+    raise RowError(field, "应填 是 或 否")
+
+
+def write_all(
+    session: Session,
+    items: Iterable[T],
+    write: Callable[[T], R],
+    progress: Callable[[], None] | None = None,
+) -> list[R]:
+    """Write every checked row or none: a failure part-way undoes the rows already written
+    (a savepoint), so the caller's transaction holds no half-imported file."""
+    results = []
+    with session.begin_nested():
+        for item in items:
+            results.append(write(item))
+            session.flush()
+            if progress is not None:
+                progress()
+    return results

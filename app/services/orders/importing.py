@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from pydantic import ValidationError
 from sqlmodel import Session, func, select
@@ -25,12 +25,17 @@ from app.services.core import (
     Actor,
     ImportFailed,
     Layout,
+    Problems,
+    RowError,
     acts,
+    cell_date,
+    cell_number,
+    cell_text,
     read_table,
     settings,
+    write_all,
 )
 from app.services.orders.orders import CLOSED, create_order, update_order
-from models.bom import ImportProblem
 from models.enums import Priority, Role
 from models.errors import Forbidden
 from models.imports import OrderImportResult, OrderImportRow
@@ -50,57 +55,30 @@ ORDER_HEADERS = {
 }
 ORDER_LAYOUT = Layout(ORDER_HEADERS, ("contract_no", "customer", "delivery_date"), label="订单")
 ORDER_TEMPLATE = [aliases[0] for aliases in ORDER_HEADERS.values()]
+# A model field named after the column it comes from.
+_COLUMN_OF = {"liaison_id": "liaison"}
 PRIORITIES = {"低": "low", "普通": "normal", "一般": "normal", "高": "high", "紧急": "urgent"}
-_DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日")
 
 
 class OrderImportFailed(ImportFailed):
     code = "order_import_invalid"
 
 
-class RowError(ValueError):
-    def __init__(self, field: str, reason: str):
-        super().__init__(reason)
-        self.field, self.reason = field, reason
-
-
-def _text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
-
-
-def _date(value) -> date:
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    text = _text(value)
-    for fmt in _DATE_FORMATS:
-        try:
-            return datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-    raise RowError("delivery_date", "交货日期不能为空" if not text else "日期格式应为 YYYY-MM-DD")
+def _date(value) -> date | None:
+    return cell_date(value, "delivery_date", empty="交货日期不能为空")
 
 
 def _amount(value) -> Decimal | None:
-    text = _text(value).replace(",", "").replace("，", "")
-    if not text:
+    number = cell_number(value, "contract_amount", "合同金额", grouped=True)
+    if number is None:
         return None
-    try:
-        number = Decimal(str(round(value, 6)) if isinstance(value, float) else text)
-    except InvalidOperation:
-        raise RowError("contract_amount", "合同金额应为数字") from None
     if not number.is_finite() or number < 0 or number != number.quantize(Decimal("0.01")):
         raise RowError("contract_amount", "合同金额应为不小于 0 的数字，最多两位小数")
     return number
 
 
 def _priority(value) -> str | None:
-    text = _text(value)
+    text = cell_text(value)
     if not text:
         return None
     key = PRIORITIES.get(text, text.lower())
@@ -110,7 +88,7 @@ def _priority(value) -> str | None:
 
 
 def _liaison(session: Session, value) -> int | None:
-    name = _text(value)
+    name = cell_text(value)
     if not name:
         return None
     trackers = select(UserRole.user_id).where(UserRole.role == Role.tracker)
@@ -135,17 +113,16 @@ def _fields(session: Session, values: dict) -> tuple[dict, list[RowError]]:
         "priority": _priority,
         "liaison_id": lambda v: _liaison(session, v),
     }
-    sources = {"liaison_id": "liaison"}
     for field, parse in parsers.items():
         try:
-            value = parse(values.get(sources.get(field, field)))
+            value = parse(values.get(_COLUMN_OF.get(field, field)))
         except RowError as err:
             errors.append(err)
             continue
         if value is not None:
             fields[field] = value
     for field in ("contract_no", "customer", "code", "payment_terms", "special_requirements"):
-        if text := _text(values.get(field)):
+        if text := cell_text(values.get(field)):
             fields[field] = text
     return fields, errors
 
@@ -197,13 +174,6 @@ def _check_row(session: Session, number: int, values: dict, seen: dict) -> tuple
     return {"row": number, "order": target, "fields": fields}, errors
 
 
-def _problem(number: int, err: RowError) -> dict:
-    headers = ORDER_HEADERS.get(err.field) or ORDER_HEADERS.get(
-        {"liaison_id": "liaison"}.get(err.field, ""), (err.field,)
-    )
-    return ImportProblem(row=number, column=headers[0], reason=err.reason).model_dump()
-
-
 @acts
 def import_orders(
     *,
@@ -217,23 +187,20 @@ def import_orders(
     if not (actor.is_admin or actor.has(*ORDER_CREATORS)):
         raise Forbidden("只有销售、跟单员或管理层可以导入订单")
     table = read_table(data, ORDER_LAYOUT)
-    plans, problems, seen = [], [], {}
+    plans, problems, seen = [], Problems(), {}
     for number, values in table.rows:
         plan, errors = _check_row(session, number, values, seen)
         plans.append(plan)
-        problems += [_problem(number, err) for err in errors]
+        for err in errors:
+            problems.add(number, _COLUMN_OF.get(err.field, err.field), err.reason)
     if problems:
-        rejected = len({p["row"] for p in problems})
+        rejected = problems.rows()
         raise OrderImportFailed(
             f"订单导入失败：{rejected} 行有错误，共 {len(problems)} 处，未导入任何数据",
-            errors=problems,
+            errors=problems.listed(ORDER_HEADERS),
             rejected=rejected,
         )
-    rows = []
-    for plan in plans:
-        rows.append(_write(session, actor, plan, now))
-        if progress is not None:
-            progress()
+    rows = write_all(session, plans, lambda plan: _write(session, actor, plan, now), progress)
     return OrderImportResult(
         dry_run=False,
         created=sum(1 for r in rows if r.action == "created"),

@@ -9,12 +9,14 @@ from sqlmodel import Session, select
 from app.services.core import (
     STAGE_ROLES,
     Actor,
+    Checklist,
     acts,
     load_order,
     local_date,
     note,
     require_manage_order,
     require_order_role,
+    tick,
 )
 from app.services.orders.progress import derived_progress
 from models.base import utcnow
@@ -32,6 +34,8 @@ STAGE_WEIGHTS = {
     StageKind.acceptance: 15,
 }
 EXECUTING = (OrderStatus.confirmed, OrderStatus.in_progress)
+# A stage's SOP checklist: every item is ticked by hand (or by tick_items from a record).
+STAGE_CHECKLIST = Checklist(ChecklistItem, "stage_id")
 
 
 def create_stages(*, session: Session, order: Order) -> list[Stage]:
@@ -70,8 +74,7 @@ def list_stages(*, session: Session, order_id: int) -> list[Stage]:
 
 def checklist(*, session: Session, stage_id: int) -> list[ChecklistItem]:
     """A stage's checklist items in order."""
-    query = select(ChecklistItem).where(ChecklistItem.stage_id == stage_id)
-    return list(session.exec(query.order_by(ChecklistItem.position, ChecklistItem.id)))
+    return STAGE_CHECKLIST.items(session, stage_id)
 
 
 def order_progress(stages: list[Stage]) -> int:
@@ -255,13 +258,15 @@ def set_checklist_item(
     _open_order(session, actor, order_id, StageKind(stage.kind))
     if stage.status == StageStatus.done:
         raise Conflict("阶段已完成，请先重新打开阶段", code="stage_done")
-    item.done = done
-    item.done_by_id = actor.id if done else None
-    item.done_at = (now or utcnow()) if done else None
-    if note_text is not None:
-        item.note = note_text
-    session.add(item)
-    session.flush()
+    tick(
+        session=session,
+        checklist=STAGE_CHECKLIST,
+        item=item,
+        actor=actor,
+        done=done,
+        note_text=note_text,
+        now=now or utcnow(),
+    )
     return item
 
 
@@ -274,9 +279,12 @@ def add_checklist_item(
     stage = _load_stage(session, order_id, kind)
     if stage.status == StageStatus.done:
         raise Conflict("阶段已完成，请先重新打开阶段", code="stage_done")
-    last = max((i.position for i in checklist(session=session, stage_id=stage.id)), default=0)
     item = ChecklistItem(
-        stage_id=stage.id, order_id=order_id, title=title, required=required, position=last + 1
+        stage_id=stage.id,
+        order_id=order_id,
+        title=title,
+        required=required,
+        position=STAGE_CHECKLIST.next_position(session, stage.id),
     )
     session.add(item)
     session.flush()

@@ -16,11 +16,25 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from sqlmodel import Session
 
-from app.services.core import HEADERS, Actor, ImportFailed, acts, read_table
+from app.services.core import (
+    HEADERS,
+    Actor,
+    ImportFailed,
+    Problems,
+    RowError,
+    acts,
+    cell_date,
+    cell_flag,
+    cell_limited,
+    cell_number,
+    cell_text,
+    read_table,
+    write_all,
+)
 from app.services.procurement.bom import (
     editable_order,
     line_for_material,
@@ -28,24 +42,12 @@ from app.services.procurement.bom import (
 )
 from app.services.procurement.materials import MATERIAL_EDITORS, find_material, require_role
 from models.base import utcnow
-from models.bom import MAX_WARNING_DAYS, BomImportResult, BomLine, ImportProblem
+from models.bom import MAX_WARNING_DAYS, BomImportResult, BomLine
 from models.materials import Material
 from models.quantities import MAX_QUANTITY, QUANTITY_PLACES
 
 _CODE = re.compile(r"[^\s\x00-\x1f\x7f]{1,64}")
-_DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日")
-_YES = {"是", "y", "yes", "true", "1", "关键", "√"}
-_NO = {"否", "n", "no", "false", "0", ""}
 _LIMITS = {"name": 200, "spec": 200, "unit": 16, "note": 500}
-
-
-class RowError(ValueError):
-    """One cell's problem: which field, and why (in Chinese)."""
-
-    def __init__(self, field: str, reason: str):
-        super().__init__(reason)
-        self.field = field
-        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -77,89 +79,83 @@ def import_bom(
     now = now or utcnow()
     editable_order(session, actor, order_id, "导入 BOM")
     table = read_table(data)
-    rows, problems = _parse(table.rows)
-    materials, created, warnings = _materials(session, rows, create_materials, problems)
+    problems, warnings = Problems(), Problems()
+    rows = _parse(table.rows, problems)
+    materials, created = _materials(session, rows, create_materials, problems, warnings)
     if problems:
         raise ImportFailed(
             f"BOM 导入失败：共 {len(problems)} 处错误，未导入任何数据",
-            errors=[_problem(p, table.columns) for p in problems],
+            errors=problems.listed(HEADERS, table.columns),
         )
     if created:
         require_role(actor, MATERIAL_EDITORS, "新建物料")
-    added, updated = _write(session, order_id, rows, materials, now, progress)
+    lines = write_all(
+        session, rows, lambda row: _write(session, order_id, row, materials, now), progress
+    )
     refresh_procurement_progress(session, order_id)
     return BomImportResult(
         dry_run=False,
-        added=added,
-        updated=updated,
+        added=lines.count("added"),
+        updated=lines.count("updated"),
         created_materials=created,
-        warnings=[_problem(w, table.columns) for w in warnings],
+        warnings=warnings.listed(HEADERS, table.columns),
     )
 
 
-def _write(session: Session, order_id: int, rows: list[Row], materials: dict, now, progress):
-    """Create the new materials, add or update the lines; how many added and updated."""
-    added = updated = 0
-    for row in rows:
-        material = materials.get(row.code) or _create_material(session, row, now)
-        line = line_for_material(session, order_id, material.id)
-        if line is None:
-            session.add(_new_line(order_id, material.id, row, now))
-            added += 1
-        else:
-            _update_line(line, row, now)
-            session.add(line)
-            updated += 1
-        session.flush()
-        if progress is not None:
-            progress()
-    return added, updated
+def _write(session: Session, order_id: int, row: Row, materials: dict, now) -> str:
+    """Create the row's material if new, add or update its line; "added" or "updated"."""
+    material = materials.get(row.code) or _create_material(session, row, now)
+    line = line_for_material(session, order_id, material.id)
+    if line is None:
+        session.add(_new_line(order_id, material.id, row, now))
+        return "added"
+    _update_line(line, row, now)
+    session.add(line)
+    return "updated"
 
 
-def _parse(raw_rows) -> tuple[list[Row], list[tuple[int, str, str]]]:
-    rows, problems, seen = [], [], {}
+def _parse(raw_rows, problems: Problems) -> list[Row]:
+    rows, seen = [], {}
     for number, values in raw_rows:
-        row, errors = _row(number, values)
-        problems.extend((number, err.field, err.reason) for err in errors)
+        row = _row(number, values, problems)
         if row is None:
             continue
         key = row.code.upper()
         if key in seen:
-            problems.append((number, "material_code", f"物料重复（与第 {seen[key]} 行相同）"))
+            problems.add(number, "material_code", f"物料重复（与第 {seen[key]} 行相同）")
             continue
         seen[key] = number
         rows.append(row)
-    return rows, problems
+    return rows
 
 
-def _row(number: int, values: dict) -> tuple[Row | None, list[RowError]]:
-    """The row, or every problem its cells have."""
-    errors: list[RowError] = []
-
-    def check(parse, field):
-        try:
-            return parse(values.get(field))
-        except RowError as err:
-            errors.append(err)
-            return None
-
+def _row(number: int, values: dict, problems: Problems) -> Row | None:
+    """The row, or None with every problem its cells have recorded."""
+    before = len(problems)
     fields = {
-        "code": check(_code, "material_code"),
-        "quantity": check(_quantity, "quantity"),
-        "need_date": check(_date, "need_date"),
-        "is_key": check(_flag, "is_key"),
-        "warning_days": check(_warning_days, "warning_days"),
+        "code": problems.cell(number, values, "material_code", _code),
+        "quantity": problems.cell(number, values, "quantity", _quantity),
+        "need_date": problems.cell(
+            number,
+            values,
+            "need_date",
+            lambda v: cell_date(v, "need_date", empty="需求日期不能为空"),
+        ),
+        "is_key": problems.cell(number, values, "is_key", lambda v: cell_flag(v, "is_key")),
+        "warning_days": problems.cell(number, values, "warning_days", _warning_days),
     }
     for field, limit in _LIMITS.items():
-        fields[field] = check(lambda v, f=field, n=limit: _limited(v, f, n), field)
-    if errors:
-        return None, errors
+        fields[field] = problems.cell(
+            number, values, field, lambda v, f=field, n=limit: cell_limited(v, f, n)
+        )
+    if len(problems) > before:
+        return None
     fields["unit"] = fields["unit"] or "件"
-    return Row(number=number, **fields), []
+    return Row(number=number, **fields)
 
 
 def _code(value) -> str:
-    code = _text(value)
+    code = cell_text(value)
     if not code:
         raise RowError("material_code", "物料编码不能为空")
     if not _CODE.fullmatch(code):
@@ -167,28 +163,10 @@ def _code(value) -> str:
     return code
 
 
-def _limited(value, field: str, limit: int) -> str:
-    text = _text(value)
-    if len(text) > limit:
-        raise RowError(field, f"最多 {limit} 个字符")
-    return text
-
-
-def _text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
-
-
 def _quantity(value) -> Decimal:
-    if isinstance(value, float):
-        value = round(value, 9)
-    try:
-        number = Decimal(_text(value))
-    except InvalidOperation:
-        raise RowError("quantity", "需求数量应为数字") from None
+    number = cell_number(value, "quantity", "需求数量")
+    if number is None:
+        raise RowError("quantity", "需求数量应为数字")
     if not number.is_finite() or number <= 0 or number > MAX_QUANTITY:
         raise RowError("quantity", "需求数量必须大于 0")
     if number != number.quantize(Decimal(1).scaleb(-QUANTITY_PLACES)):
@@ -196,33 +174,8 @@ def _quantity(value) -> Decimal:
     return number
 
 
-def _date(value) -> date:
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    text = _text(value)
-    if not text:
-        raise RowError("need_date", "需求日期不能为空")
-    for fmt in _DATE_FORMATS:
-        try:
-            return datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-    raise RowError("need_date", "日期格式应为 YYYY-MM-DD")
-
-
-def _flag(value) -> bool:
-    text = _text(value).lower()
-    if text in _YES:
-        return True
-    if text in _NO:
-        return False
-    raise RowError("is_key", "应填 是 或 否")
-
-
 def _warning_days(value) -> int | None:
-    text = _text(value)
+    text = cell_text(value)
     if not text:
         return None
     if not text.isdigit() or int(text) > MAX_WARNING_DAYS:
@@ -230,23 +183,25 @@ def _warning_days(value) -> int | None:
     return int(text)
 
 
-def _materials(session: Session, rows: list[Row], create: bool, problems: list):
-    """Known materials by code, the codes to create, and warnings about differing names."""
-    known, created, warnings = {}, [], []
+def _materials(
+    session: Session, rows: list[Row], create: bool, problems: Problems, warnings: Problems
+):
+    """Known materials by code and the codes to create; differing names are warnings."""
+    known, created = {}, []
     for row in rows:
         material = find_material(session, row.code)
         if material is not None:
             known[row.code] = material
             if row.name and row.name != material.name:
                 reason = f"名称与物料主数据不一致（主数据：{material.name}），按主数据导入"
-                warnings.append((row.number, "name", reason))
+                warnings.add(row.number, "name", reason)
         elif not create:
-            problems.append((row.number, "material_code", f"物料 {row.code} 不存在"))
+            problems.add(row.number, "material_code", f"物料 {row.code} 不存在")
         elif not row.name:
-            problems.append((row.number, "name", "新物料必须填写物料名称"))
+            problems.add(row.number, "name", "新物料必须填写物料名称")
         else:
             created.append(row.code)
-    return known, created, warnings
+    return known, created
 
 
 def _create_material(session: Session, row: Row, now: datetime) -> Material:
@@ -285,9 +240,3 @@ def _update_line(line: BomLine, row: Row, now: datetime) -> None:
     if row.note:
         line.note = row.note
     line.updated_at = now
-
-
-def _problem(problem: tuple[int, str, str], columns: dict[str, str]) -> dict:
-    number, field, reason = problem
-    column = columns.get(field) or HEADERS[field][0]
-    return ImportProblem(row=number, column=column, reason=reason).model_dump()

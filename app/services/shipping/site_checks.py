@@ -7,9 +7,9 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime
 
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, select
 
-from app.services.core import Actor, acts
+from app.services.core import Actor, Checklist, acts, tick
 from app.services.orders import open_order, row_of_order
 from models.base import utcnow
 from models.enums import SHIPMENT_FLOW, Role, ShipmentStatus, SiteCheckKind
@@ -24,6 +24,8 @@ REMOTE_CHECKS = [
     (SiteCheckKind.customs, "报关/通关单据齐全"),
 ]
 DISPATCHED = SHIPMENT_FLOW.index(ShipmentStatus.dispatched)
+# A shipment's remote-site checklist: every item is ticked by hand.
+SITE_CHECKLIST = Checklist(ShipmentCheck, "shipment_id")
 
 
 def open_for_logistics(session: Session, actor: Actor, order_id: int):
@@ -75,11 +77,12 @@ def add_site_check(
 ) -> ShipmentCheck:
     """Add an item to a shipment's remote-site checklist before dispatch."""
     shipment = _editable_check(session, actor, order_id, shipment_id)
-    last = session.exec(
-        select(func.max(ShipmentCheck.position)).where(ShipmentCheck.shipment_id == shipment.id)
-    ).one()
     check = ShipmentCheck(
-        shipment_id=shipment.id, order_id=order_id, kind=kind, title=title, position=(last or 0) + 1
+        shipment_id=shipment.id,
+        order_id=order_id,
+        kind=kind,
+        title=title,
+        position=SITE_CHECKLIST.next_position(session, shipment.id),
     )
     session.add(check)
     session.flush()
@@ -100,13 +103,15 @@ def set_site_check(
     """Tick or untick a remote-site checklist item before dispatch."""
     check = row_of_order(session, ShipmentCheck, check_id, order_id, "检查项")
     _editable_check(session, actor, order_id, check.shipment_id)
-    check.done = done
-    check.done_by_id = actor.id if done else None
-    check.done_at = (now or utcnow()) if done else None
-    if note_text is not None:
-        check.note = note_text
-    session.add(check)
-    session.flush()
+    tick(
+        session=session,
+        checklist=SITE_CHECKLIST,
+        item=check,
+        actor=actor,
+        done=done,
+        note_text=note_text,
+        now=now or utcnow(),
+    )
     return check
 
 

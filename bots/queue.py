@@ -1,0 +1,129 @@
+"""Claim, lease and retry for the two job tables: the outbox (bots/delivery) and bot tasks
+(bots/tasks.py).
+
+A worker claims N due rows (pending and due, or running with an expired lease) in a short
+transaction: it picks them oldest first, `FOR UPDATE SKIP LOCKED` on PostgreSQL so two workers
+never pick the same row, and takes them with a conditional UPDATE (the row is still due), so on
+SQLite too a row another worker took in the meantime is left out. A taken row is running,
+leased to the worker until `now + lease`, one attempt more. The work runs outside any
+transaction; its outcome is recorded only by the worker still holding the lease (`held`):
+finished, retried after a back-off, released untried, or dead once `max_attempts` are used.
+A worker that dies leaves its rows running until the lease runs out; then they are due again.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+
+BACKOFF_BASE = 15.0
+BACKOFF_MAX = 3600.0
+
+
+def backoff(attempts: int, retry_after: float | None = None, *, jitter: bool = True) -> float:
+    """Seconds until the next try: 15 s doubling to an hour (with jitter unless told); at
+    least retry_after."""
+    delay = min(BACKOFF_BASE * 2 ** max(attempts - 1, 0), BACKOFF_MAX)
+    if jitter:
+        delay *= random.uniform(0.8, 1.0)
+    return max(delay, retry_after or 0.0)
+
+
+@dataclass(frozen=True)
+class Queue:
+    """A job table and its states: rows wait `pending`, run `running` under a lease and end
+    `dead` when they failed for good (after `max_attempts` tries when set)."""
+
+    model: Any
+    pending: StrEnum
+    running: StrEnum
+    dead: StrEnum
+    lease: timedelta
+    max_attempts: int | None = None
+
+    def due(self, now: datetime):
+        """The rows a worker may claim now: pending and due, or abandoned by a dead worker."""
+        m = self.model
+        waiting = (m.status == self.pending) & (m.not_before <= now)
+        abandoned = (m.status == self.running) & (col(m.lease_until) < now)
+        return waiting | abandoned
+
+    def pick(self, session: Session, now: datetime, *, limit: int, where=()) -> list:
+        """Up to `limit` due rows, oldest first, locked (skipping rows another worker holds)."""
+        m = self.model
+        query = select(m).where(self.due(now), *where).order_by(m.id).limit(limit)
+        return list(session.exec(query.with_for_update(skip_locked=True)))
+
+    def take(self, session: Session, rows: list, owner: str, now: datetime, **values) -> list:
+        """Lease the rows that are still due to `owner` (an attempt more, `values` written
+        too); the rows taken, in the order given."""
+        if not rows:
+            return []
+        m, ids, until = self.model, [r.id for r in rows], now + self.lease
+        session.exec(
+            update(m)
+            .where(col(m.id).in_(ids), self.due(now))
+            .values(
+                status=self.running,
+                lease_owner=owner,
+                lease_until=until,
+                attempts=m.attempts + 1,
+                **values,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        query = select(m).where(col(m.id).in_(ids), m.lease_owner == owner, m.lease_until == until)
+        taken = {r.id: r for r in session.exec(query.execution_options(populate_existing=True))}
+        return [taken[i] for i in ids if i in taken]
+
+    def claim(self, session: Session, owner: str, now: datetime, *, limit: int, where=()) -> list:
+        """Pick and take up to `limit` due rows (the caller commits)."""
+        return self.take(session, self.pick(session, now, limit=limit, where=where), owner, now)
+
+    def held(self, session: Session, owner: str, row_id: int):
+        """The row, locked, while `owner` still holds its lease; None once the lease is lost
+        (it ran out and another worker took the row, or the row is gone)."""
+        row = session.exec(select(self.model).where(self.model.id == row_id).with_for_update())
+        row = row.first()
+        if row is None or row.status != self.running or row.lease_owner != owner:
+            return None
+        return row
+
+    def renew(self, session: Session, owner: str, row_id: int, now: datetime) -> bool:
+        """Extend `owner`'s lease for long work; False when it was already lost."""
+        row = self.held(session, owner, row_id)
+        if row is not None:
+            row.lease_until = now + self.lease
+            session.add(row)
+        return row is not None
+
+    def finish(self, session: Session, row, status: StrEnum) -> None:
+        """End the lease with this outcome."""
+        row.status, row.lease_owner, row.lease_until = status, None, None
+        session.add(row)
+
+    def exhausted(self, attempts: int) -> bool:
+        """Whether a row tried this often may not be tried again."""
+        return self.max_attempts is not None and attempts >= self.max_attempts
+
+    def retry(self, session: Session, row, now: datetime, delay: float) -> bool:
+        """Try the row again after `delay` seconds; once its attempts are used up it is dead
+        instead (False)."""
+        if self.exhausted(row.attempts):
+            self.finish(session, row, self.dead)
+            return False
+        self.finish(session, row, self.pending)
+        row.not_before = now + timedelta(seconds=delay)
+        return True
+
+    def release(self, session: Session, row, not_before: datetime) -> None:
+        """Give the row back untried (the attempt does not count); due again at not_before."""
+        self.finish(session, row, self.pending)
+        row.attempts -= 1
+        row.not_before = not_before
