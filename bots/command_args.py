@@ -7,16 +7,23 @@ ArgError with a Chinese detail; each renderer writes arguments back so they pars
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 
 ORDER_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{1,31}")
 MATERIAL_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]{0,63}")
 BIND_CODE = re.compile(r"\d{6}")
-REF = re.compile(r"#?\s*(\d{1,9})(?:\s+(.*))?", re.DOTALL)
-RISKS = {"高": "high", "中": "medium", "低": "low", "高风险": "high", "中风险": "medium"}
-RISKS |= {"低风险": "low", "high": "high", "medium": "medium", "low": "low"}
+REF = re.compile(r"[#＃]?\s*(\d{1,9})(?:\s+(.*))?", re.DOTALL)
+_HIGH = ("高", "高风险", "风险高", "极高", "很高", "非常高", "特高", "超高", "较高", "严重", "紧急")
+_MEDIUM = ("中", "中风险", "风险中", "中等", "一般")
+_LOW = ("低", "低风险", "风险低", "较低", "很低", "极低")
+RISKS = dict.fromkeys(_HIGH, "high") | dict.fromkeys(_MEDIUM, "medium") | dict.fromkeys(_LOW, "low")
+RISKS |= {"high": "high", "medium": "medium", "low": "low", "critical": "high", "urgent": "high"}
 RISK_WORDS = {"high": "高", "medium": "中", "low": "低"}
+# A last word that reads like a risk level but is none of RISKS is answered, not swallowed.
+_RISKISH = re.compile(r"(风险|危).*|.*(风险|危)|[极很超特较偏稍略非常]+[高中低]|risk.*", re.I)
+RISK_HINT = "风险等级可写：高（极高、较高、严重、紧急）、中（中等、一般）、低（较低）。"
 REPORT_LABELS = {
     "today": ("今日", "今天", "today"),
     "tomorrow": ("明日", "明天", "tomorrow"),
@@ -25,11 +32,18 @@ REPORT_LABELS = {
 }
 _LABEL = {word.lower(): name for name, words in REPORT_LABELS.items() for word in words}
 _LABEL_RE = re.compile(
-    r"(?:^|(?<=\s))(" + "|".join(sorted(map(re.escape, _LABEL), key=len, reverse=True)) + r")\s*:",
+    r"(?:^|(?<=\s))("
+    + "|".join(sorted(map(re.escape, _LABEL), key=len, reverse=True))
+    + r")\s*[:：﹕]",
     re.IGNORECASE,
 )
 MAX_TEXT = 2000
 MAX_DESCRIPTION = 500
+
+
+def fold(text: str) -> str:
+    """The ASCII reading of a structured argument (full-width digits, letters, ＃ and ：)."""
+    return unicodedata.normalize("NFKC", text)
 
 
 class ArgError(ValueError):
@@ -49,6 +63,7 @@ def _is_order(token: str) -> bool:
 
 
 def optional_order(rest: str) -> dict:
+    rest = fold(rest).strip()
     if not rest:
         return {"order": None}
     if len(rest.split()) == 1 and ORDER_CODE.fullmatch(rest):
@@ -64,11 +79,12 @@ def report(rest: str) -> dict:
     order = None
     first, newline, remainder = rest.partition("\n")
     tokens = first.split(maxsplit=1)
-    if tokens and _is_order(tokens[0]):
-        order = _order(tokens[0])
+    if tokens and _is_order(fold(tokens[0])):
+        order = _order(fold(tokens[0]))
         rest = (tokens[1] if len(tokens) > 1 else "") + newline + remainder
     parts = _report_parts(rest.strip())
-    if not parts.get("today"):
+    # A second report the same day may send only the parts that change (明日：…).
+    if all(v is None for v in parts.values()):
         raise ArgError("请写上今日完成的工作。")
     if any(len(v) > MAX_TEXT for v in parts.values() if isinstance(v, str)):
         raise ArgError(f"每一部分不超过 {MAX_TEXT} 字。")
@@ -90,7 +106,7 @@ def _report_parts(text: str) -> dict:
             raise ArgError(f"「{match.group(1)}」写了两次。")
         parts[name] = text[match.end() : end].strip() or None
     if parts["hours"] is not None:
-        parts["hours"] = _hours(parts["hours"])
+        parts["hours"] = _hours(fold(parts["hours"]))
     return parts
 
 
@@ -116,19 +132,29 @@ def render_report(args: dict) -> str:
 
 
 def issue(rest: str) -> dict:
-    tokens = rest.split()
+    # Token spans, so that the description is cut from the text as typed.
+    spans = [(m.start(), m.end()) for m in re.finditer(r"\S+", rest)]
     owner = risk = None
-    while tokens:
-        if tokens[-1].startswith("@") and len(tokens[-1]) > 1 and owner is None:
-            owner = tokens.pop()[1:]
-        elif tokens[-1].lower() in RISKS and risk is None:
-            risk = RISKS[tokens.pop().lower()]
+    while spans:
+        token = rest[slice(*spans[-1])]
+        word = fold(token).lower()
+        if word.startswith("@") and len(word) > 1 and owner is None:
+            owner = token[1:]
+        elif word in RISKS and risk is None:
+            risk = RISKS[word]
+        elif risk is None and _RISKISH.fullmatch(word):
+            raise ArgError(f"不认识的风险等级「{token}」。{RISK_HINT}")
         else:
             break
-    if len(tokens) == 1 and _is_order(tokens[0]):
+        spans.pop()
+    first = fold(rest[slice(*spans[0])]) if spans else ""
+    if len(spans) == 1 and _is_order(first):
         raise ArgError("请写上问题描述。")
-    order = _order(tokens.pop(0)) if len(tokens) > 1 and _is_order(tokens[0]) else None
-    description = " ".join(tokens)
+    order = None
+    if len(spans) > 1 and _is_order(first):
+        order = _order(first)
+        spans.pop(0)
+    description = rest[spans[0][0] : spans[-1][1]] if spans else ""
     if not description:
         raise ArgError("请写上问题描述。")
     if len(description) > MAX_DESCRIPTION:
@@ -152,7 +178,7 @@ def ref(rest: str) -> dict:
     return {"id": int(match.group(1)), "note": note}
 
 
-ALERT_REF = re.compile(r"#?\s*[Aa]\s*(\d{1,9})(?:\s+(.*))?", re.DOTALL)
+ALERT_REF = re.compile(r"[#＃]?\s*[AaＡａ]\s*(\d{1,9})(?:\s+(.*))?", re.DOTALL)
 
 
 def ack_ref(rest: str) -> dict:
@@ -179,7 +205,7 @@ CONFIRM_WORDS = {"确认超收": True, "确认": True, "confirm": True}
 
 
 def receive(rest: str) -> dict:
-    tokens = rest.split()
+    tokens = fold(rest).split()
     confirm = bool(tokens) and tokens[-1].lower() in CONFIRM_WORDS
     if confirm:
         tokens.pop()
@@ -213,6 +239,7 @@ def render_receive(args: dict) -> str:
 
 
 def bind(rest: str) -> dict:
+    rest = fold(rest).strip()
     if not BIND_CODE.fullmatch(rest):
         raise ArgError("绑定码是 6 位数字。")
     return {"code": rest}

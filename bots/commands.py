@@ -7,13 +7,14 @@ handler (bots/handlers.py and its siblings). A new command is one entry here.
 `parse(text)` returns a `Command` (canonical name plus typed arguments) or raises
 `ParseError` carrying a short Chinese usage hint; it never raises anything else. `render`
 writes a command back as text that parses to the same command. Chinese words come first,
-English aliases after; full-width characters (＃１２，：) are read as their ASCII forms, and a
-Chinese command word needs no space after it (进度GD-01).
+English aliases after. Only the command word and the structured arguments (order codes,
+numbers, ＃１２, risk words) are folded to their ASCII forms (NFKC); free text such as a
+description or a report is kept as typed, full-width punctuation included. A Chinese command
+word needs no space after it (进度GD-01).
 """
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -64,14 +65,24 @@ class Spec:
 
 
 def normalize(text: str) -> str:
-    """Full-width to ASCII, one kind of newline, no invisible characters, no leading slash."""
-    text = unicodedata.normalize("NFKC", text or "").translate(_INVISIBLE)
+    """One kind of newline, no invisible characters, no leading slash; otherwise as typed."""
+    text = (text or "").translate(_INVISIBLE)
     text = text.replace("\r\n", "\n").replace("\r", "\n").strip()
-    return text[1:].lstrip() if text.startswith("/") else text
+    return text[1:].lstrip() if text[:1] in ("/", "\uff0f") else text
+
+
+def _word_end(text: str, word: str) -> int | None:
+    """Where `word` ends in `text` if the text starts with it once folded (＃, Ｐｒｏｇｒｅｓｓ)."""
+    folded = ""
+    for i, ch in enumerate(text):
+        folded += a.fold(ch).lower()
+        if len(folded) >= len(word):
+            return i + 1 if folded == word else None
+    return None
 
 
 def _help(rest: str) -> dict:
-    spec = find_spec(rest.split()[0]) if rest else None
+    spec = find_spec(a.fold(rest).split()[0]) if rest else None
     return {"topic": spec.name if spec else None}
 
 
@@ -207,20 +218,20 @@ _WORDS = sorted(
 
 def find_spec(word: str) -> Spec | None:
     """The command a word names (any alias, any case), or None."""
-    word = word.lower()
+    word = a.fold(word).lower()
     return next((spec for w, spec in _WORDS if w == word), None)
 
 
 def _split(text: str) -> tuple[Spec, str] | None:
-    lowered = text.lower()
     for word, spec in _WORDS:
-        if not lowered.startswith(word):
+        end = _word_end(text, word)
+        if end is None:
             continue
-        after = text[len(word) :]
+        after = text[end:]
         # An ASCII word must end at a boundary ("helpme" is not "help"); a Chinese one need not.
-        if word.isascii() and word.isalnum() and after[:1].isalnum():
+        if word.isascii() and word.isalnum() and a.fold(after[:1]).isalnum():
             continue
-        return spec, after.lstrip(" \t:").strip()
+        return spec, after.lstrip(" \t:\uff1a").strip()
     return None
 
 

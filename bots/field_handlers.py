@@ -36,16 +36,13 @@ DEFAULT_RISK = RiskLevel.medium
 
 def report(ctx: ChatContext, args: dict) -> Reply:
     order = ctx.order(args.get("order"))
-    hours = args.get("hours")
+    # Only the parts written are sent: a second 日报 the same day keeps the others.
+    parts = {"done_today": "today", "plan_tomorrow": "tomorrow", "problems": "problems"}
+    sent = {key: args[name] for key, name in parts.items() if args.get(name) is not None}
+    if args.get("hours") is not None:
+        sent["hours"] = float(args["hours"])
     daily = submit_daily_report(
-        session=ctx.session,
-        actor=ctx.actor,
-        order_id=order.id,
-        done_today=args["today"],
-        plan_tomorrow=args.get("tomorrow") or "",
-        problems=args.get("problems") or "",
-        hours=float(hours) if hours is not None else None,
-        now=ctx.now,
+        session=ctx.session, actor=ctx.actor, order_id=order.id, now=ctx.now, **sent
     )
     again = "（已更新当天的日报）" if daily.created_at != daily.updated_at else ""
     return plain(f"已收到 {order.code} {daily.day:%m-%d} 的日报{again}。")

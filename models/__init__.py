@@ -3,6 +3,7 @@
 from models.acceptance import Acceptance, AcceptanceLink, OrderDocument
 from models.alerts import Alert
 from models.bom import BomLine
+from models.change_orders import ChangeOrder
 from models.changes import ChangeLog
 from models.chat import BindingCode, ChatGroup, ChatGroupOrder, ChatIdentity, ChatInbound
 from models.contingency import ContingencyPlan, ContingencyStep
@@ -38,6 +39,7 @@ __all__ = [
     "BomLine",
     "BotTask",
     "ChangeLog",
+    "ChangeOrder",
     "ChatGroup",
     "ChatGroupOrder",
     "ChatIdentity",

@@ -116,6 +116,21 @@ class SignoffStatus(StrEnum):
     rejected = "rejected"
 
 
+class ChangeOrderStatus(StrEnum):
+    """A change to reviewed fields of an order past review (变更单): managers decide."""
+
+    pending = "pending"
+    approved = "approved"
+    rejected = "rejected"
+
+
+CHANGE_ORDER_STATUS_NAMES = {
+    ChangeOrderStatus.pending: "待审批",
+    ChangeOrderStatus.approved: "已批准",
+    ChangeOrderStatus.rejected: "已驳回",
+}
+
+
 class StageKind(StrEnum):
     review = "review"
     procurement = "procurement"

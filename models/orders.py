@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
@@ -62,7 +63,9 @@ class OrderUpdate(SQLModel):
     contract_no: str | None = Field(default=None, min_length=1, max_length=64)
     delivery_date: date | None = None
     payment_terms: str | None = Field(default=None, max_length=2000)
-    tech_params: dict[str, str] | None = None
+    tech_params: dict[str, str | None] | None = Field(
+        default=None, description="按键合并：只改写给出的参数，值为 null 的参数被删除"
+    )
     special_requirements: str | None = Field(default=None, max_length=4000)
     priority: Priority | None = None
     liaison_id: int | None = None
@@ -120,6 +123,8 @@ class Signoff(SQLModel, table=True):
     user_id: int | None = Field(default=None, foreign_key="users.id")
     reason: str | None = Field(default=None, max_length=1000)
     signed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # The reviewed fields as they were when this department signed (REVIEWED_FIELDS).
+    snapshot: dict | None = Field(default=None, sa_type=sa.JSON)
 
     @property
     def audit_order_id(self) -> int | None:
@@ -131,12 +136,25 @@ class SignoffDecision(SQLModel):
     reason: str | None = Field(default=None, max_length=1000)
 
 
+class FieldDiff(SQLModel):
+    """One reviewed field: what was signed (or asked for) and what it is now."""
+
+    field: str
+    name: str
+    before: Any = None
+    after: Any = None
+
+
 class SignoffPublic(SQLModel):
     department: DepartmentPublic
     status: SignoffStatus
     user: UserBrief | None = None
     reason: str | None = None
     signed_at: datetime | None = None
+    snapshot: dict | None = Field(default=None, description="会签时的评审内容")
+    changed_since: list[FieldDiff] = Field(
+        default_factory=list, description="会签后被修改的评审内容（签署时 vs 当前）"
+    )
 
 
 class ReviewPublic(SQLModel):

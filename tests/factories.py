@@ -72,6 +72,9 @@ def make_order(session, liaison: User | None = None, **overrides) -> Order:
         "customer": f"客户{n}",
         "contract_no": f"HT-{n:04d}",
         "delivery_date": clock.today() + timedelta(days=60),
+        # A review needs both (issue 14): payment terms and technical parameters.
+        "payment_terms": "预付 30%，发货前 60%，验收后 10%",
+        "tech_params": {"设计压力": "2.5 MPa"},
     }
     data.update(overrides)
     order = create_order(

@@ -8,7 +8,13 @@ from pydantic import BaseModel, Field
 from app.api.common import SECURITY, OrderPath, Paging, commit, current_actor, db_session, ok
 from app.services import orders as svc
 from app.services.core import list_changes, settings
-from app.services.orders import members_public, order_public, orders_public
+from app.services.orders import (
+    change_orders_public,
+    members_public,
+    order_public,
+    orders_public,
+)
+from models.change_orders import ChangeOrderPublic
 from models.changes import ChangePage, ChangePublic
 from models.enums import OrderStatus
 from models.orders import (
@@ -92,12 +98,21 @@ def show(path: OrderPath):
     )
 
 
-@bp.patch("/<int:order_id>", responses={200: OrderPublic})
+@bp.patch("/<int:order_id>", responses={200: OrderPublic, 202: ChangeOrderPublic})
 def update(path: OrderPath, body: OrderUpdate):
-    """Change an order (logged field by field)."""
+    """Change an order (logged field by field). tech_params merges keys (null removes one).
+
+    Past review, a change to a reviewed field (delivery date, payment terms, technical
+    parameters, special requirements) is not applied: it is recorded as a change order that a
+    manager approves, answered with 202 and the change order.
+    """
     actor, session = current_actor(), db_session()
-    order = svc.update_order(session=session, actor=actor, order_id=path.order_id, data=body)
+    order, change = svc.revise_order(
+        session=session, actor=actor, order_id=path.order_id, data=body
+    )
     commit()
+    if change is not None:
+        return ok(change_orders_public(session, [change])[0], 202)
     return ok(order_public(session, order))
 
 

@@ -49,10 +49,10 @@ class ReportList(BaseModel):
 
 @bp.post("/daily-reports", responses={200: DailyReportPublic})
 def submit(path: OrderPath, body: DailyReportIn):
-    """File the signed-in user's report for a day; a second one the same day updates it."""
+    """File the signed-in user's report for a day; a second one updates the fields it sends."""
     actor, session = current_actor(), db_session()
     report = svc.submit_daily_report(
-        session=session, actor=actor, order_id=path.order_id, **body.model_dump()
+        session=session, actor=actor, order_id=path.order_id, **body.model_dump(exclude_unset=True)
     )
     commit()
     return ok(reports_public(session, [report])[0])

@@ -23,4 +23,14 @@ def _refused(exc: DomainError):
 
 
 # Registers the routes: the signed-in pages and the customer's acceptance page.
-from app.web import accept, ack, chat, costs, dashboard, markdown, pages, retro  # noqa: E402,F401
+from app.web import (  # noqa: E402,F401
+    accept,
+    ack,
+    chat,
+    costs,
+    dashboard,
+    markdown,
+    pages,
+    retro,
+    revisions,
+)

@@ -18,6 +18,7 @@ from app.services.field import (
     list_issues,
     reports_public,
 )
+from app.services.orders import change_orders_public, list_change_orders
 from app.services.procurement import bom_public, find_shortages, list_bom
 from app.web.markdown import message_markdown
 from models.base import utcnow
@@ -61,6 +62,10 @@ def order_sections(session, actor: Actor, order_id: int) -> dict:
         "acceptance": _acceptance(session, order_id),
         "can_send_link": _can_send_link(session, actor, order_id),
         "outbox_status_names": OUTBOX_STATUS_NAMES,
+        "change_orders": change_orders_public(
+            session, list_change_orders(session=session, actor=actor, order_id=order_id)
+        ),
+        "can_decide_changes": actor.is_admin or actor.has(Role.manager),
     }
 
 

@@ -132,3 +132,29 @@ def test_reports_are_only_for_those_who_see_the_order(client, session):
     session.commit()
     assert client.get(_url(order.id), headers=bearer(stranger)).status_code == 403
     assert client.get(_url(order.id)).status_code == 401
+
+
+def test_a_second_report_keeps_what_it_does_not_send(client, session):
+    order, h, _ = _setup(session)
+    client.post(_url(order.id), json={**REPORT, "problems": "缺垫片"}, headers=h)
+    r = client.post(_url(order.id), json={"done_today": "完成接线"}, headers=h)
+    body = r.get_json()
+    assert (body["done_today"], body["plan_tomorrow"], body["problems"], body["hours"]) == (
+        "完成接线",
+        "接线",
+        "缺垫片",
+        9,
+    )
+    assert [line["worker"] for line in body["labour"]] == ["张三"]
+
+
+def test_a_labourer_over_24_hours_in_a_day_is_422_in_chinese(client, session):
+    order, h, _ = _setup(session)
+    other, h2, _ = _setup(session)
+    assert client.post(_url(other.id), json=REPORT, headers=h2).status_code == 200
+    labour = [{"worker": "张三", "hours": 10}, {"worker": "张三", "hours": 7}]
+    r = client.post(_url(order.id), json={**REPORT, "labour": labour}, headers=h)
+    assert r.status_code == 422
+    error = r.get_json()["error"]
+    assert error["code"] == "hours_over_day" and "点工「张三」" in error["message"]
+    assert count(session, DailyReport) == 1 and count(session, LabourEntry) == 1

@@ -202,3 +202,42 @@ def test_every_command_has_a_handler_a_parser_and_a_line_in_the_help():
 def test_the_help_command_answers_with_the_table():
     reply = SPECS["help"].handler(None, parse("帮助 进度").args)
     assert reply.markdown and "用法：进度 <订单号>" in reply.text
+
+
+@pytest.mark.parametrize(
+    "text, args",
+    [
+        (
+            "问题 ＧＤ－１ 法兰漏水（2号口），需更换垫片 高",
+            {"order": "GD-1", "description": "法兰漏水（2号口），需更换垫片", "risk": "high"},
+        ),
+        ("问题 GD-1 法兰漏水 极高", {"order": "GD-1", "description": "法兰漏水", "risk": "high"}),
+        ("问题 GD-1 法兰漏水 较低", {"order": "GD-1", "description": "法兰漏水", "risk": "low"}),
+        ("问题 GD-1 法兰漏水 一般", {"order": "GD-1", "description": "法兰漏水", "risk": "medium"}),
+        ("问题 GD-1 漏水  严重", {"order": "GD-1", "description": "漏水", "risk": "high"}),
+    ],
+)
+def test_free_text_is_kept_as_typed_and_every_risk_word_is_recognised(text, args):
+    assert parse(text) == Command("issue", {**args, "owner": None})
+
+
+@pytest.mark.parametrize("word", ["偏高", "风险很大", "超低风险", "risky"])
+def test_an_unknown_risk_word_is_answered_with_the_allowed_words(word):
+    with pytest.raises(ParseError) as caught:
+        parse(f"问题 GD-1 法兰漏水 {word}")
+    assert f"「{word}」" in caught.value.hint and "高（极高" in caught.value.hint
+
+
+def test_a_report_may_send_only_the_parts_that_change_and_keeps_full_width_text():
+    command = parse("日报 ＧＤ－１\n明日：更换垫片（3只），复测\n工时：８")
+    assert command.args == {
+        "order": "GD-1",
+        "today": None,
+        "tomorrow": "更换垫片（3只），复测",
+        "problems": None,
+        "hours": Decimal(8),
+    }
+    assert parse("完成 ＃１２ 已更换垫片，复测合格。").args == {
+        "id": 12,
+        "note": "已更换垫片，复测合格。",
+    }

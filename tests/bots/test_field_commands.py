@@ -61,7 +61,29 @@ def test_a_daily_report_from_wechat_is_filed_and_a_second_one_updates_it(sim, ge
     assert "已更新当天的日报" in again
     session.commit()
     (report,) = session.exec(select(DailyReport)).all()
-    assert (report.user_id, report.done_today, report.hours) == (engineer.id, "补充", None)
+    # The parts not re-sent keep their values.
+    assert (report.user_id, report.done_today, report.hours) == (engineer.id, "补充", 9.5)
+    assert (report.plan_tomorrow, report.problems) == ("吊装", "吊车未到")
+
+
+def test_a_report_keeps_full_width_punctuation_and_answers_the_hours_cap(sim, gendan, session):
+    tracker, engineer, _order = _crew(session)
+    text = "日报 ＧＤ－ＦＩＥＬＤ－１\n今日：法兰漏水（2号口），需更换垫片\n工时：１６"
+    reply = passive_text(say(sim, "wechat:user:o-wangwu", "wangwu", text))
+    assert reply.startswith("已收到 GD-FIELD-1")
+    session.commit()
+    (report,) = session.exec(select(DailyReport)).all()
+    assert (report.done_today, report.hours) == ("法兰漏水（2号口），需更换垫片", 16)
+    session.commit()
+    text = "日报 GD-FIELD-1\n问题：缺垫片\n工时：25"
+    assert "0 到 24" in passive_text(say(sim, "wechat:user:o-wangwu", "wangwu", text))
+    second = make_order(session, tracker, code="GD-FIELD-2")
+    add_to_order(session, second, engineer, Role.site_engineer)
+    session.commit()
+    text = "日报 GD-FIELD-2\n今日：接线\n工时：10"
+    reply = passive_text(say(sim, "wechat:user:o-wangwu", "wangwu", text))
+    assert "本人工时合计 26 小时，超过每天 24 小时" in reply
+    assert count(session, DailyReport) == 1
 
 
 def test_a_report_refused_by_the_service_answers_its_reason(sim, gendan, session):

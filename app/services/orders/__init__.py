@@ -29,6 +29,7 @@ from app.services.orders.orders import (
     list_members,
     list_orders,
     remove_member,
+    revise_order,
     update_order,
 )
 from app.services.orders.photos import (
@@ -43,6 +44,7 @@ from app.services.orders.photos import (
 )
 from app.services.orders.progress import progress_source
 from app.services.orders.public import (
+    change_orders_public,
     members_public,
     order_public,
     orders_public,
@@ -57,6 +59,12 @@ from app.services.orders.reviews import (
     signoffs,
     submit_for_review,
     withdraw_review,
+)
+from app.services.orders.revisions import (
+    REVIEWED_FIELDS,
+    approve_change_order,
+    list_change_orders,
+    reject_change_order,
 )
 from app.services.orders.scope import (
     open_order,
@@ -88,15 +96,18 @@ from app.services.orders.templates import add_template, list_templates, retire_t
 __all__ = [
     "ORDER_LAYOUT",
     "ORDER_TEMPLATE",
+    "REVIEWED_FIELDS",
     "STAGE_WEIGHTS",
     "LateStage",
     "OrderImportFailed",
     "add_checklist_item",
     "add_member",
     "add_template",
+    "approve_change_order",
     "attach_photos",
     "begin_stage",
     "cancel_order",
+    "change_orders_public",
     "checklist",
     "close_stage",
     "create_order",
@@ -112,6 +123,7 @@ __all__ = [
     "get_review",
     "import_orders",
     "late_stages",
+    "list_change_orders",
     "list_members",
     "list_order_photos",
     "list_orders",
@@ -130,12 +142,14 @@ __all__ = [
     "progress_source",
     "refresh_derived_progress",
     "refuse_closed",
+    "reject_change_order",
     "remove_member",
     "reopen_stage",
     "require_executing",
     "require_member_in_role",
     "retire_template",
     "review_public",
+    "revise_order",
     "row_of_order",
     "set_checklist_item",
     "signoffs",

@@ -15,10 +15,18 @@ from app.services.core import (
     roles_of,
     visible_orders_clause,
 )
+from app.services.orders.revisions import (
+    PAST_REVIEW,
+    changed_reviewed_fields,
+    merged_params,
+    reopen_signoffs,
+    request_change,
+)
 from app.services.orders.scope import refuse_closed
 from app.services.orders.stages import create_stages
 from app.services.people import get_department
 from models.base import utcnow
+from models.change_orders import ChangeOrder
 from models.enums import OrderStatus, Role
 from models.errors import Conflict, Forbidden, InvalidInput, NotFound
 from models.orders import MemberAdd, Order, OrderCreate, OrderMember, OrderUpdate, Review
@@ -111,11 +119,46 @@ def update_order(
     data: OrderUpdate,
     now: datetime | None = None,
 ) -> Order:
-    """Change an order's fields; every change lands in the change log."""
+    """Change an order's fields; every change lands in the change log.
+
+    A change to what the review signed reopens the concerned sign-offs while in review; past
+    review it becomes a pending change order (see `revise_order`, which also returns it).
+    """
+    return revise_order(session=session, actor=actor, order_id=order_id, data=data, now=now)[0]
+
+
+@acts
+def revise_order(
+    *,
+    session: Session,
+    actor: Actor,
+    order_id: int,
+    data: OrderUpdate,
+    now: datetime | None = None,
+) -> tuple[Order, ChangeOrder | None]:
+    """Change an order; reviewed fields past review go to a change order, returned too."""
+    now = now or utcnow()
     order = load_order(session, actor, order_id, for_update=True)
     require_manage_order(session, actor, order, "修改订单")
     refuse_closed(order, "订单已关闭，不能修改")
     fields = data.model_dump(exclude_unset=True)
+    if "tech_params" in fields:
+        fields["tech_params"] = merged_params(order.tech_params, fields["tech_params"] or {})
+    for key in ("delivery_date", "payment_terms", "special_requirements"):
+        if key in fields and fields[key] is None:
+            raise InvalidInput("评审内容不能清空", field=key)
+    changed = changed_reviewed_fields(order, fields)
+    change = None
+    if changed and order.status in PAST_REVIEW:
+        change = request_change(session=session, actor=actor, order=order, changed=changed, now=now)
+        fields = {k: v for k, v in fields.items() if k not in changed}
+    elif changed and order.status == OrderStatus.in_review:
+        reopen_signoffs(session=session, order=order, changed=changed)
+    _apply(session, order, fields, now)
+    return order, change
+
+
+def _apply(session: Session, order: Order, fields: dict, now: datetime) -> None:
     if "liaison_id" in fields:
         _check_liaison(session, fields["liaison_id"])
         _ensure_liaison_member(session, order, fields["liaison_id"])
@@ -125,10 +168,9 @@ def update_order(
         fields["review_departments"] = _check_departments(session, fields["review_departments"])
     for key, value in fields.items():
         setattr(order, key, value)
-    order.updated_at = now or utcnow()
+    order.updated_at = now
     session.add(order)
     session.flush()
-    return order
 
 
 def _ensure_liaison_member(session: Session, order: Order, user_id: int | None) -> None:

@@ -7,17 +7,22 @@ from collections import defaultdict
 from sqlmodel import Session, col, select
 
 from app.services.orders.reviews import signoffs
+from app.services.orders.revisions import REVIEWED_FIELDS, field_diffs, snapshot_of
 from app.services.orders.stages import checklist, current_stage, order_progress
 from app.services.people import user_brief, users_by_id
+from models.change_orders import ChangeOrder, ChangeOrderPublic
 from models.enums import (
+    CHANGE_ORDER_STATUS_NAMES,
     ORDER_STATUS_NAMES,
     STAGE_NAMES,
     STAGE_STATUS_NAMES,
+    ChangeOrderStatus,
     OrderStatus,
     StageKind,
     StageStatus,
 )
 from models.orders import (
+    FieldDiff,
     MemberPublic,
     Order,
     OrderMember,
@@ -113,6 +118,7 @@ def review_public(session: Session, review: Review) -> ReviewPublic:
     lines = signoffs(session=session, review_id=review.id)
     users = users_by_id(session, [review.submitted_by_id, *(s.user_id for s in lines)])
     depts = {d.id: d for d in session.exec(select(Department))}
+    now = snapshot_of(session.get(Order, review.order_id))
     return ReviewPublic(
         id=review.id,
         round=review.round,
@@ -129,6 +135,8 @@ def review_public(session: Session, review: Review) -> ReviewPublic:
                 user=user_brief(users.get(s.user_id)),
                 reason=s.reason,
                 signed_at=s.signed_at,
+                snapshot=s.snapshot,
+                changed_since=field_diffs(s.snapshot, now) if s.snapshot else [],
             )
             for s in lines
         ],
@@ -141,4 +149,27 @@ def members_public(session: Session, members: list[OrderMember]) -> list[MemberP
     return [
         MemberPublic(user=user_brief(users[m.user_id]), role=m.role, added_at=m.added_at)
         for m in members
+    ]
+
+
+def change_orders_public(session: Session, rows: list[ChangeOrder]) -> list[ChangeOrderPublic]:
+    """Public forms of change orders: each field asked for, before and after."""
+    users = users_by_id(session, [i for c in rows for i in (c.requested_by_id, c.decided_by_id)])
+    return [
+        ChangeOrderPublic(
+            id=c.id,
+            order_id=c.order_id,
+            status=c.status,
+            status_name=CHANGE_ORDER_STATUS_NAMES[ChangeOrderStatus(c.status)],
+            changes=[
+                FieldDiff(field=f, name=REVIEWED_FIELDS[f], before=c.before.get(f), after=v)
+                for f, v in c.after.items()
+            ],
+            requested_by=user_brief(users.get(c.requested_by_id)),
+            requested_at=c.requested_at,
+            decided_by=user_brief(users.get(c.decided_by_id)),
+            decided_at=c.decided_at,
+            decision_note=c.decision_note,
+        )
+        for c in rows
     ]

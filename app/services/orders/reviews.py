@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from app.services.core import Actor, acts, can_sign_for, load_order, note, require_manage_order
+from app.services.orders.revisions import require_reviewable, snapshot_of
 from app.services.orders.stages import begin_stage, finish_stage, list_stages, open_required_items
 from app.services.people import get_department
 from models.base import utcnow
@@ -46,6 +47,7 @@ def submit_for_review(
     require_manage_order(session, actor, order, "提交评审")
     if order.status != OrderStatus.draft:
         raise Conflict("只有草稿状态的订单可以提交评审", code="not_draft")
+    require_reviewable(order)
     last = current_review(session=session, order_id=order_id)
     review = Review(
         order_id=order.id,
@@ -113,6 +115,7 @@ def decide_signoff(
     line.user_id = actor.id
     line.reason = reason.strip() if reason else None
     line.signed_at = now
+    line.snapshot = snapshot_of(order)
     session.add(line)
     session.flush()
     if not approve:

@@ -237,3 +237,81 @@ def test_labour_summary_totals_hours_per_worker_and_per_day(site):
         labour_summary(
             session=session, actor=engineer, order_id=order.id, start=TODAY, end=yesterday
         )
+
+
+def test_a_resubmission_keeps_the_parts_it_does_not_send(site):
+    session, order, engineer = site
+    _submit(
+        session,
+        engineer,
+        order,
+        plan_tomorrow="吊装",
+        problems="吊车未到",
+        hours=9.5,
+        labour=[{"worker": "张三", "hours": 8}],
+    )
+    again = submit_daily_report(
+        session=session, actor=engineer, order_id=order.id, plan_tomorrow="接线", now=NOW
+    )
+    assert (again.done_today, again.plan_tomorrow, again.problems, again.hours) == (
+        "完成 2 号机组基础验收",
+        "接线",
+        "吊车未到",
+        9.5,
+    )
+    assert [(e.worker, e.hours) for e in session.exec(select(LabourEntry))] == [("张三", 8)]
+
+
+def test_a_first_report_without_what_was_done_today_is_refused(site):
+    session, order, engineer = site
+    with pytest.raises(InvalidInput, match="今日完成") as err:
+        submit_daily_report(
+            session=session, actor=engineer, order_id=order.id, plan_tomorrow="接线", now=NOW
+        )
+    assert err.value.details["field"] == "done_today"
+    assert count(session, DailyReport) == 0
+
+
+def test_one_labourers_lines_in_a_report_cannot_add_up_to_more_than_24_hours(site):
+    session, order, engineer = site
+    with pytest.raises(InvalidInput, match=r"张三.*超过每天 24 小时") as err:
+        _submit(
+            session,
+            engineer,
+            order,
+            labour=[{"worker": "张三", "hours": 16}, {"worker": "张三", "hours": 10}],
+        )
+    assert err.value.code == "hours_over_day" and err.value.details["field"] == "labour"
+    assert count(session, DailyReport) == 0 and count(session, LabourEntry) == 0
+
+
+def test_a_labourers_day_is_capped_across_reports_and_orders(site):
+    session, order, engineer = site
+    other_order = make_order(session)
+    foreman = make_user(session, Role.site_engineer)
+    add_to_order(session, other_order, foreman, Role.site_engineer)
+    _submit(session, act(session, foreman), other_order, labour=[{"worker": "张三", "hours": 20}])
+    with pytest.raises(InvalidInput, match="其他日报已登记 20 小时"):
+        _submit(session, engineer, order, labour=[{"worker": "张三", "hours": 8}])
+    assert count(session, LabourEntry) == 1
+    # The same report resubmitted replaces its own lines, so they are not counted twice.
+    _submit(session, engineer, order, labour=[{"worker": "张三", "hours": 4}])
+    _submit(
+        session,
+        engineer,
+        order,
+        labour=[{"worker": "张三", "hours": 4}, {"worker": "李四", "hours": 9}],
+    )
+    assert count(session, LabourEntry) == 3
+
+
+def test_ones_own_hours_on_several_orders_are_capped_at_24_a_day(site):
+    session, order, engineer = site
+    other_order = make_order(session)
+    add_to_order(session, other_order, session.get(User, engineer.id), Role.site_engineer)
+    _submit(session, engineer, other_order, hours=16)
+    with pytest.raises(InvalidInput, match="本人工时合计 25 小时") as err:
+        _submit(session, engineer, order, hours=9)
+    assert err.value.details["field"] == "hours"
+    _submit(session, engineer, order, hours=8)
+    assert count(session, DailyReport) == 2
