@@ -6,17 +6,31 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated
 
+from pydantic import Field as PField
 from pydantic import StringConstraints
 from sqlmodel import Field, SQLModel
 
 from models.base import UTCDateTime, utcnow
-from models.quantities import QUANTITY, QuantityOut
+from models.quantities import QUANTITY, QUANTITY_PLACES, QuantityOut
 
 # A code a scanner can carry: no spaces or control characters, at most 64 characters.
 MaterialCode = Annotated[
     str, StringConstraints(pattern=r"^[^\s\x00-\x1f\x7f]+$", min_length=1, max_length=64)
 ]
 AliasCode = Annotated[str, StringConstraints(min_length=1, max_length=256)]
+
+# Units counted in whole pieces: a quantity in them is a whole number unless the material says
+# otherwise (quantity_places). Every other unit (kg, m, L, m², 吨, ...) takes three places.
+COUNT_UNITS = frozenset(
+    {"件", "台", "套", "个", "只", "根", "块", "张", "把", "支", "条", "组", "副", "对", "片"}
+    | {"箱", "盒", "包", "袋", "桶", "卷", "pcs", "pc", "set", "ea"}
+)
+QuantityPlaces = Annotated[int, PField(ge=0, le=QUANTITY_PLACES)]
+
+
+def default_places(unit: str) -> int:
+    """How many decimal places a quantity in this unit takes by default: 0 for count units."""
+    return 0 if unit.strip().lower() in COUNT_UNITS else QUANTITY_PLACES
 
 
 class MaterialBase(SQLModel):
@@ -37,6 +51,7 @@ class Material(MaterialBase, table=True):
     id: int | None = Field(default=None, primary_key=True)
     code: str = Field(max_length=64, unique=True, index=True)
     stock: Decimal = Field(default=Decimal(0), sa_type=QUANTITY, description="仓库现存量")
+    quantity_places: int = Field(default=QUANTITY_PLACES, sa_column_kwargs={"server_default": "3"})
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
@@ -45,8 +60,12 @@ class Material(MaterialBase, table=True):
         return None
 
 
+_PLACES_HELP = "数量小数位数（0-3）；不填则按单位：件、台、套等计数单位为 0（整数），其他为 3"
+
+
 class MaterialCreate(MaterialBase):
     code: MaterialCode
+    quantity_places: QuantityPlaces | None = Field(default=None, description=_PLACES_HELP)
 
 
 class MaterialUpdate(SQLModel):
@@ -56,6 +75,9 @@ class MaterialUpdate(SQLModel):
     is_key: bool | None = None
     preferred_supplier_id: int | None = None
     backup_supplier_id: int | None = None
+    quantity_places: QuantityPlaces | None = Field(
+        default=None, description=_PLACES_HELP + "；改单位而不填时按新单位"
+    )
 
 
 class MaterialAlias(SQLModel, table=True):
@@ -100,6 +122,7 @@ class MaterialBrief(SQLModel):
     name: str
     spec: str
     unit: str
+    quantity_places: int = Field(description="数量小数位数：0 为整数")
     is_key: bool
 
 

@@ -145,7 +145,7 @@ def test_bom_import_dry_run_stores_nothing_and_errors_list_rows(client, session)
 
 def test_a_label_png_decodes_back_to_its_payload(client, session):
     order, h = _setup(session)
-    material = make_material(session, "不锈钢板-304", name="不锈钢板")
+    material = make_material(session, "不锈钢板-304", name="不锈钢板", unit="kg")
     session.commit()
     r = client.get(
         f"/api/materials/{material.id}/label.png?symbology=code128&lot=A240501&quantity=12.5"
@@ -284,3 +284,27 @@ def test_marking_a_purchase_received_with_nothing_received_is_refused(client, se
         headers=h,
     )
     assert r.status_code == 200 and r.get_json()["received"] == 5
+
+
+def test_a_fraction_of_a_piece_is_refused_in_the_envelope(client, session):
+    order, h = _setup(session)
+    buyer = bearer(make_user(session, Role.buyer))
+    session.commit()
+    r = client.post(
+        "/api/materials", json={"code": "PUMP-9", "name": "水泵", "unit": "台"}, headers=buyer
+    )
+    assert r.status_code == 201 and r.get_json()["quantity_places"] == 0
+    pump = r.get_json()["id"]
+    r = client.post(
+        f"/api/orders/{order.id}/bom",
+        json={"material_id": pump, "needed": 1.5, "need_date": "2027-03-01"},
+        headers=h,
+    )
+    assert r.status_code == 422
+    assert r.get_json()["error"] == {
+        "code": "quantity_places",
+        "message": "数量单位为台，须为整数",
+        "details": {"field": "needed", "unit": "台", "places": 0},
+    }
+    r = client.patch(f"/api/materials/{pump}", json={"quantity_places": 4}, headers=buyer)
+    assert r.status_code == 422 and r.get_json()["error"]["code"] == "validation_error"

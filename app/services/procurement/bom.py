@@ -17,7 +17,7 @@ from sqlmodel import Session, col, func, select
 from app.services.core import Actor, acts, load_order, require_order_role
 from app.services.orders import progress_source, refresh_derived_progress, refuse_closed
 from app.services.procurement.errors import BomLineNotFound
-from app.services.procurement.materials import PURCHASERS, load_material
+from app.services.procurement.materials import PURCHASERS, check_places, load_material
 from models.base import utcnow
 from models.bom import BomLine, BomLineCreate, BomLineUpdate
 from models.enums import StageKind
@@ -61,6 +61,7 @@ def add_bom_line(
     """Add a material to the order's BOM."""
     editable_order(session, actor, order_id, "维护 BOM")
     material = load_material(session, data.material_id)
+    check_places(material, data.needed, "needed")
     if line_for_material(session, order_id, material.id) is not None:
         raise Conflict(f"BOM 中已有物料 {material.code}，请修改该行", code="duplicate")
     now = now or utcnow()
@@ -91,6 +92,7 @@ def update_bom_line(
     """Change a BOM line's quantity, need date, warning days or note (logged)."""
     editable_order(session, actor, order_id, "维护 BOM")
     line = load_line(session, order_id, line_id)
+    check_places(load_material(session, line.material_id), data.needed, "needed")
     for key, value in data.model_dump(exclude_unset=True).items():
         if value is not None or key == "warning_days":
             setattr(line, key, value)

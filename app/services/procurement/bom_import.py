@@ -40,11 +40,12 @@ from app.services.procurement.bom import (
     line_for_material,
     refresh_procurement_progress,
 )
+from app.services.procurement.errors import places_rule
 from app.services.procurement.materials import CATALOGUE_ROLES, find_material, require_role
 from models.base import utcnow
 from models.bom import MAX_WARNING_DAYS, BomImportResult, BomLine
 from models.enums import Role
-from models.materials import Material
+from models.materials import Material, default_places
 from models.quantities import MAX_QUANTITY, QUANTITY_PLACES
 
 _CODE = re.compile(r"[^\s\x00-\x1f\x7f]{1,64}")
@@ -193,6 +194,12 @@ def _materials(
     known, created = {}, []
     for row in rows:
         material = find_material(session, row.code)
+        if material is None:
+            unit, places = row.unit, default_places(row.unit)
+        else:
+            unit, places = material.unit, material.quantity_places
+        if row.quantity != row.quantity.quantize(Decimal(1).scaleb(-places)):
+            problems.add(row.number, "quantity", places_rule(unit, places))
         if material is not None:
             known[row.code] = material
             if row.name and row.name != material.name:
@@ -213,6 +220,7 @@ def _create_material(session: Session, row: Row, now: datetime) -> Material:
         name=row.name,
         spec=row.spec,
         unit=row.unit,
+        quantity_places=default_places(row.unit),
         is_key=row.is_key,
         created_at=now,
         updated_at=now,

@@ -60,6 +60,22 @@ class BadQuantity(InvalidInput):
     code = "bad_quantity"
 
 
+def places_rule(unit: str, places: int) -> str:
+    """The precision rule of a material's quantities, as the refusal states it."""
+    if places == 0:
+        return f"数量单位为{unit}，须为整数"
+    return f"数量单位为{unit}，最多 {places} 位小数"
+
+
+class TooManyPlaces(BadQuantity):
+    """A quantity finer than its material's unit allows (half a pump, 2.5 件)."""
+
+    code = "quantity_places"
+
+    def __init__(self, unit: str, places: int, field: str = "quantity"):
+        super().__init__(places_rule(unit, places), field=field, unit=unit, places=places)
+
+
 class OverReceipt(Conflict):
     code = "over_receipt"
 

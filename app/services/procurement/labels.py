@@ -14,7 +14,7 @@ from sqlmodel import Session
 
 from app.services.core import Actor, load_order
 from app.services.procurement.bom import list_bom, materials_by_id
-from app.services.procurement.materials import get_material
+from app.services.procurement.materials import check_places, get_material
 from scanning.label_sheet import SheetLayout, render_sheet
 from scanning.labels import LabelSpec, Symbology, render_label
 from scanning.payload import GendanLabel, LabelKind
@@ -36,6 +36,7 @@ def material_label(
 ) -> bytes:
     """A PNG label for a material, or for one lot of it, optionally bound to an order."""
     material = get_material(session=session, actor=actor, material_id=material_id)
+    check_places(material, quantity)
     order_code = load_order(session, actor, order_id).code if order_id is not None else None
     label = GendanLabel(
         kind=LabelKind.LOT if lot else LabelKind.MATERIAL,

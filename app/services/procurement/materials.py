@@ -3,17 +3,34 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 
+import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, or_, select
 
 from app.services.core import Actor, acts
-from app.services.procurement.errors import MaterialNotFound, SupplierNotFound
+from app.services.procurement.errors import (
+    MaterialNotFound,
+    SupplierNotFound,
+    TooManyPlaces,
+    places_rule,
+)
 from app.services.procurement.scans.codes import alias_form
 from models.base import utcnow
+from models.bom import BomLine
 from models.enums import ROLE_NAMES, Role
 from models.errors import Conflict, Forbidden, InvalidInput, NotFound
-from models.materials import AliasCreate, Material, MaterialAlias, MaterialCreate, MaterialUpdate
+from models.materials import (
+    AliasCreate,
+    Material,
+    MaterialAlias,
+    MaterialCreate,
+    MaterialUpdate,
+    default_places,
+)
+from models.purchasing import PurchaseLine
+from models.quantities import QUANTITY_PLACES
 from models.suppliers import Supplier
 from scanning.payload import PlainCode, parse_payload
 
@@ -56,6 +73,15 @@ def find_material(session: Session, code: str) -> Material | None:
     return material
 
 
+def check_places(material: Material, quantity: Decimal | None, field: str = "quantity") -> None:
+    """Refuse a quantity finer than the material's unit allows: 2.5 件 is no quantity."""
+    if quantity is None:
+        return
+    step = Decimal(1).scaleb(-material.quantity_places)
+    if quantity != quantity.quantize(step):
+        raise TooManyPlaces(material.unit, material.quantity_places, field=field)
+
+
 def load_material(session: Session, material_id: int) -> Material:
     material = session.get(Material, material_id)
     if material is None:
@@ -73,7 +99,13 @@ def create_material(
         raise Conflict(f"物料编码 {data.code} 已存在", code="duplicate")
     check_suppliers(session, data.preferred_supplier_id, data.backup_supplier_id)
     now = now or utcnow()
-    material = Material(**data.model_dump(), created_at=now, updated_at=now)
+    places = data.quantity_places
+    material = Material(
+        **data.model_dump(exclude={"quantity_places"}),
+        quantity_places=default_places(data.unit) if places is None else places,
+        created_at=now,
+        updated_at=now,
+    )
     session.add(material)
     session.flush()
     return material
@@ -96,12 +128,52 @@ def update_material(
         if key in fields and fields[key] is None:
             raise InvalidInput("该字段不能为空", field=key)
     check_suppliers(session, fields.get("preferred_supplier_id"), fields.get("backup_supplier_id"))
+    # Places not given with a new unit, or given as null: the unit's default.
+    unit = fields.get("unit", material.unit)
+    if fields.get("quantity_places", 0) is None or (
+        "quantity_places" not in fields and unit != material.unit
+    ):
+        fields["quantity_places"] = default_places(unit)
+    places = fields.get("quantity_places", material.quantity_places)
+    if places < material.quantity_places:
+        _refuse_finer_in_use(session, material, unit, places)
     for key, value in fields.items():
         setattr(material, key, value)
     material.updated_at = now or utcnow()
     session.add(material)
     session.flush()
     return material
+
+
+def _refuse_finer_in_use(session: Session, material: Material, unit: str, places: int) -> None:
+    """Fewer places only when no stock, BOM line or purchase line of the material has more."""
+    step = 10 ** (QUANTITY_PLACES - places)
+
+    def finer(column):  # stored as whole thousandths
+        return sa.type_coerce(column, sa.BigInteger) % step != 0
+
+    queries = [
+        select(BomLine.id).where(
+            BomLine.material_id == material.id,
+            or_(finer(BomLine.needed), finer(BomLine.received), finer(BomLine.issued)),
+        ),
+        select(PurchaseLine.id)
+        .join(BomLine, BomLine.id == PurchaseLine.bom_line_id)
+        .where(
+            BomLine.material_id == material.id,
+            or_(finer(PurchaseLine.quantity), finer(PurchaseLine.received)),
+        ),
+    ]
+    in_use = material.stock != material.stock.quantize(Decimal(1).scaleb(-places)) or any(
+        session.exec(query.limit(1)).first() is not None for query in queries
+    )
+    if in_use:
+        raise InvalidInput(
+            f"{places_rule(unit, places)}；该物料的库存、BOM 或采购数量已有更多小数位，"
+            "请先修正这些数量",
+            code="quantity_places_in_use",
+            field="quantity_places",
+        )
 
 
 def get_material(*, session: Session, actor: Actor, material_id: int) -> Material:

@@ -20,6 +20,7 @@ from app.services.core import Actor, acts, load_order, local_date, note
 from app.services.procurement import _stock as stock
 from app.services.procurement.bom import editable_order, load_line
 from app.services.procurement.errors import PurchaseLineNotFound, SupplierNotFound
+from app.services.procurement.materials import check_places, load_material
 from models.base import utcnow
 from models.bom import BomLine
 from models.enums import PURCHASE_STATUS_NAMES, PurchaseStatus, ScanAction
@@ -79,6 +80,7 @@ def create_purchase_line(
     now = now or utcnow()
     editable_order(session, actor, order_id, "下采购单")
     line = load_line(session, order_id, bom_line_id)
+    check_places(load_material(session, line.material_id), data.quantity)
     _supplier(session, data.supplier_id)
     if data.status not in OPENING:
         raise InvalidInput("新采购行的状态只能是已下单或已确认", field="status")
@@ -128,6 +130,8 @@ def update_purchase_line(
     """Change quantity, price, PO number or promised date (a new date needs a reason)."""
     now = now or utcnow()
     purchase = _open_purchase(session, actor, purchase_id)
+    line = session.get(BomLine, purchase.bom_line_id)
+    check_places(load_material(session, line.material_id), data.quantity)
     fields = data.model_dump(exclude_unset=True, exclude={"promised_date", "reason"})
     for key, value in fields.items():
         if value is not None:
@@ -208,6 +212,7 @@ def _receive_by_hand(session, actor, purchase_id: int, data: PurchaseStatusIn, n
     _refuse_closed(purchase)
     line = session.get(BomLine, purchase.bom_line_id)
     quantity = data.received_quantity
+    check_places(load_material(session, line.material_id), quantity, "received_quantity")
     session.add(
         Scan(
             client_id=uuid.uuid4(),

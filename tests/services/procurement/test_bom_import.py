@@ -38,17 +38,23 @@ def test_a_csv_creates_the_new_materials_and_says_which(session):
     csv = (
         HEADER
         + "STEEL-3MM,钢板,3mm,张,是,12,2027-03-01,10,\n"
-        + "VALVE-9,球阀,DN50,个,否,4.5,2027/03/05,,进口\n"
+        + "SEALANT-9,密封胶,硅酮,kg,否,4.5,2027/03/05,,进口\n"
     )
     result = _import(session, order, csv.encode())
-    assert (result.added, result.updated, result.created_materials) == (2, 0, ["VALVE-9"])
+    assert (result.added, result.updated, result.created_materials) == (2, 0, ["SEALANT-9"])
     lines = session.exec(select(BomLine).order_by(BomLine.id)).all()
     assert [(line.needed, line.need_date, line.warning_days) for line in lines] == [
         (Decimal(12), date(2027, 3, 1), 10),
         (Decimal("4.5"), date(2027, 3, 5), None),
     ]
-    valve = session.exec(select(Material).where(Material.code == "VALVE-9")).one()
-    assert (valve.name, valve.spec, valve.unit, valve.is_key) == ("球阀", "DN50", "个", False)
+    sealant = session.exec(select(Material).where(Material.code == "SEALANT-9")).one()
+    assert (sealant.name, sealant.spec, sealant.unit, sealant.is_key) == (
+        "密封胶",
+        "硅酮",
+        "kg",
+        False,
+    )
+    assert sealant.quantity_places == 3
 
 
 def test_every_bad_row_is_reported_and_nothing_is_imported(session):

@@ -106,7 +106,7 @@ def test_a_delayed_purchase_no_longer_secures_the_line(session):
 
 def test_received_plus_incoming_counts_and_the_shortfall_is_reported(session):
     order = _order(session)
-    material = make_material(session, "GASKET", name="垫片")
+    material = make_material(session, "GASKET", name="密封垫条", unit="m")
     line = make_bom_line(session, order, material, needed="10.5", days=3)
     _promise(session, order, line, "in_transit", 2, quantity=4)
     worker = act(session, make_warehouse(session, order))

@@ -28,7 +28,7 @@ from app.services.procurement.errors import (
     LotAlreadyReceived,
     NotAMaterialLabel,
 )
-from app.services.procurement.materials import SCANNERS, require_role
+from app.services.procurement.materials import SCANNERS, check_places, require_role
 from app.services.procurement.scans._messages import scan_message
 from app.services.procurement.scans._resolve import Resolved, resolve_code
 from app.services.procurement.scans._targets import choose_line
@@ -204,8 +204,10 @@ def _target(session: Session, actor: Actor, data: ScanIn) -> _Target:
     if resolved.material is None:
         raise NotAMaterialLabel()
     if data.action == ScanAction.stock_check:
+        check_places(resolved.material, data.quantity)
         return _Target(resolved, data.quantity)
     quantity = _quantity(data, resolved)
+    check_places(resolved.material, quantity)
     if data.action == ScanAction.receive and not data.new_delivery:
         _refuse_lot_again(session, resolved)
     order, line = choose_line(session, actor, resolved, data.order_id, data.action)

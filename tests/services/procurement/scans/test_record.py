@@ -27,7 +27,7 @@ from tests.factories import (
 
 def _setup(session, needed=10, is_key=False):
     order = make_procuring_order(session)
-    material = make_material(session, "STEEL-3MM", name="钢板", is_key=is_key)
+    material = make_material(session, "STEEL-3MM", name="钢板", unit="kg", is_key=is_key)
     line = make_bom_line(session, order, material, needed=needed)
     worker = make_warehouse(session, order)
     return order, material, line, act(session, worker)
@@ -43,13 +43,13 @@ def test_scanning_a_material_code_receives_onto_the_open_line(session):
     assert applied and result.order.code == order.code
     assert (result.received, result.needed, result.missing) == (4, 10, 6)
     assert result.material.code == "STEEL-3MM" and result.stock == 4
-    assert "还缺 6件" in result.message
+    assert "还缺 6kg" in result.message
     session.refresh(line)
     assert line.received == Decimal(4) and session.get(Material, material.id).stock == 4
     logged = session.exec(
         select(ChangeLog).where(ChangeLog.entity == "bom_line", ChangeLog.field == "received")
     ).one()
-    assert (logged.old_value, logged.new_value, logged.note) == ("0", "4", "扫码入库 4件")
+    assert (logged.old_value, logged.new_value, logged.note) == ("0", "4", "扫码入库 4kg")
 
 
 def test_the_same_client_id_counts_once_and_returns_the_original(session):
