@@ -100,9 +100,14 @@ def _money_text(value: Decimal) -> str:
     return format(yuan(value), "f")
 
 
-# Money in: "1234.5" or "1234.50" (a JSON number is read the same way), at most two places;
-# "1e3", "12.345" or "abc" are refused with 422.
-MONEY_PATTERN = r"^\d{1,12}(\.\d{1,2})?$"
+# Money in: "1234.5" or "1234.50" (a JSON number is read the same way), at most two places and
+# eleven digits before the point (MAX_MONEY is 1e11 yuan); "1e3", "12.345" or "abc" are refused
+# with 422. The patterns are the OpenAPI document's too, so they say exactly what is accepted.
+MONEY_PATTERN = r"^[0-9]{1,11}(\.[0-9]{1,2})?$"
+# A positive amount (PositiveMoneyIn): the same without the zeros, which gt=0 refuses.
+POSITIVE_MONEY_PATTERN = r"^(?!0+(\.0+)?$)[0-9]{1,11}(\.[0-9]{1,2})?$"
+
+
 _MONEY_TEXT = re.compile(MONEY_PATTERN)
 
 
@@ -114,9 +119,12 @@ def _money_input(value):
     return value.strip() if isinstance(value, str) else value
 
 
-_MONEY_IN_SCHEMA = WithJsonSchema(
-    {"type": "string", "pattern": MONEY_PATTERN, "examples": ["1234.50"]}, mode="validation"
-)
+def _money_in_schema(pattern: str) -> WithJsonSchema:
+    return WithJsonSchema(
+        {"type": "string", "pattern": pattern, "examples": ["1234.50"]}, mode="validation"
+    )
+
+
 _MONEY_OUT_SCHEMA = WithJsonSchema(
     {"type": "string", "pattern": r"^-?\d+\.\d{2}$", "examples": ["1234.50"]},
     mode="serialization",
@@ -132,11 +140,11 @@ MoneyIn = Annotated[
     Decimal,
     BeforeValidator(_money_input),
     Field(ge=0, le=MAX_MONEY, decimal_places=MONEY_PLACES, allow_inf_nan=False),
-    _MONEY_IN_SCHEMA,
+    _money_in_schema(MONEY_PATTERN),
 ]
 PositiveMoneyIn = Annotated[
     Decimal,
     BeforeValidator(_money_input),
     Field(gt=0, le=MAX_MONEY, decimal_places=MONEY_PLACES, allow_inf_nan=False),
-    _MONEY_IN_SCHEMA,
+    _money_in_schema(POSITIVE_MONEY_PATTERN),
 ]

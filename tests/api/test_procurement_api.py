@@ -242,6 +242,7 @@ def test_a_warehouse_member_reads_the_bom_but_cannot_change_it(client, session):
         ("12,50", "金额应为数字（元），最多两位小数"),
         ("-1", "金额应为数字（元），最多两位小数"),
         (True, "金额应为数字（元），最多两位小数"),
+        ("605753740162.74", "金额应为数字（元），最多两位小数"),
     ],
 )
 def test_a_unit_price_is_yuan_with_two_places(client, session, price, word):
@@ -258,7 +259,7 @@ def test_a_unit_price_is_yuan_with_two_places(client, session, price, word):
 def test_money_fields_are_documented_as_strings_with_a_pattern(client):
     schemas = client.get("/api/openapi.json").get_json()["components"]["schemas"]
     price = schemas["PurchaseLineUpdate"]["properties"]["unit_price"]["anyOf"][0]
-    assert price["type"] == "string" and price["pattern"].startswith("^\\d")
+    assert price["type"] == "string" and price["pattern"] == r"^[0-9]{1,11}(\.[0-9]{1,2})?$"
     out = schemas["PurchaseLinePublic"]["properties"]["unit_price"]["anyOf"][0]
     assert out["type"] == "string" and "pattern" in out
 
@@ -308,3 +309,9 @@ def test_a_fraction_of_a_piece_is_refused_in_the_envelope(client, session):
     }
     r = client.patch(f"/api/materials/{pump}", json={"quantity_places": 4}, headers=buyer)
     assert r.status_code == 422 and r.get_json()["error"]["code"] == "validation_error"
+
+
+def test_positive_money_is_documented_without_the_zeros_that_are_refused(client):
+    schemas = client.get("/api/openapi.json").get_json()["components"]["schemas"]
+    amount = schemas["CostEntryIn"]["properties"]["amount"]
+    assert amount["pattern"] == r"^(?!0+(\.0+)?$)[0-9]{1,11}(\.[0-9]{1,2})?$"

@@ -26,6 +26,7 @@ from tests.factories import (
     add_to_order,
     count,
     make_bom_line,
+    make_material,
     make_procuring_order,
     make_purchase,
     make_user,
@@ -260,7 +261,11 @@ def test_material_total_equals_the_sum_of_the_rounded_lines(session):
     tracker = _tracker(session, order)
     for price, quantity in (("0.01", "0.5"), ("0.03", "0.5"), ("33.33", "2.5"), ("0.01", "0.001")):
         make_purchase(
-            session, order, make_bom_line(session, order), quantity=quantity, unit_price=D(price)
+            session,
+            order,
+            make_bom_line(session, order, make_material(session, unit="kg")),
+            quantity=quantity,
+            unit_price=D(price),
         )
     report = cost_report(session=session, actor=tracker, order_id=order.id)
     lines = [line.amount for line in report.material_lines]
