@@ -1,11 +1,13 @@
 """An order and its five stages: orders and members, the review record and sign-offs, stages
 with their SOP checklists and templates, stage progress derived from other domains' records
-(progress.py), order photos, order import, and the public forms of orders, stages and reviews.
-scope.py has the helpers other domains use to act on the rows of one order.
+(progress.py) and checklist items derived from them (checks.py, sop.py), order photos, order
+import, and the public forms of orders, stages and reviews. scope.py has the helpers other
+domains use to act on the rows of one order.
 """
 
 from __future__ import annotations
 
+from app.services.orders.checks import check_source, source_of
 from app.services.orders.importing import (
     ORDER_LAYOUT,
     ORDER_TEMPLATE,
@@ -58,22 +60,26 @@ from app.services.orders.scope import (
     require_member_in_role,
     row_of_order,
 )
+from app.services.orders.sop import (
+    checklist,
+    item_done,
+    open_required_items,
+    sync_checks,
+    sync_order_checks,
+)
 from app.services.orders.stages import (
     STAGE_WEIGHTS,
     add_checklist_item,
     begin_stage,
-    checklist,
     close_stage,
     current_stage,
     finish_stage,
     list_stages,
-    open_required_items,
     order_progress,
     refresh_derived_progress,
     reopen_stage,
     set_checklist_item,
     start_stage,
-    tick_items,
     update_stage,
 )
 from app.services.orders.templates import add_template, list_templates, retire_template
@@ -90,6 +96,7 @@ __all__ = [
     "attach_photos",
     "begin_stage",
     "cancel_order",
+    "check_source",
     "checklist",
     "close_stage",
     "create_order",
@@ -103,6 +110,7 @@ __all__ = [
     "get_photo",
     "get_review",
     "import_orders",
+    "item_done",
     "list_members",
     "list_order_photos",
     "list_orders",
@@ -129,11 +137,13 @@ __all__ = [
     "row_of_order",
     "set_checklist_item",
     "signoffs",
+    "source_of",
     "stage_brief",
     "stage_public",
     "start_stage",
     "submit_for_review",
-    "tick_items",
+    "sync_checks",
+    "sync_order_checks",
     "update_order",
     "update_stage",
     "upload_photo",
