@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import sqlalchemy as sa
+from pydantic import model_validator
 from sqlmodel import Field, SQLModel
 
 from models.base import enum_column
@@ -36,6 +37,13 @@ class Stage(SQLModel, table=True):
 
 
 class StageStart(SQLModel):
+    """Starting a stage takes no body, or a reason when it starts early."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_body_is_no_reason(cls, data):
+        return {} if data is None else data
+
     reason: str | None = Field(
         default=None,
         min_length=1,
