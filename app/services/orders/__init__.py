@@ -37,7 +37,7 @@ from app.services.orders.photos import (
     photos_public,
     upload_photo,
 )
-from app.services.orders.progress import progress_source
+from app.services.orders.progress import derived_progress, progress_source
 from app.services.orders.public import (
     members_public,
     order_public,
@@ -104,6 +104,7 @@ __all__ = [
     "current_stage",
     "decide_signoff",
     "delete_order",
+    "derived_progress",
     "find_order_by_code",
     "finish_stage",
     "get_order",
