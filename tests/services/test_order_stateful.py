@@ -328,11 +328,11 @@ def _run(session, examples: int, steps: int) -> None:
 
 
 def test_the_order_process_keeps_its_invariants(session):
-    _run(session, examples=6, steps=15)
+    _run(session, examples=3, steps=10)
 
 
 @pytest.mark.deep
 def test_the_order_process_keeps_its_invariants_deeply(session, request):
     if "deep" not in (request.config.getoption("markexpr") or ""):
         pytest.skip("the deep run is selected with -m deep")
-    _run(session, examples=200, steps=50)
+    _run(session, examples=100, steps=40)
