@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import sqlalchemy as sa
+from pydantic import model_validator
 from sqlmodel import Field, SQLModel
 
 from models.base import enum_column
@@ -26,10 +27,29 @@ class Stage(SQLModel, table=True):
     planned_end: date | None = None
     actual_start: date | None = None
     actual_end: date | None = None
+    # A stage started before its predecessor was done: the manager who did it and why.
+    started_early_by_id: int | None = Field(default=None, foreign_key="users.id")
+    started_early_reason: str | None = Field(default=None, max_length=500)
 
     @property
     def audit_order_id(self) -> int | None:
         return self.order_id
+
+
+class StageStart(SQLModel):
+    """Starting a stage takes no body, or a reason when it starts early."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_body_is_no_reason(cls, data):
+        return {} if data is None else data
+
+    reason: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=500,
+        description="提前开始（上一阶段尚未完成）时由经理填写的原因",
+    )
 
 
 class StageUpdate(SQLModel):
@@ -107,6 +127,8 @@ class ChecklistItemPublic(SQLModel):
     done_by: UserBrief | None = None
     done_at: datetime | None = None
     note: str | None = None
+    derived: bool = False
+    source: str | None = None
 
 
 class StagePublic(SQLModel):
@@ -120,4 +142,6 @@ class StagePublic(SQLModel):
     planned_end: date | None = None
     actual_start: date | None = None
     actual_end: date | None = None
+    started_early_by: UserBrief | None = None
+    started_early_reason: str | None = None
     checklist: list[ChecklistItemPublic]

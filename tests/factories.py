@@ -8,12 +8,8 @@ from datetime import timedelta
 from app.services.core import Actor, actor_for, settings
 from app.services.orders import (
     add_member,
-    checklist,
-    close_stage,
     create_order,
     decide_signoff,
-    list_stages,
-    set_checklist_item,
     start_stage,
     submit_for_review,
 )
@@ -122,7 +118,9 @@ def count(session, model, *where) -> int:
 
 
 def make_confirmed_order(session, liaison: User | None = None, **overrides) -> Order:
-    """An order through its review (only sales signs), confirmed."""
+    """An order through its review (only sales signs), confirmed, its review stage closed."""
+    from tests.stage_factories import finish_review
+
     order = make_order(session, liaison=liaison, review_departments=["sales"], **overrides)
     tracker = act(session, session.get(User, order.liaison_id))
     submit_for_review(session=session, actor=tracker, order_id=order.id)
@@ -133,24 +131,18 @@ def make_confirmed_order(session, liaison: User | None = None, **overrides) -> O
         department="sales",
         approve=True,
     )
+    finish_review(session, order)
     return order
 
 
 def make_delivered_order(session, liaison: User | None = None, **overrides) -> Order:
-    """A confirmed order whose stages before acceptance are all done (ready for acceptance)."""
+    """A confirmed order whose stages before acceptance are all done (ready for acceptance),
+    through the records their gates read (received key material, finished operations, a
+    passed inspection, a delivered shipment)."""
+    from tests.stage_factories import finish_delivery
+
     order = make_confirmed_order(session, liaison=liaison, **overrides)
-    tracker = act(session, session.get(User, order.liaison_id))
-    for stage in list_stages(session=session, order_id=order.id):
-        if stage.kind == StageKind.acceptance:
-            continue
-        if stage.status == "not_started":
-            start_stage(session=session, actor=tracker, order_id=order.id, kind=stage.kind)
-        for item in checklist(session=session, stage_id=stage.id):
-            set_checklist_item(
-                session=session, actor=tracker, order_id=order.id, item_id=item.id, done=True
-            )
-        if stage.status != "done":
-            close_stage(session=session, actor=tracker, order_id=order.id, kind=stage.kind)
+    finish_delivery(session, order)
     session.flush()
     return order
 

@@ -46,9 +46,18 @@ class Team:
         return bearer(getattr(self, who))
 
 
-def make_team(session, *, confirmed: bool = True, production_started: bool = False) -> Team:
-    """An order (confirmed unless told) with a tracker liaison and production, quality,
-    logistics and buyer members."""
+def make_team(
+    session,
+    *,
+    confirmed: bool = True,
+    production_started: bool = False,
+    production_done: bool = False,
+) -> Team:
+    """An order (confirmed unless told, its review stage closed) with a tracker liaison and
+    production, quality, logistics and buyer members; production started (after procurement,
+    done through its records) or production done (an operation reported complete) if told."""
+    from tests.stage_factories import finish_procurement, finish_production, finish_review
+
     tracker = make_user(session, Role.tracker)
     order = make_order(session, liaison=tracker, review_departments=["sales"])
     team = Team(
@@ -73,7 +82,11 @@ def make_team(session, *, confirmed: bool = True, production_started: bool = Fal
             approve=True,
             now=NOW,
         )
-    if production_started:
+        finish_review(session, order, NOW)
+    if production_done:
+        finish_production(session, order, NOW)
+    elif production_started:
+        finish_procurement(session, order, NOW)
         start_stage(
             session=session,
             actor=act(session, tracker),

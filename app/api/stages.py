@@ -15,6 +15,7 @@ from models.stages import (
     ChecklistItemUpdate,
     StagePublic,
     StageReopen,
+    StageStart,
     StageUpdate,
 )
 
@@ -65,17 +66,21 @@ def update(path: StagePath, body: StageUpdate):
 
 
 @bp.post("/stages/<kind>/start", responses={200: StagePublic})
-def start(path: StagePath):
-    """Start a stage (the order must be confirmed)."""
+def start(path: StagePath, body: StageStart):
+    """Start a stage once the one before it is done; a manager may start it early with a
+    reason (`{"reason": "..."}`)."""
     actor, session = current_actor(), db_session()
-    svc.start_stage(session=session, actor=actor, order_id=path.order_id, kind=path.kind)
+    svc.start_stage(
+        session=session, actor=actor, order_id=path.order_id, kind=path.kind, reason=body.reason
+    )
     commit()
     return ok(_stage(session, path.order_id, path.kind))
 
 
 @bp.post("/stages/<kind>/close", responses={200: StagePublic})
 def close(path: StagePath):
-    """Close a stage; refused while required checklist items are open."""
+    """Close a stage after the ones before it; refused while required checklist items are open
+    (derived items by what the records say); the acceptance stage closes only by acceptance."""
     actor, session = current_actor(), db_session()
     svc.close_stage(session=session, actor=actor, order_id=path.order_id, kind=path.kind)
     commit()

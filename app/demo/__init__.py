@@ -27,6 +27,7 @@ from app.services.orders import (
     decide_signoff,
     list_stages,
     set_checklist_item,
+    source_of,
     start_stage,
     submit_for_review,
     update_stage,
@@ -100,8 +101,12 @@ def load_demo(*, session: Session, now: datetime | None = None) -> None:
         code: _demo_order(session, actors, now, code, customer, contract, days, reach)
         for code, customer, contract, days, reach in ORDERS
     }
-    load_field_demo(session=session, actors=actors, orders=orders, now=now)
+    # The BOMs and receipts come first: the procurement gate reads them.
     load_procurement_demo(session=session, actors=actors, now=now)
+    for code, _customer, _contract, _days, reach in ORDERS:
+        if reach in ("procurement", "delivery"):
+            _execute(session, actors, orders[code].id, reach, now)
+    load_field_demo(session=session, actors=actors, orders=orders, now=now)
     load_costs_demo(session=session, actors=actors, now=now)
     _bind_chat_users(session, system, users)
     _bind_chat_groups(session, actors["li.gendan"], orders, now)
@@ -208,8 +213,6 @@ def _demo_order(session, actors, now, code, customer, contract, days, reach) -> 
             reason="同意",
             now=now,
         )
-    if reach != "in_review":
-        _execute(session, actors, order.id, reach, now)
     return order
 
 
@@ -219,8 +222,16 @@ def _execute(session, actors, order_id: int, reach: str, now) -> None:
     # Procurement progress follows the BOM receipts (app/demo/procurement.py).
     _start(session, actors["sun.caigou"], order_id, StageKind.procurement, now)
     if reach == "procurement":
-        # Production overlaps procurement here; welding lags and shows as the bottleneck.
-        _start(session, actors["wu.shengchan"], order_id, StageKind.production, now)
+        # Production overlaps procurement here (started early by the manager, with the reason
+        # on the order page); welding lags and shows as the bottleneck.
+        start_stage(
+            session=session,
+            actor=actors["wang.zong"],
+            order_id=order_id,
+            kind=StageKind.production,
+            reason="下料和焊接所用钢板已备货，先行开工以保交期；阀门和电机到货前不装配",
+            now=now,
+        )
         production_in_progress(session, actors, order_id, now)
         return
     _finish(session, actors["sun.caigou"], order_id, StageKind.procurement, now)
@@ -269,6 +280,8 @@ def _finish(session, actor, order_id, kind, now) -> None:
     from app.services.orders import checklist
 
     for item in checklist(session=session, stage_id=stage.id):
+        if source_of(kind, item.title) is not None:
+            continue  # derived from the records, not ticked
         set_checklist_item(
             session=session, actor=actor, order_id=order_id, item_id=item.id, done=True, now=now
         )

@@ -211,9 +211,18 @@ def review_sign(order_id: int):
 def stage_action(order_id: int, kind: str, verb: str):
     if kind not in StageKind.__members__ or verb not in ("start", "close"):
         raise DomainError("无效的操作")
-    fn = order_svc.start_stage if verb == "start" else order_svc.close_stage
-    fn(session=db_session(), actor=g.actor, order_id=order_id, kind=StageKind(kind))
-    return "阶段已开始" if verb == "start" else "阶段已完成"
+    args = {
+        "session": db_session(),
+        "actor": g.actor,
+        "order_id": order_id,
+        "kind": StageKind(kind),
+    }
+    if verb == "close":
+        order_svc.close_stage(**args)
+        return "阶段已完成"
+    reason = (request.form.get("reason") or "").strip()[:500] or None
+    order_svc.start_stage(**args, reason=reason)
+    return "阶段已开始"
 
 
 @bp.post("/orders/<int:order_id>/checklist/<int:item_id>")

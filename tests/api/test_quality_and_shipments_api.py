@@ -29,7 +29,7 @@ SAMPLING = {
 
 @pytest.fixture()
 def team(session):
-    team = make_team(session)
+    team = make_team(session, production_done=True)
     session.commit()
     return team
 
@@ -136,6 +136,41 @@ def test_failed_inspection_rework_and_reinspection_through_the_api(client, sessi
     assert open_reworks.get_json()["items"] == []
     assert _status(client, team, shipment["id"], "dispatched").status_code == 200
     assert count(session, InspectionDefect) == 1 and count(session, Rework) == 1
+
+
+def test_a_pass_while_rework_is_open_is_a_409_and_nothing_is_stored(client, session, team):
+    rework = {"description": "返修焊缝", "owner_id": team.production.id, "due_date": str(TODAY)}
+    failed = _inspect(
+        client,
+        team,
+        passed_qty=3,
+        failed_qty=2,
+        result="fail",
+        defects=[{"description": "焊缝气孔", "severity": "major", "quantity": 2}],
+        rework=rework,
+    )
+    assert failed.status_code == 201
+    r = _inspect(client, team)  # a plain pass over the open rework
+    error = r.get_json()["error"]
+    assert r.status_code == 409 and error["code"] == "rework_open"
+    assert "尚未完成" in error["message"] and "返工" in error["message"]
+    assert count(session, Inspection) == 1
+    shipment = _ship(client, team).get_json()
+    r = _status(client, team, shipment["id"], "delivered", receiver_name="王工")
+    assert r.status_code == 409 and r.get_json()["error"]["code"] == "inspection_not_passed"
+    assert _stored_status(session, shipment["id"]) == "planned"
+
+
+def test_dispatch_before_production_is_done_is_a_409(client, session):
+    early = make_team(session, production_started=True)
+    session.commit()
+    assert _inspect(client, early).status_code == 201
+    shipment = _ship(client, early).get_json()
+    r = _status(client, early, shipment["id"], "dispatched")
+    error = r.get_json()["error"]
+    assert r.status_code == 409 and error["code"] == "production_not_done"
+    assert "生产阶段尚未完成" in error["message"]
+    assert _stored_status(session, shipment["id"]) == "planned"
 
 
 def test_dispatch_without_any_inspection_is_a_409_with_a_clear_message(client, session, team):

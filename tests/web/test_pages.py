@@ -2,8 +2,9 @@ import re
 
 import pytest
 
+from app.services.orders import checklist, list_stages
 from models.enums import Role
-from tests.factories import PASSWORD, make_order, make_user
+from tests.factories import PASSWORD, make_confirmed_order, make_order, make_user
 
 
 def _csrf(html: str) -> str:
@@ -112,12 +113,20 @@ def test_a_tracker_lists_orders_signs_moves_a_stage_and_reads_the_change_log(cli
         follow_redirects=True,
     )
     assert "已会签" in r.get_data(as_text=True)
-    r = client.post(
-        f"/orders/{order.id}/stages/procurement/start",
-        data={"csrf_token": token},
-        follow_redirects=True,
-    )
-    assert "阶段已开始" in r.get_data(as_text=True)
+    start = f"/orders/{order.id}/stages/procurement/start"
+    r = client.post(start, data={"csrf_token": token}, follow_redirects=True)
+    assert "上一阶段「订单评审」尚未完成" in r.get_data(as_text=True)
+    review = list_stages(session=session, order_id=order.id)[0]
+    items = [i.id for i in checklist(session=session, stage_id=review.id)]
+    session.commit()  # no read transaction left open on SQLite while the app writes
+    for item_id in items:
+        data = {"csrf_token": token, "done": "1"}
+        client.post(f"/orders/{order.id}/checklist/{item_id}", data=data)
+    client.post(f"/orders/{order.id}/stages/review/close", data={"csrf_token": token})
+    r = client.post(start, data={"csrf_token": token}, follow_redirects=True)
+    html = r.get_data(as_text=True)
+    assert "阶段已开始" in html
+    assert "自动判定 · 依据：BOM 入库数量" in html
     r = client.post(
         f"/orders/{order.id}/stages/procurement/close",
         data={"csrf_token": token},
@@ -135,3 +144,19 @@ def test_an_order_page_of_another_order_is_forbidden(client, session):
     _login(client, "chen")
     r = client.get(f"/orders/{other.id}")
     assert r.status_code == 403
+
+
+def test_a_stage_started_early_by_a_manager_shows_why_on_the_order_page(client, session):
+    make_user(session, Role.manager, username="boss")
+    order = make_confirmed_order(session)
+    session.commit()
+    _login(client, "boss")
+    token = _csrf(client.get(f"/orders/{order.id}").get_data(as_text=True))
+    r = client.post(
+        f"/orders/{order.id}/stages/production/start",
+        data={"csrf_token": token, "reason": "长周期件先行下料"},
+        follow_redirects=True,
+    )
+    html = r.get_data(as_text=True)
+    assert "阶段已开始" in html
+    assert "提前开始（上一阶段未完成）：长周期件先行下料" in html

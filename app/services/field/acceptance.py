@@ -1,10 +1,11 @@
 """Customer acceptance (验收): it closes the acceptance stage through its gate and the order.
 
-Acceptance is refused while a high-risk site issue is not verified, or while an earlier stage
-is not done. On acceptance the SOP items it satisfies are ticked (matched by the words in
-SOP_WORDS, so renamed templates keep working as long as they keep the word), the acceptance
-stage is closed, the order becomes completed and the actual delivery date is recorded with
-whether it was on time.
+Acceptance is refused while a high-risk site issue is not verified, while an earlier stage is
+not done, or while a required SOP item of the acceptance stage is open. The items stating a
+fact are derived (orders/checks.py): every issue verified, the completion report and the user
+manual uploaded, the acceptance recorded. Acceptance is the only way the acceptance stage
+closes; the order becomes completed and the actual delivery date is recorded with whether it
+was on time.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from app.services.field.issues import unclosed_issues
 from app.services.orders import (
     attach_photos,
     begin_stage,
+    check_source,
     finish_stage,
     list_stages,
     open_required_items,
@@ -46,11 +48,10 @@ from models.enums import (
 )
 from models.errors import Conflict, InvalidInput, NotFound
 from models.orders import Order
-from models.stages import ChecklistItem, Stage
+from models.stages import Stage
 
 FORM_ENTITY = "acceptance"
-# SOP checklist items of the acceptance stage that acceptance ticks, by a word in the title.
-SOP_WORDS = {"documents": "竣工报告", "form": "验收单", "issues": "问题点"}
+ACCEPTED_ITEM = "客户验收单已签署"
 
 
 def _check_acceptable(session: Session, order: Order) -> Stage:
@@ -77,27 +78,34 @@ def _check_acceptable(session: Session, order: Order) -> Stage:
     return next(s for s in stages if s.kind == StageKind.acceptance)
 
 
-def _satisfied_items(session: Session, stage: Stage) -> list[ChecklistItem]:
-    docs = current_documents(session=session, order_id=stage.order_id)
-    facts = {
-        "documents": {DocumentKind.completion_report, DocumentKind.user_manual} <= set(docs),
-        "form": True,
-        "issues": not unclosed_issues(session=session, order_id=stage.order_id),
-    }
-    words = [SOP_WORDS[fact] for fact, holds in facts.items() if holds]
-    items = session.exec(select(ChecklistItem).where(ChecklistItem.stage_id == stage.id)).all()
-    return [i for i in items if not i.done and any(w in i.title for w in words)]
+@check_source(StageKind.acceptance, "问题点全部关闭", "问题点：全部已验证关闭")
+def issues_verified(*, session: Session, order_id: int) -> bool:
+    """Every site issue of the order is verified."""
+    return not unclosed_issues(session=session, order_id=order_id)
 
 
-def ready_for_acceptance(*, session: Session, order: Order) -> tuple[Stage, list[ChecklistItem]]:
+@check_source(
+    StageKind.acceptance, "竣工报告与用户操作手册已提交", "文件：已上传竣工报告和用户操作手册"
+)
+def handover_documents(*, session: Session, order_id: int) -> bool:
+    """The completion report and the user manual are uploaded."""
+    docs = current_documents(session=session, order_id=order_id)
+    return {DocumentKind.completion_report, DocumentKind.user_manual} <= set(docs)
+
+
+@check_source(StageKind.acceptance, ACCEPTED_ITEM, "验收记录：签字验收单或客户通过验收链接确认")
+def acceptance_recorded(*, session: Session, order_id: int) -> bool:
+    """The customer's acceptance is recorded."""
+    return acceptance_of(session=session, order_id=order_id) is not None
+
+
+def ready_for_acceptance(*, session: Session, order: Order) -> Stage:
     """Refuse acceptance of an order that is not ready, before anything is written; return
-    the acceptance stage and the SOP items acceptance will tick."""
+    the acceptance stage."""
     stage = _check_acceptable(session, order)
     if stage.status == StageStatus.done:
-        return stage, []
-    ticks = _satisfied_items(session, stage)
-    ticked = {i.id for i in ticks}
-    missing = [i for i in open_required_items(session=session, stage=stage) if i.id not in ticked]
+        return stage
+    missing = open_required_items(session=session, stage=stage, ignore=frozenset({ACCEPTED_ITEM}))
     if missing:
         names = "、".join(i.title for i in missing)
         raise Conflict(
@@ -105,27 +113,23 @@ def ready_for_acceptance(*, session: Session, order: Order) -> tuple[Stage, list
             code="stage_gate",
             open_items=[i.id for i in missing],
         )
-    return stage, ticks
+    return stage
 
 
 def close_by_acceptance(
     session: Session,
     actor: Actor,
     order: Order,
-    ready: tuple[Stage, list[ChecklistItem]],
+    stage: Stage,
     acceptance: Acceptance,
     text: str,
 ) -> Acceptance:
-    """Tick the SOP items, close the stage through its gate, complete the order."""
-    stage, ticks = ready
+    """Close the acceptance stage through its gate (the acceptance now recorded), complete the
+    order."""
     now = acceptance.recorded_at
     if stage.status != StageStatus.done:
         if stage.status == StageStatus.not_started:
             begin_stage(session=session, stage=stage, now=now)
-        for item in ticks:
-            item.done, item.done_by_id, item.done_at = True, actor.id, now
-            item.note = "验收时自动勾选"
-            session.add(item)
         finish_stage(session=session, stage=stage, now=now)
     order.status = OrderStatus.completed
     order.actual_delivery_date = acceptance.accepted_on

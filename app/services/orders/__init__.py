@@ -1,12 +1,13 @@
 """An order and its five stages: orders and members, the review record and sign-offs, stages
 with their SOP checklists and templates, stage progress derived from other domains' records
-(progress.py), which stages are late and by how many days (lateness.py), order photos, order
-import, and the public forms of orders, stages and reviews.
-scope.py has the helpers other domains use to act on the rows of one order.
+(progress.py) and checklist items derived from them (checks.py, sop.py), which stages are late
+and by how many days (lateness.py), order photos, order import, and the public forms of orders,
+stages and reviews. scope.py has the helpers other domains use to act on the rows of one order.
 """
 
 from __future__ import annotations
 
+from app.services.orders.checks import check_source, source_of
 from app.services.orders.importing import (
     ORDER_LAYOUT,
     ORDER_TEMPLATE,
@@ -42,7 +43,7 @@ from app.services.orders.photos import (
     photos_public,
     upload_photo,
 )
-from app.services.orders.progress import progress_source
+from app.services.orders.progress import derived_progress, progress_source
 from app.services.orders.public import (
     change_orders_public,
     members_public,
@@ -73,22 +74,26 @@ from app.services.orders.scope import (
     require_member_in_role,
     row_of_order,
 )
+from app.services.orders.sop import (
+    checklist,
+    item_done,
+    open_required_items,
+    sync_checks,
+    sync_order_checks,
+)
 from app.services.orders.stages import (
     STAGE_WEIGHTS,
     add_checklist_item,
     begin_stage,
-    checklist,
     close_stage,
     current_stage,
     finish_stage,
     list_stages,
-    open_required_items,
     order_progress,
     refresh_derived_progress,
     reopen_stage,
     set_checklist_item,
     start_stage,
-    tick_items,
     update_stage,
 )
 from app.services.orders.templates import add_template, list_templates, retire_template
@@ -108,6 +113,7 @@ __all__ = [
     "begin_stage",
     "cancel_order",
     "change_orders_public",
+    "check_source",
     "checklist",
     "close_stage",
     "create_order",
@@ -116,12 +122,14 @@ __all__ = [
     "decide_signoff",
     "delete_order",
     "delivery_days_late",
+    "derived_progress",
     "find_order_by_code",
     "finish_stage",
     "get_order",
     "get_photo",
     "get_review",
     "import_orders",
+    "item_done",
     "late_stages",
     "list_change_orders",
     "list_members",
@@ -153,12 +161,14 @@ __all__ = [
     "row_of_order",
     "set_checklist_item",
     "signoffs",
+    "source_of",
     "stage_brief",
     "stage_days_late",
     "stage_public",
     "start_stage",
     "submit_for_review",
-    "tick_items",
+    "sync_checks",
+    "sync_order_checks",
     "update_order",
     "update_stage",
     "upload_photo",

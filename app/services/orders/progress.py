@@ -13,7 +13,9 @@ from collections.abc import Callable
 
 from sqlmodel import Session
 
+from app.services.orders.sop import checklist, item_done
 from models.enums import StageKind
+from models.stages import Stage
 
 # (*, session, order_id) -> the stage's progress from its records, or None while it has none.
 ProgressSource = Callable[..., int | None]
@@ -37,3 +39,16 @@ def derived_progress(session: Session, order_id: int, kind: StageKind) -> int | 
     """The progress a stage's own records give (production output, ...), or None if none."""
     source = PROGRESS_SOURCES.get(StageKind(kind))
     return None if source is None else source(session=session, order_id=order_id)
+
+
+def running_progress(session: Session, stage: Stage) -> int:
+    """A running stage's progress from its records, or else from its checklist (the share of
+    items done, below 100 while the stage runs)."""
+    value = derived_progress(session, stage.order_id, StageKind(stage.kind))
+    if value is not None:
+        return value
+    items = checklist(session=session, stage_id=stage.id)
+    if not items:
+        return 0
+    done = sum(1 for i in items if item_done(session, stage, i))
+    return min(99, round(100 * done / len(items)))

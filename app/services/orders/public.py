@@ -6,9 +6,11 @@ from collections import defaultdict
 
 from sqlmodel import Session, col, select
 
+from app.services.orders.checks import source_of
 from app.services.orders.reviews import signoffs
 from app.services.orders.revisions import REVIEWED_FIELDS, field_diffs, snapshot_of
-from app.services.orders.stages import checklist, current_stage, order_progress
+from app.services.orders.sop import checklist, item_done
+from app.services.orders.stages import current_stage, order_progress
 from app.services.people import user_brief, users_by_id
 from models.change_orders import ChangeOrder, ChangeOrderPublic
 from models.enums import (
@@ -81,12 +83,18 @@ def order_public(session: Session, order: Order) -> OrderPublic:
     return orders_public(session, [order])[0]
 
 
-def _item_public(item: ChecklistItem, users: dict[int, User]) -> ChecklistItemPublic:
+def _item_public(
+    session: Session, stage: Stage, item: ChecklistItem, users: dict[int, User]
+) -> ChecklistItemPublic:
+    source = source_of(StageKind(stage.kind), item.title)
+    live = source is not None and stage.status != StageStatus.done
     return ChecklistItemPublic(
         id=item.id,
         title=item.title,
         required=item.required,
-        done=item.done,
+        done=item_done(session, stage, item) if live else item.done,
+        derived=source is not None,
+        source=source.source if source else None,
         done_by=user_brief(users.get(item.done_by_id)),
         done_at=item.done_at,
         note=item.note,
@@ -96,7 +104,7 @@ def _item_public(item: ChecklistItem, users: dict[int, User]) -> ChecklistItemPu
 def stage_public(session: Session, stage: Stage) -> StagePublic:
     """Public form of a stage with its checklist."""
     items = checklist(session=session, stage_id=stage.id)
-    users = users_by_id(session, [i.done_by_id for i in items])
+    users = users_by_id(session, [i.done_by_id for i in items] + [stage.started_early_by_id])
     kind = StageKind(stage.kind)
     return StagePublic(
         kind=kind,
@@ -109,7 +117,9 @@ def stage_public(session: Session, stage: Stage) -> StagePublic:
         planned_end=stage.planned_end,
         actual_start=stage.actual_start,
         actual_end=stage.actual_end,
-        checklist=[_item_public(i, users) for i in items],
+        started_early_by=user_brief(users.get(stage.started_early_by_id)),
+        started_early_reason=stage.started_early_reason,
+        checklist=[_item_public(session, stage, i, users) for i in items],
     )
 
 

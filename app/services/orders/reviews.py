@@ -8,7 +8,8 @@ from sqlmodel import Session, col, select
 
 from app.services.core import Actor, acts, can_sign_for, load_order, note, require_manage_order
 from app.services.orders.revisions import require_reviewable, snapshot_of
-from app.services.orders.stages import begin_stage, finish_stage, list_stages, open_required_items
+from app.services.orders.sop import open_required_items
+from app.services.orders.stages import begin_stage, finish_stage, list_stages
 from app.services.people import get_department
 from models.base import utcnow
 from models.enums import OrderStatus, ReviewStatus, SignoffStatus, StageKind, StageStatus

@@ -1,4 +1,9 @@
-"""The five stages of an order: plan, start, close (gated by the SOP checklist), reopen."""
+"""The five stages of an order: plan, start, close (gated by the SOP checklist), reopen.
+
+Stages follow their order: a stage starts once its predecessor is done, unless a manager starts
+it early with a reason (kept on the stage). Closing needs every required item done, the derived
+ones (checks.py) by what the records say now; the acceptance stage closes only through an
+acceptance record (field/acceptance.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +14,6 @@ from sqlmodel import Session, select
 from app.services.core import (
     STAGE_ROLES,
     Actor,
-    Checklist,
     acts,
     load_order,
     local_date,
@@ -18,11 +22,16 @@ from app.services.core import (
     require_order_role,
     tick,
 )
-from app.services.orders.progress import derived_progress
+from app.services.orders.progress import derived_progress, running_progress
 from app.services.orders.scope import refuse_closed
+from app.services.orders.sop import (
+    STAGE_CHECKLIST,
+    open_required_items,
+    sync_checks,
+)
 from models.base import utcnow
-from models.enums import STAGE_ORDER, OrderStatus, StageKind, StageStatus
-from models.errors import Conflict, InvalidInput, NotFound
+from models.enums import STAGE_NAMES, STAGE_ORDER, OrderStatus, Role, StageKind, StageStatus
+from models.errors import Conflict, Forbidden, InvalidInput, NotFound
 from models.orders import Order
 from models.stages import ChecklistItem, ChecklistTemplate, Stage, StageUpdate
 
@@ -34,8 +43,6 @@ STAGE_WEIGHTS = {
     StageKind.delivery: 15,
     StageKind.acceptance: 15,
 }
-# A stage's SOP checklist: every item is ticked by hand (or by tick_items from a record).
-STAGE_CHECKLIST = Checklist(ChecklistItem, "stage_id")
 
 
 def create_stages(*, session: Session, order: Order) -> list[Stage]:
@@ -72,11 +79,6 @@ def list_stages(*, session: Session, order_id: int) -> list[Stage]:
     return list(session.exec(select(Stage).where(Stage.order_id == order_id).order_by(Stage.seq)))
 
 
-def checklist(*, session: Session, stage_id: int) -> list[ChecklistItem]:
-    """A stage's checklist items in order."""
-    return STAGE_CHECKLIST.items(session, stage_id)
-
-
 def order_progress(stages: list[Stage]) -> int:
     """Order progress %, the weighted mean of its stages' progress."""
     total = sum(STAGE_WEIGHTS[StageKind(s.kind)] for s in stages)
@@ -102,6 +104,7 @@ def refresh_derived_progress(*, session: Session, order_id: int, kind: StageKind
     """Recompute a running stage's progress from its records (called after they change);
     the running stage's progress, or None when the stage is not running."""
     stage = _load_stage(session, order_id, kind)
+    sync_checks(session=session, stage=stage, now=utcnow())
     if stage.status != StageStatus.in_progress:
         return None
     value = derived_progress(session, order_id, kind)
@@ -121,9 +124,16 @@ def _load_stage(session: Session, order_id: int, kind: StageKind) -> Stage:
     return stage
 
 
-def _open_order(session: Session, actor: Actor, order_id: int, kind: StageKind) -> Order:
+def _is_manager(actor: Actor) -> bool:
+    return actor.is_admin or actor.has(Role.manager)
+
+
+def _open_order(
+    session: Session, actor: Actor, order_id: int, kind: StageKind, managers: bool = False
+) -> Order:
     order = load_order(session, actor, order_id, for_update=True)
-    require_order_role(session, actor, order, STAGE_ROLES[kind], "操作该阶段")
+    if not (managers and _is_manager(actor)):
+        require_order_role(session, actor, order, STAGE_ROLES[kind], "操作该阶段")
     refuse_closed(order)
     return order
 
@@ -153,11 +163,18 @@ def update_stage(
 
 @acts
 def start_stage(
-    *, session: Session, actor: Actor, order_id: int, kind: StageKind, now: datetime | None = None
+    *,
+    session: Session,
+    actor: Actor,
+    order_id: int,
+    kind: StageKind,
+    reason: str | None = None,
+    now: datetime | None = None,
 ) -> Stage:
-    """Start a stage; stages after review start only once the order is confirmed."""
+    """Start a stage once the order is confirmed and the stage before it is done; a manager
+    may start it early with a reason."""
     now = now or utcnow()
-    order = _open_order(session, actor, order_id, kind)
+    order = _open_order(session, actor, order_id, kind, managers=True)
     if kind == StageKind.review:
         raise Conflict("订单评审阶段在提交评审时自动开始", code="review_starts_on_submit")
     if order.status not in OrderStatus.executing():
@@ -165,6 +182,7 @@ def start_stage(
     stage = _load_stage(session, order_id, kind)
     if stage.status != StageStatus.not_started:
         raise Conflict("该阶段已经开始", code="stage_already_started")
+    _check_predecessor(session, actor, order, stage, reason)
     begin_stage(session=session, stage=stage, now=now)
     session.flush()
     refresh_derived_progress(session=session, order_id=order_id, kind=kind)
@@ -176,6 +194,36 @@ def start_stage(
     return stage
 
 
+def _check_predecessor(
+    session: Session, actor: Actor, order: Order, stage: Stage, reason: str | None
+) -> None:
+    before = _previous_stage(session, stage)
+    if before is None or before.status == StageStatus.done:
+        return
+    reason = (reason or "").strip()
+    name = STAGE_NAMES[StageKind(before.kind)]
+    if not reason:
+        raise Conflict(
+            f"上一阶段「{name}」尚未完成，不能开始本阶段；如需提前开始，请由经理填写原因",
+            code="previous_stage_open",
+            stage=str(before.kind),
+        )
+    if not _is_manager(actor):
+        raise Forbidden(
+            f"上一阶段「{name}」尚未完成，只有经理可以填写原因提前开始本阶段",
+            code="early_start_needs_manager",
+        )
+    stage.started_early_by_id = actor.id
+    stage.started_early_reason = reason[:500]
+    note(session, stage, f"上一阶段「{name}」未完成，提前开始：{reason}")
+
+
+def _previous_stage(session: Session, stage: Stage) -> Stage | None:
+    return session.exec(
+        select(Stage).where(Stage.order_id == stage.order_id, Stage.seq == stage.seq - 1)
+    ).first()
+
+
 def begin_stage(*, session: Session, stage: Stage, now: datetime) -> None:
     """Mark a stage as started today (no checks: used by the review and by start_stage)."""
     stage.status = StageStatus.in_progress
@@ -183,28 +231,42 @@ def begin_stage(*, session: Session, stage: Stage, now: datetime) -> None:
     session.add(stage)
 
 
-def open_required_items(*, session: Session, stage: Stage) -> list[ChecklistItem]:
-    """The required checklist items of a stage that are not done."""
-    return [i for i in checklist(session=session, stage_id=stage.id) if i.required and not i.done]
-
-
 @acts
 def close_stage(
     *, session: Session, actor: Actor, order_id: int, kind: StageKind, now: datetime | None = None
 ) -> Stage:
-    """Close a stage; refused while required checklist items are open (they are named)."""
+    """Close a stage after the ones before it; refused while required checklist items are
+    open (they are named). The acceptance stage closes only by recording the acceptance."""
     order = _open_order(session, actor, order_id, kind)
     stage = _load_stage(session, order_id, kind)
     if stage.status != StageStatus.in_progress:
         raise Conflict("只有进行中的阶段可以关闭", code="stage_not_in_progress")
     if kind == StageKind.review and order.status not in OrderStatus.executing():
         raise Conflict("订单评审尚未全部会签通过", code="review_not_approved")
+    if kind == StageKind.acceptance:
+        raise Conflict(
+            "验收阶段只能通过登记客户验收（签字验收单或验收链接）关闭",
+            code="acceptance_required",
+        )
+    earlier = [
+        s
+        for s in list_stages(session=session, order_id=order_id)
+        if s.seq < stage.seq and s.status != StageStatus.done
+    ]
+    if earlier:
+        names = "、".join(STAGE_NAMES[StageKind(s.kind)] for s in earlier)
+        raise Conflict(f"请先完成前面的阶段：{names}", code="previous_stage_open")
     finish_stage(session=session, stage=stage, now=now or utcnow())
     return stage
 
 
 def finish_stage(*, session: Session, stage: Stage, now: datetime) -> None:
-    """Mark a stage done after checking its gate."""
+    """Mark a stage done after checking its gate (derived items by the records now)."""
+    if (
+        stage.kind == StageKind.production
+        and derived_progress(session, stage.order_id, stage.kind) is None
+    ):
+        raise Conflict("生产阶段还没有任何工序，不能关闭", code="no_operations")
     missing = open_required_items(session=session, stage=stage)
     if missing:
         names = "、".join(i.title for i in missing)
@@ -213,6 +275,7 @@ def finish_stage(*, session: Session, stage: Stage, now: datetime) -> None:
             code="stage_gate",
             open_items=[i.id for i in missing],
         )
+    sync_checks(session=session, stage=stage, now=now)
     stage.status = StageStatus.done
     stage.progress = 100
     stage.actual_end = local_date(now)
@@ -222,9 +285,16 @@ def finish_stage(*, session: Session, stage: Stage, now: datetime) -> None:
 
 @acts
 def reopen_stage(
-    *, session: Session, actor: Actor, order_id: int, kind: StageKind, reason: str
+    *,
+    session: Session,
+    actor: Actor,
+    order_id: int,
+    kind: StageKind,
+    reason: str,
+    now: datetime | None = None,
 ) -> Stage:
-    """Reopen a closed stage, with the reason in the change log (managers and the liaison)."""
+    """Reopen a closed stage, with the reason in the change log (managers and the liaison);
+    its progress is what its records say again, not the 100 it closed with."""
     order = _open_order(session, actor, order_id, kind)
     require_manage_order(session, actor, order, "重新打开阶段")
     stage = _load_stage(session, order_id, kind)
@@ -233,6 +303,9 @@ def reopen_stage(
     stage.status = StageStatus.in_progress
     stage.actual_end = None
     note(session, stage, reason)
+    session.add(stage)
+    sync_checks(session=session, stage=stage, now=now or utcnow())
+    stage.progress = running_progress(session, stage)
     session.add(stage)
     session.flush()
     return stage
@@ -288,32 +361,3 @@ def add_checklist_item(
     session.add(item)
     session.flush()
     return item
-
-
-def tick_items(
-    *,
-    session: Session,
-    actor: Actor,
-    order_id: int,
-    kind: StageKind,
-    title: str,
-    done: bool,
-    note_text: str,
-    now: datetime,
-) -> None:
-    """Tick (or untick) the checklist items with this title on a stage that is not done,
-    when the facts behind them are recorded elsewhere (a passed inspection, a signed receipt)."""
-    stage = _load_stage(session, order_id, kind)
-    if stage.status == StageStatus.done:
-        return
-    for item in checklist(session=session, stage_id=stage.id):
-        if item.title == title and item.done != done:
-            set_checklist_item(
-                session=session,
-                actor=actor,
-                order_id=order_id,
-                item_id=item.id,
-                done=done,
-                note_text=note_text,
-                now=now,
-            )

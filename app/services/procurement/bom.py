@@ -15,7 +15,12 @@ from sqlalchemy import Float, and_, case, cast
 from sqlmodel import Session, col, func, select
 
 from app.services.core import Actor, acts, load_order, require_order_role
-from app.services.orders import progress_source, refresh_derived_progress, refuse_closed
+from app.services.orders import (
+    check_source,
+    progress_source,
+    refresh_derived_progress,
+    refuse_closed,
+)
 from app.services.procurement.errors import BomLineNotFound
 from app.services.procurement.materials import PURCHASERS, check_places, load_material
 from models.base import utcnow
@@ -163,6 +168,22 @@ def bom_summary(session: Session, order_id: int) -> BomSummary:
 def _progress_from_bom(*, session: Session, order_id: int) -> int | None:
     """Procurement progress from the BOM (see the module docstring), None without a BOM."""
     return bom_summary(session, order_id).progress
+
+
+KEY_MATERIALS_ITEM = "关键物料已全部入库"
+
+
+@check_source(
+    StageKind.procurement, KEY_MATERIALS_ITEM, "BOM 入库数量：关键物料（未标关键时为全部物料）"
+)
+def key_materials_in(*, session: Session, order_id: int) -> bool:
+    """The order has a BOM and every key material line (every line when none is marked key)
+    is received in full."""
+    summary = bom_summary(session, order_id)
+    if summary.progress is None:
+        return False
+    keys = summary.key_materials
+    return keys.all_complete if keys.total else summary.progress == 100
 
 
 def refresh_procurement_progress(session: Session, order_id: int) -> int | None:

@@ -9,7 +9,7 @@ from datetime import date
 from sqlmodel import Session, select
 
 from app.services.core import Actor, acts
-from app.services.orders import progress_source, refresh_derived_progress
+from app.services.orders import check_source, progress_source, refresh_derived_progress
 from app.services.production.plan import PlanOp, weighted_progress
 from models.enums import StageKind
 from models.production import Operation, OperationLink, OperationOutput
@@ -81,6 +81,12 @@ def production_progress(*, session: Session, order_id: int) -> int | None:
         return None
     totals = {p.id: sum(actuals.get(p.id, {}).values()) for p in plans}
     return weighted_progress(plans, totals)
+
+
+@check_source(StageKind.production, "全部工序完工", "工序产量：全部工序已完成计划数量")
+def all_operations_done(*, session: Session, order_id: int) -> bool:
+    """The order has operations and their output covers every planned quantity."""
+    return production_progress(session=session, order_id=order_id) == 100
 
 
 @acts

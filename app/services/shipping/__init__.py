@@ -7,8 +7,10 @@ from __future__ import annotations
 from app.services.shipping.inspections import (
     complete_rework,
     get_inspection,
+    last_inspection,
     list_inspections,
     list_reworks,
+    open_reworks,
     record_inspection,
     require_passed_inspection,
 )
@@ -35,9 +37,11 @@ __all__ = [
     "delete_site_check",
     "get_inspection",
     "get_shipment",
+    "last_inspection",
     "list_inspections",
     "list_reworks",
     "list_shipments",
+    "open_reworks",
     "record_inspection",
     "require_passed_inspection",
     "set_site_check",

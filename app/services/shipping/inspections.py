@@ -1,6 +1,7 @@
 """Quality inspection: full or sampling inspections with defects and photos; a failed
 inspection opens rework, which a re-inspection follows; and the shipment gate (nothing ships
-unless the order's last inspection passed)."""
+unless the order's latest inspection, by the server's recording time, passed and no rework is
+open). A pass while rework is open is refused: the rework is finished and re-inspected first."""
 
 from __future__ import annotations
 
@@ -11,12 +12,13 @@ from sqlmodel import Session, col, select
 from app.services.core import Actor, acts, load_order, local_date, require_order_role, settings
 from app.services.orders import (
     attach_photos,
+    check_source,
     open_order,
     refuse_closed,
     require_executing,
     require_member_in_role,
     row_of_order,
-    tick_items,
+    sync_order_checks,
 )
 from models.base import utcnow
 from models.enums import (
@@ -133,6 +135,8 @@ def record_inspection(
     redone = None
     if data.reinspects_rework_id is not None:
         redone = _rework_to_reinspect(session, order_id, data.reinspects_rework_id)
+    if data.result == InspectionResult.passed:
+        _refuse_open_rework(session, order_id, "不能判定检验合格，请先完成返工再复检")
     inspection = Inspection(
         **data.model_dump(include=INSPECTION_FIELDS),
         order_id=order_id,
@@ -153,25 +157,36 @@ def record_inspection(
         redone.reinspection_id = inspection.id
         session.add(redone)
     session.flush()
-    _sync_passed_item(session, actor, order_id, now)
+    sync_order_checks(session=session, order_id=order_id, now=now)
     return inspection
 
 
-def _sync_passed_item(session: Session, actor: Actor, order_id: int, now: datetime) -> None:
-    # The SOP item follows the latest inspection: ticked when it passed, unticked when a later
-    # inspection failed (while the delivery stage is still open).
-    latest = last_inspection(session=session, order_id=order_id)
-    passed = latest is not None and latest.result == InspectionResult.passed
-    tick_items(
-        session=session,
-        actor=actor,
-        order_id=order_id,
-        kind=StageKind.delivery,
-        title=PASSED_ITEM,
-        done=passed,
-        note_text=f"成品检验 #{latest.id} {'合格' if passed else '不合格'}",
-        now=now,
-    )
+def _refuse_open_rework(session: Session, order_id: int, then: str) -> None:
+    reworks = open_reworks(session=session, order_id=order_id)
+    if reworks:
+        ids = "、".join(f"#{r.id}" for r in reworks)
+        raise Conflict(
+            f"返工 {ids} 尚未完成，{then}",
+            code="rework_open",
+            reworks=[r.id for r in reworks],
+        )
+
+
+def open_reworks(*, session: Session, order_id: int) -> list[Rework]:
+    """The order's rework not done yet."""
+    query = select(Rework).where(Rework.order_id == order_id, Rework.status != ReworkStatus.done)
+    return list(session.exec(query.order_by(Rework.id)))
+
+
+@check_source(
+    StageKind.delivery, PASSED_ITEM, "最近一次成品检验（按系统记录时间）合格且无未完成返工"
+)
+def inspection_passed(*, session: Session, order_id: int) -> bool:
+    """The latest inspection by server time passed and no rework is open."""
+    last = last_inspection(session=session, order_id=order_id)
+    if last is None or last.result != InspectionResult.passed:
+        return False
+    return not open_reworks(session=session, order_id=order_id)
 
 
 def _add_defects(session: Session, inspection: Inspection, data: InspectionCreate) -> None:
@@ -216,6 +231,7 @@ def complete_rework(
     rework.done_note = note
     session.add(rework)
     session.flush()
+    sync_order_checks(session=session, order_id=order_id, now=rework.done_at)
     return rework
 
 
@@ -248,9 +264,11 @@ def _latest_first():
 
 
 def last_inspection(*, session: Session, order_id: int) -> Inspection | None:
-    """The order's most recent inspection (by inspection time), or None."""
+    """The order's latest inspection by the server's recording time (the client-set
+    inspected_at is what the inspector reports, not what orders the gate), or None."""
     query = select(Inspection).where(Inspection.order_id == order_id)
-    return session.exec(query.order_by(*_latest_first()).limit(1)).first()
+    latest = col(Inspection.created_at).desc(), col(Inspection.id).desc()
+    return session.exec(query.order_by(*latest).limit(1)).first()
 
 
 def require_passed_inspection(*, session: Session, order_id: int) -> Inspection:
@@ -265,4 +283,5 @@ def require_passed_inspection(*, session: Session, order_id: int) -> Inspection:
             code="inspection_not_passed",
             inspection_id=last.id,
         )
+    _refuse_open_rework(session, order_id, "完成返工并复检合格后才能发货")
     return last

@@ -1,10 +1,10 @@
 """Shipment plans: packaging, handling, insurance, carrier and vehicle, planned and actual
 dates, the remote-site checklist; status moves forward only from planned to delivered.
 
-Dispatch is gated: the order's last inspection passed, carrier and vehicle named, and for a
-remote site every checklist item done and the site's lifting capacity known. Delivery needs
-the receiver's name and proof-of-delivery photos, and ticks the delivery stage's "已签收回单"
-once every shipment of the order is delivered."""
+Dispatch is gated: the production stage done, the order's latest inspection passed with no
+rework open, carrier and vehicle named, and for a remote site every checklist item done and
+the site's lifting capacity known. Delivery needs the receiver's name and proof-of-delivery
+photos; the delivery stage's "已签收回单" is derived: every shipment delivered with its proof."""
 
 from __future__ import annotations
 
@@ -13,7 +13,15 @@ from datetime import datetime
 from sqlmodel import Session, select
 
 from app.services.core import Actor, acts, load_order, local_date, note
-from app.services.orders import attach_photos, require_executing, row_of_order, tick_items
+from app.services.orders import (
+    attach_photos,
+    check_source,
+    list_stages,
+    photos_of,
+    require_executing,
+    row_of_order,
+    sync_order_checks,
+)
 from app.services.shipping.inspections import require_passed_inspection
 from app.services.shipping.site_checks import DISPATCHED, checks_of, open_for_logistics, seed_checks
 from models.base import utcnow
@@ -22,6 +30,7 @@ from models.enums import (
     SHIPMENT_STATUS_NAMES,
     ShipmentStatus,
     StageKind,
+    StageStatus,
 )
 from models.errors import Conflict, InvalidInput
 from models.shipments import (
@@ -97,7 +106,18 @@ def update_shipment(
     return shipment
 
 
+def _require_production_done(session: Session, order_id: int) -> None:
+    stages = list_stages(session=session, order_id=order_id)
+    production = next(s for s in stages if s.kind == StageKind.production)
+    if production.status != StageStatus.done:
+        raise Conflict(
+            f"生产阶段尚未完成（进度 {production.progress}%），不能发车",
+            code="production_not_done",
+        )
+
+
 def _dispatch_gate(session: Session, shipment: Shipment) -> None:
+    _require_production_done(session, shipment.order_id)
     require_passed_inspection(session=session, order_id=shipment.order_id)
     if not shipment.carrier or not shipment.vehicle_plate:
         raise Conflict("发车前请填写承运商和车牌号", code="vehicle_missing")
@@ -166,27 +186,20 @@ def advance_shipment(
     session.add(shipment)
     session.flush()
     if data.status == ShipmentStatus.delivered:
-        _tick_signed(session, actor, order_id, now)
+        sync_order_checks(session=session, order_id=order_id, now=now)
     return shipment
 
 
-def _tick_signed(session: Session, actor: Actor, order_id: int, now: datetime) -> None:
-    pending = session.exec(
-        select(Shipment.id).where(
-            Shipment.order_id == order_id, Shipment.status != ShipmentStatus.delivered
-        )
-    ).first()
-    if pending is None:
-        tick_items(
-            session=session,
-            actor=actor,
-            order_id=order_id,
-            kind=StageKind.delivery,
-            title=SIGNED_ITEM,
-            done=True,
-            note_text="全部发货单已签收",
-            now=now,
-        )
+@check_source(StageKind.delivery, SIGNED_ITEM, "发货单：全部已签收，且有签收人和回单照片")
+def all_delivered_with_proof(*, session: Session, order_id: int) -> bool:
+    """The order has shipments, each delivered with a receiver and proof-of-delivery photos."""
+    shipments = session.exec(select(Shipment).where(Shipment.order_id == order_id)).all()
+    if not shipments:
+        return False
+    if any(s.status != ShipmentStatus.delivered or not s.receiver_name for s in shipments):
+        return False
+    proof = photos_of(session=session, entity="shipment", entity_ids=[s.id for s in shipments])
+    return all(proof.get(s.id) for s in shipments)
 
 
 def list_shipments(*, session: Session, actor: Actor, order_id: int) -> list[Shipment]:

@@ -21,7 +21,8 @@ D = StageKind.delivery
 
 def _stage_item(session, team):
     stage = next(s for s in list_stages(session=session, order_id=team.order.id) if s.kind == D)
-    return checklist(session=session, stage_id=stage.id)[0]
+    items = checklist(session=session, stage_id=stage.id)
+    return next(i for i in items if i.title == "包装与运输方案已确认")  # ticked by hand
 
 
 def _site_check(session, team):

@@ -6,10 +6,6 @@ from sqlalchemy import event
 from app.services.field import create_issue
 from app.services.insight import order_overview
 from app.services.orders import (
-    checklist,
-    close_stage,
-    list_stages,
-    set_checklist_item,
     update_stage,
 )
 from models import clock
@@ -31,20 +27,9 @@ from tests.factories import (
 pytestmark = pytest.mark.clock
 
 
-def _close_review(session, tracker, order) -> None:
-    actor = act(session, tracker)
-    review = list_stages(session=session, order_id=order.id)[0]
-    for item in checklist(session=session, stage_id=review.id):
-        set_checklist_item(
-            session=session, actor=actor, order_id=order.id, item_id=item.id, done=True
-        )
-    close_stage(session=session, actor=actor, order_id=order.id, kind=StageKind.review)
-
-
 def _risky_order(session, tracker, n: int):
     """A procuring order with a shortage, a late purchase, an overdue issue, a late stage."""
     order = make_procuring_order(session, liaison=tracker, customer=f"风险客户{n}")
-    _close_review(session, tracker, order)
     line = make_bom_line(session, order, days=3)
     other = make_bom_line(session, order, days=40)
     make_purchase(session, order, other, promised_date=clock.today() - timedelta(days=2))

@@ -5,6 +5,7 @@ from models.enums import StageKind
 from models.errors import Conflict
 from models.stages import StageUpdate
 from tests.production_factories import NOW, make_operation, make_team, report
+from tests.stage_factories import finish_procurement
 
 
 def _production(session, team):
@@ -38,6 +39,7 @@ def test_production_progress_cannot_be_typed_once_operations_exist(session):
 
 def test_output_reported_before_the_stage_started_counts_when_it_starts(session):
     team = make_team(session)
+    finish_procurement(session, team.order, NOW)
     op = make_operation(session, team)
     report(session, team, op)
     assert _production(session, team).progress == 0

@@ -209,12 +209,14 @@ def test_the_rework_owner_may_close_it_others_outside_the_roles_may_not(session)
     assert done.status == ReworkStatus.done
 
 
-def test_the_gate_reads_the_last_inspection_by_inspection_time(session):
+def test_the_gate_reads_the_latest_inspection_by_server_time_not_the_typed_time(session):
     team = make_team(session)
-    _record(session, team, _fail(team, inspected_at=NOW - timedelta(minutes=10)))
-    pass_inspection(session, team, inspected_at=NOW - timedelta(days=1))  # backdated
-    with pytest.raises(Conflict):
+    pass_inspection(session, team)
+    # A failure recorded afterwards but dated a day back must not hide behind the pass.
+    _record(session, team, _fail(team, inspected_at=NOW - timedelta(days=1)))
+    with pytest.raises(Conflict) as err:
         require_passed_inspection(session=session, order_id=team.order.id)
+    assert err.value.code == "inspection_not_passed"
 
 
 def test_a_naive_inspection_time_is_read_as_local_time(session):
@@ -292,4 +294,4 @@ def test_the_sop_item_follows_the_latest_inspection(session):
     assert _passed_item(session, team).done
     _record(session, team, _fail(team, inspected_at=NOW - timedelta(minutes=5)))
     item = _passed_item(session, team)
-    assert not item.done and "不合格" in item.note
+    assert not item.done and item.done_by_id is None and "成品检验" in item.note
