@@ -1,0 +1,127 @@
+"""/m/ on a 375x812 phone: sign in, 扫码入库 by typed code, and the offline queue.
+
+Receipts are checked in the database: an offline queue that is sent twice (a reload, the
+`online` event, the retry timer) must still count each scan once.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlmodel import func, select
+
+from app.cli import cli_session
+from app.demo.procurement import DEMO_EAN
+from models.bom import BomLine
+from models.materials import Material
+from models.orders import Order
+from models.scans import Scan
+from tests.browser.conftest import LIVE, no_sideways_scroll, shot
+
+WAREHOUSE = "zhou.cangku"
+
+
+def _received(material: str = "GASKET-DN150", code: str = DEMO_EAN) -> tuple[Decimal, int]:
+    """GD-DEMO-03's receipts of a material, and the scans of a code recorded."""
+    with LIVE["app"].app_context(), cli_session() as session:
+        line = session.exec(
+            select(BomLine)
+            .join(Order, Order.id == BomLine.order_id)
+            .join(Material, Material.id == BomLine.material_id)
+            .where(Order.code == "GD-DEMO-03", Material.code == material)
+        ).one()
+        scans = session.exec(select(func.count()).where(Scan.raw_text == code)).one()
+        return line.received, scans
+
+
+def _sign_in(page, base: str) -> None:
+    page.goto(f"{base}/m/")
+    page.fill("input[name=username]", WAREHOUSE)
+    page.fill("input[name=password]", "gendan2026")
+    page.get_by_role("button", name="登录").click()
+    page.get_by_role("heading", name="扫码入库").wait_for()
+
+
+def _enter(page, code: str, quantity: str) -> None:
+    page.fill("#code", code)
+    page.get_by_role("button", name="确定").click()
+    for key in quantity:
+        page.click(f'#keypad [data-key="{key}"]')
+    page.get_by_role("button", name="确认入库").click()
+
+
+def test_a_keeper_signs_in_and_receives_by_a_typed_code(phone, live_server):
+    received, scans = _received()
+    _sign_in(phone, live_server)
+    assert no_sideways_scroll(phone)
+    _enter(phone, DEMO_EAN, "2")
+    card = phone.locator("#card.result")
+    card.wait_for()
+    assert "已入库 2件" in card.inner_text()
+    assert "GD-DEMO-03" in card.inner_text() and "缠绕垫片" in card.inner_text()
+    assert "还缺" in card.inner_text() and "关键物料" in card.inner_text()
+    assert phone.locator("#pending").inner_text() == "待上传 0"
+    assert no_sideways_scroll(phone)
+    shot(phone, "m-receipt-phone")
+    assert _received() == (received + 2, scans + 1)
+
+
+def test_a_wrong_password_is_refused_in_chinese(phone, live_server):
+    phone.goto(f"{live_server}/m/")
+    phone.fill("input[name=username]", WAREHOUSE)
+    phone.fill("input[name=password]", "not-the-password")
+    phone.get_by_role("button", name="登录").click()
+    error = phone.locator("#signin-error:not([hidden])")
+    error.wait_for()
+    assert error.inner_text() == "用户名或密码错误"
+
+
+def test_an_unknown_code_is_refused_in_words(phone, live_server):
+    _sign_in(phone, live_server)
+    _enter(phone, "NO-SUCH-CODE-42", "1")
+    refused = phone.locator("#card.refused")
+    refused.wait_for()
+    assert refused.inner_text().strip()
+    assert phone.locator("#scans li.failed").count() == 1
+
+
+def test_an_over_receipt_is_explained_and_can_be_confirmed(phone, live_server):
+    flanges = ("FLANGE-DN150", "FLANGE-DN150")
+    received, scans = _received(*flanges)
+    _sign_in(phone, live_server)
+    _enter(phone, "FLANGE-DN150", "99")
+    refused = phone.locator("#card.refused")
+    refused.wait_for()
+    assert "超收" in refused.inner_text()
+    assert _received(*flanges) == (received, scans)
+    phone.get_by_role("button", name="确认超收").click()
+    phone.locator("#card.result").wait_for()
+    assert "已确认超收" in phone.locator("#card").inner_text()
+    assert _received(*flanges) == (received + 99, scans + 1)
+
+
+def test_five_scans_made_offline_survive_a_reload_and_count_once(phone, live_server):
+    received, scans = _received()
+    _sign_in(phone, live_server)
+    phone.locator("body[data-offline-ready]").wait_for(state="attached")
+    phone.context.set_offline(True)
+    for _ in range(5):
+        _enter(phone, DEMO_EAN, "1")
+    phone.locator('#pending[data-count="5"]').wait_for()
+    assert phone.locator("#pending").inner_text() == "待上传 5"
+    assert phone.locator("#scans li.pending").count() == 5
+    assert phone.locator("#net").inner_text() == "离线"
+    shot(phone, "m-offline-queue-phone")
+
+    phone.reload()  # the shell comes from the service worker, the queue from IndexedDB
+    phone.locator('#pending[data-count="5"]').wait_for()
+    assert phone.locator("#scans li.pending").count() == 5
+    assert _received() == (received, scans)
+
+    phone.context.set_offline(False)
+    phone.locator('#pending[data-count="0"]').wait_for()
+    assert phone.locator("#scans li.done").count() == 5, phone.locator("#scans").inner_text()
+    phone.get_by_role("button", name="立即上传").click()  # sending again counts nothing
+    phone.reload()
+    phone.get_by_role("heading", name="扫码入库").wait_for()
+    assert _received() == (received + 5, scans + 5)
