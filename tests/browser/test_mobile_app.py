@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
 from sqlmodel import func, select
 
 from app.cli import cli_session
@@ -16,7 +17,15 @@ from models.bom import BomLine
 from models.materials import Material
 from models.orders import Order
 from models.scans import Scan
-from tests.browser.conftest import LIVE, no_sideways_scroll, shot
+from tests.browser.conftest import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    LIVE,
+    _phone_env,
+    no_sideways_scroll,
+    shot,
+)
+from tests.browser.fake_camera import write_y4m
 
 WAREHOUSE = "zhou.cangku"
 
@@ -125,3 +134,65 @@ def test_five_scans_made_offline_survive_a_reload_and_count_once(phone, live_ser
     phone.reload()
     phone.get_by_role("heading", name="扫码入库").wait_for()
     assert _received() == (received + 5, scans + 5)
+
+
+def _label_png() -> bytes:
+    """The Gendan label of GD-DEMO-03's gaskets with 3 on it, as the label endpoint prints it."""
+    client = LIVE["app"].test_client()
+    token = client.post(
+        "/api/auth/token", json={"username": WAREHOUSE, "password": "gendan2026"}
+    ).get_json()["token"]
+    with LIVE["app"].app_context(), cli_session() as session:
+        order = session.exec(select(Order).where(Order.code == "GD-DEMO-03")).one()
+        material = session.exec(select(Material).where(Material.code == "GASKET-DN150")).one()
+        query = f"order_id={order.id}&quantity=3"
+    r = client.get(
+        f"/api/materials/{material.id}/label.png?{query}",
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert r.status_code == 200
+    return r.data
+
+
+@pytest.fixture()
+def camera_phone(browser, live_server, tmp_path):
+    """A phone whose back camera sees a Gendan label (Chromium's fake capture device)."""
+    video = write_y4m(_label_png(), tmp_path / "label.y4m")
+    args = [
+        *CHROMIUM_ARGS,
+        "--use-fake-ui-for-media-stream",
+        "--use-fake-device-for-media-stream",
+        f"--use-file-for-fake-video-capture={video}",
+    ]
+    with_camera = browser.browser_type.launch(executable_path=CHROMIUM, args=args, env=_phone_env())
+    context = with_camera.new_context(
+        viewport={"width": 375, "height": 812},
+        device_scale_factor=2,
+        locale="zh-CN",
+        is_mobile=True,
+        has_touch=True,
+        permissions=["camera"],
+    )
+    yield context.new_page()
+    context.close()
+    with_camera.close()
+
+
+def test_the_camera_reads_a_gendan_label_and_receives_its_quantity(camera_phone, live_server):
+    page = camera_phone
+    fetched = []
+    page.on("request", lambda request: fetched.append(request.url))
+    received, _ = _received()
+    _sign_in(page, live_server)
+    assert not any("barcode-detector" in url for url in fetched)  # not before the first scan
+    page.get_by_role("button", name="📷 扫码").click()
+    page.locator("#entry:not([hidden])").wait_for(timeout=60000)
+    code = page.locator("#entry-code").inner_text()
+    assert code.startswith("GD1:")
+    assert any(url.endswith("/vendor/barcode-detector/zxing_reader.wasm") for url in fetched)
+    page.get_by_role("button", name="确认入库").click()  # the label carries the quantity
+    card = page.locator("#card.result")
+    card.wait_for()
+    assert "已入库 3件" in card.inner_text()
+    shot(page, "m-camera-receipt-phone")
+    assert _received()[0] == received + 3
