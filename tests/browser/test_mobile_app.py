@@ -16,6 +16,7 @@ from sqlmodel import func, select
 
 from app.cli import cli_session
 from app.demo.procurement import DEMO_EAN
+from app.services.people import get_user_by_username, issue_token, revoke_tokens, user_public
 from models.bom import BomLine
 from models.materials import Material
 from models.orders import Order
@@ -48,9 +49,34 @@ def _received(material: str = "GASKET-DN150", code: str = DEMO_EAN) -> tuple[Dec
 
 def _sign_in(page, base: str) -> None:
     page.goto(f"{base}/m/")
+    _sign_in_here(page)
+
+
+def _sign_in_here(page) -> None:
     page.fill("input[name=username]", WAREHOUSE)
     page.fill("input[name=password]", "gendan2026")
     page.get_by_role("button", name="登录").click()
+    page.get_by_role("heading", name="扫码入库").wait_for()
+
+
+def _token() -> dict:
+    """What /api/auth/token answers for the keeper, issued directly (the login page's rate limit
+    is per address, and every browser test signs in from 127.0.0.1)."""
+    app = LIVE["app"]
+    with app.app_context(), cli_session() as session:
+        user = get_user_by_username(session=session, username=WAREHOUSE)
+        token, expires = issue_token(
+            user=user, secret=app.config["SECRET_KEY"], ttl_hours=app.config["TOKEN_TTL_HOURS"]
+        )
+        public = user_public(session=session, user=user).model_dump(mode="json")
+    return {"token": token, "expires_at": expires.isoformat(), "user": public}
+
+
+def _signed_in(page, base: str) -> None:
+    """The app opened by a keeper who signed in before (the token kept in the page)."""
+    page.goto(f"{base}/m/")
+    page.evaluate("t => localStorage.setItem('gendan.m.session', JSON.stringify(t))", _token())
+    page.reload()
     page.get_by_role("heading", name="扫码入库").wait_for()
 
 
@@ -89,7 +115,7 @@ def test_a_wrong_password_is_refused_in_chinese(phone, live_server):
 
 
 def test_an_unknown_code_is_refused_in_words(phone, live_server):
-    _sign_in(phone, live_server)
+    _signed_in(phone, live_server)
     _enter(phone, "NO-SUCH-CODE-42", "1")
     refused = phone.locator("#card.refused")
     refused.wait_for()
@@ -100,7 +126,7 @@ def test_an_unknown_code_is_refused_in_words(phone, live_server):
 def test_an_over_receipt_is_explained_and_can_be_confirmed(phone, live_server):
     flanges = ("FLANGE-DN150", "FLANGE-DN150")
     received, scans = _received(*flanges)
-    _sign_in(phone, live_server)
+    _signed_in(phone, live_server)
     _enter(phone, "FLANGE-DN150", "99")
     refused = phone.locator("#card.refused")
     refused.wait_for()
@@ -213,7 +239,7 @@ def test_the_camera_reads_a_gendan_label_and_receives_its_quantity(camera_phone,
     fetched = []
     page.on("request", lambda request: fetched.append(request.url))
     received, _ = _received()
-    _sign_in(page, live_server)
+    _signed_in(page, live_server)
     assert not any("barcode-detector" in url for url in fetched)  # not before the first scan
     assert _scan_with_camera(page).startswith("GD1:")
     assert any(url.endswith("/vendor/barcode-detector/zxing_reader.wasm") for url in fetched)
@@ -230,7 +256,7 @@ def test_the_camera_reads_a_supplier_ean_and_the_keypad_gives_the_quantity(
 ):
     page = camera_phone(_ean_png(DEMO_EAN))
     received, scans = _received()
-    _sign_in(page, live_server)
+    _signed_in(page, live_server)
     assert _scan_with_camera(page) == DEMO_EAN
     page.click('#keypad [data-key="4"]')
     page.get_by_role("button", name="确认入库").click()
@@ -241,3 +267,48 @@ def test_the_camera_reads_a_supplier_ean_and_the_keypad_gives_the_quantity(
     with LIVE["app"].app_context(), cli_session() as session:
         last = session.exec(select(Scan).order_by(Scan.id.desc())).first()
         assert last.scan_type == "EAN_13"
+
+
+def test_a_lost_answer_is_sent_again_and_counted_once(phone, live_server):
+    """The server applied the batch but the phone never heard back: the scan stays pending,
+    goes again with the same client id, and the server answers with the original receipt."""
+    received, scans = _received()
+    _signed_in(phone, live_server)
+    lost = []
+
+    def answer_lost(route):
+        route.fetch()  # the server applies the scans ...
+        lost.append(route.request.post_data_json)
+        route.abort()  # ... and the answer never reaches the phone
+
+    phone.route("**/api/scans/batch", answer_lost)
+    with phone.expect_event("requestfailed"):
+        _enter(phone, DEMO_EAN, "1")
+    phone.locator("#card.waiting").wait_for()
+    assert lost and _received() == (received + 1, scans + 1)
+    assert phone.locator("#pending").get_attribute("data-count") == "1"
+    phone.unroute("**/api/scans/batch")
+    phone.get_by_role("button", name="立即上传").click()
+    card = phone.locator("#card.result")
+    card.wait_for()
+    assert "此扫码已处理过，未重复计数" in card.inner_text()
+    assert phone.locator('#pending[data-count="0"]').count() == 1
+    assert _received() == (received + 1, scans + 1)
+
+
+def test_an_expired_sign_in_keeps_the_queue_until_the_keeper_signs_in_again(phone, live_server):
+    received, scans = _received()
+    _signed_in(phone, live_server)
+    with LIVE["app"].app_context(), cli_session() as session:
+        revoke_tokens(
+            session=session, user=get_user_by_username(session=session, username=WAREHOUSE)
+        )
+    _enter(phone, DEMO_EAN, "1")
+    error = phone.locator("#signin-error:not([hidden])")
+    error.wait_for()
+    assert "登录已过期" in error.inner_text() and "不会丢失" in error.inner_text()
+    assert _received() == (received, scans)
+    _sign_in_here(phone)
+    phone.locator('#pending[data-count="0"]').wait_for()
+    assert phone.locator("#scans li.done").count() == 1
+    assert _received() == (received + 1, scans + 1)
