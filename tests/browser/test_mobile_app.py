@@ -30,6 +30,7 @@ from tests.browser.conftest import (
     shot,
 )
 from tests.browser.fake_camera import write_y4m
+from tests.factories import make_bom_line, make_material, make_procuring_order, make_warehouse
 
 WAREHOUSE = "zhou.cangku"
 
@@ -59,12 +60,12 @@ def _sign_in_here(page) -> None:
     page.get_by_role("heading", name="扫码入库").wait_for()
 
 
-def _token() -> dict:
+def _token(username: str = WAREHOUSE) -> dict:
     """What /api/auth/token answers for the keeper, issued directly (the login page's rate limit
     is per address, and every browser test signs in from 127.0.0.1)."""
     app = LIVE["app"]
     with app.app_context(), cli_session() as session:
-        user = get_user_by_username(session=session, username=WAREHOUSE)
+        user = get_user_by_username(session=session, username=username)
         token, expires = issue_token(
             user=user, secret=app.config["SECRET_KEY"], ttl_hours=app.config["TOKEN_TTL_HOURS"]
         )
@@ -72,10 +73,11 @@ def _token() -> dict:
     return {"token": token, "expires_at": expires.isoformat(), "user": public}
 
 
-def _signed_in(page, base: str) -> None:
+def _signed_in(page, base: str, username: str = WAREHOUSE) -> None:
     """The app opened by a keeper who signed in before (the token kept in the page)."""
     page.goto(f"{base}/m/")
-    page.evaluate("t => localStorage.setItem('gendan.m.session', JSON.stringify(t))", _token())
+    token = _token(username)
+    page.evaluate("t => localStorage.setItem('gendan.m.session', JSON.stringify(t))", token)
     page.reload()
     page.get_by_role("heading", name="扫码入库").wait_for()
 
@@ -312,3 +314,26 @@ def test_an_expired_sign_in_keeps_the_queue_until_the_keeper_signs_in_again(phon
     phone.locator('#pending[data-count="0"]').wait_for()
     assert phone.locator("#scans li.done").count() == 1
     assert _received() == (received + 1, scans + 1)
+
+
+def test_two_orders_needing_the_code_on_one_day_are_a_choice_in_words(phone, live_server):
+    with LIVE["app"].app_context(), cli_session() as session:
+        first, second = make_procuring_order(session), make_procuring_order(session)
+        keeper = make_warehouse(session, first, second)
+        material = make_material(session)
+        lines = [make_bom_line(session, o, material, needed=5, days=10) for o in (first, second)]
+        names = (keeper.username, material.code, second.code, [line.id for line in lines])
+    username, code, second_code, line_ids = names
+    _signed_in(phone, live_server, username)
+    _enter(phone, code, "1")
+    refused = phone.locator("#card.refused")
+    refused.wait_for()
+    assert "2 个订单在同一天需要" in refused.inner_text() and "请选择订单" in refused.inner_text()
+    assert refused.locator("button.choice").count() == 2
+    refused.locator("button.choice", has_text=second_code).click()
+    card = phone.locator("#card.result")
+    card.wait_for()
+    assert second_code in card.inner_text()
+    with LIVE["app"].app_context(), cli_session() as session:
+        received = [session.get(BomLine, line_id).received for line_id in line_ids]
+    assert received == [0, 1]
