@@ -1,10 +1,11 @@
 // The REST API with the bearer token this phone keeps (the same tokens as any API client).
 const KEY = "gendan.m.session";
 
+// The kept sign-in. Its expiry is the server's to judge (a 401), not the phone's clock's.
 export function session() {
   try {
     const saved = JSON.parse(localStorage.getItem(KEY) || "null");
-    if (saved && Date.parse(saved.expires_at) > Date.now()) return saved;
+    if (saved && saved.token && saved.user) return saved;
   } catch (error) {
     console.warn("stored session unreadable", error);
   }
