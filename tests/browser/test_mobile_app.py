@@ -230,7 +230,7 @@ def camera_phone(browser, live_server, tmp_path):
 
 
 def _scan_with_camera(page) -> str:
-    page.get_by_role("button", name="📷 扫码").click()
+    page.get_by_role("button", name="相机扫码").click()
     # The first scan loads and compiles the decoder (about 1 MB of WebAssembly).
     page.locator("#entry:not([hidden])").wait_for(timeout=60000)
     return page.locator("#entry-code").inner_text()

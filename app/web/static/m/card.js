@@ -69,7 +69,9 @@ export function scanItem(record, onOpen) {
   item.dataset.state = record.state;
   item.dataset.clientId = record.client_id;
   const qty = record.payload.quantity == null ? "" : ` × ${record.payload.quantity}`;
-  item.append(el("span", "code", `${record.payload.result}${qty}`), el("span", "state", STATES[record.state]));
+  const material = record.result && record.result.material;
+  const what = material ? `${material.name}（${material.code}）` : record.payload.result;
+  item.append(el("span", "code", `${what}${qty}`), el("span", "state", STATES[record.state]));
   const note = record.state === "done" ? record.result && record.result.message : record.error && record.error.message;
   if (note) item.append(el("span", "note", note));
   item.addEventListener("click", () => onOpen(record));
