@@ -7,7 +7,7 @@ PORT ?= 5000
 SIM_PORT ?= 5001
 STAMP := $(VENV)/.installed
 
-.PHONY: setup system-deps test-system-deps run run-prod migrate simulator test test-clock lint format vendor clean
+.PHONY: setup system-deps test-system-deps run run-prod migrate simulator test test-clock lint format vendor vendor-barcode clean
 
 system-deps:
 	@ldconfig -p | grep -q 'libzbar.so.0' || { \
@@ -93,6 +93,22 @@ vendor:
 	cp /tmp/gendan-echarts/package/dist/echarts.min.js /tmp/gendan-echarts/package/LICENSE \
 	   /tmp/gendan-echarts/package/NOTICE app/web/static/vendor/echarts/
 	echo $(ECHARTS_VERSION) > app/web/static/vendor/echarts/VERSION
+	$(MAKE) vendor-barcode
+
+# The /m/ decoder: barcode-detector and the zxing-wasm reader it pins (see the vendor README).
+BARCODE_DETECTOR_VERSION ?= 3.2.2
+ZXING_WASM_VERSION ?= 3.1.3
+vendor-barcode:
+	rm -rf /tmp/gendan-bd && mkdir -p /tmp/gendan-bd/bd /tmp/gendan-bd/zx
+	cd /tmp/gendan-bd && npm pack barcode-detector@$(BARCODE_DETECTOR_VERSION) zxing-wasm@$(ZXING_WASM_VERSION) >/dev/null
+	tar xzf /tmp/gendan-bd/barcode-detector-$(BARCODE_DETECTOR_VERSION).tgz -C /tmp/gendan-bd/bd
+	tar xzf /tmp/gendan-bd/zxing-wasm-$(ZXING_WASM_VERSION).tgz -C /tmp/gendan-bd/zx
+	cp /tmp/gendan-bd/bd/package/dist/es/ponyfill.js /tmp/gendan-bd/bd/package/dist/es/zxing-exported.js \
+	   /tmp/gendan-bd/bd/package/LICENSE /tmp/gendan-bd/zx/package/dist/reader/zxing_reader.wasm \
+	   app/web/static/vendor/barcode-detector/
+	cp /tmp/gendan-bd/zx/package/LICENSE app/web/static/vendor/barcode-detector/LICENSE.zxing-wasm
+	printf 'barcode-detector $(BARCODE_DETECTOR_VERSION)\nzxing-wasm $(ZXING_WASM_VERSION)\n' \
+	   > app/web/static/vendor/barcode-detector/VERSION
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -30,6 +30,7 @@ from app.web import (  # noqa: E402,F401
     costs,
     dashboard,
     markdown,
+    mobile,
     pages,
     retro,
     revisions,

@@ -1,0 +1,231 @@
+// Gendan /m/: sign in, 扫码入库 (camera or typed code), and the offline queue.
+import { ApiError, dropSession, session } from "./api.js";
+import { scanItem, showError, showResult } from "./card.js";
+import { keypad } from "./keypad.js";
+import { all, forget, newClientId, prune, save } from "./queue.js";
+import { Scanner } from "./scanner.js";
+import { passwordSignIn, platformSignIn } from "./signin.js";
+import { flush } from "./sync.js";
+
+const $ = (id) => document.getElementById(id);
+const body = document.body;
+const RETRY_MS = 20000;
+let current = null; // the client id of the scan the card shows
+let entry = null; // { code, scanType } while the quantity is being entered
+const pad = keypad($("keypad"), $("qty"));
+const scanner = new Scanner($("video"), $("camera-status"), body.dataset.decoder);
+
+function show(view) {
+  $("signin").hidden = view !== "signin";
+  $("scan").hidden = view !== "scan";
+  const me = session();
+  $("who").textContent = me ? me.user.display_name || me.user.username : "";
+  $("signout").hidden = !me;
+}
+
+// The token expired or was revoked: sign in again; the queue waits in IndexedDB meanwhile.
+function signedOut() {
+  dropSession();
+  show("signin");
+  $("signin-error").textContent = "登录已过期，请重新登录；未上传的扫码不会丢失";
+  $("signin-error").hidden = false;
+}
+
+function showNetwork() {
+  const online = navigator.onLine;
+  $("net").textContent = online ? "在线" : "离线";
+  $("net").className = online ? "net online" : "net offline";
+}
+
+async function refresh() {
+  const me = session();
+  if (!me) return;
+  const records = await all(me.user.id);
+  const waiting = records.filter((r) => r.state === "pending").length;
+  $("pending").textContent = `待上传 ${waiting}`;
+  $("pending").dataset.count = String(waiting);
+  $("scans").replaceChildren(...records.slice().reverse().map((r) => scanItem(r, openRecord)));
+  const shown = records.find((r) => r.client_id === current);
+  if (shown) openRecord(shown);
+}
+
+function openRecord(record) {
+  current = record.client_id;
+  const card = $("card");
+  if (record.state === "done") {
+    showResult(card, record.result);
+  } else if (record.state === "failed") {
+    showError(card, record.error, {
+      onConfirmOver: () => resubmit(record, { confirm_over: true }),
+      onChooseOrder: (orderId) => resubmit(record, { order_id: orderId }),
+    });
+  } else {
+    card.className = "card waiting";
+    card.textContent = navigator.onLine
+      ? `已保存：${record.payload.result}，正在上传…`
+      : `已保存：${record.payload.result}，联网后自动上传`;
+    card.hidden = false;
+  }
+}
+
+async function sync() {
+  const me = session();
+  if (!me) return;
+  try {
+    const outcome = await flush(me.user.id);
+    if (outcome.error && outcome.error.status === 401) return signedOut();
+  } catch (error) {
+    console.warn("sync failed", error);
+  }
+  if (!session()) return;
+  await refresh();
+  await prune(me.user.id);
+}
+
+// A refused scan counted nothing: it goes again under a new client id with the worker's choice.
+async function resubmit(record, change) {
+  const clientId = newClientId();
+  const next = {
+    ...record,
+    client_id: clientId,
+    state: "pending",
+    error: null,
+    payload: { ...record.payload, ...change, client_id: clientId },
+  };
+  await save(next);
+  await forget(record.client_id);
+  current = clientId;
+  await refresh();
+  await sync();
+}
+
+function openEntry(code, scanType) {
+  entry = { code, scanType };
+  $("entry-code").textContent = code;
+  pad.reset();
+  $("entry").hidden = false;
+  $("card").hidden = true;
+}
+
+async function confirmEntry() {
+  const me = session();
+  if (!entry || !me) return;
+  // Taken off the screen at once: the next code can be typed while this one is stored.
+  const { code, scanType } = entry;
+  const quantity = pad.get();
+  entry = null;
+  $("entry").hidden = true;
+  $("code").value = "";
+  const clientId = newClientId();
+  current = clientId;
+  await save({
+    client_id: clientId,
+    user_id: me.user.id,
+    created: Date.now(),
+    state: "pending",
+    result: null,
+    error: null,
+    payload: {
+      client_id: clientId,
+      result: code,
+      scan_type: scanType,
+      action: "receive",
+      quantity: quantity ? quantity : null,
+      scanned_at: new Date().toISOString(),
+    },
+  });
+  await refresh();
+  await sync();
+}
+
+function wire() {
+  $("signin-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const form = event.target;
+    const error = $("signin-error");
+    const username = form.username.value.trim();
+    const password = form.password.value;
+    if (!username || !password) {
+      error.textContent = "请输入用户名和密码";
+      error.hidden = false;
+      return;
+    }
+    try {
+      await passwordSignIn(username, password);
+      error.hidden = true;
+      form.reset();
+      show("scan");
+      await sync();
+    } catch (failure) {
+      error.textContent = failure instanceof ApiError ? failure.message : "登录失败，请重试";
+      error.hidden = false;
+    }
+  });
+  $("signout").addEventListener("click", () => {
+    dropSession();
+    show("signin");
+  });
+  $("manual").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const code = $("code").value.trim();
+    if (!code) {
+      $("code").focus();
+      return;
+    }
+    openEntry(code, null);
+  });
+  $("entry-ok").addEventListener("click", confirmEntry);
+  $("entry-cancel").addEventListener("click", () => {
+    entry = null;
+    $("entry").hidden = true;
+  });
+  $("camera-start").addEventListener("click", async () => {
+    $("camera").hidden = false;
+    try {
+      await scanner.start((code, scanType) => {
+        $("camera").hidden = true;
+        openEntry(code, scanType);
+      });
+    } catch (error) {
+      scanner.stop();
+      $("camera-status").textContent = error.message;
+    }
+  });
+  $("camera-stop").addEventListener("click", () => {
+    scanner.stop();
+    $("camera").hidden = true;
+  });
+  $("retry").addEventListener("click", sync);
+  window.addEventListener("online", () => {
+    showNetwork();
+    sync();
+  });
+  window.addEventListener("offline", showNetwork);
+  setInterval(sync, RETRY_MS);
+}
+
+async function start() {
+  if ("serviceWorker" in navigator) {
+    // body[data-offline-ready] once the service worker serves this page: usable offline.
+    const ready = () => {
+      if (navigator.serviceWorker.controller) body.dataset.offlineReady = "1";
+    };
+    navigator.serviceWorker.addEventListener("controllerchange", ready);
+    ready();
+    navigator.serviceWorker
+      .register(body.dataset.sw, { scope: body.dataset.scope })
+      .catch((error) => console.warn("service worker not registered", error));
+  }
+  wire();
+  showNetwork();
+  if (!session()) await platformSignIn();
+  if (!session()) {
+    show("signin");
+    return;
+  }
+  show("scan");
+  await refresh();
+  await sync();
+}
+
+start();
