@@ -6,7 +6,8 @@ waiting in the outbox (quiet hours) are cancelled.
 Acknowledging an alert acknowledges the whole exception: every unacknowledged alert of the
 same rule, entity and order (earlier days' reminders, other levels) and the escalations of
 them. The response time is measured from when a message of the exception first reached
-someone (`delivered_at`), not from its creation: quiet hours may hold it back.
+someone (`delivered_at`), not from its creation: quiet hours may hold it back (an alert
+acknowledged before any message reached anyone counts from its creation).
 
 Only those who answer for the warning may acknowledge it: its owner (of the warning it
 escalates, for an escalation), the order's liaison, the order's managers and admins. Anyone
@@ -196,8 +197,10 @@ def acknowledge_alert(
         raise AlertAcknowledged(f"预警 #A{alert.id} 已确认过，无需重复确认")
     who = actor.id if actor.id is not None else by_user_id
     chain = _chain(session, alert)
-    # The response clock runs from the first message that reached someone (none yet: 0).
-    start = min((row.delivered_at for row in chain if row.delivered_at), default=now)
+    # The response clock runs from the first message that reached someone; an alert no
+    # message reached yet (seen on a page) from when it was raised.
+    start = min((row.delivered_at for row in chain if row.delivered_at), default=None)
+    start = start or min(row.created_at for row in chain)
     for row in chain:
         row.acknowledged_at = now
         row.acknowledged_by_id = who
