@@ -81,5 +81,5 @@ def resolve_vanished(
                 .where(col(Alert.id).in_(chunk))
                 .values(resolved_at=now, resolved_reason=reason)
             )
-    cancel_messages(session, reasons)
+    cancel_messages(session, {i: f"预警已关闭：{why}" for i, why in reasons.items()})
     return sorted(reasons)
