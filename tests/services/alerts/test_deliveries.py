@@ -4,6 +4,7 @@ from the first delivery; routing that never drops a warning; GET /api/alerts/<id
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -15,7 +16,14 @@ from models.enums import OutboxStatus, RiskLevel, Role, StageKind
 from models.people import User
 from models.stages import StageUpdate
 from tests.alerting import alerts, bind, deliver, local, noon, outbox, run
-from tests.factories import act, bearer, make_chat_group, make_procuring_order, make_user
+from tests.factories import (
+    PASSWORD,
+    act,
+    bearer,
+    make_chat_group,
+    make_procuring_order,
+    make_user,
+)
 
 # Dates and times of day matter here: `make test-clock` runs these again around midnight.
 pytestmark = pytest.mark.clock
@@ -194,3 +202,25 @@ def test_api_documents_the_alert_with_its_deliveries(client):
     operation = spec["paths"]["/api/alerts/{alert_id}"]["get"]
     assert "200" in operation["responses"]
     assert "deliveries" in spec["components"]["schemas"]["AlertDetail"]["properties"]
+
+
+def test_the_outbox_api_and_page_show_a_cancelled_message_with_its_reason(client, session):
+    order = _late_stage(session)
+    admin = make_user(session, Role.admin, username="root")
+    run(session, local(23, 30), delivered=False, only=STAGE)
+    [alert] = alerts(session, "stage_overdue")
+    acknowledge_alert(
+        session=session, actor=act(session, admin), alert_id=alert.id, now=local(1, days=1)
+    )
+    session.commit()
+    listed = client.get(
+        f"/api/orders/{order.id}/outbox?status=cancelled", headers=bearer(admin)
+    ).get_json()
+    [row] = listed["items"]
+    assert row["alert_id"] == alert.id and row["cancel_reason"] == "预警已确认"
+    assert client.get("/api/outbox?status=gone", headers=bearer(admin)).status_code == 422
+    login = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', login).group(1)
+    client.post("/login", data={"username": "root", "password": PASSWORD, "csrf_token": token})
+    page = client.get("/outbox?status=cancelled").get_data(as_text=True)
+    assert "已取消" in page and "取消原因：预警已确认" in page
