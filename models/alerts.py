@@ -44,7 +44,12 @@ class Alert(SQLModel, table=True):
     acknowledged_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     acknowledged_by_id: int | None = Field(default=None, foreign_key="users.id")
     ack_via: str | None = Field(default=None, max_length=16)
-    response_seconds: int | None = Field(default=None, description="预警发出到确认的秒数")
+    response_seconds: int | None = Field(default=None, description="预警送达到确认的秒数")
+    # When a message of this alert first reached someone: the response and escalation clocks
+    # run from the exception's first delivery, not from creation (quiet hours hold messages).
+    delivered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    resolved_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    resolved_reason: str | None = Field(default=None, max_length=200)
 
 
 class AlertPublic(SQLModel):
@@ -70,6 +75,31 @@ class AlertPublic(SQLModel):
     ack_via: str | None = Field(default=None, description="确认方式：chat / link / api")
     ack_via_name: str | None = Field(default=None, description="确认方式（中文）")
     response_seconds: int | None = None
+    delivered_at: datetime | None = Field(default=None, description="首条消息送达时间")
+    resolved_at: datetime | None = Field(default=None, description="原因消除、自动关闭的时间")
+    resolved_reason: str | None = Field(default=None, description="自动关闭的原因")
+
+
+class AlertDelivery(SQLModel):
+    """One message of an alert: to whom, how, and where it stands."""
+
+    id: int
+    recipient: str = Field(description="接收方：群名或人名")
+    recipient_user_id: int | None = None
+    group_id: int | None = None
+    channel: str
+    channel_name: str = Field(description="发送渠道（中文）")
+    status: str = Field(description="pending / held / sent / failed / cancelled")
+    status_name: str = Field(description="状态（中文）")
+    created_at: datetime
+    not_before: datetime = Field(description="最早发送时间（免打扰时段推迟到此）")
+    sent_at: datetime | None = None
+    cancel_reason: str | None = None
+    last_error: str | None = None
+
+
+class AlertDetail(AlertPublic):
+    deliveries: list[AlertDelivery]
 
 
 class AlertPage(SQLModel):

@@ -417,6 +417,7 @@ class OutboxStatus(StrEnum):
     sent = "sent"
     failed = "failed"
     merged = "merged"  # delivered inside a digest (see digest_id)
+    cancelled = "cancelled"  # not sent: its alert was closed first (see cancel_reason)
 
 
 class TaskStatus(StrEnum):

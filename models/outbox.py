@@ -44,6 +44,11 @@ class Outbox(SQLModel, table=True):
     last_error: str | None = Field(default=None, max_length=500)
     errcode: int | None = None
     digest_id: int | None = Field(default=None, index=True)
+    # The alert a warning message carries and the person a private message goes to, so that
+    # delivery can re-check the alert and an alert can list where its messages went.
+    alert_id: int | None = Field(default=None, index=True)
+    user_id: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
+    cancel_reason: str | None = Field(default=None, max_length=200)
 
 
 class OutboxPublic(SQLModel):
@@ -62,6 +67,8 @@ class OutboxPublic(SQLModel):
     last_error: str | None
     errcode: int | None
     digest_id: int | None
+    alert_id: int | None = None
+    cancel_reason: str | None = None
 
 
 class OutboxPage(SQLModel):

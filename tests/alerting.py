@@ -6,12 +6,12 @@ from datetime import datetime, time, timedelta
 
 from sqlmodel import select
 
-from app.services.alerts import sweep
+from app.services.alerts import mark_delivered, sweep
 from app.services.chat import bind_identity
 from app.services.core import Actor
 from models import clock
 from models.alerts import Alert
-from models.enums import Channel
+from models.enums import Channel, OutboxStatus
 from models.outbox import Outbox
 
 
@@ -46,9 +46,25 @@ def outbox(session, kind: str | None = None) -> list[Outbox]:
     return rows
 
 
-def run(session, now: datetime | None = None, **kwargs):
-    result = sweep(session=session, now=now or noon(), **kwargs)
+def deliver(session, now: datetime) -> None:
+    """What the outbox deliverer records when it sends the warnings due at `now`: their
+    first delivery (service tests have no chat platform to send to)."""
+    due = select(Outbox.alert_id).where(
+        Outbox.status == OutboxStatus.pending,
+        Outbox.not_before <= now,
+        Outbox.alert_id.is_not(None),
+    )
+    mark_delivered(session, set(session.exec(due)), now)
     session.commit()
+
+
+def run(session, now: datetime | None = None, *, delivered: bool = True, **kwargs):
+    """A sweep at `now`; its due messages delivered at once unless `delivered` is False."""
+    now = now or noon()
+    result = sweep(session=session, now=now, **kwargs)
+    session.commit()
+    if delivered:
+        deliver(session, now)
     return result
 
 

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from app.api.common import SECURITY, Paging, commit, current_actor, db_session, ok
 from app.services import alerts as svc
-from models.alerts import AlertPage, AlertPublic, AlertResponseStats
+from models.alerts import AlertDetail, AlertPage, AlertPublic, AlertResponseStats
 from models.base import utcnow
 from models.enums import RiskLevel
 
@@ -69,6 +69,16 @@ def response_time(query: StatsQuery):
         session=db_session(), actor=actor, start=now - timedelta(days=query.days), end=now
     )
     return ok(stats)
+
+
+@bp.get("/<int:alert_id>", responses={200: AlertDetail})
+def show(path: AlertPath):
+    """One alert (of an order you may see) with its deliveries: each message's recipient,
+    channel, status (pending / held / sent / failed / cancelled) and times."""
+    actor, session = current_actor(), db_session()
+    alert = svc.get_alert(session=session, actor=actor, alert_id=path.alert_id)
+    deliveries = svc.alert_deliveries(session=session, actor=actor, alert_id=alert.id, now=utcnow())
+    return ok(AlertDetail(**svc.alert_public(session, alert).model_dump(), deliveries=deliveries))
 
 
 @bp.post("/<int:alert_id>/ack", responses={200: AlertPublic})

@@ -33,6 +33,7 @@ OUTBOX_STATUS_NAMES = {
     "sent": "已发送",
     "failed": "发送失败",
     "merged": "已合并发送",
+    "cancelled": "已取消",
 }
 # The output chart needs each operation's cumulative figures, not its day-by-day series.
 NO_SERIES = {"operations": {"__all__": {"series"}}}

@@ -27,9 +27,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete
+from sqlalchemy import delete, update
 from sqlmodel import Session, col, func, select
 
+from app.services.alerts import closed_reasons, mark_delivered
 from bots.delivery.digest import merge_messages, pack
 from bots.delivery.targets import resolve
 from bots.queue import Queue, backoff
@@ -147,6 +148,7 @@ class OutboxDeliverer:
             where.append(col(Outbox.id).in_(only))
         with self.db.session() as session:
             rows = OUTBOX_QUEUE.pick(session, now, limit=self.batch, where=where)
+            rows = _drop_closed(session, rows)
             claimed = self._claim(session, rows, now, fence)
             session.commit()
         return claimed
@@ -183,6 +185,7 @@ class OutboxDeliverer:
             rows = OUTBOX_QUEUE.pick(session, now, limit=500, where=where)
             if rows and not _within(fence, session):
                 return []
+            rows = _drop_closed(session, rows)
             if len(rows) > budget:
                 rows = self._digest(session, rows, budget, now, stats)
             claimed = self._claim(session, rows, now, None)
@@ -250,6 +253,7 @@ class OutboxDeliverer:
             if result.ok:
                 OUTBOX_QUEUE.finish(session, entry, OutboxStatus.sent)
                 entry.sent_at, entry.last_error = now, None
+                mark_delivered(session, _carried_alerts(session, entry), now)
             elif result.status == "retryable":
                 entry.last_error = result.reason[:500]
                 delay = backoff(entry.attempts, result.retry_after)
@@ -285,6 +289,31 @@ class OutboxDeliverer:
         with self.db.session() as session:
             session.exec(delete(RobotSend).where(RobotSend.at < now - timedelta(hours=1)))
             session.commit()
+
+
+def _drop_closed(session: Session, rows: list[Outbox]) -> list[Outbox]:
+    """Cancel, instead of sending, the rows whose alert was acknowledged, resolved or
+    superseded while they waited; the others, to send."""
+    reasons = closed_reasons(session, {r.alert_id for r in rows if r.alert_id is not None})
+    for row in rows:
+        if row.alert_id in reasons:
+            session.execute(
+                update(Outbox)
+                .where(Outbox.id == row.id, Outbox.status == OutboxStatus.pending)
+                .values(status=OutboxStatus.cancelled, cancel_reason=reasons[row.alert_id])
+            )
+    if reasons:
+        log.info("outbox: cancelled the messages of closed alerts %s", sorted(reasons))
+    return [r for r in rows if r.alert_id not in reasons]
+
+
+def _carried_alerts(session: Session, entry: Outbox) -> set[int]:
+    """The alerts a sent row delivered: its own, or those of the rows merged into it."""
+    merged = select(Outbox.alert_id).where(
+        Outbox.digest_id == entry.id, col(Outbox.alert_id).is_not(None)
+    )
+    ids = set(session.exec(merged).all()) if entry.kind == "digest" else set()
+    return ids | ({entry.alert_id} if entry.alert_id is not None else set())
 
 
 def _within(fence: Fence | None, session: Session) -> bool:

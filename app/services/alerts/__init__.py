@@ -5,6 +5,7 @@ supplier delay prediction from the delivery history.
 
 from __future__ import annotations
 
+from app.services.alerts.deliveries import alert_deliveries
 from app.services.alerts.forecast import LineForecast, line_forecasts
 from app.services.alerts.handling import (
     AckNotAllowed,
@@ -16,11 +17,13 @@ from app.services.alerts.handling import (
     alert_public,
     alert_token,
     alerts_by_id,
+    get_alert,
     list_alerts,
     may_acknowledge,
     response_stats,
 )
 from app.services.alerts.history import delay_model, delivery_history, first_promise
+from app.services.alerts.lifecycle import cancel_messages, closed_reasons, mark_delivered
 from app.services.alerts.prediction import (
     DEFAULT_K,
     MIN_HISTORY,
@@ -57,18 +60,23 @@ __all__ = [
     "SweepResult",
     "acknowledge_alert",
     "acknowledge_by_link",
+    "alert_deliveries",
     "alert_for_token",
     "alert_public",
     "alert_token",
     "alerts_by_id",
+    "cancel_messages",
+    "closed_reasons",
     "delay_model",
     "delivery_history",
     "first_promise",
+    "get_alert",
     "group_schedule",
     "group_times",
     "line_forecasts",
     "list_alerts",
     "load_rules",
+    "mark_delivered",
     "may_acknowledge",
     "probability_late",
     "reset_group_schedule",

@@ -20,6 +20,7 @@ from models.contingency import BackupSupplier, ContingencyPlan, PlanAdvice
 from models.enums import RISK_NAMES, ChatPlatform, RiskLevel, RiskType, Role
 from models.materials import Material
 from models.messages import Button, OutboundMessage
+from models.orders import Order
 from models.people import User, UserRole
 from models.suppliers import Supplier, SupplierContact
 
@@ -48,6 +49,8 @@ class Addressbook:
     groups: dict[int, list[tuple[int, str]]]  # order id -> [(group id, platform)]
     people: dict[int, Person]
     managers: list[int]
+    liaisons: dict[int, int] = field(default_factory=dict)  # order id -> liaison's user id
+    admins: list[int] = field(default_factory=list)
 
     @classmethod
     def load(cls, session: Session, order_ids: set[int], user_ids: set[int]) -> Addressbook:
@@ -61,16 +64,13 @@ class Addressbook:
         for order_id, group_id, platform in session.exec(query):
             if order_id in order_ids:
                 groups[order_id].append((group_id, str(platform)))
-        managers = list(
-            session.exec(
-                select(User.id)
-                .join(UserRole, UserRole.user_id == User.id)
-                .where(UserRole.role == Role.manager, User.is_active)
-                .order_by(User.id)
-            )
-        )
+        managers, admins = _holders(session, Role.manager), _holders(session, Role.admin)
+        liaisons: dict[int, int] = {}
+        for chunk in _chunks(order_ids):
+            query = select(Order.id, Order.liaison_id).where(col(Order.id).in_(chunk))
+            liaisons |= {o: u for o, u in session.exec(query) if u is not None}
         people: dict[int, Person] = {}
-        for chunk in _chunks(user_ids | set(managers)):
+        for chunk in _chunks(user_ids | set(managers) | set(admins) | set(liaisons.values())):
             for uid, name, mobile in session.exec(
                 select(User.id, User.display_name, User.mobile).where(col(User.id).in_(chunk))
             ):
@@ -80,7 +80,7 @@ class Addressbook:
                 ids.where(col(ChatIdentity.user_id).in_(chunk)).order_by(ChatIdentity.id)
             ):
                 people[uid].chat_ids.setdefault(str(platform), external)
-        return cls(dict(groups), people, managers)
+        return cls(dict(groups), people, managers, liaisons, admins)
 
     def mentions(self, user_ids: Iterable[int], platform: str) -> dict:
         """Keyword arguments of OutboundMessage that @mention these users on a platform."""
@@ -99,6 +99,17 @@ class Addressbook:
         person = self.people.get(user_id) if user_id else None
         return person.name if person else "未指定"
 
+    def answerers(self, order_id: int, owner_id: int | None) -> list[list[int]]:
+        """Who answers for a warning, in the order they are tried: the owner, the order's
+        liaison, the managers, the admins."""
+        tiers = [[owner_id] if owner_id else [], [self.liaisons.get(order_id)]]
+        return [[u for u in tier if u] for tier in [*tiers, self.managers, self.admins]]
+
+    def mentionable(self, user_id: int, platform: str) -> bool:
+        """Whether a group message on this platform can @mention the user."""
+        person = self.people.get(user_id)
+        return person is not None and (platform in person.chat_ids or bool(person.mobile))
+
     def private_target(self, user_id: int | None) -> tuple[ChatPlatform, str] | None:
         """Where to reach a person directly when the order has no group."""
         person = self.people.get(user_id) if user_id else None
@@ -108,6 +119,17 @@ class Addressbook:
             if platform.value in person.chat_ids:
                 return platform, person.chat_ids[platform.value]
         return None
+
+
+def _holders(session: Session, role: Role) -> list[int]:
+    """The active users holding a role, by id."""
+    query = (
+        select(User.id)
+        .join(UserRole, UserRole.user_id == User.id)
+        .where(UserRole.role == role, User.is_active)
+        .order_by(User.id)
+    )
+    return list(session.exec(query))
 
 
 def attach_plans(session: Session, findings: list) -> None:

@@ -1,10 +1,13 @@
 """Alerts (预警) once raised: listing them, and acknowledging them ("收到 #A12" in chat, or
 the signed one-time link /ack/<token>), which stops their reminders and escalation and
-stores the response time for the KPI "exception response time".
+stores the response time for the KPI "exception response time"; messages of the alert still
+waiting in the outbox (quiet hours) are cancelled.
 
 Acknowledging an alert acknowledges the whole exception: every unacknowledged alert of the
 same rule, entity and order (earlier days' reminders, other levels) and the escalations of
-them. The response time is measured from when the exception was first alerted (`since`).
+them. The response time is measured from when a message of the exception first reached
+someone (`delivered_at`), not from its creation: quiet hours may hold it back (an alert
+acknowledged before any message reached anyone counts from its creation).
 
 Only those who answer for the warning may acknowledge it: its owner (of the warning it
 escalates, for an escalation), the order's liaison, the order's managers and admins. Anyone
@@ -20,6 +23,7 @@ from datetime import datetime
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 from sqlmodel import Session, col, func, or_, select
 
+from app.services.alerts.lifecycle import ACKNOWLEDGED, cancel_messages
 from app.services.alerts.rules import load_rules
 from app.services.core import Actor, acts, load_order, settings, visible_orders_clause
 from models.alerts import Alert, AlertPublic, AlertResponseStats
@@ -144,6 +148,13 @@ def _chain(session: Session, alert: Alert) -> list[Alert]:
     return list(session.exec(query.with_for_update()))
 
 
+def get_alert(*, session: Session, actor: Actor, alert_id: int) -> Alert:
+    """An alert of an order the actor may see (AlertNotFound, or the order's refusal)."""
+    alert = _load(session, alert_id)
+    load_order(session, actor, alert.order_id)
+    return alert
+
+
 def may_acknowledge(session: Session, actor: Actor, alert: Alert, order: Order) -> bool:
     """Whether the actor answers for this warning: the system, admins, managers (they manage
     every order), the owner (of the warning an escalation escalates, too), the liaison."""
@@ -185,13 +196,19 @@ def acknowledge_alert(
     if alert.acknowledged_at is not None:
         raise AlertAcknowledged(f"预警 #A{alert.id} 已确认过，无需重复确认")
     who = actor.id if actor.id is not None else by_user_id
-    for row in _chain(session, alert):
+    chain = _chain(session, alert)
+    # The response clock runs from the first message that reached someone; an alert no
+    # message reached yet (seen on a page) from when it was raised.
+    start = min((row.delivered_at for row in chain if row.delivered_at), default=None)
+    start = start or min(row.created_at for row in chain)
+    for row in chain:
         row.acknowledged_at = now
         row.acknowledged_by_id = who
         row.ack_via = via
-        row.response_seconds = max(0, int((now - row.since).total_seconds()))
+        row.response_seconds = max(0, int((now - start).total_seconds()))
         session.add(row)
     session.flush()
+    cancel_messages(session, dict.fromkeys((row.id for row in chain), ACKNOWLEDGED))
     session.refresh(alert)
     return alert
 

@@ -8,6 +8,12 @@ the loser's insert is a no-op and it sends nothing); what the messages need is l
 A finding whose
 (rule, entity, order, level) was acknowledged is not alerted again (收到 means "I am on it");
 a higher level is a new alert. Quiet hours defer all but high risk (risk.timing.defer_until).
+An open alert its rule no longer finds is closed with a reason (alerts/resolution.py).
+
+Routing never drops a warning: to every group following the order, @mentioning the first who
+answer for it (owner, liaison, managers, admins) that the platform can mention; with no group,
+privately (work notice / app message) to the first of them with a chat binding. A warning
+that still reaches nobody is itself raised to the admins by the `unrouted` rule.
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ from app.services.alerts._messages import (
     markdown,
 )
 from app.services.alerts.handling import ack_url, token_maker
+from app.services.alerts.resolution import resolve_vanished
 from app.services.alerts.rules import Finding, Rule, RuleContext, load_rules, run_rule
 from app.services.chat import GROUP_CHANNELS, Target, user_target
 from app.services.core import local_date, settings
@@ -50,6 +57,7 @@ class SweepResult:
     messages: int = 0
     by_rule: dict[str, int] = field(default_factory=dict)
     alert_ids: list[int] = field(default_factory=list)
+    resolved: list[int] = field(default_factory=list)  # closed: their cause went away
 
 
 def _key(row) -> tuple:
@@ -132,8 +140,10 @@ def _alert_rows(findings: list[Finding], ctx: RuleContext, since: dict) -> list[
     ]
 
 
-def _outbox_row(ctx, target, message, order_id, key, level) -> dict:
+def _outbox_row(ctx, target, message, order_id, key, level, alert_id=None, user_id=None) -> dict:
     return {
+        "alert_id": alert_id,
+        "user_id": user_id,
         "created_at": ctx.now,
         "kind": "alert",
         "channel": target.channel,
@@ -148,9 +158,31 @@ def _outbox_row(ctx, target, message, order_id, key, level) -> dict:
     }
 
 
-def _people(f: Finding, book: Addressbook) -> list[int]:
-    people = [f.owner_id] if f.owner_id else []
-    return people + (book.managers if f.notify_managers else [])
+def _mentioned(f: Finding, book: Addressbook, platform: str) -> list[int]:
+    """Whom a group message @mentions: the first who answer for the warning and can be
+    mentioned there (owner, liaison, managers, admins), and the managers when told."""
+    first = next(
+        (
+            reachable
+            for tier in book.answerers(f.order_id, f.owner_id)
+            if (reachable := [u for u in tier if book.mentionable(u, platform)])
+        ),
+        [],
+    )
+    return first + (book.managers if f.notify_managers else [])
+
+
+def _recipients(f: Finding, book: Addressbook) -> dict[int, tuple]:
+    """Who gets a warning privately when no group follows its order: the first who answer for
+    it and have a chat binding (owner, liaison, managers, admins), and the managers when told."""
+    chosen: dict[int, tuple] = {}
+    for tier in book.answerers(f.order_id, f.owner_id):
+        chosen = {u: t for u in tier if (t := book.private_target(u))}
+        if chosen:
+            break
+    if f.notify_managers:
+        chosen |= {u: t for u in book.managers if (t := book.private_target(u))}
+    return chosen
 
 
 def _single_rows(ctx: RuleContext, rule: Rule, alert_id: int, f: Finding, book, token):
@@ -168,20 +200,15 @@ def _single_rows(ctx: RuleContext, rule: Rule, alert_id: int, f: Finding, book, 
     )
     groups, rows = book.groups.get(f.order_id, []), []
     for group_id, platform in groups:
-        message = card(body, **book.mentions(_people(f, book), platform))
-        key = f"alert:{alert_id}:g{group_id}"
-        rows.append(
-            _outbox_row(
-                ctx, group_target_for(group_id, platform), message, f.order_id, key, f.level
+        message = card(body, **book.mentions(_mentioned(f, book, platform), platform))
+        target, key = group_target_for(group_id, platform), f"alert:{alert_id}:g{group_id}"
+        rows.append(_outbox_row(ctx, target, message, f.order_id, key, f.level, alert_id))
+    if not groups:  # no group follows the order: a work notice / app message to a person
+        for user_id, direct in _recipients(f, book).items():
+            target, key = user_target(*direct), f"alert:{alert_id}:u{user_id}"
+            rows.append(
+                _outbox_row(ctx, target, card(body), f.order_id, key, f.level, alert_id, user_id)
             )
-        )
-    if not groups:  # no group follows the order: tell each person privately
-        for user_id in dict.fromkeys(_people(f, book)):
-            if direct := book.private_target(user_id):
-                key = f"alert:{alert_id}:u{user_id}"
-                rows.append(
-                    _outbox_row(ctx, user_target(*direct), card(body), f.order_id, key, f.level)
-                )
     return rows
 
 
@@ -189,7 +216,7 @@ def _combined_rows(ctx: RuleContext, rule: Rule, group_id: int, items, book) -> 
     """One message to a group for several alerts of a rule (who has not reported)."""
     platform = next(p for g, p in book.groups[items[0][1].order_id] if g == group_id)
     title, text = combined_markdown(rule.title, items)
-    people = [p for _, f in items for p in _people(f, book)]
+    people = [p for _, f in items for p in _mentioned(f, book, platform)]
     message = markdown(title, text, **book.mentions(people, platform))
     level = max((RiskLevel(f.level) for _, f in items), key=_rank)
     order_ids = {f.order_id for _, f in items}
@@ -222,6 +249,13 @@ def group_target_for(group_id: int, platform: str) -> Target:
     return Target(GROUP_CHANNELS[ChatPlatform(platform)], {}, group_id)
 
 
+def _closes_vanished(rule: Rule, ctx: RuleContext) -> bool:
+    """Whether not finding an exception now means its cause went away: not for escalations
+    (closed with the warning they escalate), daily rules (a new day is a new exception) or a
+    group's own cut-off job (it asks one group's question)."""
+    return rule.phase == 1 and not rule.daily and ctx.group_id is None
+
+
 def _run_phase(session, ctx, rules: list[Rule], result: SweepResult) -> None:
     names = [r.name for r in rules]
     lasting = [r.name for r in rules if not r.daily]  # exceptions that outlive a day
@@ -229,7 +263,16 @@ def _run_phase(session, ctx, rules: list[Rule], result: SweepResult) -> None:
     since = _open_since(session, lasting, ctx.today)
     per_rule: list[tuple[Rule, list[tuple[int, Finding]]]] = []
     for rule in rules:
-        findings = [f for f in run_rule(rule, ctx) if f.key not in skip]
+        found = run_rule(rule, ctx)
+        if _closes_vanished(rule, ctx):
+            result.resolved += resolve_vanished(
+                session=session,
+                rule=rule.name,
+                found={f.key for f in found},
+                now=ctx.now,
+                order_ids=ctx.order_ids,
+            )
+        findings = [f for f in found if f.key not in skip]
         result.findings += len(findings)
         by_key = {f.key: f for f in findings}
         inserted = _insert_alerts(session, _alert_rows(list(by_key.values()), ctx, since), ctx.now)

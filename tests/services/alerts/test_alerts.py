@@ -119,18 +119,18 @@ def _issue(session, risk="medium"):
 
 
 def test_unacknowledged_alert_reminds_the_owner_then_tells_the_manager(session):
-    # medium: 24 h handling limit, counted from when the issue was raised (08:00)
+    # medium: 24 h handling limit, counted from the first delivery (11:00)
     _, issue, manager = _issue(session, "medium")
     bind(session, manager, "boss")
     run(session, local(11))  # past due: the owner's reminder
     assert [a.rule for a in alerts(session)] == ["issue_overdue"]
-    run(session, local(8, days=1))  # the limit passed: the owner again, with the limit
+    run(session, local(11, days=1))  # the limit passed: the owner again, with the limit
     assert "escalate_owner" in [a.rule for a in alerts(session)]
-    run(session, local(8, days=2))  # twice the limit: the manager
+    run(session, local(11, days=2))  # twice the limit: the manager
     [told] = alerts(session, "escalate_manager")
     assert told.owner_id == issue.owner_id and told.parent_id is not None
-    [row] = [o for o in outbox(session, "alert") if "boss" in o.message["mention_user_ids"]]
-    assert "管理层" in row.message["text"]
+    [row] = [o for o in outbox(session, "alert") if o.alert_id == told.id]
+    assert "boss" in row.message["mention_user_ids"] and "管理层" in row.message["text"]
 
 
 def test_acknowledging_stops_reminders_and_escalation_and_stores_the_response_time(session):
@@ -142,7 +142,7 @@ def test_acknowledging_stops_reminders_and_escalation_and_stores_the_response_ti
         session=session, actor=owner, alert_id=alert.id, via="chat", now=local(11, 30)
     )
     session.commit()
-    assert done.response_seconds == 3.5 * 3600  # since the issue was raised at 08:00
+    assert done.response_seconds == 0.5 * 3600  # since the warning was delivered at 11:00
     assert done.acknowledged_by_id == issue.owner_id
     run(session, local(14))
     run(session, local(9, days=1))
@@ -153,17 +153,17 @@ def test_acknowledging_stops_reminders_and_escalation_and_stores_the_response_ti
 def test_acknowledging_an_escalation_acknowledges_the_warning_it_escalates(session):
     _, issue, _ = _issue(session, "high")
     run(session, local(11))
-    run(session, local(13))  # 5 h after 08:00: past twice the 2 h limit
+    run(session, local(15))  # 4 h after its delivery: twice the 2 h limit
     [told] = alerts(session, "escalate_manager")
     owner = act(session, session.get(User, issue.owner_id))
-    acknowledge_alert(session=session, actor=owner, alert_id=told.id, now=local(13, 5))
+    acknowledge_alert(session=session, actor=owner, alert_id=told.id, now=local(15, 5))
     session.commit()
     assert all(a.acknowledged_at is not None for a in alerts(session))
 
 
 def test_acknowledging_twice_or_an_unknown_alert_is_refused(session):
     order = _late_stage(session)
-    run(session)
+    run(session, only={"stage_overdue"})  # no group, nobody bound: unrouted too
     [alert] = alerts(session)
     tracker = act(session, session.get(User, order.liaison_id))
     acknowledge_alert(session=session, actor=tracker, alert_id=alert.id, now=noon())
@@ -176,7 +176,7 @@ def test_acknowledging_twice_or_an_unknown_alert_is_refused(session):
 
 def test_only_those_who_see_the_order_may_acknowledge(session):
     _late_stage(session)
-    run(session)
+    run(session, only={"stage_overdue"})  # no group, nobody bound: unrouted too
     [alert] = alerts(session)
     stranger = act(session, make_user(session, Role.buyer))
     with pytest.raises(Forbidden):
@@ -188,7 +188,7 @@ def test_only_those_who_see_the_order_may_acknowledge(session):
 def test_api_lists_visible_alerts_with_filters_and_acknowledges(client, session):
     mine = _late_stage(session)
     _late_stage(session, days_late=9)
-    run(session)
+    run(session, only={"stage_overdue"})  # no group, nobody bound: unrouted too
     buyer = make_user(session, Role.buyer)
     add_to_order(session, mine, buyer, Role.buyer)
     session.commit()
@@ -227,7 +227,7 @@ def test_api_refuses_bad_filters_and_unknown_alerts(client, session):
 
 def test_system_acknowledgement_without_a_user_is_recorded_as_the_owner(session):
     order = _late_stage(session)
-    run(session)
+    run(session, only={"stage_overdue"})  # no group, nobody bound: unrouted too
     [alert] = alerts(session)
     done = acknowledge_alert(
         session=session,
@@ -248,21 +248,21 @@ def test_escalation_boundaries_follow_the_risk_matrix(session):
         actor=act(session, session.get(User, order.liaison_id)),
         order_id=order.id,
         description="漏水",
-        risk="high",  # 2 h limit from 08:00
+        risk="high",  # 2 h limit from its first delivery (08:31)
         due_at=local(8, 30),
         now=local(8),
     )
     session.commit()
     run(session, local(8, 31))
-    run(session, local(9, 59))
+    run(session, local(10, 30))
     assert alerts(session, "escalate_owner") == []
-    run(session, local(10))
+    run(session, local(10, 31))
     assert len(alerts(session, "escalate_owner")) == 1
-    run(session, local(11, 59))
+    run(session, local(12, 30))
     assert alerts(session, "escalate_manager") == []
-    run(session, local(12))
+    run(session, local(12, 31))
     assert len(alerts(session, "escalate_manager")) == 1
-    run(session, local(12, 30))  # once a day each
+    run(session, local(13))  # once a day each
     assert len(alerts(session)) == 3
 
 
@@ -279,8 +279,10 @@ def test_response_stats_count_each_exception_once(session):
 
     _, issue, manager = _issue(session, "medium")
     _late_stage(session)
-    run(session, local(11))
-    run(session, local(9, days=1))  # the issue and the stage reminded again the next day
+    run(session, local(11), only={"issue_overdue", "stage_overdue"})
+    run(
+        session, local(9, days=1), only={"issue_overdue", "stage_overdue"}
+    )  # the issue and the stage reminded again the next day
     owner = act(session, session.get(User, issue.owner_id))
     [first, *_] = alerts(session, "issue_overdue")
     acknowledge_alert(session=session, actor=owner, alert_id=first.id, now=local(10, days=1))
@@ -292,7 +294,7 @@ def test_response_stats_count_each_exception_once(session):
         end=local(0, days=2),
     )
     assert (stats.raised, stats.acknowledged, stats.open) == (2, 1, 1)
-    assert stats.average_seconds == 26 * 3600  # from 08:00, when the issue was raised
+    assert stats.average_seconds == 23 * 3600  # from 11:00, when it was first delivered
     assert stats.within_target == 0.0
 
 
@@ -348,9 +350,9 @@ def test_a_member_who_does_not_answer_for_a_warning_is_refused_and_nothing_chang
 def test_the_owner_of_an_escalated_warning_may_acknowledge_the_escalation(session):
     _, issue, _ = _issue(session, "high")
     run(session, local(11))
-    run(session, local(13))
+    run(session, local(15))
     [told] = alerts(session, "escalate_manager")
     owner = act(session, session.get(User, issue.owner_id))
-    acknowledge_alert(session=session, actor=owner, alert_id=told.id, now=local(13, 5))
+    acknowledge_alert(session=session, actor=owner, alert_id=told.id, now=local(15, 5))
     session.commit()
     assert all(a.acknowledged_by_id == issue.owner_id for a in alerts(session))

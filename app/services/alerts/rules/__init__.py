@@ -29,7 +29,8 @@ alerted); the escalation rules remind the owner once the level's handling limit 
 without acknowledgement and tell the manager past twice the limit. `combine=True` sends a
 rule's new findings to each group as one message (who has not reported) instead of one each;
 `daily=True` makes each local day a new exception (an acknowledgement covers that day only).
-Rules of `phase=2` run after the alerts of phase 1 are written (escalation reads them).
+Rules of `phase=2` run after the alerts of phase 1 are written (escalation reads them), those
+of `phase=3` after both and their messages (`unrouted` reads where they went).
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ RULE_MODULES = (
     "app.services.alerts.rules.prediction",
     "app.services.alerts.rules.costs",
     "app.services.alerts.rules.escalation",
+    "app.services.alerts.rules.unrouted",
 )
 
 

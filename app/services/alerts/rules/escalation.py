@@ -1,6 +1,11 @@
 """Risk-matrix escalation over the alerts themselves: an alert still current today and not
 acknowledged past its level's handling limit reminds the owner; past twice the limit it
-tells the manager. Acknowledging the alert (or, for a site issue, the issue) stops both."""
+tells the manager. Acknowledging the alert (or, for a site issue, the issue) stops both, and
+so does its closing (the cause went away).
+
+The limit counts from when a message of the exception first reached someone (`delivered_at`),
+not from its creation: a warning held by quiet hours is not escalated before it is sent, so an
+escalation never reaches a group before the warning it escalates."""
 
 from __future__ import annotations
 
@@ -25,8 +30,8 @@ def _candidates(ctx: RuleContext) -> list[tuple]:
         SiteIssue.id == Alert.entity_id, col(SiteIssue.acknowledged_at).is_not(None)
     )
     earlier = aliased(Alert)
-    first_alerted = (
-        select(func.min(earlier.created_at))
+    first_delivered = (
+        select(func.min(earlier.delivered_at))
         .where(same_exception(earlier, Alert), col(earlier.acknowledged_at).is_(None))
         .scalar_subquery()
     )
@@ -38,14 +43,14 @@ def _candidates(ctx: RuleContext) -> list[tuple]:
         Alert.level,
         Alert.owner_id,
         Alert.message,
-        Alert.since,
-        first_alerted,
+        first_delivered,
     ).where(
         Alert.day == ctx.today,
         col(Alert.acknowledged_at).is_(None),
+        col(Alert.resolved_at).is_(None),
         col(Alert.parent_id).is_(None),
         col(Alert.rule).not_in(ESCALATION_RULES),
-        Alert.since <= ctx.now - shortest,
+        first_delivered <= ctx.now - shortest,
         ~((Alert.entity_type == "site_issue") & acked_issue.exists()),
     )
     return list(ctx.session.exec(restrict(query, Alert.order_id, ctx)).all())
@@ -53,11 +58,8 @@ def _candidates(ctx: RuleContext) -> list[tuple]:
 
 def _stages(ctx: RuleContext) -> Iterable[tuple[EscalationStage, tuple]]:
     for row in _candidates(ctx):
-        level, since, first = RiskLevel(row[4]), row[7], row[8]
-        stage = escalation_stage(level, since, None, ctx.now, ctx.matrix)
-        limit = ctx.matrix.limit(level)
-        if stage is EscalationStage.remind_owner and first >= since + limit:
-            continue  # first alerted after the limit: that alert was the owner's reminder
+        level, delivered = RiskLevel(row[4]), row[7]
+        stage = escalation_stage(level, delivered, None, ctx.now, ctx.matrix)
         if stage is not EscalationStage.none:
             yield stage, row
 
@@ -68,10 +70,10 @@ def _hours(seconds: float) -> str:
 
 
 def _finding(ctx: RuleContext, row: tuple, manager: bool) -> Finding:
-    alert_id, entity_type, entity_id, order_id, level, owner, message, since, _ = row
+    alert_id, entity_type, entity_id, order_id, level, owner, message, delivered = row
     level = RiskLevel(level)
     limit = _hours(ctx.matrix.limit(level).total_seconds())
-    waited = _hours((ctx.now - since).total_seconds())
+    waited = _hours((ctx.now - delivered).total_seconds())
     head = "已超过两倍处理时限，请管理层督办" if manager else "已超过处理时限仍未确认"
     return Finding(
         entity_type=entity_type,
@@ -83,7 +85,7 @@ def _finding(ctx: RuleContext, row: tuple, manager: bool) -> Finding:
             f"预警 #A{alert_id} {head}（{RISK_NAMES[level]}风险时限 {limit}，已 {waited}）："
             f"{message}"
         ),
-        since=since,
+        since=delivered,
         parent_id=alert_id,
         notify_managers=manager,
     )
