@@ -5,6 +5,13 @@ supplier delay prediction from the delivery history.
 
 from __future__ import annotations
 
+from app.services.alerts.board import (
+    BoardFilters,
+    BoardLine,
+    answered_alerts,
+    duration_text,
+    open_alerts,
+)
 from app.services.alerts.forecast import LineForecast, line_forecasts
 from app.services.alerts.handling import (
     AckNotAllowed,
@@ -50,6 +57,8 @@ __all__ = [
     "AckNotAllowed",
     "AlertAcknowledged",
     "AlertNotFound",
+    "BoardFilters",
+    "BoardLine",
     "DelayModel",
     "Delivery",
     "GroupTimes",
@@ -61,8 +70,10 @@ __all__ = [
     "alert_public",
     "alert_token",
     "alerts_by_id",
+    "answered_alerts",
     "delay_model",
     "delivery_history",
+    "duration_text",
     "first_promise",
     "group_schedule",
     "group_times",
@@ -70,6 +81,7 @@ __all__ = [
     "list_alerts",
     "load_rules",
     "may_acknowledge",
+    "open_alerts",
     "probability_late",
     "reset_group_schedule",
     "response_stats",
