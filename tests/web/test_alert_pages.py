@@ -59,6 +59,9 @@ def _warned(session, code="GD-AL-1", days_late=2):
     session.commit()
     run(session, clock.now() - timedelta(hours=3), only={"stage_overdue"})
     [alert] = [a for a in alerts(session, "stage_overdue") if a.order_id == order.id]
+    for row in (order, liaison):
+        session.refresh(row)
+    session.commit()  # SQLite: hold no read transaction while the app writes
     return order, liaison, alert
 
 
@@ -110,8 +113,9 @@ def test_acknowledging_from_the_list_stops_the_warning_and_keeps_the_filters(cli
         f"/alerts/{alert.id}/acknowledge", data={"csrf_token": _csrf(page), "order": order.code}
     )
     assert r.status_code == 302 and r.headers["Location"].endswith(f"/alerts?order={order.code}")
+    liaison_id = liaison.id
     [done] = [a for a in alerts(session) if a.id == alert.id]
-    assert done.acknowledged_by_id == liaison.id and done.ack_via == "web"
+    assert done.acknowledged_by_id == liaison_id and done.ack_via == "web"
     html = client.get(r.headers["Location"]).get_data(as_text=True)
     assert f"已确认预警 #A{alert.id}" in html and "没有未确认的预警" in html
     again = client.post(f"/alerts/{alert.id}/acknowledge", data={"csrf_token": _csrf(page)})
@@ -176,7 +180,7 @@ def test_the_standup_page_shows_the_meeting_for_the_room_screen(client, session)
 
 def test_the_standup_page_of_an_order_one_may_not_see_is_refused(client, session):
     order, _, _ = _warned(session)
-    make_user(session, Role.tracker, username="outsider")
+    make_user(session, Role.production, username="outsider")
     session.commit()
     _login(client, "outsider")
     r = client.get(f"/standup/{order.code}")

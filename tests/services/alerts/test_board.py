@@ -20,7 +20,7 @@ from models.enums import RiskLevel, Role, StageKind
 from models.people import User
 from models.stages import StageUpdate
 from tests.alerting import alerts, local, run
-from tests.factories import act, make_chat_group, make_procuring_order, make_user
+from tests.factories import act, add_to_order, make_chat_group, make_procuring_order, make_user
 
 # Dates and times of day matter here: `make test-clock` runs these again around midnight.
 pytestmark = pytest.mark.clock
@@ -55,8 +55,9 @@ def test_the_board_shows_only_visible_orders_and_honours_each_filter(session):
     mine = _late(session, 1)
     other = _late(session, 9)
     run(session, local(8), only={"stage_overdue"})
-    tracker = act(session, session.get(User, mine.liaison_id))
-    seen = open_alerts(session=session, actor=tracker, now=local(9))
+    worker = make_user(session, Role.production)
+    add_to_order(session, mine, worker, Role.production)
+    seen = open_alerts(session=session, actor=act(session, worker), now=local(9))
     assert {x.alert.order_id for x in seen} == {mine.id}
     system, now = Actor.system(), local(9)
 
