@@ -39,7 +39,7 @@ from app.services.insight.retro import (
     improvement_public,
     save_draft,
 )
-from app.services.insight.standup import standup_markdown, standup_summary
+from app.services.insight.standup import standup_summary
 
 __all__ = [
     "RESPONSE_SOURCES",
@@ -68,7 +68,6 @@ __all__ = [
     "register_response_source",
     "require_kpi_reader",
     "save_draft",
-    "standup_markdown",
     "standup_page_url",
     "standup_summary",
 ]

@@ -52,6 +52,7 @@ def _header(o: OrderStandup) -> list[str]:
         f"**{s.code} {s.customer}** · {s.status_name} · 总进度 {s.progress}% · "
         f"交期 {s.delivery_date:%m-%d}（{due}）",
         f"- 阶段进度：{stages}",
+        *(f"- {sec.title}：" + "；".join(sec.lines) for sec in s.sections),
     ]
 
 
