@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -21,7 +21,7 @@ from sqlmodel import Session
 from app.services.chat import Target, enqueue, session_target, user_target
 from app.services.core import actor_for
 from app.services.field import ISSUE_ENTITY, add_issue_photos, get_issue
-from app.services.insight import standup_markdown, standup_summary
+from app.services.insight import order_standup_messages
 from app.services.orders import upload_photo
 from bots import texts
 from bots.media import download_image
@@ -71,19 +71,32 @@ def _actor(session: Session, payload: dict):
 
 
 def standup(session: Session, runtime: ChatRuntime, payload: dict, now: datetime) -> None:
-    """Build the standup summary and send it where it was asked for."""
-    summary = standup_summary(
-        session=session, actor=_actor(session, payload), order_id=payload["order_id"], now=now
-    )
-    message = render_for(payload["platform"], markdown(*standup_markdown(summary)), passive=False)
-    enqueue(
+    """Build the order's standup and send it where it was asked for (in parts when long); in
+    a DingTalk group the non-reporters are @mentioned."""
+    platform, reply = payload["platform"], payload["reply"]
+    parts = order_standup_messages(
         session=session,
-        target=reply_to(payload["reply"]),
-        message=message,
-        kind="standup",
-        order_id=summary.order_id,
+        actor=_actor(session, payload),
+        order_id=payload["order_id"],
+        platform=platform,
         now=now,
     )
+    for part in parts:
+        message = render_for(platform, markdown(part.title, part.text), passive=False)
+        if reply["channel"] == "dingtalk_session":
+            message = replace(
+                message,
+                mention_user_ids=part.mention_user_ids,
+                mention_mobiles=part.mention_mobiles,
+            )
+        enqueue(
+            session=session,
+            target=reply_to(reply),
+            message=message,
+            kind="standup",
+            order_id=payload["order_id"],
+            now=now,
+        )
 
 
 def attach_image(session: Session, runtime: ChatRuntime, payload: dict, now: datetime) -> None:

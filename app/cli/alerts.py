@@ -87,30 +87,21 @@ def _group_standup(session, group_id: int, dry_run: bool) -> tuple[str, str, int
         raise DomainError(f"群「{group.name}」没有关注进行中的订单")
     posted = 0
     if not dry_run:
-        posted = int(post_group_standup(session=session, group_id=group_id, now=now) is not None)
+        posted = int(bool(post_group_standup(session=session, group_id=group_id, now=now)))
     return *built, posted
 
 
 def _order_standup(session, code: str, dry_run: bool) -> tuple[str, str, int]:
-    from app.services.chat import enqueue_for_order
-    from app.services.insight import standup_markdown, standup_summary
+    from app.services.insight import order_standup_messages, post_order_standup
     from app.services.orders import find_order_by_code
-    from models.messages import OutboundMessage
 
     now, actor = clock.now(), Actor.system(Channel.cli)
     order = find_order_by_code(session=session, actor=actor, code=code)
-    title, text = standup_markdown(
-        standup_summary(session=session, actor=actor, order_id=order.id, now=now)
+    messages = order_standup_messages(
+        session=session, actor=actor, order_id=order.id, platform="dingtalk", now=now
     )
     posted = 0
     if not dry_run:
-        rows = enqueue_for_order(
-            session=session,
-            order_id=order.id,
-            message=OutboundMessage.markdown(title, text),
-            kind="standup",
-            dedupe_key=f"standup:o{order.id}:{clock.local_date(now).isoformat()}",
-            now=now,
-        )
-        posted = len(rows)
-    return title, text, posted
+        rows = post_order_standup(session=session, actor=actor, order_id=order.id, now=now)
+        posted = len({row.group_id for row in rows})
+    return messages[0].title, "\n\n".join(m.text for m in messages), posted

@@ -26,7 +26,9 @@ def _refused(exc: DomainError):
 from app.web import (  # noqa: E402,F401
     accept,
     ack,
+    alerts,
     chat,
+    contingency,
     costs,
     dashboard,
     markdown,

@@ -3,10 +3,13 @@ site-issue acknowledgement from the order page."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import current_app, flash, g, redirect, render_template, request, url_for
 from pydantic import ValidationError
 
 from app.auth import commit, db_session, login_required
+from app.services.alerts import duration_text, response_stats
 from app.services.chat import list_outbox, outbox_public, retry_outbox
 from app.services.field import acknowledge_issue, create_acceptance_link, link_url
 from app.services.insight import compute_kpis, order_overview, require_kpi_reader
@@ -14,11 +17,13 @@ from app.services.people import list_users
 from app.web import bp
 from app.web.order_sections import OUTBOX_STATUS_NAMES
 from app.web.pages import action
+from models import clock
 from models.dashboard import OverviewFilters
 from models.enums import RISK_NAMES, STAGE_NAMES, OutboxStatus, Role
 from models.errors import DomainError
 
 OUTBOX_PAGE = 50
+RESPONSE_DAYS = 30
 
 
 def _filters() -> OverviewFilters:
@@ -40,11 +45,29 @@ def overview():
     return render_template(
         "overview.html",
         data=data,
+        response=_response(s),
         filters=filters,
         stages=STAGE_NAMES,
         risk_names=RISK_NAMES,
         liaisons=_liaisons(s),
     )
+
+
+def _response(s) -> dict:
+    """The exception response time of the last RESPONSE_DAYS against its 2-hour target."""
+    now = clock.now()
+    stats = response_stats(
+        session=s, actor=g.actor, start=now - timedelta(days=RESPONSE_DAYS), end=now
+    )
+    average = stats.average_seconds
+    return {
+        "stats": stats,
+        "days": RESPONSE_DAYS,
+        "average": duration_text(int(average)) if average is not None else None,
+        "target": duration_text(stats.target_seconds),
+        "late": average is not None and average > stats.target_seconds,
+        "within": round(stats.within_target * 100) if stats.within_target is not None else None,
+    }
 
 
 def _liaisons(s) -> list:

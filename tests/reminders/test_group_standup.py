@@ -58,22 +58,22 @@ def _crew(session):
 
 def test_the_standup_covers_every_order_of_the_group_in_one_message_once_a_day(session):
     order, other, group, _ = _crew(session)
-    row = post_group_standup(session=session, group_id=group.id, now=local(8, 45))
+    [row] = post_group_standup(session=session, group_id=group.id, now=local(8, 45))
     session.commit()
     text = row.message["text"]
     assert row.group_id == group.id and row.kind == "standup"
     for code in ("GD-STAND-1", "GD-STAND-2"):
         assert code in text
     assert f"/orders/{order.id}" in text and f"/orders/{other.id}" in text
-    assert "昨日日报 1 份：陈现场；未交：" in text and "赵沉默" in text
-    assert "缺料 1 项（关键物料 1 项）" in text
+    assert "/standup/GD-STAND-1" in text
+    assert "- 陈现场：完成 底座安装" in text and "未交日报：" in text and "@赵沉默" in text
     assert "未关闭问题点：高 1" in text
-    assert "阶段：" in text and "物料采购" in text
-    assert "今日节点：1 个问题点今天到期" in text
-    assert post_group_standup(session=session, group_id=group.id, now=local(9)) is None
+    assert "阶段进度：" in text and "物料采购" in text
+    assert "1 个问题点今天到期" in text
+    assert post_group_standup(session=session, group_id=group.id, now=local(9)) == []
     assert count(session, Outbox, Outbox.kind == "standup") == 1
     tomorrow = post_group_standup(session=session, group_id=group.id, now=local(8, 45, days=1))
-    assert tomorrow is not None
+    assert tomorrow
 
 
 def test_the_standup_job_is_scheduled_per_group(db, session):

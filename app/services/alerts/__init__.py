@@ -5,6 +5,13 @@ supplier delay prediction from the delivery history.
 
 from __future__ import annotations
 
+from app.services.alerts.board import (
+    BoardFilters,
+    BoardLine,
+    answered_alerts,
+    duration_text,
+    open_alerts,
+)
 from app.services.alerts.deliveries import alert_deliveries
 from app.services.alerts.forecast import LineForecast, line_forecasts
 from app.services.alerts.handling import (
@@ -53,6 +60,8 @@ __all__ = [
     "AckNotAllowed",
     "AlertAcknowledged",
     "AlertNotFound",
+    "BoardFilters",
+    "BoardLine",
     "DelayModel",
     "Delivery",
     "GroupTimes",
@@ -65,10 +74,12 @@ __all__ = [
     "alert_public",
     "alert_token",
     "alerts_by_id",
+    "answered_alerts",
     "cancel_messages",
     "closed_reasons",
     "delay_model",
     "delivery_history",
+    "duration_text",
     "first_promise",
     "get_alert",
     "group_schedule",
@@ -78,6 +89,7 @@ __all__ = [
     "load_rules",
     "mark_delivered",
     "may_acknowledge",
+    "open_alerts",
     "probability_late",
     "reset_group_schedule",
     "response_stats",

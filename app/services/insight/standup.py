@@ -1,8 +1,8 @@
 """The standup summary of one order (站会): short enough to read in a 15-minute standup.
 
 `standup_summary` gathers what exists today (progress per stage, overdue stages, open SOP
-items, pending sign-offs); other areas add their own parts as `sections` (yesterday's daily
-reports, shortages, open issues by risk). `standup_markdown` renders it for the chat groups.
+items, pending sign-offs) as `sections`; the standup meeting (meeting.py) adds the people,
+the warnings and today's milestones.
 """
 
 from __future__ import annotations
@@ -158,26 +158,3 @@ def _signoff_section(session: Session, order_id: int, status: OrderStatus) -> Se
 
 
 STAGE_MARKS = {StageStatus.done: "✅", StageStatus.in_progress: "▶", StageStatus.not_started: "○"}
-
-
-def standup_markdown(summary: StandupSummary) -> tuple[str, str]:
-    """Title and markdown body of the summary, one phone screen."""
-    title = f"站会 {summary.code} · {summary.today:%m-%d}"
-    left = summary.days_left
-    due = f"剩 {left} 天" if left >= 0 else f"已超期 {-left} 天"
-    lines = [
-        f"### {title}",
-        f"**{summary.customer}** · {summary.status_name} · 总进度 {summary.progress}%",
-        f"交期 {summary.delivery_date:%Y-%m-%d}（{due}） · 联络人 {summary.liaison}",
-        "",
-        "**阶段进度**",
-    ]
-    for stage in summary.stages:
-        mark = "⚠" if stage.days_late else STAGE_MARKS[stage.status]
-        plan = f" · 计划 {stage.planned_end:%m-%d}" if stage.planned_end else ""
-        lines.append(f"- {mark} {stage.name} {stage.progress}%{plan}")
-    for section in summary.sections:
-        lines += ["", f"**{section.title}**", *(f"- {line}" for line in section.lines)]
-    if summary.link:
-        lines += ["", f"[打开订单 {summary.code}]({summary.link})"]
-    return title, "\n".join(lines)

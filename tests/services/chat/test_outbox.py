@@ -13,7 +13,7 @@ from app.services.chat import (
     user_target,
 )
 from app.services.core import Actor
-from app.services.insight import standup_markdown, standup_summary
+from app.services.insight import order_standup_messages, standup_summary
 from app.services.orders import update_stage
 from models import clock
 from models.chat import ChatGroupCreate
@@ -163,7 +163,16 @@ def test_standup_summary_names_late_stages_and_open_sop_items(session):
     summary = standup_summary(session=session, actor=act(session, tracker), order_id=order.id)
     assert summary.days_left == 30 and summary.liaison == "李跟单"
     assert summary.stages[0].days_late == 2
-    title, text = standup_markdown(summary)
-    assert title.startswith("站会 GD-SU-1") and "已逾期 2 天" in text and "⚠ 订单评审" in text
+    [message] = order_standup_messages(
+        session=session,
+        actor=act(session, tracker),
+        order_id=order.id,
+        platform="wecom",
+        now=clock.now(),
+    )
+    text = message.text
+    assert (
+        message.title.startswith("站会 GD-SU-1") and "已逾期 2 天" in text and "⚠订单评审" in text
+    )
     with pytest.raises(Forbidden):
         standup_summary(session=session, actor=act(session, make_user(session)), order_id=order.id)
