@@ -25,6 +25,7 @@ HEAVY = (
     "PIL.JpegImagePlugin",
     "PIL.PngImagePlugin",
     "PIL.WebPImagePlugin",
+    "alembic",  # with Mako and Pygments: only the migrations and /readyz need it
 )
 
 BUILD_APP = """
