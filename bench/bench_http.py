@@ -4,7 +4,8 @@ Demo data on SQLite (a file of its own) and on PostgreSQL (a schema of its own);
 production's settings (gunicorn.conf.py: gthread, 4 threads per worker) and 2 workers, the
 scheduler and the chat simulator, all on 127.0.0.1. wrk (the compiled load generator, Lua
 scripts in bench/wrk/) drives every request kind with the same connections and duration:
-GET /healthz (the ceiling), a single scan with a client id of its own (bearer token), a signed
+GET /healthz (the ceiling), the order page JSON, its shortages and its production Gantt chart
+(the tracker's bearer token), a single scan with a client id of its own (bearer token), a signed
 WeChat safe-mode push (`进度 GD-DEMO-03` from 李四, encrypted passive reply) and a signed DingTalk
 robot callback, each with a message id of its own. Afterwards the database is checked: every
 scan counted once, every message stored once.
@@ -21,6 +22,7 @@ import logging
 import random
 import secrets
 import subprocess
+import sys
 import tempfile
 import time
 from dataclasses import dataclass
@@ -59,6 +61,7 @@ WX = DEMO_CONFIG["wechat_apps"][0]
 DING = DEMO_CONFIG["dingtalk_apps"][0]
 LISI = next(u for u in DEMO_CONFIG["users"] if u["userid"] == "lisi")
 KINDS = ("/healthz (ceiling)", "scan, one per request", "WeChat safe mode", "DingTalk robot")
+READS = {"order page JSON": "", "shortages": "/shortages", "production Gantt": "/production/gantt"}
 # Targets of issue 18 (Deliver 5), reported against, never asserted.
 IDLE_TARGET_MIB = 110
 LOAD_FACTOR_TARGET = 1.3
@@ -266,7 +269,22 @@ class Runner:
         after = counts(self.db)
         self.check(wechat, middle.wechat, after.wechat, "WeChat")
         self.check(ding, middle.dingtalk, after.dingtalk, "DingTalk")
-        return [healthz, scans, wechat, ding]
+        return [healthz, *self.reads(connections, seconds), scans, wechat, ding]
+
+    def reads(self, connections: int, seconds: float) -> list[Result]:
+        token = self.data.reader["Authorization"].removeprefix("Bearer ")
+        out = []
+        for kind, tail in READS.items():
+            path = f"/api/orders/{self.data.order_id}{tail}"
+            result = self.result(
+                kind, connections, wrk("get.lua", self.base, connections, seconds, [path, token])
+            )
+            if result.errors:
+                self.problems.append(
+                    f"{self.engine}, {kind}, {connections} connections: {result.errors} errors"
+                )
+            out.append(result)
+        return out
 
 
 @dataclass
@@ -300,16 +318,26 @@ def peak_or_none(pid: int) -> int | None:
 def engine_run(
     engine: str, sim: SimulatorServer, seconds: float, connections: list[int], folder: Path
 ) -> tuple[list[Result], list[Memory], list[str]]:
+    began = time.monotonic()
+
+    def phase(name: str) -> None:
+        print(f"bench_http {engine}: {name} at {time.monotonic() - began:.0f} s", file=sys.stderr)
+
     with bench_database(engine, f"bench_http_{engine[:2]}") as db:
+        phase("migrated")
         data = seed(db)
+        phase("seeded")
         web_ctx = gunicorn(db.url, sim_port=sim.port, workers=WORKERS, config=True)
         with web_ctx as web, scheduler(db.url, sim_port=sim.port) as sched:
             pids = {f"gunicorn worker {i}": pid for i, pid in enumerate(web.workers(), 1)}
             pids["scheduler"] = sched.pid
             idle = settled(pids)
+            phase("started, idle memory read")
             runner = Runner(engine, db, web.base, data, sim, folder)
             runner.at(1, min(seconds, 1))  # warm-up: every worker's first requests
+            phase("warmed up")
             results = [r for c in connections for r in runner.at(c, seconds)]
+            phase("measured")
             peaks = {name: peak_or_none(pid) for name, pid in pids.items()}
     memory = [Memory(engine, name, idle[name], peaks[name]) for name in pids]
     return results, memory, runner.problems
