@@ -388,7 +388,8 @@ def memory_lines(memory: list[Memory]) -> list[str]:
         "Resident set from /proc: idle is VmRSS once start-up is over (no growth for 2 s), "
         "before any request; under load is VmHWM (the peak) after every wrk run above on that "
         f"engine. Targets (issue 18): a worker idle at most {IDLE_TARGET_MIB} MiB and at most "
-        f"{LOAD_FACTOR_TARGET}x its idle under load; the scheduler at most {IDLE_TARGET_MIB} MiB.",
+        f"{LOAD_FACTOR_TARGET}x its idle under load; the scheduler at most {IDLE_TARGET_MIB} MiB "
+        "at its peak.",
         "",
         "| engine | process | idle MiB | peak under load MiB | peak / idle | target met |",
         "|---|---|---:|---:|---:|---|",
@@ -401,7 +402,10 @@ def memory_lines(memory: list[Memory]) -> list[str]:
             )
             continue
         factor = m.peak_kib / m.idle_kib
-        met = idle <= IDLE_TARGET_MIB and (m.name == "scheduler" or factor <= LOAD_FACTOR_TARGET)
+        if m.name == "scheduler":  # its jobs run in it: judged by its peak
+            met = m.peak_kib / 1024 <= IDLE_TARGET_MIB
+        else:
+            met = idle <= IDLE_TARGET_MIB and factor <= LOAD_FACTOR_TARGET
         lines.append(
             f"| {m.engine} | {m.name} | {idle:,.1f} | {m.peak_kib / 1024:,.1f} "
             f"| {factor:.2f} | {'yes' if met else '**no**'} |"
