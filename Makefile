@@ -116,11 +116,19 @@ clean:
 # Benchmarks: every bench/bench_*.py with fixed seeds and sizes, against gunicorn (2 workers),
 # the scheduler and the chat simulator on 127.0.0.1 and PostgreSQL at BENCH_DATABASE_URL
 # (default postgresql://postgres@127.0.0.1:5432/test, a schema per run); writes bench/RESULTS.md.
-.PHONY: bench bench-quick test-reliability
-bench: setup
+# wrk (Debian's, a compiled load generator) drives the HTTP benchmarks (bench/wrk/*.lua).
+# `make bench-quick`: the wrk ceilings and memory only, short runs at 4 connections, in under
+# three minutes, written to bench/RESULTS-quick.md (bench/RESULTS.md keeps the full run).
+.PHONY: bench bench-quick bench-system-deps test-reliability
+bench-system-deps:
+	@command -v wrk >/dev/null || { \
+	  echo "Installing wrk for the HTTP benchmarks"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+
+bench: setup bench-system-deps
 	$(BIN)/python -m bench.run_all
 
-bench-quick: setup
+bench-quick: setup bench-system-deps
 	$(BIN)/python -m bench.run_all --quick
 
 # Load and fault tests (real gunicorn, PostgreSQL, a TCP proxy, a tmpfs): seconds each.

@@ -6,8 +6,6 @@ import logging
 from functools import lru_cache
 from pathlib import Path
 
-from alembic.config import Config as AlembicConfig
-from alembic.script import ScriptDirectory
 from flask import jsonify, request
 from flask_openapi3 import Info, OpenAPI
 from flask_wtf.csrf import CSRFProtect
@@ -170,5 +168,9 @@ def _register_health(app: OpenAPI) -> None:
 @lru_cache(maxsize=1)
 def migration_heads() -> frozenset[str]:
     """The head revision(s) of the migrations shipped with this code."""
+    # Alembic (with Mako and Pygments) loads with the first /readyz, not with every worker.
+    from alembic.config import Config as AlembicConfig
+    from alembic.script import ScriptDirectory
+
     cfg = AlembicConfig(str(Path(__file__).resolve().parent.parent / "alembic.ini"))
     return frozenset(ScriptDirectory.from_config(cfg).get_heads())

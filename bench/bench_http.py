@@ -1,59 +1,70 @@
-"""HTTP against gunicorn: `python -m bench.bench_http [--out FILE] [--seconds S] [--clients N]`.
+"""HTTP ceilings with wrk: `python -m bench.bench_http [--seconds S] [--connections 1,4,16]`.
 
-Demo data in a PostgreSQL schema of its own; gunicorn with 2 gthread workers and the scheduler
-process beside it, all on 127.0.0.1. The same client threads (a fixed number, seeded) measure
-one request kind after the other for a fixed time each: GET /healthz first (the ceiling: the
-cheapest request this server answers under this client load), then the order page JSON, the
-order's shortages, its production Gantt chart, a read mix of the three, single scans and
-500-scan batches. Every scan is checked to have counted once.
+Demo data on SQLite (a file of its own) and on PostgreSQL (a schema of its own); gunicorn with
+production's settings (gunicorn.conf.py: gthread, 4 threads per worker) and 2 workers, the
+scheduler and the chat simulator, all on 127.0.0.1. wrk (the compiled load generator, Lua
+scripts in bench/wrk/) drives every request kind with the same connections and duration:
+GET /healthz (the ceiling), the order page JSON, its shortages and its production Gantt chart
+(the tracker's bearer token), a single scan with a client id of its own (bearer token), a signed
+WeChat safe-mode push (`进度 GD-DEMO-03` from 李四, encrypted passive reply) and a signed DingTalk
+robot callback, each with a message id of its own. Afterwards the database is checked: every
+scan counted once, every message stored once.
 
-Memory: the resident set of each process (gunicorn master, each worker, the scheduler) when
-idle after start-up, and its peak (VmHWM) after all the load, read from /proc.
+Memory: the resident set of each process (each gunicorn worker, the scheduler) when idle after
+start-up, and its peak (VmHWM) after all the load, read from /proc.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import logging
 import random
-import statistics
-import threading
+import secrets
+import subprocess
+import sys
+import tempfile
 import time
-import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from urllib.parse import urlencode
 
-import requests
 from sqlmodel import func, select
 
 from app.demo import load_demo
 from app.services.core import Actor, bind_actor, configure
 from app.services.people import issue_token
-from bench.benchdb import bench_database, postgres_available
+from bench.benchdb import ROOT, bench_database, postgres_available
 from bench.report import machine, write_section
 from bench.servers import SECRET, gunicorn, memory_kib, scheduler
+from bots.simulator import SimulatorServer, wire
+from bots.simulator.deliver import dingtalk_payload
+from bots.simulator.seed import DEMO_CONFIG
+from models import clock
 from models.bom import BomLine
-from models.enums import Channel
+from models.chat import ChatInbound
+from models.enums import Channel, ChatPlatform
 from models.orders import Order
 from models.people import User
+from models.scans import Scan
 
-HEADING = "## HTTP against gunicorn, 2 workers, PostgreSQL (bench/bench_http.py)"
-MEMORY_HEADING = "## Memory of each process under load (bench/bench_http.py)"
+HEADING = "## HTTP ceilings with wrk, SQLite and PostgreSQL (bench/bench_http.py)"
+MEMORY_HEADING = "### Memory of each process (bench/bench_http.py)"
+WRK_DIR = ROOT / "bench" / "wrk"
 SEED = 20261125
-BATCH = 500
+WORKERS = 2
 ORDER = "GD-DEMO-03"
+TEXT = "进度 GD-DEMO-03"
 MATERIALS = ("Q345R-20", "VALVE-DN150", "MOTOR-75KW", "FLANGE-DN150", "GASKET-DN150", "BOLT-M20")
-
-
-@dataclass(frozen=True)
-class Rate:
-    name: str
-    requests_per_s: float
-    units_per_s: float
-    p50_ms: float
-    p99_ms: float
-    units: int
+WX = DEMO_CONFIG["wechat_apps"][0]
+DING = DEMO_CONFIG["dingtalk_apps"][0]
+LISI = next(u for u in DEMO_CONFIG["users"] if u["userid"] == "lisi")
+KINDS = ("/healthz (ceiling)", "scan, one per request", "WeChat safe mode", "DingTalk robot")
+READS = {"order page JSON": "", "shortages": "/shortages", "production Gantt": "/production/gantt"}
+# Targets of issue 18 (Deliver 5), reported against, never asserted.
+IDLE_TARGET_MIB = 110
+LOAD_FACTOR_TARGET = 1.3
 
 
 @dataclass
@@ -80,119 +91,205 @@ def seed(db) -> Seeded:
         return Seeded(order.id, bearer("zhou.cangku"), bearer("li.gendan"))
 
 
-def received(db, order_id: int) -> Decimal:
+@dataclass(frozen=True)
+class Result:
+    engine: str
+    kind: str
+    connections: int
+    requests: int
+    seconds: float
+    p50_ms: float
+    p99_ms: float
+    p999_ms: float
+    errors: int
+    issued: int
+    wrapped: int
+
+    @property
+    def per_second(self) -> float:
+        return self.requests / self.seconds
+
+
+@dataclass(frozen=True)
+class Counts:
+    scans: int
+    received: Decimal
+    wechat: int
+    dingtalk: int
+
+
+def counts(db) -> Counts:
     with db.session() as s:
-        query = select(func.sum(BomLine.received)).where(BomLine.order_id == order_id)
-        return s.exec(query).one() or Decimal(0)
+        received = s.exec(select(func.sum(BomLine.received))).one() or Decimal(0)
+
+        def inbound(platform: ChatPlatform) -> int:
+            query = select(func.count()).where(ChatInbound.platform == platform)
+            return s.exec(query.select_from(ChatInbound)).one()
+
+        scans = s.exec(select(func.count()).select_from(Scan)).one()
+        return Counts(scans, received, inbound(ChatPlatform.wechat), inbound(ChatPlatform.dingtalk))
 
 
-def quantile(values: list[float], q: int) -> float:
-    return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
+def wrk(script: str, url: str, connections: int, seconds: float, args: list[str]) -> dict:
+    """Run wrk with `script` (bench/wrk/) and return what its done() printed."""
+    threads = min(WORKERS, connections)
+    argv = ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds:g}s"]
+    argv += ["--timeout", "30s", "-s", script, url, "--", *args]
+    done = subprocess.run(argv, cwd=WRK_DIR, capture_output=True, text=True, check=True)
+    for line in done.stdout.splitlines():
+        if line.startswith("WRK_JSON "):
+            return json.loads(line.removeprefix("WRK_JSON "))
+    raise RuntimeError(f"wrk printed no result:\n{done.stdout}\n{done.stderr}")
 
 
-def measure(name: str, call: Callable, seconds: float, clients: int) -> Rate:
-    """Run `call(http, rng)` (returns units done) from `clients` threads for `seconds`."""
-    latencies: list[float] = []
-    units = [0] * clients
-    errors: list[BaseException] = []
-    barrier = threading.Barrier(clients + 1)
-    deadline: list[float] = []
-
-    def client(index: int) -> None:
-        rng = random.Random(f"{SEED}-{name}-{index}")
-        with requests.Session() as http:
-            barrier.wait()
-            try:
-                while time.monotonic() < deadline[0]:
-                    start = time.perf_counter()
-                    units[index] += call(http, rng)
-                    latencies.append(time.perf_counter() - start)
-            except Exception as exc:
-                errors.append(exc)
-
-    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
-    for thread in threads:
-        thread.start()
-    deadline.append(time.monotonic() + seconds)
-    began = time.perf_counter()
-    barrier.wait()
-    for thread in threads:
-        thread.join()
-    elapsed = time.perf_counter() - began
-    if errors:
-        raise errors[0]
-    return Rate(
-        name,
-        len(latencies) / elapsed,
-        sum(units) / elapsed,
-        quantile(latencies, 50) * 1000,
-        quantile(latencies, 99) * 1000,
-        sum(units),
-    )
+def raw(host: str, target: str, headers: dict, body: bytes) -> bytes:
+    """One HTTP/1.1 request as bytes, length-prefixed for bench/wrk/replay.lua."""
+    lines = [f"POST {target} HTTP/1.1", f"Host: {host}", f"Content-Length: {len(body)}"]
+    lines += [f"{name}: {value}" for name, value in headers.items()]
+    request = ("\r\n".join(lines) + "\r\n\r\n").encode() + body
+    return f"{len(request)}\n".encode() + request
 
 
-def scan(rng: random.Random, order_id: int) -> dict:
-    return {
-        "client_id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
-        "result": rng.choice(MATERIALS),
-        "scanType": "CODE_128",
-        "action": "receive",
-        "quantity": 1,
-        "order_id": order_id,
-        "confirm_over": True,
-    }
+def wechat_requests(host: str, count: int, rng: random.Random) -> bytes:
+    """Signed, encrypted Official Account pushes, each with a message id of its own."""
+    out = []
+    now = int(clock.epoch())
+    for _ in range(count):
+        fields = {
+            "ToUserName": "gh_simulator",
+            "FromUserName": LISI["openid"],
+            "CreateTime": now,
+            "MsgType": "text",
+            "Content": TEXT,
+            "MsgId": rng.getrandbits(62),
+        }
+        args, body = wire.wechat_push(
+            token=WX["token"], app_id=WX["appid"], aes_key=WX["encoding_aes_key"], fields=fields,
+            timestamp=now, nonce=f"{rng.getrandbits(40):010x}",
+        )  # fmt: skip
+        out.append(raw(host, f"/bots/wechat?{urlencode(args)}", {"Content-Type": "text/xml"}, body))
+    return b"".join(out)
 
 
-def calls(base: str, data: Seeded) -> dict[str, Callable]:
-    order = f"{base}/api/orders/{data.order_id}"
-    reads = {
-        "order page JSON": f"{order}",
-        "shortages": f"{order}/shortages",
-        "production Gantt": f"{order}/production/gantt",
-    }
+def dingtalk_requests(host: str, count: int, sim: SimulatorServer) -> bytes:
+    """Signed robot callbacks, each with its own message id, timestamp (a sign is accepted
+    once) and sessionWebhook on the simulator."""
+    out = []
+    start_ms = int(clock.epoch() * 1000)
+    conversation = "dingtalk:user:lisi"
+    for i in range(count):
+        now_ms = start_ms + i
+        session = secrets.token_urlsafe(16)
+        with sim.state.lock:
+            sim.state.sessions[session] = (conversation, now_ms / 1000 + 3600)
+        payload = dingtalk_payload(DING, conversation, LISI, TEXT, now_ms, sim.state)
+        payload["sessionWebhook"] = f"{sim.url}/robot/sendBySession?session={session}"
+        payload["sessionWebhookExpiredTime"] = now_ms + 3_600_000
+        headers, body = wire.dingtalk_robot_push(
+            app_secret=DING["appsecret"], payload=payload, now_ms=now_ms
+        )
+        out.append(raw(host, "/bots/dingtalk", headers, body))
+    return b"".join(out)
 
-    def get(url: str) -> Callable:
-        def call(http, _rng) -> int:
-            r = http.get(url, headers=data.reader, timeout=60)
-            if r.status_code != 200:
-                raise RuntimeError(f"GET {url}: {r.status_code} {r.text[:200]}")
-            return 1
 
-        return call
+class Runner:
+    """Every request kind at one connection count against one server."""
 
-    def healthz(http, _rng) -> int:
-        http.get(f"{base}/healthz", timeout=60).raise_for_status()
-        return 1
+    def __init__(self, engine: str, db, base: str, data: Seeded, sim, folder: Path):
+        self.engine, self.db, self.base, self.data, self.sim = engine, db, base, data, sim
+        self.folder = folder
+        self.rng = random.Random(f"{SEED}-{engine}")
+        self.run_number = 0
+        self.problems: list[str] = []
 
-    mix = [get(url) for url in reads.values()]
+    def result(self, kind: str, connections: int, out: dict) -> Result:
+        errors = sum(out[k] for k in ("connect_errors", "read_errors", "write_errors"))
+        errors += out["status_errors"] + out["timeouts"]
+        return Result(
+            self.engine, kind, connections, out["requests"], out["duration_us"] / 1e6,
+            out["p50_us"] / 1000, out["p99_us"] / 1000, out["p999_us"] / 1000,
+            errors, out["issued"], out["wrapped"],
+        )  # fmt: skip
 
-    def read_mix(http, rng) -> int:
-        return rng.choice(mix)(http, rng)
+    def replay(self, kind: str, body: bytes, connections: int, seconds: float) -> Result:
+        path = self.folder / f"{self.engine}-{kind[:6]}-{connections}.req"
+        path.write_bytes(body)
+        threads = min(WORKERS, connections)
+        out = wrk("replay.lua", self.base, connections, seconds, [str(path), str(threads)])
+        path.unlink()
+        return self.result(kind, connections, out)
 
-    def single(http, rng) -> int:
-        r = http.post(f"{base}/api/scans", json=scan(rng, data.order_id), headers=data.scanner)
-        if r.status_code != 201:
-            raise RuntimeError(f"scan refused: {r.status_code} {r.text[:200]}")
-        return 1
+    def scans(self, connections: int, seconds: float) -> Result:
+        self.run_number += 1
+        token = self.data.scanner["Authorization"].removeprefix("Bearer ")
+        args = [str(self.run_number), str(self.data.order_id), token, *MATERIALS]
+        out = wrk("scan.lua", self.base, connections, seconds, args)
+        return self.result(KINDS[1], connections, out)
 
-    def batch(http, rng) -> int:
-        body = {"scans": [scan(rng, data.order_id) for _ in range(BATCH)]}
-        r = http.post(f"{base}/api/scans/batch", json=body, headers=data.scanner, timeout=300)
-        if r.status_code != 200 or r.json()["applied"] != BATCH:
-            raise RuntimeError(f"batch refused: {r.status_code} {r.text[:200]}")
-        return BATCH
+    def check(self, result: Result, before: int, after: int, what: str) -> None:
+        """Every answered request stored once; at most the ones in flight at the end beyond."""
+        stored = after - before
+        answered = result.requests - result.errors
+        low, high = answered, result.issued
+        if result.wrapped:
+            self.problems.append(
+                f"{self.engine}, {what}, {result.connections} connections: the pre-built "
+                f"requests ran out and were sent again ({result.wrapped} times)"
+            )
+            high = min(high, stored)
+        if not low <= stored <= high or result.errors:
+            self.problems.append(
+                f"{self.engine}, {what}, {result.connections} connections: {stored} stored, "
+                f"{answered} answered, {result.issued} sent, {result.errors} errors"
+            )
 
-    return {
-        "/healthz (ceiling)": healthz,
-        **{name: get(url) for name, url in reads.items()},
-        "read mix (the three, at random)": read_mix,
-        "scan, one per request": single,
-        f"scans, {BATCH} per request": batch,
-    }
+    def at(self, connections: int, seconds: float) -> list[Result]:
+        host = self.base.removeprefix("http://")
+        ceiling = wrk("healthz.lua", f"{self.base}/healthz", connections, seconds, [])
+        healthz = self.result(KINDS[0], connections, ceiling)
+        # Enough pre-built messages for the run even at the ceiling's rate (never fewer than
+        # 2,000); replay.lua reports it when a thread runs out anyway.
+        enough = max(2000, min(40000, int(healthz.per_second * seconds * 1.2)))
+        wechat_body = wechat_requests(host, enough, self.rng)
+        ding_body = dingtalk_requests(host, enough, self.sim)
+        before = counts(self.db)
+        scans = self.scans(connections, seconds)
+        time.sleep(0.5)  # requests cut off by wrk's end are still answered
+        middle = counts(self.db)
+        self.check(scans, before.scans, middle.scans, "scans")
+        if middle.received - before.received != middle.scans - before.scans:
+            self.problems.append(
+                f"{self.engine}, scans, {connections} connections: "
+                f"{middle.scans - before.scans} scans but "
+                f"{middle.received - before.received} received"
+            )
+        wechat = self.replay(KINDS[2], wechat_body, connections, seconds)
+        ding = self.replay(KINDS[3], ding_body, connections, seconds)
+        time.sleep(0.5)
+        after = counts(self.db)
+        self.check(wechat, middle.wechat, after.wechat, "WeChat")
+        self.check(ding, middle.dingtalk, after.dingtalk, "DingTalk")
+        return [healthz, *self.reads(connections, seconds), scans, wechat, ding]
+
+    def reads(self, connections: int, seconds: float) -> list[Result]:
+        token = self.data.reader["Authorization"].removeprefix("Bearer ")
+        out = []
+        for kind, tail in READS.items():
+            path = f"/api/orders/{self.data.order_id}{tail}"
+            result = self.result(
+                kind, connections, wrk("get.lua", self.base, connections, seconds, [path, token])
+            )
+            if result.errors:
+                self.problems.append(
+                    f"{self.engine}, {kind}, {connections} connections: {result.errors} errors"
+                )
+            out.append(result)
+        return out
 
 
 @dataclass
 class Memory:
+    engine: str
     name: str
     idle_kib: int
     peak_kib: int | None  # None: the process was replaced during the run
@@ -212,94 +309,146 @@ def settled(pids: dict[str, int], limit: float = 30) -> dict[str, int]:
 
 
 def peak_or_none(pid: int) -> int | None:
-    """Peak resident set of a process, or None when it is gone (gunicorn replaced the worker,
-    e.g. after its timeout)."""
     try:
         return memory_kib(pid)[1]
     except FileNotFoundError:
         return None
 
 
-def run(seconds: float, clients: int) -> tuple[list[Rate], bool, list[Memory]]:
-    with bench_database("postgresql", "bench_http") as db:
+def engine_run(
+    engine: str, sim: SimulatorServer, seconds: float, connections: list[int], folder: Path
+) -> tuple[list[Result], list[Memory], list[str]]:
+    began = time.monotonic()
+
+    def phase(name: str) -> None:
+        print(f"bench_http {engine}: {name} at {time.monotonic() - began:.0f} s", file=sys.stderr)
+
+    with bench_database(engine, f"bench_http_{engine[:2]}") as db:
+        phase("migrated")
         data = seed(db)
-        before = received(db, data.order_id)
-        with gunicorn(db.url) as web, scheduler(db.url) as sched:
-            pids = {"gunicorn master": web.process.pid}
-            for i, pid in enumerate(web.workers(), 1):
-                pids[f"gunicorn worker {i}"] = pid
+        phase("seeded")
+        web_ctx = gunicorn(db.url, sim_port=sim.port, workers=WORKERS, config=True)
+        with web_ctx as web, scheduler(db.url, sim_port=sim.port) as sched:
+            pids = {f"gunicorn worker {i}": pid for i, pid in enumerate(web.workers(), 1)}
             pids["scheduler"] = sched.pid
             idle = settled(pids)
-            kinds = calls(web.base, data)
-            warm = measure("warm-up", kinds["scan, one per request"], 1, clients)
-            rates = [measure(name, call, seconds, clients) for name, call in kinds.items()]
+            phase("started, idle memory read")
+            runner = Runner(engine, db, web.base, data, sim, folder)
+            runner.at(1, min(seconds, 1))  # warm-up: every worker's first requests
+            phase("warmed up")
+            results = [r for c in connections for r in runner.at(c, seconds)]
+            phase("measured")
             peaks = {name: peak_or_none(pid) for name, pid in pids.items()}
-        scans = sum(r.units for r in rates if r.name.startswith("scan"))
-        counted = received(db, data.order_id) - before == scans + warm.units
-    memory = [Memory(name, idle[name], peaks[name]) for name in pids]
-    return rates, counted, memory
+    memory = [Memory(engine, name, idle[name], peaks[name]) for name in pids]
+    return results, memory, runner.problems
 
 
-def ratio(rate: Rate, ceiling: Rate) -> float:
-    per_second = rate.units_per_s if rate.name.startswith("scan") else rate.requests_per_s
-    return per_second / ceiling.requests_per_s
+def run(seconds: float, connections: list[int]) -> tuple[list[Result], list[Memory], list[str]]:
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # the simulator's request log
+    results, memory, problems = [], [], []
+    with (
+        SimulatorServer(delivery_timeout=5.0) as sim,
+        tempfile.TemporaryDirectory(prefix="bench-wrk-") as folder,
+    ):
+        sim.state.replace(DEMO_CONFIG)
+        for engine in ("sqlite", "postgresql"):
+            r, m, p = engine_run(engine, sim, seconds, connections, Path(folder))
+            results += r
+            memory += m
+            problems += p
+    return results, memory, problems
 
 
-def section(seconds: float, clients: int) -> str:
-    if not postgres_available():
-        return f"{HEADING}\n\nPostgreSQL was not reachable: nothing measured.\n"
-    rates, counted, memory = run(seconds, clients)
-    ceiling = rates[0]
+def wrk_version() -> str:
+    done = subprocess.run(["wrk", "-v"], capture_output=True, text=True)
+    return (done.stdout or done.stderr).splitlines()[0].split(" Copyright")[0]
+
+
+def table(results: list[Result]) -> list[str]:
     lines = [
-        HEADING,
-        "",
-        f"{machine()}; gunicorn 2 workers (gunicorn.conf.py: gthread, 4 threads each) "
-        f"and the scheduler on 127.0.0.1, PostgreSQL; "
-        f"{clients} client threads in one process, {seconds:g} s per request kind (a batch "
-        "phase lasts until every client's last batch is answered). Ratio: requests/s (for "
-        "scans: scans/s) to /healthz's requests/s on the same server under the same client "
-        "load.",
-        "",
-        "| request | requests/s | ratio | scans/s | p50 ms | p99 ms |",
-        "|---|---:|---:|---:|---:|---:|",
+        "| engine | request | connections | requests/s | p50 ms | p99 ms | p99.9 ms "
+        "| ratio to /healthz | errors |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    for rate in rates:
-        per_scan = f"{rate.units_per_s:,.0f}" if rate.name.startswith("scan") else ""
+    ceilings = {(r.engine, r.connections): r for r in results if r.kind == KINDS[0]}
+    for r in results:
+        ceiling = ceilings[(r.engine, r.connections)]
         lines.append(
-            f"| {rate.name} | {rate.requests_per_s:,.1f} "
-            f"| {ratio(rate, ceiling):.3f} | {per_scan} "
-            f"| {rate.p50_ms:,.1f} | {rate.p99_ms:,.1f} |"
+            f"| {r.engine} | {r.kind} | {r.connections} | {r.per_second:,.1f} "
+            f"| {r.p50_ms:,.2f} | {r.p99_ms:,.2f} | {r.p999_ms:,.2f} "
+            f"| {r.per_second / ceiling.per_second:.3f} | {r.errors} |"
         )
-    lines += ["", f"Every scan counted exactly once: {'yes' if counted else '**no**'}.", ""]
-    lines += [
+    return lines
+
+
+def memory_lines(memory: list[Memory]) -> list[str]:
+    lines = [
         MEMORY_HEADING,
         "",
         "Resident set from /proc: idle is VmRSS once start-up is over (no growth for 2 s), "
-        "before any request; peak is "
-        "VmHWM after every request kind above. The ceiling is the idle process itself.",
+        "before any request; under load is VmHWM (the peak) after every wrk run above on that "
+        f"engine. Targets (issue 18): a worker idle at most {IDLE_TARGET_MIB} MiB and at most "
+        f"{LOAD_FACTOR_TARGET}x its idle under load; the scheduler at most {IDLE_TARGET_MIB} MiB "
+        "at its peak.",
         "",
-        "| process | idle MiB | peak under load MiB | peak / idle |",
-        "|---|---:|---:|---:|",
+        "| engine | process | idle MiB | peak under load MiB | peak / idle | target met |",
+        "|---|---|---:|---:|---:|---|",
     ]
     for m in memory:
-        lines.append(
-            (
-                f"| {m.name} | {m.idle_kib / 1024:,.1f} | {m.peak_kib / 1024:,.1f} "
-                f"| {m.peak_kib / m.idle_kib:.2f} |"
+        idle = m.idle_kib / 1024
+        if m.peak_kib is None:
+            lines.append(
+                f"| {m.engine} | {m.name} | {idle:,.1f} | replaced during the run | — | — |"
             )
-            if m.peak_kib is not None
-            else f"| {m.name} | {m.idle_kib / 1024:,.1f} | replaced during the run | — |"
+            continue
+        factor = m.peak_kib / m.idle_kib
+        if m.name == "scheduler":  # its jobs run in it: judged by its peak
+            met = m.peak_kib / 1024 <= IDLE_TARGET_MIB
+        else:
+            met = idle <= IDLE_TARGET_MIB and factor <= LOAD_FACTOR_TARGET
+        lines.append(
+            f"| {m.engine} | {m.name} | {idle:,.1f} | {m.peak_kib / 1024:,.1f} "
+            f"| {factor:.2f} | {'yes' if met else '**no**'} |"
         )
+    return lines
+
+
+def section(seconds: float, connections: list[int]) -> str:
+    if not postgres_available():
+        return f"{HEADING}\n\nPostgreSQL was not reachable: nothing measured.\n"
+    results, memory, problems = run(seconds, connections)
+    lines = [
+        HEADING,
+        "",
+        f"{clock.now():%Y-%m-%d %H:%M} UTC; {machine()}; {wrk_version()}. gunicorn with "
+        f"gunicorn.conf.py (gthread, 4 threads per worker) and {WORKERS} workers, the "
+        "scheduler and the chat simulator on 127.0.0.1; wrk with min(2, connections) threads, "
+        f"{seconds:g} s per request kind and connection count "
+        f"({', '.join(map(str, connections))}), Lua scripts in bench/wrk/. Latencies are "
+        "wrk's (request written to response read). Ratio: requests/s to /healthz's "
+        "requests/s on the same server at the same connections.",
+        "",
+        *table(results),
+        "",
+        "Checked in the database after each run: every scan answered counted once (scan "
+        "rows = units received, between the answered and the sent requests: wrk cuts the "
+        "last ones off), every WeChat and DingTalk message stored once (chat_inbound rows "
+        f"likewise). {'All counts exact.' if not problems else '**Problems:**'}",
+        *[f"- {p}" for p in problems],
+        "",
+        *memory_lines(memory),
+    ]
     return "\n".join(lines) + "\n"
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, help="also write the section into this file")
-    parser.add_argument("--seconds", type=float, default=10, help="length of each measurement")
-    parser.add_argument("--clients", type=int, default=8, help="client threads")
+    parser.add_argument("--seconds", type=float, default=10, help="length of each wrk run")
+    parser.add_argument("--connections", default="1,4,16", help="comma-separated counts")
     args = parser.parse_args(argv)
-    text = section(args.seconds, args.clients)
+    connections = [int(c) for c in args.connections.split(",")]
+    text = section(args.seconds, connections)
     print(text, end="")
     if args.out:
         write_section(args.out, HEADING, text)

@@ -18,8 +18,9 @@ import secrets
 import time
 from pathlib import Path
 
-from bench.bench_http import Rate, measure, seed
+from bench.bench_http import seed
 from bench.benchdb import bench_database, postgres_available
+from bench.pyclient import Rate, measure
 from bench.report import machine, write_section
 from bench.servers import gunicorn
 from bots.simulator import SimulatorServer, wire

@@ -6,8 +6,11 @@ the file. The benchmarks start what they need on 127.0.0.1 (gunicorn with 2 work
 scheduler, the chat simulator) against PostgreSQL at BENCH_DATABASE_URL (default
 postgresql://postgres@127.0.0.1:5432/test), each in a schema of its own that is dropped after.
 
-`--quick` runs reduced sizes (shorter measurements, fewer rows and repeats); the file says so.
-`--only http,webhooks` runs some of them (their sections alone are written).
+`--quick` (`make bench-quick`, under three minutes) runs only the benchmarks marked `quick`
+(the wrk ceilings and memory: short runs at one connection count) and writes
+bench/RESULTS-quick.md, so that the full results in bench/RESULTS.md are never replaced by a
+quick run's. `--only http,webhooks` runs some of them (their sections alone are written).
+wrk comes from Debian (`make bench-system-deps`).
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from bench.benchdb import PG_URL, ROOT, bench_database, postgres_available
 from models import clock
 
 RESULTS = ROOT / "bench" / "RESULTS.md"
+QUICK_RESULTS = ROOT / "bench" / "RESULTS-quick.md"
 
 
 @dataclass(frozen=True)
@@ -36,10 +40,16 @@ class Bench:
     full: list[str] = field(default_factory=list)
     quick: list[str] = field(default_factory=list)
     postgres_url_arg: bool = False  # run again with --database <a fresh PostgreSQL schema>
+    in_quick: bool = False  # part of `make bench-quick`
 
 
 BENCHES = [
-    Bench("http", ["--seconds", "10", "--clients", "8"], ["--seconds", "3", "--clients", "4"]),
+    Bench(
+        "http",
+        ["--seconds", "10", "--connections", "1,4,16"],
+        ["--seconds", "2", "--connections", "4"],
+        in_quick=True,
+    ),
     Bench("webhooks", ["--seconds", "10", "--clients", "4"], ["--seconds", "3", "--clients", "4"]),
     Bench("scans", ["--seconds", "5"], ["--seconds", "2"]),
     Bench("shortages", [], ["--lines", "20000", "--repeat", "3"]),
@@ -137,10 +147,11 @@ def demote(text: str, suffix: str) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=RESULTS)
-    parser.add_argument("--quick", action="store_true", help="reduced sizes")
+    parser.add_argument("--out", type=Path, help="default bench/RESULTS.md (quick: -quick.md)")
+    parser.add_argument("--quick", action="store_true", help="the quick benchmarks, reduced")
     parser.add_argument("--only", help="comma-separated names (http,webhooks,scans,...)")
     args = parser.parse_args(argv)
+    args.out = args.out or (QUICK_RESULTS if args.quick else RESULTS)
     if not postgres_available():
         print(f"PostgreSQL at {PG_URL} is not reachable; start it or set BENCH_DATABASE_URL.")
         return 2
@@ -159,8 +170,8 @@ def main(argv: list[str] | None = None) -> int:
         *machine(),
         "- Sizes: "
         + (
-            "**reduced** (`--quick`: shorter measurements, fewer rows and repeats; the "
-            "arguments are in bench/run_all.py)"
+            "**reduced** (`--quick`: only the benchmarks marked quick, shorter "
+            "measurements, one connection count; the arguments are in bench/run_all.py)"
             if args.quick
             else "full (the defaults of each benchmark, see bench/run_all.py)"
         ),
@@ -168,7 +179,7 @@ def main(argv: list[str] | None = None) -> int:
     ]
     sections, failed, timings = [], [], []
     for bench in BENCHES:
-        if wanted and bench.name not in wanted:
+        if (wanted and bench.name not in wanted) or (args.quick and not bench.in_quick):
             continue
         module = f"bench.bench_{bench.name}"
         if not available(bench):

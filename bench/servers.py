@@ -71,8 +71,12 @@ def bench_env(url: str, folder: str, sim_port: int | None = None) -> dict:
 
 
 @contextmanager
-def gunicorn(url: str, *, sim_port: int | None = None, workers: int = 2) -> Iterator[Server]:
-    """`gunicorn -w 2 wsgi:app` on a free local port against `url`; stopped afterwards."""
+def gunicorn(
+    url: str, *, sim_port: int | None = None, workers: int = 2, config: bool = False
+) -> Iterator[Server]:
+    """`gunicorn -w 2 wsgi:app` on a free local port against `url`; stopped afterwards.
+    With `config`, production's settings instead: `gunicorn -c gunicorn.conf.py wsgi:app`
+    (gthread, its threads and timeouts), given the port and `workers` by its environment."""
     port = free_port()
     with tempfile.TemporaryDirectory(prefix="bench-web-") as folder:
         argv = [
@@ -87,6 +91,9 @@ def gunicorn(url: str, *, sim_port: int | None = None, workers: int = 2) -> Iter
             "wsgi:app",
         ]
         env = bench_env(url, folder, sim_port)
+        if config:
+            argv = [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "wsgi:app"]
+            env = {**env, "GUNICORN_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": str(workers)}
         with open(Path(folder) / "server.log", "wb") as log:
             process = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=log, stderr=log)
             server = Server(f"http://127.0.0.1:{port}", process, Path(folder))

@@ -11,12 +11,7 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
-
-from reportlab.lib.pagesizes import A4
-from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
-from reportlab.pdfgen.canvas import Canvas
+from typing import TYPE_CHECKING
 
 from models.errors import InvalidInput
 from scanning.labels import (
@@ -28,6 +23,12 @@ from scanning.labels import (
     font_path,
     modules,
 )
+
+if TYPE_CHECKING:
+    from reportlab.pdfgen.canvas import Canvas
+
+# reportlab is imported where a sheet is drawn, not when this module is: a web worker that
+# never prints labels never loads it (issue 18, memory).
 
 # Smallest module a common 203/300 dpi printer and a phone camera handle reliably.
 MIN_MODULE_MM = {Symbology.QR: 0.3, Symbology.CODE128: 0.19}
@@ -60,6 +61,9 @@ class Box:
 
 def render_sheet(specs: Sequence[LabelSpec], layout: SheetLayout | None = None) -> bytes:
     """PDF bytes with the labels laid out row by row, left to right."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen.canvas import Canvas
+
     layout = layout or SheetLayout()
     _check_layout(layout, len(specs))
     font = _register_font()
@@ -92,6 +96,9 @@ def _check_layout(layout: SheetLayout, count: int) -> None:
 @cache
 def _register_font() -> str:
     """Register the CJK font with reportlab once per process; its registered name."""
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+
     name = "GendanCJK"
     pdfmetrics.registerFont(TTFont(name, str(font_path()), subfontIndex=0))
     return name
@@ -99,6 +106,9 @@ def _register_font() -> str:
 
 def _cell(position: int, layout: SheetLayout) -> Box:
     """The cell at this position on the page, counting from the top left."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.units import mm
+
     page_width, page_height = A4
     margin = layout.margin_mm * mm
     width = (page_width - 2 * margin) / layout.columns
@@ -109,6 +119,8 @@ def _cell(position: int, layout: SheetLayout) -> Box:
 
 def _draw_label(canvas: Canvas, spec: LabelSpec, cell: Box, layout: SheetLayout, font: str):
     """A QR code on the left with the lines beside it; bars on top with the lines below."""
+    from reportlab.lib.units import mm
+
     pad = layout.padding_mm * mm
     lines = spec.lines()
     text_height = layout.font_pt * LINE_SPACING * len(lines)
@@ -129,6 +141,8 @@ def _draw_label(canvas: Canvas, spec: LabelSpec, cell: Box, layout: SheetLayout,
 
 def _draw_lines(canvas: Canvas, lines: list[str], area: Box, layout: SheetLayout, font: str):
     """Each line from `area.height` (its top, as a y coordinate) down, cut to the width."""
+    from reportlab.pdfbase import pdfmetrics
+
     size = layout.font_pt
     canvas.setFont(font, size)
     canvas.setFillGray(0)
@@ -140,6 +154,8 @@ def _draw_lines(canvas: Canvas, lines: list[str], area: Box, layout: SheetLayout
 
 def _draw_symbol(canvas: Canvas, spec: LabelSpec, area: Box) -> None:
     """The code, as large as the area allows, centred, its top on the area's top."""
+    from reportlab.lib.units import mm
+
     rows = modules(spec)
     quiet = QUIET_ZONE[spec.symbology]
     across = len(rows[0]) + 2 * quiet

@@ -15,13 +15,16 @@ from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
 from pathlib import Path
-
-import qrcode
-from barcode import Code128
-from PIL import Image, ImageDraw, ImageFont
+from typing import TYPE_CHECKING
 
 from models.errors import InvalidInput, Unavailable
 from scanning.payload import FIELD_KEYS, FIELD_NAMES, KIND_NAMES, GendanLabel, format_payload
+
+if TYPE_CHECKING:
+    from PIL import Image, ImageFont
+
+# qrcode, python-barcode and Pillow are imported where a label is drawn, not when this module
+# is: a web worker that never prints labels never loads them (issue 18, memory).
 
 FONT_ENV = "GENDAN_LABEL_FONT"
 FONT_CANDIDATES = (
@@ -77,7 +80,11 @@ def modules(spec: LabelSpec) -> list[list[bool]]:
     """The symbol's dark modules row by row, without quiet zone; Code 128 is a single row."""
     payload = spec.payload()
     if spec.symbology is Symbology.CODE128:
+        from barcode import Code128
+
         return [[bit == "1" for bit in Code128(payload).build()[0]]]
+    import qrcode
+
     # Level Q survives a quarter of the symbol scuffed or dirty, as warehouse labels get.
     qr = qrcode.QRCode(border=0, error_correction=qrcode.constants.ERROR_CORRECT_Q)
     qr.add_data(payload)
@@ -96,6 +103,8 @@ def font_path() -> Path:
 
 @cache
 def _pil_font(path: Path, size: int) -> ImageFont.FreeTypeFont:
+    from PIL import ImageFont
+
     return ImageFont.truetype(str(path), size)
 
 
@@ -123,6 +132,8 @@ class PngLayout:
 
 def render_label(spec: LabelSpec, layout: PngLayout | None = None) -> bytes:
     """A single label as PNG bytes: the code on top, the lines below."""
+    from PIL import Image, ImageDraw
+
     layout = layout or PngLayout()
     symbol = _symbol_image(spec, layout)
     font = _pil_font(font_path(), layout.font_size)
@@ -145,6 +156,8 @@ def render_label(spec: LabelSpec, layout: PngLayout | None = None) -> bytes:
 
 def _symbol_image(spec: LabelSpec, layout: PngLayout) -> Image.Image:
     """The code with its quiet zone, scaled to whole pixels per module."""
+    from PIL import Image
+
     rows = modules(spec)
     quiet = QUIET_ZONE[spec.symbology]
     grid = Image.new("L", (len(rows[0]) + 2 * quiet, len(rows) + 2 * quiet), 255)

@@ -13,7 +13,7 @@ import os
 import re
 import secrets
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from scanning.photo_errors import (
     InvalidPhotoKey,
@@ -22,7 +22,9 @@ from scanning.photo_errors import (
     PhotoStorageFull,
     PhotoStorageUnavailable,
 )
-from scanning.photos import ProcessedPhoto
+
+if TYPE_CHECKING:  # the pipeline (Pillow) loads with the first upload, not with the store
+    from scanning.photos import ProcessedPhoto
 
 log = logging.getLogger(__name__)
 

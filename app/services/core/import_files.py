@@ -20,7 +20,6 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import TypeVar
 
-from openpyxl import load_workbook
 from sqlmodel import Session
 
 from models.bom import ImportProblem
@@ -166,6 +165,8 @@ def _xlsx_lines(data: bytes, max_rows: int):
         raise ImportFailed("XLSX 文件已损坏或不完整") from exc
     if unzipped > MAX_UNZIPPED:
         raise TooLarge("XLSX 文件解压后过大", code="file_too_large")
+    from openpyxl import load_workbook  # with the first upload, not at start (issue 18)
+
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a broken workbook

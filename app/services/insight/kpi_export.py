@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 from io import BytesIO
-
-from openpyxl import Workbook
-from openpyxl.styles import Font
+from typing import TYPE_CHECKING
 
 from models.dashboard import Kpis
+
+if TYPE_CHECKING:
+    from openpyxl import Workbook
+
+# openpyxl (and the numpy it pulls in) loads with the first export, not at start (issue 18).
 
 BETTER = {"higher": "越高越好", "lower": "越低越好"}
 
 
 def _sheet(book: Workbook, title: str, header: list[str], rows: list[list], first=False):
+    from openpyxl.styles import Font
+
     sheet = book.active if first else book.create_sheet()
     sheet.title = title
     sheet.append(header)
@@ -28,6 +33,8 @@ def _sheet(book: Workbook, title: str, header: list[str], rows: list[list], firs
 
 def kpis_workbook(kpis: Kpis) -> bytes:
     """The workbook's bytes."""
+    from openpyxl import Workbook
+
     book = Workbook()
     period = f"{kpis.first_day} ~ {kpis.last_day}"
     _sheet(

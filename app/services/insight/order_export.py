@@ -7,9 +7,6 @@ import io
 from collections import defaultdict
 from decimal import Decimal
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 from sqlmodel import Session, col, select
 
 from app.services import finance
@@ -83,6 +80,10 @@ def export_orders(*, session: Session, actor: Actor, status: OrderStatus | None 
     public = orders_public(session, orders)
     stages, actual = _stage_dates(session, ids), finance.actual_costs(session, ids)
     budget, payments = finance.budgets(session, ids), _payments(session, ids)
+    # openpyxl (and the numpy it pulls in) loads with the first export, not at start (issue 18).
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
     book = Workbook()
     sheet = book.active
     sheet.title = "订单报表"
@@ -139,6 +140,8 @@ def _row(order, stages, budget, actual, payments) -> list:
 
 
 def _format(sheet) -> None:
+    from openpyxl.utils import get_column_letter
+
     columns = _columns()
     for index, name in enumerate(columns, start=1):
         letter = get_column_letter(index)

@@ -18,7 +18,6 @@ from models.errors import InvalidInput, NotFound
 from models.people import User
 from models.photos import Photo, PhotoAttachment, PhotoPublic
 from scanning.photo_store import THUMB, PhotoStore
-from scanning.photos import process_photo
 
 MAX_PHOTOS_PER_ITEM = 20
 
@@ -41,6 +40,9 @@ def upload_photo(
     """Validate, normalise and store a photo for an order; the same picture twice is one photo."""
     load_order(session, actor, order_id)
     conf = settings()
+    # Pillow and its plugins load with the first photo, not with the app (issue 18, memory).
+    from scanning.photos import process_photo
+
     processed = process_photo(
         data,
         max_bytes=conf.photo_max_bytes,

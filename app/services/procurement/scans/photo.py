@@ -16,8 +16,6 @@ from app.services.procurement.scans._targets import open_needs
 from models.errors import DomainError
 from models.materials import MaterialBrief
 from models.scans import DecodedCode, OrderRef, PhotoScanResult, ScanError
-from scanning.decode import scan
-from scanning.imaging import load_gray
 from scanning.symbols import Code
 
 # Run every decoding pass: a photo of a delivery often holds several labels.
@@ -27,6 +25,10 @@ EXPECT_CODES = 50
 def scan_photo(*, session: Session, actor: Actor, data: bytes) -> PhotoScanResult:
     """The barcodes in a photo, each resolved to a material (with its open needs) or an order."""
     require_role(actor, SCANNERS, "拍照识别条码")
+    # Pillow, zxing-cpp and zbar load with the first photo, not with the app (issue 18, memory).
+    from scanning.decode import scan
+    from scanning.imaging import load_gray
+
     conf = settings()
     image = load_gray(
         data,
