@@ -2,7 +2,7 @@
 cancel reason
 
 Revision ID: c5d1e8a4f7b2
-Revises: b7e2c41d9a05
+Revises: 5a7e1c2d9b40
 Create Date: 2026-12-03 14:45:00.000000
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "c5d1e8a4f7b2"
-down_revision: str | None = "b7e2c41d9a05"
+down_revision: str | None = "5a7e1c2d9b40"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
