@@ -78,7 +78,7 @@ def test_fields_are_typed_and_keep_todays_defaults():
     assert defaults.standup_time == time(8, 45) and defaults.standup_days == (0, 1, 2, 3, 4, 5)
     assert defaults.quiet_hours == (time(22), time(7))
     assert defaults.report_roles == ("site_engineer", "production", "tracker")
-    assert defaults.photo_max_bytes == 15 * 1024 * 1024 and defaults.photo_max_pixels == 60_000_000
+    assert defaults.photo_max_bytes == 15 * 1024 * 1024 and defaults.photo_max_pixels == 20_000_000
     assert defaults.delay_warn_probability == 0.6 and defaults.secret_key == ""
 
 

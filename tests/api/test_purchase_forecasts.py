@@ -44,7 +44,11 @@ def _order_with_history(session, delivered: int):
             session=session,
             actor=act(session, liaison),
             purchase_id=p.id,
-            data=PurchaseStatusIn(status="received", arrived_on=today() - timedelta(days=20)),
+            data=PurchaseStatusIn(
+                status="received",
+                arrived_on=today() - timedelta(days=20),
+                received_quantity=p.quantity,
+            ),
         )
     tight = make_bom_line(session, order, days=5)
     open_line = make_purchase(

@@ -78,10 +78,11 @@ def test_png_claiming_ten_gigapixels_is_refused_before_decoding():
 
 
 def test_png_above_the_default_limit_but_below_pillows_own_is_refused():
-    # 64 MP: Pillow would only warn; our 50 MP default refuses it from the header.
+    # 64 MP: Pillow would only warn; our 20 MP default (a phone camera's size) refuses it from the
+    # header.
     with pytest.raises(ImageTooLarge) as caught:
         decode(png_claiming(8_000, 8_000))
-    assert caught.value.details == {"width": 8_000, "height": 8_000, "limit": 50_000_000}
+    assert caught.value.details == {"width": 8_000, "height": 8_000, "limit": 20_000_000}
 
 
 def test_pixel_limit_is_configurable(sample_image):
