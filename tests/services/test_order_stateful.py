@@ -8,7 +8,8 @@ relies on checked after every step:
 - a completed order has its acceptance recorded;
 - every stage's progress is what its records say (done: 100; derived: the records);
 - a BOM line's received quantity is the sum of its counted receipt scans;
-- the cost report adds up to the fen.
+- the cost report adds up to the fen;
+- no issue's due time is later than its first one unless a manager moved it with a reason.
 
 Refusals are fine (a random walk tries many things out of order); every call runs in a
 savepoint, rolled back when refused, as a door rolls back its transaction. `make test` runs a
@@ -18,6 +19,7 @@ few short examples; `pytest -m deep tests/services/test_order_stateful.py` runs 
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -26,7 +28,13 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 from sqlmodel import func, select
 
-from app.services.field import record_acceptance, upload_document
+from app.services.field import (
+    create_issue,
+    record_acceptance,
+    respects_first_deadline,
+    update_issue,
+    upload_document,
+)
 from app.services.finance import cost_report
 from app.services.orders import (
     close_stage,
@@ -41,15 +49,27 @@ from app.services.orders import (
 from app.services.procurement import record_scan
 from app.services.shipping import complete_rework, last_inspection, open_reworks
 from models.acceptance import Acceptance
+from models.base import utcnow
 from models.bom import BomLine
-from models.enums import DocumentKind, OrderStatus, Role, ScanAction, StageKind, StageStatus
+from models.enums import (
+    DocumentKind,
+    IssueAction,
+    OrderStatus,
+    RiskLevel,
+    Role,
+    ScanAction,
+    StageKind,
+    StageStatus,
+)
 from models.errors import DomainError
+from models.issues import IssueEvent, IssueUpdate, SiteIssue
 from models.materials import Material
 from models.orders import Order
 from models.scans import Scan
 from models.shipments import Shipment
 from tests.factories import (
     act,
+    add_to_order,
     make_bom_line,
     make_material,
     make_order,
@@ -79,7 +99,8 @@ def machine_for(session):
         def __init__(self):
             super().__init__()
             self.order = make_order(session, review_departments=["sales"])
-            self.boss = act(session, make_user(session, Role.manager))
+            self.boss = act(session, make_user(session, Role.manager, Role.tracker))
+            add_to_order(session, self.order, self.boss.user, Role.tracker)
             self.sales = act(session, make_user(session, Role.sales))
             self.lines: list[BomLine] = []
             self.shipments: list[Shipment] = []
@@ -257,6 +278,67 @@ def machine_for(session):
 
             self.attempt(go)
 
+        @rule(risk=st.sampled_from([RiskLevel.medium, RiskLevel.high, RiskLevel.low]))
+        def raise_issue(self, risk):
+            self.attempt(
+                create_issue,
+                session=session,
+                actor=liaison(session, self.order),
+                order_id=self.oid,
+                description="法兰漏水（2号口）",
+                risk=risk,
+            )
+
+        def _issue(self, data):
+            issues = session.exec(select(SiteIssue).where(SiteIssue.order_id == self.oid)).all()
+            return data.draw(st.sampled_from(issues)) if issues else None
+
+        @rule(data=st.data(), risk=st.sampled_from(list(RiskLevel)), by_manager=st.booleans())
+        def change_risk(self, data, risk, by_manager):
+            """Lower or raise the risk, with a reason (lowering needs one)."""
+            issue = self._issue(data)
+            if issue is not None:
+                self.attempt(
+                    update_issue,
+                    session=session,
+                    actor=self.boss if by_manager else liaison(session, self.order),
+                    issue_id=issue.id,
+                    data=IssueUpdate(risk=risk, reason="现场已临时处理"),
+                )
+
+        @rule(data=st.data(), by_manager=st.booleans())
+        def lower_and_raise_back(self, data, by_manager):
+            """The bypass of the issue: lower the risk (a longer limit), then raise it back."""
+            issue = self._issue(data)
+            if issue is None or issue.risk == RiskLevel.low:
+                return
+            actor = self.boss if by_manager else liaison(session, self.order)
+            for risk in (RiskLevel.low, RiskLevel(issue.risk)):
+                self.attempt(
+                    update_issue,
+                    session=session,
+                    actor=actor,
+                    issue_id=issue.id,
+                    data=IssueUpdate(risk=risk, reason="现场已临时处理"),
+                )
+
+        @rule(
+            data=st.data(),
+            hours=st.integers(1, 240),
+            by_manager=st.booleans(),
+            reason=st.sampled_from([None, "客户同意延期"]),
+        )
+        def move_due(self, data, hours, by_manager, reason):
+            issue = self._issue(data)
+            if issue is not None:
+                self.attempt(
+                    update_issue,
+                    session=session,
+                    actor=self.boss if by_manager else liaison(session, self.order),
+                    issue_id=issue.id,
+                    data=IssueUpdate(due_at=utcnow() + timedelta(hours=hours), reason=reason),
+                )
+
         @invariant()
         def completed_means_accepted(self):
             order = session.get(Order, self.oid)
@@ -310,6 +392,24 @@ def machine_for(session):
                 assert line.amount is None or Decimal(line.amount) == Decimal(line.amount).quantize(
                     Decimal("0.01")
                 )
+
+        @invariant()
+        def no_deadline_later_than_its_first_without_a_managers_reason(self):
+            for issue in session.exec(select(SiteIssue).where(SiteIssue.order_id == self.oid)):
+                assert respects_first_deadline(session, issue), issue.id
+                if issue.due_at <= issue.first_due_at:
+                    continue
+                # Checked here from the timeline, not only through the service's own helper.
+                extensions = session.exec(
+                    select(IssueEvent).where(
+                        IssueEvent.issue_id == issue.id,
+                        IssueEvent.action == IssueAction.extended,
+                        IssueEvent.due_at == issue.due_at,
+                    )
+                ).all()
+                assert any(
+                    e.actor_id == self.boss.id and "原因：" in (e.note or "") for e in extensions
+                ), issue.id
 
     return OrderProcess
 

@@ -19,13 +19,10 @@ from app.services.insight import (
 )
 from app.services.insight.meeting_text import PART_BYTES
 from app.services.orders import (
-    close_stage,
     list_stages,
-    open_required_items,
-    set_checklist_item,
     update_stage,
 )
-from models.enums import ChatPlatform, Role, StageKind
+from models.enums import ChatPlatform, Role, StageKind, StageStatus
 from models.people import User
 from models.stages import StageUpdate
 from tests.alerting import alerts, bind, local, run
@@ -112,13 +109,9 @@ def test_only_milestones_really_due_today_are_listed(session):
     order, _, _, _ = _crew(session)
     today = local(9).date()
     _plan(session, order, StageKind.review, planned_start=today, planned_end=today)
-    tracker = act(session, session.get(User, order.liaison_id))
+    # The factory's order has finished its review (a stage done today is not a milestone).
     [review] = [s for s in list_stages(session=session, order_id=order.id) if s.kind == "review"]
-    for item in open_required_items(session=session, stage=review):
-        set_checklist_item(
-            session=session, actor=tracker, order_id=order.id, item_id=item.id, done=True
-        )
-    close_stage(session=session, actor=tracker, order_id=order.id, kind=StageKind.review)
+    assert review.status == StageStatus.done
     _plan(session, order, StageKind.procurement, planned_end=today)
     _plan(
         session, order, StageKind.production, planned_start=today, planned_end=today + timedelta(3)
