@@ -12,6 +12,7 @@ from app.auth import commit, db_session, login_required
 from app.services.alerts import (
     BoardFilters,
     acknowledge_alert,
+    alert_deliveries,
     answered_alerts,
     load_rules,
     may_acknowledge,
@@ -86,11 +87,17 @@ def alerts():
         for x in lines
         if x.alert.acknowledged_at is None
     }
+    # Where each warning's messages went (recipient, channel, pending / held / sent / cancelled).
+    deliveries = {
+        x.alert.id: alert_deliveries(session=s, actor=actor, alert_id=x.alert.id, now=now)
+        for x in lines
+    }
     return render_template(
         "alerts.html",
         lines=lines,
         chosen=chosen,
         may_ack=may_ack,
+        deliveries=deliveries,
         owners=owners,
         rules=sorted((r.name, r.title) for r in load_rules().values()),
         risk_names=RISK_NAMES,

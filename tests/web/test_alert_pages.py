@@ -8,14 +8,17 @@ import re
 from datetime import timedelta
 
 import pytest
+from sqlmodel import select
 
 from app.services.field import submit_daily_report
 from app.services.orders import update_stage
 from app.services.risk import ensure_default_plans, list_plans
 from models import clock
 from models.alerts import Alert
+from models.chat import ChatGroup
 from models.contingency import ContingencyPlan, ContingencyStep
 from models.enums import Role, StageKind
+from models.outbox import Outbox
 from models.people import User
 from models.stages import StageUpdate
 from tests.alerting import alerts, run
@@ -271,3 +274,18 @@ def test_a_bad_plan_edit_is_refused_in_chinese_and_nothing_is_stored(
     assert (after.title, count(session, ContingencyStep, ContingencyStep.plan_id == plan.id)) == (
         before
     )
+
+
+def test_each_warning_shows_where_its_messages_went(client, session):
+    _, liaison, alert = _warned(session, code="GD-AL-DLV")
+    [row] = session.exec(select(Outbox).where(Outbox.alert_id == alert.id)).all()
+    group = session.get(ChatGroup, row.group_id)
+    session.commit()
+    _login(client, liaison.username)
+    html = client.get("/alerts").get_data(as_text=True)
+    assert re.search(
+        rf"{group.name} · 企业微信群 · <span class=\"delivery-\w+\">"
+        r"(待发送|暂缓（免打扰）|已发送|发送失败|已取消)</span>",
+        html,
+    ), html
+    assert "尚无发送记录" not in html
