@@ -10,6 +10,7 @@ import pytest
 from app.services.chat import create_group
 from app.services.core import Actor
 from bots.delivery.deliverer import OutboxDeliverer
+from models import clock
 from models.chat import ChatGroupCreate
 from models.enums import Channel, ChatPlatform, OutboxStatus, Role
 from tests.alerting import alerts, run
@@ -94,9 +95,12 @@ def test_warnings_queued_during_an_outage_arrive_once_when_it_ends(session, deli
     fault = {"path": "/cgi-bin/webhook/send", "kind": "status", "status": 503, "count": 4}
     admin(sim, "POST", "faults", json=fault)
     retried = 0
+    # The sweep goes on (adding nothing) within the day it raised the warnings: the back-off can
+    # carry the clock past Shanghai's midnight, where the warnings are due again, once a day.
+    _, day_end = clock.day_bounds(clock.local_date(now()))
     for _ in range(12):
         retried += deliverer.drain_once().retried
-        run(session, now(), only={"purchase_overdue"})  # the sweep goes on: adds nothing
+        run(session, min(now(), day_end - timedelta(seconds=1)), only={"purchase_overdue"})
         waiting = [r for r in rows(session) if r.status != OutboxStatus.sent]
         if not waiting:
             break
