@@ -16,9 +16,33 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 # models.materials.COUNT_UNITS as of this revision (lower case).
-COUNT_UNITS = (
-    "件 台 套 个 只 根 块 张 把 支 条 组 副 对 片 箱 盒 包 袋 桶 卷 pcs pc set ea".split()
-)
+COUNT_UNITS = [
+    "件",
+    "台",
+    "套",
+    "个",
+    "只",
+    "根",
+    "块",
+    "张",
+    "把",
+    "支",
+    "条",
+    "组",
+    "副",
+    "对",
+    "片",
+    "箱",
+    "盒",
+    "包",
+    "袋",
+    "桶",
+    "卷",
+    "pcs",
+    "pc",
+    "set",
+    "ea",
+]
 
 
 def upgrade() -> None:
