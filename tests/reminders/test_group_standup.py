@@ -12,6 +12,7 @@ from models.people import User
 from reminders import alert_jobs
 from reminders.schedule import TARGETS, Task
 from tests.alerting import alerts, bind, local, outbox
+from tests.clocks import pin_clock
 from tests.factories import (
     act,
     add_to_order,
@@ -25,6 +26,9 @@ from tests.factories import (
 
 # Dates and times of day matter here: `make test-clock` runs these again around midnight.
 pytestmark = pytest.mark.clock
+# One business day for the whole test: each local(...) reads the day again, and a run that
+# crosses Shanghai's midnight between two of them would mix two days.
+_pinned_clock = pin_clock()
 
 
 def _crew(session):
