@@ -9,14 +9,13 @@ import pytest
 
 from app.services.chat import create_group
 from app.services.core import Actor
-from bots.delivery.deliverer import OutboxDeliverer
 from models import clock
 from models.chat import ChatGroupCreate
 from models.enums import Channel, ChatPlatform, OutboxStatus, Role
 from tests.alerting import alerts, run
 from tests.bots.conftest import admin
 from tests.bots.live import bind_all, content, pushed
-from tests.bots.test_outbox_delivery import WECOM_GROUP, Now, rows
+from tests.bots.test_outbox_delivery import WECOM_GROUP, rows
 from tests.factories import (
     add_to_order,
     make_bom_line,
@@ -28,16 +27,6 @@ from tests.factories import (
 
 # Dates and times of day matter here: `make test-clock` runs these again around midnight.
 pytestmark = pytest.mark.clock
-
-
-@pytest.fixture
-def now(sim):
-    return Now(sim)
-
-
-@pytest.fixture
-def deliverer(chat_app, db, now):
-    return OutboxDeliverer(db, chat_app.extensions["gendan.chat"], now=now)
 
 
 def _late_key_purchases(session, n: int):

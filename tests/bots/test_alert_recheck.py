@@ -12,28 +12,17 @@ from app.services.alerts import acknowledge_alert
 from app.services.chat import create_group
 from app.services.core import Actor
 from app.services.orders import update_stage
-from bots.delivery.deliverer import OutboxDeliverer
 from models.chat import ChatGroupCreate
 from models.enums import Channel, ChatPlatform, OutboxStatus, StageKind
 from models.people import User
 from models.stages import StageUpdate
 from tests.alerting import alerts, local, noon, run
 from tests.bots.live import content, pushed
-from tests.bots.test_outbox_delivery import WECOM_GROUP, Now, rows
+from tests.bots.test_outbox_delivery import WECOM_GROUP, rows
 from tests.factories import act, make_procuring_order
 
 # Dates and times of day matter here: `make test-clock` runs these again around midnight.
 pytestmark = pytest.mark.clock
-
-
-@pytest.fixture
-def now(sim):
-    return Now(sim)
-
-
-@pytest.fixture
-def deliverer(chat_app, db, now):
-    return OutboxDeliverer(db, chat_app.extensions["gendan.chat"], now=now)
 
 
 def _late_stage_in_group(session):

@@ -6,7 +6,6 @@ from __future__ import annotations
 import threading
 from datetime import timedelta
 
-import pytest
 from sqlmodel import select
 
 from app.services.chat import (
@@ -19,45 +18,19 @@ from app.services.chat import (
 )
 from app.services.core import Actor
 from bots.delivery.deliverer import OutboxDeliverer
-from models.base import utcnow
 from models.chat import ChatGroupCreate, ChatGroupUpdate
 from models.enums import Channel, ChatPlatform, OutboxStatus
 from models.messages import OutboundMessage
 from models.outbox import Outbox
-from tests.bots.conftest import admin, calls
+from tests.bots.conftest import (
+    admin,
+    calls,
+)
 from tests.bots.live import content, pushed
 
 WECOM_GROUP = "wecom-robot:wecom-robot-key-1"
 DING_GROUP = "dingtalk:cid-project-a001"
 SYSTEM = Actor.system(Channel.cli)
-
-
-class Now:
-    """The deliverer's clock; moving it moves the simulator's clock too (its rate windows)."""
-
-    def __init__(self, sim):
-        self.sim = sim
-        self.value = utcnow()
-
-    def __call__(self):
-        return self.value
-
-    def advance(self, **delta):
-        self.set(self.value + timedelta(**delta))
-
-    def set(self, value):
-        self.sim.state.clock.advance((value - self.value).total_seconds())
-        self.value = value
-
-
-@pytest.fixture
-def now(sim):
-    return Now(sim)
-
-
-@pytest.fixture
-def deliverer(chat_app, db, now):
-    return OutboxDeliverer(db, chat_app.extensions["gendan.chat"], now=now)
 
 
 def wecom_group(session, key="wecom-robot-key-1"):

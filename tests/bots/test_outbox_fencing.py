@@ -6,26 +6,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
-
 from app.services.chat import enqueue, user_target
-from bots.delivery.deliverer import OutboxDeliverer
 from bots.senders.base import SendResult
 from models.enums import ChatPlatform, OutboxStatus
 from models.messages import OutboundMessage
 from reminders.leader import LeaseLock, fence
 from tests.bots.live import pushed
-from tests.bots.test_outbox_delivery import WECOM_GROUP, Now, queue, rows, wecom_group
-
-
-@pytest.fixture
-def now(sim):
-    return Now(sim)
-
-
-@pytest.fixture
-def deliverer(chat_app, db, now):
-    return OutboxDeliverer(db, chat_app.extensions["gendan.chat"], now=now)
+from tests.bots.test_outbox_delivery import WECOM_GROUP, queue, rows, wecom_group
 
 
 def _take_over(db, now):
