@@ -10,9 +10,9 @@ from app.services.chat import enqueue, group_target, user_target
 from bots.delivery.deliverer import OutboxDeliverer
 from models.enums import ChatPlatform, OutboxStatus
 from models.messages import OutboundMessage
-from tests.bots.conftest import admin
+from tests.bots.conftest import Now, admin
 from tests.bots.live import content, pushed
-from tests.bots.test_outbox_delivery import DING_GROUP, WECOM_GROUP, Now, ding_group, rows
+from tests.bots.test_outbox_delivery import DING_GROUP, WECOM_GROUP, ding_group, rows
 from tests.bots.test_outbox_delivery import wecom_group as make_wecom_group
 
 OUTAGE = 15 * 60
