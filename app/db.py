@@ -63,6 +63,27 @@ def _sqlite_engine(url: str) -> Engine:
     return engine
 
 
+def end_idle_transactions_after(engine: Engine, seconds: float) -> None:
+    """Have PostgreSQL end this engine's sessions that sit in an open transaction for longer
+    than `seconds` (idle_in_transaction_session_timeout). A process that is stopped or hung
+    between two statements of a transaction then stops holding its row locks once the time is
+    up; its next statement fails and the pool replaces the connection. No-op on SQLite.
+
+    Applies to connections opened from now on: the engine's pool is emptied first.
+    """
+    if engine.dialect.name == "sqlite":
+        return
+    milliseconds = max(1, int(seconds * 1000))
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record):
+        with dbapi_conn.cursor() as cur:
+            cur.execute(f"SET idle_in_transaction_session_timeout = {milliseconds}")
+        dbapi_conn.commit()
+
+    engine.dispose()
+
+
 class Database:
     """One engine and its session factories; kept on the Flask app and passed to jobs."""
 

@@ -21,7 +21,7 @@ from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlmodel import Session
 
-from app.db import Database, make_engine
+from app.db import Database, end_idle_transactions_after, make_engine
 from app.services.alerts import GroupTimes
 from app.services.core import settings
 from models.reminders import JOBSTORE_TABLE
@@ -37,9 +37,11 @@ def holder_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
 
 
-def build_scheduler(db: Database, timezone: str) -> BackgroundScheduler:
+def build_scheduler(db: Database, timezone: str, lease_seconds: float) -> BackgroundScheduler:
     """APScheduler on the database job store (its own small engine: the store disposes it)."""
-    store = SQLAlchemyJobStore(engine=make_engine(db.url, pool_size=2), tablename=JOBSTORE_TABLE)
+    engine = make_engine(db.url, pool_size=2)
+    end_idle_transactions_after(engine, lease_seconds)
+    store = SQLAlchemyJobStore(engine=engine, tablename=JOBSTORE_TABLE)
     return BackgroundScheduler(
         jobstores={"default": store},
         executors={"default": ThreadPoolExecutor(4)},
@@ -100,7 +102,7 @@ class SchedulerProcess:
         runtime = jobs.Runtime(
             self.db, self.lock.holder, self.timing, self.groups, services=services
         )
-        scheduler = build_scheduler(self.db, settings().timezone)
+        scheduler = build_scheduler(self.db, settings().timezone, self.timing.lease_seconds)
         runtime.scheduler = scheduler
         jobs.activate(runtime)
         lost = False
@@ -136,4 +138,8 @@ def run_scheduler(
     signal.signal(signal.SIGINT, _stop)
     # Every run is in scheduler_run already; APScheduler's line per run is noise.
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    # A leader stopped in the middle of a transaction (SIGSTOP, a long pause) would keep its row
+    # locks, on the lease row too, and so block the standby that ended its lock session from
+    # recording the takeover: the server ends such a transaction after one lease.
+    end_idle_transactions_after(db.engine, timing.lease_seconds)
     SchedulerProcess(db, timing, groups, services=services, stop=stop).run()

@@ -198,3 +198,42 @@ def test_a_hung_leaders_session_is_ended_once_its_lease_expires(pg_only):
     finally:
         a.release()
         b.release()
+
+
+def test_a_hung_leaders_open_transaction_does_not_block_the_takeover(pg_only):
+    """The leader stops between two statements of a delivery, its fence's share lock on the
+    lease row held: with the scheduler's idle-transaction limit the server ends that transaction,
+    so the standby can record its takeover instead of waiting for ever on the row."""
+    from sqlalchemy.exc import DBAPIError
+
+    from app.db import end_idle_transactions_after, make_engine
+
+    db = pg_only
+    a, b = AdvisoryLock(db, "a", 30), AdvisoryLock(db, "b", 30)
+    hung_engine = make_engine(db.url, pool_size=1)
+    end_idle_transactions_after(hung_engine, 0.5)
+    hung = hung_engine.connect()
+    take = threading.Thread()
+    try:
+        assert a.acquire(T0)
+        hung.begin()
+        assert fence(a.name, a.epoch)(hung)  # FOR SHARE on the lease row, then nothing
+        done = threading.Event()
+        take = threading.Thread(
+            target=lambda: done.set() if b.acquire(T0 + 31 * S) else None, daemon=True
+        )
+        take.start()
+        assert done.wait(15), "the takeover waited on the hung transaction's row lock"
+        assert (lease_row(db).holder, b.epoch) == ("b", 2)
+        try:
+            hung.execute(text("SELECT 1"))
+            raise AssertionError("the hung transaction outlived its limit")
+        except DBAPIError:
+            pass
+    finally:
+        hung_engine.dispose()
+        hung.close()  # ends the transaction if the server did not
+        if take.is_alive():
+            take.join(5)
+        a.release()
+        b.release()
