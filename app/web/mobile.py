@@ -35,6 +35,9 @@ SHELL_FILES = (
     "m/keypad.js",
     "m/scanner.js",
     "m/signin.js",
+    "m/issues.js",
+    "m/report.js",
+    "m/todo.js",
     "m/icon.svg",
 )
 MOBILE_CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY.replace(

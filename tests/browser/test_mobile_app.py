@@ -337,3 +337,22 @@ def test_two_orders_needing_the_code_on_one_day_are_a_choice_in_words(phone, liv
     with LIVE["app"].app_context(), cli_session() as session:
         received = [session.get(BomLine, line_id).received for line_id in line_ids]
     assert received == [0, 1]
+
+
+def test_the_tabs_lead_to_each_screen_and_the_address_keeps_it(phone, live_server):
+    _signed_in(phone, live_server)
+    tabs = phone.get_by_role("navigation", name="功能")
+    assert tabs.is_visible()
+    for name, view in (("报问题", "issues"), ("日报", "report"), ("待办", "todo")):
+        tabs.get_by_role("link", name=name).click()
+        phone.locator(f"#{view}").wait_for()
+        assert phone.url.endswith(f"#{view}")
+        assert tabs.get_by_role("link", name=name).get_attribute("aria-current") == "page"
+        assert phone.locator("#scan").is_hidden()
+    phone.reload()
+    phone.locator("#todo").wait_for()  # the address opens the screen it names
+    tabs.get_by_role("link", name="扫码").click()
+    phone.get_by_role("heading", name="扫码入库").wait_for()
+    phone.get_by_role("button", name="退出").click()
+    phone.get_by_role("heading", name="登录").wait_for()
+    assert tabs.is_hidden()

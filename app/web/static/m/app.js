@@ -1,4 +1,5 @@
-// Gendan /m/: sign in, 扫码入库 (camera or typed code), and the offline queue.
+// Gendan /m/: sign in, 扫码入库 (camera or typed code), the offline queue, and the tabs that
+// lead to the other screens (报问题, 日报, 待办), each in its own module.
 import { ApiError, dropSession, session } from "./api.js";
 import { scanItem, showError, showResult } from "./card.js";
 import { keypad } from "./keypad.js";
@@ -6,6 +7,14 @@ import { all, forget, newClientId, prune, save } from "./queue.js";
 import { Scanner } from "./scanner.js";
 import { passwordSignIn, platformSignIn } from "./signin.js";
 import { flush } from "./sync.js";
+import * as issues from "./issues.js";
+import * as report from "./report.js";
+import * as todo from "./todo.js";
+
+// The screens behind the tabs besides 扫码: `enter(root)` fills the screen each time it is
+// shown (root: the section's .screen element).
+const SCREENS = { issues, report, todo };
+const VIEWS = ["scan", ...Object.keys(SCREENS)];
 
 const $ = (id) => document.getElementById(id);
 const body = document.body;
@@ -16,11 +25,28 @@ const pad = keypad($("keypad"), $("qty"));
 const scanner = new Scanner($("video"), $("camera-status"), body.dataset.decoder);
 
 function show(view) {
-  $("signin").hidden = view !== "signin";
-  $("scan").hidden = view !== "scan";
+  for (const name of ["signin", ...VIEWS]) $(name).hidden = name !== view;
   const me = session();
   $("who").textContent = me ? me.user.display_name || me.user.username : "";
   $("signout").hidden = !me;
+  $("tabs").hidden = !me;
+  for (const tab of $("tabs").querySelectorAll("a")) {
+    if (tab.dataset.view === view) tab.setAttribute("aria-current", "page");
+    else tab.removeAttribute("aria-current");
+  }
+  const screen = SCREENS[view];
+  if (screen && me) {
+    screen.enter($(view).querySelector(".screen")).catch((error) => {
+      if (error instanceof ApiError && error.status === 401) signedOut();
+      else console.warn(`${view} failed`, error);
+    });
+  }
+}
+
+// The signed-in view the address asks for (#issues, #report, ...), else 扫码.
+function wanted() {
+  const name = location.hash.replace(/^#\/?/, "").split("/")[0];
+  return VIEWS.includes(name) ? name : "scan";
 }
 
 // The token expired or was revoked: sign in again; the queue waits in IndexedDB meanwhile.
@@ -154,7 +180,7 @@ function wire() {
       await passwordSignIn(username, password);
       error.hidden = true;
       form.reset();
-      show("scan");
+      show(wanted());
       await sync();
     } catch (failure) {
       error.textContent = failure instanceof ApiError ? failure.message : "登录失败，请重试";
@@ -196,6 +222,9 @@ function wire() {
     $("camera").hidden = true;
   });
   $("retry").addEventListener("click", sync);
+  window.addEventListener("hashchange", () => {
+    if (session()) show(wanted());
+  });
   window.addEventListener("online", () => {
     showNetwork();
     sync();
@@ -223,7 +252,7 @@ async function start() {
     show("signin");
     return;
   }
-  show("scan");
+  show(wanted());
   await refresh();
   await sync();
 }

@@ -1,0 +1,5 @@
+// /m/ 我的待办.
+// Filled in by its own change; until then the tab says so.
+export async function enter(root) {
+  root.textContent = "即将上线";
+}
