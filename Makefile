@@ -52,12 +52,15 @@ simulator: setup
 	$(BIN)/python -m bots.simulator --port $(SIM_PORT) --gendan-url http://127.0.0.1:$(PORT)
 
 # Parallel workers (pytest-xdist), each with its own databases, ports and upload folder; the ten
-# slowest tests are printed so that drift is visible. Under the faketime wrapper
+# slowest tests are printed so that drift is visible. Two workers per core: many tests wait on
+# processes they start (gunicorn, schedulers, the browser), and a waiting worker leaves its core
+# to the other; work stealing keeps the long tests from piling up on one worker at the end. Under the faketime wrapper
 # (`faketime -f '@2026-12-31 16:20:00' make test`) the suite goes through tests/clockcheck/run,
 # which hands the faked time to libfaketime in a form Python's threads survive.
-PYTEST_WORKERS ?= auto
+PYTEST_WORKERS ?= $(shell echo $$(( $$(nproc) * 2 )))
+PYTEST_PARALLEL = -n $(PYTEST_WORKERS) --dist worksteal
 test: setup test-system-deps
-	$(if $(FAKETIME),tests/clockcheck/run) $(BIN)/pytest -q -n $(PYTEST_WORKERS) --durations=10
+	$(if $(FAKETIME),tests/clockcheck/run) $(BIN)/pytest -q $(PYTEST_PARALLEL) --durations=10
 
 # The date-sensitive tests (marker `clock`) again, with the clock of the suite and of every
 # process it starts moved by libfaketime to instants around Shanghai's midnight, month and year
@@ -70,7 +73,7 @@ CLOCK_AT ?= 2026-12-31 16:20:00|2027-02-28 15:58:00|2027-01-31 23:50:00|2027-06-
 test-clock: setup test-system-deps
 	@echo '$(CLOCK_AT)' | tr '|' '\n' | while read -r at; do \
 	  echo "== clock at $$at UTC"; \
-	  tests/clockcheck/run --at "$$at" $(BIN)/pytest -q -n $(PYTEST_WORKERS) -m clock || exit 1; \
+	  tests/clockcheck/run --at "$$at" $(BIN)/pytest -q $(PYTEST_PARALLEL) -m clock || exit 1; \
 	done
 
 # Style, formatting, and the import contracts of pyproject.toml ([tool.importlinter]: imports
