@@ -311,8 +311,10 @@ function orderCard(item, day, me) {
     body.hidden = !open;
     head.setAttribute("aria-expanded", String(open));
   });
-  card.append(head, body);
+  card.append(head);
+  // Before the form: a tracker between meetings sees at once whom to remind.
   if (item.can_remind && item.missing.length) card.append(missingList(item));
+  card.append(body);
   return card;
 }
 
