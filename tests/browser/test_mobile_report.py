@@ -165,6 +165,7 @@ def test_an_engineer_files_a_report_with_two_labour_rows_and_updates_it(phone, l
     assert report.hours == 10 and labour == [("张师傅", 8)]
 
 
+@pytest.mark.clock
 def test_a_draft_survives_a_reload(phone, live_server):
     setup = _engineer_on_an_order()
     _open(phone, live_server, setup["engineer"], "report")
@@ -182,6 +183,19 @@ def test_a_draft_survives_a_reload(phone, live_server):
     assert row.locator("[name=labour_hours]").input_value() == "6"
     assert "已恢复未提交的草稿" in form.locator(".rp-note").inner_text()
     assert _report(setup["order"], setup["engineer"]) == (None, [])
+    # Without a network the report waits as the draft, said in words.
+    phone.context.set_offline(True)
+    form.get_by_role("button", name="提交日报").click()
+    alert = form.get_by_role("alert")
+    alert.filter(has_text="网络不可用").wait_for()
+    assert "草稿已保存在手机上" in alert.inner_text()
+    phone.context.set_offline(False)
+    form.get_by_role("button", name="提交日报").click()
+    form.page.locator(".rp-done", has_text="日报已提交").wait_for()
+    assert _report(setup["order"], setup["engineer"])[1] == [("王师傅", 6)]
+    phone.reload()
+    _, form = _form(phone, setup["order"])
+    assert "今日日报已提交" in form.locator(".rp-note").inner_text()
 
 
 @pytest.mark.clock
@@ -209,6 +223,9 @@ def test_a_tracker_sees_who_has_not_reported_and_reminds_them(phone, live_server
     missing = card.locator(".rp-missing")
     missing.wait_for()
     assert setup["engineer_name"] in missing.inner_text()
+    # The tracker is expected to report too, but is not offered to remind themself.
+    me = missing.locator(f'li[data-user-id="{setup["tracker"]}"]')
+    assert "，我" in me.inner_text() and me.get_by_role("button").count() == 0
     assert no_sideways_scroll(phone)
     shot(phone, "m-report-tracker-phone")
     remind = missing.get_by_role("button", name=f"提醒{setup['engineer_name']}")
@@ -292,3 +309,42 @@ def test_a_keeper_counts_stock_by_scanning(phone, live_server):
     _scan(phone, code, "0", "确认盘点")
     phone.locator("#scans li.done").nth(1).wait_for()
     assert _stock_and_issued(material_id, line_id)[0] == 0
+
+
+def test_an_issue_past_the_need_is_explained_and_can_be_confirmed(phone, live_server):
+    keeper, code, material_id, line_id = _keeper_with_stock(20)
+    _open(phone, live_server, keeper, "scan")
+    phone.get_by_role("radio", name="领料").click()
+    _scan(phone, code, "12", "确认领料")
+    refused = phone.locator("#card.refused")
+    refused.wait_for()
+    assert "超发" in refused.inner_text()
+    assert "未领料" in phone.locator("#scans li.failed").first.inner_text()
+    assert _stock_and_issued(material_id, line_id) == (20, 0, [])
+    refused.get_by_role("button", name="确认超发").click()
+    phone.locator("#card.result").wait_for()
+    assert "已确认超发" in phone.locator("#card").inner_text()
+    assert _stock_and_issued(material_id, line_id) == (8, 12, [ScanAction.issue])
+
+
+def test_an_offline_scan_keeps_its_action_through_a_reload(phone, live_server):
+    keeper, code, material_id, line_id = _keeper_with_stock(20)
+    _open(phone, live_server, keeper, "scan")
+    phone.locator("body[data-offline-ready]").wait_for(state="attached")
+    phone.context.set_offline(True)
+    phone.get_by_role("radio", name="领料").click()
+    _scan(phone, code, "2", "确认领料")
+    phone.get_by_role("radio", name="盘点").click()
+    _scan(phone, code, "9", "确认盘点")
+    phone.locator('#pending[data-count="2"]').wait_for()
+    texts = phone.locator("#scans li.pending").all_inner_texts()
+    assert [t.split()[0] for t in texts] == ["盘点", "领料"]
+    # A reload starts at 入库 again; the queued scans are still 领料 and 盘点.
+    phone.reload()
+    phone.get_by_role("heading", name="扫码入库").wait_for()
+    phone.locator('#pending[data-count="2"]').wait_for()
+    assert _stock_and_issued(material_id, line_id) == (20, 0, [])
+    phone.context.set_offline(False)
+    phone.locator('#pending[data-count="0"]').wait_for()
+    stock, issued, actions = _stock_and_issued(material_id, line_id)
+    assert (stock, issued, sorted(actions)) == (9, 2, [ScanAction.issue, ScanAction.stock_check])

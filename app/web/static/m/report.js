@@ -240,7 +240,7 @@ function reportForm(item, day, me, onSaved) {
   return form;
 }
 
-function missingList(item) {
+function missingList(item, me) {
   const box = el("div", "rp-missing");
   box.append(el("h3", null, `今日未交日报（${item.missing.length}）`));
   const list = el("ul", "rp-missing-list");
@@ -266,8 +266,11 @@ function missingList(item) {
       }
     });
     remind.setAttribute("aria-label", `提醒${member.user.display_name}`);
-    const name = `${member.user.display_name}（${ROLE_NAMES[member.role] || member.role}）`;
-    row.append(el("span", "rp-who", name), remind, status);
+    const mine = member.user.id === me.user.id;
+    const role = ROLE_NAMES[member.role] || member.role;
+    const name = `${member.user.display_name}（${role}${mine ? "，我" : ""}）`;
+    row.append(el("span", "rp-who", name));
+    if (!mine) row.append(remind, status);
     list.append(row);
   }
   box.append(list);
@@ -313,7 +316,7 @@ function orderCard(item, day, me) {
   });
   card.append(head);
   // Before the form: a tracker between meetings sees at once whom to remind.
-  if (item.can_remind && item.missing.length) card.append(missingList(item));
+  if (item.can_remind && item.missing.length) card.append(missingList(item, me));
   card.append(body);
   return card;
 }
