@@ -7,7 +7,7 @@ from app.services.core import local_date
 from app.services.field import submit_daily_report
 from models.base import utcnow
 from models.chat import ChatIdentity
-from models.enums import Role
+from models.enums import OrderStatus, Role
 from models.outbox import Outbox
 from tests.clocks import days, today
 from tests.factories import (
@@ -61,6 +61,25 @@ def test_the_desk_lists_my_open_orders_with_yesterdays_report(client, session):
     # A site engineer does not manage the order: no one to remind shown.
     assert item["can_remind"] is False and item["missing"] == []
     assert other.id not in {i["order_id"] for i in body["items"]}
+
+
+def test_the_desk_shows_todays_report_and_leaves_out_closed_orders(client, session):
+    order, engineer, liaison = _setup(session)
+    closed = make_order(session, liaison=liaison)
+    add_to_order(session, closed, engineer, Role.site_engineer)
+    closed.status = OrderStatus.cancelled
+    session.add(closed)
+    session.commit()
+    client.post(
+        f"/api/orders/{order.id}/daily-reports",
+        json={"done_today": "设备就位", "labour": [{"worker": "李四", "hours": 4}]},
+        headers=bearer(engineer),
+    )
+    items = client.get(DESK, headers=bearer(engineer)).get_json()["items"]
+    assert [i["order_id"] for i in items] == [order.id]
+    assert items[0]["report"]["done_today"] == "设备就位"
+    assert items[0]["report"]["labour"] == [{"worker": "李四", "hours": 4, "work": ""}]
+    assert items[0]["yesterday"] is None
 
 
 def test_a_tracker_sees_who_has_not_reported_today(client, session):

@@ -36,6 +36,7 @@ from models.orders import Order, OrderMember
 from models.people import User
 from models.reports import (
     DailyReport,
+    DailyReportPublic,
     MissingReporter,
     ReportDesk,
     ReportDeskOrder,
@@ -91,13 +92,16 @@ def report_desk(
         if can_manage_order(session, actor, entry.order):
             entry.can_remind = True
             entry.missing = missing_reporters(session=session, order_id=entry.order.id, day=day)
-    return ReportDesk(day=day, items=[_public(session, e) for e in desk.values()])
+    shown = [r for e in desk.values() for r in (e.report, e.yesterday) if r is not None]
+    public = {p.id: p for p in reports_public(session, shown)}
+    return ReportDesk(day=day, items=[_public(session, e, public) for e in desk.values()])
 
 
-def _public(session: Session, entry: _DeskOrder) -> ReportDeskOrder:
+def _public(
+    session: Session, entry: _DeskOrder, public: dict[int, DailyReportPublic]
+) -> ReportDeskOrder:
     report, yesterday = (
-        reports_public(session, [r])[0] if r is not None else None
-        for r in (entry.report, entry.yesterday)
+        public[r.id] if r is not None else None for r in (entry.report, entry.yesterday)
     )
     return ReportDeskOrder(
         order_id=entry.order.id,
