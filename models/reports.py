@@ -132,3 +132,32 @@ class LabourSummary(SQLModel):
     total_hours: float
     by_worker: list[WorkerHours]
     by_day: list[DayHours]
+
+
+class ReportDeskOrder(SQLModel):
+    """One of the person's open orders on the phone's 日报 screen."""
+
+    order_id: int
+    order_code: str
+    customer: str
+    report: DailyReportPublic | None = Field(description="本人当天的日报（已提交时）")
+    yesterday: DailyReportPublic | None = Field(
+        description="本人前一天的日报：其明日计划预填当天的今日完成"
+    )
+    can_remind: bool = Field(description="可以提醒未交日报的成员（跟单员、管理层）")
+    missing: list[MissingReporter] = Field(description="当天未交日报的成员（仅 can_remind 时）")
+
+
+class ReportDesk(SQLModel):
+    day: date
+    items: list[ReportDeskOrder]
+
+
+class ReportReminderIn(SQLModel):
+    user_id: int = Field(description="要提醒的成员")
+
+
+class ReportReminderOut(SQLModel):
+    user: UserBrief
+    day: date
+    sent_to: list[str] = Field(description="提醒发往的聊天群或个人聊天")

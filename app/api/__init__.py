@@ -57,6 +57,7 @@ BLUEPRINTS = [
     scans.bp,
     shortages.bp,
     reports.bp,
+    reports.desk_bp,
     issues.bp,
     documents.bp,
     acceptance.bp,

@@ -1,4 +1,5 @@
-"""/api/orders/<id>/daily-reports (日报), who has not reported, and the day-labour summary."""
+"""/api/orders/<id>/daily-reports (日报), who has not reported and reminding them, the
+day-labour summary, and /api/daily-reports/desk (the phone's 日报 screen)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from pydantic import BaseModel, Field
 from app.api.common import SECURITY, OrderPath, commit, current_actor, db_session, ok
 from app.services import field as svc
 from app.services.core import settings
-from app.services.field import labour_summary, reports_public
+from app.services.field import labour_summary, remind_reporter, report_desk, reports_public
 from app.services.orders import members_public
 from models.reports import (
     DailyReportIn,
@@ -18,12 +19,23 @@ from models.reports import (
     LabourSummary,
     MissingReport,
     MissingReporter,
+    ReportDesk,
+    ReportReminderIn,
+    ReportReminderOut,
 )
 
 bp = APIBlueprint(
     "api_reports",
     __name__,
     url_prefix="/api/orders/<int:order_id>",
+    abp_tags=[Tag(name="日报")],
+    abp_security=SECURITY,
+)
+
+desk_bp = APIBlueprint(
+    "api_report_desk",
+    __name__,
+    url_prefix="/api/daily-reports",
     abp_tags=[Tag(name="日报")],
     abp_security=SECURITY,
 )
@@ -77,6 +89,25 @@ def missing(path: OrderPath, query: DayQuery):
     )
     items = [MissingReporter(user=m.user, role=m.role) for m in members_public(session, members)]
     return ok(MissingReport(day=day, expected_roles=list(settings().report_roles), items=items))
+
+
+@bp.post("/daily-reports/remind", responses={200: ReportReminderOut})
+def remind(path: OrderPath, body: ReportReminderIn):
+    """Remind a member who has not reported today, in the order's chat groups (once a day)."""
+    actor, session = current_actor(), db_session()
+    out = remind_reporter(
+        session=session, actor=actor, order_id=path.order_id, user_id=body.user_id
+    )
+    commit()
+    return ok(out)
+
+
+@desk_bp.get("/desk", responses={200: ReportDesk})
+def desk(query: DayQuery):
+    """The signed-in person's open orders with their report of the day and the day before, and
+    who has not reported on the orders they manage."""
+    actor, session = current_actor(), db_session()
+    return ok(report_desk(session=session, actor=actor, day=query.day))
 
 
 @bp.get("/labour", responses={200: LabourSummary})

@@ -38,6 +38,7 @@ SHELL_FILES = (
     "m/issues.js",
     "m/report.js",
     "m/todo.js",
+    "m/scanaction.js",
     "m/icon.svg",
 )
 MOBILE_CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY.replace(

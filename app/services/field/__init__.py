@@ -22,6 +22,7 @@ from app.services.field.acceptance_links import (
     open_link,
 )
 from app.services.field.deadlines import respects_first_deadline
+from app.services.field.desk import remind_reporter, report_desk
 from app.services.field.documents import (
     current_documents,
     document_store,
@@ -90,7 +91,9 @@ __all__ = [
     "open_link",
     "ready_for_acceptance",
     "record_acceptance",
+    "remind_reporter",
     "reopen_issue",
+    "report_desk",
     "reports_public",
     "resolve_issue",
     "respects_first_deadline",

@@ -4,6 +4,7 @@ import { ApiError, dropSession, session } from "./api.js";
 import { scanItem, showError, showResult } from "./card.js";
 import { keypad } from "./keypad.js";
 import { all, forget, newClientId, prune, save } from "./queue.js";
+import { actionPicker } from "./scanaction.js";
 import { Scanner } from "./scanner.js";
 import { passwordSignIn, platformSignIn } from "./signin.js";
 import { flush } from "./sync.js";
@@ -23,6 +24,12 @@ let current = null; // the client id of the scan the card shows
 let entry = null; // { code, scanType } while the quantity is being entered
 const pad = keypad($("keypad"), $("qty"));
 const scanner = new Scanner($("video"), $("camera-status"), body.dataset.decoder);
+// 入库 / 领料 / 盘点: the action of the next scans, with the screen's words.
+const action = actionPicker($("scan-action"), (name, words) => {
+  $("scan-title").textContent = words.title;
+  $("entry-ok").textContent = words.confirm;
+  $("qty-hint").textContent = words.hint;
+});
 
 function show(view) {
   for (const name of ["signin", ...VIEWS]) $(name).hidden = name !== view;
@@ -155,7 +162,7 @@ async function confirmEntry() {
       client_id: clientId,
       result: code,
       scan_type: scanType,
-      action: "receive",
+      action: action.get(),
       quantity: quantity ? quantity : null,
       scanned_at: new Date().toISOString(),
     },
