@@ -62,6 +62,29 @@ class Deliverer:
             return self._dingtalk(app, conversation, user, text, self_url, media)
         return self._passive(platform, app, conversation, user, text, media)
 
+    def menu_event(self, conversation: str, userid: str, event: dict, note: str) -> dict:
+        """Deliver a menu event (scancode_waitmsg, pic_photo_or_album, ...) from a WeChat or
+        WeCom private chat, as the platform does; `event` holds Event, EventKey and details."""
+        platform = conversation.split(":", 1)[0]
+        user = self.state.user(userid=userid)
+        app = (self.state.config.get(f"{platform}_apps") or [None])[0]
+        if platform not in ("wechat", "wecom") or user is None or app is None:
+            return {"ok": False, "error": f"unknown user {userid!r} or no {platform} app"}
+        self.state.record(
+            platform=platform,
+            conversation=conversation,
+            direction="to_gendan",
+            api="menu",
+            msgtype="event",
+            sender=user.get("name") or userid,
+            payload={"event": {"content": note, **event}},
+        )
+        sender = user.get("openid") if platform == "wechat" else user["userid"]
+        now = int(self.state.clock.now())
+        args, body = passive_push(platform, app, sender, "", now, event=event)
+        result = self._post_with_retries(self.callback_url(platform, app), args, body)
+        return self._passive_result(platform, app, conversation, sender, result)
+
     # WeChat / WeCom ------------------------------------------------------------------------
 
     def _passive(self, platform: str, app: dict, conversation: str, user: dict, text: str, media):
@@ -69,6 +92,9 @@ class Deliverer:
         now = int(self.state.clock.now())
         args, body = passive_push(platform, app, sender, text, now, media)
         result = self._post_with_retries(self.callback_url(platform, app), args, body)
+        return self._passive_result(platform, app, conversation, sender, result)
+
+    def _passive_result(self, platform, app, conversation, sender, result: dict) -> dict:
         if result.get("response") is None:
             return self._failed(platform, conversation, result)
         response = result.pop("response")
@@ -164,8 +190,10 @@ class Media:
         self.payload = {"msgtype": "image", "image": {"base64": base64.b64encode(data).decode()}}
 
 
-def passive_push(platform: str, app: dict, sender: str, text: str, now: int, media=None):
-    """Query args and body of a WeChat / WeCom text (or image) push from `sender`."""
+def passive_push(
+    platform: str, app: dict, sender: str, text: str, now: int, media=None, event=None
+):
+    """Query args and body of a WeChat / WeCom text (or image, or event) push from `sender`."""
     fields = {
         "ToUserName": app.get("account_id", "gh_simulator")
         if platform == "wechat"
@@ -179,6 +207,11 @@ def passive_push(platform: str, app: dict, sender: str, text: str, now: int, med
     if media is not None:
         fields.pop("Content")
         fields |= {"MsgType": "image", "PicUrl": media.url, "MediaId": media.id}
+    if event is not None:
+        # Events carry no MsgId: the platform's retries repeat FromUserName + CreateTime.
+        fields.pop("Content")
+        fields.pop("MsgId")
+        fields |= {"MsgType": "event", **event}
     if platform == "wecom":
         fields["AgentID"] = int(app.get("agentid", 0))
         return wire.wecom_push(
