@@ -204,21 +204,16 @@ def _record(
 
 
 def result_card(result: ScanResult) -> str:
-    """The scan's result as the phone's card shows it: what, which order, how far, what is
-    still missing, and the order's key materials."""
+    """The scan's result as the phone's card shows it: the service's line (material, order,
+    received or issued / needed, what is still missing), the lot, and the order's key
+    materials."""
     lines = [result.message]
-    if result.action != ScanAction.stock_check and result.order is not None:
-        unit = result.material.unit
-        done = result.issued if result.action == ScanAction.issue else result.received
-        word = "已发" if result.action == ScanAction.issue else "已收"
-        lines.append(f"订单 {result.order.code} · {word} {show(done)}/{show(result.needed)}{unit}")
-        if result.action == ScanAction.receive:
-            missing = result.missing or 0
-            lines.append(f"还缺 {show(missing)}{unit}" if missing > 0 else "本物料已收齐")
-        keys = result.key_materials
-        if keys is not None and keys.total:
-            state = "已全部到齐" if keys.all_complete else f"到齐 {keys.complete}/{keys.total}"
-            lines.append(f"关键物料：{state}")
+    if result.lot:
+        lines.append(f"批次：{result.lot}")
+    keys = result.key_materials
+    if result.action != ScanAction.stock_check and keys is not None and keys.total:
+        state = "已全部到齐" if keys.all_complete else f"已到齐 {keys.complete}/{keys.total} 项"
+        lines.append(f"本订单关键物料：{state}")
     return "\n".join(lines)
 
 

@@ -13,6 +13,7 @@ from wechatpy.exceptions import WeChatClientException
 
 from bots.menu_handlers import PHOTO_KEY
 
+TOKEN_ERRORS = (40001, 40014, 42001)  # invalid / not latest / expired access token
 SCAN_BUTTONS = (
     ("扫码入库", "scan_receive"),
     ("扫码领料", "scan_issue"),
@@ -50,14 +51,20 @@ class MenuError(Exception):
 
 def create_menu(runtime, platform: str, menu: dict) -> None:
     """Create the menu through the platform's API (wechatpy's menu.create); MenuError if the
-    platform answers an errcode or cannot be reached. NotConfigured if settings are missing."""
-    try:
-        if platform == "wecom":
-            client = runtime.wecom_client
-            client.menu.create(runtime.config.get("WECOM_AGENT_ID"), menu)
-        else:
-            runtime.wechat_client.menu.create(menu)
-    except WeChatClientException as exc:
-        # wechatpy wraps network errors the same way, with no errcode.
-        errmsg = str(exc.errmsg) if exc.errmsg else "the platform could not be reached"
-        raise MenuError(platform, exc.errcode, errmsg) from None
+    platform answers an errcode or cannot be reached. NotConfigured if settings are missing.
+    A rejected cached access token is dropped and the call made once more with a new one."""
+    client = runtime.wecom_client if platform == "wecom" else runtime.wechat_client
+    for attempt in (1, 2):
+        try:
+            if platform == "wecom":
+                client.menu.create(runtime.config.get("WECOM_AGENT_ID"), menu)
+            else:
+                client.menu.create(menu)
+            return
+        except WeChatClientException as exc:
+            if exc.errcode in TOKEN_ERRORS and attempt == 1:
+                client.forget_token()
+                continue
+            # wechatpy wraps network errors the same way, with no errcode.
+            errmsg = str(exc.errmsg) if exc.errmsg else "the platform could not be reached"
+            raise MenuError(platform, exc.errcode, errmsg) from None

@@ -34,6 +34,7 @@ class Deliverer:
         self.timeout = timeout
         self.http = requests.Session()
         self._last_sign_ms = 0
+        self._last_event_s = 0
 
     def callback_url(self, platform: str, app: dict) -> str:
         return app.get("callback_url") or f"{self.gendan_url}/bots/{platform}"
@@ -80,8 +81,7 @@ class Deliverer:
             payload={"event": {"content": note, **event}},
         )
         sender = user.get("openid") if platform == "wechat" else user["userid"]
-        now = int(self.state.clock.now())
-        args, body = passive_push(platform, app, sender, "", now, event=event)
+        args, body = passive_push(platform, app, sender, "", self._event_second(), event=event)
         result = self._post_with_retries(self.callback_url(platform, app), args, body)
         return self._passive_result(platform, app, conversation, sender, result)
 
@@ -170,6 +170,13 @@ class Deliverer:
         except requests.RequestException as exc:
             return {"ok": False, "status": None, "error": type(exc).__name__}
         return {"ok": response.status_code == 200, "status": response.status_code}
+
+    def _event_second(self) -> int:
+        """A new CreateTime per menu event, as a running clock gives: Gendan keys events by
+        sender + CreateTime + EventKey, and a frozen clock would make two scans one."""
+        with self.state.lock:
+            self._last_event_s = max(int(self.state.clock.now()), self._last_event_s + 1)
+            return self._last_event_s
 
     def _sign_ms(self, now_ms: int) -> int:
         """A new signing millisecond per callback, as DingTalk's running clock gives: Gendan

@@ -120,8 +120,8 @@ def test_a_label_with_its_quantity_is_received_at_once_and_a_retry_counts_once(
     created = int(clock.epoch())
     card = scan(web, platform, "scan_receive", LABEL, scan_type="qrcode", created=created)
     assert card.startswith("已入库 4件：法兰（FL-100），订单 GD-PRO-1")
-    assert "订单 GD-PRO-1 · 已收 4/10件" in card and "还缺 6件" in card
-    assert "关键物料：到齐 0/1" in card
+    assert "已收 4/10，还缺 6件" in card and "批次：A240501" in card
+    assert "本订单关键物料：已到齐 0/1 项" in card
     again = scan(web, platform, "scan_receive", LABEL, scan_type="qrcode", created=created)
     assert again == card
     assert _received(session, line) == 4
@@ -142,7 +142,7 @@ def test_an_ean_asks_for_the_quantity_and_the_next_number_completes_the_receipt(
     assert scan(web, platform, "scan_receive", f"EAN_13,{EAN}", created=created) == asked
     done = say(web, platform, "10件", msg_id=4242)
     assert done.startswith("已入库 10件：法兰（FL-100），订单 GD-PRO-1")
-    assert "本物料已收齐" in done and "关键物料：已全部到齐" in done
+    assert "已收 10/10，已收齐" in done and "本订单关键物料：已全部到齐" in done
     assert say(web, platform, "10件", msg_id=4242) == done  # the number retried
     assert _received(session, line) == 10
     # The scan is complete: another number is not a receipt.
@@ -187,7 +187,7 @@ def test_issue_and_stock_count_from_the_menu(web, session, platform):
     assert "请在 10 分钟内回复领料数量" in asked
     issued = say(web, platform, "3")
     assert issued.startswith("已发料 3件：法兰（FL-100），订单 GD-PRO-1")
-    assert "已发 3/10件" in issued
+    assert "累计发料 3/10" in issued
     count = scan(web, platform, "scan_count", "FL-100", scan_type="qrcode")
     assert count.startswith("扫码盘点：法兰（FL-100）") and "账面库存 1件" in count
     counted = say(web, platform, "2")
