@@ -97,6 +97,11 @@ def split_scan(result: str) -> tuple[str, str | None]:
 
 def scan_event(ctx: ChatContext) -> Reply:
     action = SCAN_KEYS[ctx.message.event_key]
+    # A new scan replaces one still waiting for its quantity: a number answers the last scan.
+    earlier = _waiting_scan(ctx, live=True)
+    if earlier is not None:
+        earlier.awaiting_until = None
+        ctx.session.add(earlier)
     text, symbology = split_scan(ctx.message.text)
     if not text:
         return plain("没有读到条码内容，请重新扫码。")

@@ -150,6 +150,17 @@ def test_an_ean_asks_for_the_quantity_and_the_next_number_completes_the_receipt(
     assert _received(session, line) == 10
 
 
+@platforms
+def test_a_number_answers_the_last_scan_only(web, session, platform):
+    line = _setup(session)
+    scan(web, platform, "scan_receive", f"EAN_13,{EAN}")
+    scan(web, platform, "scan_count", "FL-100", scan_type="qrcode")
+    counted = say(web, platform, "0")
+    assert counted.startswith("盘点 法兰（FL-100）：实盘 0件，与账面一致")
+    assert not say(web, platform, "3").startswith("已入库")
+    assert _received(session, line) == 0
+
+
 @pytest.mark.clock
 @platforms
 def test_a_number_after_ten_minutes_does_not_complete_the_scan(web, session, platform):
