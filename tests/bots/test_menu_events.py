@@ -274,3 +274,23 @@ def test_scan_results_lose_only_a_symbology_prefix():
     assert split_scan("法兰,DN150") == ("法兰,DN150", None)
     assert split_scan(LABEL) == (LABEL, None)
     assert split_scan(" FL-100 ") == ("FL-100", None)
+
+
+@platforms
+def test_the_photo_button_of_a_stranger_or_of_someone_without_orders(web, session, platform):
+    from app.services.chat import bind_identity
+    from app.services.core import Actor
+    from models.enums import Channel, ChatPlatform
+
+    stranger = {**_photo_event(platform), "FromUserName": "nobody"}
+    assert "还没有绑定 Gendan 账号" in _post(web, platform, stranger)
+    idle = make_user(session, Role.site_engineer)
+    bind_identity(
+        session=session,
+        actor=Actor.system(Channel.cli),
+        user_id=idle.id,
+        platform=ChatPlatform(platform),
+        external_id=SENDERS[platform],
+    )
+    session.commit()
+    assert "没有进行中的订单" in _post(web, platform, _photo_event(platform))

@@ -154,3 +154,15 @@ def test_the_photo_button_sends_the_event_then_the_images(sim, gendan, session):
     (issue,) = session.exec(select(SiteIssue)).all()
     assert replies[1].startswith(f"已登记现场问题 #{issue.id}")
     assert replies[2] == f"图片已收到，正在附加到问题 #{issue.id}。"
+
+
+def test_the_photo_button_refuses_bad_input(sim):
+    url = f"{sim.url}/admin/photo"
+    body = {"conversation": "wechat:user:o-sunqi", "user": "sunqi", "key": "photo_issue"}
+    image = base64.b64encode(jpeg()).decode()
+    assert requests.post(url, json={**body, "images": [image]}, timeout=10).status_code == 400
+    _create(sim, "wechat", MENU)
+    for images in (None, [], ["not base64!"], [1]):
+        answer = requests.post(url, json={**body, "images": images}, timeout=10)
+        assert answer.status_code == 400, images
+    assert requests.post(url, json={"key": "photo_issue"}, timeout=10).status_code == 400
