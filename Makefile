@@ -7,7 +7,7 @@ PORT ?= 5000
 SIM_PORT ?= 5001
 STAMP := $(VENV)/.installed
 
-.PHONY: setup system-deps test-system-deps run run-prod migrate simulator test test-clock lint format vendor vendor-barcode clean
+.PHONY: setup system-deps test-system-deps run run-prod migrate simulator sim-menu test test-clock lint format vendor vendor-barcode clean
 
 system-deps:
 	@ldconfig -p | grep -q 'libzbar.so.0' || { \
@@ -50,6 +50,16 @@ run-prod: setup
 
 simulator: setup
 	$(BIN)/python -m bots.simulator --port $(SIM_PORT) --gendan-url http://127.0.0.1:$(PORT)
+
+# Create the WeCom and WeChat app menus on the running simulator (`chat-menu sync` with the
+# simulator's demo credentials, as `make run` hands them to the web server).
+sim-menu: setup
+	@for platform in wecom wechat; do \
+	  $(BIN)/python -c 'import os, sys; from app.launcher import simulator_settings; \
+	    os.environ.update(simulator_settings($(SIM_PORT))); from flask.cli import main; \
+	    sys.argv = ["flask", "--app", "wsgi", "chat-menu", "sync", "--platform", sys.argv[1]]; \
+	    main()' $$platform || exit 1; \
+	done
 
 # Parallel workers (pytest-xdist), each with its own databases, ports and upload folder; the ten
 # slowest tests are printed so that drift is visible. Two workers per core: many tests wait on

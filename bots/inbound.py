@@ -26,7 +26,7 @@ from app.services.chat import (
     user_for_chat,
 )
 from app.services.core import actor_for, settings
-from bots import texts
+from bots import menu_handlers, texts
 from bots.commands import SPECS, ParseError, parse
 from bots.handlers import ChatContext, reply_target
 from bots.message import InboundMessage, SessionWebhookContext
@@ -39,7 +39,10 @@ from models.messages import OutboundMessage
 
 log = logging.getLogger("gendan.bots")
 IMAGE_WINDOW = timedelta(minutes=10)
-ENTITY_NAMES = {"site_issue": "问题 #{id}"}
+ISSUE_ENTITY = "site_issue"
+ENTITY_NAMES = {ISSUE_ENTITY: "问题 #{id}"}
+# What a following image attaches to: an issue just reported, or the 拍照报问题 button's.
+IMAGE_ENTITIES = (ISSUE_ENTITY, menu_handlers.PHOTO_ORDER, menu_handlers.PHOTO_ISSUE)
 
 
 @dataclass(frozen=True)
@@ -126,9 +129,15 @@ def _run(session: Session, message: InboundMessage, now: datetime, result: _Resu
                 ctx.group.id
             ]
     if message.kind != "text":
-        result.command = message.kind
+        result.command = (message.event_key or message.kind)[:24]
         result.reply = _non_text(ctx)
+        result.awaiting = ctx.awaiting
         return
+    if user is not None:
+        answer = menu_handlers.quantity_reply(ctx)
+        if answer is not None:
+            result.command, result.reply, result.awaiting = "quantity", answer, ctx.awaiting
+            return
     try:
         command = parse(message.text)
     except ParseError as exc:
@@ -152,6 +161,8 @@ def _unbound() -> Reply:
 def _non_text(ctx: ChatContext) -> Reply | None:
     message = ctx.message
     if message.kind == "event":
+        if menu_handlers.is_menu_event(ctx):
+            return _unbound() if ctx.user is None else menu_handlers.menu_event(ctx)
         if message.event != "subscribe":
             return None
         hint = "发送「帮助」查看可用命令。" if ctx.user else _unbound().text
@@ -173,6 +184,7 @@ def _image(ctx: ChatContext) -> Reply:
             ChatInbound.sender_id == message.sender_id,
             ChatInbound.conversation_id == message.conversation_id,
             col(ChatInbound.awaiting_until) > ctx.now,
+            col(ChatInbound.awaiting_entity).in_(IMAGE_ENTITIES),
         )
         .order_by(col(ChatInbound.id).desc())
         .with_for_update()
@@ -180,9 +192,23 @@ def _image(ctx: ChatContext) -> Reply:
     waiting = ctx.session.exec(query).first()
     if waiting is None:
         return plain(texts.IMAGE_WITHOUT_ISSUE)
-    waiting.awaiting_until = None
+    if waiting.awaiting_entity == ISSUE_ENTITY:
+        waiting.awaiting_until = None  # the next image only
+    started = None
+    if waiting.awaiting_entity == menu_handlers.PHOTO_ORDER:
+        # 拍照报问题: the first photo starts the issue; the others of the window join it.
+        started = menu_handlers.start_photo_issue(ctx, waiting.awaiting_id)
+        waiting.awaiting_entity, waiting.awaiting_id = menu_handlers.PHOTO_ISSUE, started.id
     ctx.session.add(waiting)
-    what = ENTITY_NAMES.get(waiting.awaiting_entity, "{id}").format(id=waiting.awaiting_id)
+    what = ENTITY_NAMES.get(ISSUE_ENTITY, "{id}").format(id=waiting.awaiting_id)
+    _attach(ctx, ISSUE_ENTITY, waiting.awaiting_id, what)
+    if started is not None:
+        return plain(texts.PHOTO_ISSUE_STARTED.format(id=started.id))
+    return plain(texts.IMAGE_QUEUED.format(what=what))
+
+
+def _attach(ctx: ChatContext, entity: str, entity_id: int, what: str) -> None:
+    message = ctx.message
     enqueue_task(
         session=ctx.session,
         kind="attach_image",
@@ -192,14 +218,13 @@ def _image(ctx: ChatContext) -> Reply:
             "media_id": message.image.media_id,
             "url": message.image.url,
             "robot_code": getattr(message.reply, "robot_code", ""),
-            "entity": waiting.awaiting_entity,
-            "entity_id": waiting.awaiting_id,
+            "entity": entity,
+            "entity_id": entity_id,
             "what": what,
             "reply": reply_target(message),
         },
         now=ctx.now,
     )
-    return plain(texts.IMAGE_QUEUED.format(what=what))
 
 
 def _record(session: Session, message: InboundMessage, result: _Result, now: datetime) -> Handled:

@@ -66,6 +66,8 @@ class InboundMessage:
     image: ImageRef | None = None
     mentions: tuple[str, ...] = ()
     event: str = ""  # event name for kind == "event" (subscribe, enter_agent, ...)
+    event_key: str = ""  # the menu button's key of a menu event (scan_receive, photo_issue)
+    scan_type: str = ""  # scancode events: ScanCodeInfo/ScanType (qrcode, barcode)
     reply: ReplyContext | None = None
     raw: Mapping = field(default_factory=dict, compare=False, repr=False)
 

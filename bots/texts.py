@@ -25,6 +25,9 @@ ONLY_TEXT = "暂时只支持文字命令和图片。发送「帮助」查看可�
 IMAGE_WITHOUT_ISSUE = "收到图片。如需附到问题上，请先发送「问题 <订单号> <描述>」，再发图片。"
 IMAGE_QUEUED = "图片已收到，正在附加到{what}。"
 IMAGE_ATTACHED = "图片已附加到{what}。"
+PHOTO_ISSUE_STARTED = (
+    "已登记现场问题 #{id}，照片正在附加。请在网页或手机应用（/m/）补充问题描述、风险和责任人。"
+)
 SUBSCRIBED = "欢迎使用 Gendan 跟单助手！" + "\n" + "{unbound}"
 ORDER_NEEDED = "请写上订单号，例如：{example}"
 GROUP_HAS_MANY = "本群关联了多个订单（{codes}），请写上订单号，例如：{example}"

@@ -37,6 +37,7 @@ def register_chat_cli(app, cli_session) -> None:
     _deliver_command(app)
     _bind_group_command(app, cli_session)
     _bind_chat_command(app, cli_session)
+    _menu_command(app)
 
 
 def _deliver_command(app) -> None:
@@ -126,3 +127,39 @@ def _bind_chat_command(app, cli_session) -> None:
         except DomainError as exc:
             raise click.ClickException(exc.message) from exc
         click.echo(f"已将 {platform} 账号 {external_id} 绑定到 {username}")
+
+
+def _menu_command(app) -> None:
+    @app.cli.group("chat-menu")
+    def chat_menu():
+        """The WeCom app / WeChat official account menu (scan, photo issue, mobile app)."""
+
+    @chat_menu.command("sync")
+    @click.option("--platform", required=True, type=click.Choice(["wecom", "wechat"]))
+    @click.option("--dry-run", is_flag=True, help="Print the menu JSON, change nothing")
+    def sync(platform, dry_run):
+        """Create the menu on the platform (it replaces the current one)."""
+        import json
+
+        from app.services.core import settings
+        from bots.menus import MenuError, build_menu, create_menu
+        from bots.runtime import NotConfigured
+
+        base = settings().public_base_url
+        if not base:
+            raise click.ClickException("PUBLIC_BASE_URL is not set: the menu links to <it>/m/")
+        menu = build_menu(base)
+        if dry_run:
+            click.echo(json.dumps(menu, ensure_ascii=False, indent=2))
+            return
+        try:
+            create_menu(current_app.extensions["gendan.chat"], platform, menu)
+        except NotConfigured as exc:
+            raise click.ClickException(
+                f"{platform} is not configured: missing {', '.join(exc.missing)}"
+            ) from None
+        except MenuError as exc:
+            raise click.ClickException(str(exc)) from None
+        click.echo(
+            f"{platform} menu created: 扫码 (入库/领料/盘点), 拍照报问题, 现场应用 -> {base}/m/"
+        )

@@ -40,7 +40,14 @@ def safe_xml_fields(data: bytes | str) -> dict[str, str]:
         raise MalformedBody(f"XML: {exc}") from None
     if root.tag != "xml":
         raise MalformedBody(f"root element is <{root.tag}>, expected <xml>")
-    return {child.tag: (child.text or "") for child in root}
+    fields = {child.tag: (child.text or "") for child in root}
+    for child in root:
+        # Menu events nest their details (ScanCodeInfo, SendPicsInfo/PicList/item): their
+        # leaves are added flat, never over a top-level field.
+        for leaf in child.iter():
+            if leaf is not child and len(leaf) == 0:
+                fields.setdefault(leaf.tag, leaf.text or "")
+    return fields
 
 
 def parse_fields(data: bytes | str) -> dict[str, str]:

@@ -52,6 +52,8 @@ def message_from_fields(platform: Platform, fields: dict, *, encrypted: bool) ->
         raise MalformedBody("empty FromUserName")
     msg_id = fields.get("MsgId", "")
     kind, image, event = _kind(msg_type, fields)
+    event_key = fields.get("EventKey", "") if kind == "event" else ""
+    event_id = f"{sender}:{created}:{event_key}" if event_key else f"{sender}:{created}"
     reply = PassiveReplyContext(
         to_user=sender,
         from_user=fields.get("ToUserName", ""),
@@ -60,19 +62,31 @@ def message_from_fields(platform: Platform, fields: dict, *, encrypted: bool) ->
     )
     return InboundMessage(
         platform=platform,
-        # Events carry no MsgId (wechatpy reports 0): FromUserName + CreateTime identify them.
-        message_id=msg_id if msg_id not in ("", "0") else f"{sender}:{created}",
+        # Events carry no MsgId (wechatpy reports 0): FromUserName + CreateTime (+ EventKey
+        # for menu events) identify them.
+        message_id=msg_id if msg_id not in ("", "0") else event_id,
         sender_id=sender,
         conversation_id=sender,
         conversation_type="private",
         created_at=created_at,
         kind=kind,
-        text=fields.get("Content", "").strip() if kind == "text" else "",
+        text=_text(kind, event, fields),
         image=image,
         event=event,
+        event_key=event_key,
+        scan_type=fields.get("ScanType", "") if event.startswith("scancode") else "",
         reply=reply,
         raw=fields,
     )
+
+
+def _text(kind: str, event: str, fields: dict) -> str:
+    """A text message's content; a scan event's ScanResult (kept as the message's text)."""
+    if kind == "text":
+        return fields.get("Content", "").strip()
+    if event.startswith("scancode"):
+        return fields.get("ScanResult", "").strip()
+    return ""
 
 
 def _kind(msg_type: str, fields: dict) -> tuple[str, ImageRef | None, str]:

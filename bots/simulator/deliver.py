@@ -34,6 +34,7 @@ class Deliverer:
         self.timeout = timeout
         self.http = requests.Session()
         self._last_sign_ms = 0
+        self._last_event_s = 0
 
     def callback_url(self, platform: str, app: dict) -> str:
         return app.get("callback_url") or f"{self.gendan_url}/bots/{platform}"
@@ -62,6 +63,28 @@ class Deliverer:
             return self._dingtalk(app, conversation, user, text, self_url, media)
         return self._passive(platform, app, conversation, user, text, media)
 
+    def menu_event(self, conversation: str, userid: str, event: dict, note: str) -> dict:
+        """Deliver a menu event (scancode_waitmsg, pic_photo_or_album, ...) from a WeChat or
+        WeCom private chat, as the platform does; `event` holds Event, EventKey and details."""
+        platform = conversation.split(":", 1)[0]
+        user = self.state.user(userid=userid)
+        app = (self.state.config.get(f"{platform}_apps") or [None])[0]
+        if platform not in ("wechat", "wecom") or user is None or app is None:
+            return {"ok": False, "error": f"unknown user {userid!r} or no {platform} app"}
+        self.state.record(
+            platform=platform,
+            conversation=conversation,
+            direction="to_gendan",
+            api="menu",
+            msgtype="event",
+            sender=user.get("name") or userid,
+            payload={"event": {"content": note, **event}},
+        )
+        sender = user.get("openid") if platform == "wechat" else user["userid"]
+        args, body = passive_push(platform, app, sender, "", self._event_second(), event=event)
+        result = self._post_with_retries(self.callback_url(platform, app), args, body)
+        return self._passive_result(platform, app, conversation, sender, result)
+
     # WeChat / WeCom ------------------------------------------------------------------------
 
     def _passive(self, platform: str, app: dict, conversation: str, user: dict, text: str, media):
@@ -69,6 +92,9 @@ class Deliverer:
         now = int(self.state.clock.now())
         args, body = passive_push(platform, app, sender, text, now, media)
         result = self._post_with_retries(self.callback_url(platform, app), args, body)
+        return self._passive_result(platform, app, conversation, sender, result)
+
+    def _passive_result(self, platform, app, conversation, sender, result: dict) -> dict:
         if result.get("response") is None:
             return self._failed(platform, conversation, result)
         response = result.pop("response")
@@ -145,6 +171,13 @@ class Deliverer:
             return {"ok": False, "status": None, "error": type(exc).__name__}
         return {"ok": response.status_code == 200, "status": response.status_code}
 
+    def _event_second(self) -> int:
+        """A new CreateTime per menu event, as a running clock gives: Gendan keys events by
+        sender + CreateTime + EventKey, and a frozen clock would make two scans one."""
+        with self.state.lock:
+            self._last_event_s = max(int(self.state.clock.now()), self._last_event_s + 1)
+            return self._last_event_s
+
     def _sign_ms(self, now_ms: int) -> int:
         """A new signing millisecond per callback, as DingTalk's running clock gives: Gendan
         refuses one timestamp/sign pair on two bodies, and a frozen clock would repeat it."""
@@ -164,8 +197,10 @@ class Media:
         self.payload = {"msgtype": "image", "image": {"base64": base64.b64encode(data).decode()}}
 
 
-def passive_push(platform: str, app: dict, sender: str, text: str, now: int, media=None):
-    """Query args and body of a WeChat / WeCom text (or image) push from `sender`."""
+def passive_push(
+    platform: str, app: dict, sender: str, text: str, now: int, media=None, event=None
+):
+    """Query args and body of a WeChat / WeCom text (or image, or event) push from `sender`."""
     fields = {
         "ToUserName": app.get("account_id", "gh_simulator")
         if platform == "wechat"
@@ -179,6 +214,11 @@ def passive_push(platform: str, app: dict, sender: str, text: str, now: int, med
     if media is not None:
         fields.pop("Content")
         fields |= {"MsgType": "image", "PicUrl": media.url, "MediaId": media.id}
+    if event is not None:
+        # Events carry no MsgId: the platform's retries repeat FromUserName + CreateTime.
+        fields.pop("Content")
+        fields.pop("MsgId")
+        fields |= {"MsgType": "event", **event}
     if platform == "wecom":
         fields["AgentID"] = int(app.get("agentid", 0))
         return wire.wecom_push(

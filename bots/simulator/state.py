@@ -59,6 +59,7 @@ class SimState:
             self.faults: list[dict] = []
             self.notices_today: dict[tuple[str, str], float] = {}
             self.media: dict[str, bytes] = {}  # images users sent, by media id / download code
+            self.menus: dict[tuple[str, str], dict] = {}  # (platform, app[:agentid]) -> menu
             self._seq = itertools.count(1)
             self.release.set()  # free requests held by a "hang" fault
             self.release = threading.Event()

@@ -18,14 +18,24 @@ from bots.platforms.dingtalk import robot_sign
 
 
 def xml_document(fields: Mapping[str, object]) -> str:
+    return "<xml>" + _elements(fields) + "</xml>"
+
+
+def _elements(fields: Mapping[str, object]) -> str:
+    """Flat or nested elements: a mapping nests, a list repeats <item> (SendPicsInfo/PicList)."""
     parts = []
     for name, value in fields.items():
-        if isinstance(value, int):
+        if isinstance(value, Mapping):
+            parts.append(f"<{name}>{_elements(value)}</{name}>")
+        elif isinstance(value, list):
+            items = "".join(f"<item>{_elements(item)}</item>" for item in value)
+            parts.append(f"<{name}>{items}</{name}>")
+        elif isinstance(value, int):
             parts.append(f"<{name}>{value}</{name}>")
         else:
             text = str(value).replace("]]>", "]]]]><![CDATA[>")
             parts.append(f"<{name}><![CDATA[{text}]]></{name}>")
-    return "<xml>" + "".join(parts) + "</xml>"
+    return "".join(parts)
 
 
 def aes_encrypt(encoding_aes_key: str, receive_id: str, plaintext: str) -> str:

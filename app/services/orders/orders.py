@@ -260,6 +260,17 @@ def list_orders(
     return list(rows), total
 
 
+def live_orders_of(*, session: Session, actor: Actor) -> list[Order]:
+    """The live orders (past the draft, not closed) the actor works on, as liaison or member:
+    "my current order" of the chat's photo button. Newest first."""
+    member = select(OrderMember.order_id).where(OrderMember.user_id == actor.id)
+    query = select(Order).where(
+        col(Order.status).in_(OrderStatus.live()),
+        or_(col(Order.id).in_(member), Order.liaison_id == actor.id),
+    )
+    return list(session.exec(query.order_by(col(Order.id).desc())).all())
+
+
 @acts
 def add_member(*, session: Session, actor: Actor, order_id: int, data: MemberAdd) -> OrderMember:
     """Add a user to the order in one of the roles they hold."""

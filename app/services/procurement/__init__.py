@@ -43,7 +43,7 @@ from app.services.procurement.scans.codes import (
     normalise_type,
     retail_text,
 )
-from app.services.procurement.scans.photo import scan_photo
+from app.services.procurement.scans.photo import describe_code, scan_photo
 from app.services.procurement.scans.record import (
     RejectedScan,
     check_batch_size,
@@ -82,6 +82,7 @@ __all__ = [
     "create_purchase_line",
     "create_supplier",
     "delete_bom_line",
+    "describe_code",
     "find_shortages",
     "get_material",
     "get_supplier",

@@ -50,6 +50,7 @@ function body(message) {
   if (type === "text") return markdown(part.content || "");
   // A markdown title only shows in the conversation list, not in the message itself.
   if (type === "markdown") return markdown(part.text || part.content || "");
+  if (type === "event") return `<span class="title">菜单事件</span>${escapeHtml(part.content || part.Event || "")}`;
   if (type === "image" && part.base64) return `<img alt="图片" src="data:image/*;base64,${part.base64}">`;
   if (type === "actionCard" || type === "action_card") {
     const single = part.singleURL || part.single_url;
@@ -110,6 +111,8 @@ function select(id) {
   $("chat-title").textContent = c ? `${PLATFORMS[c.platform]} · ${c.title}` : id;
   const form = $("composer");
   form.hidden = !(c && c.can_type);
+  // WeChat official accounts and WeCom apps have a menu; DingTalk robots do not.
+  $("app-menu").hidden = !(c && c.type === "private" && c.platform !== "dingtalk");
   const select = $("user");
   select.innerHTML = state.users.map((u) => `<option value="${escapeHtml(u.userid)}">${escapeHtml(u.name || u.userid)}</option>`).join("");
   select.disabled = Boolean(c && c.user);
@@ -162,6 +165,45 @@ async function sendPicture() {
   await refresh();
 }
 
+async function base64Of(file) {
+  const bytes = new Uint8Array(await file.arrayBuffer());
+  let binary = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(binary);
+}
+
+function menuResult(result) {
+  $("status").textContent = result.ok ? "" : "投递失败：" + (result.error || "HTTP " + result.status);
+  return refresh();
+}
+
+async function scanCode() {
+  if (!state.current) return;
+  const code = prompt("输入扫到的内容，例如 EAN_13,6901234567892，或二维码文字：");
+  if (!code || !code.trim()) return;
+  $("status").textContent = "扫码中…";
+  const body = { conversation: state.current, user: $("user").value, key: $("scan-key").value, code: code.trim() };
+  await menuResult(await api("POST", "scan", body));
+}
+
+async function scanImage() {
+  const file = $("scan-image").files[0];
+  $("scan-image").value = "";
+  if (!file || !state.current) return;
+  $("status").textContent = "识别图片中的条码…";
+  const body = { conversation: state.current, user: $("user").value, key: $("scan-key").value, image: await base64Of(file) };
+  await menuResult(await api("POST", "scan", body));
+}
+
+async function photoIssue() {
+  const files = Array.from($("photo-issue").files);
+  $("photo-issue").value = "";
+  if (!files.length || !state.current) return;
+  $("status").textContent = "发送照片中…";
+  const images = await Promise.all(files.map(base64Of));
+  await menuResult(await api("POST", "photo", { conversation: state.current, user: $("user").value, key: "photo_issue", images }));
+}
+
 async function verify(platform) {
   const result = await api("POST", "verify/" + platform);
   $("status").textContent = `${PLATFORMS[platform]}回调校验：` + (result.ok ? "通过" : "失败 " + (result.error || result.body || result.status));
@@ -169,6 +211,9 @@ async function verify(platform) {
 
 $("composer").addEventListener("submit", send);
 $("picture").addEventListener("change", sendPicture);
+$("scan-code").addEventListener("click", scanCode);
+$("scan-image").addEventListener("change", scanImage);
+$("photo-issue").addEventListener("change", photoIssue);
 $("text").addEventListener("keydown", (event) => {
   if (event.key === "Enter" && !event.shiftKey) send(event);
 });

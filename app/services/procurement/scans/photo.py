@@ -13,6 +13,7 @@ from app.services.core import Actor, can_view, settings
 from app.services.procurement.materials import SCANNERS, require_role
 from app.services.procurement.scans._resolve import resolve_code
 from app.services.procurement.scans._targets import open_needs
+from app.services.procurement.scans.codes import normalise_type
 from models.errors import DomainError
 from models.materials import MaterialBrief
 from models.scans import DecodedCode, OrderRef, PhotoScanResult, ScanError
@@ -44,6 +45,16 @@ def scan_photo(*, session: Session, actor: Actor, data: bytes) -> PhotoScanResul
         known = sum(1 for i in items if i.kind == "material")
         message = f"识别到 {len(items)} 个条码，其中 {known} 个物料；请逐个确认入库"
     return PhotoScanResult(message=message, items=items)
+
+
+def describe_code(
+    *, session: Session, actor: Actor, text: str, scan_type: str | None = None
+) -> DecodedCode:
+    """What one scanned code is, before anything is recorded (the chat asks for a quantity
+    with it); the resolver's DomainError when the code is broken or unknown."""
+    require_role(actor, SCANNERS, "扫码收发料和盘点")
+    resolve_code(session, text, scan_type)  # raises for a broken or unknown code
+    return _describe(session, actor, Code(format=normalise_type(scan_type) or "", text=text))
 
 
 def _describe(session: Session, actor: Actor, code: Code) -> DecodedCode:
