@@ -36,6 +36,7 @@ from app.api import (
     stages,
     suppliers,
     templates,
+    todo,
     users,
 )
 
@@ -75,6 +76,7 @@ BLUEPRINTS = [
     contingency.bp,
     schedules.bp,
     scheduler.bp,
+    todo.bp,
 ]
 
 
