@@ -38,6 +38,8 @@ SHELL_FILES = (
     "m/issues.js",
     "m/report.js",
     "m/todo.js",
+    "m/fieldkit.js",
+    "m/phototray.js",
     "m/icon.svg",
 )
 MOBILE_CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY.replace(
