@@ -111,7 +111,7 @@ export async function enter(root) {
     throw error;
   }
   root.replaceChildren(
-    el("p", "hint", `${todo.day}`),
+    el("p", "hint", `今天 ${todo.day}`),
     section("待确认预警", todo.alerts, alertItem, "没有待确认的预警"),
     section("超期问题", todo.overdue_issues, issueItem, "没有超期的问题点"),
     section("今日节点", todo.milestones, milestoneItem, "今天没有到期的阶段或工序"),
