@@ -284,3 +284,19 @@ def test_my_todo_shows_a_warning_and_acknowledging_removes_it(phone, live_server
     with _session() as session:
         acknowledged = session.get(Alert, alert_id)
         assert acknowledged.acknowledged_at is not None and acknowledged.ack_via == "api"
+
+
+def test_a_photo_taken_offline_goes_up_when_the_network_returns(phone, live_server, tmp_path):
+    picture = tmp_path / "offline.jpg"
+    _camera_photo(picture, 2000, 1500, orientation=1)
+    _open_issues(phone, live_server, ENGINEER)
+    _fill_issue(phone, "吊装区域地面不平", "吴生产", risk="中")
+    phone.context.set_offline(True)
+    phone.set_input_files("#issues .tray input[type=file]", str(picture))
+    failed = phone.locator("#issues .photo-state.failed")
+    failed.wait_for()
+    assert "网络不可用" in failed.inner_text()
+    phone.context.set_offline(False)
+    phone.locator("#issues .photo-state.done").wait_for()
+    phone.get_by_role("button", name="提交问题").click()
+    assert len(_issue_photos(_created_id(phone))) == 1

@@ -86,6 +86,12 @@ export class PhotoTray {
     pick.htmlFor = id;
     this.list = el("ul", "photos");
     root.replaceChildren(this.input, pick, this.list);
+    // Photos that failed for want of a network go again by themselves when it returns.
+    window.addEventListener("online", () => {
+      for (const item of this.items) {
+        if (item.state === "failed" && item.offline && this.list.isConnected) this.send(item);
+      }
+    });
     this.input.addEventListener("change", () => {
       const files = Array.from(this.input.files || []);
       this.input.value = "";
@@ -142,6 +148,7 @@ export class PhotoTray {
     } catch (error) {
       if (orderId !== this.orderId || !this.items.includes(item)) return;
       item.state = "failed";
+      item.offline = error instanceof ApiError && error.status === 0;
       item.error = error instanceof ApiError ? error.message : "上传失败，请重试";
     }
     this.render(item);
