@@ -145,3 +145,17 @@ def test_without_a_token_the_list_is_refused(client):
     r = client.get("/api/me/todo")
     assert r.status_code == 401
     assert r.get_json()["error"]["message"]
+
+
+def test_a_manager_on_an_order_gets_the_warnings_they_own_not_all_they_may_acknowledge(
+    client, session
+):
+    order = make_order(session)
+    manager = make_user(session, Role.manager)
+    engineer = make_user(session, Role.site_engineer)
+    add_to_order(session, order, manager, Role.manager)
+    add_to_order(session, order, engineer, Role.site_engineer)
+    theirs = _alert(session, order, manager)
+    _alert(session, order, engineer)
+    session.commit()
+    assert [a["id"] for a in _todo(client, manager)["alerts"]] == [theirs.id]

@@ -300,3 +300,28 @@ def test_a_photo_taken_offline_goes_up_when_the_network_returns(phone, live_serv
     phone.locator("#issues .photo-state.done").wait_for()
     phone.get_by_role("button", name="提交问题").click()
     assert len(_issue_photos(_created_id(phone))) == 1
+
+
+def test_an_overdue_issue_on_my_todo_leads_to_my_issues(phone, live_server):
+    with _session() as session:
+        owner = get_user_by_username(session=session, username=PRODUCTION)
+        late = session.exec(
+            select(SiteIssue.id).where(
+                SiteIssue.owner_id == owner.id,
+                SiteIssue.state == "open",
+                SiteIssue.due_at < clock.now(),
+            )
+        ).first()
+    assert late is not None  # the demo's overdue high-risk issue
+    _signed_in(phone, live_server, PRODUCTION)
+    phone.get_by_role("link", name="待办").click()
+    item = phone.locator("#todo .todo-item.issue", has_text=f"#{late} ")
+    item.wait_for()
+    assert "超期" in item.inner_text()
+    item.get_by_role("link", name="去处理").click()
+    card = _card(phone, late)
+    card.wait_for()
+    assert phone.locator("#issues .segment[aria-current]").inner_text() == "我的问题"
+    assert card.get_by_role("button", name="收到").is_visible()
+    phone.reload()
+    _card(phone, late).wait_for()

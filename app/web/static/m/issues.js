@@ -105,6 +105,11 @@ function refreshSubmit() {
 
 function switchTo(part) {
   ui.part = part;
+  // The address keeps the part (a reload comes back to it) without entering the screen again.
+  const hash = part === "mine" ? "#issues/mine" : "#issues";
+  if (location.hash.startsWith("#issues") && location.hash !== hash) {
+    history.replaceState(null, "", hash);
+  }
   for (const tab of ui.tabs.children) {
     if (tab.dataset.part === part) tab.setAttribute("aria-current", "true");
     else tab.removeAttribute("aria-current");
