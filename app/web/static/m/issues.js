@@ -139,25 +139,32 @@ async function loadOrders() {
   ui.order.disabled = false;
   const keep = open.find((o) => o.id === previous);
   ui.order.value = String(keep ? keep.id : open[0].id);
-  await chooseOrder(Number(ui.order.value));
+  // Coming back to the screen keeps the owner chosen for the same order.
+  if (!keep) await chooseOrder(Number(ui.order.value));
 }
+
+let asked = 0; // the latest order whose members are being fetched
 
 async function chooseOrder(orderId) {
   ui.tray.setOrder(orderId);
+  const ask = ++asked;
   const first = el("option", null, "默认：本单跟单员");
   first.value = "";
   ui.owner.replaceChildren(first);
   if (!orderId) return;
   try {
     const data = await call("GET", `/api/orders/${orderId}/members`);
+    if (ask !== asked) return; // another order was chosen meanwhile
     const seen = new Set();
+    const options = [first];
     for (const member of data.items) {
       if (seen.has(member.user.id)) continue;
       seen.add(member.user.id);
       const option = el("option", null, member.user.display_name);
       option.value = String(member.user.id);
-      ui.owner.append(option);
+      options.push(option);
     }
+    ui.owner.replaceChildren(...options);
   } catch (error) {
     console.warn("members not loaded", error);
   }
