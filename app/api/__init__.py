@@ -36,6 +36,7 @@ from app.api import (
     stages,
     suppliers,
     templates,
+    todo,
     users,
 )
 
@@ -76,6 +77,7 @@ BLUEPRINTS = [
     contingency.bp,
     schedules.bp,
     scheduler.bp,
+    todo.bp,
 ]
 
 

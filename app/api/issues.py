@@ -34,6 +34,7 @@ class IssueQuery(Paging):
     category: IssueCategory | None = None
     owner_id: int | None = None
     overdue: bool | None = Field(default=None, description="true 只看超期未处理的")
+    mine: bool | None = Field(default=None, description="true 只看我负责或我提出的")
 
 
 class IssuePage(BaseModel):

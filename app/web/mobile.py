@@ -39,6 +39,8 @@ SHELL_FILES = (
     "m/report.js",
     "m/todo.js",
     "m/scanaction.js",
+    "m/fieldkit.js",
+    "m/phototray.js",
     "m/icon.svg",
 )
 MOBILE_CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY.replace(

@@ -220,3 +220,22 @@ def test_a_deadline_is_extended_only_by_a_manager_with_a_reason(client, session)
     assert body["first_due_at"] == issue["due_at"] != body["due_at"]
     step = body["events"][-1]
     assert step["action"] == "extended" and "等进口备件" in step["note"]
+
+
+def test_mine_lists_the_issues_i_own_or_raised_and_no_others(client, session):
+    order, engineer, production = _setup(session)
+    quality = make_user(session, Role.quality)
+    add_to_order(session, order, quality, Role.quality)
+    session.commit()
+    he, hq = bearer(engineer), bearer(quality)
+    raised = _create(client, order.id, he, owner_id=production.id).get_json()["id"]
+    owned = _create(client, order.id, hq, owner_id=engineer.id).get_json()["id"]
+    other = _create(client, order.id, hq, owner_id=production.id).get_json()["id"]
+    r = client.get("/api/issues?mine=true", headers=he)
+    assert r.status_code == 200
+    assert [i["id"] for i in r.get_json()["items"]] == [owned, raised]
+    assert r.get_json()["total"] == 2
+    r = client.get("/api/issues", headers=he)
+    assert {i["id"] for i in r.get_json()["items"]} == {raised, owned, other}
+    r = client.get("/api/issues?mine=perhaps", headers=he)
+    assert r.status_code == 422 and r.get_json()["error"]["message"]

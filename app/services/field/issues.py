@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from sqlalchemy import or_
 from sqlmodel import Session, col, func, select
 
 from app.services.core import (
@@ -244,11 +245,13 @@ def list_issues(
     category: IssueCategory | None = None,
     owner_id: int | None = None,
     overdue: bool | None = None,
+    mine: bool | None = None,
     page: int = 1,
     per_page: int = 50,
     now: datetime | None = None,
 ) -> tuple[list[SiteIssue], int]:
-    """Issues on the orders the actor may see, filtered, newest first."""
+    """Issues on the orders the actor may see, filtered, newest first; `mine`: those the actor
+    owns or raised."""
     now = now or utcnow()
     if order_id is not None:
         load_order(session, actor, order_id)
@@ -266,6 +269,10 @@ def list_issues(
     ):
         if value is not None:
             query = query.where(column == value)
+    if mine:
+        query = query.where(
+            or_(SiteIssue.owner_id == actor.id, SiteIssue.created_by_id == actor.id)
+        )
     late = col(SiteIssue.state).in_(IssueState.waiting()) & (col(SiteIssue.due_at) < now)
     if overdue is not None:
         query = query.where(late if overdue else ~late)

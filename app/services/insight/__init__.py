@@ -40,6 +40,7 @@ from app.services.insight.retro import (
     save_draft,
 )
 from app.services.insight.standup import standup_summary
+from app.services.insight.todo import my_todo
 
 __all__ = [
     "RESPONSE_SOURCES",
@@ -60,6 +61,7 @@ __all__ = [
     "kpis_workbook",
     "mean",
     "months_back",
+    "my_todo",
     "order_overview",
     "order_standup_messages",
     "post_group_standup",
