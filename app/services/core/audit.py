@@ -146,6 +146,23 @@ def _row(p: _Pending, actor, now, note_text: str | None) -> dict:
     }
 
 
+def update_row(
+    actor, now, obj: Any, field: str, old: Any, new: Any, note_text: str | None = None
+) -> dict | None:
+    """The change log row of an update written without the ORM flush (a set-based write such
+    as a scan batch's executemany), exactly as the flush would log it; None when unchanged."""
+    if fmt(old) == fmt(new):
+        return None
+    p = _Pending(ChangeAction.update, obj, field, fmt(old), fmt(new))
+    return _row(p, actor, now, None if note_text is None else note_text[:500])
+
+
+def write_rows(session: Session, rows: list[dict]) -> None:
+    """Insert change log rows built by update_row, in one executemany."""
+    if rows:
+        session.connection().execute(insert(ChangeLog.__table__), rows)
+
+
 def note(session: Session, obj: Any, text: str) -> None:
     """Attach a note (for example a rejection reason) to this row's next logged changes."""
     session.info.setdefault("_audit_notes", {})[id(obj)] = text[:500]

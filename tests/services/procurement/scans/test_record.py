@@ -284,7 +284,8 @@ def test_a_batch_answers_per_scan_and_a_bad_one_sinks_nothing(session):
     result = record_scan_batch(
         session=session, actor=worker, scans=scans, after_each=lambda: commits.append(1)
     )
-    assert len(commits) == len(scans)
+    # One run of receipts (the unreadable scan touches nothing): one transaction.
+    assert len(commits) == 1
     assert [o.status for o in result.items] == [201, 404, 422, 200, 201]
     assert (result.applied, result.duplicates, result.failed) == (2, 1, 2)
     session.refresh(line)
