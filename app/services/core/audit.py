@@ -146,15 +146,20 @@ def _row(p: _Pending, actor, now, note_text: str | None) -> dict:
     }
 
 
-def update_row(
-    actor, now, obj: Any, field: str, old: Any, new: Any, note_text: str | None = None
-) -> dict | None:
+def change_base(actor, now, obj: Any) -> dict:
+    """The part of a change log row that names who, when and which row, for update_row."""
+    return _row(_Pending(ChangeAction.update, obj), actor, now, None)
+
+
+def update_row(base: dict, field: str, old: Any, new: Any, note_text: str | None = None):
     """The change log row of an update written without the ORM flush (a set-based write such
-    as a scan batch's executemany), exactly as the flush would log it; None when unchanged."""
-    if fmt(old) == fmt(new):
+    as a scan batch's executemany), exactly as the flush would log it; None when unchanged.
+    `base` is change_base of the row."""
+    old, new = fmt(old), fmt(new)
+    if old == new:
         return None
-    p = _Pending(ChangeAction.update, obj, field, fmt(old), fmt(new))
-    return _row(p, actor, now, None if note_text is None else note_text[:500])
+    text = None if note_text is None else note_text[:500]
+    return {**base, "field": field, "old_value": old, "new_value": new, "note": text}
 
 
 def write_rows(session: Session, rows: list[dict]) -> None:

@@ -31,6 +31,7 @@ from sqlmodel import Session, col, select
 
 from app.services.core import (
     Actor,
+    change_base,
     load_order,
     local_date,
     require_order_role,
@@ -108,6 +109,7 @@ class _State:
     resolved: dict = field(default_factory=dict)
     chosen: dict = field(default_factory=dict)
     briefs: dict[int, MaterialBrief] = field(default_factory=dict)
+    log_bases: dict[tuple[str, int], dict] = field(default_factory=dict)
 
 
 def receive_all(
@@ -343,7 +345,8 @@ def _apply(session, actor, plan: _Plan, stored, claimed, lots, state, now, repla
         result = _receive(actor, plan, lots, state, now)
     except DomainError as exc:
         return Outcome(error=exc)
-    scan = Scan(
+    # A plain row for the executemany (an ORM instance per scan costs more than its SQL).
+    scan = _Row(
         client_id=data.client_id,
         user_id=actor.id,
         action=data.action,
@@ -361,6 +364,16 @@ def _apply(session, actor, plan: _Plan, stored, claimed, lots, state, now, repla
     )
     claimed[data.client_id] = (scan, result)
     return Outcome(result=result, applied=True)
+
+
+class _Row(dict):
+    """A scan row to insert; reads like a stored Scan for a resend within the same queue."""
+
+    def __getattr__(self, name):
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
 
 
 def _receive(actor, plan: _Plan, lots, state: _State, now) -> ScanResult:
@@ -485,17 +498,16 @@ def _log_rows(actor, now, plan: _Plan, result: ScanResult, state: _State) -> lis
     and last receipt time, the material's stock, each with the scan's note."""
     material = state.materials[plan.resolved.material.id]
     line = state.lines[result.bom_line_id]
-    text = f"扫码入库 {show(plan.quantity)}{material.unit}" + (
-        "（确认超收）" if result.over else ""
-    )
+    text = f"扫码入库 {show(plan.quantity)}{material.unit}"
+    if result.over:
+        text += "（确认超收）"
+    of_line, of_material = _base(actor, now, line, state), _base(actor, now, material, state)
     before = result.received - plan.quantity
     rows = [
-        update_row(actor, now, line, "received", before, result.received, text),
-        update_row(actor, now, line, "last_received_at", plan.last_before, now, text),
+        update_row(of_line, "received", before, result.received, text),
+        update_row(of_line, "last_received_at", plan.last_before, now, text),
         update_row(
-            actor,
-            now,
-            material,
+            of_material,
             "stock",
             result.stock - plan.quantity,
             result.stock,
@@ -505,10 +517,17 @@ def _log_rows(actor, now, plan: _Plan, result: ScanResult, state: _State) -> lis
     return [row for row in rows if row is not None]
 
 
+def _base(actor, now, obj, state: _State) -> dict:
+    key = (type(obj).__name__, obj.id)
+    if key not in state.log_bases:
+        state.log_bases[key] = change_base(actor, now, obj)
+    return state.log_bases[key]
+
+
 def _write(session, actor, scans: list[Scan], log, state: _State, now) -> None:
     """The run's writes: scan rows, lines, materials and change log with executemany; then the
     purchase lines of the lines received and each order's procurement stage, once."""
-    session.execute(insert(Scan), [_scan_row(s) for s in scans])
+    session.execute(insert(Scan), scans)
     lines = {s.bom_line_id for s in scans}
     session.execute(
         update(BomLine),
@@ -534,25 +553,3 @@ def _write(session, actor, scans: list[Scan], log, state: _State, now) -> None:
     for order_id in sorted({s.order_id for s in scans}):
         summary = summarise(list(state.order_lines[order_id].values()))
         refresh_procurement_progress(session, order_id, summary)
-
-
-def _scan_row(scan: Scan) -> dict:
-    return {
-        c: getattr(scan, c)
-        for c in (
-            "client_id",
-            "user_id",
-            "action",
-            "raw_text",
-            "scan_type",
-            "material_id",
-            "order_id",
-            "bom_line_id",
-            "quantity",
-            "lot",
-            "fingerprint",
-            "result",
-            "scanned_at",
-            "recorded_at",
-        )
-    }
