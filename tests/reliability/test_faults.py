@@ -128,13 +128,14 @@ def test_a_worker_killed_mid_request_loses_and_doubles_nothing(world, secret, tm
     before = world.received()
     with Gunicorn(world.db.url, tmp_path, secret=secret) as server:
         workers = server.wait_workers(2)
-        first = send(
-            requests.Session(),
-            "POST",
-            f"{server.url}/api/scans/batch",
-            json={"scans": batch[:applied_before]},
-            headers=world.scanner,
-        )
+        with requests.Session() as http:  # closed: its kept-alive connection would hide the victim
+            first = send(
+                http,
+                "POST",
+                f"{server.url}/api/scans/batch",
+                json={"scans": batch[:applied_before]},
+                headers=world.scanner,
+            )
         assert first.response.json()["applied"] == applied_before
         result = {}
 
