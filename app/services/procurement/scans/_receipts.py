@@ -55,6 +55,7 @@ from app.services.procurement.scans._messages import scan_message
 from app.services.procurement.scans._resolve import Resolved, resolve_code
 from app.services.procurement.scans._targets import acting_orders_clause
 from app.services.procurement.scans.codes import normalise_type
+from models.base import utcnow
 from models.bom import BomLine
 from models.enums import SCAN_ACTION_NAMES, OrderStatus, ScanAction, StageKind, StageStatus
 from models.errors import DomainError, InvalidInput
@@ -110,6 +111,7 @@ class _State:
     chosen: dict = field(default_factory=dict)
     briefs: dict[int, MaterialBrief] = field(default_factory=dict)
     log_bases: dict[tuple[str, int], dict] = field(default_factory=dict)
+    logged_at: datetime = field(default_factory=utcnow)
 
 
 def receive_all(
@@ -501,7 +503,7 @@ def _log_rows(actor, now, plan: _Plan, result: ScanResult, state: _State) -> lis
     text = f"扫码入库 {show(plan.quantity)}{material.unit}"
     if result.over:
         text += "（确认超收）"
-    of_line, of_material = _base(actor, now, line, state), _base(actor, now, material, state)
+    of_line, of_material = _base(actor, line, state), _base(actor, material, state)
     before = result.received - plan.quantity
     rows = [
         update_row(of_line, "received", before, result.received, text),
@@ -517,10 +519,11 @@ def _log_rows(actor, now, plan: _Plan, result: ScanResult, state: _State) -> lis
     return [row for row in rows if row is not None]
 
 
-def _base(actor, now, obj, state: _State) -> dict:
+def _base(actor, obj, state: _State) -> dict:
+    # Logged at the time of writing, as the flush logs (the scan's `now` may be a chat's clock).
     key = (type(obj).__name__, obj.id)
     if key not in state.log_bases:
-        state.log_bases[key] = change_base(actor, now, obj)
+        state.log_bases[key] = change_base(actor, state.logged_at, obj)
     return state.log_bases[key]
 
 
