@@ -443,7 +443,7 @@ def _named_line(order: Order, material: Material, state: _State) -> int:
 
 
 def _earliest(material: Material, state: _State) -> int:
-    """The line of the earliest open need, on the running values (stock.open_needs' rule)."""
+    """The line of the earliest open need, on the running values (choose_line's rule)."""
     open_lines = [
         state.lines[i]
         for i in state.candidates.get(material.id, [])
