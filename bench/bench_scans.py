@@ -13,17 +13,13 @@ from __future__ import annotations
 import argparse
 import random
 import socket
-import statistics
-import threading
-import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
-import requests
 from sqlmodel import func, select
 
 from app.demo import load_demo
@@ -31,6 +27,7 @@ from app.services.core import Actor, bind_actor, configure
 from app.services.people import issue_token
 from bench import servers
 from bench.benchdb import ENGINES, bench_database, postgres_available
+from bench.pyclient import Rate, measure
 from bench.report import machine, write_section
 from models.bom import BomLine
 from models.enums import Channel
@@ -38,17 +35,9 @@ from models.orders import Order
 from models.people import User
 
 HEADING = "## Scans through the HTTP API (bench/bench_scans.py)"
-SEED = 20261125
 SECRET = servers.SECRET
 BATCH = 500
 MATERIALS = ("Q345R-20", "VALVE-DN150", "MOTOR-75KW", "FLANGE-DN150", "GASKET-DN150", "BOLT-M20")
-
-
-@dataclass(frozen=True)
-class Rate:
-    units_per_s: float
-    p50_ms: float
-    units: int
 
 
 @dataclass(frozen=True)
@@ -91,41 +80,6 @@ def gunicorn(url: str) -> Iterator[str]:
         yield server.base
 
 
-def measure(call: Callable, seconds: float, clients: int, phase: str) -> Rate:
-    """Run `call(http, rng)` from `clients` threads for `seconds`; it returns units done.
-    Each phase and client has its own seeded generator, so no two scans share a client id."""
-    latencies: list[float] = []
-    units = [0] * clients
-    errors: list[BaseException] = []
-    barrier = threading.Barrier(clients + 1)
-    deadline: list[float] = []
-
-    def client(index: int) -> None:
-        rng = random.Random(f"{SEED}-{phase}-{index}")
-        with requests.Session() as http:
-            barrier.wait()
-            try:
-                while time.monotonic() < deadline[0]:
-                    start = time.perf_counter()
-                    units[index] += call(http, rng)
-                    latencies.append(time.perf_counter() - start)
-            except Exception as exc:
-                errors.append(exc)
-
-    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
-    for thread in threads:
-        thread.start()
-    deadline.append(time.monotonic() + seconds)
-    began = time.perf_counter()
-    barrier.wait()
-    for thread in threads:
-        thread.join()
-    elapsed = time.perf_counter() - began
-    if errors:
-        raise errors[0]
-    return Rate(sum(units) / elapsed, statistics.median(latencies) * 1000, sum(units))
-
-
 def _scan(rng: random.Random, order_id: int) -> dict:
     return {
         "client_id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
@@ -162,37 +116,39 @@ def run_engine(engine: str, seconds: float, clients: int) -> Row:
             return BATCH
 
         with gunicorn(db.url) as base:
-            measure(healthz, 1, clients, "warm-healthz")
-            warmup = measure(single, 1, clients, "warm-single")
-            rates = [measure(f, seconds, clients, f.__name__) for f in (healthz, single, batch)]
+            measure("warm-healthz", healthz, 1, clients)
+            warmup = measure("warm-single", single, 1, clients)
+            rates = [measure(f.__name__, f, seconds, clients) for f in (healthz, single, batch)]
         scans = warmup.units + rates[1].units + rates[2].units
         with db.session() as s:
             counted = _received(s, order_id) - before == scans
     return Row(engine, *rates, counted=counted)
 
 
-def section(seconds: float, clients: int) -> str:
-    """The Markdown section."""
+def section(seconds: float, clients: list[int]) -> str:
+    """The Markdown section: a row per engine and number of client threads."""
     engines = [e for e in ENGINES if e == "sqlite" or postgres_available()]
-    rows = [run_engine(engine, seconds, clients) for engine in engines]
+    rows = [(n, run_engine(engine, seconds, n)) for engine in engines for n in clients]
     lines = [
         HEADING,
         "",
         f"{machine()}; gunicorn 2 workers (gunicorn.conf.py: gthread, 4 threads each) "
-        f"on 127.0.0.1; {clients} client threads in one "
-        f"process; {seconds:g} s per measurement after a 1 s warm-up. Ratios are to "
+        "on 127.0.0.1; client threads in one process (bench/pyclient.py); "
+        f"{seconds:g} s per measurement after a 1 s warm-up. Ratios are to "
         "/healthz measured in the same run against the same server.",
         "",
-        "| engine | /healthz req/s | single scans/s | ratio | p50 ms "
-        "| 500-scan batches: scans/s | ratio | p50 ms per batch | every scan counted |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---|",
+        "| engine | clients | /healthz req/s | single scans/s | ratio | p50 ms | p99 ms "
+        "| 500-scan batches: scans/s | ratio | p50 ms per batch | p99 ms per batch "
+        "| every scan counted |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
-    for row in rows:
+    for n, row in rows:
         h, s, b = row.healthz.units_per_s, row.single, row.batch
         lines.append(
-            f"| {row.engine} | {h:,.0f} | {s.units_per_s:,.0f} | {s.units_per_s / h:.2f} "
-            f"| {s.p50_ms:.1f} | {b.units_per_s:,.0f} | {b.units_per_s / h:.2f} "
-            f"| {b.p50_ms:,.0f} | {'yes' if row.counted else '**no**'} |"
+            f"| {row.engine} | {n} | {h:,.0f} | {s.units_per_s:,.0f} | {s.units_per_s / h:.2f} "
+            f"| {s.p50_ms:.1f} | {s.p99_ms:.1f} | {b.units_per_s:,.0f} "
+            f"| {b.units_per_s / h:.2f} | {b.p50_ms:,.0f} | {b.p99_ms:,.0f} "
+            f"| {'yes' if row.counted else '**no**'} |"
         )
     if "postgresql" not in engines:
         lines += ["", "PostgreSQL was not reachable: its row is missing."]
@@ -203,9 +159,11 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, help="also write the section into this file")
     parser.add_argument("--seconds", type=float, default=10, help="length of each measurement")
-    parser.add_argument("--clients", type=int, default=4, help="client threads")
+    parser.add_argument(
+        "--clients", default="1,4", help="client threads, a comma-separated list (a row each)"
+    )
     args = parser.parse_args(argv)
-    text = section(args.seconds, args.clients)
+    text = section(args.seconds, [int(n) for n in args.clients.split(",")])
     print(text, end="")
     if args.out:
         write_section(args.out, HEADING, text)

@@ -37,8 +37,9 @@ def create(body: ScanIn):
 
 @bp.post("/batch", responses={200: ScanBatchResult})
 def batch(body: ScanBatchIn):
-    """Apply an offline queue (at most 500) in order; every scan gets its own answer and is
-    committed on its own, so a failure later in the queue takes nothing back."""
+    """Apply an offline queue (at most 500) in order; every scan gets its own answer and a
+    refused one takes nothing back. A run of receipts is one transaction (committed after
+    it), each other scan is committed on its own."""
     actor, session = current_actor(), db_session()
     svc.check_batch_size(len(body.scans))
     scans = [_read(raw) for raw in body.scans]

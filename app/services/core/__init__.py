@@ -7,7 +7,7 @@ the checklist behaviour and the import helpers both checklists and both importer
 from __future__ import annotations
 
 from app.services.core.actor import Actor, actor_for, acts, bind_actor, roles_of
-from app.services.core.audit import AuditError, note
+from app.services.core.audit import AuditError, change_base, note, update_row, write_rows
 from app.services.core.changes import describe_changes, list_changes
 from app.services.core.checklists import Checklist, tick
 from app.services.core.deployment import (
@@ -114,6 +114,7 @@ __all__ = [
     "cell_limited",
     "cell_number",
     "cell_text",
+    "change_base",
     "configure",
     "describe_changes",
     "describe_days",
@@ -142,7 +143,9 @@ __all__ = [
     "scheduler_status",
     "settings",
     "tick",
+    "update_row",
     "validated",
     "visible_orders_clause",
     "write_all",
+    "write_rows",
 ]

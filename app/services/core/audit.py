@@ -146,6 +146,28 @@ def _row(p: _Pending, actor, now, note_text: str | None) -> dict:
     }
 
 
+def change_base(actor, now, obj: Any) -> dict:
+    """The part of a change log row that names who, when and which row, for update_row."""
+    return _row(_Pending(ChangeAction.update, obj), actor, now, None)
+
+
+def update_row(base: dict, field: str, old: Any, new: Any, note_text: str | None = None):
+    """The change log row of an update written without the ORM flush (a set-based write such
+    as a scan batch's executemany), exactly as the flush would log it; None when unchanged.
+    `base` is change_base of the row."""
+    old, new = fmt(old), fmt(new)
+    if old == new:
+        return None
+    text = None if note_text is None else note_text[:500]
+    return {**base, "field": field, "old_value": old, "new_value": new, "note": text}
+
+
+def write_rows(session: Session, rows: list[dict]) -> None:
+    """Insert change log rows built by update_row, in one executemany."""
+    if rows:
+        session.connection().execute(insert(ChangeLog.__table__), rows)
+
+
 def note(session: Session, obj: Any, text: str) -> None:
     """Attach a note (for example a rejection reason) to this row's next logged changes."""
     session.info.setdefault("_audit_notes", {})[id(obj)] = text[:500]

@@ -177,3 +177,39 @@ def _allocate_to_purchases(
         session.add(purchase)
         if left <= 0:
             break
+
+
+def allocate_receipts(session: Session, added: dict[int, Decimal], today: date) -> None:
+    """A scan batch's receipts, per BOM line, spread over the lines' open purchase lines as
+    one receipt after another would be (the fill order makes the sum equivalent); the purchase
+    lines are read and locked in id order in one query, after the materials and BOM lines."""
+    query = (
+        select(PurchaseLine)
+        .where(
+            PurchaseLine.bom_line_id.in_(sorted(added)),
+            PurchaseLine.status.not_in(PurchaseStatus.done()),
+        )
+        .order_by(PurchaseLine.id)
+        .with_for_update(key_share=True)
+        .execution_options(populate_existing=True)
+    )
+    found = session.exec(query).all()
+    if not found:
+        return
+    fill_order = sorted(
+        found,
+        key=lambda p: (p.promised_date is None, p.promised_date or today, p.id),
+    )
+    left = dict(added)
+    for purchase in fill_order:
+        take = min(left[purchase.bom_line_id], purchase.quantity - purchase.received)
+        if take <= 0:
+            continue
+        purchase.received += take
+        left[purchase.bom_line_id] -= take
+        if purchase.received >= purchase.quantity:
+            purchase.status = PurchaseStatus.received
+            purchase.arrived_on = today
+            note(session, purchase, "收货入库，已全部到货")
+        session.add(purchase)
+    session.flush()

@@ -8,8 +8,10 @@ An order lists each material once. The procurement stage's progress is derived f
 from __future__ import annotations
 
 import math
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 
 from sqlalchemy import Float, and_, case, cast
 from sqlmodel import Session, col, func, select
@@ -146,8 +148,16 @@ class BomSummary:
     key_materials: KeyMaterials
 
 
+# While the procurement stage is refreshed, the summaries already known (issue 18: the stage's
+# progress and its key-materials check each read the same summary).
+_KNOWN: ContextVar[dict[int, BomSummary] | None] = ContextVar("bom_summaries", default=None)
+
+
 def bom_summary(session: Session, order_id: int) -> BomSummary:
     """The order's BOM in two figures, from one aggregate query."""
+    known = _KNOWN.get()
+    if known is not None and order_id in known:
+        return known[order_id]
     complete = BomLine.received >= BomLine.needed
     share = case((complete, 1.0), else_=cast(BomLine.received, Float) / cast(BomLine.needed, Float))
     keys = func.coalesce(func.sum(case((Material.is_key, 1), else_=0)), 0)
@@ -160,6 +170,25 @@ def bom_summary(session: Session, order_id: int) -> BomSummary:
     progress = math.floor(100 * float(total) / lines + 1e-9) if lines else None
     key_materials = KeyMaterials(
         total=key_total, complete=key_done, all_complete=key_done == key_total
+    )
+    summary = BomSummary(progress, key_materials)
+    if known is not None:
+        known[order_id] = summary
+    return summary
+
+
+def summarise(lines: list[tuple[Decimal, Decimal, bool]]) -> BomSummary:
+    """bom_summary from (received, needed, is_key) of every line of an order, computed in
+    Python with the same formula (a scan batch keeps the lines it changes in memory)."""
+    shares = [
+        1.0 if received >= needed else float(received) / float(needed)
+        for received, needed, _ in lines
+    ]
+    progress = math.floor(100 * sum(shares) / len(lines) + 1e-9) if lines else None
+    keys = [received >= needed for received, needed, is_key in lines if is_key]
+    key_done = sum(keys)
+    key_materials = KeyMaterials(
+        total=len(keys), complete=key_done, all_complete=key_done == len(keys)
     )
     return BomSummary(progress, key_materials)
 
@@ -186,6 +215,17 @@ def key_materials_in(*, session: Session, order_id: int) -> bool:
     return keys.all_complete if keys.total else summary.progress == 100
 
 
-def refresh_procurement_progress(session: Session, order_id: int) -> int | None:
-    """Recompute the running procurement stage's progress from the BOM; that progress."""
-    return refresh_derived_progress(session=session, order_id=order_id, kind=StageKind.procurement)
+def refresh_procurement_progress(
+    session: Session, order_id: int, summary: BomSummary | None = None
+) -> int | None:
+    """Recompute the running procurement stage's progress from the BOM; that progress.
+
+    The BOM summary is computed once for it (or taken from `summary`, the current one, when the
+    caller already knows it: a scan batch computes it from the lines it holds)."""
+    token = _KNOWN.set({} if summary is None else {order_id: summary})
+    try:
+        return refresh_derived_progress(
+            session=session, order_id=order_id, kind=StageKind.procurement
+        )
+    finally:
+        _KNOWN.reset(token)

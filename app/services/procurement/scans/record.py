@@ -3,8 +3,9 @@
 Idempotent by client id: the first time a client id arrives its scan is applied and its
 result stored; every later arrival returns that stored result marked `duplicate` (and
 `content_differs` when the resend carries other content: it is not applied again either).
-Each scan runs in its own savepoint, so a refused scan leaves nothing behind; in a batch the
-others still count, each committed on its own (see record_scan_batch).
+Receipts, alone or a run of them in a queue, are applied set-based (_receipts.py): decided in
+memory on locked rows, written with executemany. An issue or a stock check runs in its own
+savepoint, so a refused scan leaves nothing behind; in a batch the others still count.
 """
 
 from __future__ import annotations
@@ -23,13 +24,13 @@ from app.services.core import Actor, acts, local_date
 from app.services.procurement import _stock as stock
 from app.services.procurement.bom import bom_summary, refresh_procurement_progress
 from app.services.procurement.errors import (
-    BadQuantity,
     BatchTooLarge,
     LotAlreadyReceived,
     NotAMaterialLabel,
 )
 from app.services.procurement.materials import SCANNERS, check_places, require_role
 from app.services.procurement.scans._messages import scan_message
+from app.services.procurement.scans._receipts import Outcome, quantity_of, receive_all
 from app.services.procurement.scans._resolve import Resolved, resolve_code
 from app.services.procurement.scans._targets import choose_line
 from app.services.procurement.scans.codes import normalise_type
@@ -39,7 +40,7 @@ from models.enums import SCAN_ACTION_NAMES, ScanAction
 from models.errors import Conflict, DomainError, Unavailable
 from models.materials import MaterialBrief
 from models.orders import Order
-from models.quantities import QUANTITY_PLACES, show
+from models.quantities import show
 from models.scans import (
     MAX_BATCH,
     OrderRef,
@@ -83,6 +84,11 @@ def record_scan(
 ) -> tuple[ScanResult, bool]:
     """Apply a scan once; return its result and whether it was applied now (False: a resend)."""
     now = now or utcnow()
+    if data.action == ScanAction.receive:
+        outcome = receive_all(session, actor, [data], now, fingerprint, _replay)[0]
+        if outcome.error is not None:
+            raise outcome.error
+        return outcome.result, outcome.applied
     digest = fingerprint(data)
     original = _stored(session, data)
     if original is not None:
@@ -115,14 +121,19 @@ def record_scan_batch(
 ) -> ScanBatchResult:
     """Apply an offline queue in order; each scan answers for itself.
 
-    `after_each` runs after every scan: the doors pass their commit, so that a scan holds its
-    row locks only while it runs. Held for a whole queue, they would make two phones that
-    replay their queues at once wait for each other and deadlock on PostgreSQL.
+    A run of consecutive receipts is applied set-based in one go (its locks taken in id
+    order); an issue or a stock check on its own. `after_each` runs after each run and each
+    other scan: the doors pass their commit, so that locks taken out of id order are never
+    held while others are taken (two phones replaying at once would deadlock on PostgreSQL).
     """
     check_batch_size(len(scans))
-    outcomes = []
-    for index, item in enumerate(scans):
-        outcomes.append(_one(session, actor, index, item, now))
+    now = now or utcnow()
+    outcomes: list[ScanOutcome] = []
+    for run in _runs(scans):
+        if isinstance(run, list):
+            outcomes.extend(_receipts(session, actor, len(outcomes), run, now))
+        else:
+            outcomes.append(_one(session, actor, len(outcomes), run, now))
         after_each()
     return ScanBatchResult(
         items=outcomes,
@@ -138,6 +149,54 @@ def check_batch_size(size: int) -> None:
         raise BatchTooLarge("没有要提交的扫码记录")
     if size > MAX_BATCH:
         raise BatchTooLarge(f"一次最多提交 {MAX_BATCH} 条扫码记录，本次 {size} 条")
+
+
+def _runs(scans: list[ScanIn | RejectedScan]):
+    """The queue cut into runs of consecutive receipts (lists, with the unreadable scans among
+    them: they touch nothing) and single other items."""
+    run: list[ScanIn | RejectedScan] = []
+    for item in scans:
+        if isinstance(item, RejectedScan) or item.action == ScanAction.receive:
+            run.append(item)
+            continue
+        if run:
+            yield run
+            run = []
+        yield item
+    if run:
+        yield run
+
+
+def _receipts(session, actor, start: int, run: list, now) -> list[ScanOutcome]:
+    scans = [item for item in run if isinstance(item, ScanIn)]
+    try:
+        done = receive_all(session, actor, scans, now, fingerprint, _replay) if scans else []
+    except OperationalError as exc:
+        if exc.connection_invalidated:
+            raise
+        # A deadlock or lock timeout: this run only, the phone retries it.
+        busy = Unavailable("系统繁忙，该条扫码未处理，请稍后重试", code="scan_busy")
+        done = [Outcome(error=busy) for _ in scans]
+    outcomes = iter(done)
+    answers = []
+    for i, data in enumerate(run):
+        if isinstance(data, RejectedScan):
+            answers.append(_failed(start + i, data.client_id, data.error))
+            continue
+        outcome = next(outcomes)
+        if outcome.error is not None:
+            answers.append(_failed(start + i, str(data.client_id), outcome.error))
+            continue
+        answers.append(
+            ScanOutcome(
+                index=start + i,
+                client_id=str(data.client_id),
+                ok=True,
+                status=201 if outcome.applied else 200,
+                result=outcome.result,
+            )
+        )
+    return answers
 
 
 def _one(session, actor, index: int, item, now) -> ScanOutcome:
@@ -206,7 +265,7 @@ def _target(session: Session, actor: Actor, data: ScanIn) -> _Target:
     if data.action == ScanAction.stock_check:
         check_places(resolved.material, data.quantity)
         return _Target(resolved, data.quantity)
-    quantity = _quantity(data, resolved)
+    quantity = quantity_of(data, resolved)
     check_places(resolved.material, quantity)
     if data.action == ScanAction.receive and not data.new_delivery:
         _refuse_lot_again(session, resolved)
@@ -275,17 +334,6 @@ def _move(session: Session, data: ScanIn, target: _Target, now: datetime) -> Sca
     else:
         movement = stock.issue(**common)
     return _result(session, data, movement, target, now)
-
-
-def _quantity(data: ScanIn, resolved: Resolved) -> Decimal:
-    quantity = data.quantity if data.quantity is not None else resolved.quantity
-    if quantity is None:
-        raise BadQuantity("请填写数量", field="quantity")
-    if quantity <= 0:
-        raise BadQuantity("数量必须大于 0", field="quantity")
-    if quantity != quantity.quantize(Decimal(1).scaleb(-QUANTITY_PLACES)):
-        raise BadQuantity(f"数量最多 {QUANTITY_PLACES} 位小数", field="quantity")
-    return quantity
 
 
 def _result(session, data, movement, target: _Target, now) -> ScanResult:

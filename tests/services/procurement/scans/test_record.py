@@ -284,7 +284,8 @@ def test_a_batch_answers_per_scan_and_a_bad_one_sinks_nothing(session):
     result = record_scan_batch(
         session=session, actor=worker, scans=scans, after_each=lambda: commits.append(1)
     )
-    assert len(commits) == len(scans)
+    # One run of receipts (the unreadable scan touches nothing): one transaction.
+    assert len(commits) == 1
     assert [o.status for o in result.items] == [201, 404, 422, 200, 201]
     assert (result.applied, result.duplicates, result.failed) == (2, 1, 2)
     session.refresh(line)
@@ -355,3 +356,76 @@ def test_a_lot_label_counts_once_unless_confirmed_as_a_new_delivery(session):
     assert applied and result.received == 6
     other_lot, _ = _scan(session, worker, scan_in(_lot_label(lot="A240502")))
     assert other_lot.received == 9 and session.get(Material, material.id).stock == 9
+
+
+def _queue_world(session, suffix: str):
+    """Two orders needing one material (the earlier one 3, the later one 5), one worker in
+    both; a second material only the later order needs, 2 of it."""
+    from models.enums import Role
+    from tests.factories import add_to_order
+
+    material = make_material(session, f"PLATE-{suffix}", name="钢板", unit="张")
+    other = make_material(session, f"NUT-{suffix}", name="螺母", unit="个")
+    early, late = make_procuring_order(session), make_procuring_order(session)
+    make_bom_line(session, early, material, needed=3, days=5)
+    make_bom_line(session, late, material, needed=5, days=9)
+    make_bom_line(session, late, other, needed=2, days=9)
+    worker = make_warehouse(session, early)
+    add_to_order(session, late, worker, Role.warehouse)
+    return act(session, worker), early, late
+
+
+def _queue(suffix: str, late_id: int):
+    from uuid import UUID
+
+    def scan(n, code, **kw):
+        return scan_in(code, client_id=UUID(int=n + 100 * ord(suffix)), **kw)
+
+    plate, nut = f"PLATE-{suffix}", f"NUT-{suffix}"
+    again = scan(1, plate, quantity=2)
+    return [
+        again,
+        scan(2, plate, quantity=2),  # 1 left on the earlier order: over-receipt, refused
+        scan(3, plate, quantity=1),  # fills the earlier order
+        again,  # a resend within the queue
+        scan(4, plate, quantity=4),  # the earlier order is full: the later one
+        scan(5, nut, quantity=3),  # over the need of 2
+        scan(6, nut, quantity=3, confirm_over=True),
+        scan(7, "NOPE-" + suffix, quantity=1),
+        scan(8, plate, quantity=1, order_id=late_id),
+        scan(9, plate, quantity=1, order_id=10**9),
+    ]
+
+
+def test_a_queue_answers_as_its_scans_sent_one_at_a_time(session):
+    from app.services.procurement import record_scan_batch
+
+    worker, early, late = _queue_world(session, "A")
+    one_by_one = []
+    for data in _queue("A", late.id):
+        try:
+            result, applied = _scan(session, worker, data)
+            one_by_one.append((201 if applied else 200, result.message, result.received))
+        except (Conflict, NotFound, Forbidden, InvalidInput) as exc:
+            one_by_one.append((exc.status, exc.code, exc.message))
+    worker_b, early_b, late_b = _queue_world(session, "B")
+    batch = record_scan_batch(session=session, actor=worker_b, scans=_queue("B", late_b.id))
+    as_queue = [
+        (o.status, o.result.message, o.result.received)
+        if o.ok
+        else (o.status, o.error.code, o.error.message)
+        for o in batch.items
+    ]
+
+    # The same answers, but for the codes and order numbers in them.
+    def same(rows, suffix, *orders):
+        def plain(value):
+            text = str(value).replace(f"-{suffix}", "-X")
+            for name, order in zip(("EARLY", "LATE"), orders, strict=True):
+                text = text.replace(order.code, name)
+            return text
+
+        return [tuple(plain(v) for v in row) for row in rows]
+
+    assert same(as_queue, "B", early_b, late_b) == same(one_by_one, "A", early, late)
+    assert [row[0] for row in as_queue] == [201, 409, 201, 200, 201, 409, 201, 404, 201, 404]

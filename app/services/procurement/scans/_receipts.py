@@ -1,0 +1,558 @@
+"""Receipts, set-based: a run of queued receipts (or one) applied with a fixed number of SQL
+statements, however many scans it holds.
+
+1. Read: the stored scans of every client id (one query); each distinct code resolved once;
+   each (material, chosen order) checked once; the candidate lines of the materials that go
+   to their earliest open need (one query); lots already received (one query).
+2. Lock the materials, then the BOM lines, each set in id order (SELECT ... FOR NO KEY UPDATE
+   on PostgreSQL; SQLite runs one writer at a time), so two phones replaying queues at once
+   wait for each other instead of deadlocking; read the lines of the orders concerned.
+3. Apply every scan in order, in memory: duplicates, refusals (over-receipt, ambiguity, a lot
+   received before) and the running totals are decided here, so no scan needs a savepoint.
+4. Write with executemany: the scan rows, the lines, the materials, the change log (one row
+   per scan and field, as the ORM flush logs a single scan); the purchase lines and the
+   procurement stage once per line and per order.
+
+A concurrent request that claims one of the client ids first makes the insert fail: the run
+is rolled back to its savepoint and applied again, and then finds that scan stored.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import and_, insert, or_, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlmodel import Session, col, select
+
+from app.services.core import (
+    Actor,
+    change_base,
+    load_order,
+    local_date,
+    require_order_role,
+    update_row,
+    write_rows,
+)
+from app.services.orders import refuse_closed
+from app.services.procurement import _stock as stock
+from app.services.procurement.bom import refresh_procurement_progress, summarise
+from app.services.procurement.errors import (
+    AmbiguousOrder,
+    BadQuantity,
+    LotAlreadyReceived,
+    NoOpenNeed,
+    NotAMaterialLabel,
+    NotInBom,
+    OverReceipt,
+)
+from app.services.procurement.materials import SCANNERS, check_places, require_role
+from app.services.procurement.scans._messages import scan_message
+from app.services.procurement.scans._resolve import Resolved, resolve_code
+from app.services.procurement.scans._targets import acting_orders_clause
+from app.services.procurement.scans.codes import normalise_type
+from models.base import utcnow
+from models.bom import BomLine
+from models.enums import SCAN_ACTION_NAMES, OrderStatus, ScanAction, StageKind, StageStatus
+from models.errors import DomainError, InvalidInput
+from models.materials import Material, MaterialBrief
+from models.orders import Order
+from models.quantities import QUANTITY_PLACES, number, show
+from models.scans import OrderRef, Scan, ScanIn, ScanResult
+from models.stages import Stage
+from scanning.payload import clean_text
+
+ATTEMPTS = 3
+
+
+@dataclass
+class Outcome:
+    """One receipt's answer: its result and whether it counted now, or the refusal."""
+
+    result: ScanResult | None = None
+    applied: bool = False
+    error: DomainError | None = None
+
+
+@dataclass
+class _Plan:
+    """A receipt after the reads: its code, quantity and, when the label or the worker named
+    the order, its order and line."""
+
+    data: ScanIn
+    digest: str
+    resolved: Resolved | None = None
+    quantity: Decimal | None = None
+    order: Order | None = None
+    order_error: DomainError | None = None
+    error: DomainError | None = None
+    last_before: datetime | None = None
+
+
+@dataclass
+class _State:
+    """What the run knows and changes: locked rows and their running values."""
+
+    materials: dict[int, Material] = field(default_factory=dict)
+    lines: dict[int, BomLine] = field(default_factory=dict)
+    orders: dict[int, Order] = field(default_factory=dict)
+    candidates: dict[int, list[int]] = field(default_factory=dict)
+    received: dict[int, Decimal] = field(default_factory=dict)
+    last_received: dict[int, datetime | None] = field(default_factory=dict)
+    stock: dict[int, Decimal] = field(default_factory=dict)
+    order_lines: dict[int, dict[int, tuple[Decimal, Decimal, bool]]] = field(default_factory=dict)
+    procuring: set[int] = field(default_factory=set)
+    pair_line: dict[tuple[int, int], int] = field(default_factory=dict)
+    resolved: dict = field(default_factory=dict)
+    chosen: dict = field(default_factory=dict)
+    briefs: dict[int, MaterialBrief] = field(default_factory=dict)
+    log_bases: dict[tuple[str, int], dict] = field(default_factory=dict)
+    logged_at: datetime = field(default_factory=utcnow)
+
+
+def receive_all(
+    session: Session,
+    actor: Actor,
+    scans: list[ScanIn],
+    now: datetime,
+    fingerprint,
+    replay,
+) -> list[Outcome]:
+    """Apply receipts in order, set-based (see the module docstring)."""
+    for attempt in range(ATTEMPTS):
+        try:
+            with session.begin_nested():
+                return _run(session, actor, scans, now, fingerprint, replay)
+        except IntegrityError:
+            # A concurrent request claimed one of the client ids first: apply again.
+            if attempt == ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _run(session, actor, scans, now, fingerprint, replay) -> list[Outcome]:
+    ids = {data.client_id for data in scans}
+    stored = {
+        s.client_id: s for s in session.exec(select(Scan).where(col(Scan.client_id).in_(ids)))
+    }
+    try:
+        require_role(actor, SCANNERS, "扫码收发料和盘点")
+        refused = None
+    except DomainError as exc:
+        refused = exc
+    state = _State()
+    plans = [_plan(session, actor, data, fingerprint, refused, state) for data in scans]
+    _lock(session, actor, plans, stored, state)
+    lots = _lots_received(session, plans, stored)
+    outcomes: list[Outcome] = []
+    claimed: dict[uuid.UUID, tuple[Scan, ScanResult]] = {}
+    rows, log = [], []
+    for plan in plans:
+        outcomes.append(_apply(session, actor, plan, stored, claimed, lots, state, now, replay))
+        if outcomes[-1].applied:
+            scan, _ = claimed[plan.data.client_id]
+            rows.append(scan)
+            log.extend(_log_rows(actor, now, plan, outcomes[-1].result, state))
+    if rows:
+        _write(session, actor, rows, log, state, now)
+    return outcomes
+
+
+def _plan(session, actor, data: ScanIn, fingerprint, refused, state: _State) -> _Plan:
+    plan = _Plan(data, fingerprint(data))
+    cache = state.resolved
+    try:
+        if refused is not None:
+            raise refused
+        key = (data.result, normalise_type(data.scan_type))
+        if key not in cache:
+            try:
+                cache[key] = resolve_code(session, data.result, data.scan_type)
+            except DomainError as exc:
+                cache[key] = exc
+        resolved = cache[key]
+        if isinstance(resolved, DomainError):
+            raise resolved
+        if resolved.material is None:
+            raise NotAMaterialLabel()
+        plan.resolved = resolved
+        plan.quantity = quantity_of(data, resolved)
+        check_places(resolved.material, plan.quantity)
+    except DomainError as exc:
+        plan.error = exc
+        return plan
+    try:
+        plan.order = _chosen(session, actor, resolved, data.order_id, state)
+    except DomainError as exc:
+        # Decided after the lot check, as choose_line is for a single scan.
+        plan.order_error = exc
+    return plan
+
+
+def quantity_of(data: ScanIn, resolved: Resolved) -> Decimal:
+    """The scan's quantity, else the label's; refused when missing, not positive or too fine."""
+    quantity = data.quantity if data.quantity is not None else resolved.quantity
+    if quantity is None:
+        raise BadQuantity("请填写数量", field="quantity")
+    if quantity <= 0:
+        raise BadQuantity("数量必须大于 0", field="quantity")
+    if quantity != quantity.quantize(Decimal(1).scaleb(-QUANTITY_PLACES)):
+        raise BadQuantity(f"数量最多 {QUANTITY_PLACES} 位小数", field="quantity")
+    return quantity
+
+
+def _chosen(session, actor, resolved: Resolved, order_id: int | None, state: _State):
+    """The order a label or the worker names, checked once per order (access, role, open);
+    None for the earliest open need."""
+    if resolved.order is not None and order_id is not None and resolved.order.id != order_id:
+        raise InvalidInput(
+            f"标签上的订单是 {resolved.order.code}，与所选订单不一致", code="order_mismatch"
+        )
+    chosen = resolved.order.id if resolved.order is not None else order_id
+    if chosen is None:
+        return None
+    if chosen not in state.chosen:
+        try:
+            order = load_order(session, actor, chosen)
+            require_order_role(session, actor, order, set(SCANNERS), "为该订单扫码收发料")
+            refuse_closed(order, f"订单 {order.code} 已关闭")
+            state.chosen[chosen] = order
+        except DomainError as exc:
+            state.chosen[chosen] = exc
+    found = state.chosen[chosen]
+    if isinstance(found, DomainError):
+        raise found
+    return found
+
+
+def _lock(session, actor, plans: list[_Plan], stored, state: _State) -> None:
+    """Read the candidate lines, then lock materials and lines in id order; read the lines of
+    the orders concerned."""
+    todo = [p for p in plans if p.error is None and p.data.client_id not in stored]
+    if not todo:
+        return
+    named = [p for p in todo if p.order is not None]
+    open_materials = {
+        p.resolved.material.id for p in todo if p.order is None and p.order_error is None
+    }
+    for p in named:
+        state.orders[p.order.id] = p.order
+    candidates: set[int] = set()
+    if open_materials:
+        query = (
+            select(BomLine.id, BomLine.material_id, Order)
+            .join(Order, Order.id == BomLine.order_id)
+            .where(
+                col(BomLine.material_id).in_(open_materials),
+                col(Order.status).not_in(OrderStatus.closed()),
+                acting_orders_clause(actor),
+            )
+            .order_by(BomLine.need_date, BomLine.order_id)
+        )
+        for line_id, material_id, order in session.exec(query):
+            state.candidates.setdefault(material_id, []).append(line_id)
+            state.orders[order.id] = order
+            candidates.add(line_id)
+    material_ids = sorted({p.resolved.material.id for p in todo})
+    for material in session.exec(
+        select(Material)
+        .where(col(Material.id).in_(material_ids))
+        .order_by(Material.id)
+        .with_for_update(key_share=True)
+        .execution_options(populate_existing=True)
+    ):
+        state.materials[material.id] = material
+        state.stock[material.id] = material.stock
+    pairs = {(p.order.id, p.resolved.material.id) for p in named}
+    which = []
+    if candidates:
+        which.append(col(BomLine.id).in_(sorted(candidates)))
+    if pairs:
+        which.append(
+            and_(
+                col(BomLine.order_id).in_(sorted({o for o, _ in pairs})),
+                col(BomLine.material_id).in_(sorted({m for _, m in pairs})),
+            )
+        )
+    if which:
+        for line in session.exec(
+            select(BomLine)
+            .where(or_(*which))
+            .order_by(BomLine.id)
+            .with_for_update(key_share=True)
+            .execution_options(populate_existing=True)
+        ):
+            state.lines[line.id] = line
+            state.received[line.id] = line.received
+            state.last_received[line.id] = line.last_received_at
+            state.pair_line[(line.order_id, line.material_id)] = line.id
+    orders = sorted({line.order_id for line in state.lines.values()})
+    if orders:
+        query = (
+            select(BomLine.id, BomLine.order_id, BomLine.received, BomLine.needed, Material.is_key)
+            .join(Material, Material.id == BomLine.material_id)
+            .where(col(BomLine.order_id).in_(orders))
+        )
+        for line_id, order_id, received, needed, is_key in session.exec(query):
+            state.order_lines.setdefault(order_id, {})[line_id] = (received, needed, is_key)
+        stages = select(Stage.order_id).where(
+            col(Stage.order_id).in_(orders),
+            Stage.kind == StageKind.procurement,
+            Stage.status == StageStatus.in_progress,
+        )
+        state.procuring = set(session.exec(stages))
+
+
+def _lots_received(session, plans: list[_Plan], stored) -> dict[tuple[int, str], Decimal]:
+    """The first receipt of each (material, lot) the run's labels carry, from earlier scans."""
+    pairs = {
+        (p.resolved.material.id, p.resolved.lot)
+        for p in plans
+        if p.error is None and p.resolved.lot is not None and p.data.client_id not in stored
+    }
+    if not pairs:
+        return {}
+    query = (
+        select(Scan.material_id, Scan.lot, Scan.quantity)
+        .where(
+            col(Scan.material_id).in_({m for m, _ in pairs}),
+            col(Scan.lot).in_({lot for _, lot in pairs}),
+            Scan.action == ScanAction.receive,
+        )
+        .order_by(Scan.id)
+    )
+    first: dict[tuple[int, str], Decimal] = {}
+    for material_id, lot, quantity in session.exec(query):
+        first.setdefault((material_id, lot), quantity)
+    return first
+
+
+def _apply(session, actor, plan: _Plan, stored, claimed, lots, state, now, replay) -> Outcome:
+    data = plan.data
+    original = stored.get(data.client_id)
+    if original is None and data.client_id in claimed:
+        original = claimed[data.client_id][0]
+    if original is not None:
+        try:
+            return Outcome(result=replay(actor, original, plan.digest))
+        except DomainError as exc:
+            return Outcome(error=exc)
+    if plan.error is not None:
+        return Outcome(error=plan.error)
+    try:
+        result = _receive(actor, plan, lots, state, now)
+    except DomainError as exc:
+        return Outcome(error=exc)
+    # A plain row for the executemany (an ORM instance per scan costs more than its SQL).
+    scan = _Row(
+        client_id=data.client_id,
+        user_id=actor.id,
+        action=data.action,
+        raw_text=clean_text(data.result)[:512],
+        scan_type=data.scan_type,
+        material_id=plan.resolved.material.id,
+        order_id=result.order.id,
+        bom_line_id=result.bom_line_id,
+        quantity=plan.quantity,
+        lot=plan.resolved.lot,
+        fingerprint=plan.digest,
+        result=result.model_dump(mode="json"),
+        scanned_at=data.scanned_at,
+        recorded_at=now,
+    )
+    claimed[data.client_id] = (scan, result)
+    return Outcome(result=result, applied=True)
+
+
+class _Row(dict):
+    """A scan row to insert; reads like a stored Scan for a resend within the same queue."""
+
+    def __getattr__(self, name):
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+def _receive(actor, plan: _Plan, lots, state: _State, now) -> ScanResult:
+    """Decide and apply one receipt on the running values."""
+    material = state.materials[plan.resolved.material.id]
+    lot = plan.resolved.lot
+    if lot is not None and not plan.data.new_delivery and (material.id, lot) in lots:
+        first = lots[(material.id, lot)]
+        raise LotAlreadyReceived(material.name, lot, show(first), material.unit)
+    if plan.order_error is not None:
+        raise plan.order_error
+    line_id = _named_line(plan.order, material, state) if plan.order else _earliest(material, state)
+    line = state.lines[line_id]
+    order = state.orders[line.order_id]
+    before = state.received[line_id]
+    excess = before + plan.quantity - line.needed
+    if excess > 0 and not plan.data.confirm_over:
+        raise _over_receipt(order, material, line.needed, before, plan.quantity, excess)
+    received = before + plan.quantity
+    plan.last_before = state.last_received[line_id]
+    state.received[line_id] = received
+    state.last_received[line_id] = now
+    state.stock[material.id] += plan.quantity
+    mine = state.order_lines.setdefault(order.id, {})
+    _, needed, is_key = mine.get(line_id, (before, line.needed, material.is_key))
+    mine[line_id] = (received, needed, is_key)
+    if lot is not None:
+        lots.setdefault((material.id, lot), plan.quantity)
+    summary = summarise(list(mine.values()))
+    if material.id not in state.briefs:
+        state.briefs[material.id] = MaterialBrief.model_validate(material, from_attributes=True)
+    result = ScanResult(
+        client_id=plan.data.client_id,
+        action=ScanAction.receive,
+        action_name=SCAN_ACTION_NAMES[ScanAction.receive],
+        message="",
+        material=state.briefs[material.id],
+        order=OrderRef(id=order.id, code=order.code),
+        bom_line_id=line_id,
+        quantity=plan.quantity,
+        lot=lot,
+        received=received,
+        needed=line.needed,
+        missing=max(line.needed - received, Decimal(0)),
+        issued=line.issued,
+        over=excess > 0,
+        stock=state.stock[material.id],
+        recorded_at=now,
+        key_materials=summary.key_materials,
+        procurement_progress=summary.progress if order.id in state.procuring else None,
+    )
+    result.message = scan_message(result)
+    return result
+
+
+def _named_line(order: Order, material: Material, state: _State) -> int:
+    line_id = state.pair_line.get((order.id, material.id))
+    if line_id is None:
+        raise NotInBom(
+            f"订单 {order.code} 的 BOM 中没有物料 {material.code} {material.name}",
+            order_id=order.id,
+            material_id=material.id,
+        )
+    return line_id
+
+
+def _earliest(material: Material, state: _State) -> int:
+    """The line of the earliest open need, on the running values (choose_line's rule)."""
+    open_lines = [
+        state.lines[i]
+        for i in state.candidates.get(material.id, [])
+        if state.received[i] < state.lines[i].needed
+    ]
+    if not open_lines:
+        raise NoOpenNeed(
+            f"您参与的订单中没有待入库的物料 {material.code} {material.name}，"
+            "如需记到某个订单，请选择订单后重新提交",
+            material_id=material.id,
+        )
+    earliest = [line for line in open_lines if line.need_date == open_lines[0].need_date]
+    if len(earliest) > 1:
+        raise AmbiguousOrder(
+            f"物料 {material.code} {material.name} 有 {len(earliest)} 个订单在同一天需要，"
+            "请选择订单后重新提交",
+            choices=[
+                {
+                    "order_id": line.order_id,
+                    "order_code": state.orders[line.order_id].code,
+                    "need_date": line.need_date.isoformat(),
+                    "missing": number(max(line.needed - state.received[line.id], Decimal(0))),
+                }
+                for line in earliest
+            ],
+            choose_field="order_id",
+        )
+    return open_lines[0].id
+
+
+def _over_receipt(order, material, needed, done, quantity, excess) -> OverReceipt:
+    try:
+        stock._check_excess(
+            order,
+            material,
+            _Line(needed=needed, received=done),
+            "received",
+            quantity,
+            confirmed=False,
+        )
+    except OverReceipt as exc:
+        return exc
+    raise AssertionError("an excess is refused")  # pragma: no cover
+
+
+@dataclass(frozen=True)
+class _Line:
+    needed: Decimal
+    received: Decimal
+
+
+def _log_rows(actor, now, plan: _Plan, result: ScanResult, state: _State) -> list[dict]:
+    """The change log of one receipt, as the ORM flush logs a single scan: the line's received
+    and last receipt time, the material's stock, each with the scan's note."""
+    material = state.materials[plan.resolved.material.id]
+    line = state.lines[result.bom_line_id]
+    text = f"扫码入库 {show(plan.quantity)}{material.unit}"
+    if result.over:
+        text += "（确认超收）"
+    of_line, of_material = _base(actor, line, state), _base(actor, material, state)
+    before = result.received - plan.quantity
+    rows = [
+        update_row(of_line, "received", before, result.received, text),
+        update_row(of_line, "last_received_at", plan.last_before, now, text),
+        update_row(
+            of_material,
+            "stock",
+            result.stock - plan.quantity,
+            result.stock,
+            f"{text}，订单 {result.order.code}",
+        ),
+    ]
+    return [row for row in rows if row is not None]
+
+
+def _base(actor, obj, state: _State) -> dict:
+    # Logged at the time of writing, as the flush logs (the scan's `now` may be a chat's clock).
+    key = (type(obj).__name__, obj.id)
+    if key not in state.log_bases:
+        state.log_bases[key] = change_base(actor, state.logged_at, obj)
+    return state.log_bases[key]
+
+
+def _write(session, actor, scans: list[Scan], log, state: _State, now) -> None:
+    """The run's writes: scan rows, lines, materials and change log with executemany; then the
+    purchase lines of the lines received and each order's procurement stage, once."""
+    session.execute(insert(Scan), scans)
+    lines = {s.bom_line_id for s in scans}
+    session.execute(
+        update(BomLine),
+        [
+            {"id": i, "received": state.received[i], "last_received_at": state.last_received[i]}
+            for i in sorted(lines)
+        ],
+    )
+    materials = {s.material_id for s in scans}
+    session.execute(
+        update(Material), [{"id": i, "stock": state.stock[i]} for i in sorted(materials)]
+    )
+    write_rows(session, log)
+    for i in lines:
+        set_committed_value(state.lines[i], "received", state.received[i])
+        set_committed_value(state.lines[i], "last_received_at", state.last_received[i])
+    for i in materials:
+        set_committed_value(state.materials[i], "stock", state.stock[i])
+    added: dict[int, Decimal] = {}
+    for s in scans:
+        added[s.bom_line_id] = added.get(s.bom_line_id, Decimal(0)) + s.quantity
+    stock.allocate_receipts(session, added, local_date(now))
+    for order_id in sorted({s.order_id for s in scans}):
+        summary = summarise(list(state.order_lines[order_id].values()))
+        refresh_procurement_progress(session, order_id, summary)

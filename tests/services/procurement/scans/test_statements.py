@@ -1,0 +1,145 @@
+"""The SQL a scan costs, pinned (issue 18): statements per single receipt and per queue of
+receipts, counted at the cursor (an executemany counts once). Counts are deterministic where
+times are not; the speed itself is measured in bench/bench_scans.py.
+
+A queue is resolved per distinct code and written set-based, so its count depends on how many
+codes, lines and orders it touches, never on how many scans it holds.
+"""
+
+from __future__ import annotations
+
+import uuid
+from contextlib import contextmanager
+
+from sqlalchemy import event
+from sqlmodel import func, select
+
+from app.services.procurement import record_scan, record_scan_batch
+from models.bom import BomLine
+from models.changes import ChangeLog
+from models.materials import Material
+from models.scans import Scan, ScanIn
+from tests.factories import (
+    act,
+    count,
+    make_bom_line,
+    make_material,
+    make_procuring_order,
+    make_warehouse,
+)
+
+CODES = ("Q345R-20", "VALVE-DN150", "MOTOR-75KW", "FLANGE-DN150", "GASKET-DN150", "BOLT-M20")
+
+# Statements for one receipt (the order named), and for a queue of receipts spread over the six
+# lines of one order, three of them bought on open purchase lines. The needs are large, so
+# that no line, purchase line, checklist item or stage percentage changes state in between
+# and every queue takes the same path.
+SINGLE = {"sqlite": 21, "postgresql": 20}
+BATCH = {"sqlite": 26, "postgresql": 25}
+NEEDED = 100_000
+
+
+@contextmanager
+def statements(session):
+    """Count the statements the session's engine sends while the block runs."""
+    engine = session.get_bind()
+    seen: list[str] = []
+
+    def count_one(conn, cursor, statement, parameters, context, executemany):
+        seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count_one)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", count_one)
+
+
+def _setup(session):
+    from tests.factories import make_purchase
+
+    order = make_procuring_order(session)
+    lines = []
+    for i, code in enumerate(CODES):
+        material = make_material(session, code, is_key=i < 2)
+        line = make_bom_line(session, order, material, needed=NEEDED)
+        lines.append(line)
+        if i % 2 == 0:
+            make_purchase(session, order, line, quantity=NEEDED)
+    worker = make_warehouse(session, order)
+    session.commit()
+    return order, lines, act(session, worker)
+
+
+def _receipts(order, n: int) -> list[ScanIn]:
+    return [
+        ScanIn.model_validate(
+            {
+                "client_id": uuid.uuid4(),
+                "result": CODES[i % len(CODES)],
+                "scan_type": "CODE_128",
+                "action": "receive",
+                "quantity": 1,
+                "order_id": order.id,
+                "confirm_over": True,
+            }
+        )
+        for i in range(n)
+    ]
+
+
+def _batch_statements(session, order, worker, n: int) -> int:
+    scans = _receipts(order, n)
+    session.commit()  # each measure starts a transaction (SQLite: BEGIN IMMEDIATE counts)
+    with statements(session) as seen:
+        result = record_scan_batch(session=session, actor=worker, scans=scans)
+        session.commit()
+    assert result.applied == n
+    return len(seen)
+
+
+def test_one_receipt_costs_a_fixed_number_of_statements(session):
+    order, _, worker = _setup(session)
+    engine = session.get_bind().dialect.name
+    session.commit()
+    with statements(session) as seen:
+        result, applied = record_scan(session=session, actor=worker, data=_receipts(order, 1)[0])
+        session.commit()
+    assert applied and result.received == 1
+    assert len(seen) == SINGLE[engine], "\n".join(seen)
+
+
+def test_a_queue_of_500_costs_what_a_queue_of_50_costs(session):
+    order, _, worker = _setup(session)
+    engine = session.get_bind().dialect.name
+    small = _batch_statements(session, order, worker, 50)
+    large = _batch_statements(session, order, worker, 500)
+    assert small == large == BATCH[engine]
+    # Every receipt counted once, with its own change log rows.
+    session.expire_all()
+    total = session.exec(select(func.sum(BomLine.received))).one()
+    assert total == 550 and count(session, Scan) == 550
+    assert session.exec(select(func.sum(Material.stock))).one() == 550
+    logged = session.exec(
+        select(func.count()).where(ChangeLog.entity == "bom_line", ChangeLog.field == "received")
+    ).one()
+    assert logged == 550
+
+
+def test_a_replayed_queue_counts_nothing_twice_and_costs_no_more(session):
+    order, _, worker = _setup(session)
+    engine = session.get_bind().dialect.name
+    scans = _receipts(order, 100)
+    record_scan_batch(session=session, actor=worker, scans=scans[:40])
+    session.commit()
+    with statements(session) as seen:
+        result = record_scan_batch(session=session, actor=worker, scans=scans)
+        session.commit()
+    assert (result.applied, result.duplicates) == (60, 40)
+    assert len(seen) <= BATCH[engine]
+    again = record_scan_batch(session=session, actor=worker, scans=scans)
+    session.commit()
+    assert (again.applied, again.duplicates) == (0, 100)
+    session.expire_all()
+    assert session.exec(select(func.sum(BomLine.received))).one() == 100
+    assert count(session, Scan) == 100
