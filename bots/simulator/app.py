@@ -10,7 +10,15 @@ from pathlib import Path
 
 from flask import Flask, send_from_directory
 
-from bots.simulator import admin, api_dingtalk, api_media, api_wechat, api_wecom, faults
+from bots.simulator import (
+    admin,
+    api_dingtalk,
+    api_media,
+    api_wechat,
+    api_wecom,
+    faults,
+    jssdk,
+)
 from bots.simulator.clock import Clock
 from bots.simulator.deliver import Deliverer
 from bots.simulator.state import SimState
@@ -32,7 +40,14 @@ def create_app(
         state.replace(config)
     app.extensions["chat_simulator"] = state
     app.extensions["chat_simulator_deliverer"] = Deliverer(state, gendan_url, delivery_timeout)
-    for blueprint in (api_wechat.bp, api_wecom.bp, api_dingtalk.bp, api_media.bp, admin.bp):
+    for blueprint in (
+        api_wechat.bp,
+        api_wecom.bp,
+        api_dingtalk.bp,
+        api_media.bp,
+        jssdk.bp,
+        admin.bp,
+    ):
         app.register_blueprint(blueprint)
     faults.install(app, state)
 
