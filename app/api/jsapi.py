@@ -15,7 +15,7 @@ from flask import current_app, request
 from flask_openapi3 import APIBlueprint, Tag
 from pydantic import BaseModel, Field
 
-from app.api.common import SECURITY, current_actor, ok
+from app.api.common import SECURITY, commit, current_actor, ok
 from bots import jsapi
 from bots.runtime import NotConfigured
 from models import clock
@@ -73,6 +73,9 @@ def platform_config():
 def signature(body: SignatureIn):
     """Sign the platform's JS-SDK config for a page of this server's /m/."""
     current_actor()
+    # End the request's transaction before calling the platform: the ticket cache writes to the
+    # database in its own transaction, and SQLite would wait for ours (nothing is written).
+    commit()
     url = _own_mobile_url(body.url)
     info = platform_info(body.platform)
     if info is None:

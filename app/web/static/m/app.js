@@ -5,7 +5,8 @@ import { scanItem, showError, showResult } from "./card.js";
 import { keypad } from "./keypad.js";
 import { all, forget, newClientId, prune, save } from "./queue.js";
 import { Scanner } from "./scanner.js";
-import { passwordSignIn, platformSignIn } from "./signin.js";
+import { platformScanner } from "./platform.js";
+import { chatApp, passwordSignIn, platformSignIn } from "./signin.js";
 import { flush } from "./sync.js";
 import * as issues from "./issues.js";
 import * as report from "./report.js";
@@ -206,6 +207,17 @@ function wire() {
     $("entry").hidden = true;
   });
   $("camera-start").addEventListener("click", async () => {
+    // Inside a chat app its own scanner (JS-SDK), else the camera in the page.
+    const platform = await platformScanner(chatApp());
+    if (platform) {
+      try {
+        const read = await platform();
+        if (read && read.code) openEntry(read.code, read.scanType);
+      } catch (error) {
+        $("camera-status").textContent = error.message;
+      }
+      return;
+    }
     $("camera").hidden = false;
     try {
       await scanner.start((code, scanType) => {

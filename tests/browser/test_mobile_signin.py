@@ -1,0 +1,147 @@
+"""/m/ inside the chat apps, on a 375x812 phone against the chat simulator: WeCom OAuth2 and
+DingTalk 免登 sign the worker in without a password, an unbound account gets the password form
+with the hint, and the app's own scanner (JS-SDK, config signed by Gendan) leads to a receipt.
+
+The browser's user agent says which app it is in (`wxwork`, `DingTalk`); the simulator plays
+the authorize page, the code -> user exchange, the jsapi tickets and the JS-SDK script.
+"""
+
+from __future__ import annotations
+
+import threading
+from decimal import Decimal
+
+import pytest
+from sqlmodel import select
+from werkzeug.serving import make_server
+
+from app.cli import cli_session
+from app.demo.procurement import DEMO_EAN
+from bots.simulator.seed import gendan_env
+from models.bom import BomLine
+from models.materials import Material
+from models.orders import Order
+from tests.browser.conftest import no_sideways_scroll, shot
+from tests.chat import admin, calls
+from tests.dbsetup import migrate
+
+UA = {
+    "wecom": "Mozilla/5.0 (Linux; Android 13) AppleWebKit/537.36 Chrome/120 Mobile "
+    "wxwork/4.1.22 MicroMessenger/7.0.1 Language/zh",
+    "dingtalk": "Mozilla/5.0 (Linux; Android 13) AppleWebKit/537.36 Chrome/120 Mobile "
+    "AliApp(DingTalk/7.5.0) Language/zh-Hans-CN",
+}
+KEEPER = "sunqi"  # the simulator's 孙七: the demo binds him to 周仓库 (zhou.cangku)
+UNBOUND = "zhaoliu"  # nobody in the demo has his mobile
+APP: dict = {}
+
+
+@pytest.fixture(scope="module")
+def chat_server(tmp_path_factory, upload_dir, simulator_server):
+    """Gendan with the demo data whose chat platforms are the simulator's."""
+    from app import create_app
+    from app.db import Database
+    from app.demo import load_demo
+
+    url = f"sqlite:///{tmp_path_factory.mktemp('browser-signin') / 'gendan.db'}"
+    migrate(Database(url))
+    app = create_app(
+        {
+            "DATABASE_URL": url,
+            "SECRET_KEY": "browser-signin-secret-key-0123456789abcdef",
+            "UPLOAD_DIR": str(upload_dir),
+            "TESTING": False,
+            **gendan_env(simulator_server.url),
+        }
+    )
+    with app.app_context(), cli_session() as session:
+        load_demo(session=session)
+    APP["app"] = app
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+def _in_app(browser, platform: str):
+    context = browser.new_context(
+        viewport={"width": 375, "height": 812},
+        device_scale_factor=2,
+        locale="zh-CN",
+        is_mobile=True,
+        has_touch=True,
+        user_agent=UA[platform],
+    )
+    return context, context.new_page()
+
+
+def _received() -> Decimal:
+    with APP["app"].app_context(), cli_session() as session:
+        line = session.exec(
+            select(BomLine)
+            .join(Order, Order.id == BomLine.order_id)
+            .join(Material, Material.id == BomLine.material_id)
+            .where(Order.code == "GD-DEMO-03", Material.code == "GASKET-DN150")
+        ).one()
+        return line.received
+
+
+@pytest.mark.parametrize("platform", ["wecom", "dingtalk"])
+def test_the_app_signs_the_worker_in_without_a_password(browser, chat_server, sim, platform):
+    admin(sim, "POST", "inapp", json={"platform": platform, "user": KEEPER})
+    context, page = _in_app(browser, platform)
+    try:
+        page.goto(f"{chat_server}/m/")
+        page.get_by_role("heading", name="扫码入库").wait_for()
+        assert page.locator("#who").inner_text() == "周仓库"
+        assert "code=" not in page.url  # the sign-in's code is taken off the address
+        assert page.locator("#signin").is_hidden()
+        assert no_sideways_scroll(page)
+        shot(page, f"m-signed-in-{platform}-phone")
+    finally:
+        context.close()
+    path = "/cgi-bin/auth/getuserinfo" if platform == "wecom" else "/user/getuserinfo"
+    assert [c["errcode"] for c in calls(sim, path)] == [0]
+
+
+def test_an_unbound_account_gets_the_password_form_with_the_hint(browser, chat_server, sim):
+    admin(sim, "POST", "inapp", json={"platform": "wecom", "user": UNBOUND})
+    context, page = _in_app(browser, "wecom")
+    try:
+        page.goto(f"{chat_server}/m/")
+        error = page.locator("#signin-error:not([hidden])")
+        error.wait_for()
+        assert "尚未绑定" in error.inner_text()
+        assert page.locator("#bind-form").is_visible()
+        assert page.locator("#signin-form input[name=username]").is_visible()
+        assert no_sideways_scroll(page)
+        shot(page, "m-signin-unbound-wecom-phone")
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("platform", ["wecom", "dingtalk"])
+def test_the_apps_scanner_leads_to_a_receipt(browser, chat_server, sim, platform):
+    before = _received()
+    admin(sim, "POST", "inapp", json={"platform": platform, "user": KEEPER})
+    context, page = _in_app(browser, platform)
+    try:
+        page.goto(f"{chat_server}/m/")
+        page.get_by_role("heading", name="扫码入库").wait_for()
+        admin(sim, "POST", "inapp", json={"platform": platform, "scan": f"EAN_13,{DEMO_EAN}"})
+        page.get_by_role("button", name="相机扫码").click()
+        page.locator("#entry:not([hidden])").wait_for()
+        assert page.locator("#entry-code").inner_text() == DEMO_EAN
+        assert page.locator("#camera").is_hidden()  # the app's scanner, not the page's camera
+        page.click('#keypad [data-key="2"]')
+        page.get_by_role("button", name="确认入库").click()
+        card = page.locator("#card.result")
+        card.wait_for()
+        assert "已入库 2件" in card.inner_text()
+        shot(page, f"m-platform-scan-{platform}-phone")
+    finally:
+        context.close()
+    assert _received() == before + 2
+    verified = calls(sim, f"/jssdk/verify/{platform}/jsapi")
+    assert verified and all(c["errcode"] == 0 for c in verified)
