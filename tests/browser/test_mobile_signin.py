@@ -30,9 +30,11 @@ UA = {
     "wxwork/4.1.22 MicroMessenger/7.0.1 Language/zh",
     "dingtalk": "Mozilla/5.0 (Linux; Android 13) AppleWebKit/537.36 Chrome/120 Mobile "
     "AliApp(DingTalk/7.5.0) Language/zh-Hans-CN",
+    "wechat": "Mozilla/5.0 (Linux; Android 13) AppleWebKit/537.36 Chrome/120 Mobile "
+    "MicroMessenger/8.0.47.2560(0x28002F35) NetType/WIFI Language/zh_CN",
 }
 KEEPER = "sunqi"  # the simulator's 孙七: the demo binds him to 周仓库 (zhou.cangku)
-UNBOUND = "zhaoliu"  # nobody in the demo has his mobile
+UNBOUND = {"userid": "xiaoming", "name": "小明", "mobile": "13900000099"}  # not in the demo
 APP: dict = {}
 
 
@@ -87,7 +89,7 @@ def _received() -> Decimal:
         return line.received
 
 
-@pytest.mark.parametrize("platform", ["wecom", "dingtalk"])
+@pytest.mark.parametrize("platform", ["wecom", "dingtalk", "wechat"])
 def test_the_app_signs_the_worker_in_without_a_password(browser, chat_server, sim, platform):
     admin(sim, "POST", "inapp", json={"platform": platform, "user": KEEPER})
     context, page = _in_app(browser, platform)
@@ -101,12 +103,18 @@ def test_the_app_signs_the_worker_in_without_a_password(browser, chat_server, si
         shot(page, f"m-signed-in-{platform}-phone")
     finally:
         context.close()
-    path = "/cgi-bin/auth/getuserinfo" if platform == "wecom" else "/user/getuserinfo"
-    assert [c["errcode"] for c in calls(sim, path)] == [0]
+    path = {
+        "wecom": "/cgi-bin/auth/getuserinfo",
+        "dingtalk": "/user/getuserinfo",
+        "wechat": "/sns/oauth2/access_token",
+    }[platform]
+    answered = calls(sim, path)  # WeChat's OAuth answer carries no errcode when it succeeds
+    assert answered and answered[-1]["errcode"] in (0, None)
 
 
 def test_an_unbound_account_gets_the_password_form_with_the_hint(browser, chat_server, sim):
-    admin(sim, "POST", "inapp", json={"platform": "wecom", "user": UNBOUND})
+    admin(sim, "POST", "config/users", json=UNBOUND)
+    admin(sim, "POST", "inapp", json={"platform": "wecom", "user": UNBOUND["userid"]})
     context, page = _in_app(browser, "wecom")
     try:
         page.goto(f"{chat_server}/m/")
@@ -117,8 +125,27 @@ def test_an_unbound_account_gets_the_password_form_with_the_hint(browser, chat_s
         assert page.locator("#signin-form input[name=username]").is_visible()
         assert no_sideways_scroll(page)
         shot(page, "m-signin-unbound-wecom-phone")
+        # With a binding code from the web page, the app's account is bound and signs in.
+        page.fill("#bind-form input[name=bind_code]", _binding_code("liu.kehu"))
+        page.get_by_role("button", name="绑定并登录").click()
+        page.locator("#tabs:not([hidden])").wait_for()
+        assert page.locator("#who").inner_text() == "刘客户"
     finally:
         context.close()
+
+
+def _binding_code(username: str) -> str:
+    from app.services.people import get_user_by_username, issue_token
+
+    app = APP["app"]
+    with app.app_context(), cli_session() as session:
+        user = get_user_by_username(session=session, username=username)
+        token, _ = issue_token(user=user, secret=app.config["SECRET_KEY"], ttl_hours=1)
+    r = app.test_client().post(
+        "/api/chat/binding-codes", headers={"Authorization": f"Bearer {token}"}
+    )
+    assert r.status_code in (200, 201), r.get_json()
+    return r.get_json()["code"]
 
 
 @pytest.mark.parametrize("platform", ["wecom", "dingtalk"])

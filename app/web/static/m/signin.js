@@ -48,8 +48,8 @@ function showBindForm(app) {
   button.textContent = "绑定并登录";
   const note = document.createElement("p");
   note.className = "hint";
-  note.textContent = "在 Gendan 网页「我的 → 绑定聊天账号」获取 6 位绑定码；或直接用账号密码登录。";
-  form.append(label, note, button);
+  note.textContent = "没有密码？请在 Gendan 网页「聊天账号」页获取 6 位绑定码，填在这里绑定本账号。";
+  form.append(note, label, button);
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     const code = input.value.trim();
@@ -59,7 +59,7 @@ function showBindForm(app) {
     }
     bindAndRetry(app, code);
   });
-  document.getElementById("signin-form").before(form);
+  document.getElementById("signin-form").after(form);
 }
 
 export async function passwordSignIn(username, password) {
