@@ -265,3 +265,23 @@ def test_signing_an_unconfigured_platform_is_503(client, session):
         headers=bearer(user),
     )
     assert r.status_code == 503 and "未配置" in r.get_json()["error"]["message"]
+
+
+def test_somebody_outside_the_wecom_corp_is_refused(api, sim):
+    sim_admin(
+        sim, "POST", "config/login_codes", json={"platform": "wecom", "code": "c-out", "user": "x"}
+    )
+    r = api.post("/api/auth/wecom", json={"code": "c-out"})
+    assert r.status_code == 403 and r.get_json()["error"]["code"] == "wecom_not_member"
+    assert "不是本企业的成员" in r.get_json()["error"]["message"]
+
+
+def test_the_sign_in_endpoints_are_in_the_openapi_document(api):
+    paths = api.get("/api/openapi.json").get_json()["paths"]
+    for path in (
+        "/api/auth/wecom",
+        "/api/auth/wechat-web",
+        "/api/auth/platform-config",
+        "/api/jsapi/signature",
+    ):
+        assert path in paths
