@@ -252,8 +252,14 @@ def test_signing_needs_a_signed_in_user_and_a_known_platform(api, session, sim):
     assert r.status_code == 401
     user = make_user(session)
     session.commit()
-    r = api.post("/api/jsapi/signature", json={"platform": "qq", "url": PAGE}, headers=bearer(user))
-    assert r.status_code == 422
+    for body in (
+        {"platform": "qq", "url": PAGE},
+        {},
+        {"platform": "wechat"},
+        {"platform": "wechat", "url": PAGE + "x" * 2048},
+    ):
+        r = api.post("/api/jsapi/signature", json=body, headers=bearer(user))
+        assert r.status_code == 422 and r.get_json()["error"]["message"], body
 
 
 def test_signing_an_unconfigured_platform_is_503(client, session):
