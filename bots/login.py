@@ -20,7 +20,6 @@ from bots.senders.clients import WECHAT_API
 from models.errors import (
     DomainError,
     Forbidden,
-    InvalidInput,
     NotAuthenticated,
     RateLimited,
     Unavailable,
@@ -34,8 +33,8 @@ class MiniProgramIdentity:
 
 
 WECHAT_LOGIN_ERRORS: dict[int, tuple[type[DomainError], str, str]] = {
-    40029: (InvalidInput, "登录凭证无效，请重新登录", "wx_code_invalid"),
-    40163: (InvalidInput, "登录凭证已被使用，请重新登录", "wx_code_used"),
+    40029: (NotAuthenticated, "登录凭证无效，请重新登录", "wx_code_invalid"),
+    40163: (NotAuthenticated, "登录凭证已被使用，请重新登录", "wx_code_used"),
     45011: (RateLimited, "登录太频繁，请稍后再试", "wx_login_rate_limited"),
     40226: (Forbidden, "微信判定该账号存在风险，暂时无法登录", "wx_risky_user"),
     -1: (Unavailable, "微信服务繁忙，请稍后再试", "wx_busy"),
