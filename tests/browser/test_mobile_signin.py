@@ -148,7 +148,7 @@ def _binding_code(username: str) -> str:
     return r.get_json()["code"]
 
 
-@pytest.mark.parametrize("platform", ["wecom", "dingtalk"])
+@pytest.mark.parametrize("platform", ["wecom", "dingtalk", "wechat"])
 def test_the_apps_scanner_leads_to_a_receipt(browser, chat_server, sim, platform):
     before = _received()
     admin(sim, "POST", "inapp", json={"platform": platform, "user": KEEPER})
@@ -172,3 +172,33 @@ def test_the_apps_scanner_leads_to_a_receipt(browser, chat_server, sim, platform
     assert _received() == before + 2
     verified = calls(sim, f"/jssdk/verify/{platform}/jsapi")
     assert verified and all(c["errcode"] == 0 for c in verified)
+
+
+def test_an_expired_token_in_the_app_signs_in_again_and_the_waiting_scan_is_sent(
+    browser, chat_server, sim
+):
+    before = _received()
+    admin(sim, "POST", "inapp", json={"platform": "dingtalk", "user": KEEPER})
+    context, page = _in_app(browser, "dingtalk")
+    try:
+        page.goto(f"{chat_server}/m/")
+        page.get_by_role("heading", name="扫码入库").wait_for()
+        page.evaluate(
+            """() => {
+                const kept = JSON.parse(localStorage.getItem('gendan.m.session'));
+                kept.token = 'revoked-' + kept.token;
+                localStorage.setItem('gendan.m.session', JSON.stringify(kept));
+            }"""
+        )
+        page.fill("#code", DEMO_EAN)
+        page.get_by_role("button", name="确定").click()
+        page.click('#keypad [data-key="1"]')
+        page.get_by_role("button", name="确认入库").click()
+        page.locator('#pending[data-count="0"]').wait_for()
+        page.locator("#scans li.done").wait_for()
+        assert page.locator("#scan").is_visible()
+    finally:
+        context.close()
+    assert _received() == before + 1
+    # Signed in twice: at the start and after the 401 (a refused access token is retried too).
+    assert [c["errcode"] for c in calls(sim, "/user/getuserinfo")].count(0) == 2

@@ -56,6 +56,12 @@ function signedOut() {
   show("signin");
   $("signin-error").textContent = "登录已过期，请重新登录；未上传的扫码不会丢失";
   $("signin-error").hidden = false;
+  // Inside a chat app its own sign-in runs again (the page may go to its authorize page).
+  if (chatApp()) {
+    platformSignIn().then((done) => {
+      if (done) show(wanted());
+    });
+  }
 }
 
 function showNetwork() {
