@@ -59,7 +59,9 @@ function signedOut() {
   // Inside a chat app its own sign-in runs again (the page may go to its authorize page).
   if (chatApp()) {
     platformSignIn().then((done) => {
-      if (done) show(wanted());
+      if (!done) return;
+      show(wanted());
+      sync();
     });
   }
 }
