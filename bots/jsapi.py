@@ -22,7 +22,7 @@ import requests
 from dingtalk.core.exceptions import DingTalkClientException
 from wechatpy.exceptions import WeChatClientException
 
-from bots.runtime import NotConfigured
+from bots.runtime import REQUIRED
 from bots.senders.base import TOKEN_REJECTED
 from models.errors import Unavailable
 
@@ -99,17 +99,18 @@ def _call(call, forget_token, kind: TicketKind) -> dict:
         raise Unavailable(f"{name}签名服务暂时不可用", code="jsapi_ticket_failed") from None
 
 
-def configured(config: Mapping, runtime, platform: str) -> bool:
-    try:
-        runtime.require(FEATURES[platform])
-    except NotConfigured:
-        return False
-    return platform != "dingtalk" or bool(config.get("DINGTALK_CORP_ID"))
+def configured(config: Mapping, platform: str) -> bool:
+    """Whether `platform`'s API settings are all set (checked quietly: /m/ asks on every load)."""
+    needed = (
+        *REQUIRED[FEATURES[platform]],
+        *(("DINGTALK_CORP_ID",) if platform == "dingtalk" else ()),
+    )
+    return all(config.get(name) for name in needed)
 
 
-def platform_info(config: Mapping, runtime, platform: str) -> dict | None:
+def platform_info(config: Mapping, platform: str) -> dict | None:
     """What /m/ needs for `platform` (None: not configured): ids, authorize page, JS-SDK."""
-    if not configured(config, runtime, platform):
+    if not configured(config, platform):
         return None
     if platform == "wechat":
         return {
@@ -131,11 +132,11 @@ def platform_info(config: Mapping, runtime, platform: str) -> dict | None:
     }
 
 
-def jssdk_origins(config: Mapping, runtime) -> list[str]:
+def jssdk_origins(config: Mapping) -> list[str]:
     """The origins of the configured platforms' JS-SDK scripts (for /m/'s CSP)."""
     origins = []
     for platform in FEATURES:
-        info = platform_info(config, runtime, platform)
+        info = platform_info(config, platform)
         if info is None:
             continue
         parts = urlsplit(info["jssdk_url"])

@@ -59,7 +59,7 @@ class SignatureOut(Signed):
 
 
 def platform_info(platform: str) -> PlatformInfo | None:
-    found = jsapi.platform_info(current_app.config, current_app.extensions["gendan.chat"], platform)
+    found = jsapi.platform_info(current_app.config, platform)
     return None if found is None else PlatformInfo(**found)
 
 

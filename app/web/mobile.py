@@ -75,7 +75,7 @@ def mobile():
 def mobile_policy() -> str:
     """/m/'s CSP: the strict one, plus the configured chat platforms' JS-SDK script origins
     (their scanner and sign-in inside the apps); nothing more when no platform is configured."""
-    origins = jssdk_origins(current_app.config, current_app.extensions["gendan.chat"])
+    origins = jssdk_origins(current_app.config)
     if not origins:
         return MOBILE_CONTENT_SECURITY_POLICY
     return MOBILE_CONTENT_SECURITY_POLICY.replace(
