@@ -202,3 +202,16 @@ def test_an_expired_token_in_the_app_signs_in_again_and_the_waiting_scan_is_sent
     assert _received() == before + 1
     # Signed in twice: at the start and after the 401 (a refused access token is retried too).
     assert [c["errcode"] for c in calls(sim, "/user/getuserinfo")].count(0) == 2
+
+
+def test_the_simulator_page_sets_the_in_app_user_and_scan(phone, sim):
+    phone.set_viewport_size({"width": 1024, "height": 800})
+    phone.goto(f"{sim.url}/")
+    phone.locator("#inapp summary").click()
+    phone.locator("#inapp-user option[value=sunqi]").wait_for(state="attached")
+    phone.select_option("#inapp-platform", "dingtalk")
+    phone.select_option("#inapp-user", "sunqi")
+    phone.fill("#inapp-scan", f"EAN_13,{DEMO_EAN}")
+    phone.get_by_role("button", name="设置").click()
+    phone.locator("#inapp-status:has-text('已设置')").wait_for()
+    assert sim.state.inapp["dingtalk"] == {"user": "sunqi", "scan": f"EAN_13,{DEMO_EAN}"}
