@@ -3,6 +3,7 @@ page reads, and the JS-SDK config signatures, against the chat simulator on both
 
 from __future__ import annotations
 
+from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -11,6 +12,7 @@ import requests
 from app.services.chat import bind_identity
 from app.services.core import Actor
 from bots import jsapi
+from models import clock
 from models.enums import Channel, ChatPlatform
 from tests.chat import admin as sim_admin
 from tests.chat import calls
@@ -291,3 +293,16 @@ def test_the_sign_in_endpoints_are_in_the_openapi_document(api):
         "/api/jsapi/signature",
     ):
         assert path in paths
+
+
+def test_the_ticket_is_fetched_again_shortly_before_it_expires(api, session, sim):
+    user = make_user(session)
+    session.commit()
+    with clock.frozen(clock.now()) as advance:
+        assert _sign(api, user, "wechat").status_code == 200
+        advance(timedelta(seconds=7200 - 300 - 60))  # the platform says 7200 s; kept 300 s less
+        assert _sign(api, user, "wechat").status_code == 200
+        assert len(calls(sim, "/cgi-bin/ticket/getticket")) == 1
+        advance(timedelta(seconds=61))
+        assert _sign(api, user, "wechat").status_code == 200
+        assert len(calls(sim, "/cgi-bin/ticket/getticket")) == 2
