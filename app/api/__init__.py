@@ -16,6 +16,7 @@ from app.api import (
     documents,
     inspections,
     issues,
+    jsapi,
     materials,
     operations,
     order_files,
@@ -43,6 +44,7 @@ from app.api import (
 BLUEPRINTS = [
     auth.bp,
     chat_login.bp,
+    jsapi.bp,
     users.bp,
     order_files.bp,
     orders.bp,

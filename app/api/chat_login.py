@@ -1,4 +1,8 @@
-"""/api/auth/wechat and /api/auth/dingtalk: a mini-program or DingTalk code for a Gendan token.
+"""/api/auth/wechat, /wechat-web, /wecom and /dingtalk: a platform code for a Gendan token.
+
+wechat: the mini-program's wx.login() code; wechat-web: the code WeChat's web OAuth (snsapi_base)
+brings back to /m/; wecom: the code WeCom's OAuth2 (snsapi_base) brings back to /m/; dingtalk:
+the 免登 requestAuthCode code (mini-program or /m/ inside DingTalk).
 
 The platform code identifies the chat account; the account must be bound to a Gendan user
 (a binding code may be given along to bind it in the same call).
@@ -15,7 +19,7 @@ from app.api.common import commit, db_session, ok
 from app.services.chat import record_failed_binding, redeem_binding_code, user_for_chat
 from app.services.core import Actor
 from app.services.people import issue_token, user_public
-from bots.login import code_to_session, dingtalk_userid
+from bots.login import code_to_session, dingtalk_userid, wechat_web_openid, wecom_userid
 from models.enums import Channel, ChatPlatform
 from models.errors import DomainError, Forbidden, InvalidInput
 from models.people import User
@@ -24,7 +28,11 @@ bp = APIBlueprint("api_chat_login", __name__, url_prefix="/api/auth", abp_tags=[
 
 
 class CodeLogin(BaseModel):
-    code: str = Field(min_length=1, max_length=128, description="wx.login() 或钉钉免登授权码")
+    code: str = Field(
+        min_length=1,
+        max_length=128,
+        description="wx.login()、网页授权（微信 / 企业微信）或钉钉免登授权码",
+    )
     bind_code: str | None = Field(
         default=None, max_length=16, description="尚未绑定时：Gendan 网页上获取的 6 位绑定码"
     )
@@ -55,6 +63,27 @@ def dingtalk_login(body: CodeLogin):
     return _login(
         ChatPlatform.dingtalk, dingtalk_userid(runtime.dingtalk_client, body.code), body.bind_code
     )
+
+
+@bp.post("/wechat-web", responses={200: TokenOut})
+def wechat_web_login(body: CodeLogin):
+    """WeChat web OAuth (snsapi_base, in /m/ inside WeChat): the code for a Gendan token."""
+    config, runtime = current_app.config, current_app.extensions["gendan.chat"]
+    runtime.require("wechat_api")
+    openid = wechat_web_openid(
+        config["WECHAT_APP_ID"],
+        config["WECHAT_APP_SECRET"],
+        body.code,
+        api_base=config["WECHAT_API_BASE"],
+    )
+    return _login(ChatPlatform.wechat, openid, body.bind_code)
+
+
+@bp.post("/wecom", responses={200: TokenOut})
+def wecom_login(body: CodeLogin):
+    """WeCom OAuth2 (snsapi_base, in /m/ inside WeCom): the code for a Gendan token."""
+    runtime = current_app.extensions["gendan.chat"]
+    return _login(ChatPlatform.wecom, wecom_userid(runtime.wecom_client, body.code), body.bind_code)
 
 
 def _login(platform: ChatPlatform, external_id: str, bind_code: str | None):

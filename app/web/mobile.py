@@ -17,10 +17,11 @@ import json
 from functools import lru_cache
 from pathlib import Path
 
-from flask import Response, render_template, url_for
+from flask import Response, current_app, render_template, url_for
 
 from app.security import CONTENT_SECURITY_POLICY
 from app.web import bp
+from bots.jsapi import jssdk_origins
 
 STATIC = Path(__file__).resolve().parent / "static"
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -35,6 +36,7 @@ SHELL_FILES = (
     "m/keypad.js",
     "m/scanner.js",
     "m/signin.js",
+    "m/platform.js",
     "m/issues.js",
     "m/report.js",
     "m/todo.js",
@@ -68,9 +70,22 @@ def mobile():
     """The app shell: sign-in, 扫码入库 and the offline queue (no server-side session)."""
     html = render_template("m/index.html", version=shell_version())
     response = Response(html, mimetype="text/html")
-    response.headers["Content-Security-Policy"] = MOBILE_CONTENT_SECURITY_POLICY
+    response.headers["Content-Security-Policy"] = mobile_policy()
     response.headers["Cache-Control"] = "no-cache"
     return response
+
+
+def mobile_policy() -> str:
+    """/m/'s CSP: the strict one, plus the configured chat platforms' JS-SDK script origins
+    (their scanner and sign-in inside the apps); nothing more when no platform is configured."""
+    origins = jssdk_origins(current_app.config)
+    if not origins:
+        return MOBILE_CONTENT_SECURITY_POLICY
+    return MOBILE_CONTENT_SECURITY_POLICY.replace(
+        "script-src 'self' 'wasm-unsafe-eval'",
+        "script-src 'self' 'wasm-unsafe-eval' " + " ".join(origins),
+        1,
+    )
 
 
 @bp.get("/m/sw.js")

@@ -49,6 +49,22 @@ def add_items(section: str):
     return jsonify(sim().config[section])
 
 
+@bp.post("/inapp")
+def inapp():
+    """The simulated in-app browser: {platform, user, scan}. `user` is who the OAuth page and
+    requestAuthCode sign in (empty: the OAuth page asks); `scan` what the JS-SDK scanner reads."""
+    body = _body()
+    platform = body.get("platform")
+    if platform not in ("wechat", "wecom", "dingtalk"):
+        return _bad("platform must be wechat, wecom or dingtalk")
+    with sim().lock:
+        current = sim().inapp.setdefault(platform, {})
+        for key in ("user", "scan"):
+            if key in body:
+                current[key] = body[key]
+        return jsonify(dict(current))
+
+
 @bp.get("/messages")
 def messages():
     """Recorded messages, oldest first; filter by platform, conversation, api, direction, after."""

@@ -19,6 +19,7 @@ from bots.simulator import (
     api_wechat,
     api_wecom,
     faults,
+    jssdk,
 )
 from bots.simulator.clock import Clock
 from bots.simulator.deliver import Deliverer
@@ -49,6 +50,7 @@ def create_app(
         api_menu.bp,
         admin.bp,
         admin_menu.bp,
+        jssdk.bp,
     ):
         app.register_blueprint(blueprint)
     faults.install(app, state)

@@ -63,7 +63,15 @@ PLATFORM_API_BASES = (
     "WECOM_API_BASE",
     "DINGTALK_API_BASE",
     "DINGTALK_OPENAPI_BASE",
+    "WECHAT_OAUTH_BASE",
+    "WECOM_OAUTH_BASE",
 )
+# The simulator's stand-ins for the platforms' JS-SDK scripts (bots/simulator/jssdk.py).
+JSSDK_PATHS = {
+    "WECHAT_JSSDK_URL": "/jssdk/wechat.js",
+    "WECOM_JSSDK_URL": "/jssdk/wecom.js",
+    "DINGTALK_JSSDK_URL": "/jssdk/dingtalk.js",
+}
 
 
 def gendan_env(base_url: str, config: dict = DEMO_CONFIG) -> dict[str, str]:
@@ -88,4 +96,5 @@ def gendan_env(base_url: str, config: dict = DEMO_CONFIG) -> dict[str, str]:
         "DINGTALK_AES_KEY": dt["event_aes_key"],
         "DINGTALK_CORP_ID": dt["corp_id"],
         **dict.fromkeys(PLATFORM_API_BASES, base_url.rstrip("/")),
+        **{name: base_url.rstrip("/") + path for name, path in JSSDK_PATHS.items()},
     }

@@ -60,6 +60,10 @@ class SimState:
             self.notices_today: dict[tuple[str, str], float] = {}
             self.media: dict[str, bytes] = {}  # images users sent, by media id / download code
             self.menus: dict[tuple[str, str], dict] = {}  # (platform, app[:agentid]) -> menu
+            # In-app browser (jssdk.py): per platform the user "in the app" and what its scanner
+            # reads; jsapi tickets by value: (platform, app, kind, expires_at).
+            self.inapp: dict[str, dict] = {}
+            self.tickets: dict[str, tuple[str, str, str, float]] = {}
             self._seq = itertools.count(1)
             self.release.set()  # free requests held by a "hang" fault
             self.release = threading.Event()
@@ -157,6 +161,28 @@ class SimState:
         with self.lock:
             for token in self.tokens.values():
                 token.expires_at = self.clock.now()
+
+    # jsapi tickets -------------------------------------------------------------------------
+
+    def ticket(self, platform: str, app: str, kind: str) -> tuple[str, float]:
+        """The app's live ticket of `kind` (the same until it expires), else a new one."""
+        now = self.clock.now()
+        with self.lock:
+            for value, (p, a, k, expires_at) in self.tickets.items():
+                if (p, a, k) == (platform, app, kind) and expires_at > now:
+                    return value, expires_at
+            value = secrets.token_urlsafe(32)
+            self.tickets[value] = (platform, app, kind, now + TOKEN_TTL)
+            return value, now + TOKEN_TTL
+
+    def live_tickets(self, platform: str, app: str, kind: str) -> list[str]:
+        now = self.clock.now()
+        with self.lock:
+            return [
+                value
+                for value, (p, a, k, expires_at) in self.tickets.items()
+                if (p, a, k) == (platform, app, kind) and expires_at > now
+            ]
 
     # rate limits ---------------------------------------------------------------------------
 

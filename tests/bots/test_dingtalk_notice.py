@@ -7,7 +7,7 @@ from dingtalk.core.exceptions import DingTalkClientException
 from bots.login import dingtalk_userid
 from bots.senders.clients import dingtalk_client
 from bots.senders.dingtalk_notice import DingTalkWorkNoticeSender, notice_body
-from models.errors import InvalidInput
+from models.errors import NotAuthenticated
 from models.messages import Button, OutboundMessage
 from tests.bots.conftest import admin, calls
 
@@ -110,7 +110,7 @@ def test_user_lookup_by_mobile(sim, client):
 
 def test_auth_code_gives_the_userid_once(sim, client):
     assert dingtalk_userid(client, "dt-code-lisi") == "lisi"
-    with pytest.raises(InvalidInput) as caught:
+    with pytest.raises(NotAuthenticated) as caught:
         dingtalk_userid(client, "dt-code-lisi")
     assert caught.value.code == "dt_code_invalid"
 

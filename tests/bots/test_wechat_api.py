@@ -6,7 +6,7 @@ import requests
 from bots.login import code_to_session
 from bots.senders.clients import WeChatApiClient
 from bots.senders.wechat_subscribe import SubscribeTarget, WeChatSubscribeSender, clip
-from models.errors import InvalidInput, RateLimited, Unavailable
+from models.errors import NotAuthenticated, RateLimited, Unavailable
 from models.messages import OutboundMessage
 from tests.bots.conftest import admin, calls
 
@@ -128,7 +128,7 @@ def test_login_code_gives_openid_and_never_the_session_key(sim):
 def test_reused_and_unknown_login_codes_are_clear_errors(sim):
     code_to_session(APPID, SECRET, "wx-code-zhangsan", api_base=sim.url)
     for code, expected in (("wx-code-zhangsan", "wx_code_used"), ("bogus", "wx_code_invalid")):
-        with pytest.raises(InvalidInput) as caught:
+        with pytest.raises(NotAuthenticated) as caught:
             code_to_session(APPID, SECRET, code, api_base=sim.url)
         assert caught.value.code == expected
 

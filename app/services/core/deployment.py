@@ -35,6 +35,17 @@ OFFICIAL_API_BASES = {
     "wecom_api_base": "https://qyapi.weixin.qq.com",
     "dingtalk_api_base": "https://oapi.dingtalk.com",
     "dingtalk_openapi_base": "https://api.dingtalk.com",
+    "wechat_oauth_base": "https://open.weixin.qq.com",
+    "wecom_oauth_base": "https://open.weixin.qq.com",
+}
+# The platforms' JS-SDK scripts (official) and the simulator's stand-ins (path on the simulator).
+OFFICIAL_JSSDK = {
+    "wechat_jssdk_url": ("https://res.wx.qq.com/open/js/jweixin-1.6.0.js", "/jssdk/wechat.js"),
+    "wecom_jssdk_url": ("https://res.wx.qq.com/open/js/jweixin-1.2.0.js", "/jssdk/wecom.js"),
+    "dingtalk_jssdk_url": (
+        "https://g.alicdn.com/dingding/dingtalk-jsapi/3.0.25/dingtalk.open.js",
+        "/jssdk/dingtalk.js",
+    ),
 }
 # An empty variable means "the default", except where empty is a value of its own (no review
 # departments, no roles that report) or must be refused (an empty time zone).
@@ -120,6 +131,8 @@ class Settings(ReminderFields, ChatFields, SecurityFields, LimitFields, SiteFiel
         }
         for name, official in OFFICIAL_API_BASES.items():
             filled[name] = getattr(self, name) or (official if production else local)
+        for name, (official, path) in OFFICIAL_JSSDK.items():
+            filled[name] = getattr(self, name) or (official if production else local + path)
         for name, value in filled.items():
             object.__setattr__(self, name, value)  # frozen once validated
         return self

@@ -198,6 +198,14 @@ def _chat(platform: str) -> str:
 
 WECHAT, WECOM, DINGTALK = _chat("WeChat"), _chat("WeCom"), _chat("DingTalk")
 API_BASE = "API host; the official one in production, the local simulator otherwise"
+AUTHORIZE = (
+    "host of the authorize page /m/ sends people to (in-app sign-in); the official one in "
+    "production, the local simulator otherwise"
+)
+JSSDK = (
+    "JS-SDK script /m/ loads inside the app (scanner; the page's CSP allows its origin only "
+    "when the platform is configured); the official one in production, the simulator's otherwise"
+)
 
 
 class ChatFields(BaseModel):
@@ -223,6 +231,13 @@ class ChatFields(BaseModel):
     dingtalk_openapi_base: str | None = setting(
         None, "DingTalk's new " + API_BASE + " (image downloads)", shown="see meaning"
     )
+    wechat_oauth_base: str | None = setting(
+        None, "WeChat web OAuth " + AUTHORIZE, shown="see meaning"
+    )
+    wecom_oauth_base: str | None = setting(None, "WeCom OAuth2 " + AUTHORIZE, shown="see meaning")
+    wechat_jssdk_url: str | None = setting(None, "WeChat " + JSSDK, shown="see meaning")
+    wecom_jssdk_url: str | None = setting(None, "WeCom " + JSSDK, shown="see meaning")
+    dingtalk_jssdk_url: str | None = setting(None, "DingTalk " + JSSDK, shown="see meaning")
 
     @field_validator("*", mode="before")
     @classmethod
@@ -231,7 +246,7 @@ class ChatFields(BaseModel):
             return value
         if info.field_name.endswith("_aes_key"):
             return check_aes_key(info.field_name.upper(), value.strip())
-        if info.field_name.endswith("_api_base"):
+        if info.field_name.endswith(("_api_base", "_oauth_base")):
             return value.strip().rstrip("/")
         return value.strip()
 

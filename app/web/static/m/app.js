@@ -6,7 +6,8 @@ import { keypad } from "./keypad.js";
 import { all, forget, newClientId, prune, save } from "./queue.js";
 import { actionPicker } from "./scanaction.js";
 import { Scanner } from "./scanner.js";
-import { passwordSignIn, platformSignIn } from "./signin.js";
+import { platformScanner } from "./platform.js";
+import { chatApp, passwordSignIn, platformSignIn } from "./signin.js";
 import { flush } from "./sync.js";
 import * as issues from "./issues.js";
 import * as report from "./report.js";
@@ -62,6 +63,14 @@ function signedOut() {
   show("signin");
   $("signin-error").textContent = "登录已过期，请重新登录；未上传的扫码不会丢失";
   $("signin-error").hidden = false;
+  // Inside a chat app its own sign-in runs again (the page may go to its authorize page).
+  if (chatApp()) {
+    platformSignIn().then((done) => {
+      if (!done) return;
+      show(wanted());
+      sync();
+    });
+  }
 }
 
 function showNetwork() {
@@ -213,6 +222,17 @@ function wire() {
     $("entry").hidden = true;
   });
   $("camera-start").addEventListener("click", async () => {
+    // Inside a chat app its own scanner (JS-SDK), else the camera in the page.
+    const platform = await platformScanner(chatApp());
+    if (platform) {
+      try {
+        const read = await platform();
+        if (read && read.code) openEntry(read.code, read.scanType);
+      } catch (error) {
+        $("camera-status").textContent = error.message;
+      }
+      return;
+    }
     $("camera").hidden = false;
     try {
       await scanner.start((code, scanType) => {

@@ -1,6 +1,8 @@
-// Signing in: the usual password here; inside WeCom / DingTalk / WeChat the app's own
-// sign-in (OAuth2 snsapi_base, 免登 requestAuthCode, web OAuth) will be tried first.
+// Signing in: inside WeCom / DingTalk / WeChat the app's own sign-in first (OAuth2 snsapi_base,
+// 免登 requestAuthCode, web OAuth: platform.js); the usual password form elsewhere, and when the
+// app's account cannot sign in (not bound yet: the hint and a binding-code field are shown).
 import { call, keepSession } from "./api.js";
+import { bindAndRetry, inAppSignIn } from "./platform.js";
 
 // Which chat app's browser this page runs in, from its user agent (null: a plain browser).
 export function chatApp() {
@@ -11,9 +13,53 @@ export function chatApp() {
   return null;
 }
 
-// In-app sign-in without a password. Not built yet: always null, and the form is shown.
+// In-app sign-in without a password. True when signed in; else the form is to be shown (with
+// the reason in #signin-error), or the page is on its way to the app's authorize page.
 export async function platformSignIn() {
-  return null;
+  const app = chatApp();
+  const outcome = await inAppSignIn(app);
+  if (!outcome) return false;
+  if (outcome.token) return true;
+  if (outcome.away) return false;
+  const error = document.getElementById("signin-error");
+  error.textContent = outcome.hint;
+  error.hidden = false;
+  if (outcome.bindable) showBindForm(app);
+  return false;
+}
+
+function showBindForm(app) {
+  if (document.getElementById("bind-form")) return;
+  const form = document.createElement("form");
+  form.id = "bind-form";
+  form.className = "stack bind-form";
+  form.noValidate = true;
+  const label = document.createElement("label");
+  label.textContent = "绑定码 ";
+  const input = document.createElement("input");
+  input.name = "bind_code";
+  input.inputMode = "numeric";
+  input.autocomplete = "one-time-code";
+  input.maxLength = 16;
+  label.append(input);
+  const button = document.createElement("button");
+  button.type = "submit";
+  button.className = "primary big";
+  button.textContent = "绑定并登录";
+  const note = document.createElement("p");
+  note.className = "hint";
+  note.textContent = "没有密码？请在 Gendan 网页「聊天账号」页获取 6 位绑定码，填在这里绑定本账号。";
+  form.append(note, label, button);
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const code = input.value.trim();
+    if (!code) {
+      input.focus();
+      return;
+    }
+    bindAndRetry(app, code);
+  });
+  document.getElementById("signin-form").after(form);
 }
 
 export async function passwordSignIn(username, password) {
