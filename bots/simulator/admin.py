@@ -28,6 +28,12 @@ def get_config():
     return jsonify(sim().config)
 
 
+@bp.get("/gendan")
+def gendan_address():
+    """Where Gendan runs (the simulator delivers there): the phone frame opens its /m/."""
+    return jsonify({"url": current_app.extensions["chat_simulator_deliverer"].gendan_url})
+
+
 @bp.put("/config")
 def put_config():
     try:

@@ -215,3 +215,28 @@ def test_the_simulator_page_sets_the_in_app_user_and_scan(phone, sim):
     phone.get_by_role("button", name="设置").click()
     phone.locator("#inapp-status:has-text('已设置')").wait_for()
     assert sim.state.inapp["dingtalk"] == {"user": "sunqi", "scan": f"EAN_13,{DEMO_EAN}"}
+
+
+def test_the_simulators_phone_frame_opens_m_as_the_apps_browser(browser, chat_server, sim):
+    """A desktop browser (its user agent names no app): the simulator page's phone frame opens
+    /m/?app=wecom in a phone-sized window, which signs in through WeCom OAuth2 without a
+    password and keeps playing WeCom after the authorize page's redirect."""
+    admin(sim, "POST", "inapp", json={"platform": "wecom", "user": KEEPER})
+    deliverer = sim.app.extensions["chat_simulator_deliverer"]
+    kept, deliverer.gendan_url = deliverer.gendan_url, chat_server
+    context = browser.new_context(viewport={"width": 1024, "height": 800}, locale="zh-CN")
+    try:
+        page = context.new_page()
+        page.goto(f"{sim.url}/")
+        page.locator("#inapp summary").click()
+        page.select_option("#inapp-platform", "wecom")
+        with context.expect_page() as opened:
+            page.get_by_role("button", name="在手机框中打开 /m/").click()
+        phone = opened.value
+        phone.get_by_role("heading", name="扫码入库").wait_for()
+        assert phone.locator("#who").inner_text() == "周仓库"
+        assert phone.evaluate("sessionStorage.getItem('gendan.m.app')") == "wecom"
+        assert calls(sim, "/cgi-bin/auth/getuserinfo")[-1]["errcode"] == 0
+    finally:
+        context.close()
+        deliverer.gendan_url = kept

@@ -33,5 +33,17 @@
       : answer.error;
   });
 
+  // The phone frame: /m/ in a phone-sized window, told which app's browser it plays.
+  el("inapp-phone").addEventListener("click", async () => {
+    const gendan = await (await fetch("/admin/gendan")).json();
+    const platform = el("inapp-platform").value;
+    const frame = window.open(
+      `${gendan.url}/m/?app=${encodeURIComponent(platform)}`,
+      "gendan-phone",
+      "popup,width=390,height=844",
+    );
+    el("inapp-status").textContent = frame ? "已在手机框中打开 /m/" : "浏览器拦截了弹出窗口";
+  });
+
   fillUsers();
 })();

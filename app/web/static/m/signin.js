@@ -4,8 +4,18 @@
 import { call, keepSession } from "./api.js";
 import { bindAndRetry, inAppSignIn } from "./platform.js";
 
+const APPS = ["wecom", "dingtalk", "wechat"];
+const APP_KEY = "gendan.m.app";
+
 // Which chat app's browser this page runs in, from its user agent (null: a plain browser).
+// `/m/?app=wecom` (the simulator's phone frame: a desktop browser's user agent names no app)
+// says it instead, for the rest of this tab. It only picks the sign-in flow and the scanner:
+// the platform still has to vouch for the user.
 export function chatApp() {
+  const asked = new URLSearchParams(location.search).get("app");
+  if (APPS.includes(asked)) sessionStorage.setItem(APP_KEY, asked);
+  const kept = sessionStorage.getItem(APP_KEY);
+  if (APPS.includes(kept)) return kept;
   const ua = navigator.userAgent;
   if (/wxwork/i.test(ua)) return "wecom";
   if (/DingTalk/i.test(ua)) return "dingtalk";
