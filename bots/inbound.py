@@ -80,8 +80,7 @@ def handle_message(
     result = _Result()
     with db.session(readonly=True) as reader:
         prior = _prior(reader, message)
-        if prior is not None:
-            reader.rollback()
+        if prior is not None:  # no rollback first: it would expire the row (a second read)
             return _replay(message, prior)
         throttled = throttle is not None and not throttle(message)
         answered_here = throttled or not _writes(message)
@@ -96,7 +95,6 @@ def handle_message(
         if not answered_here:
             prior = _prior(session, message)  # a delivery racing this one may have run it
             if prior is not None:
-                session.rollback()
                 return _replay(message, prior)
             _run_guarded(session, message, now, result)
         return _record(session, message, result, now)
