@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import random
 import secrets
 import subprocess
@@ -195,9 +196,13 @@ def dingtalk_requests(host: str, count: int, sim: SimulatorServer) -> bytes:
 class Runner:
     """Every request kind at one connection count against one server."""
 
-    def __init__(self, engine: str, db, base: str, data: Seeded, sim, folder: Path):
+    def __init__(
+        self, engine: str, db, base: str, data: Seeded, sim, folder: Path, workers=lambda: []
+    ):
         self.engine, self.db, self.base, self.data, self.sim = engine, db, base, data, sim
         self.folder = folder
+        self.workers = workers  # the gunicorn worker pids, for their CPU time
+        self.cpu: dict[tuple[str, int], float | None] = {}  # CPU ms per request, by kind
         self.rng = random.Random(f"{SEED}-{engine}")
         self.run_number = 0
         self.problems: list[str] = []
@@ -215,9 +220,16 @@ class Runner:
         path = self.folder / f"{self.engine}-{kind[:6]}-{connections}.req"
         path.write_bytes(body)
         threads = min(WORKERS, connections)
+        pids = self.workers()
+        before = cpu_seconds(pids)
         out = wrk("replay.lua", self.base, connections, seconds, [str(path), str(threads)])
+        time.sleep(0.2)  # the last replies' after-work (the DingTalk push) is counted too
+        after = cpu_seconds(pids) if self.workers() == pids else None
         path.unlink()
-        return self.result(kind, connections, out)
+        result = self.result(kind, connections, out)
+        if before is not None and after is not None and result.requests:
+            self.cpu[(kind, connections)] = (after - before) * 1000 / result.requests
+        return result
 
     def scans(self, connections: int, seconds: float) -> Result:
         self.run_number += 1
@@ -296,6 +308,9 @@ class Runner:
         return out
 
 
+CPU_MS: dict[tuple[str, str, int], float | None] = {}  # (engine, kind, connections)
+
+
 @dataclass
 class Memory:
     engine: str
@@ -315,6 +330,19 @@ def settled(pids: dict[str, int], limit: float = 30) -> dict[str, int]:
             return now
         last = now
     return last
+
+
+def cpu_seconds(pids: list[int]) -> float | None:
+    """User + system CPU seconds these processes used so far; None if one is gone."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    try:
+        for pid in pids:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14, 15)
+    except (FileNotFoundError, ProcessLookupError):
+        return None
+    return total / tick
 
 
 def peak_or_none(pid: int) -> int | None:
@@ -348,9 +376,10 @@ def engine_run(
             pids["scheduler"] = sched.pid
             idle = settled(pids)
             phase("started, idle memory read")
-            runner = Runner(engine, db, web.base, data, sim, folder)
+            runner = Runner(engine, db, web.base, data, sim, folder, workers=web.workers)
             # warm-up: every worker's first requests
             runner.at(1, min(seconds, 1), webhooks_only=webhooks_only)
+            runner.cpu.clear()
             phase("warmed up")
             results = [
                 r for c in connections for r in runner.at(c, seconds, webhooks_only=webhooks_only)
@@ -358,6 +387,7 @@ def engine_run(
             phase("measured")
             peaks = {name: peak_or_none(pid) for name, pid in pids.items()}
     memory = [Memory(engine, name, idle[name], peaks[name]) for name in pids]
+    CPU_MS.update({(engine, *key): value for key, value in runner.cpu.items()})
     return results, memory, runner.problems
 
 
@@ -482,6 +512,15 @@ def webhook_section(seconds: float, connections: list[int]) -> str:
         "most 25 ms on PostgreSQL and 40 ms on SQLite at 4 connections.",
         "",
         *table(results),
+        "",
+        "Worker CPU per request (user + system time of the gunicorn workers over the run, "
+        "divided by the requests answered; steadier than latency on a shared machine): "
+        + "; ".join(
+            f"{engine} {kind} at {c}: "
+            + (f"{value:.1f} ms" if value is not None else "a worker was replaced")
+            for (engine, kind, c), value in CPU_MS.items()
+        )
+        + ".",
         "",
         "Checked in the database after each run: every WeChat and DingTalk message answered "
         "stored once in chat_inbound. "
