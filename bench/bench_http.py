@@ -506,8 +506,9 @@ def webhook_section(seconds: float, connections: list[int]) -> str:
     lines = [
         WEBHOOK_HEADING,
         "",
-        f"{clock.now():%Y-%m-%d %H:%M} UTC; {machine()}; {wrk_version()}. The same servers "
-        f"and requests as the table above, the webhooks alone: {seconds:g} s per kind and "
+        f"{clock.now():%Y-%m-%d %H:%M} UTC; {machine()}; {wrk_version()}. The servers and "
+        "signed requests of the HTTP ceilings section (bench_http.py), the webhooks alone: "
+        f"{seconds:g} s per kind and "
         f"connection count ({', '.join(map(str, connections))}). Targets (issue 18): p99 at "
         "most 25 ms on PostgreSQL and 40 ms on SQLite at 4 connections.",
         "",
