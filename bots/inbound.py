@@ -1,7 +1,9 @@
 """One path for every accepted chat message: dedupe, identify, parse, run, record, reply.
 
 The message is recorded in `chat_inbound` (unique per platform and message id) in the same
-transaction as the command's effects and its queued replies. A platform retry of the same
+transaction as the command's effects and its queued replies; a command that only reads has
+none, so it runs in a read transaction first and that write holds the inserts alone (see
+`handle_message`). A platform retry of the same
 message id finds that row and gets the stored reply; two deliveries racing each other
 collide on the unique key and the loser replays the winner's reply. Refused requests never
 get here: the adapters refuse them before anything is parsed or stored.
