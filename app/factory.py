@@ -72,12 +72,14 @@ def _configure_chat(app: OpenAPI) -> None:
     """Chat platform clients on the shared token store, and the outbox deliverer."""
     from app.services.chat import DatabaseKeyValueStore
     from bots.delivery.deliverer import OutboxDeliverer
+    from bots.delivery.soon import SoonSender
     from bots.runtime import ChatRuntime
 
     db = app.extensions["gendan.db"]
     runtime = ChatRuntime(app.config, DatabaseKeyValueStore(db.engine))
     app.extensions["gendan.chat"] = runtime
     app.extensions["gendan.deliverer"] = OutboxDeliverer(db, runtime)
+    app.extensions["gendan.soon"] = SoonSender(lambda: app.extensions["gendan.deliverer"])
 
 
 def _register_request_hooks(app: OpenAPI) -> None:

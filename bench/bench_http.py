@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import random
 import secrets
 import subprocess
@@ -195,9 +196,13 @@ def dingtalk_requests(host: str, count: int, sim: SimulatorServer) -> bytes:
 class Runner:
     """Every request kind at one connection count against one server."""
 
-    def __init__(self, engine: str, db, base: str, data: Seeded, sim, folder: Path):
+    def __init__(
+        self, engine: str, db, base: str, data: Seeded, sim, folder: Path, workers=lambda: []
+    ):
         self.engine, self.db, self.base, self.data, self.sim = engine, db, base, data, sim
         self.folder = folder
+        self.workers = workers  # the gunicorn worker pids, for their CPU time
+        self.cpu: dict[tuple[str, int], float | None] = {}  # CPU ms per request, by kind
         self.rng = random.Random(f"{SEED}-{engine}")
         self.run_number = 0
         self.problems: list[str] = []
@@ -215,9 +220,16 @@ class Runner:
         path = self.folder / f"{self.engine}-{kind[:6]}-{connections}.req"
         path.write_bytes(body)
         threads = min(WORKERS, connections)
+        pids = self.workers()
+        before = cpu_seconds(pids)
         out = wrk("replay.lua", self.base, connections, seconds, [str(path), str(threads)])
+        time.sleep(0.2)  # the last replies' after-work (the DingTalk push) is counted too
+        after = cpu_seconds(pids) if self.workers() == pids else None
         path.unlink()
-        return self.result(kind, connections, out)
+        result = self.result(kind, connections, out)
+        if before is not None and after is not None and result.requests:
+            self.cpu[(kind, connections)] = (after - before) * 1000 / result.requests
+        return result
 
     def scans(self, connections: int, seconds: float) -> Result:
         self.run_number += 1
@@ -243,7 +255,7 @@ class Runner:
                 f"{answered} answered, {result.issued} sent, {result.errors} errors"
             )
 
-    def at(self, connections: int, seconds: float) -> list[Result]:
+    def at(self, connections: int, seconds: float, *, webhooks_only: bool = False) -> list[Result]:
         host = self.base.removeprefix("http://")
         ceiling = wrk("healthz.lua", f"{self.base}/healthz", connections, seconds, [])
         healthz = self.result(KINDS[0], connections, ceiling)
@@ -252,6 +264,15 @@ class Runner:
         enough = max(2000, min(40000, int(healthz.per_second * seconds * 1.2)))
         wechat_body = wechat_requests(host, enough, self.rng)
         ding_body = dingtalk_requests(host, enough, self.sim)
+        if webhooks_only:
+            middle = counts(self.db)
+            wechat = self.replay(KINDS[2], wechat_body, connections, seconds)
+            ding = self.replay(KINDS[3], ding_body, connections, seconds)
+            time.sleep(0.5)
+            after = counts(self.db)
+            self.check(wechat, middle.wechat, after.wechat, "WeChat")
+            self.check(ding, middle.dingtalk, after.dingtalk, "DingTalk")
+            return [healthz, wechat, ding]
         before = counts(self.db)
         scans = self.scans(connections, seconds)
         time.sleep(0.5)  # requests cut off by wrk's end are still answered
@@ -287,6 +308,9 @@ class Runner:
         return out
 
 
+CPU_MS: dict[tuple[str, str, int], float | None] = {}  # (engine, kind, connections)
+
+
 @dataclass
 class Memory:
     engine: str
@@ -308,6 +332,19 @@ def settled(pids: dict[str, int], limit: float = 30) -> dict[str, int]:
     return last
 
 
+def cpu_seconds(pids: list[int]) -> float | None:
+    """User + system CPU seconds these processes used so far; None if one is gone."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    try:
+        for pid in pids:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14, 15)
+    except (FileNotFoundError, ProcessLookupError):
+        return None
+    return total / tick
+
+
 def peak_or_none(pid: int) -> int | None:
     try:
         return memory_kib(pid)[1]
@@ -316,7 +353,13 @@ def peak_or_none(pid: int) -> int | None:
 
 
 def engine_run(
-    engine: str, sim: SimulatorServer, seconds: float, connections: list[int], folder: Path
+    engine: str,
+    sim: SimulatorServer,
+    seconds: float,
+    connections: list[int],
+    folder: Path,
+    *,
+    webhooks_only: bool = False,
 ) -> tuple[list[Result], list[Memory], list[str]]:
     began = time.monotonic()
 
@@ -333,17 +376,24 @@ def engine_run(
             pids["scheduler"] = sched.pid
             idle = settled(pids)
             phase("started, idle memory read")
-            runner = Runner(engine, db, web.base, data, sim, folder)
-            runner.at(1, min(seconds, 1))  # warm-up: every worker's first requests
+            runner = Runner(engine, db, web.base, data, sim, folder, workers=web.workers)
+            # warm-up: every worker's first requests
+            runner.at(1, min(seconds, 1), webhooks_only=webhooks_only)
+            runner.cpu.clear()
             phase("warmed up")
-            results = [r for c in connections for r in runner.at(c, seconds)]
+            results = [
+                r for c in connections for r in runner.at(c, seconds, webhooks_only=webhooks_only)
+            ]
             phase("measured")
             peaks = {name: peak_or_none(pid) for name, pid in pids.items()}
     memory = [Memory(engine, name, idle[name], peaks[name]) for name in pids]
+    CPU_MS.update({(engine, *key): value for key, value in runner.cpu.items()})
     return results, memory, runner.problems
 
 
-def run(seconds: float, connections: list[int]) -> tuple[list[Result], list[Memory], list[str]]:
+def run(
+    seconds: float, connections: list[int], *, webhooks_only: bool = False
+) -> tuple[list[Result], list[Memory], list[str]]:
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # the simulator's request log
     results, memory, problems = [], [], []
     with (
@@ -352,7 +402,9 @@ def run(seconds: float, connections: list[int]) -> tuple[list[Result], list[Memo
     ):
         sim.state.replace(DEMO_CONFIG)
         for engine in ("sqlite", "postgresql"):
-            r, m, p = engine_run(engine, sim, seconds, connections, Path(folder))
+            r, m, p = engine_run(
+                engine, sim, seconds, connections, Path(folder), webhooks_only=webhooks_only
+            )
             results += r
             memory += m
             problems += p
@@ -441,17 +493,59 @@ def section(seconds: float, connections: list[int]) -> str:
     return "\n".join(lines) + "\n"
 
 
+WEBHOOK_HEADING = (
+    "## Chat webhooks with wrk, SQLite and PostgreSQL (bench/bench_http.py --webhooks)"
+)
+
+
+def webhook_section(seconds: float, connections: list[int]) -> str:
+    """The signed webhooks alone (and /healthz for the ratio), counts checked."""
+    if not postgres_available():
+        return f"{WEBHOOK_HEADING}\n\nPostgreSQL was not reachable: nothing measured.\n"
+    results, _memory, problems = run(seconds, connections, webhooks_only=True)
+    lines = [
+        WEBHOOK_HEADING,
+        "",
+        f"{clock.now():%Y-%m-%d %H:%M} UTC; {machine()}; {wrk_version()}. The servers and "
+        "signed requests of the HTTP ceilings section (bench_http.py), the webhooks alone: "
+        f"{seconds:g} s per kind and "
+        f"connection count ({', '.join(map(str, connections))}). Targets (issue 18): p99 at "
+        "most 25 ms on PostgreSQL and 40 ms on SQLite at 4 connections.",
+        "",
+        *table(results),
+        "",
+        "Worker CPU per request (user + system time of the gunicorn workers over the run, "
+        "divided by the requests answered; steadier than latency on a shared machine): "
+        + "; ".join(
+            f"{engine} {kind} at {c}: "
+            + (f"{value:.1f} ms" if value is not None else "a worker was replaced")
+            for (engine, kind, c), value in CPU_MS.items()
+        )
+        + ".",
+        "",
+        "Checked in the database after each run: every WeChat and DingTalk message answered "
+        "stored once in chat_inbound. "
+        f"{'All counts exact.' if not problems else '**Problems:**'}",
+        *[f"- {p}" for p in problems],
+    ]
+    return "\n".join(lines) + "\n"
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, help="also write the section into this file")
     parser.add_argument("--seconds", type=float, default=10, help="length of each wrk run")
     parser.add_argument("--connections", default="1,4,16", help="comma-separated counts")
+    parser.add_argument("--webhooks", action="store_true", help="the chat webhooks alone")
     args = parser.parse_args(argv)
     connections = [int(c) for c in args.connections.split(",")]
-    text = section(args.seconds, connections)
+    if args.webhooks:
+        text, heading = webhook_section(args.seconds, connections), WEBHOOK_HEADING
+    else:
+        text, heading = section(args.seconds, connections), HEADING
     print(text, end="")
     if args.out:
-        write_section(args.out, HEADING, text)
+        write_section(args.out, heading, text)
 
 
 if __name__ == "__main__":

@@ -50,9 +50,28 @@ UNLIMITED = {
 }
 
 
+# Rate-limit counters where production keeps them (app/production.py refuses memory:// with
+# several workers): the local Redis when it answers. Flask-Limiter's memory:// storage starts a
+# timer thread on nearly every hit, about 15 % of a webhook's CPU in a profile, which no
+# production worker pays. BENCH_RATELIMIT_STORAGE_URI overrides (memory:// for the old way).
+LOCAL_REDIS = "redis://127.0.0.1:6379/15"
+
+
+def rate_limit_storage() -> str:
+    chosen = os.environ.get("BENCH_RATELIMIT_STORAGE_URI")
+    if chosen:
+        return chosen
+    try:
+        with socket.create_connection(("127.0.0.1", 6379), timeout=0.5):
+            return LOCAL_REDIS
+    except OSError:
+        return "memory://"
+
+
 def bench_env(url: str, folder: str, sim_port: int | None = None) -> dict:
     env = {
         **UNLIMITED,
+        "RATELIMIT_STORAGE_URI": rate_limit_storage(),
         **os.environ,
         "DATABASE_URL": url,
         "SECRET_KEY": SECRET,

@@ -57,6 +57,9 @@ class Spec:
     handler: Callable[[ChatContext, dict], Reply]
     example: str = ""
     needs_binding: bool = True  # False: answered for a chat account not bound to a user
+    # False: the handler only reads, so the webhook runs it outside the write transaction
+    # (bots/inbound.py) and SQLite's writer is held for the chat_inbound insert alone.
+    writes: bool = True
 
     def error(self, detail: str = "") -> ParseError:
         example = f"\n例如：{self.example}" if self.example else ""
@@ -105,6 +108,7 @@ TABLE = [
         render=_render_help,
         handler=show_help,
         needs_binding=False,
+        writes=False,
     ),
     Spec(
         name="progress",
@@ -115,6 +119,7 @@ TABLE = [
         render=a.render_order("进度"),
         handler=handlers.progress,
         example="进度 GD-DEMO-03",
+        writes=False,
     ),
     Spec(
         name="report",
@@ -175,6 +180,7 @@ TABLE = [
         render=a.render_order("缺料"),
         handler=procure_handlers.shortage,
         example="缺料 GD-DEMO-03",
+        writes=False,
     ),
     Spec(
         name="receive",

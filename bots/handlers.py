@@ -20,14 +20,22 @@ from app.services.orders import (
     find_order_by_code,
     get_order,
     list_stages,
-    order_public,
+    order_progress,
     stage_days_late,
 )
 from bots import texts
 from bots.message import InboundMessage, SessionWebhookContext
 from bots.replies import Reply, markdown, plain
 from models.chat import ChatGroup
-from models.enums import STAGE_NAMES, Channel, ChatPlatform, StageKind, StageStatus
+from models.enums import (
+    ORDER_STATUS_NAMES,
+    STAGE_NAMES,
+    Channel,
+    ChatPlatform,
+    OrderStatus,
+    StageKind,
+    StageStatus,
+)
 from models.errors import InvalidInput
 from models.orders import Order
 from models.people import User
@@ -98,19 +106,22 @@ def bind(ctx: ChatContext, args: dict) -> Reply:
 
 def progress(ctx: ChatContext, args: dict) -> Reply:
     order = ctx.order(args.get("order"))
-    public = order_public(ctx.session, order)
+    stages = list_stages(session=ctx.session, order_id=order.id)
+    progress = order_progress(stages)
+    # By primary key: no query when the liaison is the sender (already in the session).
+    liaison = ctx.session.get(User, order.liaison_id) if order.liaison_id else None
     today = local_date(ctx.now)
     late_days = delivery_days_late(order, today)
     left = (order.delivery_date - today).days
     due = f"已超期 {late_days} 天" if late_days else f"还剩 {left} 天"
     lines = [
         f"### {order.code} · {order.customer}",
-        f"状态：{public.status_name} · 总进度 **{public.progress}%**",
+        f"状态：{ORDER_STATUS_NAMES[OrderStatus(order.status)]} · 总进度 **{progress}%**",
         f"交期：{order.delivery_date:%Y-%m-%d}（{due}）",
     ]
-    if public.liaison:
-        lines.append(f"联络人：{public.liaison.display_name}")
-    for stage in list_stages(session=ctx.session, order_id=order.id):
+    if liaison is not None:
+        lines.append(f"联络人：{liaison.display_name}")
+    for stage in stages:
         status = StageStatus(stage.status)
         percent = 100 if status == StageStatus.done else stage.progress
         late = stage_days_late(stage, today) > 0
@@ -118,7 +129,7 @@ def progress(ctx: ChatContext, args: dict) -> Reply:
         mark = "⚠" if late else STAGE_MARKS[status]
         lines.append(f"- {mark} {STAGE_NAMES[StageKind(stage.kind)]} {percent}%{plan}")
     lines.append(f"[打开订单]({settings().public_base_url}/orders/{order.id})")
-    return markdown(f"{order.code} 进度 {public.progress}%", "\n".join(lines))
+    return markdown(f"{order.code} 进度 {progress}%", "\n".join(lines))
 
 
 def standup(ctx: ChatContext, args: dict) -> Reply:

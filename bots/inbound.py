@@ -1,7 +1,9 @@
 """One path for every accepted chat message: dedupe, identify, parse, run, record, reply.
 
 The message is recorded in `chat_inbound` (unique per platform and message id) in the same
-transaction as the command's effects and its queued replies. A platform retry of the same
+transaction as the command's effects and its queued replies; a command that only reads has
+none, so it runs in a read transaction first and that write holds the inserts alone (see
+`handle_message`). A platform retry of the same
 message id finds that row and gets the stored reply; two deliveries racing each other
 collide on the unique key and the loser replays the winner's reply. Refused requests never
 get here: the adapters refuse them before anything is parsed or stored.
@@ -72,31 +74,65 @@ def handle_message(
 
     `throttle` counts a new (not retried) message against its sender's rate limit; a sender
     over it gets a hint and the command does not run.
+
+    A message whose answer only reads (help, progress, shortages, hints, events) is answered
+    from a read transaction, and the chat_inbound row (with the DingTalk reply's outbox row) is
+    then written in a transaction of its own: SQLite's single writer is held for one insert,
+    not for the command. Commands that change data run in the write transaction with their
+    chat_inbound row, as one unit.
     """
     now = now or utcnow()
-    with db.session() as session:
-        prior = _prior(session, message)
-        if prior is not None:
-            session.rollback()
+    result = _Result()
+    with db.session(readonly=True) as reader:
+        prior = _prior(reader, message)
+        if prior is not None:  # no rollback first: it would expire the row (a second read)
             return _replay(message, prior)
-        result = _Result()
-        if throttle is not None and not throttle(message):
+        throttled = throttle is not None and not throttle(message)
+        answered_here = throttled or not _writes(message)
+        if throttled:
             result.reply, result.outcome = plain(texts.TOO_FAST), "rate_limited"
-            return _record(session, message, result, now)
-        try:
-            _run(session, message, now, result)
-        except DomainError as exc:
-            session.rollback()
-            result.reply, result.outcome, result.awaiting = plain(exc.message), "error", None
-        except Exception:
-            session.rollback()
-            log.exception("chat command failed: %s %s", message.platform, message.message_id)
-            result.reply, result.outcome, result.awaiting = (
-                plain(texts.INTERNAL_ERROR),
-                "failed",
-                None,
-            )
+        elif answered_here:
+            _run_guarded(reader, message, now, result)
+            if reader.new or reader.dirty or reader.deleted:
+                raise RuntimeError(f"read-only chat command {result.command} changed data")
+        reader.rollback()
+    with db.session() as session:
+        if not answered_here:
+            prior = _prior(session, message)  # a delivery racing this one may have run it
+            if prior is not None:
+                return _replay(message, prior)
+            _run_guarded(session, message, now, result)
         return _record(session, message, result, now)
+
+
+def _writes(message: InboundMessage) -> bool:
+    """Whether answering the message may change data (then it runs in the write transaction)."""
+    if message.kind == "image":
+        return True  # attaches to the issue awaiting it
+    if message.kind != "text":
+        return False
+    try:
+        command = parse(message.text)
+    except ParseError:
+        return False
+    return SPECS[command.name].writes
+
+
+def _run_guarded(session: Session, message: InboundMessage, now: datetime, result: _Result):
+    """Run the message; a refusal or a failure becomes the reply (its effects rolled back)."""
+    try:
+        _run(session, message, now, result)
+    except DomainError as exc:
+        session.rollback()
+        result.reply, result.outcome, result.awaiting = plain(exc.message), "error", None
+    except Exception:
+        session.rollback()
+        log.exception("chat command failed: %s %s", message.platform, message.message_id)
+        result.reply, result.outcome, result.awaiting = (
+            plain(texts.INTERNAL_ERROR),
+            "failed",
+            None,
+        )
 
 
 def _prior(session: Session, message: InboundMessage) -> ChatInbound | None:

@@ -84,10 +84,9 @@ def dingtalk_hook():
     message = dingtalk.parse_robot_callback(config, request.headers, body, now=utcnow())
     _refuse_replayed_sign(config, body)
     handled = handle_message(_db(), message, throttle=_throttle)
-    response = jsonify({})
-    if handled.outbox_ids:
-        response.call_on_close(_send_soon(handled.outbox_ids))
-    return response
+    if handled.outbox_ids:  # sent by the worker's background thread, not this request's
+        current_app.extensions["gendan.soon"].submit(handled.outbox_ids)
+    return jsonify({})
 
 
 @bp.post("/dingtalk/events")
@@ -112,16 +111,3 @@ def _refuse_replayed_sign(config: dingtalk.DingTalkRobotConfig, body: bytes) -> 
             "replayed dingtalk timestamp/sign pair with another body from %s", request.remote_addr
         )
         raise ReplayedSign()
-
-
-def _send_soon(ids: tuple[int, ...]):
-    """After the response is sent, push the queued replies; the delivery loop is the fallback."""
-    deliverer = current_app.extensions["gendan.deliverer"]
-
-    def send() -> None:
-        try:
-            deliverer.deliver_now(list(ids))
-        except Exception:
-            log.exception("immediate delivery of %s failed; the delivery loop will retry", ids)
-
-    return send

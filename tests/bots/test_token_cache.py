@@ -62,3 +62,26 @@ def test_the_key_value_table_expires_and_replaces(db):
     assert store.get("k") == "v3"
     store.delete("k")
     assert store.get("k") is None
+
+
+def test_add_takes_an_expired_key_and_purges_other_keys_once_a_minute(db):
+    from sqlalchemy import func, select
+
+    from models.outbox import KeyValue
+
+    def rows() -> int:
+        with db.engine.connect() as conn:
+            return conn.execute(select(func.count()).select_from(KeyValue.__table__)).scalar()
+
+    now = [utcnow()]
+    store = DatabaseKeyValueStore(db.engine, now=lambda: now[0])
+    soon = timedelta(seconds=5)
+    assert store.add("a", "1", now[0] + soon) is None  # the first add purges (nothing yet)
+    assert store.add("a", "2", now[0] + soon) == "1"  # live: refused, the stored value back
+    assert store.add("b", "1", now[0] + soon) is None
+    now[0] += timedelta(seconds=10)  # both expired; the last purge was 10 s ago
+    assert store.add("a", "3", now[0] + soon) is None  # its own expired row makes way
+    assert rows() == 2 and store.get("b") is None  # b's expired row waits for the purge
+    now[0] += timedelta(minutes=1)
+    assert store.add("c", "1", now[0] + soon) is None
+    assert rows() == 1  # a minute on: a and b purged with c's add

@@ -9,7 +9,7 @@ the SDKs call the store from deep inside a request, outside any unit of work of 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -18,6 +18,9 @@ from models.base import utcnow
 from models.outbox import KeyValue
 
 TABLE = KeyValue.__table__
+# Expired rows of other keys are purged at most this often (per store): `add` sits on the
+# DingTalk webhook's path, which should not scan the table on every request.
+PURGE_INTERVAL = timedelta(minutes=1)
 
 
 class DatabaseKeyValueStore:
@@ -28,6 +31,7 @@ class DatabaseKeyValueStore:
         # Reads must not take SQLite's write lock (app.db begins writers IMMEDIATE).
         self._reader = engine.execution_options(sqlite_begin="DEFERRED")
         self._now = now
+        self._purged_at: datetime | None = None
 
     def get(self, key: str) -> str | None:
         query = select(TABLE.c.value, TABLE.c.expires_at).where(TABLE.c.key == key)
@@ -53,19 +57,25 @@ class DatabaseKeyValueStore:
     def add(self, key: str, value: str, expires_at: datetime) -> str | None:
         """Store `value` unless `key` holds a live value; return that value (None: stored).
 
-        Atomic across processes: the primary key lets one insert win. Expired rows (of any key:
-        `get` ignores them already) are purged first.
+        Atomic across processes: the primary key lets one insert win. One short transaction:
+        the key's own expired row is removed first; expired rows of other keys (`get` ignores
+        them already) are purged with it at most once per PURGE_INTERVAL.
         """
         now = self._now()
-        with self.engine.begin() as conn:
-            conn.execute(delete(TABLE).where(TABLE.c.expires_at <= now))
+        expired = TABLE.c.expires_at <= now
+        purge = self._purged_at is None or now - self._purged_at >= PURGE_INTERVAL
         try:
             with self.engine.begin() as conn:
+                conn.execute(
+                    delete(TABLE).where(expired if purge else expired & (TABLE.c.key == key))
+                )
                 conn.execute(
                     insert(TABLE).values(
                         key=key, value=value, expires_at=expires_at, updated_at=now
                     )
                 )
+            if purge:
+                self._purged_at = now
             return None
         except IntegrityError:
             return self.get(key) or ""
