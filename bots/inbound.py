@@ -109,8 +109,12 @@ def _writes(message: InboundMessage) -> bool:
     """Whether answering the message may change data (then it runs in the write transaction)."""
     if message.kind == "image":
         return True  # attaches to the issue awaiting it
+    if message.kind == "event":
+        return menu_handlers.is_menu_message(message)  # a scan, or a photo issue begun
     if message.kind != "text":
         return False
+    if menu_handlers.may_be_quantity(message.text):
+        return True  # completes a scan that waits for its quantity
     try:
         command = parse(message.text)
     except ParseError:

@@ -72,7 +72,11 @@ CONFIRM = {ScanAction.receive: "确认超收", ScanAction.issue: "确认超发"}
 
 
 def is_menu_event(ctx: ChatContext) -> bool:
-    message = ctx.message
+    return is_menu_message(ctx.message)
+
+
+def is_menu_message(message) -> bool:
+    """Whether an inbound message is one of the menu's scan or photo events."""
     if message.event in SCAN_EVENTS:
         return message.event_key in SCAN_KEYS
     return message.event in PHOTO_EVENTS and message.event_key == PHOTO_KEY
@@ -131,6 +135,11 @@ def _ask_quantity(ctx: ChatContext, action: ScanAction, item: DecodedCode) -> st
             lines.append("您的订单目前都不缺这个物料")
     lines.append(f"请在 10 分钟内回复{WORDS[action]}数量（只发数字，例如 10）。")
     return "\n".join(lines)
+
+
+def may_be_quantity(text: str) -> bool:
+    """Whether a text could answer a scan waiting for its quantity (see quantity_reply)."""
+    return QUANTITY.match(text.strip()) is not None
 
 
 def quantity_reply(ctx: ChatContext) -> Reply | None:

@@ -37,10 +37,14 @@ def holder_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
 
 
-def build_scheduler(db: Database, timezone: str, lease_seconds: float) -> BackgroundScheduler:
-    """APScheduler on the database job store (its own small engine: the store disposes it)."""
+def build_scheduler(
+    db: Database, timezone: str, lease_seconds: float | None = None
+) -> BackgroundScheduler:
+    """APScheduler on the database job store (its own small engine: the store disposes it).
+    With lease_seconds, the store's transactions end after that long idle (see run_scheduler)."""
     engine = make_engine(db.url, pool_size=2)
-    end_idle_transactions_after(engine, lease_seconds)
+    if lease_seconds:
+        end_idle_transactions_after(engine, lease_seconds)
     store = SQLAlchemyJobStore(engine=engine, tablename=JOBSTORE_TABLE)
     return BackgroundScheduler(
         jobstores={"default": store},

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from contextlib import contextmanager
+from datetime import timedelta
 
 from PIL import Image, ImageDraw
 from sqlmodel import func, select
@@ -20,7 +21,7 @@ from models import clock
 from models.alerts import Alert
 from models.enums import RiskLevel
 from models.issues import SiteIssue
-from models.orders import Order
+from models.orders import Order, OrderMember
 from models.photos import Photo, PhotoAttachment
 from tests.browser.conftest import LIVE, no_sideways_scroll, shot
 from tests.browser.test_mobile_app import _signed_in
@@ -303,16 +304,26 @@ def test_a_photo_taken_offline_goes_up_when_the_network_returns(phone, live_serv
 
 
 def test_an_overdue_issue_on_my_todo_leads_to_my_issues(phone, live_server):
+    # An issue of its own, two hours past due: the demo's overdue issue may have been taken on
+    # by another test of this live server already.
     with _session() as session:
         owner = get_user_by_username(session=session, username=PRODUCTION)
-        late = session.exec(
-            select(SiteIssue.id).where(
-                SiteIssue.owner_id == owner.id,
-                SiteIssue.state == "open",
-                SiteIssue.due_at < clock.now(),
-            )
+        order_id = session.exec(
+            select(OrderMember.order_id).where(OrderMember.user_id == owner.id)
         ).first()
-    assert late is not None  # the demo's overdue high-risk issue
+        due = clock.now() - timedelta(hours=2)
+        issue = SiteIssue(
+            order_id=order_id,
+            description="法兰密封面划伤待处理",
+            risk=RiskLevel.high,
+            owner_id=owner.id,
+            due_at=due,
+            first_due_at=due,
+            created_at=due - timedelta(hours=4),
+        )
+        session.add(issue)
+        session.commit()
+        late = issue.id
     _signed_in(phone, live_server, PRODUCTION)
     phone.get_by_role("link", name="待办").click()
     item = phone.locator("#todo .todo-item.issue", has_text=f"#{late} ")

@@ -9,14 +9,16 @@ in the message that names them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from urllib.parse import quote
 
 from sqlmodel import Session, col, select
 
+from app.services.core import settings
 from app.services.insight.meeting import OrderStandup
 from app.services.insight.standup import STAGE_MARKS
 from models.chat import ChatIdentity
 from models.enums import RISK_NAMES, ChatPlatform, RiskLevel
-from models.messages import OutboundMessage
+from models.messages import Button, OutboundMessage
 from models.people import User
 
 # Bytes of markdown per message: WeChat text replies hold 2048 bytes, the bot's markdown replies
@@ -182,8 +184,23 @@ def mentions(session: Session, user_ids: list[int], platform: str) -> dict:
 def standup_messages(
     session: Session, title: str, orders: list[OrderStandup], platform: str
 ) -> list[OutboundMessage]:
-    """The standup as markdown messages for a platform, non-reporters @mentioned."""
+    """The standup as markdown messages for a platform, non-reporters @mentioned. DingTalk
+    robots have no menu: there the last message links to the phone app (/m/)."""
+    parts = standup_parts(title, orders, platform)
+    app_link = (mobile_app_button(),) if platform == ChatPlatform.dingtalk else ()
     return [
-        OutboundMessage.markdown(p.title, p.text, **mentions(session, p.mention_ids, platform))
-        for p in standup_parts(title, orders, platform)
+        OutboundMessage.markdown(
+            p.title,
+            p.text,
+            buttons=app_link if i == len(parts) - 1 else (),
+            **mentions(session, p.mention_ids, platform),
+        )
+        for i, p in enumerate(parts)
     ]
+
+
+def mobile_app_button() -> Button:
+    """「现场应用」: /m/ opened in DingTalk's own browser (its page-link scheme), where 免登 signs
+    the worker in; a browser outside DingTalk cannot follow the scheme, the chat client can."""
+    m = f"{settings().public_base_url.rstrip('/')}/m/?app=dingtalk"
+    return Button("📱 现场应用", f"dingtalk://dingtalkclient/page/link?url={quote(m, safe='')}")

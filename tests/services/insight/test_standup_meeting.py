@@ -184,3 +184,23 @@ def test_an_order_too_long_for_one_message_links_to_its_standup_page(session):
     assert len(message.text.encode()) <= PART_BYTES[ChatPlatform.wechat]
     assert f"/standup/{order.code}" in message.text and "内容较多" in message.text
     assert "问题 2 个" in message.text
+
+
+@pytest.mark.parametrize("platform", ["wecom", "dingtalk"])
+def test_the_dingtalk_standup_links_to_the_phone_app_as_its_robots_have_no_menu(session, platform):
+    from urllib.parse import parse_qs, urlsplit
+
+    from bots.senders.dingtalk_robot import build_payload
+
+    _, group, _, _ = _crew(session, platform=platform)
+    messages = group_standup_messages(session=session, group=group, now=local(9))
+    buttons = [b for m in messages for b in m.buttons]
+    if platform == "wecom":  # WeCom and WeChat have the app menu's 现场应用 button instead
+        assert buttons == []
+        return
+    assert [b.title for b in messages[-1].buttons] == ["📱 现场应用"]
+    link = urlsplit(messages[-1].buttons[0].url)
+    assert (link.scheme, link.netloc, link.path) == ("dingtalk", "dingtalkclient", "/page/link")
+    assert parse_qs(link.query)["url"] == ["http://127.0.0.1:5000/m/?app=dingtalk"]
+    payload = build_payload(messages[-1])  # @mentions: markdown, the button as a link
+    assert "[📱 现场应用](dingtalk://dingtalkclient/page/link?url=" in payload["markdown"]["text"]
