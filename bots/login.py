@@ -2,7 +2,8 @@
 
 Only ids come out. The mini-program session_key never leaves this module: Gendan issues its
 own session token. Failures raise models.errors (DomainError) with a Chinese message, because the
-caller is the REST door.
+caller is the REST door; a code the platform does not know (or knows as used) is a refused
+credential, 401, like a wrong password.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from dingtalk.core.exceptions import DingTalkClientException
 
 from bots.senders.base import DEFAULT_TIMEOUT, TOKEN_REJECTED
 from bots.senders.clients import WECHAT_API
-from models.errors import DomainError, Forbidden, InvalidInput, RateLimited, Unavailable
+from models.errors import DomainError, Forbidden, NotAuthenticated, RateLimited, Unavailable
 
 
 @dataclass(frozen=True)
@@ -25,8 +26,8 @@ class MiniProgramIdentity:
 
 
 WECHAT_LOGIN_ERRORS: dict[int, tuple[type[DomainError], str, str]] = {
-    40029: (InvalidInput, "登录凭证无效，请重新登录", "wx_code_invalid"),
-    40163: (InvalidInput, "登录凭证已被使用，请重新登录", "wx_code_used"),
+    40029: (NotAuthenticated, "登录凭证无效，请重新登录", "wx_code_invalid"),
+    40163: (NotAuthenticated, "登录凭证已被使用，请重新登录", "wx_code_used"),
     45011: (RateLimited, "登录太频繁，请稍后再试", "wx_login_rate_limited"),
     40226: (Forbidden, "微信判定该账号存在风险，暂时无法登录", "wx_risky_user"),
     -1: (Unavailable, "微信服务繁忙，请稍后再试", "wx_busy"),
@@ -77,7 +78,7 @@ def dingtalk_userid(client: AppKeyClient, code: str) -> str:
             return client.user.getuserinfo(code)["userid"]
     except DingTalkClientException as exc:
         if exc.errcode == 40078:
-            raise InvalidInput(
+            raise NotAuthenticated(
                 "钉钉登录凭证无效或已使用，请重新登录", code="dt_code_invalid"
             ) from None
         raise Unavailable("钉钉登录服务暂时不可用，请稍后再试", code="dt_login_failed") from None

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from typing import Annotated
 
 import sqlalchemy as sa
-from pydantic import StringConstraints
+from pydantic import ConfigDict, StringConstraints
 from sqlmodel import Field, SQLModel
 
 from models.base import UTCDateTime, enum_column, utcnow
@@ -79,6 +79,7 @@ class AcceptanceLink(SQLModel, table=True):
 
 
 class AcceptanceIn(SQLModel):
+    model_config = ConfigDict(extra="forbid")
     form_photo_ids: list[int] = Field(
         default_factory=list, description="签字验收单的照片 ID（与 form_document_id 二选一）"
     )

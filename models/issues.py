@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Annotated
 
 import sqlalchemy as sa
-from pydantic import StringConstraints, model_validator
+from pydantic import ConfigDict, StringConstraints, model_validator
 from sqlmodel import Field, SQLModel
 
 from models.base import UTCDateTime, enum_column, utcnow
@@ -78,6 +78,7 @@ class IssueEvent(SQLModel, table=True):
 
 
 class IssueCreate(SQLModel):
+    model_config = ConfigDict(extra="forbid")
     description: Description = Field(description="问题描述")
     risk: RiskLevel = Field(description="风险等级 high/medium/low")
     category: IssueCategory = IssueCategory.other
@@ -88,6 +89,7 @@ class IssueCreate(SQLModel):
 
 
 class IssueUpdate(SQLModel):
+    model_config = ConfigDict(extra="forbid")
     description: Description | None = None
     location: Location | None = None
     risk: RiskLevel | None = None
@@ -98,11 +100,13 @@ class IssueUpdate(SQLModel):
 
 
 class IssueResolve(SQLModel):
+    model_config = ConfigDict(extra="forbid")
     resolution: Reason = Field(description="处理结果")
     photo_ids: list[int] = Field(default_factory=list)
 
 
 class IssueVerify(SQLModel):
+    model_config = ConfigDict(extra="forbid")
     note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] | None = None
 
     @model_validator(mode="before")
@@ -113,6 +117,7 @@ class IssueVerify(SQLModel):
 
 
 class IssueReopen(SQLModel):
+    model_config = ConfigDict(extra="forbid")
     reason: Reason = Field(description="退回原因")
 
 

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from typing import Annotated
 
 import sqlalchemy as sa
+from pydantic import ConfigDict, WithJsonSchema
 from pydantic import Field as PydanticField
 from sqlmodel import Field, SQLModel
 
@@ -16,6 +17,18 @@ from models.people import UserBrief
 MAX_QTY = 1_000_000_000
 Weekday = Annotated[int, PydanticField(ge=1, le=7)]
 PlanQty = Annotated[float, PydanticField(ge=0, le=MAX_QTY)]
+# A plan by day: the keys are dates (YYYY-MM-DD), which the document states as well.
+DailyPlanIn = Annotated[
+    dict[date, PlanQty],
+    WithJsonSchema(
+        {
+            "type": "object",
+            "propertyNames": {"type": "string", "format": "date"},
+            "additionalProperties": {"type": "number", "minimum": 0, "maximum": MAX_QTY},
+        },
+        mode="validation",
+    ),
+]
 # Monday to Saturday: the usual week of a fabrication shop; each operation may change it.
 DEFAULT_WORK_WEEKDAYS = [1, 2, 3, 4, 5, 6]
 
@@ -39,6 +52,7 @@ class OperationTemplate(SQLModel, table=True):
 
 
 class OperationTemplateIn(SQLModel):
+    model_config = ConfigDict(extra="forbid")
     name: str = Field(min_length=1, max_length=50)
     unit: str = Field(default="件", min_length=1, max_length=16)
     position: int = Field(default=0, ge=0, le=10000)
@@ -47,6 +61,7 @@ class OperationTemplateIn(SQLModel):
 
 
 class OperationTemplateUpdate(SQLModel):
+    model_config = ConfigDict(extra="forbid")
     name: str | None = Field(default=None, min_length=1, max_length=50)
     unit: str | None = Field(default=None, min_length=1, max_length=16)
     position: int | None = Field(default=None, ge=0, le=10000)
@@ -110,6 +125,7 @@ class OperationLink(SQLModel, table=True):
 
 
 class OperationCreate(SQLModel):
+    model_config = ConfigDict(extra="forbid")
     name: str = Field(min_length=1, max_length=50)
     unit: str = Field(default="件", min_length=1, max_length=16)
     planned_qty: float = Field(gt=0, le=MAX_QTY)
@@ -123,7 +139,7 @@ class OperationCreate(SQLModel):
         max_length=7,
         description="工作日（1=周一 … 7=周日），计划量在这些日子上平均分配",
     )
-    daily_plan: dict[date, PlanQty] | None = Field(
+    daily_plan: DailyPlanIn | None = Field(
         default=None, description="逐日计划量（可选）；合计须等于计划数量"
     )
     depends_on: list[int] = Field(default_factory=list, description="前道工序 ID")
@@ -131,6 +147,7 @@ class OperationCreate(SQLModel):
 
 
 class OperationUpdate(SQLModel):
+    model_config = ConfigDict(extra="forbid")
     name: str | None = Field(default=None, min_length=1, max_length=50)
     unit: str | None = Field(default=None, min_length=1, max_length=16)
     planned_qty: float | None = Field(default=None, gt=0, le=MAX_QTY)
@@ -139,11 +156,12 @@ class OperationUpdate(SQLModel):
     seq: int | None = Field(default=None, ge=0, le=10000)
     weight: int | None = Field(default=None, ge=1, le=100)
     work_weekdays: list[Weekday] | None = Field(default=None, min_length=1, max_length=7)
-    daily_plan: dict[date, PlanQty] | None = None
+    daily_plan: DailyPlanIn | None = None
     depends_on: list[int] | None = None
 
 
 class OperationsFromTemplates(SQLModel):
+    model_config = ConfigDict(extra="forbid")
     template_ids: list[int] | None = Field(default=None, description="缺省为全部启用的模板")
     planned_qty: float = Field(gt=0, le=MAX_QTY)
     planned_start: date | None = Field(default=None, description="缺省为生产阶段计划开始日期")
@@ -151,6 +169,7 @@ class OperationsFromTemplates(SQLModel):
 
 
 class OperationBlock(SQLModel):
+    model_config = ConfigDict(extra="forbid")
     blocked: bool
     reason: str | None = Field(default=None, max_length=500, description="标记受阻时必填")
 
@@ -196,6 +215,7 @@ class OperationOutput(SQLModel, table=True):
 
 
 class OutputIn(SQLModel):
+    model_config = ConfigDict(extra="forbid")
     day: date = Field(description="产量所属日期，不能是未来日期")
     quantity: float = Field(ge=0, le=MAX_QTY)
     note: str | None = Field(default=None, max_length=500)

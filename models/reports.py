@@ -6,7 +6,7 @@ from datetime import date, datetime
 from typing import Annotated
 
 import sqlalchemy as sa
-from pydantic import StringConstraints
+from pydantic import ConfigDict, StringConstraints
 from sqlmodel import Field, SQLModel
 
 from models.base import UTCDateTime, utcnow
@@ -62,6 +62,7 @@ class LabourEntry(SQLModel, table=True):
 
 
 class LabourIn(SQLModel):
+    model_config = ConfigDict(extra="forbid")
     worker: WorkerName = Field(description="点工姓名")
     hours: float = Field(gt=0, le=24, description="工时（小时）")
     work: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] = Field(
@@ -70,6 +71,7 @@ class LabourIn(SQLModel):
 
 
 class DailyReportIn(SQLModel):
+    model_config = ConfigDict(extra="forbid")
     day: date | None = Field(default=None, description="报告日期（本地日期），缺省为今天")
     done_today: Annotated[
         str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)

@@ -7,7 +7,7 @@ import io
 
 from flask import Response
 from flask_openapi3 import APIBlueprint, FileStorage, Tag
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from app.api.common import SECURITY, commit, current_actor, db_session, ok
 from app.services.insight import export_orders
@@ -27,6 +27,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class ImportForm(BaseModel):
+    model_config = ConfigDict(extra="forbid")
     file: FileStorage = Field(description="订单文件：CSV（UTF-8 或 GBK）或 XLSX")
     dry_run: bool = Field(default=False, description="只检查不导入")
 

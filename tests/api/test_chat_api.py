@@ -211,7 +211,7 @@ def test_wechat_login_gives_a_token_to_a_bound_user_only(api, session, sim):
     me = api.get("/api/me", headers={"Authorization": f"Bearer {token}"}).get_json()
     assert me["id"] == user.id
     r = api.post("/api/auth/wechat", json={"code": "wx-code-zhangsan"})
-    assert r.status_code == 422 and r.get_json()["error"]["code"] == "wx_code_used"
+    assert r.status_code == 401 and r.get_json()["error"]["code"] == "wx_code_used"
 
 
 def test_a_wrong_bind_code_at_login_counts_toward_the_attempt_limit(api, session, sim):
