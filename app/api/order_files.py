@@ -26,7 +26,7 @@ bp = APIBlueprint(
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-class ImportForm(BaseModel):
+class OrderImportForm(BaseModel):
     model_config = ConfigDict(extra="forbid")
     file: FileStorage = Field(description="订单文件：CSV（UTF-8 或 GBK）或 XLSX")
     dry_run: bool = Field(default=False, description="只检查不导入")
@@ -37,7 +37,7 @@ class ExportQuery(BaseModel):
 
 
 @bp.post("/import", responses={200: OrderImportResult})
-def import_file(form: ImportForm):
+def import_file(form: OrderImportForm):
     """Import orders: each row checked, then all imported or none; existing contract numbers
     update their order, new ones create orders."""
     session = db_session()

@@ -301,7 +301,7 @@ def test_a_fraction_of_a_piece_is_refused_in_the_envelope(client, session):
         json={"material_id": pump, "needed": 1.5, "need_date": "2027-03-01"},
         headers=h,
     )
-    assert r.status_code == 422
+    assert r.status_code == 409
     assert r.get_json()["error"] == {
         "code": "quantity_places",
         "message": "数量单位为台，须为整数",
