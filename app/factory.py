@@ -95,12 +95,13 @@ def has_nul(req) -> bool:
     """Whether a query argument or a text body carries a NUL character.
 
     JSON bodies are read as JSON: an escaped NUL (`\\u0000`) inside a key or a string is one,
-    the text "%00" or an escaped backslash followed by "u0000" is not. Form bodies are decoded.
+    the text "%00" or an escaped backslash followed by "u0000" is not. Form fields are decoded.
     """
     if any("\x00" in k or "\x00" in v for k, v in req.args.items(multi=True)):
         return True
     mimetype = req.mimetype or ""
-    if mimetype == "application/x-www-form-urlencoded":
+    if mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        # The fields of a form, not the files of a multipart one (binary, stored as files).
         return any("\x00" in k or "\x00" in v for k, v in req.form.items(multi=True))
     if not (req.is_json or mimetype.startswith("text/")):
         return False

@@ -17,13 +17,20 @@ from models.people import UserBrief
 MAX_QTY = 1_000_000_000
 Weekday = Annotated[int, PydanticField(ge=1, le=7)]
 PlanQty = Annotated[float, PydanticField(ge=0, le=MAX_QTY)]
+# A calendar date as YYYY-MM-DD, leap days included: the document states the keys of a daily
+# plan with it (a `format` on object keys is not checked by every reader).
+DATE_PATTERN = (
+    r"^(?!0000)(?:[0-9]{4}-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])"
+    r"|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)|02-(?:0[1-9]|1[0-9]|2[0-8]))"
+    r"|(?:[0-9]{2}(?:0[48]|[2468][048]|[13579][26])|(?:[02468][048]|[13579][26])00)-02-29)$"
+)
 # A plan by day: the keys are dates (YYYY-MM-DD), which the document states as well.
 DailyPlanIn = Annotated[
     dict[date, PlanQty],
     WithJsonSchema(
         {
             "type": "object",
-            "propertyNames": {"type": "string", "format": "date"},
+            "propertyNames": {"type": "string", "format": "date", "pattern": DATE_PATTERN},
             "additionalProperties": {"type": "number", "minimum": 0, "maximum": MAX_QTY},
         },
         mode="validation",

@@ -6,6 +6,7 @@ schema-invalid data always is: unknown fields, NUL characters, decimal places of
 from __future__ import annotations
 
 import inspect
+import io
 import json
 
 import pytest
@@ -156,6 +157,13 @@ def test_a_nul_in_a_query_argument_or_a_form_field_is_refused(client, tracker):
     assert r.status_code == 422 and r.get_json()["error"]["code"] == "nul_character"
     r = client.post("/api/orders", data={"customer": "a\u0000"}, headers=bearer(tracker))
     assert r.status_code == 422 and r.get_json()["error"]["code"] == "nul_character"
+    # A multipart form's fields too (its files are binary and may hold any byte).
+    upload = {"file": (io.BytesIO(b"\x00\x01"), "orders.csv"), "dry_run": "\u0000"}
+    r = client.post("/api/orders/import", data=upload, headers=bearer(tracker))
+    assert r.status_code == 422 and r.get_json()["error"]["code"] == "nul_character"
+    upload = {"file": (io.BytesIO(b"\x00\x01"), "orders.csv"), "dry_run": "true"}
+    r = client.post("/api/orders/import", data=upload, headers=bearer(tracker))
+    assert (r.get_json().get("error") or {}).get("code") != "nul_character"
 
 
 @pytest.mark.parametrize(
