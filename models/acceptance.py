@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from pydantic import ConfigDict, StringConstraints
 from sqlmodel import Field, SQLModel
 
-from models.base import UTCDateTime, enum_column, utcnow
+from models.base import NOT_BLANK, UTCDateTime, enum_column, utcnow
 from models.enums import AcceptanceMethod, DocumentKind
 from models.people import UserBrief
 from models.photos import PhotoPublic
@@ -94,7 +94,8 @@ class CustomerConfirm(SQLModel):
     """What the customer enters on the link page."""
 
     signer_name: Annotated[
-        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)
+        str,
+        StringConstraints(strip_whitespace=True, min_length=1, pattern=NOT_BLANK, max_length=64),
     ]
     satisfaction: int = Field(ge=1, le=5)
     comment: Comment = ""

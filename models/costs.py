@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from pydantic import ConfigDict, StringConstraints
 from sqlmodel import Field, SQLModel
 
-from models.base import UTCDateTime, enum_column, utcnow
+from models.base import NOT_BLANK, UTCDateTime, enum_column, utcnow
 from models.enums import CostCategory, PaymentStatus, PaymentTrigger
 from models.people import UserBrief
 from models.quantities import (
@@ -26,7 +26,9 @@ from models.quantities import (
     exact_decimal_in,
 )
 
-Text200 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Text200 = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, pattern=NOT_BLANK, max_length=200)
+]
 Text500 = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
 # Percentages of the contract amount, with two places (exact, as whole hundredths).
 PERCENT = FixedDecimal(2)

@@ -12,16 +12,18 @@ import sqlalchemy as sa
 from pydantic import ConfigDict, StringConstraints, model_validator
 from sqlmodel import Field, SQLModel
 
-from models.base import UTCDateTime, enum_column, utcnow
+from models.base import NOT_BLANK, UTCDateTime, enum_column, utcnow
 from models.enums import IssueAction, IssueCategory, IssueState, RiskLevel
 from models.people import UserBrief
 from models.photos import PhotoPublic
 
 Description = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)
+    str, StringConstraints(strip_whitespace=True, min_length=1, pattern=NOT_BLANK, max_length=2000)
 ]
 Location = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
-Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
+Reason = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, pattern=NOT_BLANK, max_length=1000)
+]
 
 
 class SiteIssue(SQLModel, table=True):

@@ -18,7 +18,7 @@ MAX_QTY = 1_000_000_000
 Weekday = Annotated[int, PydanticField(ge=1, le=7)]
 PlanQty = Annotated[float, PydanticField(ge=0, le=MAX_QTY)]
 # A calendar date as YYYY-MM-DD, leap days included: the document states the keys of a daily
-# plan with it (a `format` on object keys is not checked by every reader).
+# plan with it (schemathesis generates keys from patternProperties, not from propertyNames).
 DATE_PATTERN = (
     r"^(?!0000)(?:[0-9]{4}-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])"
     r"|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)|02-(?:0[1-9]|1[0-9]|2[0-8]))"
@@ -30,8 +30,10 @@ DailyPlanIn = Annotated[
     WithJsonSchema(
         {
             "type": "object",
-            "propertyNames": {"type": "string", "format": "date", "pattern": DATE_PATTERN},
-            "additionalProperties": {"type": "number", "minimum": 0, "maximum": MAX_QTY},
+            "patternProperties": {
+                DATE_PATTERN: {"type": "number", "minimum": 0, "maximum": MAX_QTY}
+            },
+            "additionalProperties": False,
         },
         mode="validation",
     ),

@@ -10,12 +10,16 @@ import sqlalchemy as sa
 from pydantic import ConfigDict, StringConstraints
 from sqlmodel import Field, SQLModel
 
-from models.base import UTCDateTime, enum_column, utcnow
+from models.base import NOT_BLANK, UTCDateTime, enum_column, utcnow
 from models.enums import FeedbackSource, StageKind
 from models.people import UserBrief
 
-Content = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
-Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Content = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, pattern=NOT_BLANK, max_length=2000)
+]
+Title = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, pattern=NOT_BLANK, max_length=200)
+]
 
 
 class Retrospective(SQLModel, table=True):

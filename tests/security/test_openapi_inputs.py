@@ -14,6 +14,7 @@ from pydantic import BaseModel
 
 import app.api
 from app.security import ANY_JSON, NO_NUL
+from models.base import NOT_BLANK
 from models.enums import Role
 from models.orders import Order
 from tests.clocks import days
@@ -196,3 +197,25 @@ def test_quantities_are_refused_exactly_where_the_document_says(client, session,
     number, text = schema["BomLineCreate"]["properties"]["needed"]["anyOf"]
     assert number["multipleOf"] == 0.001 and number["maximum"] == 1e9
     assert text["pattern"].startswith("^") and text["pattern"].endswith("$")
+
+
+def test_blank_text_where_text_is_required_is_refused_as_the_document_says(client, spec, tracker):
+    # Such fields are stripped before their minimum length is checked: "  " is empty, and the
+    # document's pattern says so (schemathesis once sent " " as valid data).
+    title = spec["components"]["schemas"]["ImprovementIn"]["properties"]["title"]
+    assert title["pattern"] == NOT_BLANK
+    r = client.post(
+        "/api/orders/1/retro/improvements",
+        json={"title": "  ", "stage_kind": "production"},
+        headers=bearer(tracker),
+    )
+    assert r.status_code == 422 and r.get_json()["error"]["message"] == "title：不能为空或过短"
+
+
+def test_an_unknown_department_code_is_a_404_like_any_missing_row(client, session):
+    admin = make_user(session, Role.admin)
+    session.commit()
+    body = {"username": "wang", "roles": ["tracker"], "department": "nope"}
+    r = client.post("/api/users", json=body, headers=bearer(admin))
+    assert r.status_code == 404, r.get_json()
+    assert r.get_json()["error"]["message"] == "部门代码 nope 不存在"
