@@ -190,7 +190,7 @@ def test_a_bom_label_sheet_holds_every_line_and_each_label_scans(client, session
 def test_an_empty_bom_has_no_label_sheet(client, session):
     order, h = _setup(session)
     r = client.get(f"/api/orders/{order.id}/bom/labels.pdf", headers=h)
-    assert r.status_code == 422 and r.get_json()["error"]["message"] == "没有要打印的标签"
+    assert r.status_code == 404 and r.get_json()["error"]["message"] == "没有要打印的标签"
 
 
 def test_binding_is_refused_for_people_without_a_role_in_procurement(client, session):
