@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from functools import lru_cache
 from pathlib import Path
@@ -18,7 +19,7 @@ from app.db import Database
 from app.downloads import document_files
 from app.errors import document_errors, register_error_handlers, validation_error_response
 from app.logs import configure_logging, install_request_logging
-from app.security import document_bounds, install_security, limit_views
+from app.security import document_bounds, document_text, install_security, limit_views
 from app.services import core, people
 from models.errors import InvalidInput
 
@@ -92,17 +93,39 @@ def _register_request_hooks(app: OpenAPI) -> None:
     app.teardown_appcontext(close_db_session)
 
 
-TEXT_BODIES = ("application/json", "application/x-www-form-urlencoded", "text/")
-
-
 def has_nul(req) -> bool:
-    """Whether the query string or a text body carries a NUL character (raw or escaped)."""
-    if b"%00" in req.query_string or b"\x00" in req.query_string:
+    """Whether a query argument or a text body carries a NUL character.
+
+    JSON bodies are read as JSON: an escaped NUL (`\\u0000`) inside a key or a string is one,
+    the text "%00" or an escaped backslash followed by "u0000" is not. Form fields are decoded.
+    """
+    if any("\x00" in k or "\x00" in v for k, v in req.args.items(multi=True)):
         return True
-    if not (req.mimetype or "").startswith(TEXT_BODIES):
+    mimetype = req.mimetype or ""
+    if mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        # The fields of a form, not the files of a multipart one (binary, stored as files).
+        return any("\x00" in k or "\x00" in v for k, v in req.form.items(multi=True))
+    if not (req.is_json or mimetype.startswith("text/")):
         return False
     body = req.get_data(cache=True)
-    return b"\x00" in body or b"\\u0000" in body or b"%00" in body
+    if b"\x00" in body:
+        return True
+    if not req.is_json or b"\\u0000" not in body:
+        return False
+    try:
+        return _json_has_nul(json.loads(body))
+    except (ValueError, RecursionError):
+        return True  # not JSON that Gendan reads: the escape is refused here
+
+
+def _json_has_nul(data: object) -> bool:
+    if isinstance(data, str):
+        return "\x00" in data
+    if isinstance(data, dict):
+        return any("\x00" in k or _json_has_nul(v) for k, v in data.items())
+    if isinstance(data, list):
+        return any(_json_has_nul(item) for item in data)
+    return False
 
 
 def _register_blueprints(app: OpenAPI) -> None:
@@ -127,7 +150,7 @@ def _register_health(app: OpenAPI) -> None:
     @app.get("/api/openapi.json", doc_ui=False)
     def openapi_json():
         if "gendan.openapi" not in app.extensions:
-            spec = document_bounds(document_errors(app.api_doc))
+            spec = document_text(document_bounds(document_errors(app.api_doc)))
             app.extensions["gendan.openapi"] = document_files(spec)
         return jsonify(app.extensions["gendan.openapi"])
 

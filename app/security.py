@@ -120,6 +120,73 @@ def document_bounds(spec: dict) -> dict:
     return spec
 
 
+# Text without NUL (PostgreSQL cannot store it; `has_nul` refuses it at the door), as the
+# document states it for every input string that has no stricter pattern, format or enum.
+NO_NUL = r"^[^\x00]*$"
+ANY_JSON = "JsonWithoutNul"
+ANY_JSON_REF = f"#/components/schemas/{ANY_JSON}"
+_TEXT_RULES = ("pattern", "format", "enum", "const", "contentMediaType")
+
+
+def document_text(spec: dict) -> dict:
+    """The OpenAPI document with the no-NUL rule on every string and object key of the input:
+    request bodies (and what they reference) and parameters, everything `has_nul` looks at."""
+    schemas = spec.get("components", {}).get("schemas", {})
+    inputs: set[str] = set()
+    roots = []
+    for path_item in spec.get("paths", {}).values():
+        for operation in path_item.values():
+            if isinstance(operation, dict):
+                roots.append(operation.get("requestBody", {}))
+                roots.extend(
+                    p.get("schema", {})
+                    for p in operation.get("parameters", [])
+                    if p.get("in") in ("query", "path")
+                )
+    for root in roots:
+        _no_nul(root, schemas, inputs)
+    if ANY_JSON_REF in str(spec.get("paths")) or ANY_JSON_REF in str(schemas):
+        schemas[ANY_JSON] = {
+            "description": "任意 JSON 值（文本与键中不含 NUL）",
+            "anyOf": [
+                {"type": "string", "pattern": NO_NUL},
+                {"type": ["number", "boolean", "null"]},
+                {"type": "array", "items": {"$ref": ANY_JSON_REF}},
+                {
+                    "type": "object",
+                    "propertyNames": {"type": "string", "pattern": NO_NUL},
+                    "additionalProperties": {"$ref": ANY_JSON_REF},
+                },
+            ],
+        }
+    return spec
+
+
+def _no_nul(node: object, schemas: dict, seen: set[str]) -> None:
+    if isinstance(node, list):
+        for item in node:
+            _no_nul(item, schemas, seen)
+        return
+    if not isinstance(node, dict):
+        return
+    ref = node.get("$ref", "")
+    if ref.startswith("#/components/schemas/"):
+        name = ref.rsplit("/", 1)[-1]
+        if name not in seen:
+            seen.add(name)
+            _no_nul(schemas.get(name), schemas, seen)
+    for key in ("items", "additionalProperties"):
+        if node.get(key) == {}:  # any JSON value: any without NUL
+            node[key] = {"$ref": ANY_JSON_REF}
+    if node.get("type") == "string" and not any(rule in node for rule in _TEXT_RULES):
+        node["pattern"] = NO_NUL
+    if isinstance(node.get("additionalProperties"), dict):
+        node.setdefault("propertyNames", {"type": "string", "pattern": NO_NUL})
+    for key, value in node.items():
+        if key != "examples":
+            _no_nul(value, schemas, seen)
+
+
 def _bound(schema: dict, name: str, low: int | None) -> None:
     for option in (schema, schema.get("items", {}), *schema.get("anyOf", ())):
         if option.get("type") == "integer":

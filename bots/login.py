@@ -3,7 +3,8 @@ DingTalk 免登.
 
 Only ids come out. The mini-program session_key never leaves this module: Gendan issues its
 own session token. Failures raise models.errors (DomainError) with a Chinese message, because the
-caller is the REST door.
+caller is the REST door; a code the platform does not know (or knows as used) is a refused
+credential, 401, like a wrong password.
 """
 
 from __future__ import annotations
@@ -17,13 +18,7 @@ from wechatpy.exceptions import WeChatClientException
 
 from bots.senders.base import DEFAULT_TIMEOUT, TOKEN_REJECTED
 from bots.senders.clients import WECHAT_API
-from models.errors import (
-    DomainError,
-    Forbidden,
-    NotAuthenticated,
-    RateLimited,
-    Unavailable,
-)
+from models.errors import DomainError, Forbidden, NotAuthenticated, RateLimited, Unavailable
 
 
 @dataclass(frozen=True)

@@ -6,10 +6,10 @@ from datetime import date, datetime
 from typing import Annotated
 
 import sqlalchemy as sa
-from pydantic import StringConstraints
+from pydantic import ConfigDict, StringConstraints
 from sqlmodel import Field, SQLModel
 
-from models.base import UTCDateTime, enum_column, utcnow
+from models.base import NOT_BLANK, UTCDateTime, enum_column, utcnow
 from models.enums import AcceptanceMethod, DocumentKind
 from models.people import UserBrief
 from models.photos import PhotoPublic
@@ -79,6 +79,7 @@ class AcceptanceLink(SQLModel, table=True):
 
 
 class AcceptanceIn(SQLModel):
+    model_config = ConfigDict(extra="forbid")
     form_photo_ids: list[int] = Field(
         default_factory=list, description="签字验收单的照片 ID（与 form_document_id 二选一）"
     )
@@ -93,7 +94,8 @@ class CustomerConfirm(SQLModel):
     """What the customer enters on the link page."""
 
     signer_name: Annotated[
-        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)
+        str,
+        StringConstraints(strip_whitespace=True, min_length=1, pattern=NOT_BLANK, max_length=64),
     ]
     satisfaction: int = Field(ge=1, le=5)
     comment: Comment = ""

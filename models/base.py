@@ -12,6 +12,10 @@ from sqlalchemy.types import TypeDecorator
 
 from models import clock
 
+# Text that must say something: at least one character besides blanks (stripped text of
+# min_length 1), and no NUL. The OpenAPI document shows it, so "  " is invalid there too.
+NOT_BLANK = r"^[^\x00]*[^\s\x00][^\x00]*$"
+
 
 def utcnow() -> datetime:
     """The current time, aware, in UTC (from the project's one clock, models/clock.py)."""

@@ -6,6 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
+from pydantic import ConfigDict
 from sqlmodel import Field, SQLModel
 
 from models.base import UTCDateTime, utcnow
@@ -48,6 +49,7 @@ class BomLine(SQLModel, table=True):
 
 
 class BomLineCreate(SQLModel):
+    model_config = ConfigDict(extra="forbid")
     material_id: int
     needed: QuantityIn
     need_date: date
@@ -56,6 +58,7 @@ class BomLineCreate(SQLModel):
 
 
 class BomLineUpdate(SQLModel):
+    model_config = ConfigDict(extra="forbid")
     needed: QuantityIn | None = None
     need_date: date | None = None
     warning_days: int | None = Field(default=None, ge=0, le=MAX_WARNING_DAYS)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
+from pydantic import ConfigDict
 from sqlmodel import Field, SQLModel
 
 from models.base import UTCDateTime, enum_column, utcnow
@@ -38,6 +39,7 @@ class ChangeOrder(SQLModel, table=True):
 
 
 class ChangeOrderDecision(SQLModel):
+    model_config = ConfigDict(extra="forbid")
     note: str | None = Field(default=None, max_length=500, description="驳回时必填")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
+from pydantic import ConfigDict
 from sqlmodel import Field, SQLModel
 
 from models.base import UTCDateTime, enum_column, utcnow
@@ -99,6 +100,7 @@ class ChatGroupOrder(SQLModel, table=True):
 
 
 class ChatGroupCreate(SQLModel):
+    model_config = ConfigDict(extra="forbid")
     platform: ChatPlatform
     name: str = Field(min_length=1, max_length=100)
     webhook: str = Field(
@@ -116,6 +118,7 @@ class ChatGroupCreate(SQLModel):
 
 
 class ChatGroupUpdate(SQLModel):
+    model_config = ConfigDict(extra="forbid")
     name: str | None = Field(default=None, min_length=1, max_length=100)
     webhook: str | None = Field(default=None, min_length=1, max_length=500)
     secret: str | None = Field(default=None, max_length=200)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
+from pydantic import ConfigDict
 from sqlmodel import Field, SQLModel
 
 from models.base import UTCDateTime, enum_column, utcnow
@@ -43,11 +44,13 @@ class ContingencyStep(SQLModel, table=True):
 
 
 class StepIn(SQLModel):
+    model_config = ConfigDict(extra="forbid")
     action: str = Field(min_length=1, max_length=200, description="要做的事")
     role: Role | None = Field(default=None, description="由谁做（角色）")
 
 
 class PlanCreate(SQLModel):
+    model_config = ConfigDict(extra="forbid")
     risk_type: RiskType
     title: str = Field(min_length=1, max_length=100)
     summary: str = Field(default="", max_length=500)
@@ -55,6 +58,7 @@ class PlanCreate(SQLModel):
 
 
 class PlanUpdate(SQLModel):
+    model_config = ConfigDict(extra="forbid")
     title: str | None = Field(default=None, min_length=1, max_length=100)
     summary: str | None = Field(default=None, max_length=500)
     steps: list[StepIn] | None = Field(

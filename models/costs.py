@@ -10,11 +10,10 @@ from decimal import Decimal
 from typing import Annotated
 
 import sqlalchemy as sa
-from pydantic import Field as PydanticField
-from pydantic import StringConstraints
+from pydantic import ConfigDict, StringConstraints
 from sqlmodel import Field, SQLModel
 
-from models.base import UTCDateTime, enum_column, utcnow
+from models.base import NOT_BLANK, UTCDateTime, enum_column, utcnow
 from models.enums import CostCategory, PaymentStatus, PaymentTrigger
 from models.people import UserBrief
 from models.quantities import (
@@ -24,9 +23,12 @@ from models.quantities import (
     MoneyOut,
     PositiveMoneyIn,
     QuantityOut,
+    exact_decimal_in,
 )
 
-Text200 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Text200 = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, pattern=NOT_BLANK, max_length=200)
+]
 Text500 = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
 # Percentages of the contract amount, with two places (exact, as whole hundredths).
 PERCENT = FixedDecimal(2)
@@ -95,6 +97,7 @@ class PaymentMilestone(SQLModel, table=True):
 
 
 class BudgetIn(SQLModel):
+    model_config = ConfigDict(extra="forbid")
     material: MoneyIn | None = Field(default=None, description="材料预算（元）")
     labour: MoneyIn | None = Field(default=None, description="人工预算（元）")
     logistics: MoneyIn | None = Field(default=None, description="物流预算（元）")
@@ -102,16 +105,18 @@ class BudgetIn(SQLModel):
 
 
 class CostEntryIn(SQLModel):
+    model_config = ConfigDict(extra="forbid")
     category: CostCategory = CostCategory.other
     amount: PositiveMoneyIn = Field(description="金额（元），两位小数")
     description: Text200 = Field(description="费用说明")
     incurred_on: date | None = Field(default=None, description="发生日期，缺省为今天")
 
 
-PercentIn = Annotated[Decimal, PydanticField(gt=0, le=100, decimal_places=2, allow_inf_nan=False)]
+PercentIn = Annotated[Decimal, *exact_decimal_in(2, Decimal(100), positive=True)]
 
 
 class MilestoneIn(SQLModel):
+    model_config = ConfigDict(extra="forbid")
     name: Text200
     trigger: PaymentTrigger = PaymentTrigger.other
     percent: PercentIn = Field(description="占合同金额的百分比")
@@ -122,6 +127,8 @@ class MilestoneIn(SQLModel):
 class MilestonePlanIn(SQLModel):
     """The whole plan at once: percentages must add up to 100."""
 
+    model_config = ConfigDict(extra="forbid")
+
     contract_amount: MoneyIn | None = Field(
         default=None, description="合同金额（元）；缺省用订单上的合同金额"
     )
@@ -129,6 +136,7 @@ class MilestonePlanIn(SQLModel):
 
 
 class MilestoneGenerateIn(SQLModel):
+    model_config = ConfigDict(extra="forbid")
     contract_amount: MoneyIn | None = Field(
         default=None, description="合同金额（元）；缺省用订单上的合同金额"
     )
@@ -136,12 +144,14 @@ class MilestoneGenerateIn(SQLModel):
 
 
 class PaymentIn(SQLModel):
+    model_config = ConfigDict(extra="forbid")
     amount: PositiveMoneyIn = Field(description="本次到账金额（元）")
     received_on: date | None = Field(default=None, description="到账日期，缺省为今天")
     note: Text500 = ""
 
 
 class MilestoneUpdate(SQLModel):
+    model_config = ConfigDict(extra="forbid")
     name: Text200 | None = None
     due_date: date | None = None
     note: Text500 | None = None

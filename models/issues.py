@@ -9,19 +9,21 @@ from datetime import datetime
 from typing import Annotated
 
 import sqlalchemy as sa
-from pydantic import StringConstraints, model_validator
+from pydantic import ConfigDict, StringConstraints, model_validator
 from sqlmodel import Field, SQLModel
 
-from models.base import UTCDateTime, enum_column, utcnow
+from models.base import NOT_BLANK, UTCDateTime, enum_column, utcnow
 from models.enums import IssueAction, IssueCategory, IssueState, RiskLevel
 from models.people import UserBrief
 from models.photos import PhotoPublic
 
 Description = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)
+    str, StringConstraints(strip_whitespace=True, min_length=1, pattern=NOT_BLANK, max_length=2000)
 ]
 Location = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
-Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
+Reason = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, pattern=NOT_BLANK, max_length=1000)
+]
 
 
 class SiteIssue(SQLModel, table=True):
@@ -78,6 +80,7 @@ class IssueEvent(SQLModel, table=True):
 
 
 class IssueCreate(SQLModel):
+    model_config = ConfigDict(extra="forbid")
     description: Description = Field(description="问题描述")
     risk: RiskLevel = Field(description="风险等级 high/medium/low")
     category: IssueCategory = IssueCategory.other
@@ -88,6 +91,7 @@ class IssueCreate(SQLModel):
 
 
 class IssueUpdate(SQLModel):
+    model_config = ConfigDict(extra="forbid")
     description: Description | None = None
     location: Location | None = None
     risk: RiskLevel | None = None
@@ -98,11 +102,13 @@ class IssueUpdate(SQLModel):
 
 
 class IssueResolve(SQLModel):
+    model_config = ConfigDict(extra="forbid")
     resolution: Reason = Field(description="处理结果")
     photo_ids: list[int] = Field(default_factory=list)
 
 
 class IssueVerify(SQLModel):
+    model_config = ConfigDict(extra="forbid")
     note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] | None = None
 
     @model_validator(mode="before")
@@ -113,6 +119,7 @@ class IssueVerify(SQLModel):
 
 
 class IssueReopen(SQLModel):
+    model_config = ConfigDict(extra="forbid")
     reason: Reason = Field(description="退回原因")
 
 

@@ -6,8 +6,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated
 
+from pydantic import ConfigDict, StringConstraints
 from pydantic import Field as PField
-from pydantic import StringConstraints
 from sqlmodel import Field, SQLModel
 
 from models.base import UTCDateTime, utcnow
@@ -64,11 +64,13 @@ _PLACES_HELP = "数量小数位数（0-3）；不填则按单位：件、台、�
 
 
 class MaterialCreate(MaterialBase):
+    model_config = ConfigDict(extra="forbid")
     code: MaterialCode
     quantity_places: QuantityPlaces | None = Field(default=None, description=_PLACES_HELP)
 
 
 class MaterialUpdate(SQLModel):
+    model_config = ConfigDict(extra="forbid")
     name: str | None = Field(default=None, min_length=1, max_length=200)
     spec: str | None = Field(default=None, max_length=200)
     unit: str | None = Field(default=None, min_length=1, max_length=16)
@@ -99,6 +101,7 @@ class MaterialAlias(SQLModel, table=True):
 
 
 class AliasCreate(SQLModel):
+    model_config = ConfigDict(extra="forbid")
     code: AliasCode = Field(description="扫到的条码内容（wx.scanCode 的 result）")
     material_id: int
     symbology: str | None = Field(

@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
+from pydantic import ConfigDict
 from sqlmodel import Field, SQLModel
 
 from models.base import OrderCode, UTCDateTime, enum_column, utcnow
@@ -49,6 +50,7 @@ class Order(OrderBase, table=True):
 
 
 class OrderCreate(OrderBase):
+    model_config = ConfigDict(extra="forbid")
     code: OrderCode | None = None
     liaison_id: int | None = None
     contract_amount: MoneyIn | None = Field(default=None, description="合同金额（元）")
@@ -58,6 +60,7 @@ class OrderCreate(OrderBase):
 
 
 class OrderUpdate(SQLModel):
+    model_config = ConfigDict(extra="forbid")
     review_departments: list[str] | None = Field(default=None, min_length=1)
     customer: str | None = Field(default=None, min_length=1, max_length=200)
     contract_no: str | None = Field(default=None, min_length=1, max_length=64)
@@ -86,6 +89,7 @@ class OrderMember(SQLModel, table=True):
 
 
 class MemberAdd(SQLModel):
+    model_config = ConfigDict(extra="forbid")
     user_id: int
     role: Role
 
@@ -132,6 +136,7 @@ class Signoff(SQLModel, table=True):
 
 
 class SignoffDecision(SQLModel):
+    model_config = ConfigDict(extra="forbid")
     approve: bool
     reason: str | None = Field(default=None, max_length=1000)
 
@@ -198,4 +203,5 @@ class OrderPage(SQLModel):
 
 
 class OrderCancel(SQLModel):
+    model_config = ConfigDict(extra="forbid")
     reason: str = Field(min_length=1, max_length=500)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import field_validator
+from pydantic import ConfigDict, field_validator
 from sqlmodel import Field, SQLModel
 
 from models.base import Mobile, UTCDateTime, enum_column, utcnow
@@ -57,8 +57,13 @@ class UserRole(SQLModel, table=True):
         return None
 
 
+USERNAME_PATTERN = r"^\s*[^\s\x00]+\s*$"
+
+
 class UserCreate(SQLModel):
-    username: str = Field(min_length=1, max_length=64)
+    model_config = ConfigDict(extra="forbid")
+    # No space inside (blanks around are trimmed), as the document states too.
+    username: str = Field(min_length=1, max_length=64, schema_extra={"pattern": USERNAME_PATTERN})
     display_name: str | None = Field(default=None, max_length=64)
     password: str | None = Field(default=None, min_length=8, max_length=128)
     roles: list[Role] = Field(min_length=1)
@@ -76,6 +81,7 @@ class UserCreate(SQLModel):
 
 
 class UserUpdate(SQLModel):
+    model_config = ConfigDict(extra="forbid")
     display_name: str | None = Field(default=None, min_length=1, max_length=64)
     password: str | None = Field(default=None, min_length=8, max_length=128)
     roles: list[Role] | None = Field(default=None, min_length=1)

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from typing import Annotated
 
 import sqlalchemy as sa
+from pydantic import ConfigDict, WithJsonSchema
 from pydantic import Field as PydanticField
 from sqlmodel import Field, SQLModel
 
@@ -16,6 +17,27 @@ from models.people import UserBrief
 MAX_QTY = 1_000_000_000
 Weekday = Annotated[int, PydanticField(ge=1, le=7)]
 PlanQty = Annotated[float, PydanticField(ge=0, le=MAX_QTY)]
+# A calendar date as YYYY-MM-DD, leap days included: the document states the keys of a daily
+# plan with it (schemathesis generates keys from patternProperties, not from propertyNames).
+DATE_PATTERN = (
+    r"^(?!0000)(?:[0-9]{4}-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])"
+    r"|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)|02-(?:0[1-9]|1[0-9]|2[0-8]))"
+    r"|(?:[0-9]{2}(?:0[48]|[2468][048]|[13579][26])|(?:[02468][048]|[13579][26])00)-02-29)$"
+)
+# A plan by day: the keys are dates (YYYY-MM-DD), which the document states as well.
+DailyPlanIn = Annotated[
+    dict[date, PlanQty],
+    WithJsonSchema(
+        {
+            "type": "object",
+            "patternProperties": {
+                DATE_PATTERN: {"type": "number", "minimum": 0, "maximum": MAX_QTY}
+            },
+            "additionalProperties": False,
+        },
+        mode="validation",
+    ),
+]
 # Monday to Saturday: the usual week of a fabrication shop; each operation may change it.
 DEFAULT_WORK_WEEKDAYS = [1, 2, 3, 4, 5, 6]
 
@@ -39,6 +61,7 @@ class OperationTemplate(SQLModel, table=True):
 
 
 class OperationTemplateIn(SQLModel):
+    model_config = ConfigDict(extra="forbid")
     name: str = Field(min_length=1, max_length=50)
     unit: str = Field(default="件", min_length=1, max_length=16)
     position: int = Field(default=0, ge=0, le=10000)
@@ -47,6 +70,7 @@ class OperationTemplateIn(SQLModel):
 
 
 class OperationTemplateUpdate(SQLModel):
+    model_config = ConfigDict(extra="forbid")
     name: str | None = Field(default=None, min_length=1, max_length=50)
     unit: str | None = Field(default=None, min_length=1, max_length=16)
     position: int | None = Field(default=None, ge=0, le=10000)
@@ -110,6 +134,7 @@ class OperationLink(SQLModel, table=True):
 
 
 class OperationCreate(SQLModel):
+    model_config = ConfigDict(extra="forbid")
     name: str = Field(min_length=1, max_length=50)
     unit: str = Field(default="件", min_length=1, max_length=16)
     planned_qty: float = Field(gt=0, le=MAX_QTY)
@@ -123,7 +148,7 @@ class OperationCreate(SQLModel):
         max_length=7,
         description="工作日（1=周一 … 7=周日），计划量在这些日子上平均分配",
     )
-    daily_plan: dict[date, PlanQty] | None = Field(
+    daily_plan: DailyPlanIn | None = Field(
         default=None, description="逐日计划量（可选）；合计须等于计划数量"
     )
     depends_on: list[int] = Field(default_factory=list, description="前道工序 ID")
@@ -131,6 +156,7 @@ class OperationCreate(SQLModel):
 
 
 class OperationUpdate(SQLModel):
+    model_config = ConfigDict(extra="forbid")
     name: str | None = Field(default=None, min_length=1, max_length=50)
     unit: str | None = Field(default=None, min_length=1, max_length=16)
     planned_qty: float | None = Field(default=None, gt=0, le=MAX_QTY)
@@ -139,11 +165,12 @@ class OperationUpdate(SQLModel):
     seq: int | None = Field(default=None, ge=0, le=10000)
     weight: int | None = Field(default=None, ge=1, le=100)
     work_weekdays: list[Weekday] | None = Field(default=None, min_length=1, max_length=7)
-    daily_plan: dict[date, PlanQty] | None = None
+    daily_plan: DailyPlanIn | None = None
     depends_on: list[int] | None = None
 
 
 class OperationsFromTemplates(SQLModel):
+    model_config = ConfigDict(extra="forbid")
     template_ids: list[int] | None = Field(default=None, description="缺省为全部启用的模板")
     planned_qty: float = Field(gt=0, le=MAX_QTY)
     planned_start: date | None = Field(default=None, description="缺省为生产阶段计划开始日期")
@@ -151,6 +178,7 @@ class OperationsFromTemplates(SQLModel):
 
 
 class OperationBlock(SQLModel):
+    model_config = ConfigDict(extra="forbid")
     blocked: bool
     reason: str | None = Field(default=None, max_length=500, description="标记受阻时必填")
 
@@ -196,6 +224,7 @@ class OperationOutput(SQLModel, table=True):
 
 
 class OutputIn(SQLModel):
+    model_config = ConfigDict(extra="forbid")
     day: date = Field(description="产量所属日期，不能是未来日期")
     quantity: float = Field(ge=0, le=MAX_QTY)
     note: str | None = Field(default=None, max_length=500)

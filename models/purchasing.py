@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
+from pydantic import ConfigDict
 from sqlmodel import Field, SQLModel
 
 from models.base import UTCDateTime, enum_column, utcnow
@@ -58,6 +59,7 @@ class PromisedDateChange(SQLModel, table=True):
 
 
 class PurchaseLineCreate(SQLModel):
+    model_config = ConfigDict(extra="forbid")
     supplier_id: int
     quantity: QuantityIn
     unit_price: MoneyIn | None = Field(default=None, description="单价（元），两位小数")
@@ -69,6 +71,7 @@ class PurchaseLineCreate(SQLModel):
 
 
 class PurchaseLineUpdate(SQLModel):
+    model_config = ConfigDict(extra="forbid")
     quantity: QuantityIn | None = None
     unit_price: MoneyIn | None = Field(default=None, description="单价（元），两位小数")
     po_no: str | None = Field(default=None, max_length=64)
@@ -79,6 +82,7 @@ class PurchaseLineUpdate(SQLModel):
 
 
 class PurchaseStatusIn(SQLModel):
+    model_config = ConfigDict(extra="forbid")
     status: PurchaseStatus
     promised_date: date | None = Field(default=None, description="延期时必填：新的承诺日期")
     reason: str | None = Field(default=None, min_length=1, max_length=500)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import sqlalchemy as sa
+from pydantic import ConfigDict
 from sqlmodel import Field, SQLModel
 
 from models.base import UTCDateTime, enum_column, utcnow
@@ -81,6 +82,7 @@ class Rework(SQLModel, table=True):
 
 
 class DefectIn(SQLModel):
+    model_config = ConfigDict(extra="forbid")
     description: str = Field(min_length=1, max_length=500)
     severity: DefectSeverity
     quantity: int = Field(default=1, ge=1, le=MAX_UNITS)
@@ -88,12 +90,14 @@ class DefectIn(SQLModel):
 
 
 class ReworkIn(SQLModel):
+    model_config = ConfigDict(extra="forbid")
     description: str = Field(min_length=1, max_length=1000, description="返工内容")
     owner_id: int = Field(description="返工负责人（本订单成员）")
     due_date: date
 
 
 class InspectionCreate(SQLModel):
+    model_config = ConfigDict(extra="forbid")
     kind: InspectionKind
     lot_no: str | None = Field(default=None, max_length=64)
     lot_size: int = Field(ge=1, le=MAX_UNITS, description="批量")
@@ -110,6 +114,7 @@ class InspectionCreate(SQLModel):
 
 
 class ReworkDone(SQLModel):
+    model_config = ConfigDict(extra="forbid")
     note: str | None = Field(default=None, max_length=1000)
 
 

@@ -71,12 +71,48 @@ def _json_number(value: Decimal) -> int | float:
 QuantityOut = Annotated[
     Decimal, PlainSerializer(_json_number, return_type=int | float, when_used="json")
 ]
-QuantityIn = Annotated[
-    Decimal, Field(gt=0, le=MAX_QUANTITY, decimal_places=QUANTITY_PLACES, allow_inf_nan=False)
-]
-CountIn = Annotated[
-    Decimal, Field(ge=0, le=MAX_QUANTITY, decimal_places=QUANTITY_PLACES, allow_inf_nan=False)
-]
+
+
+def decimal_pattern(digits: int, places: int, positive: bool) -> str:
+    """A plain decimal in text: up to `digits` digits, `places` places, no sign or exponent."""
+    zero = r"(?!0+(\.0+)?$)" if positive else ""
+    return rf"^{zero}[0-9]{{1,{digits}}}(\.[0-9]{{1,{places}}})?$"
+
+
+def exact_decimal_in(places: int, high: Decimal, positive: bool) -> tuple:
+    """The metadata of a Decimal input with at most `places` places in (0 or above, `high`].
+
+    A JSON number (`multipleOf` states the places exactly: schemathesis and JSON Schema readers
+    check it on the decimal spelling) or a plain decimal string the document's pattern states;
+    "1e3", " 5" or "abc" are refused with 422 like the pattern says.
+    """
+    digits = len(str(int(high))) - 1  # 1e9 -> nine digits before the point, below the maximum
+    pattern = decimal_pattern(digits, places, positive)
+    text = re.compile(pattern)
+    step = float(Decimal(1).scaleb(-places))
+
+    def check(value):
+        if isinstance(value, bool) or (isinstance(value, str) and not text.fullmatch(value)):
+            raise PydanticCustomError("decimal_parsing", "a plain decimal number")
+        return value
+
+    low = {"exclusiveMinimum": 0} if positive else {"minimum": 0}
+    schema = {
+        "anyOf": [
+            {"type": "number", **low, "maximum": float(high), "multipleOf": step},
+            {"type": "string", "pattern": pattern},
+        ]
+    }
+    bound = {"gt": 0} if positive else {"ge": 0}
+    return (
+        BeforeValidator(check),
+        Field(**bound, le=high, decimal_places=places, allow_inf_nan=False),
+        WithJsonSchema(schema, mode="validation"),
+    )
+
+
+QuantityIn = Annotated[Decimal, *exact_decimal_in(QUANTITY_PLACES, MAX_QUANTITY, positive=True)]
+CountIn = Annotated[Decimal, *exact_decimal_in(QUANTITY_PLACES, MAX_QUANTITY, positive=False)]
 
 
 def number(value: Decimal | None) -> int | float | None:

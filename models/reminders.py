@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime, time
 
 import sqlalchemy as sa
+from pydantic import ConfigDict
 from sqlmodel import Field, SQLModel
 
 from models.base import UTCDateTime, utcnow
@@ -120,16 +121,19 @@ class RiskMatrixPublic(SQLModel):
 
 
 class RiskLimitIn(SQLModel):
+    model_config = ConfigDict(extra="forbid")
     level: RiskLevel
     limit_minutes: int = Field(ge=1, le=90 * 24 * 60, description="处理时限（分钟）")
 
 
 class QuietHoursIn(SQLModel):
+    model_config = ConfigDict(extra="forbid")
     start: str = Field(description="开始时间 HH:MM（本地时间）", max_length=5)
     end: str = Field(description="结束时间 HH:MM（本地时间）", max_length=5)
 
 
 class RiskMatrixUpdate(SQLModel):
+    model_config = ConfigDict(extra="forbid")
     levels: list[RiskLimitIn] | None = Field(default=None, min_length=1, max_length=3)
     quiet_hours: QuietHoursIn | None = None
     quiet_hours_off: bool = Field(default=False, description="关闭免打扰时段")
@@ -154,6 +158,8 @@ class GroupSchedule(SQLModel, table=True):
 
 class GroupScheduleIn(SQLModel):
     """Fields given as null go back to the deployment default; fields left out stay."""
+
+    model_config = ConfigDict(extra="forbid")
 
     standup_time: str | None = Field(default=None, max_length=5, description="站会时间 HH:MM")
     standup_days: str | None = Field(

@@ -6,16 +6,18 @@ from datetime import date, datetime
 from typing import Annotated
 
 import sqlalchemy as sa
-from pydantic import StringConstraints
+from pydantic import ConfigDict, StringConstraints
 from sqlmodel import Field, SQLModel
 
-from models.base import UTCDateTime, utcnow
+from models.base import NOT_BLANK, UTCDateTime, utcnow
 from models.enums import Role
 from models.people import UserBrief
 from models.photos import PhotoPublic
 
 Text2000 = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
-WorkerName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+WorkerName = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, pattern=NOT_BLANK, max_length=64)
+]
 
 MAX_LABOUR_ENTRIES = 50
 
@@ -62,6 +64,7 @@ class LabourEntry(SQLModel, table=True):
 
 
 class LabourIn(SQLModel):
+    model_config = ConfigDict(extra="forbid")
     worker: WorkerName = Field(description="点工姓名")
     hours: float = Field(gt=0, le=24, description="工时（小时）")
     work: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] = Field(
@@ -70,9 +73,11 @@ class LabourIn(SQLModel):
 
 
 class DailyReportIn(SQLModel):
+    model_config = ConfigDict(extra="forbid")
     day: date | None = Field(default=None, description="报告日期（本地日期），缺省为今天")
     done_today: Annotated[
-        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)
+        str,
+        StringConstraints(strip_whitespace=True, min_length=1, pattern=NOT_BLANK, max_length=2000),
     ] = Field(description="今日完成")
     plan_tomorrow: Text2000 = Field(default="", description="明日计划")
     problems: Text2000 = Field(default="", description="存在问题")

@@ -7,15 +7,19 @@ from datetime import datetime
 from typing import Annotated
 
 import sqlalchemy as sa
-from pydantic import StringConstraints
+from pydantic import ConfigDict, StringConstraints
 from sqlmodel import Field, SQLModel
 
-from models.base import UTCDateTime, enum_column, utcnow
+from models.base import NOT_BLANK, UTCDateTime, enum_column, utcnow
 from models.enums import FeedbackSource, StageKind
 from models.people import UserBrief
 
-Content = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
-Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Content = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, pattern=NOT_BLANK, max_length=2000)
+]
+Title = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, pattern=NOT_BLANK, max_length=200)
+]
 
 
 class Retrospective(SQLModel, table=True):
@@ -74,6 +78,7 @@ class RetroImprovement(SQLModel, table=True):
 
 
 class FeedbackIn(SQLModel):
+    model_config = ConfigDict(extra="forbid")
     source: FeedbackSource
     content: Content = Field(description="反馈内容")
     speaker: Annotated[str, StringConstraints(strip_whitespace=True, max_length=64)] = Field(
@@ -84,12 +89,14 @@ class FeedbackIn(SQLModel):
 
 
 class ImprovementIn(SQLModel):
+    model_config = ConfigDict(extra="forbid")
     title: Title = Field(description="改进项，将作为检查清单项的标题")
     stage_kind: StageKind = Field(description="加入哪个阶段的检查清单")
     required: bool = True
 
 
 class RetroConclusionIn(SQLModel):
+    model_config = ConfigDict(extra="forbid")
     conclusion: Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)]
 
 

@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
-from pydantic import AliasChoices, AwareDatetime, BaseModel
+from pydantic import AliasChoices, AwareDatetime, BaseModel, ConfigDict
 from pydantic import Field as PField
 from sqlmodel import Field, SQLModel
 
@@ -50,6 +50,8 @@ class Scan(SQLModel, table=True):
 class ScanIn(BaseModel):
     """One scan as the phone sends it: what wx.scanCode / dd.biz.util.scan returned, plus
     what the worker wants to do with it."""
+
+    model_config = ConfigDict(extra="forbid")
 
     client_id: uuid.UUID = PField(description="手机端为每次扫码生成的 UUID；重发同一扫码只计一次")
     result: str = PField(max_length=4096, description="扫码结果文本（wx.scanCode 的 result）")
@@ -108,6 +110,7 @@ class ScanResult(BaseModel):
 
 
 class ScanBatchIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
     scans: list[Any] = PField(
         description=f"离线队列中的扫码记录（每条格式同单次扫码），最多 {MAX_BATCH} 条",
         json_schema_extra={"maxItems": MAX_BATCH},

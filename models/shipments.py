@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from pydantic import ConfigDict
 from sqlmodel import Field, SQLModel
 
 from models.base import Mobile, UTCDateTime, enum_column, utcnow
@@ -61,10 +62,12 @@ class Shipment(ShipmentFields, table=True):
 
 
 class ShipmentCreate(ShipmentFields):
+    model_config = ConfigDict(extra="forbid")
     driver_phone: Mobile | None = None
 
 
 class ShipmentUpdate(SQLModel):
+    model_config = ConfigDict(extra="forbid")
     destination: str | None = Field(default=None, max_length=200)
     remote_site: bool | None = None
     packaging: str | None = Field(default=None, max_length=1000)
@@ -85,6 +88,7 @@ class ShipmentUpdate(SQLModel):
 
 
 class ShipmentAdvance(SQLModel):
+    model_config = ConfigDict(extra="forbid")
     status: ShipmentStatus = Field(description="目标状态，只能向前")
     receiver_name: str | None = Field(
         default=None, min_length=1, max_length=50, description="签收人（签收时必填）"
@@ -109,11 +113,13 @@ class ShipmentCheck(CheckFields, table=True):
 
 
 class ShipmentCheckIn(SQLModel):
+    model_config = ConfigDict(extra="forbid")
     kind: SiteCheckKind
     title: str = Field(min_length=1, max_length=200)
 
 
 class ShipmentCheckUpdate(SQLModel):
+    model_config = ConfigDict(extra="forbid")
     done: bool
     note: str | None = Field(default=None, max_length=500)
 

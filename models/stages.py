@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from pydantic import model_validator
+from pydantic import ConfigDict, model_validator
 from sqlmodel import Field, SQLModel
 
 from models.base import enum_column
@@ -39,6 +39,8 @@ class Stage(SQLModel, table=True):
 class StageStart(SQLModel):
     """Starting a stage takes no body, or a reason when it starts early."""
 
+    model_config = ConfigDict(extra="forbid")
+
     @model_validator(mode="before")
     @classmethod
     def _no_body_is_no_reason(cls, data):
@@ -53,12 +55,14 @@ class StageStart(SQLModel):
 
 
 class StageUpdate(SQLModel):
+    model_config = ConfigDict(extra="forbid")
     planned_start: date | None = None
     planned_end: date | None = None
     progress: int | None = Field(default=None, ge=0, le=100)
 
 
 class StageReopen(SQLModel):
+    model_config = ConfigDict(extra="forbid")
     reason: str = Field(min_length=1, max_length=500)
 
 
@@ -81,6 +85,7 @@ class ChecklistTemplate(SQLModel, table=True):
 
 
 class ChecklistTemplateIn(SQLModel):
+    model_config = ConfigDict(extra="forbid")
     stage_kind: StageKind
     title: str = Field(min_length=1, max_length=200)
     required: bool = True
@@ -110,11 +115,13 @@ class ChecklistItem(CheckFields, table=True):
 
 
 class ChecklistItemIn(SQLModel):
+    model_config = ConfigDict(extra="forbid")
     title: str = Field(min_length=1, max_length=200)
     required: bool = True
 
 
 class ChecklistItemUpdate(SQLModel):
+    model_config = ConfigDict(extra="forbid")
     done: bool
     note: str | None = Field(default=None, max_length=500)
 

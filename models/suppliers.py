@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import StringConstraints
+from pydantic import ConfigDict, StringConstraints
 from sqlmodel import Field, SQLModel
 
 from models.base import UTCDateTime, utcnow
@@ -56,6 +56,7 @@ class SupplierContact(ContactBase, table=True):
 
 
 class ContactIn(ContactBase):
+    model_config = ConfigDict(extra="forbid")
     pass
 
 
@@ -65,10 +66,12 @@ class ContactPublic(ContactBase):
 
 
 class SupplierCreate(SupplierBase):
+    model_config = ConfigDict(extra="forbid")
     contacts: list[ContactIn] = Field(default_factory=list, max_length=20)
 
 
 class SupplierUpdate(SQLModel):
+    model_config = ConfigDict(extra="forbid")
     name: str | None = Field(default=None, min_length=1, max_length=200)
     address: str | None = Field(default=None, max_length=300)
     note: str | None = Field(default=None, max_length=1000)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING
 
-from models.errors import InvalidInput
+from models.errors import InvalidInput, NotFound
 from scanning.labels import (
     QUIET_ZONE,
     CodeTooDense,
@@ -86,7 +86,8 @@ def render_sheet(specs: Sequence[LabelSpec], layout: SheetLayout | None = None) 
 def _check_layout(layout: SheetLayout, count: int) -> None:
     """Refuse an empty job or a grid that cannot exist on A4."""
     if count == 0:
-        raise InvalidInput("没有要打印的标签")
+        # Nothing to print is the state of the order (no BOM line yet), not a bad request.
+        raise NotFound("没有要打印的标签", code="no_labels")
     if not (1 <= layout.rows <= MAX_GRID and 1 <= layout.columns <= MAX_GRID):
         raise InvalidInput(f"标签行数和列数需在 1-{MAX_GRID} 之间")
     if not 0 <= layout.margin_mm < 50 or not 0 <= layout.padding_mm < 20:

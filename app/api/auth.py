@@ -6,7 +6,7 @@ from datetime import datetime
 
 from flask import current_app
 from flask_openapi3 import APIBlueprint, Tag
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from app.api.common import SECURITY, commit, current_actor, db_session, ok
 from app.services.people import authenticate, issue_token, revoke_tokens, user_public
@@ -16,6 +16,7 @@ bp = APIBlueprint("api_auth", __name__, url_prefix="/api", abp_tags=[Tag(name="è
 
 
 class LoginIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
     username: str = Field(min_length=1, max_length=64)
     password: str = Field(min_length=1, max_length=128)
 

@@ -7,7 +7,7 @@ import io
 
 from flask import Response
 from flask_openapi3 import APIBlueprint, FileStorage, Tag
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from app.api.common import SECURITY, OrderPath, commit, current_actor, db_session, ok
 from app.api.label_files import LabelQuery, pdf_response, png_response
@@ -30,7 +30,8 @@ class LinePath(OrderPath):
     line_id: int
 
 
-class ImportForm(BaseModel):
+class BomImportForm(BaseModel):
+    model_config = ConfigDict(extra="forbid")
     file: FileStorage = Field(description="BOM 文件：CSV（UTF-8 或 GBK）或 XLSX")
     create_materials: bool = Field(default=True, description="新物料编码自动建档")
     dry_run: bool = Field(default=False, description="只检查不导入")
@@ -83,7 +84,7 @@ def delete(path: LinePath):
 
 
 @bp.post("/bom/import", responses={200: BomImportResult})
-def import_file(path: OrderPath, form: ImportForm):
+def import_file(path: OrderPath, form: BomImportForm):
     """Import a BOM file: every row checked, then all rows imported or none (errors listed)."""
     actor, session = current_actor(), db_session()
     result = import_bom(

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from flask import current_app
 from flask_openapi3 import APIBlueprint, Tag
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from app.api.common import SECURITY, commit, current_actor, db_session, ok
 from app.services import chat as svc
@@ -32,6 +32,7 @@ class BindingCodeOut(BaseModel):
 
 
 class IdentityIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
     user_id: int
     platform: ChatPlatform
     external_id: str | None = Field(
@@ -67,6 +68,7 @@ class GroupOrderPath(GroupPath):
 
 
 class GroupOrderIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
     order_id: int
 
 

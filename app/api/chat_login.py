@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from flask import current_app
 from flask_openapi3 import APIBlueprint, Tag
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from app.api.auth import TokenOut
 from app.api.common import commit, db_session, ok
@@ -28,6 +28,7 @@ bp = APIBlueprint("api_chat_login", __name__, url_prefix="/api/auth", abp_tags=[
 
 
 class CodeLogin(BaseModel):
+    model_config = ConfigDict(extra="forbid")
     code: str = Field(
         min_length=1,
         max_length=128,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_openapi3 import APIBlueprint, FileStorage, Tag
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from app.api.common import SECURITY, OrderPath, commit, current_actor, db_session, ok
 from app.downloads import send_document
@@ -18,6 +18,7 @@ bp = APIBlueprint(
 
 
 class DocumentForm(BaseModel):
+    model_config = ConfigDict(extra="forbid")
     file: FileStorage = Field(description="PDF 文件")
     kind: DocumentKind = Field(
         description="completion_report 竣工报告、user_manual 用户操作手册、"

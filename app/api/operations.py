@@ -46,7 +46,7 @@ class OperationPath(OrderPath):
     operation_id: int
 
 
-class TemplateList(BaseModel):
+class OperationTemplateList(BaseModel):
     items: list[OperationTemplatePublic]
 
 
@@ -69,12 +69,12 @@ def operations_public(session, order_id: int, ops: list[Operation]) -> list[Oper
     ]
 
 
-@template_bp.get("", responses={200: TemplateList})
+@template_bp.get("", responses={200: OperationTemplateList})
 def template_index():
     """Active operation templates in their default sequence."""
     current_actor()
     items = svc.list_operation_templates(session=db_session())
-    return ok(TemplateList(items=[_template(t) for t in items]))
+    return ok(OperationTemplateList(items=[_template(t) for t in items]))
 
 
 @template_bp.post("", responses={201: OperationTemplatePublic})

@@ -7,7 +7,7 @@ import io
 
 from flask import Response
 from flask_openapi3 import APIBlueprint, FileStorage, Tag
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from app.api.common import SECURITY, commit, current_actor, db_session, ok
 from app.services.insight import export_orders
@@ -26,7 +26,8 @@ bp = APIBlueprint(
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-class ImportForm(BaseModel):
+class OrderImportForm(BaseModel):
+    model_config = ConfigDict(extra="forbid")
     file: FileStorage = Field(description="订单文件：CSV（UTF-8 或 GBK）或 XLSX")
     dry_run: bool = Field(default=False, description="只检查不导入")
 
@@ -36,7 +37,7 @@ class ExportQuery(BaseModel):
 
 
 @bp.post("/import", responses={200: OrderImportResult})
-def import_file(form: ImportForm):
+def import_file(form: OrderImportForm):
     """Import orders: each row checked, then all imported or none; existing contract numbers
     update their order, new ones create orders."""
     session = db_session()

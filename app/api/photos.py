@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import send_file
 from flask_openapi3 import APIBlueprint, FileStorage, Tag
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from app.api.common import SECURITY, OrderPath, commit, current_actor, db_session, ok
 from app.services import orders as svc
@@ -19,6 +19,7 @@ bp = APIBlueprint(
 
 
 class UploadForm(BaseModel):
+    model_config = ConfigDict(extra="forbid")
     file: FileStorage = Field(
         description="图片文件（JPEG/PNG/WebP），wx.uploadFile 的 name 用 file"
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_openapi3 import APIBlueprint, FileStorage, Tag
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from app.api.common import SECURITY, commit, current_actor, db_session, ok
 from app.services import procurement as svc
@@ -22,6 +22,7 @@ bp = APIBlueprint(
 
 
 class PhotoForm(BaseModel):
+    model_config = ConfigDict(extra="forbid")
     file: FileStorage = Field(description="照片（JPEG/PNG/WebP），wx.uploadFile 的 name 用 file")
 
 

@@ -27,7 +27,7 @@ class TemplatePath(BaseModel):
     template_id: int
 
 
-class TemplateList(BaseModel):
+class ChecklistTemplateList(BaseModel):
     items: list[ChecklistTemplatePublic]
 
 
@@ -35,12 +35,12 @@ def _public(item) -> ChecklistTemplatePublic:
     return ChecklistTemplatePublic.model_validate(item, from_attributes=True)
 
 
-@bp.get("", responses={200: TemplateList})
+@bp.get("", responses={200: ChecklistTemplateList})
 def index(query: TemplateQuery):
     """Active checklist template items."""
     current_actor()
     items = svc.list_templates(session=db_session(), kind=query.stage_kind)
-    return ok(TemplateList(items=[_public(i) for i in items]))
+    return ok(ChecklistTemplateList(items=[_public(i) for i in items]))
 
 
 @bp.post("", responses={201: ChecklistTemplatePublic})

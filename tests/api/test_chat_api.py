@@ -249,3 +249,14 @@ def test_the_chat_api_is_in_the_openapi_document(api):
         "/api/auth/dingtalk",
     ):
         assert path in paths
+
+
+def test_a_login_code_the_platform_does_not_know_is_a_401_not_invalid_data(api, session, sim):
+    # The document says any code of 1..128 characters is well formed; whether the platform
+    # knows it is a credential check, answered like a wrong password.
+    refusals = (("/api/auth/wechat", "wx_code_invalid"), ("/api/auth/dingtalk", "dt_code_invalid"))
+    for path, code in refusals:
+        r = api.post(path, json={"code": "no-such-code"})
+        assert r.status_code == 401, r.get_json()
+        error = r.get_json()["error"]
+        assert error["code"] == code and "凭证" in error["message"]

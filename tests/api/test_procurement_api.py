@@ -190,7 +190,7 @@ def test_a_bom_label_sheet_holds_every_line_and_each_label_scans(client, session
 def test_an_empty_bom_has_no_label_sheet(client, session):
     order, h = _setup(session)
     r = client.get(f"/api/orders/{order.id}/bom/labels.pdf", headers=h)
-    assert r.status_code == 422 and r.get_json()["error"]["message"] == "没有要打印的标签"
+    assert r.status_code == 404 and r.get_json()["error"]["message"] == "没有要打印的标签"
 
 
 def test_binding_is_refused_for_people_without_a_role_in_procurement(client, session):
@@ -301,7 +301,7 @@ def test_a_fraction_of_a_piece_is_refused_in_the_envelope(client, session):
         json={"material_id": pump, "needed": 1.5, "need_date": "2027-03-01"},
         headers=h,
     )
-    assert r.status_code == 422
+    assert r.status_code == 409
     assert r.get_json()["error"] == {
         "code": "quantity_places",
         "message": "数量单位为台，须为整数",

@@ -9,7 +9,7 @@ import pypdfium2
 import pytest
 from PIL import Image
 
-from models.errors import InvalidInput, Unavailable
+from models.errors import InvalidInput, NotFound, Unavailable
 from scanning.decode import decode
 from scanning.label_sheet import SheetLayout, render_sheet
 from scanning.labels import FONT_ENV, CodeTooDense, LabelSpec, Symbology, font_path, render_label
@@ -133,5 +133,5 @@ def test_impossible_sheet_layouts_are_refused(layout):
 
 
 def test_empty_sheet_is_refused():
-    with pytest.raises(InvalidInput):
+    with pytest.raises(NotFound):
         render_sheet([])

@@ -49,7 +49,7 @@ def _check_departments(session: Session, codes: list[str]) -> list[str]:
         raise InvalidInput("至少需要一个会签部门", field="review_departments")
     for code in seen:
         if get_department(session=session, code=code) is None:
-            raise InvalidInput(f"部门代码 {code} 不存在", field="review_departments")
+            raise NotFound(f"部门代码 {code} 不存在", field="review_departments")
     return seen
 
 

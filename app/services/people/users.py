@@ -9,7 +9,7 @@ from app.services.people.departments import get_department
 from app.services.people.passwords import hash_password, verify_password
 from app.services.people.tokens import revoke_tokens
 from models.enums import Role
-from models.errors import Conflict, Forbidden, InvalidInput, NotAuthenticated, NotFound
+from models.errors import Conflict, Forbidden, NotAuthenticated, NotFound
 from models.people import (
     Department,
     DepartmentPublic,
@@ -37,7 +37,7 @@ def _department_id(session: Session, code: str | None) -> int | None:
         return None
     dept = get_department(session=session, code=code)
     if dept is None:
-        raise InvalidInput(f"部门代码 {code} 不存在", field="department")
+        raise NotFound(f"部门代码 {code} 不存在", field="department")
     return dept.id
 
 

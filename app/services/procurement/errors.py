@@ -67,8 +67,12 @@ def places_rule(unit: str, places: int) -> str:
     return f"数量单位为{unit}，最多 {places} 位小数"
 
 
-class TooManyPlaces(BadQuantity):
-    """A quantity finer than its material's unit allows (half a pump, 2.5 件)."""
+class TooManyPlaces(Conflict):
+    """A quantity finer than its material's unit allows (half a pump, 2.5 件).
+
+    409, not 422: the number is well formed (the OpenAPI document allows three places); it
+    conflicts with the unit of the material it names, a row the document cannot see.
+    """
 
     code = "quantity_places"
 

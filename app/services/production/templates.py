@@ -75,9 +75,9 @@ def _check(session: Session, template: OperationTemplate) -> None:
     active[template.id] = template
     for dep in template.depends_on:
         if dep not in active:
-            raise InvalidInput(f"前道工序模板 {dep} 不存在", field="depends_on")
+            raise NotFound(f"前道工序模板 {dep} 不存在", field="depends_on")
     if any(t.name == template.name and t.id != template.id for t in active.values()):
-        raise InvalidInput(f"工序模板「{template.name}」已存在", field="name")
+        raise Conflict(f"工序模板「{template.name}」已存在", field="name")
     cycle = find_cycle({t.id: list(t.depends_on) for t in active.values()})
     if cycle:
         names = " → ".join(active[i].name for i in loop_in_flow_order(cycle, template.id))

@@ -86,7 +86,8 @@ def test_the_liaison_must_be_a_tracker(session):
 
 def test_unknown_review_department_is_refused(session):
     tracker = make_user(session, Role.tracker)
-    with pytest.raises(InvalidInput) as err:
+    # A code that names no department row: 404, like any missing row the body refers to.
+    with pytest.raises(NotFound) as err:
         create_order(
             session=session,
             actor=act(session, tracker),

@@ -16,7 +16,7 @@ from app.services.procurement import (
 )
 from models.bom import BomLineUpdate
 from models.enums import PurchaseStatus, Role
-from models.errors import InvalidInput
+from models.errors import Conflict, InvalidInput
 from models.materials import MaterialUpdate
 from models.people import User
 from models.purchasing import PurchaseLineUpdate, PurchaseStatusIn
@@ -50,12 +50,12 @@ def test_count_units_take_whole_numbers_and_other_units_three_places(session):
 def test_a_bom_line_in_a_count_unit_refuses_a_fraction(session):
     order = make_procuring_order(session)
     pump = make_material(session, name="水泵", unit="台")
-    with pytest.raises(InvalidInput) as exc:
+    with pytest.raises(Conflict) as exc:
         make_bom_line(session, order, pump, needed="2.5")
     _refused(exc, "数量单位为台，须为整数")
     line = make_bom_line(session, order, pump, needed=2)
     liaison = act(session, session.get(User, order.liaison_id))
-    with pytest.raises(InvalidInput) as exc:
+    with pytest.raises(Conflict) as exc:
         update_bom_line(
             session=session,
             actor=liaison,
@@ -70,7 +70,7 @@ def test_a_material_may_allow_places_its_unit_does_not(session):
     order = make_procuring_order(session)
     cable = make_material(session, name="电缆", unit="卷", quantity_places=1)
     assert make_bom_line(session, order, cable, needed="2.5").needed == Decimal("2.5")
-    with pytest.raises(InvalidInput) as exc:
+    with pytest.raises(Conflict) as exc:
         make_bom_line(session, make_procuring_order(session), cable, needed="2.55")
     _refused(exc, "数量单位为卷，最多 1 位小数")
 
@@ -78,12 +78,12 @@ def test_a_material_may_allow_places_its_unit_does_not(session):
 def test_purchase_lines_and_explicit_receipts_refuse_a_fraction_of_a_piece(session):
     order = make_procuring_order(session)
     line = make_bom_line(session, order, make_material(session, unit="件"), needed=10)
-    with pytest.raises(InvalidInput) as exc:
+    with pytest.raises(Conflict) as exc:
         make_purchase(session, order, line, quantity="3.5")
     _refused(exc)
     purchase = make_purchase(session, order, line, quantity=4)
     liaison = act(session, session.get(User, order.liaison_id))
-    with pytest.raises(InvalidInput) as exc:
+    with pytest.raises(Conflict) as exc:
         update_purchase_line(
             session=session,
             actor=liaison,
@@ -91,7 +91,7 @@ def test_purchase_lines_and_explicit_receipts_refuse_a_fraction_of_a_piece(sessi
             data=PurchaseLineUpdate(quantity=Decimal("4.2")),
         )
     _refused(exc)
-    with pytest.raises(InvalidInput) as exc:
+    with pytest.raises(Conflict) as exc:
         set_purchase_status(
             session=session,
             actor=liaison,
@@ -107,7 +107,7 @@ def test_scans_receive_issue_and_count_whole_pieces(session):
     make_bom_line(session, order, make_material(session, "BOLT-M12", unit="件"), needed=10)
     worker = act(session, make_warehouse(session, order))
     for action in ("receive", "issue", "stock_check"):
-        with pytest.raises(InvalidInput) as exc:
+        with pytest.raises(Conflict) as exc:
             record_scan(
                 session=session, actor=worker, data=scan_in("BOLT-M12", action, quantity="1.5")
             )
