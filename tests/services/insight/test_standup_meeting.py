@@ -190,6 +190,7 @@ def test_an_order_too_long_for_one_message_links_to_its_standup_page(session):
 def test_the_dingtalk_standup_links_to_the_phone_app_as_its_robots_have_no_menu(session, platform):
     from urllib.parse import parse_qs, urlsplit
 
+    from app.services.core import settings
     from bots.senders.dingtalk_robot import build_payload
 
     _, group, _, _ = _crew(session, platform=platform)
@@ -201,6 +202,7 @@ def test_the_dingtalk_standup_links_to_the_phone_app_as_its_robots_have_no_menu(
     assert [b.title for b in messages[-1].buttons] == ["📱 现场应用"]
     link = urlsplit(messages[-1].buttons[0].url)
     assert (link.scheme, link.netloc, link.path) == ("dingtalk", "dingtalkclient", "/page/link")
-    assert parse_qs(link.query)["url"] == ["http://127.0.0.1:5000/m/?app=dingtalk"]
+    base = settings().public_base_url.rstrip("/")
+    assert parse_qs(link.query)["url"] == [f"{base}/m/?app=dingtalk"]
     payload = build_payload(messages[-1])  # @mentions: markdown, the button as a link
     assert "[📱 现场应用](dingtalk://dingtalkclient/page/link?url=" in payload["markdown"]["text"]
