@@ -159,6 +159,7 @@ class ReportDesk(SQLModel):
 
 
 class ReportReminderIn(SQLModel):
+    model_config = ConfigDict(extra="forbid")
     user_id: int = Field(description="要提醒的成员")
 
 

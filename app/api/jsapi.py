@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from flask import current_app, request
 from flask_openapi3 import APIBlueprint, Tag
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from app.api.common import SECURITY, commit, current_actor, ok
 from bots import jsapi
@@ -40,6 +40,7 @@ class PlatformConfig(BaseModel):
 
 
 class SignatureIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
     platform: Platform
     url: str = Field(min_length=1, max_length=2048, description="页面地址（不含 # 之后部分）")
 

@@ -10,7 +10,7 @@ from app.services.production import (
     update_operation_template,
 )
 from models.enums import Role
-from models.errors import Conflict, Forbidden, InvalidInput
+from models.errors import Conflict, Forbidden, InvalidInput, NotFound
 from models.production import (
     OperationsFromTemplates,
     OperationTemplate,
@@ -85,7 +85,7 @@ def test_only_admins_edit_templates_and_template_cycles_are_refused(session):
             data=OperationTemplateUpdate(depends_on=[by_name["涂装"].id]),
         )
     assert err.value.code == "dependency_cycle"
-    with pytest.raises(InvalidInput):
+    with pytest.raises(NotFound):  # a predecessor that does not exist
         add_operation_template(
             session=session, actor=admin, data=OperationTemplateIn(name="喷砂", depends_on=[9999])
         )
