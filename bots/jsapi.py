@@ -18,10 +18,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-import requests
-from dingtalk.core.exceptions import DingTalkClientException
-from wechatpy.exceptions import WeChatClientException
-
 from bots.runtime import REQUIRED
 from bots.senders.base import TOKEN_REJECTED
 from models.errors import Unavailable
@@ -82,6 +78,10 @@ def ticket(client, storage, kind: TicketKind, *, app_key: str = "") -> str:
 
 
 def _call(call, forget_token, kind: TicketKind) -> dict:
+    import requests
+    from dingtalk.core.exceptions import DingTalkClientException
+    from wechatpy.exceptions import WeChatClientException
+
     name = PLATFORM_NAMES[kind.platform]
     try:
         try:

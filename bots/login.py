@@ -10,15 +10,14 @@ credential, 401, like a wrong password.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import requests
-from dingtalk.client import AppKeyClient
-from dingtalk.core.exceptions import DingTalkClientException
-from wechatpy.exceptions import WeChatClientException
-
-from bots.senders.base import DEFAULT_TIMEOUT, TOKEN_REJECTED
-from bots.senders.clients import WECHAT_API
+from bots.senders.base import DEFAULT_TIMEOUT, TOKEN_REJECTED, WECHAT_API
 from models.errors import DomainError, Forbidden, NotAuthenticated, RateLimited, Unavailable
+
+if TYPE_CHECKING:  # the chat SDKs load on first use (issue 18)
+    import requests
+    from dingtalk.client import AppKeyClient
 
 
 @dataclass(frozen=True)
@@ -50,6 +49,8 @@ def code_to_session(
     A plain GET: wechatpy's wxa.code_to_session fetches an access token first, so login would
     fail whenever the token fetch does (CHANNELS §2.1).
     """
+    import requests
+
     if not code or len(code) > 128:
         raise _login_error(40029)
     params = {"appid": app_id, "secret": secret, "js_code": code}
@@ -70,6 +71,9 @@ def code_to_session(
 
 def dingtalk_userid(client: AppKeyClient, code: str) -> str:
     """The DingTalk userid behind a requestAuthCode code (免登), via client.user.getuserinfo."""
+    import requests
+    from dingtalk.core.exceptions import DingTalkClientException
+
     try:
         try:
             return client.user.getuserinfo(code)["userid"]
@@ -111,6 +115,9 @@ def wecom_userid(client, code: str) -> str:
 
     A code from somebody outside the corp answers an openid instead: they cannot be bound.
     """
+    import requests
+    from wechatpy.exceptions import WeChatClientException
+
     if not code or len(code) > 128:
         raise _code_refused("企业微信", 40029)
     try:
@@ -146,6 +153,8 @@ def wechat_web_openid(
     timeout: float = DEFAULT_TIMEOUT,
 ) -> str:
     """The openid behind a WeChat web OAuth code (snsapi_base): /sns/oauth2/access_token."""
+    import requests
+
     if not code or len(code) > 128:
         raise _code_refused("微信", 40029)
     params = {"appid": app_id, "secret": secret, "code": code, "grant_type": "authorization_code"}

@@ -5,10 +5,6 @@ Failures raise models.errors (DomainError) with a Chinese message: the caller is
 
 from __future__ import annotations
 
-import requests
-from dingtalk.core.exceptions import DingTalkClientException
-from wechatpy.exceptions import WeChatClientException
-
 from bots.senders.base import TOKEN_REJECTED
 from models.errors import InvalidInput, Unavailable
 
@@ -16,6 +12,10 @@ NOT_FOUND = {60121, 46004, 40104}  # DingTalk: no such user / bad mobile; WeCom:
 
 
 def _lookup(call, forget_token, platform: str) -> dict:
+    import requests
+    from dingtalk.core.exceptions import DingTalkClientException
+    from wechatpy.exceptions import WeChatClientException
+
     try:
         try:
             return call()

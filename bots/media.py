@@ -7,8 +7,6 @@ and 5xx answers raise requests exceptions, and the task is tried again later.
 
 from __future__ import annotations
 
-import requests
-
 from app.services.core import settings
 from bots.runtime import ChatRuntime
 from bots.senders.base import TOKEN_REJECTED
@@ -33,6 +31,8 @@ def download_image(
 
 
 def _cgi_media(client, media_id: str) -> bytes:
+    import requests
+
     for attempt in range(2):
         params = {"access_token": client.access_token, "media_id": media_id}
         response = client._http.get(
@@ -53,6 +53,8 @@ def _cgi_media(client, media_id: str) -> bytes:
 
 
 def _dingtalk(runtime: ChatRuntime, code: str, robot_code: str) -> bytes:
+    import requests
+
     client = runtime.dingtalk_client
     base = str(runtime.config.get("DINGTALK_OPENAPI_BASE") or "https://api.dingtalk.com")
     for attempt in range(2):

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from wechatpy.exceptions import WeChatClientException
-
 from bots.menu_handlers import PHOTO_KEY
 
 TOKEN_ERRORS = (40001, 40014, 42001)  # invalid / not latest / expired access token
@@ -53,6 +51,8 @@ def create_menu(runtime, platform: str, menu: dict) -> None:
     """Create the menu through the platform's API (wechatpy's menu.create); MenuError if the
     platform answers an errcode or cannot be reached. NotConfigured if settings are missing.
     A rejected cached access token is dropped and the call made once more with a new one."""
+    from wechatpy.exceptions import WeChatClientException
+
     client = runtime.wecom_client if platform == "wecom" else runtime.wechat_client
     for attempt in (1, 2):
         try:

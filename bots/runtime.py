@@ -11,12 +11,12 @@ import logging
 import threading
 from collections.abc import Mapping
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from bots.platforms.dingtalk import DingTalkEventConfig, DingTalkRobotConfig
 from bots.platforms.tokens import KeyValueStore, TokenStorage
 from bots.platforms.wechat import WeChatConfig
 from bots.platforms.wecom import WeComConfig
-from bots.senders.clients import WeChatApiClient, WeComApiClient, dingtalk_client
 from bots.senders.dingtalk_notice import DingTalkWorkNoticeSender
 from bots.senders.dingtalk_robot import DingTalkRobotSender, DingTalkSessionReplier
 from bots.senders.wechat_custom import WeChatCustomSender
@@ -24,6 +24,9 @@ from bots.senders.wechat_subscribe import WeChatSubscribeSender
 from bots.senders.wecom_app import WeComAppSender
 from bots.senders.wecom_robot import WeComRobotSender
 from models.errors import Unavailable
+
+if TYPE_CHECKING:  # the chat SDKs load on first use (issue 18)
+    from bots.senders.clients import WeChatApiClient, WeComApiClient
 
 log = logging.getLogger("gendan.bots")
 
@@ -123,6 +126,8 @@ class ChatRuntime:
     @cached_property
     def wechat_client(self) -> WeChatApiClient:
         self.require("wechat_api")
+        from bots.senders.clients import WeChatApiClient
+
         return WeChatApiClient(
             self._get("WECHAT_APP_ID"),
             self._get("WECHAT_APP_SECRET"),
@@ -133,6 +138,8 @@ class ChatRuntime:
     @cached_property
     def wecom_client(self) -> WeComApiClient:
         self.require("wecom_api")
+        from bots.senders.clients import WeComApiClient
+
         return WeComApiClient(
             self._get("WECOM_CORP_ID"),
             self._get("WECOM_SECRET"),
@@ -143,6 +150,8 @@ class ChatRuntime:
     @cached_property
     def dingtalk_client(self):
         self.require("dingtalk_api")
+        from bots.senders.clients import dingtalk_client
+
         return dingtalk_client(
             self._get("DINGTALK_CORP_ID"),
             self._get("DINGTALK_APP_KEY"),

@@ -26,6 +26,14 @@ HEAVY = (
     "PIL.PngImagePlugin",
     "PIL.WebPImagePlugin",
     "alembic",  # with Mako and Pygments: only the migrations and /readyz need it
+    # The chat SDKs and what they pull in: a worker that serves no chat request, and the
+    # scheduler until it delivers a message, do without them.
+    "wechatpy",
+    "dingtalk",
+    "requests",
+    "urllib3",
+    "cryptography",
+    "xmltodict",
 )
 
 BUILD_APP = """
@@ -82,3 +90,28 @@ modules(LabelSpec(GendanLabel(LabelKind.ORDER, order_code="GD-1"), Symbology.QR)
 """
     )
     assert "qrcode" in loaded_after(code, tmp_path)
+
+
+def test_a_chat_sdk_loads_when_a_webhook_is_verified(tmp_path):
+    """Verifying a WeChat callback signature loads wechatpy (and what it pulls in)."""
+    code = (
+        BUILD_APP
+        + """
+from bots.platforms.common import sha1_signature
+sha1_signature("token", "1700000000", "nonce")
+"""
+    )
+    assert {"wechatpy", "requests"} <= set(loaded_after(code, tmp_path))
+
+
+def test_the_scheduler_loads_the_sdks_when_it_delivers(tmp_path):
+    """Building a sender's client (as a delivery does) loads the SDKs in the scheduler."""
+    code = (
+        SCHEDULER
+        + """
+from bots.platforms.tokens import MemoryKeyValueStore, TokenStorage
+from bots.senders.clients import dingtalk_client
+dingtalk_client("corp", "key", "secret", storage=TokenStorage(MemoryKeyValueStore()))
+"""
+    )
+    assert {"dingtalk", "requests"} <= set(loaded_after(code, tmp_path))

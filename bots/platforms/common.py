@@ -11,7 +11,6 @@ from xml.etree.ElementTree import ParseError
 
 import defusedxml
 import defusedxml.ElementTree as SafeET
-from wechatpy.utils import WeChatSigner
 
 from app.security import MAX_JSON_DEPTH, json_too_deep
 from bots.errors import BadSignature, BodyTooLarge, HostileBody, MalformedBody, WrongRecipient
@@ -74,6 +73,8 @@ def load_json_object(data: bytes | str) -> dict:
 
 def sha1_signature(*parts: str) -> str:
     """WeChat/WeCom/DingTalk callback signature: sha1 of the sorted, joined parts."""
+    from wechatpy.utils import WeChatSigner  # the chat SDKs load on first use (issue 18)
+
     signer = WeChatSigner()
     signer.add_data(*parts)
     return signer.signature

@@ -10,9 +10,7 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-
-from dingtalk.core.exceptions import InvalidCorpIdOrSuiteKeyException, InvalidSignatureException
-from dingtalk.crypto import DingTalkCrypto
+from typing import TYPE_CHECKING
 
 from bots.errors import BadSignature, MalformedBody, StaleTimestamp
 from bots.message import ImageRef, InboundMessage, SessionWebhookContext, from_epoch
@@ -25,6 +23,9 @@ from bots.platforms.common import (
     require_sha1,
     same_secret,
 )
+
+if TYPE_CHECKING:  # the chat SDKs load on first use (issue 18)
+    from dingtalk.crypto import DingTalkCrypto
 
 # DingTalk accepts a robot sign up to an hour off its clock (what the simulator checks of our
 # signs). Its callbacks to us are signed the moment they are sent, so we accept five minutes
@@ -49,6 +50,8 @@ class DingTalkEventConfig:
     max_body: int = MAX_BODY
 
     def crypto(self) -> DingTalkCrypto:
+        from dingtalk.crypto import DingTalkCrypto
+
         return DingTalkCrypto(self.token, self.aes_key, self.owner_key)
 
 
@@ -160,6 +163,11 @@ def parse_event(config: DingTalkEventConfig, args: Mapping[str, str], body: byte
     if not isinstance(encrypt, str) or not encrypt:
         raise MalformedBody("no encrypt field")
     require_sha1(signature, config.token, timestamp, nonce, encrypt)
+    from dingtalk.core.exceptions import (
+        InvalidCorpIdOrSuiteKeyException,
+        InvalidSignatureException,
+    )
+
     with refusing_crypto_errors(InvalidSignatureException, InvalidCorpIdOrSuiteKeyException):
         plain = config.crypto().decrypt_encrypt_str(signature, timestamp, nonce, encrypt)
     payload = load_json_object(plain.encode())

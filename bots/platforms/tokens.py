@@ -2,8 +2,10 @@
 
 Every process must see the same token: a WeChat /cgi-bin/token call rotates the token, so
 per-process caches invalidate each other (CHANNELS pitfall 8). `TokenStorage` plugs a tiny
-key-value store into both SDKs: it is a wechatpy `SessionStorage` and a dingtalk-sdk
-`BaseStorage`. The database-backed KeyValueStore implements the same three methods.
+key-value store into both SDKs: it has the get/set/delete of a wechatpy `SessionStorage` and
+a dingtalk-sdk `BaseStorage` without subclassing them, so that a process which never talks to
+a platform does not load the SDKs (bots.senders.clients wraps it for dingtalk-sdk, which checks
+the base class). The database-backed KeyValueStore implements the same three methods.
 """
 
 from __future__ import annotations
@@ -13,9 +15,6 @@ import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Protocol
-
-from dingtalk.storage import BaseStorage
-from wechatpy.session import SessionStorage
 
 from models import clock
 
@@ -73,7 +72,7 @@ class MemoryKeyValueStore:
             return None
 
 
-class TokenStorage(SessionStorage, BaseStorage):
+class TokenStorage:
     """wechatpy / dingtalk-sdk storage on top of a KeyValueStore.
 
     Entries expire `margin` seconds before the platform says, so that every process refreshes

@@ -13,10 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-
-from wechatpy.crypto import WeChatCrypto
-from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException
-from wechatpy.utils import check_signature
+from typing import TYPE_CHECKING
 
 from bots.errors import BadSignature, MalformedBody, WrongRecipient
 from bots.message import InboundMessage, PassiveReplyContext
@@ -29,6 +26,9 @@ from bots.platforms.common import (
 )
 from bots.platforms.wxbase import decrypt_fields, message_from_fields, render_passive
 from models.messages import OutboundMessage
+
+if TYPE_CHECKING:  # the chat SDKs load on first use (issue 18)
+    from wechatpy.crypto import WeChatCrypto
 
 # Returned when the reply will come later through the customer-service API: WeChat neither
 # retries nor shows "该公众号暂时无法提供服务".
@@ -44,6 +44,8 @@ class WeChatConfig:
     max_body: int = MAX_BODY
 
     def crypto(self) -> WeChatCrypto:
+        from wechatpy.crypto import WeChatCrypto
+
         return WeChatCrypto(self.token, self.encoding_aes_key, self.app_id)
 
 
@@ -51,6 +53,9 @@ def verify_url(config: WeChatConfig, args: Mapping[str, str]) -> str:
     """GET URL verification: the echostr to return verbatim (plaintext even in safe mode)."""
     signature = require_arg(args, "signature", signature=True)
     echostr = require_arg(args, "echostr")
+    from wechatpy.exceptions import InvalidSignatureException
+    from wechatpy.utils import check_signature
+
     try:
         check_signature(config.token, signature, args.get("timestamp", ""), args.get("nonce", ""))
     except InvalidSignatureException:
@@ -72,6 +77,8 @@ def parse_request(config: WeChatConfig, args: Mapping[str, str], body: bytes) ->
     fields = parse_fields(body)
     if encrypted:
         encrypt = fields.get("Encrypt", "")
+        from wechatpy.exceptions import InvalidAppIdException
+
         fields = decrypt_fields(config.crypto(), args, encrypt, InvalidAppIdException)
     if config.account_id and fields.get("ToUserName") != config.account_id:
         raise WrongRecipient(f"ToUserName {fields.get('ToUserName')!r}")

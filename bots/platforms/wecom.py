@@ -8,11 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-
-from wechatpy.enterprise.crypto import WeChatCrypto
-from wechatpy.enterprise.exceptions import InvalidCorpIdException
-from wechatpy.enterprise.replies import TextReply
-from wechatpy.exceptions import InvalidSignatureException
+from typing import TYPE_CHECKING
 
 from bots.errors import WrongRecipient
 from bots.message import InboundMessage, PassiveReplyContext
@@ -27,6 +23,9 @@ from bots.platforms.common import (
 from bots.platforms.wxbase import decrypt_fields, message_from_fields, render_passive
 from models.messages import OutboundMessage
 
+if TYPE_CHECKING:  # the chat SDKs load on first use (issue 18)
+    from wechatpy.enterprise.crypto import WeChatCrypto
+
 
 @dataclass(frozen=True)
 class WeComConfig:
@@ -37,6 +36,8 @@ class WeComConfig:
     max_body: int = MAX_BODY
 
     def crypto(self) -> WeChatCrypto:
+        from wechatpy.enterprise.crypto import WeChatCrypto
+
         return WeChatCrypto(self.token, self.encoding_aes_key, self.corp_id)
 
 
@@ -47,6 +48,9 @@ def verify_url(config: WeComConfig, args: Mapping[str, str]) -> str:
     nonce = require_arg(args, "nonce")
     echostr = require_arg(args, "echostr")
     require_sha1(signature, config.token, timestamp, nonce, echostr)
+    from wechatpy.enterprise.exceptions import InvalidCorpIdException
+    from wechatpy.exceptions import InvalidSignatureException
+
     with refusing_crypto_errors(InvalidSignatureException, InvalidCorpIdException):
         return config.crypto().check_signature(signature, timestamp, nonce, echostr)
 
@@ -55,6 +59,8 @@ def parse_request(config: WeComConfig, args: Mapping[str, str], body: bytes) -> 
     """Verify, decrypt and parse a POSTed message; raises bots.errors.Refused on any problem."""
     check_size(body, config.max_body)
     outer = safe_xml_fields(body)
+    from wechatpy.enterprise.exceptions import InvalidCorpIdException
+
     fields = decrypt_fields(config.crypto(), args, outer.get("Encrypt", ""), InvalidCorpIdException)
     if config.agent_id and fields.get("AgentID", config.agent_id) != config.agent_id:
         raise WrongRecipient(f"AgentID {fields.get('AgentID')!r}")
@@ -70,6 +76,8 @@ def render_reply(
     timestamp: int | None = None,
 ) -> str:
     """The HTTP response body: an encrypted passive text reply, or empty (no reply, no retry)."""
+    from wechatpy.enterprise.replies import TextReply
+
     return render_passive(
         config.crypto(),
         context,

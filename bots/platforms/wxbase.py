@@ -11,9 +11,6 @@ from __future__ import annotations
 import secrets
 from collections.abc import Mapping
 
-from wechatpy.exceptions import InvalidSignatureException
-from wechatpy.replies import TextReply
-
 from bots.errors import MalformedBody
 from bots.message import ImageRef, InboundMessage, PassiveReplyContext, Platform, from_epoch
 from bots.platforms.common import (
@@ -34,6 +31,8 @@ def decrypt_fields(crypto, args: Mapping[str, str], encrypt: str, recipient_erro
     timestamp = require_arg(args, "timestamp")
     nonce = require_arg(args, "nonce")
     require_sha1(signature, crypto.token, timestamp, nonce, encrypt)
+    from wechatpy.exceptions import InvalidSignatureException
+
     with refusing_crypto_errors(InvalidSignatureException, recipient_error):
         plain = crypto.decrypt_message({"Encrypt": encrypt}, signature, timestamp, nonce)
     return parse_fields(plain)
@@ -100,8 +99,10 @@ def _kind(msg_type: str, fields: dict) -> tuple[str, ImageRef | None, str]:
     return "other", None, ""
 
 
-def reply_xml(context: PassiveReplyContext, message: OutboundMessage, reply_cls=TextReply) -> str:
+def reply_xml(context: PassiveReplyContext, message: OutboundMessage, reply_cls=None) -> str:
     """Plain passive text reply. Markdown is shown as its text: WeChat does not render it."""
+    if reply_cls is None:
+        from wechatpy.replies import TextReply as reply_cls
     content = message.text if not message.title else f"{message.title}\n{message.text}"
     extra = {"agent": int(context.agent_id)} if context.agent_id else {}
     reply = reply_cls(
@@ -123,7 +124,7 @@ def render_passive(
     """
     if message is None or not (message.text or message.title):
         return empty
-    xml = reply_xml(context, message, kw.get("reply_cls", TextReply))
+    xml = reply_xml(context, message, kw.get("reply_cls"))
     if not context.encrypted:
         return xml
     return encrypt_reply(crypto, xml, nonce=kw.get("nonce"), timestamp=kw.get("timestamp"))

@@ -10,18 +10,24 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
-
-import requests
-from dingtalk.core.exceptions import DingTalkClientException
-from wechatpy.exceptions import WeChatClientException
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from models.messages import OutboundMessage
+
+if TYPE_CHECKING:  # the chat SDKs load on first use (issue 18)
+    import requests
+    from dingtalk.core.exceptions import DingTalkClientException
+    from wechatpy.exceptions import WeChatClientException
 
 log = logging.getLogger(__name__)
 
 Status = Literal["ok", "retryable", "permanent"]
 DEFAULT_TIMEOUT = 5.0
+# Production API bases (bots.senders.clients re-exports them; kept here so that modules
+# needing only the address do not load the SDKs).
+WECHAT_API = "https://api.weixin.qq.com"
+WECOM_API = "https://qyapi.weixin.qq.com"
+DINGTALK_API = "https://oapi.dingtalk.com"
 
 # Seconds to wait before retrying. DingTalk throttles a robot for 10 minutes after 130101.
 RATE_LIMITED = {45009: 60.0, 45011: 60.0, 130101: 600.0}
@@ -81,6 +87,8 @@ def classify(errcode: int, errmsg: str = "", data: Mapping | None = None) -> Sen
 
 
 def network_result(exc: requests.RequestException) -> SendResult:
+    import requests
+
     if isinstance(exc, requests.Timeout):
         return SendResult("retryable", None, f"timeout: {type(exc).__name__}")
     return SendResult("retryable", None, f"network: {type(exc).__name__}")
@@ -92,10 +100,19 @@ def http_status_result(status: int) -> SendResult:
     return SendResult.permanent(f"HTTP {status}")
 
 
+def new_session() -> requests.Session:
+    """A requests session, importing requests on first use."""
+    import requests
+
+    return requests.Session()
+
+
 def post_json(
     session: requests.Session, url: str, payload: Mapping, *, params=None, timeout: float
 ) -> SendResult:
     """POST a webhook message; DingTalk and WeCom answer HTTP 200 with an errcode."""
+    import requests
+
     try:
         response = session.post(url, json=payload, params=params, timeout=timeout)
     except requests.RequestException as exc:
@@ -132,6 +149,10 @@ def call_with_token_retry(call: Callable[[], Mapping], forget_token: Callable[[]
 
 
 def _attempt(call: Callable[[], Mapping]) -> tuple[SendResult, int | None]:
+    import requests
+    from dingtalk.core.exceptions import DingTalkClientException
+    from wechatpy.exceptions import WeChatClientException
+
     try:
         return classify(0, data=call()), None
     except requests.RequestException as exc:

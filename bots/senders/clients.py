@@ -10,15 +10,14 @@ import time
 
 import requests
 from dingtalk.client import AppKeyClient
+from dingtalk.storage import BaseStorage
 from wechatpy import WeChatClient
 from wechatpy.enterprise import WeChatClient as WeComClient
 from wechatpy.exceptions import WeChatClientException
 
-from bots.senders.base import DEFAULT_TIMEOUT
+from bots.senders.base import DEFAULT_TIMEOUT, DINGTALK_API, WECHAT_API, WECOM_API
 
-WECHAT_API = "https://api.weixin.qq.com"
-WECOM_API = "https://qyapi.weixin.qq.com"
-DINGTALK_API = "https://oapi.dingtalk.com"
+__all__ = ["DINGTALK_API", "WECHAT_API", "WECOM_API"]
 
 
 class TimeoutSession(requests.Session):
@@ -105,9 +104,27 @@ def dingtalk_client(
     timeout: float = DEFAULT_TIMEOUT,
 ) -> AppKeyClient:
     """An AppKeyClient on `api_base` with its own session (the SDK shares one class-wide)."""
+    if not isinstance(storage, BaseStorage):  # dingtalk-sdk asserts the base class
+        storage = _DingTalkStorage(storage)
     client = AppKeyClient(
         corp_id, app_key, app_secret, storage=storage, timeout=timeout, auto_retry=False
     )
     client.API_BASE_URL = f"{api_base.rstrip('/')}/"
     client._http = TimeoutSession(timeout)
     return client
+
+
+class _DingTalkStorage(BaseStorage):
+    """dingtalk-sdk's storage base class around a duck-typed one (bots.platforms.tokens)."""
+
+    def __init__(self, inner):
+        self.inner = inner
+
+    def get(self, key, default=None):
+        return self.inner.get(key, default)
+
+    def set(self, key, value, ttl=None):
+        return self.inner.set(key, value, ttl)
+
+    def delete(self, key):
+        return self.inner.delete(key)

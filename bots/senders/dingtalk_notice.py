@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-
-from dingtalk.client import AppKeyClient
-from dingtalk.model.message import BtnActionCardBody, MarkdownBody, SingleActionCardBody, TextBody
+from typing import TYPE_CHECKING
 
 from bots.senders.base import SendResult, call_with_token_retry
 from bots.senders.dingtalk_robot import headline
 from models.messages import OutboundMessage
+
+if TYPE_CHECKING:  # the chat SDKs load on first use (issue 18)
+    from dingtalk.client import AppKeyClient
 
 ENDPOINT = "/topapi/message/corpconversation/asyncsend_v2"
 MAX_RECIPIENTS = 5000
@@ -46,6 +47,13 @@ class DingTalkWorkNoticeSender:
 
 def notice_body(message: OutboundMessage) -> dict:
     """The `msg` object; in work notices the card type is `action_card`, not `actionCard`."""
+    from dingtalk.model.message import (
+        BtnActionCardBody,
+        MarkdownBody,
+        SingleActionCardBody,
+        TextBody,
+    )
+
     title = message.title or message.text.strip().split("\n", 1)[0][:20] or "通知"
     body = headline(message)  # the title alone shows only in the conversation list
     if message.kind == "text":

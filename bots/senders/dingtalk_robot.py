@@ -7,16 +7,17 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
-
-import requests
 
 from bots.message import SessionWebhookContext
 from bots.platforms.dingtalk import robot_sign
 from bots.platforms.tokens import utc_now
-from bots.senders.base import DEFAULT_TIMEOUT, SendResult, post_json
-from bots.senders.clients import DINGTALK_API
+from bots.senders.base import DEFAULT_TIMEOUT, DINGTALK_API, SendResult, new_session, post_json
 from models.messages import OutboundMessage
+
+if TYPE_CHECKING:  # the chat SDKs load on first use (issue 18)
+    import requests
 
 
 @dataclass(frozen=True)
@@ -30,7 +31,7 @@ class DingTalkRobotSender:
     api_base: str = DINGTALK_API
     timeout: float = DEFAULT_TIMEOUT
     now: Callable[[], float] = time.time
-    session: requests.Session = field(default_factory=requests.Session)
+    session: requests.Session = field(default_factory=new_session)
 
     def send(self, target: RobotTarget, message: OutboundMessage) -> SendResult:
         if message.kind == "image":
@@ -57,7 +58,7 @@ class DingTalkSessionReplier:
     api_base: str = DINGTALK_API
     timeout: float = DEFAULT_TIMEOUT
     now: Callable[[], datetime] = utc_now
-    session: requests.Session = field(default_factory=requests.Session)
+    session: requests.Session = field(default_factory=new_session)
 
     def send(self, target: SessionWebhookContext, message: OutboundMessage) -> SendResult:
         if _origin(target.url) != _origin(self.api_base):

@@ -7,11 +7,13 @@ through the client's generic `post`, which keeps the token cache.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from bots.senders.base import SendResult, call_with_token_retry
-from bots.senders.clients import WeChatApiClient
 from models.messages import OutboundMessage
+
+if TYPE_CHECKING:  # the chat SDKs load on first use (issue 18)
+    from bots.senders.clients import WeChatApiClient
 
 # A `thing` value (the key names the type: "thing3") holds at most 20 characters. Numbers and
 # letters (≤ 32) are not cut: a shortened number would be a wrong number.

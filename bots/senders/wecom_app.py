@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from bots.senders.base import SendResult, call_with_token_retry, truncate_utf8
-from bots.senders.clients import WeComApiClient
 from models.messages import OutboundMessage
+
+if TYPE_CHECKING:  # the chat SDKs load on first use (issue 18)
+    from bots.senders.clients import WeComApiClient
 
 LIMIT = 2048
 CUT = "\n…（内容过长，已截断）"

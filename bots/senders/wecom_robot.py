@@ -5,11 +5,13 @@ from __future__ import annotations
 import base64
 import hashlib
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import requests
-
-from bots.senders.base import DEFAULT_TIMEOUT, SendResult, post_json, truncate_utf8
+from bots.senders.base import DEFAULT_TIMEOUT, SendResult, new_session, post_json, truncate_utf8
 from models.messages import OutboundMessage
+
+if TYPE_CHECKING:  # the chat SDKs load on first use (issue 18)
+    import requests
 
 WECOM_API = "https://qyapi.weixin.qq.com"
 TEXT_LIMIT = 2048
@@ -26,7 +28,7 @@ class UnsendableMessage(ValueError):
 class WeComRobotSender:
     api_base: str = WECOM_API
     timeout: float = DEFAULT_TIMEOUT
-    session: requests.Session = field(default_factory=requests.Session)
+    session: requests.Session = field(default_factory=new_session)
 
     def send(self, target: str, message: OutboundMessage) -> SendResult:
         """Send to the robot whose webhook key is `target`."""

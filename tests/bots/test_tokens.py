@@ -2,10 +2,8 @@
 
 from datetime import UTC, datetime, timedelta
 
-from dingtalk.storage import BaseStorage
-from wechatpy.session import SessionStorage
-
 from bots.platforms.tokens import MemoryKeyValueStore, TokenStorage
+from bots.senders.clients import WeChatApiClient, dingtalk_client
 
 
 class Clock:
@@ -16,9 +14,22 @@ class Clock:
         return self.now
 
 
-def test_storage_is_both_a_wechatpy_and_a_dingtalk_storage():
+def test_both_sdk_clients_keep_their_tokens_in_the_storage():
+    """TokenStorage subclasses neither SDK's storage (so that importing it loads neither SDK);
+    both clients still read and write their access token through it."""
     storage = TokenStorage(MemoryKeyValueStore())
-    assert isinstance(storage, SessionStorage) and isinstance(storage, BaseStorage)
+    wechat = WeChatApiClient("wxapp", "secret", session=storage)
+    wechat.session.set(wechat.access_token_key, "WX-TOKEN", 7200)
+    assert storage.get(wechat.access_token_key) == "WX-TOKEN"
+    assert wechat.access_token == "WX-TOKEN"
+    dingtalk = dingtalk_client("corp", "key", "secret", storage=storage)
+    dingtalk.cache.access_token.set(value="DT-TOKEN", ttl=7200)
+    assert dingtalk.cache.access_token.get() == "DT-TOKEN"
+    assert "DT-TOKEN" in [storage.get(key) for key in storage_keys(storage)]
+
+
+def storage_keys(storage: TokenStorage) -> list[str]:
+    return [key.removeprefix(storage.prefix) for key in storage.store._data]
 
 
 def test_values_round_trip_and_expire_early_by_the_margin():

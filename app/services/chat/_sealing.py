@@ -9,19 +9,23 @@ from __future__ import annotations
 
 import base64
 from functools import lru_cache
-
-from cryptography.fernet import Fernet, InvalidToken
-from cryptography.hazmat.primitives.hashes import SHA256
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from typing import TYPE_CHECKING
 
 from app.services.core import settings
 from models.errors import Unavailable
+
+if TYPE_CHECKING:  # cryptography loads on first use (issue 18: memory of an idle worker)
+    from cryptography.fernet import Fernet
 
 _SALT = b"gendan.sealed-secrets.v1"
 
 
 @lru_cache(maxsize=4)
 def _fernet(secret_key: str) -> Fernet:
+    from cryptography.fernet import Fernet
+    from cryptography.hazmat.primitives.hashes import SHA256
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
     if not secret_key:
         raise RuntimeError("SECRET_KEY is not configured: cannot seal or unseal secrets")
     hkdf = HKDF(algorithm=SHA256(), length=32, salt=_SALT, info=b"fernet")
@@ -35,6 +39,8 @@ def seal(text: str) -> str:
 
 def unseal(token: str) -> str:
     """Decrypt a stored secret; a clear Unavailable error when it cannot be read any more."""
+    from cryptography.fernet import InvalidToken
+
     try:
         return _fernet(settings().secret_key).decrypt(token.encode()).decode()
     except (InvalidToken, ValueError):
