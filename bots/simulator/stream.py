@@ -174,10 +174,10 @@ class StreamGateway:
                 "acked_at": None,
                 "queued_at": time.time(),
             }
-        asyncio.run_coroutine_threadsafe(self._send(message_id), self._loop)
+        asyncio.run_coroutine_threadsafe(self.send(message_id), self._loop)
         return message_id
 
-    async def _send(self, message_id: str) -> bool:
+    async def send(self, message_id: str) -> bool:
         with self.lock:
             record = self.frames[message_id]
             live = list(self.connections.get(record["appkey"], []))
@@ -205,7 +205,7 @@ class StreamGateway:
                     >= (self.redelivery_delay if record["sent"] else tick)
                 ]
             for message_id in due:
-                await self._send(message_id)
+                await self.send(message_id)
 
     def system(self, appkey: str, topic: str, data: dict | None = None) -> int:
         """Send a SYSTEM frame (ping / disconnect) to the app's live connections."""
@@ -220,7 +220,7 @@ class StreamGateway:
             },
             "data": json.dumps(data or {}),
         }
-        return self._call(self._broadcast(appkey, frame))
+        return self.call(self._broadcast(appkey, frame))
 
     async def _broadcast(self, appkey: str, frame: dict) -> int:
         with self.lock:
@@ -233,7 +233,7 @@ class StreamGateway:
     def drop(self, appkey: str | None = None) -> int:
         """Cut the app's connections (all apps' when None) without a goodbye, as a network
         failure does."""
-        return self._call(self._drop(appkey))
+        return self.call(self._drop(appkey))
 
     async def _drop(self, appkey: str | None) -> int:
         with self.lock:
@@ -247,7 +247,7 @@ class StreamGateway:
             ws.transport.abort()
         return len(live)
 
-    def _call(self, coroutine):
+    def call(self, coroutine):
         if self._loop is None:
             coroutine.close()
             return 0
@@ -318,6 +318,19 @@ def stream_drop():
     else:
         count = stream.drop(appkey)
     return jsonify({"ok": True, "dropped": count})
+
+
+@bp.post("/admin/stream/redeliver")
+def stream_redeliver():
+    """Send a frame again now, acknowledged or not ({"message_id"}): the platform does so when
+    an ack was lost on the way."""
+    body = json_object() or {}
+    stream = gateway()
+    message_id = body.get("message_id")
+    if not isinstance(message_id, str) or message_id not in stream.frames:
+        return jsonify({"ok": False, "error": "unknown message_id"}), 404
+    sent = stream.call(stream.send(message_id))
+    return jsonify({"ok": sent})
 
 
 @bp.post("/admin/stream/ping")
