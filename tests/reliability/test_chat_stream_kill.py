@@ -85,3 +85,38 @@ def test_killing_chat_stream_mid_burst_loses_and_doubles_nothing(
     time.sleep(0.5)
     replies = pushed(sim, DING_GROUP, api="sessionWebhook")
     assert len(replies) <= BURST  # none answered twice
+
+
+def test_two_chat_stream_processes_hold_one_connection_and_the_standby_takes_over(
+    stream_sim, pg_db, secret, tmp_path
+):
+    sim = stream_sim
+    gateway = sim.app.extensions["chat_simulator_stream"]
+    env = {
+        **gendan_env(sim.url),
+        "CHAT_TRANSPORT_DINGTALK": "stream",
+        "SCHEDULER_LEASE_SECONDS": "3",
+        "LOG_LEVEL": "INFO",
+    }
+    connects = gateway.connects
+    with (
+        ChatStream(pg_db.url, tmp_path / "a", secret=secret, **env) as a,
+        ChatStream(pg_db.url, tmp_path / "b", secret=secret, **env) as b,
+    ):
+        wait_until(lambda: gateway.live(APPKEY) == 1, 30, "one connection")
+        time.sleep(3)  # the standby keeps polling the lease and does not connect
+        assert gateway.live(APPKEY) == 1 and gateway.connects == connects + 1
+        leading = [p for p in (a, b) if "chat-stream leader" in p.log_text()]
+        assert len(leading) == 1
+        (leader,) = leading
+        leader.process.kill()
+        leader.process.wait(10)
+        wait_until(lambda: gateway.connects == connects + 2, 60, "the standby to connect")
+        said = say(sim, DING_GROUP, "wangwu", "帮助")
+        wait_until(
+            lambda: any(
+                f["message_id"] == said["message_id"] and f["acked_at"] for f in _frames(sim)
+            ),
+            30,
+            "the standby to acknowledge",
+        )
