@@ -220,3 +220,25 @@ def test_the_official_sdk_connects_receives_and_acknowledges(stream_sim, monkeyp
         loop.call_soon_threadsafe(task.cancel)
         thread.join(10)
         requests.post(f"{stream_sim.url}/admin/stream/drop", json={}, timeout=10)
+
+
+def test_admin_stream_endpoints_refuse_bad_input(stream_sim):
+    response = requests.post(
+        f"{stream_sim.url}/admin/stream/redeliver", json={"message_id": "nope"}, timeout=10
+    )
+    assert response.status_code == 404 and response.json()["ok"] is False
+    response = requests.post(f"{stream_sim.url}/admin/stream/ping", json={}, timeout=10)
+    assert response.status_code == 400 and response.json()["ok"] is False
+
+
+def test_a_ping_frame_is_a_system_frame_the_client_answers(stream_sim):
+    with _connect(stream_sim) as ws:
+        _wait_live(stream_sim)
+        answer = requests.post(
+            f"{stream_sim.url}/admin/stream/ping", json={"appkey": APPKEY}, timeout=10
+        ).json()
+        assert answer == {"ok": True, "sent": 1}
+        frame = json.loads(ws.recv(timeout=5))
+        assert frame["type"] == "SYSTEM" and frame["headers"]["topic"] == "ping"
+        assert "opaque" in json.loads(frame["data"])
+    _wait_live(stream_sim, 0)
