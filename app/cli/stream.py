@@ -45,11 +45,18 @@ def run_chat_stream(app, stop: threading.Event, *, poll: float | None = None) ->
 
 
 async def _run_until(stream, stop: threading.Event) -> None:
-    loop = asyncio.get_running_loop()
-    threading.Thread(
-        target=lambda: (stop.wait(), loop.call_soon_threadsafe(stream.stop.set)), daemon=True
-    ).start()
-    await stream.run()
+    """Run the stream until it ends by itself or `stop` (set from a signal handler) is set."""
+
+    async def watch_stop() -> None:
+        while not stop.is_set():
+            await asyncio.sleep(0.2)
+        stream.stop.set()
+
+    watcher = asyncio.create_task(watch_stop())
+    try:
+        await stream.run()
+    finally:
+        watcher.cancel()
 
 
 def register_stream_cli(app) -> None:
