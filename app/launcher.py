@@ -57,21 +57,31 @@ def processes(port: int, sim_port: int | None = None) -> list[Proc]:
     # runs the outbox delivery, the warning rules and the standups.
     scheduler = Proc("scheduler", [str(BIN / "flask"), "--app", "wsgi", "scheduler"], env=chat)
     procs = [web, scheduler]
-    if not production():
-        simulator = Proc(
-            "simulator",
-            [
-                str(BIN / "python"),
-                "-m",
-                "bots.simulator",
-                "--port",
-                str(sim_port),
-                "--gendan-url",
-                f"http://127.0.0.1:{port}",
-            ],
+    stream = dingtalk_stream()
+    if stream:
+        # DingTalk Stream mode: robot messages come over an outbound WebSocket, held by one
+        # chat-stream process (a leader like the scheduler); no inbound port is needed.
+        procs.append(
+            Proc("chat-stream", [str(BIN / "flask"), "--app", "wsgi", "chat-stream"], env=chat)
         )
-        procs.append(simulator)
+    if not production():
+        argv = [
+            str(BIN / "python"),
+            "-m",
+            "bots.simulator",
+            "--port",
+            str(sim_port),
+            "--gendan-url",
+            f"http://127.0.0.1:{port}",
+        ]
+        if stream:
+            argv += ["--dingtalk-transport", "stream"]
+        procs.append(Proc("simulator", argv))
     return procs
+
+
+def dingtalk_stream() -> bool:
+    return os.environ.get("CHAT_TRANSPORT_DINGTALK", "webhook") == "stream"
 
 
 def production() -> bool:

@@ -278,8 +278,9 @@ def _extend(db: Database, name: str, holder: str, expires_at: datetime) -> bool:
         return False
 
 
-def make_lock(db: Database, holder: str, lease_seconds: int) -> LeaderLock:
-    """The advisory lock on PostgreSQL, the lease row on SQLite."""
+def make_lock(db: Database, holder: str, lease_seconds: int, name: str = LEASE_NAME) -> LeaderLock:
+    """The advisory lock on PostgreSQL, the lease row on SQLite; `name` keeps elections of
+    different process kinds (the scheduler, chat-stream) apart."""
     if db.is_sqlite:
-        return LeaseLock(db, holder, lease_seconds)
-    return AdvisoryLock(db, holder, lease_seconds)
+        return LeaseLock(db, holder, lease_seconds, name)
+    return AdvisoryLock(db, holder, lease_seconds, name)

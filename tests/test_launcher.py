@@ -29,3 +29,22 @@ def test_in_production_make_run_starts_no_simulator_and_injects_nothing(monkeypa
     monkeypatch.setenv("GENDAN_ENV", "production")
     procs = {p.name: p for p in processes(5000, 5101)}
     assert "simulator" not in procs and procs["web"].env == procs["scheduler"].env == {}
+
+
+def test_make_run_with_dingtalk_stream_starts_chat_stream_and_a_stream_simulator(
+    monkeypatch, tmp_path
+):
+    monkeypatch.delenv("GENDAN_ENV", raising=False)
+    monkeypatch.delenv("CHAT_TRANSPORT_DINGTALK", raising=False)
+    assert "chat-stream" not in {p.name for p in processes(5000, 5101)}
+    monkeypatch.setenv("CHAT_TRANSPORT_DINGTALK", "stream")
+    procs = {p.name: p for p in processes(5000, 5101)}
+    assert procs["chat-stream"].argv[-3:] == ["--app", "wsgi", "chat-stream"]
+    config = load_config({"GENDAN_INSTANCE_DIR": str(tmp_path), **procs["chat-stream"].env})
+    assert config["DINGTALK_OPENAPI_BASE"] == "http://127.0.0.1:5101"
+    assert procs["simulator"].argv[-2:] == ["--dingtalk-transport", "stream"]
+
+
+def test_chat_stream_refuses_to_run_in_webhook_mode(app):
+    r = app.test_cli_runner().invoke(args=["chat-stream"])
+    assert r.exit_code != 0 and "CHAT_TRANSPORT_DINGTALK 不是 stream" in r.output

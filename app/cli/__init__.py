@@ -49,10 +49,12 @@ def register_cli(app) -> None:
     from app.cli.chat import register_chat_cli
     from app.cli.config_doc import register_config_cli
     from app.cli.imports import register_import_cli
+    from app.cli.stream import register_stream_cli
 
     register_alert_cli(app, cli_session)
     register_chat_cli(app, cli_session)
     register_config_cli(app)
+    register_stream_cli(app)
     register_import_cli(app, cli_session)
 
     @app.cli.command("migrate")

@@ -105,6 +105,17 @@ def parse_robot_callback(
         raise MalformedBody(f"robot callback field: {exc!r}") from None
 
 
+def parse_robot_message(data: object) -> InboundMessage:
+    """Parse a robot message that came over Stream mode (the frame's data, already trusted:
+    the connection was opened with the app's credentials); raises bots.errors.Refused."""
+    if not isinstance(data, dict):
+        raise MalformedBody("robot message is not a JSON object")
+    try:
+        return _robot_message(data)
+    except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
+        raise MalformedBody(f"robot message field: {exc!r}") from None
+
+
 def _str(value: object) -> str:
     """A text field (ids may come as numbers); anything else is a malformed callback."""
     if isinstance(value, bool) or not isinstance(value, str | int):

@@ -20,6 +20,7 @@ from bots.simulator import (
     api_wecom,
     faults,
     jssdk,
+    stream,
 )
 from bots.simulator.clock import Clock
 from bots.simulator.deliver import Deliverer
@@ -34,6 +35,7 @@ def create_app(
     clock: Clock | None = None,
     config: dict | None = None,
     delivery_timeout: float = 5.0,
+    stream_redelivery: float = stream.DEFAULT_REDELIVERY,
 ) -> Flask:
     app = Flask(__name__, static_folder=str(STATIC), static_url_path="/static")
     app.json.ensure_ascii = False
@@ -41,7 +43,11 @@ def create_app(
     if config:
         state.replace(config)
     app.extensions["chat_simulator"] = state
-    app.extensions["chat_simulator_deliverer"] = Deliverer(state, gendan_url, delivery_timeout)
+    gateway = stream.StreamGateway(state, stream_redelivery)
+    app.extensions["chat_simulator_stream"] = gateway
+    app.extensions["chat_simulator_deliverer"] = Deliverer(
+        state, gendan_url, delivery_timeout, stream=gateway
+    )
     for blueprint in (
         api_wechat.bp,
         api_wecom.bp,
@@ -51,6 +57,7 @@ def create_app(
         admin.bp,
         admin_menu.bp,
         jssdk.bp,
+        stream.bp,
     ):
         app.register_blueprint(blueprint)
     faults.install(app, state)

@@ -28,8 +28,9 @@ WX_ATTEMPTS = 3  # WeChat drops the connection after 5 s and tries 3 times in to
 
 
 class Deliverer:
-    def __init__(self, state: SimState, gendan_url: str, timeout: float = 5.0):
+    def __init__(self, state: SimState, gendan_url: str, timeout: float = 5.0, stream=None):
         self.state = state
+        self.stream = stream  # the DingTalk Stream gateway, for apps whose transport is stream
         self.gendan_url = gendan_url.rstrip("/")
         self.timeout = timeout
         self.http = requests.Session()
@@ -160,6 +161,11 @@ class Deliverer:
             payload["content"] = {"downloadCode": media.id, "pictureDownloadCode": media.id}
         payload["sessionWebhook"] = f"{self_url.rstrip('/')}/robot/sendBySession?session={session}"
         payload["sessionWebhookExpiredTime"] = expires_ms
+        if app.get("transport") == "stream" and self.stream is not None:
+            # Stream mode: the platform pushes a CALLBACK frame over the app's WebSocket;
+            # Gendan answers through the sessionWebhook, so there is no reply body here.
+            message_id = self.stream.deliver(app["appkey"], payload)
+            return {"ok": True, "transport": "stream", "message_id": message_id}
         headers, body = wire.dingtalk_robot_push(
             app_secret=app["appsecret"], payload=payload, now_ms=self._sign_ms(now_ms)
         )

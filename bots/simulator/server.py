@@ -42,6 +42,7 @@ class SimulatorServer:
         self._server.shutdown()
         self._server.server_close()
         self._thread.join()
+        self.app.extensions["chat_simulator_stream"].stop()
 
     def __enter__(self) -> SimulatorServer:
         return self.start()

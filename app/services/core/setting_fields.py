@@ -224,6 +224,12 @@ class ChatFields(BaseModel):
     dingtalk_token: str = setting("", DINGTALK)
     dingtalk_aes_key: str = setting("", DINGTALK + AES)
     dingtalk_corp_id: str = setting("", DINGTALK)
+    chat_transport_dingtalk: Literal["webhook", "stream"] = setting(
+        "webhook",
+        "how DingTalk robot messages arrive: `webhook` (DingTalk posts to /bots/dingtalk, needs a "
+        "public address) or `stream` (Stream mode: run `flask --app wsgi chat-stream`, which "
+        "connects out to DINGTALK_OPENAPI_BASE; no public address)",
+    )
     sim_port: PositiveInt = setting(5001, "the chat simulator's port for `make run`")
     wechat_api_base: str | None = setting(None, "WeChat " + API_BASE, shown="see meaning")
     wecom_api_base: str | None = setting(None, "WeCom " + API_BASE, shown="see meaning")

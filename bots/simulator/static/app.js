@@ -148,7 +148,8 @@ async function send(event) {
   $("text").value = "";
   $("status").textContent = "发送中…";
   const result = await api("POST", "say", { conversation: state.current, user: $("user").value, text });
-  $("status").textContent = result.ok ? "" : "投递失败：" + (result.error || "HTTP " + result.status);
+  const sent = result.transport === "stream" ? "已通过 Stream 连接推送（等待确认）" : "";
+  $("status").textContent = result.ok ? sent : "投递失败：" + (result.error || "HTTP " + result.status);
   await refresh();
 }
 

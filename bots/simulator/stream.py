@@ -1,0 +1,343 @@
+"""Simulated DingTalk Stream mode: the connection-open API and the WebSocket gateway.
+
+The real protocol (as the official `dingtalk-stream` SDK speaks it):
+- POST /v1.0/gateway/connections/open {clientId, clientSecret, subscriptions, ua, localIp}
+  answers {"endpoint": "wss://...", "ticket": "..."}; the client connects to
+  `endpoint?ticket=<ticket>`.
+- The gateway sends JSON frames {"specVersion", "type": SYSTEM | EVENT | CALLBACK,
+  "headers": {"messageId", "topic", "contentType", "time", ...}, "data": "<JSON string>"}.
+  Robot messages are CALLBACK frames on topic /v1.0/im/bot/messages/get whose data is the
+  robot message JSON the webhook carries.
+- The client answers each frame with an ack {"code": 200, "headers": {"messageId", ...},
+  "message", "data"}; a frame without an ack (or with another code) is delivered again
+  later (16-60 s on the real platform; `redelivery_delay` here).
+- SYSTEM frames: topic "ping" (answered with an ack carrying the same data) and
+  "disconnect" (the client closes and reconnects).
+
+The gateway runs its own asyncio event loop in a daemon thread, started on the first
+connection-open call, and listens on 127.0.0.1 only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import secrets
+import threading
+import time
+from urllib.parse import parse_qs, urlsplit
+
+from flask import Blueprint, current_app, jsonify
+from websockets.asyncio.server import ServerConnection, serve
+from websockets.exceptions import ConnectionClosed
+
+from bots.simulator.common import json_object, sim
+from bots.simulator.state import SimState
+
+log = logging.getLogger("gendan.simulator.stream")
+bp = Blueprint("sim_dingtalk_stream", __name__)
+BOT_TOPIC = "/v1.0/im/bot/messages/get"
+TICKET_TTL = 90.0
+DEFAULT_REDELIVERY = 16.0
+
+
+class StreamGateway:
+    """Tickets, live connections per app, and every frame sent with its acknowledgements."""
+
+    def __init__(self, state: SimState, redelivery_delay: float = DEFAULT_REDELIVERY):
+        self.state = state
+        self.redelivery_delay = redelivery_delay
+        self.lock = threading.RLock()
+        self.tickets: dict[str, tuple[str, float]] = {}  # ticket -> (appkey, expires_at)
+        self.connections: dict[str, list[ServerConnection]] = {}  # appkey -> live sockets
+        self.frames: dict[str, dict] = {}  # messageId -> delivery record
+        self.connects = 0
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._ready = threading.Event()
+        self._stop: asyncio.Event | None = None
+        self.port = 0
+
+    # --- lifecycle -------------------------------------------------------------------------
+
+    def start(self) -> None:
+        with self.lock:
+            if self._thread is not None:
+                return
+            self._thread = threading.Thread(target=self._run, name="sim-stream", daemon=True)
+            self._thread.start()
+        if not self._ready.wait(10):
+            raise RuntimeError("the stream gateway did not start")
+
+    def stop(self) -> None:
+        loop, thread = self._loop, self._thread
+        if loop is None or thread is None:
+            return
+        loop.call_soon_threadsafe(self._stop.set)
+        thread.join(10)
+
+    def _run(self) -> None:
+        self._loop = asyncio.new_event_loop()
+        try:
+            self._loop.run_until_complete(self._main())
+        finally:
+            self._loop.close()
+
+    async def _main(self) -> None:
+        self._stop = asyncio.Event()
+        async with serve(self._serve, "127.0.0.1", 0, ping_interval=None) as server:
+            self.port = server.sockets[0].getsockname()[1]
+            self._ready.set()
+            redeliver = asyncio.create_task(self._redeliver_loop())
+            await self._stop.wait()
+            redeliver.cancel()
+
+    @property
+    def endpoint(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/connect"
+
+    # --- connection-open ---------------------------------------------------------------------
+
+    def open_ticket(self, appkey: str) -> str:
+        ticket = secrets.token_urlsafe(24)
+        with self.lock:
+            self.tickets[ticket] = (appkey, time.monotonic() + TICKET_TTL)
+        return ticket
+
+    def _use_ticket(self, ticket: str) -> str | None:
+        with self.lock:
+            appkey, expires_at = self.tickets.pop(ticket, (None, 0.0))
+        return appkey if expires_at > time.monotonic() else None
+
+    async def _serve(self, ws: ServerConnection) -> None:
+        query = parse_qs(urlsplit(ws.request.path).query)
+        appkey = self._use_ticket((query.get("ticket") or [""])[0])
+        if appkey is None:
+            await ws.close(4001, "invalid ticket")
+            return
+        with self.lock:
+            self.connections.setdefault(appkey, []).append(ws)
+            self.connects += 1
+        try:
+            async for raw in ws:
+                self._on_ack(raw)
+        except ConnectionClosed:
+            pass
+        finally:
+            with self.lock:
+                live = self.connections.get(appkey, [])
+                if ws in live:
+                    live.remove(ws)
+
+    def _on_ack(self, raw: str | bytes) -> None:
+        try:
+            ack = json.loads(raw)
+            message_id = ack["headers"]["messageId"]
+            code = int(ack.get("code", 0))
+        except (ValueError, KeyError, TypeError):
+            log.warning("unreadable frame from the client: %r", raw[:200])
+            return
+        with self.lock:
+            record = self.frames.get(message_id)
+            if record is None:
+                return
+            record["acks"].append({"code": code, "at": time.time(), "message": ack.get("message")})
+            if code == 200 and record["acked_at"] is None:
+                record["acked_at"] = time.time()
+
+    # --- sending -------------------------------------------------------------------------------
+
+    def deliver(self, appkey: str, data: dict, topic: str = BOT_TOPIC) -> str:
+        """Queue a CALLBACK frame for the app; sent now if connected, else at redelivery."""
+        self.start()
+        message_id = secrets.token_hex(16)
+        frame = {
+            "specVersion": "1.0",
+            "type": "CALLBACK",
+            "headers": {
+                "appId": appkey,
+                "contentType": "application/json",
+                "messageId": message_id,
+                "time": str(int(time.time() * 1000)),
+                "topic": topic,
+            },
+            "data": json.dumps(data, ensure_ascii=False),
+        }
+        with self.lock:
+            self.frames[message_id] = {
+                "appkey": appkey,
+                "frame": frame,
+                "sent": [],
+                "acks": [],
+                "acked_at": None,
+                "queued_at": time.time(),
+            }
+        asyncio.run_coroutine_threadsafe(self.send(message_id), self._loop)
+        return message_id
+
+    async def send(self, message_id: str) -> bool:
+        with self.lock:
+            record = self.frames[message_id]
+            live = list(self.connections.get(record["appkey"], []))
+        for ws in reversed(live):  # the newest connection first
+            try:
+                await ws.send(json.dumps(record["frame"], ensure_ascii=False))
+            except ConnectionClosed:
+                continue
+            with self.lock:
+                record["sent"].append(time.time())
+            return True
+        return False
+
+    async def _redeliver_loop(self) -> None:
+        tick = max(min(self.redelivery_delay / 4, 1.0), 0.05)
+        while True:
+            await asyncio.sleep(tick)
+            now = time.time()
+            with self.lock:
+                due = [
+                    message_id
+                    for message_id, record in self.frames.items()
+                    if record["acked_at"] is None
+                    and now - (record["sent"][-1] if record["sent"] else record["queued_at"])
+                    >= (self.redelivery_delay if record["sent"] else tick)
+                ]
+            for message_id in due:
+                await self.send(message_id)
+
+    def system(self, appkey: str, topic: str, data: dict | None = None) -> int:
+        """Send a SYSTEM frame (ping / disconnect) to the app's live connections."""
+        frame = {
+            "specVersion": "1.0",
+            "type": "SYSTEM",
+            "headers": {
+                "contentType": "application/json",
+                "messageId": secrets.token_hex(16),
+                "time": str(int(time.time() * 1000)),
+                "topic": topic,
+            },
+            "data": json.dumps(data or {}),
+        }
+        return self.call(self._broadcast(appkey, frame))
+
+    async def _broadcast(self, appkey: str, frame: dict) -> int:
+        with self.lock:
+            live = list(self.connections.get(appkey, []))
+        for ws in live:
+            with contextlib.suppress(ConnectionClosed):
+                await ws.send(json.dumps(frame))
+        return len(live)
+
+    def drop(self, appkey: str | None = None) -> int:
+        """Cut the app's connections (all apps' when None) without a goodbye, as a network
+        failure does."""
+        return self.call(self._drop(appkey))
+
+    async def _drop(self, appkey: str | None) -> int:
+        with self.lock:
+            live = [
+                ws
+                for key, sockets in self.connections.items()
+                if appkey in (None, key)
+                for ws in sockets
+            ]
+        for ws in live:
+            ws.transport.abort()
+        return len(live)
+
+    def call(self, coroutine):
+        if self._loop is None:
+            coroutine.close()
+            return 0
+        return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(10)
+
+    # --- inspection --------------------------------------------------------------------------
+
+    def live(self, appkey: str) -> int:
+        with self.lock:
+            return len(self.connections.get(appkey, []))
+
+    def snapshot(self) -> list[dict]:
+        with self.lock:
+            return [
+                {
+                    "message_id": message_id,
+                    "appkey": record["appkey"],
+                    "msgId": json.loads(record["frame"]["data"]).get("msgId"),
+                    "deliveries": len(record["sent"]),
+                    "sent": list(record["sent"]),
+                    "acks": list(record["acks"]),
+                    "acked_at": record["acked_at"],
+                }
+                for message_id, record in self.frames.items()
+            ]
+
+
+def gateway() -> StreamGateway:
+    return current_app.extensions["chat_simulator_stream"]
+
+
+@bp.post("/v1.0/gateway/connections/open")
+def open_connection():
+    body = json_object() or {}
+    app = sim().find("dingtalk_apps", str(body.get("clientId", "")))
+    if app is None or body.get("clientSecret") != app.get("appsecret"):
+        # api.dingtalk.com answers a bad credential with 401 and a code/message body.
+        return jsonify(
+            {"code": "InvalidAuthentication", "message": "不合法的clientId或clientSecret"}
+        ), 401
+    stream = gateway()
+    stream.start()
+    return jsonify({"endpoint": stream.endpoint, "ticket": stream.open_ticket(app["appkey"])})
+
+
+@bp.get("/admin/stream")
+def stream_state():
+    stream = gateway()
+    return jsonify(
+        {
+            "connections": {key: len(v) for key, v in stream.connections.items()},
+            "connects": stream.connects,
+            "frames": stream.snapshot(),
+        }
+    )
+
+
+@bp.post("/admin/stream/drop")
+def stream_drop():
+    """Drop the connection: {"appkey"} for one app, {} for all; {"graceful": true} sends the
+    SYSTEM disconnect frame instead, as the platform does before a planned restart."""
+    body = json_object() or {}
+    appkey = body.get("appkey") if isinstance(body.get("appkey"), str) else None
+    stream = gateway()
+    if body.get("graceful"):
+        keys = [appkey] if appkey else list(stream.connections)
+        count = sum(stream.system(key, "disconnect", {"reason": "simulated"}) for key in keys)
+    else:
+        count = stream.drop(appkey)
+    return jsonify({"ok": True, "dropped": count})
+
+
+@bp.post("/admin/stream/redeliver")
+def stream_redeliver():
+    """Send a frame again now, acknowledged or not ({"message_id"}): the platform does so when
+    an ack was lost on the way."""
+    body = json_object() or {}
+    stream = gateway()
+    message_id = body.get("message_id")
+    if not isinstance(message_id, str) or message_id not in stream.frames:
+        return jsonify({"ok": False, "error": "unknown message_id"}), 404
+    sent = stream.call(stream.send(message_id))
+    return jsonify({"ok": sent})
+
+
+@bp.post("/admin/stream/ping")
+def stream_ping():
+    body = json_object() or {}
+    appkey = body.get("appkey")
+    if not isinstance(appkey, str) or not appkey:
+        return jsonify({"ok": False, "error": "appkey is required"}), 400
+    sent = gateway().system(appkey, "ping", {"opaque": secrets.token_hex(8)})
+    return jsonify({"ok": True, "sent": sent})
