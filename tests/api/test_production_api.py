@@ -213,7 +213,6 @@ def test_the_openapi_document_lists_the_production_endpoints(client):
     ("body", "word"),
     [
         ({"planned_qty": 0}, "数值过小"),
-        ({"planned_qty": 5, "template_ids": [99999]}, "工序模板 [99999] 不存在"),
         (
             {
                 "planned_qty": 5,
@@ -229,6 +228,17 @@ def test_bad_template_plans_are_a_422_and_nothing_is_stored(client, session, tea
         f"{_ops_url(team)}/from-templates", json=body, headers=team.headers("production")
     )
     assert r.status_code == 422 and word in r.get_json()["error"]["message"]
+    assert count(session, Operation) == 0
+
+
+def test_an_unknown_template_in_a_plan_is_404_and_nothing_is_stored(client, session, team):
+    body = {"planned_qty": 5, "template_ids": [99999]}
+    r = client.post(
+        f"{_ops_url(team)}/from-templates", json=body, headers=team.headers("production")
+    )
+    assert r.status_code == 404
+    assert r.get_json()["error"]["details"]["field"] == "template_ids"
+    assert "工序模板 [99999] 不存在" in r.get_json()["error"]["message"]
     assert count(session, Operation) == 0
 
 
