@@ -249,3 +249,11 @@ def test_blocking_without_a_reason_changes_nothing(client, session, team):
     )
     assert r.status_code == 422 and r.get_json()["error"]["message"] == "标记受阻时必须填写原因"
     assert count(session, Operation, Operation.blocked) == 0
+
+
+def test_an_unknown_predecessor_operation_is_a_404_naming_the_field(client, session, team):
+    r = _op(client, team, depends_on=[987654])
+    assert r.status_code == 404, r.get_json()
+    error = r.get_json()["error"]
+    assert error["details"]["field"] == "depends_on" and "不存在" in error["message"]
+    assert count(session, Operation) == 0
