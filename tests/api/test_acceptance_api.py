@@ -166,18 +166,24 @@ def test_acceptance_with_an_open_high_risk_issue_is_409_naming_it(ready, client)
 
 
 @pytest.mark.parametrize(
-    "body",
+    "body,status,field",
     [
-        {},
-        {"form_photo_ids": [424242]},
-        {"form_document_id": 424242},
-        {"form_photo_ids": [1], "satisfaction": 9},
+        ({}, 422, "form"),
+        ({"form_photo_ids": [424242]}, 404, "photo_ids"),
+        ({"form_document_id": 424242}, 404, "form_document_id"),
+        ({"form_photo_ids": [1], "satisfaction": 9}, 422, None),
     ],
 )
-def test_bad_acceptance_requests_are_422_and_nothing_changes(ready, client, body):
+def test_bad_acceptance_requests_are_refused_and_nothing_changes(
+    ready, client, body, status, field
+):
+    """Invalid input is 422; a photo or document that does not exist is 404 naming it."""
     ready.documents()
     r = client.post(f"/api/orders/{ready.order.id}/acceptance", json=body, headers=ready.ht)
-    assert r.status_code == 422, r.get_json()
+    assert r.status_code == status, r.get_json()
+    if status == 404:
+        error = r.get_json()["error"]
+        assert error["details"]["field"] == field and "不存在" in error["message"]
     assert count(ready.session, Acceptance) == 0
     order = client.get(f"/api/orders/{ready.order.id}", headers=ready.ht).get_json()
     assert order["status"] == "in_progress"

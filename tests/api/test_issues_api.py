@@ -107,8 +107,8 @@ def test_reopening_needs_a_reason(client, session):
         ({"category": "天气"}, 422),
         ({"due_at": "tomorrow"}, 422),
         ({"due_at": "2000-01-01T00:00:00+08:00"}, 422),
-        ({"owner_id": 999999}, 422),
-        ({"photo_ids": [999999]}, 422),
+        ({"owner_id": 999999}, 404),
+        ({"photo_ids": [999999]}, 404),
     ],
 )
 def test_bad_issues_are_refused_and_nothing_is_stored(client, session, values, status):
@@ -158,7 +158,7 @@ def test_an_issue_is_reassigned_by_the_tracker(client, session):
     r = client.patch(f"/api/issues/{number}", json={"risk": "extreme"}, headers=tracker)
     assert r.status_code == 422
     r = client.patch(f"/api/issues/{number}", json={"owner_id": 999999}, headers=tracker)
-    assert r.status_code == 422
+    assert r.status_code == 404 and r.get_json()["error"]["details"]["field"] == "owner_id"
     issue = client.get(f"/api/issues/{number}", headers=tracker).get_json()
     assert issue["owner"]["id"] == production.id and issue["risk"] == "high"
 
@@ -180,7 +180,7 @@ def test_the_openapi_document_lists_the_field_endpoints(client):
         assert path in paths
 
 
-def test_a_bad_resolution_is_422_and_leaves_the_issue_as_it_was(client, session):
+def test_a_bad_resolution_is_refused_and_leaves_the_issue_as_it_was(client, session):
     order, engineer, production = _setup(session)
     he, hp = bearer(engineer), bearer(production)
     number = _create(client, order.id, he, owner_id=production.id).get_json()["id"]
@@ -188,9 +188,13 @@ def test_a_bad_resolution_is_422_and_leaves_the_issue_as_it_was(client, session)
     add_to_order(session, other, production, Role.production)
     session.commit()
     foreign = _photo(client, other.id, hp, seed=3)
-    for body in ({"resolution": "  "}, {"resolution": "已处理", "photo_ids": [foreign]}, {}):
+    for body, status in (
+        ({"resolution": "  "}, 422),
+        ({"resolution": "已处理", "photo_ids": [foreign]}, 404),  # not this order's photo
+        ({}, 422),
+    ):
         r = client.post(f"/api/issues/{number}/resolve", json=body, headers=hp)
-        assert r.status_code == 422 and r.get_json()["error"]["message"]
+        assert r.status_code == status and r.get_json()["error"]["message"]
     issue = client.get(f"/api/issues/{number}", headers=he).get_json()
     assert issue["state"] == "open" and issue["resolution"] is None
     assert issue["resolution_photos"] == [] and len(issue["events"]) == 1

@@ -152,3 +152,18 @@ def test_a_nul_character_anywhere_is_a_clear_422_not_a_database_error(client, se
     r = client.get("/api/orders?q=%00", headers=bearer(tracker))
     assert _error(r, 422, "nul_character")
     assert count(session, Order) == before
+
+
+def test_a_reference_to_a_user_that_does_not_exist_is_a_404_naming_the_field(client, session):
+    tracker = make_user(session, Role.tracker)
+    order = make_order(session, liaison=tracker)
+    session.commit()
+    h, before = bearer(tracker), count(session, Order)
+    err = _error(client.post("/api/orders", json={**ORDER, "liaison_id": 999999}, headers=h), 404)
+    assert err["details"]["field"] == "liaison_id" and "不存在" in err["message"]
+    assert count(session, Order) == before
+    r = client.post(
+        f"/api/orders/{order.id}/members", json={"user_id": 999999, "role": "buyer"}, headers=h
+    )
+    err = _error(r, 404)
+    assert err["details"]["field"] == "user_id" and "不存在" in err["message"]

@@ -94,9 +94,9 @@ def test_photos_attach_only_to_rows_of_their_own_order(client, session):
     session.commit()
     import pytest
 
-    from models.errors import InvalidInput
+    from models.errors import NotFound
 
-    with pytest.raises(InvalidInput):
+    with pytest.raises(NotFound):
         attach_photos(
             session=session,
             order_id=other.id,

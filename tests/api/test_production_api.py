@@ -213,7 +213,6 @@ def test_the_openapi_document_lists_the_production_endpoints(client):
     ("body", "word"),
     [
         ({"planned_qty": 0}, "数值过小"),
-        ({"planned_qty": 5, "template_ids": [99999]}, "工序模板 [99999] 不存在"),
         (
             {
                 "planned_qty": 5,
@@ -232,6 +231,17 @@ def test_bad_template_plans_are_a_422_and_nothing_is_stored(client, session, tea
     assert count(session, Operation) == 0
 
 
+def test_an_unknown_template_in_a_plan_is_404_and_nothing_is_stored(client, session, team):
+    body = {"planned_qty": 5, "template_ids": [99999]}
+    r = client.post(
+        f"{_ops_url(team)}/from-templates", json=body, headers=team.headers("production")
+    )
+    assert r.status_code == 404
+    assert r.get_json()["error"]["details"]["field"] == "template_ids"
+    assert "工序模板 [99999] 不存在" in r.get_json()["error"]["message"]
+    assert count(session, Operation) == 0
+
+
 def test_blocking_without_a_reason_changes_nothing(client, session, team):
     op_id = _op(client, team).get_json()["id"]
     r = client.post(
@@ -239,3 +249,11 @@ def test_blocking_without_a_reason_changes_nothing(client, session, team):
     )
     assert r.status_code == 422 and r.get_json()["error"]["message"] == "标记受阻时必须填写原因"
     assert count(session, Operation, Operation.blocked) == 0
+
+
+def test_an_unknown_predecessor_operation_is_a_404_naming_the_field(client, session, team):
+    r = _op(client, team, depends_on=[987654])
+    assert r.status_code == 404, r.get_json()
+    error = r.get_json()["error"]
+    assert error["details"]["field"] == "depends_on" and "不存在" in error["message"]
+    assert count(session, Operation) == 0

@@ -84,13 +84,13 @@ def test_a_report_dated_after_tomorrow_is_422(client, session):
     assert count(session, DailyReport) == 0
 
 
-def test_a_report_for_another_order_is_403_and_an_unknown_photo_422(client, session):
+def test_a_report_for_another_order_is_403_and_an_unknown_photo_404(client, session):
     order, h, _ = _setup(session)
     other = make_order(session)
     session.commit()
     assert client.post(_url(other.id), json=REPORT, headers=h).status_code == 403
     r = client.post(_url(order.id), json={**REPORT, "photo_ids": [424242]}, headers=h)
-    assert r.status_code == 422 and "424242" in r.get_json()["error"]["message"]
+    assert r.status_code == 404 and "424242" in r.get_json()["error"]["message"]
     assert count(session, DailyReport) == 0
 
 

@@ -183,7 +183,7 @@ def bind_identity(
         raise InvalidInput("平台用户 ID 不能为空且不超过 128 个字符", field="external_id")
     user = session.get(User, user_id)
     if user is None or not user.is_active:
-        raise InvalidInput("用户不存在或已停用", field="user_id")
+        raise NotFound("用户不存在或已停用", field="user_id")
     return _bind(session, user, platform, external_id, display_name, via, now or utcnow())
 
 

@@ -159,7 +159,7 @@ def _accepted_on(value: date | None, order: Order, now: datetime) -> date:
 def _form_document(session: Session, order: Order, document_id: int) -> OrderDocument:
     document = session.get(OrderDocument, document_id)
     if document is None or document.order_id != order.id:
-        raise InvalidInput("验收单文件不存在或不属于本订单", field="form_document_id")
+        raise NotFound("验收单文件不存在或不属于本订单", field="form_document_id")
     if document.kind != DocumentKind.acceptance_form:
         raise InvalidInput("请选择上传为“客户验收单”的文件", field="form_document_id")
     return document

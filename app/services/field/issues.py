@@ -89,7 +89,9 @@ def require_open_order(order: Order) -> None:
 def _check_owner(session: Session, order: Order, owner_id: int) -> None:
     user = session.get(User, owner_id)
     member = session.get(OrderMember, (order.id, owner_id))
-    if user is None or not user.is_active or (member is None and order.liaison_id != owner_id):
+    if user is None or not user.is_active:
+        raise NotFound("责任人不存在或已停用", field="owner_id")
+    if member is None and order.liaison_id != owner_id:
         raise InvalidInput("责任人必须是本订单的成员", field="owner_id")
 
 

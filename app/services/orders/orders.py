@@ -38,7 +38,7 @@ def _check_liaison(session: Session, user_id: int | None) -> None:
         return
     user = session.get(User, user_id)
     if user is None or not user.is_active:
-        raise InvalidInput("跟单联络人不存在或已停用", field="liaison_id")
+        raise NotFound("跟单联络人不存在或已停用", field="liaison_id")
     if Role.tracker not in roles_of(session, user_id):
         raise InvalidInput("跟单联络人必须是跟单员", field="liaison_id")
 
@@ -278,7 +278,7 @@ def add_member(*, session: Session, actor: Actor, order_id: int, data: MemberAdd
     require_manage_order(session, actor, order, "管理订单成员")
     user = session.get(User, data.user_id)
     if user is None or not user.is_active:
-        raise InvalidInput("用户不存在或已停用", field="user_id")
+        raise NotFound("用户不存在或已停用", field="user_id")
     if data.role not in roles_of(session, user.id):
         raise InvalidInput("该用户没有这个角色，请先由管理员授予", field="role")
     existing = session.get(OrderMember, (order.id, user.id))

@@ -91,7 +91,7 @@ def attach_photos(
     found = {p.id: p for p in photos if p.order_id == order_id}
     missing = [i for i in wanted if i not in found]
     if missing:
-        raise InvalidInput(f"照片不存在或不属于本订单：{missing}", field="photo_ids")
+        raise NotFound(f"照片不存在或不属于本订单：{missing}", field="photo_ids")
     have = set(
         session.exec(
             select(PhotoAttachment.photo_id).where(

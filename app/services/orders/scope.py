@@ -49,10 +49,11 @@ def row_of_order(session: Session, model: type[T], row_id: int, order_id: int, w
 def require_member_in_role(
     session: Session, order: Order, user_id: int, role: Role | None, field: str, label: str
 ) -> User:
-    """An active user acting on the order (in `role`, when given); InvalidInput otherwise."""
+    """An active user acting on the order (in `role`, when given): NotFound for a missing or
+    inactive user, InvalidInput for one not acting on the order."""
     user = session.get(User, user_id)
     if user is None or not user.is_active:
-        raise InvalidInput(f"{label}不存在或已停用", field=field)
+        raise NotFound(f"{label}不存在或已停用", field=field)
     as_actor = Actor(user=user, channel=Channel.api, roles=roles_of(session, user.id))
     roles = acting_roles(session, as_actor, order)
     if not roles:

@@ -17,7 +17,7 @@ from app.services.production.data import (
 from app.services.production.plan import EPS, find_cycle, loop_in_flow_order
 from models.base import utcnow
 from models.enums import StageKind
-from models.errors import Conflict, InvalidInput
+from models.errors import Conflict, InvalidInput, NotFound
 from models.production import (
     Operation,
     OperationCreate,
@@ -72,7 +72,7 @@ def _set_upstream(session: Session, op: Operation, wanted: list[int]) -> None:
     ops = {o.id: o for o in operations_of(session=session, order_id=op.order_id)}
     unknown = [i for i in wanted if i not in ops]
     if unknown:
-        raise InvalidInput(f"前道工序 {unknown} 不存在或不属于本订单", field="depends_on")
+        raise NotFound(f"前道工序 {unknown} 不存在或不属于本订单", field="depends_on")
     graph = upstream_of(session=session, order_id=op.order_id)
     graph[op.id] = wanted
     cycle = find_cycle(dict(graph))
@@ -120,7 +120,7 @@ def create_operation(
         fields["template_id"] is not None
         and session.get(OperationTemplate, fields["template_id"]) is None
     ):
-        raise InvalidInput("工序模板不存在", field="template_id")
+        raise NotFound("工序模板不存在", field="template_id")
     _check_name(session, order_id, fields["name"], None)
     if fields["seq"] is None:
         fields["seq"] = _next_seq(session, order_id)

@@ -183,7 +183,7 @@ def _chosen_templates(session: Session, ids: list[int] | None) -> list[Operation
     else:
         unknown = [i for i in ids if i not in {t.id for t in active}]
         if unknown:
-            raise InvalidInput(f"工序模板 {unknown} 不存在", field="template_ids")
+            raise NotFound(f"工序模板 {unknown} 不存在", field="template_ids")
         chosen = [t for t in active if t.id in set(ids)]
     if not chosen:
         raise InvalidInput("没有可用的工序模板", field="template_ids")

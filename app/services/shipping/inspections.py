@@ -28,7 +28,7 @@ from models.enums import (
     Role,
     StageKind,
 )
-from models.errors import Conflict, InvalidInput
+from models.errors import Conflict, InvalidInput, NotFound
 from models.orders import Order
 from models.quality import Inspection, InspectionCreate, InspectionDefect, Rework
 
@@ -94,7 +94,7 @@ def _inspected_at(value: datetime | None, now: datetime) -> datetime:
 def _rework_to_reinspect(session: Session, order_id: int, rework_id: int) -> Rework:
     rework = session.get(Rework, rework_id)
     if rework is None or rework.order_id != order_id:
-        raise InvalidInput("要复检的返工不存在或不属于本订单", field="reinspects_rework_id")
+        raise NotFound("要复检的返工不存在或不属于本订单", field="reinspects_rework_id")
     if rework.status != ReworkStatus.done:
         raise Conflict("返工尚未完成，不能复检", code="rework_open")
     if rework.reinspection_id is not None:

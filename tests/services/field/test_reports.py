@@ -14,7 +14,7 @@ from app.services.field import (
 from app.services.orders import cancel_order, photos_of, upload_photo
 from models.changes import ChangeLog
 from models.enums import Channel, Role
-from models.errors import Conflict, Forbidden, InvalidInput
+from models.errors import Conflict, Forbidden, InvalidInput, NotFound
 from models.people import User
 from models.reports import DailyReport, LabourEntry, LabourIn
 from tests.factories import act, add_to_order, count, make_order, make_user
@@ -162,7 +162,7 @@ def test_a_photo_of_another_order_cannot_be_attached_to_a_report(site):
     other = make_order(session)
     add_to_order(session, other, session.get(User, engineer.id), Role.site_engineer)
     photo = upload_photo(session=session, actor=engineer, order_id=other.id, data=jpeg(seed=4))
-    with pytest.raises(InvalidInput, match="不属于本订单"):
+    with pytest.raises(NotFound, match="不属于本订单"):
         _submit(session, engineer, order, photo_ids=[photo.id])
 
 

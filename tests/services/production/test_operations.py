@@ -60,7 +60,7 @@ def test_another_orders_operation_is_neither_a_dependency_nor_editable(session):
     team, other = make_team(session), make_team(session)
     foreign = make_operation(session, other)
     session.commit()
-    with pytest.raises(InvalidInput) as err:
+    with pytest.raises(NotFound) as err:
         make_operation(session, team, depends_on=[foreign.id])
     assert err.value.details["field"] == "depends_on"
     session.rollback()

@@ -11,7 +11,7 @@ from app.services.shipping import (
     require_passed_inspection,
 )
 from models.enums import InspectionKind, InspectionResult, ReworkStatus, Role
-from models.errors import Conflict, Forbidden, InvalidInput
+from models.errors import Conflict, Forbidden, InvalidInput, NotFound
 from models.quality import Inspection, InspectionCreate, InspectionDefect, Rework
 from tests.factories import add_to_order, count, make_user
 from tests.production_factories import NOW, TODAY, make_team, pass_inspection, photo_id
@@ -75,7 +75,7 @@ BAD = [
     ({"defects": []}, "defects", "不合格时必须记录至少一项缺陷"),
     ({"rework": None}, "rework", "不合格时必须安排返工"),
     ({"inspected_at": NOW + timedelta(hours=1)}, "inspected_at", "检验时间不能在未来"),
-    ({"inspector_id": -1}, "inspector_id", "检验员不存在"),
+    ({"inspector_id": -1}, "inspector_id", "检验员不存在"),  # a missing row: NotFound (404)
 ]
 
 
@@ -83,7 +83,8 @@ BAD = [
 def test_a_bad_inspection_is_refused_and_nothing_is_stored(session, overrides, field, message):
     team = make_team(session)
     session.commit()
-    with pytest.raises(InvalidInput) as err:
+    expected = NotFound if field == "inspector_id" else InvalidInput
+    with pytest.raises(expected) as err:
         _record(session, team, _fail(team, **overrides))
     assert err.value.details["field"] == field and message in err.value.message
     session.rollback()
@@ -230,7 +231,7 @@ def test_defect_photos_are_attached_and_another_orders_photo_is_refused(session)
     mine, theirs = photo_id(session, team, seed=1), photo_id(session, other, seed=2)
     session.commit()
     defects = [{"description": "漆膜起泡", "severity": "minor", "photo_ids": [theirs]}]
-    with pytest.raises(InvalidInput):
+    with pytest.raises(NotFound):
         _record(session, team, _fail(team, defects=defects))
     session.rollback()
     assert count(session, Inspection) == count(session, InspectionDefect) == 0
@@ -248,7 +249,7 @@ def test_another_orders_rework_cannot_be_reinspected_here(session):
     foreign = list_reworks(session=session, actor=other.actor("tracker"), order_id=other.order.id)[
         0
     ]
-    with pytest.raises(InvalidInput) as err:
+    with pytest.raises(NotFound) as err:
         pass_inspection(session, team, reinspects_rework_id=foreign.id)
     assert err.value.details["field"] == "reinspects_rework_id"
 
