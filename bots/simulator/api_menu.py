@@ -82,17 +82,22 @@ def _wecom_agent(token) -> tuple[str | None, object]:
     return agent, None
 
 
-@bp.post("/cgi-bin/menu/create")
-def create():
+def _menu_owner():
+    """The platform and the menu's owner (the app, with the agent on WeCom), or an error."""
     platform, token, error = _platform_token()
     if error:
+        return platform, None, error
+    if platform != "wecom":
+        return platform, token.app, None
+    agent, error = _wecom_agent(token)
+    return platform, f"{token.app}:{agent}", error
+
+
+@bp.post("/cgi-bin/menu/create")
+def create():
+    platform, where, error = _menu_owner()
+    if error:
         return error
-    where = token.app
-    if platform == "wecom":
-        agent, error = _wecom_agent(token)
-        if error:
-            return error
-        where = f"{token.app}:{agent}"
     menu = request.get_json(force=True, silent=True)
     problem = check_menu(platform, menu)
     if problem:
@@ -105,15 +110,9 @@ def create():
 
 @bp.get("/cgi-bin/menu/get")
 def get():
-    platform, token, error = _platform_token()
+    platform, where, error = _menu_owner()
     if error:
         return error
-    where = token.app
-    if platform == "wecom":
-        agent, error = _wecom_agent(token)
-        if error:
-            return error
-        where = f"{token.app}:{agent}"
     menu = sim().menus.get((platform, where))
     if menu is None:
         return err(46003, "menu no exist")
