@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -32,32 +33,43 @@ CHROMIUM_ARGS = [
 LIVE: dict = {}
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory, upload_dir):
-    """Gendan with the demo data, listening on a free port of 127.0.0.1."""
+@contextmanager
+def serve_demo(tmp_path_factory, upload_dir, name: str, **config):
+    """Gendan with the demo data on a free port of 127.0.0.1 (its own SQLite file under
+    `name`); yields the base URL and the app. `config` adds to the app's configuration."""
     from app import create_app
     from app.cli import cli_session
     from app.db import Database
     from app.demo import load_demo
 
-    url = f"sqlite:///{tmp_path_factory.mktemp('browser') / 'gendan.db'}"
+    url = f"sqlite:///{tmp_path_factory.mktemp(name) / 'gendan.db'}"
     migrate(Database(url))
     app = create_app(
         {
             "DATABASE_URL": url,
-            "SECRET_KEY": "browser-test-secret-key-0123456789abcdef",
+            "SECRET_KEY": f"{name}-test-secret-key-0123456789abcdef",
             "UPLOAD_DIR": str(upload_dir),
             "TESTING": False,
+            **config,
         }
     )
     with app.app_context(), cli_session() as session:
         load_demo(session=session)
-    LIVE["app"] = app
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}", app
+    finally:
+        server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory, upload_dir):
+    """Gendan with the demo data, listening on a free port of 127.0.0.1."""
+    with serve_demo(tmp_path_factory, upload_dir, "browser") as (base, app):
+        LIVE["app"] = app
+        yield base
 
 
 def _phone_env() -> dict[str, str]:

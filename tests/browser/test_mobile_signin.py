@@ -8,12 +8,10 @@ the authorize page, the code -> user exchange, the jsapi tickets and the JS-SDK 
 
 from __future__ import annotations
 
-import threading
 from decimal import Decimal
 
 import pytest
 from sqlmodel import select
-from werkzeug.serving import make_server
 
 from app.cli import cli_session
 from app.demo.procurement import DEMO_EAN
@@ -21,9 +19,8 @@ from bots.simulator.seed import gendan_env
 from models.bom import BomLine
 from models.materials import Material
 from models.orders import Order
-from tests.browser.conftest import no_sideways_scroll, shot
+from tests.browser.conftest import no_sideways_scroll, serve_demo, shot
 from tests.chat import admin, calls
-from tests.dbsetup import migrate
 
 UA = {
     "wecom": "Mozilla/5.0 (Linux; Android 13) AppleWebKit/537.36 Chrome/120 Mobile "
@@ -41,29 +38,10 @@ APP: dict = {}
 @pytest.fixture(scope="module")
 def chat_server(tmp_path_factory, upload_dir, simulator_server):
     """Gendan with the demo data whose chat platforms are the simulator's."""
-    from app import create_app
-    from app.db import Database
-    from app.demo import load_demo
-
-    url = f"sqlite:///{tmp_path_factory.mktemp('browser-signin') / 'gendan.db'}"
-    migrate(Database(url))
-    app = create_app(
-        {
-            "DATABASE_URL": url,
-            "SECRET_KEY": "browser-signin-secret-key-0123456789abcdef",
-            "UPLOAD_DIR": str(upload_dir),
-            "TESTING": False,
-            **gendan_env(simulator_server.url),
-        }
-    )
-    with app.app_context(), cli_session() as session:
-        load_demo(session=session)
-    APP["app"] = app
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
+    env = gendan_env(simulator_server.url)
+    with serve_demo(tmp_path_factory, upload_dir, "browser-signin", **env) as (base, app):
+        APP["app"] = app
+        yield base
 
 
 def _in_app(browser, platform: str):
