@@ -15,10 +15,12 @@ import pytest
 from sqlalchemy import text
 
 from app.services import people
+from tests import loopback
 from tests.chat import chat_app, chat_app_for, gendan, sim, simulator_server  # noqa: F401
 from tests.dbsetup import drop_pg_schema, migrate, pg_schema, pg_url_for_worker, reset_tables
 
 people.use_profile("testing")
+loopback.install()
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
@@ -118,6 +120,15 @@ def pg_only(db):
     if db.is_sqlite:
         pytest.skip("needs PostgreSQL")
     return db
+
+
+@pytest.fixture(autouse=True)
+def stays_on_loopback():
+    """Fail the test during which anything in this process looked up a non-loopback host."""
+    loopback.take()
+    yield
+    hosts = loopback.take()
+    assert not hosts, f"tests stay on 127.0.0.0/8; looked up: {sorted(set(hosts))}"
 
 
 def pytest_report_header(config):
