@@ -31,6 +31,8 @@ def run_chat_stream(app, stop: threading.Event, *, poll: float | None = None) ->
     from reminders.leader import make_lock
     from reminders.process import holder_id
 
+    if not enabled(app.config):
+        raise ValueError("no chat transport needs chat-stream (see CHAT_TRANSPORT_*)")
     lease = app.config["SCHEDULER_LEASE_SECONDS"]
     poll = poll if poll is not None else max(0.2, lease / 3)
     lock = make_lock(app.extensions["gendan.db"], holder_id(), lease, name=LEASE_NAME)

@@ -58,7 +58,7 @@ def connected(long_connection_app, sim, db):
         bind_all(session, tracker, "wangwu")
         session.commit()
     _use_long_connection(sim)
-    with _StreamProcess(long_connection_app) as process:
+    with _StreamProcess(long_connection_app, settings={}) as process:
         _until(lambda: _gateway(sim).live(BOT["bot_id"]) == 1, "the long connection")
         yield process
 
@@ -81,19 +81,16 @@ def test_the_same_command_answers_the_same_over_webhook_and_long_connection(sim,
     (webhook_reply,) = pushed(sim, CHAT, api="passive_reply")
 
     gateway = _gateway(sim)
-    saved = dict(gendan.config)
-    gendan.config.update(CHAT_TRANSPORT_WECOM="long_connection", WECOM_WS_URL=gateway.url)
     _use_long_connection(sim)
+    settings = {"CHAT_TRANSPORT_WECOM": "long_connection", "WECOM_WS_URL": gateway.url}
     try:
-        with _StreamProcess(gendan):
+        with _StreamProcess(gendan, settings):
             _until(lambda: gateway.live(BOT["bot_id"]) == 1, "the long connection")
             said = say(sim, CHAT, "wangwu", "进度 GD-E2E-01")
             assert said["transport"] == "long_connection"
             (stream_reply,) = wait_pushed(sim, CHAT, 1, api=RESPOND)
             assert _acked(sim, said["req_id"])
     finally:
-        gendan.config.clear()
-        gendan.config.update(saved)
         gateway.disconnect()
     assert content(stream_reply) == content(webhook_reply)
     assert "GD-E2E-01" in content(stream_reply)
@@ -170,10 +167,36 @@ def test_a_refused_subscription_is_retried_with_back_off(sim, long_connection_ap
     long_connection_app.config["WECOM_BOT_SECRET"] = "wrong"
     stop = threading.Event()
     try:
-        with _StreamProcess(long_connection_app) as process:
+        with _StreamProcess(long_connection_app, settings={}) as process:
             _until(lambda: gateway.refused >= refused + 2, "two refused attempts")
             assert gateway.live(BOT["bot_id"]) == 0
             stop = process.stop
     finally:
         long_connection_app.config["WECOM_BOT_SECRET"] = BOT["secret"]
     assert stop.is_set()
+
+
+def test_one_chat_stream_process_holds_the_dingtalk_and_the_wecom_connections(
+    sim, long_connection_app
+):
+    """Both transports on: one leader holds both connections, and each delivers."""
+    gateway, dingtalk = _gateway(sim), sim.app.extensions["chat_simulator_stream"]
+    appkey = DEMO_CONFIG["dingtalk_apps"][0]["appkey"]
+    admin(
+        sim,
+        "POST",
+        "config/dingtalk_apps",
+        json={**DEMO_CONFIG["dingtalk_apps"][0], "transport": "stream"},
+    )
+    _use_long_connection(sim)
+    try:
+        with _StreamProcess(long_connection_app, {"CHAT_TRANSPORT_DINGTALK": "stream"}):
+            _until(lambda: gateway.live(BOT["bot_id"]) == 1, "the wecom connection")
+            _until(lambda: dingtalk.live(appkey) == 1, "the dingtalk connection")
+            said = say(sim, CHAT, "wangwu", "帮助")
+            _until(lambda: _acked(sim, said["req_id"]), "the wecom reply")
+            over_stream = say(sim, "dingtalk:cid-project-a001", "wangwu", "帮助")
+            assert over_stream["transport"] == "stream"
+            wait_pushed(sim, "dingtalk:cid-project-a001", 1, api="sessionWebhook")
+    finally:
+        dingtalk.drop()
