@@ -4,8 +4,10 @@ connection replacing an older one, dropped connections, and the admin endpoints'
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import json
+import threading
 import time
 from contextlib import contextmanager
 
@@ -16,6 +18,7 @@ from websockets.sync.client import connect
 
 from bots.simulator import Clock, SimulatorServer
 from bots.simulator.seed import DEMO_CONFIG
+from bots.stream.wecom import WeComLongConnection
 
 REDELIVERY = 0.5
 BOT = DEMO_CONFIG["wecom_bots"][0]
@@ -196,3 +199,29 @@ def test_admin_endpoints_refuse_bad_input(ws_sim, path, body, status):
     response = requests.post(f"{ws_sim.url}/admin/wecom-ws/{path}", timeout=10, **kwargs)
     assert response.status_code == status
     assert response.json()["ok"] is False
+
+
+def test_gendans_client_subscribes_and_keeps_the_connection_alive_with_pings(ws_sim):
+    """bots/stream/wecom.py against the gateway: it subscribes, pings every `heartbeat`
+    seconds (each answered), and closes when told to stop."""
+    gateway = _gateway(ws_sim)
+    pings = gateway.pings
+    client = WeComLongConnection(
+        None,
+        bot_id=BOT["bot_id"],
+        secret=BOT["secret"],
+        url=ws_sim.wecom_ws_url,
+        check_every=0.1,
+        heartbeat=0.1,
+    )
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_until_complete, args=(client.run(),), daemon=True)
+    thread.start()
+    try:
+        _wait(lambda: gateway.pings >= pings + 3, "three pings")
+        assert client.connects == 1 and client._missed <= 1  # every ping was answered
+    finally:
+        loop.call_soon_threadsafe(client.stop.set)
+        thread.join(10)
+    assert not thread.is_alive()
+    _wait(lambda: gateway.live(BOT["bot_id"]) == 0, "the connection to close")
