@@ -17,7 +17,6 @@ from tests.bots.test_stream_e2e import _StreamProcess, _until
 from tests.chat import admin
 from tests.factories import count
 
-REDELIVERY = 1.0
 BOT = DEMO_CONFIG["wecom_bots"][0]
 CHAT = "wecom:user:wangwu"
 RESPOND = "aibot_respond_msg"
@@ -30,22 +29,6 @@ def _gateway(sim):
 def _use_long_connection(sim, on: bool = True) -> None:
     robot = {**BOT, "transport": "long_connection" if on else "webhook"}
     admin(sim, "POST", "config/wecom_bots", json=robot)
-
-
-@pytest.fixture
-def long_connection_app(chat_app, sim):
-    """The chat app in long-connection mode, pointed at the simulator's gateway."""
-    gateway = _gateway(sim)
-    saved = {key: chat_app.config.get(key) for key in ("CHAT_TRANSPORT_WECOM", "WECOM_WS_URL")}
-    chat_app.config.update(CHAT_TRANSPORT_WECOM="long_connection", WECOM_WS_URL=gateway.url)
-    saved_delay, gateway.redelivery_delay = gateway.redelivery_delay, REDELIVERY
-    try:
-        yield chat_app
-    finally:
-        chat_app.config.update(saved)
-        gateway.redelivery_delay = saved_delay
-        gateway.disconnect()
-        _until(lambda: gateway.live(BOT["bot_id"]) == 0, "the connection to close")
 
 
 @pytest.fixture
