@@ -9,6 +9,8 @@ the stored reply, so nothing runs twice."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from sqlmodel import select
 
@@ -71,3 +73,34 @@ def test_killing_chat_stream_mid_burst_loses_and_doubles_nothing(ws_sim, pg_db, 
     assert len({r.message_id for r in rows}) == BURST
     assert len(pushed(sim, CHAT, api="aibot_respond_msg")) == BURST  # each answered once
     assert "wecom long connection subscribed" in second.log_text()
+
+
+def test_two_chat_stream_processes_hold_one_connection_and_the_standby_takes_over(
+    ws_sim, pg_db, secret, tmp_path
+):
+    """WeCom keeps one connection per robot (a newer one replaces the older), so a standby
+    that connected too would knock the leader off: it must wait for the lease."""
+    sim = ws_sim
+    gateway = sim.app.extensions["chat_simulator_wecom_ws"]
+    env = {
+        **gendan_env(sim.url, wecom_ws_url=gateway.url),
+        "CHAT_TRANSPORT_WECOM": "long_connection",
+        "SCHEDULER_LEASE_SECONDS": "3",
+        "LOG_LEVEL": "INFO",
+    }
+    connects = gateway.connects
+    with (
+        ChatStream(pg_db.url, tmp_path / "a", secret=secret, **env) as a,
+        ChatStream(pg_db.url, tmp_path / "b", secret=secret, **env) as b,
+    ):
+        wait_until(lambda: gateway.live(BOT["bot_id"]) == 1, 30, "one connection")
+        time.sleep(3)  # the standby keeps polling the lease and does not connect
+        assert gateway.live(BOT["bot_id"]) == 1 and gateway.connects == connects + 1
+        leading = [p for p in (a, b) if "chat-stream leader" in p.log_text()]
+        assert len(leading) == 1
+        (leader,) = leading
+        leader.process.kill()
+        leader.process.wait(10)
+        wait_until(lambda: gateway.connects == connects + 2, 60, "the standby to connect")
+        said = say(sim, CHAT, "wangwu", "帮助")
+        wait_until(lambda: said["req_id"] in _answered(sim), 30, "the standby to answer")
