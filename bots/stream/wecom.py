@@ -128,7 +128,10 @@ class WeComLongConnection:
         body = {"bot_id": self.bot_id, "secret": self.secret}
         await ws.send(json.dumps({"cmd": SUBSCRIBE, "headers": {"req_id": rid}, "body": body}))
         answer = json.loads(await asyncio.wait_for(ws.recv(), 10))
-        if answer.get("headers", {}).get("req_id") != rid or answer.get("errcode") != 0:
+        if not isinstance(answer, dict) or not isinstance(answer.get("headers"), dict):
+            log.warning("wecom answered the subscription with %r", str(answer)[:200])
+            return False
+        if answer["headers"].get("req_id") != rid or answer.get("errcode") != 0:
             log.warning(
                 "wecom subscribe refused: %s %s", answer.get("errcode"), answer.get("errmsg")
             )
@@ -138,7 +141,7 @@ class WeComLongConnection:
     def _on_frame(self, ws, raw) -> None:
         try:
             frame = json.loads(raw)
-            cmd, rid = frame.get("cmd"), frame.get("headers", {}).get("req_id", "")
+            cmd, rid = frame.get("cmd"), str(frame.get("headers", {}).get("req_id", ""))
         except (ValueError, AttributeError):
             log.warning("unreadable wecom frame: %r", raw[:200])
             return
