@@ -57,10 +57,11 @@ def processes(port: int, sim_port: int | None = None) -> list[Proc]:
     # runs the outbox delivery, the warning rules and the standups.
     scheduler = Proc("scheduler", [str(BIN / "flask"), "--app", "wsgi", "scheduler"], env=chat)
     procs = [web, scheduler]
-    stream = dingtalk_stream()
-    if stream:
-        # DingTalk Stream mode: robot messages come over an outbound WebSocket, held by one
-        # chat-stream process (a leader like the scheduler); no inbound port is needed.
+    stream, wecom_long = dingtalk_stream(), wecom_long_connection()
+    if stream or wecom_long:
+        # DingTalk Stream mode / the WeCom robot's long connection: messages come over an
+        # outbound WebSocket, held by one chat-stream process (a leader like the scheduler);
+        # no inbound port is needed.
         procs.append(
             Proc("chat-stream", [str(BIN / "flask"), "--app", "wsgi", "chat-stream"], env=chat)
         )
@@ -76,12 +77,18 @@ def processes(port: int, sim_port: int | None = None) -> list[Proc]:
         ]
         if stream:
             argv += ["--dingtalk-transport", "stream"]
+        if wecom_long:
+            argv += ["--wecom-transport", "long_connection", "--wecom-ws-port", str(sim_port + 1)]
         procs.append(Proc("simulator", argv))
     return procs
 
 
 def dingtalk_stream() -> bool:
     return os.environ.get("CHAT_TRANSPORT_DINGTALK", "webhook") == "stream"
+
+
+def wecom_long_connection() -> bool:
+    return os.environ.get("CHAT_TRANSPORT_WECOM", "webhook") == "long_connection"
 
 
 def production() -> bool:
@@ -91,7 +98,10 @@ def production() -> bool:
 def simulator_settings(sim_port: int) -> dict[str, str]:
     """The simulator's demo credentials and address for the processes that talk to it; what
     the environment already sets wins."""
-    settings = gendan_env(f"http://127.0.0.1:{sim_port}")
+    # The simulator's WeCom long-connection gateway listens on the port after its own.
+    settings = gendan_env(
+        f"http://127.0.0.1:{sim_port}", wecom_ws_url=f"ws://127.0.0.1:{sim_port + 1}"
+    )
     return {name: value for name, value in settings.items() if not os.environ.get(name)}
 
 

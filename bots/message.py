@@ -47,7 +47,15 @@ class SessionWebhookContext:
         return now < self.expires_at
 
 
-ReplyContext = PassiveReplyContext | SessionWebhookContext
+@dataclass(frozen=True)
+class FrameReplyContext:
+    """WeCom intelligent robot over its long connection: the reply is a frame on the same
+    connection carrying the callback's req_id (sent by the process that holds it)."""
+
+    req_id: str
+
+
+ReplyContext = PassiveReplyContext | SessionWebhookContext | FrameReplyContext
 
 
 @dataclass(frozen=True)

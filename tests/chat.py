@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -102,3 +103,23 @@ def gendan(chat_app, sim):
             app = {**DEMO_CONFIG[section][0], "callback_url": f"{url}/bots/{platform}"}
             admin(sim, "POST", f"config/{section}", json=app)
         yield chat_app
+
+
+@pytest.fixture
+def long_connection_app(chat_app, sim):
+    """The chat app with the WeCom robot's long connection on, pointed at the simulator's
+    gateway (redelivering after one second); the connections are cut afterwards."""
+    gateway = sim.app.extensions["chat_simulator_wecom_ws"]
+    saved = {key: chat_app.config.get(key) for key in ("CHAT_TRANSPORT_WECOM", "WECOM_WS_URL")}
+    chat_app.config.update(CHAT_TRANSPORT_WECOM="long_connection", WECOM_WS_URL=gateway.url)
+    saved_delay, gateway.redelivery_delay = gateway.redelivery_delay, 1.0
+    try:
+        yield chat_app
+    finally:
+        chat_app.config.update(saved)
+        gateway.redelivery_delay = saved_delay
+        gateway.disconnect()
+        deadline = time.monotonic() + 10
+        while any(gateway.live(bot["bot_id"]) for bot in DEMO_CONFIG["wecom_bots"]):
+            assert time.monotonic() < deadline, "the long connection did not close"
+            time.sleep(0.05)

@@ -16,7 +16,14 @@ from sqlalchemy import text
 
 from app.services import people
 from tests import loopback
-from tests.chat import chat_app, chat_app_for, gendan, sim, simulator_server  # noqa: F401
+from tests.chat import (  # noqa: F401
+    chat_app,
+    chat_app_for,
+    gendan,
+    long_connection_app,
+    sim,
+    simulator_server,
+)
 from tests.dbsetup import drop_pg_schema, migrate, pg_schema, pg_url_for_worker, reset_tables
 
 people.use_profile("testing")

@@ -1,4 +1,5 @@
-"""`flask --app wsgi chat-stream`: hold the DingTalk Stream connection (one leader)."""
+"""`flask --app wsgi chat-stream`: hold the outbound chat connections (one leader): DingTalk
+Stream mode and the WeCom intelligent robot's long connection, whichever are configured."""
 
 from __future__ import annotations
 
@@ -14,15 +15,25 @@ log = logging.getLogger("gendan.bots.stream")
 LEASE_NAME = "chat-stream"
 
 
+def enabled(config) -> list[str]:
+    """The transports this deployment receives over an outbound connection."""
+    wanted = []
+    if config["CHAT_TRANSPORT_DINGTALK"] == "stream":
+        wanted.append("dingtalk")
+    if config["CHAT_TRANSPORT_WECOM"] == "long_connection":
+        wanted.append("wecom")
+    return wanted
+
+
 def run_chat_stream(app, stop: threading.Event, *, poll: float | None = None) -> None:
-    """Stand by until this process leads `chat-stream`, then hold the connection; renew the
-    lease while connected; give the connection up when the lease is lost or on `stop`."""
-    from bots.stream import DingTalkStream
+    """Stand by until this process leads `chat-stream`, then hold the connections; renew the
+    lease while connected; give the connections up when the lease is lost or on `stop`."""
     from reminders.leader import make_lock
     from reminders.process import holder_id
 
-    config = app.config
-    lease = config["SCHEDULER_LEASE_SECONDS"]
+    if not enabled(app.config):
+        raise ValueError("no chat transport needs chat-stream (see CHAT_TRANSPORT_*)")
+    lease = app.config["SCHEDULER_LEASE_SECONDS"]
     poll = poll if poll is not None else max(0.2, lease / 3)
     lock = make_lock(app.extensions["gendan.db"], holder_id(), lease, name=LEASE_NAME)
     try:
@@ -31,30 +42,70 @@ def run_chat_stream(app, stop: threading.Event, *, poll: float | None = None) ->
                 stop.wait(poll)
                 continue
             log.info("chat-stream leader %s", lock.holder)
-            stream = DingTalkStream(
-                app,
-                client_id=config["DINGTALK_APP_KEY"],
-                client_secret=config["DINGTALK_APP_SECRET"],
-                openapi_base=config.get("DINGTALK_OPENAPI_BASE") or "https://api.dingtalk.com",
-                still_leading=lock.renew,
-                check_every=poll,
-            )
-            asyncio.run(_run_until(stream, stop))
+            streams = _streams(app, _Leading(lock.renew), poll)
+            asyncio.run(_run_until(streams, stop))
     finally:
         lock.release()
 
 
-async def _run_until(stream, stop: threading.Event) -> None:
-    """Run the stream until it ends by itself or `stop` (set from a signal handler) is set."""
+class _Leading:
+    """`still_leading` shared by the connections: one renewal at a time, and once the lease
+    is lost every connection sees it."""
+
+    def __init__(self, renew):
+        self.renew, self.lost = renew, False
+        self._lock = threading.Lock()
+
+    def __call__(self) -> bool:
+        with self._lock:
+            if not self.lost and not self.renew():
+                self.lost = True
+            return not self.lost
+
+
+def _streams(app, still_leading, poll: float) -> list:
+    from bots.stream import DingTalkStream, WeComLongConnection
+
+    config, streams = app.config, []
+    wanted = enabled(config)
+    if "dingtalk" in wanted:
+        streams.append(
+            DingTalkStream(
+                app,
+                client_id=config["DINGTALK_APP_KEY"],
+                client_secret=config["DINGTALK_APP_SECRET"],
+                openapi_base=config.get("DINGTALK_OPENAPI_BASE") or "https://api.dingtalk.com",
+                still_leading=still_leading,
+                check_every=poll,
+            )
+        )
+    if "wecom" in wanted:
+        streams.append(
+            WeComLongConnection(
+                app,
+                bot_id=config["WECOM_BOT_ID"],
+                secret=config["WECOM_BOT_SECRET"],
+                url=config["WECOM_WS_URL"],
+                still_leading=still_leading,
+                check_every=poll,
+            )
+        )
+    return streams
+
+
+async def _run_until(streams: list, stop: threading.Event) -> None:
+    """Run the connections until they end by themselves or `stop` (set from a signal
+    handler) is set."""
 
     async def watch_stop() -> None:
         while not stop.is_set():
             await asyncio.sleep(0.2)
-        stream.stop.set()
+        for stream in streams:
+            stream.stop.set()
 
     watcher = asyncio.create_task(watch_stop())
     try:
-        await stream.run()
+        await asyncio.gather(*(stream.run() for stream in streams))
     finally:
         watcher.cancel()
 
@@ -62,12 +113,23 @@ async def _run_until(stream, stop: threading.Event) -> None:
 def register_stream_cli(app) -> None:
     @app.cli.command("chat-stream")
     def chat_stream_cmd():
-        """Hold the DingTalk Stream connection (CHAT_TRANSPORT_DINGTALK=stream); one leader."""
+        """Hold the outbound chat connections (CHAT_TRANSPORT_DINGTALK=stream,
+        CHAT_TRANSPORT_WECOM=long_connection); one leader."""
         config = current_app.config
-        if config["CHAT_TRANSPORT_DINGTALK"] != "stream":
-            raise click.ClickException("CHAT_TRANSPORT_DINGTALK 不是 stream，无需运行 chat-stream")
-        if not (config.get("DINGTALK_APP_KEY") and config.get("DINGTALK_APP_SECRET")):
+        wanted = enabled(config)
+        if not wanted:
+            raise click.ClickException(
+                "CHAT_TRANSPORT_DINGTALK 不是 stream，CHAT_TRANSPORT_WECOM 也不是 "
+                "long_connection，无需运行 chat-stream"
+            )
+        if "dingtalk" in wanted and not (
+            config.get("DINGTALK_APP_KEY") and config.get("DINGTALK_APP_SECRET")
+        ):
             raise click.ClickException("请先设置 DINGTALK_APP_KEY 和 DINGTALK_APP_SECRET")
+        if "wecom" in wanted and not (
+            config.get("WECOM_BOT_ID") and config.get("WECOM_BOT_SECRET")
+        ):
+            raise click.ClickException("请先设置 WECOM_BOT_ID 和 WECOM_BOT_SECRET")
         stop = threading.Event()
 
         def _stop(_signum, _frame):

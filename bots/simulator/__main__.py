@@ -23,6 +23,16 @@ def main(argv: list[str] | None = None) -> None:
         default="webhook",
         help="how the DingTalk apps receive robot messages (stream: over the WebSocket gateway)",
     )
+    parser.add_argument(
+        "--wecom-transport",
+        choices=("webhook", "long_connection"),
+        default="webhook",
+        help="how WeCom private messages reach Gendan (long_connection: the intelligent "
+        "robot's WebSocket gateway, on --wecom-ws-port)",
+    )
+    parser.add_argument(
+        "--wecom-ws-port", type=int, default=0, help="the WeCom gateway's port (0: a free one)"
+    )
     parser.add_argument("--empty", action="store_true", help="start without the demo config")
     args = parser.parse_args(argv)
     config = {} if args.empty else DEMO_CONFIG
@@ -36,8 +46,23 @@ def main(argv: list[str] | None = None) -> None:
                 {**app, "transport": "stream"} for app in config.get("dingtalk_apps", [])
             ],
         }
+    if args.wecom_transport == "long_connection":
+        config = {
+            **config,
+            "wecom_bots": [
+                {**bot, "transport": "long_connection"} for bot in config.get("wecom_bots", [])
+            ],
+        }
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-    server = SimulatorServer(args.host, args.port, gendan_url=args.gendan_url, config=config)
+    server = SimulatorServer(
+        args.host,
+        args.port,
+        gendan_url=args.gendan_url,
+        config=config,
+        wecom_ws_port=args.wecom_ws_port,
+    )
+    if args.wecom_transport == "long_connection":
+        logging.info("WeCom long-connection gateway on %s", server.wecom_ws_url)
     logging.info("chat simulator on %s, delivering to %s", server.url, args.gendan_url)
     with contextlib.suppress(KeyboardInterrupt):
         server.serve_forever()

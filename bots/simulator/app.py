@@ -21,6 +21,7 @@ from bots.simulator import (
     faults,
     jssdk,
     stream,
+    wecom_ws,
 )
 from bots.simulator.clock import Clock
 from bots.simulator.deliver import Deliverer
@@ -36,6 +37,8 @@ def create_app(
     config: dict | None = None,
     delivery_timeout: float = 5.0,
     stream_redelivery: float = stream.DEFAULT_REDELIVERY,
+    wecom_redelivery: float = wecom_ws.DEFAULT_REDELIVERY,
+    wecom_ws_port: int = 0,
 ) -> Flask:
     app = Flask(__name__, static_folder=str(STATIC), static_url_path="/static")
     app.json.ensure_ascii = False
@@ -45,8 +48,10 @@ def create_app(
     app.extensions["chat_simulator"] = state
     gateway = stream.StreamGateway(state, stream_redelivery)
     app.extensions["chat_simulator_stream"] = gateway
+    wecom_gateway = wecom_ws.WeComGateway(state, wecom_redelivery, wecom_ws_port)
+    app.extensions["chat_simulator_wecom_ws"] = wecom_gateway
     app.extensions["chat_simulator_deliverer"] = Deliverer(
-        state, gendan_url, delivery_timeout, stream=gateway
+        state, gendan_url, delivery_timeout, stream=gateway, wecom_ws=wecom_gateway
     )
     for blueprint in (
         api_wechat.bp,
@@ -58,6 +63,7 @@ def create_app(
         admin_menu.bp,
         jssdk.bp,
         stream.bp,
+        wecom_ws.bp,
     ):
         app.register_blueprint(blueprint)
     faults.install(app, state)

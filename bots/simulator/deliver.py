@@ -28,9 +28,12 @@ WX_ATTEMPTS = 3  # WeChat drops the connection after 5 s and tries 3 times in to
 
 
 class Deliverer:
-    def __init__(self, state: SimState, gendan_url: str, timeout: float = 5.0, stream=None):
+    def __init__(
+        self, state: SimState, gendan_url: str, timeout: float = 5.0, stream=None, wecom_ws=None
+    ):
         self.state = state
         self.stream = stream  # the DingTalk Stream gateway, for apps whose transport is stream
+        self.wecom_ws = wecom_ws  # the WeCom long-connection gateway, for such robots
         self.gendan_url = gendan_url.rstrip("/")
         self.timeout = timeout
         self.http = requests.Session()
@@ -62,6 +65,9 @@ class Deliverer:
         )
         if platform == "dingtalk":
             return self._dingtalk(app, conversation, user, text, self_url, media)
+        robot = self._long_connection_robot() if platform == "wecom" else None
+        if robot is not None:
+            return self._wecom_long_connection(robot, conversation, user, text, media)
         return self._passive(platform, app, conversation, user, text, media)
 
     def menu_event(self, conversation: str, userid: str, event: dict, note: str) -> dict:
@@ -145,6 +151,36 @@ class Deliverer:
             )
         result.pop("response", None)
         return {**result, "ok": False}
+
+    # WeCom intelligent robot, long connection ---------------------------------------------
+
+    def _long_connection_robot(self) -> dict | None:
+        if self.wecom_ws is None:
+            return None
+        robots = self.state.config.get("wecom_bots") or []
+        return next((r for r in robots if r.get("transport") == "long_connection"), None)
+
+    def _wecom_long_connection(self, robot: dict, conversation: str, user: dict, text, media):
+        """The robot's callback frame over its WebSocket; the reply comes back as a frame
+        there (aibot_respond_msg), so there is no reply body here."""
+        body = {
+            "msgid": secrets.token_hex(16),
+            "aibotid": robot["bot_id"],
+            "chattype": "single",
+            "from": {"userid": user["userid"]},
+            "create_time": int(self.state.clock.now()),
+        }
+        if media:
+            body.update(msgtype="image", image={"url": media.url, "aeskey": ""})
+        else:
+            body.update(msgtype="text", text={"content": text})
+        req_id = self.wecom_ws.deliver(robot["bot_id"], conversation, body)
+        return {
+            "ok": True,
+            "transport": "long_connection",
+            "req_id": req_id,
+            "msgid": body["msgid"],
+        }
 
     # DingTalk ------------------------------------------------------------------------------
 

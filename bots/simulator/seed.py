@@ -40,6 +40,11 @@ DEMO_CONFIG = {
             "event_aes_key": "0123456789abcdefghijklmnopqrstuvwxyzABCDEFG",
         }
     ],
+    # The intelligent robot (智能机器人); "transport": "long_connection" sends the users' WeCom
+    # private messages over its long connection instead of the self-built app's webhook.
+    "wecom_bots": [
+        {"bot_id": "aibsimulator0001", "secret": "wecom-bot-secret", "name": "跟单助手"}
+    ],
     "wecom_robots": [{"key": "wecom-robot-key-1", "title": "A-001 项目群（企业微信）"}],
     "dingtalk_robots": [
         {
@@ -74,12 +79,22 @@ JSSDK_PATHS = {
 }
 
 
-def gendan_env(base_url: str, config: dict = DEMO_CONFIG) -> dict[str, str]:
+def gendan_env(
+    base_url: str, config: dict = DEMO_CONFIG, wecom_ws_url: str | None = None
+) -> dict[str, str]:
     """The settings a Gendan process needs to talk to a simulator at `base_url`: the demo apps'
-    credentials and the simulator as every platform's API base. `make run` (app/launcher.py)
-    hands them to the web server and the scheduler; the tests to the apps they build."""
+    credentials and the simulator as every platform's API base (and, given its address, the
+    WeCom long-connection gateway). `make run` (app/launcher.py) hands them to the web
+    server, the scheduler and chat-stream; the tests to the apps they build."""
     wx, wc, dt = config["wechat_apps"][0], config["wecom_apps"][0], config["dingtalk_apps"][0]
+    bots = config.get("wecom_bots") or []
+    robot = (
+        {"WECOM_BOT_ID": bots[0]["bot_id"], "WECOM_BOT_SECRET": bots[0]["secret"]} if bots else {}
+    )
+    ws = {"WECOM_WS_URL": wecom_ws_url} if wecom_ws_url else {}
     return {
+        **robot,
+        **ws,
         "WECHAT_APP_ID": wx["appid"],
         "WECHAT_APP_SECRET": wx["secret"],
         "WECHAT_TOKEN": wx["token"],

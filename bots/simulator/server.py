@@ -43,6 +43,12 @@ class SimulatorServer:
         self._server.server_close()
         self._thread.join()
         self.app.extensions["chat_simulator_stream"].stop()
+        self.app.extensions["chat_simulator_wecom_ws"].stop()
+
+    @property
+    def wecom_ws_url(self) -> str:
+        """The WeCom long-connection gateway's address (WECOM_WS_URL); starts it."""
+        return self.app.extensions["chat_simulator_wecom_ws"].url
 
     def __enter__(self) -> SimulatorServer:
         return self.start()

@@ -17,6 +17,7 @@ SECTIONS = {
     "wechat_apps": "appid",
     "wecom_apps": "corpid",
     "dingtalk_apps": "appkey",
+    "wecom_bots": "bot_id",  # intelligent robots (long connection)
     "wecom_robots": "key",
     "dingtalk_robots": "access_token",
     "login_codes": "code",

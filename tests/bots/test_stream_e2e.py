@@ -41,21 +41,27 @@ def _until(check, what: str, timeout: float = 20.0):
 
 
 class _StreamProcess:
-    """run_chat_stream in a thread, as `flask --app wsgi chat-stream` runs it."""
+    """run_chat_stream in a thread, as `flask --app wsgi chat-stream` runs it, with these
+    `settings` (DingTalk Stream mode unless told otherwise) while it runs."""
 
-    def __init__(self, app):
+    def __init__(self, app, settings: dict | None = None):
+        self.app = app
+        self.settings = {"CHAT_TRANSPORT_DINGTALK": "stream"} if settings is None else settings
+        self.saved = {key: app.config.get(key) for key in self.settings}
         self.stop = threading.Event()
         self.thread = threading.Thread(
             target=run_chat_stream, args=(app, self.stop), kwargs={"poll": 0.2}, daemon=True
         )
 
     def __enter__(self):
+        self.app.config.update(self.settings)
         self.thread.start()
         return self
 
     def __exit__(self, *exc):
         self.stop.set()
         self.thread.join(20)
+        self.app.config.update(self.saved)
         assert not self.thread.is_alive()
 
 

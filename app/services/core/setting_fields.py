@@ -230,6 +230,20 @@ class ChatFields(BaseModel):
         "public address) or `stream` (Stream mode: run `flask --app wsgi chat-stream`, which "
         "connects out to DINGTALK_OPENAPI_BASE; no public address)",
     )
+    chat_transport_wecom: Literal["webhook", "long_connection"] = setting(
+        "webhook",
+        "how WeCom messages arrive: `webhook` (WeCom posts the self-built app's messages to "
+        "/bots/wecom, needs a public address) or `long_connection` (the intelligent robot's "
+        "long connection: run `flask --app wsgi chat-stream`, which connects out to "
+        "WECOM_WS_URL; no public address)",
+    )
+    wecom_bot_id: str = setting("", "WeCom intelligent robot's BotID (long connection)")
+    wecom_bot_secret: str = setting("", "WeCom intelligent robot's Secret (long connection)")
+    wecom_ws_url: str = setting(
+        "wss://openws.work.weixin.qq.com",
+        "WeCom intelligent robot's long-connection address; the official one in production, "
+        "the local simulator's gateway otherwise",
+    )
     sim_port: PositiveInt = setting(5001, "the chat simulator's port for `make run`")
     wechat_api_base: str | None = setting(None, "WeChat " + API_BASE, shown="see meaning")
     wecom_api_base: str | None = setting(None, "WeCom " + API_BASE, shown="see meaning")

@@ -47,7 +47,7 @@ function body(message) {
   const p = message.payload || {};
   const type = message.msgtype;
   const part = p[type] || {};
-  if (type === "text") return markdown(part.content || "");
+  if (type === "text" || type === "stream") return markdown(part.content || "");
   // A markdown title only shows in the conversation list, not in the message itself.
   if (type === "markdown") return markdown(part.text || part.content || "");
   if (type === "event") return `<span class="title">菜单事件</span>${escapeHtml(part.content || part.Event || "")}`;
@@ -148,7 +148,8 @@ async function send(event) {
   $("text").value = "";
   $("status").textContent = "发送中…";
   const result = await api("POST", "say", { conversation: state.current, user: $("user").value, text });
-  const sent = result.transport === "stream" ? "已通过 Stream 连接推送（等待确认）" : "";
+  const sent = result.transport === "stream" ? "已通过 Stream 连接推送（等待确认）"
+    : result.transport === "long_connection" ? "已通过长连接推送（等待回复）" : "";
   $("status").textContent = result.ok ? sent : "投递失败：" + (result.error || "HTTP " + result.status);
   await refresh();
 }
