@@ -10,6 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 KEY = "test-secret-key-that-is-long-enough-0123456789"
 HEAVY = (
@@ -53,65 +55,79 @@ import bots.delivery, bots.tasks
 )
 
 
-def loaded_after(code: str, tmp_path: Path) -> list[str]:
-    """The heavy modules in sys.modules after running `code` in a new interpreter."""
-    prelude = (
-        f"DATABASE_URL = {f'sqlite:///{tmp_path}/start.db'!r}\n"
-        f"KEY = {KEY!r}\nFOLDER = {str(tmp_path)!r}\n"
-    )
-    report = f"\nimport json, sys\nprint(json.dumps([m for m in {HEAVY!r} if m in sys.modules]))"
+# One interpreter walks through the steps in order and reports, after each, the heavy
+# modules it loaded in that step (a fresh interpreter per check cost a start-up each).
+STEPS = {
+    "build the app": BUILD_APP,
+    "start the scheduler": SCHEDULER.removeprefix(BUILD_APP),
+    "verify a webhook": """
+from bots.platforms.common import sha1_signature
+sha1_signature("token", "1700000000", "nonce")
+""",
+    "deliver as the scheduler": """
+from bots.platforms.tokens import MemoryKeyValueStore, TokenStorage
+from bots.senders.clients import dingtalk_client
+dingtalk_client("corp", "key", "secret", storage=TokenStorage(MemoryKeyValueStore()))
+""",
+    "draw a label": """
+from scanning.labels import LabelSpec, Symbology, modules
+from scanning.payload import GendanLabel, LabelKind
+modules(LabelSpec(GendanLabel(LabelKind.ORDER, order_code="GD-1"), Symbology.QR))
+""",
+}
+
+
+def _walk_script(tmp_path: Path) -> str:
+    lines = [
+        "import json, sys",
+        f"DATABASE_URL = {f'sqlite:///{tmp_path}/start.db'!r}",
+        f"KEY = {KEY!r}",
+        f"FOLDER = {str(tmp_path)!r}",
+        f"HEAVY = {HEAVY!r}",
+        "seen, report = set(), {}",
+    ]
+    for name, code in STEPS.items():
+        lines.append(f"exec(compile({code!r}, {name!r}, 'exec'))")
+        lines.append(f"report[{name!r}] = [m for m in HEAVY if m in sys.modules and m not in seen]")
+        lines.append("seen.update(sys.modules)")
+    lines.append("print(json.dumps(report))")
+    return "\n".join(lines)
+
+
+@pytest.fixture(scope="module")
+def loaded(tmp_path_factory) -> dict[str, set[str]]:
+    """The heavy modules each step loaded (those not loaded by an earlier step)."""
+    tmp_path = tmp_path_factory.mktemp("startup")
     done = subprocess.run(
-        [sys.executable, "-c", prelude + code + report],
+        [sys.executable, "-c", _walk_script(tmp_path)],
         cwd=ROOT,
         env={**os.environ, "GENDAN_ENV": "testing"},
         capture_output=True,
         text=True,
         check=True,
     )
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    return {name: set(modules) for name, modules in report.items()}
 
 
-def test_building_the_app_imports_no_heavy_library(tmp_path):
-    assert loaded_after(BUILD_APP, tmp_path) == []
+def test_building_the_app_imports_no_heavy_library(loaded):
+    assert loaded["build the app"] == set()
 
 
-def test_the_scheduler_and_its_jobs_import_no_heavy_library(tmp_path):
-    assert loaded_after(SCHEDULER, tmp_path) == []
+def test_the_scheduler_and_its_jobs_import_no_heavy_library(loaded):
+    assert loaded["start the scheduler"] == set()
 
 
-def test_a_heavy_library_loads_when_it_is_used(tmp_path):
-    """The check itself sees imports: drawing a label loads the QR library and Pillow."""
-    code = (
-        BUILD_APP
-        + """
-from scanning.labels import LabelSpec, Symbology, modules
-from scanning.payload import GendanLabel, LabelKind
-modules(LabelSpec(GendanLabel(LabelKind.ORDER, order_code="GD-1"), Symbology.QR))
-"""
-    )
-    assert "qrcode" in loaded_after(code, tmp_path)
-
-
-def test_a_chat_sdk_loads_when_a_webhook_is_verified(tmp_path):
+def test_a_chat_sdk_loads_when_a_webhook_is_verified(loaded):
     """Verifying a WeChat callback signature loads wechatpy (and what it pulls in)."""
-    code = (
-        BUILD_APP
-        + """
-from bots.platforms.common import sha1_signature
-sha1_signature("token", "1700000000", "nonce")
-"""
-    )
-    assert {"wechatpy", "requests"} <= set(loaded_after(code, tmp_path))
+    assert {"wechatpy", "requests"} <= loaded["verify a webhook"]
 
 
-def test_the_scheduler_loads_the_sdks_when_it_delivers(tmp_path):
-    """Building a sender's client (as a delivery does) loads the SDKs in the scheduler."""
-    code = (
-        SCHEDULER
-        + """
-from bots.platforms.tokens import MemoryKeyValueStore, TokenStorage
-from bots.senders.clients import dingtalk_client
-dingtalk_client("corp", "key", "secret", storage=TokenStorage(MemoryKeyValueStore()))
-"""
-    )
-    assert {"dingtalk", "requests"} <= set(loaded_after(code, tmp_path))
+def test_the_scheduler_loads_the_sdks_when_it_delivers(loaded):
+    """Building a sender's client (as a delivery does) loads the DingTalk SDK."""
+    assert "dingtalk" in loaded["deliver as the scheduler"]
+
+
+def test_a_heavy_library_loads_when_it_is_used(loaded):
+    """The check itself sees imports: drawing a label loads the QR library and Pillow."""
+    assert {"qrcode", "PIL"} <= loaded["draw a label"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 
@@ -12,8 +14,12 @@ _HASHERS = {
 }
 _profile = "default"
 
-# Compared against when the user does not exist, so timing does not reveal usernames.
-_DUMMY_HASH = _HASHERS["default"].hash("gendan-not-a-password")
+
+@cache
+def _dummy_hash(profile: str) -> str:
+    """Compared against when the user does not exist, so timing does not reveal usernames.
+    Made on first use (not at import: every process would pay a full hash to start)."""
+    return _HASHERS[profile].hash("gendan-not-a-password")
 
 
 def use_profile(name: str) -> None:
@@ -32,7 +38,7 @@ def hash_password(password: str) -> str:
 def verify_password(password_hash: str | None, password: str) -> bool:
     """Whether the password matches; always spends the time of one verification."""
     try:
-        return _HASHERS[_profile].verify(password_hash or _DUMMY_HASH, password) and bool(
+        return _HASHERS[_profile].verify(password_hash or _dummy_hash(_profile), password) and bool(
             password_hash
         )
     except (VerificationError, InvalidHashError):
