@@ -320,3 +320,20 @@ def test_admin_stream_event_refuses_bad_input(stream_sim):
     ):
         response = requests.post(url, json=body, timeout=10)
         assert response.status_code == 400 and response.json()["ok"] is False, body
+
+
+def test_admin_event_goes_over_the_stream_when_the_app_uses_it(stream_sim):
+    with _connect(stream_sim, EVENTS) as ws:
+        _wait_live(stream_sim)
+        sent = requests.post(
+            f"{stream_sim.url}/admin/event",
+            json={"EventType": "user_modify_org", "UserId": ["u1"]},
+            timeout=10,
+        ).json()
+        assert sent["ok"] and sent["transport"] == "stream"
+        frame = dingtalk_stream.EventMessage.from_dict(json.loads(ws.recv(timeout=5)))
+        assert frame.headers.event_type == "user_modify_org"
+        assert frame.headers.event_id == sent["event_id"]
+        assert frame.data == {"UserId": ["u1"]}
+        _ack(ws, {"headers": {"messageId": sent["message_id"]}, "data": "{}"})
+    _wait_live(stream_sim, 0)
