@@ -41,7 +41,7 @@ from dingtalk_stream.frames import Headers
 
 from app.security import chat_throttle
 from bots.errors import Refused
-from bots.events import handle_event
+from bots.events import InFlight, handle_event
 from bots.inbound import handle_message
 from bots.platforms import dingtalk
 
@@ -94,6 +94,9 @@ class StreamEventHandler(EventHandler):
         except Refused as exc:  # will never parse: the SDK's status for a bad request
             log.warning("refused stream event: %s %s", exc.reason, exc.detail)
             return AckMessage.STATUS_BAD_REQUEST, exc.detail
+        except InFlight:  # a redelivery while the first delivery is still being handled
+            log.info("stream event %s in hand elsewhere; not acknowledged", event.headers.event_id)
+            return AckMessage.STATUS_SYSTEM_EXCEPTION, "in flight"
         except Exception:
             log.exception("stream event not handled; the platform will deliver it again")
             return AckMessage.STATUS_SYSTEM_EXCEPTION, "error"
