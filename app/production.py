@@ -1,8 +1,10 @@
 """`make run-prod`: production mode on this machine. Checks the settings, migrates the
-database, then runs gunicorn (gunicorn.conf.py, several workers) and the scheduler process,
-and stops both gracefully on SIGTERM or Ctrl-C.
+database, then runs gunicorn (gunicorn.conf.py, several workers), the scheduler process and,
+when a chat transport needs no public address (CHAT_TRANSPORT_DINGTALK=stream,
+CHAT_TRANSPORT_WECOM=long_connection), the chat-stream process; stops them gracefully on
+SIGTERM or Ctrl-C.
 
-In a real deployment systemd runs the same two processes (deploy/gendan-*.service) and this
+In a real deployment systemd runs the same processes (deploy/gendan-*.service) and this
 launcher is not needed; it exists so that production mode can be tried and tested here.
 """
 
@@ -13,6 +15,7 @@ import subprocess
 import sys
 from collections.abc import Mapping
 
+from app.cli.stream import enabled, missing_credentials
 from app.launcher import BIN, ROOT, Proc, supervise
 from app.services.core import SQLITE_REFUSED, ConfigError, Settings
 
@@ -26,8 +29,19 @@ def check_environment(env: Mapping[str, str]) -> list[str]:
     try:
         Settings.load({**env, "GENDAN_ENV": "production"})
     except ConfigError as exc:
-        return exc.problems + _rate_limit_problems(env)
-    return _rate_limit_problems(env)
+        return exc.problems + _rate_limit_problems(env) + _chat_stream_problems(env)
+    return _rate_limit_problems(env) + _chat_stream_problems(env)
+
+
+def _chat_stream_problems(env: Mapping[str, str]) -> list[str]:
+    # chat-stream would exit at once without them, and take the other processes with it.
+    missing = missing_credentials(env)
+    if not missing:
+        return []
+    return [
+        f"{', '.join(missing)} must be set: chat-stream opens the "
+        f"{' and '.join(enabled(env))} connection with them (CHAT_TRANSPORT_*)"
+    ]
 
 
 def _rate_limit_problems(env: Mapping[str, str]) -> list[str]:
@@ -43,14 +57,19 @@ def _rate_limit_problems(env: Mapping[str, str]) -> list[str]:
     ]
 
 
-def processes() -> list[Proc]:
-    """gunicorn with gunicorn.conf.py and the scheduler, both with GENDAN_ENV=production."""
+def processes(environ: Mapping[str, str] | None = None) -> list[Proc]:
+    """gunicorn with gunicorn.conf.py, the scheduler and, when `environ` (default: this
+    process's) sets a stream transport, chat-stream; all with GENDAN_ENV=production."""
+    environ = os.environ if environ is None else environ
     env = {"GENDAN_ENV": "production"}
     web = Proc(
         "web", [str(BIN / "gunicorn"), "-c", str(ROOT / "gunicorn.conf.py"), "wsgi:app"], env
     )
     scheduler = Proc("scheduler", [str(BIN / "flask"), "--app", "wsgi", "scheduler"], env)
-    return [web, scheduler]
+    procs = [web, scheduler]
+    if enabled(environ):
+        procs.append(Proc("chat-stream", [str(BIN / "flask"), "--app", "wsgi", "chat-stream"], env))
+    return procs
 
 
 def migrate() -> int:
@@ -72,14 +91,21 @@ def main() -> int:
         return code
     bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
     workers = os.environ.get("WEB_CONCURRENCY", "cores + 1")
+    streams = enabled(os.environ)
+    stream_line = (
+        [f"  chat-stream: flask --app wsgi chat-stream ({', '.join(streams)}; one leader)"]
+        if streams
+        else []
+    )
     message = "\n".join(
         [
             "",
             "Gendan production mode / 生产模式:",
             f"  gunicorn (gunicorn.conf.py) on {bind}, workers: {workers}",
             "  scheduler: flask --app wsgi scheduler (one leader per database)",
+            *stream_line,
             f"  health http://{bind}/healthz   readiness http://{bind}/readyz",
-            "  SIGTERM or Ctrl-C stops both gracefully",
+            "  SIGTERM or Ctrl-C stops them all gracefully",
             "",
         ]
     )

@@ -14,6 +14,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 
 from app.security import chat_throttle
 from bots.errors import BodyTooLarge, Refused, ReplayedSign
+from bots.events import handle_event
 from bots.inbound import handle_message
 from bots.platforms import dingtalk, wechat, wecom
 from bots.platforms.common import MAX_BODY
@@ -93,7 +94,7 @@ def dingtalk_hook():
 def dingtalk_events():
     config = _runtime().dingtalk_events()
     event = dingtalk.parse_event(config, request.args, _body())
-    log.info("dingtalk event %s", event.event_type)
+    handle_event(_runtime().store, event)  # the same path as Stream mode's EVENT frames
     return jsonify(dingtalk.event_reply(config))
 
 

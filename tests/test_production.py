@@ -18,6 +18,7 @@ from sqlalchemy import create_engine, text
 
 from app.factory import migration_heads
 from app.production import SQLITE_REFUSED, check_environment, processes
+from bots.simulator.seed import DEMO_CONFIG, gendan_env
 from models.enums import Role
 from tests.factories import PASSWORD, bearer, make_user
 
@@ -98,6 +99,15 @@ def test_run_prod_accepts_a_complete_environment(tmp_path):
             {"RATELIMIT_STORAGE_URI": "memory://", "WEB_CONCURRENCY": "3"},
             "each of the 3 web workers would count login attempts on its own",
         ),
+        (
+            {"CHAT_TRANSPORT_DINGTALK": "stream"},
+            "DINGTALK_APP_KEY, DINGTALK_APP_SECRET must be set: chat-stream opens the dingtalk",
+        ),
+        (
+            {"CHAT_TRANSPORT_WECOM": "long_connection", "WECOM_BOT_ID": "aib1"},
+            "WECOM_BOT_SECRET must be set: chat-stream opens the wecom connection",
+        ),
+        ({"CHAT_TRANSPORT_DINGTALK": "websocket"}, "CHAT_TRANSPORT_DINGTALK"),
     ],
 )
 def test_run_prod_refuses_an_incomplete_environment_clearly(tmp_path, change, expected):
@@ -116,10 +126,88 @@ def test_run_prod_refuses_an_unwritable_upload_dir(tmp_path):
 
 
 def test_run_prod_runs_gunicorn_with_its_config_file_and_the_scheduler():
-    web, scheduler = processes()
+    web, scheduler = processes({})
     assert web.argv[1:] == ["-c", str(ROOT / "gunicorn.conf.py"), "wsgi:app"]
     assert scheduler.argv[-3:] == ["--app", "wsgi", "scheduler"]
     assert web.env["GENDAN_ENV"] == scheduler.env["GENDAN_ENV"] == "production"
+
+
+@pytest.mark.parametrize(
+    ("transports", "with_stream"),
+    [
+        ({}, False),
+        ({"CHAT_TRANSPORT_DINGTALK": "webhook", "CHAT_TRANSPORT_WECOM": "webhook"}, False),
+        ({"CHAT_TRANSPORT_DINGTALK": "stream"}, True),
+        ({"CHAT_TRANSPORT_WECOM": "long_connection"}, True),
+        ({"CHAT_TRANSPORT_DINGTALK": "stream", "CHAT_TRANSPORT_WECOM": "long_connection"}, True),
+    ],
+)
+def test_run_prod_starts_chat_stream_only_for_a_stream_transport(transports, with_stream, tmp_path):
+    procs = {proc.name: proc for proc in processes(transports)}
+    assert set(procs) == {"web", "scheduler"} | ({"chat-stream"} if with_stream else set())
+    if with_stream:  # one process for both connections
+        assert procs["chat-stream"].argv[-3:] == ["--app", "wsgi", "chat-stream"]
+        assert procs["chat-stream"].env == {"GENDAN_ENV": "production"}
+    good = {**GOOD, "UPLOAD_DIR": str(tmp_path), **transports}
+    credentials = {"WECOM_BOT_ID": "aib1", "WECOM_BOT_SECRET": "s", **gendan_env("http://x")}
+    assert check_environment({**good, **credentials}) == []
+
+
+def test_run_prods_chat_stream_process_holds_the_stream_and_stops_gracefully(
+    db, sim, upload_dir, tmp_path
+):
+    """The chat-stream process as run-prod starts it (its argv and environment), against the
+    simulator: it connects, handles a frame over the stream, and on SIGTERM closes the
+    connection and exits 0. On PostgreSQL in production mode; on SQLite (which production
+    refuses) in testing mode."""
+    gateway = sim.app.extensions["chat_simulator_stream"]
+    appkey = DEMO_CONFIG["dingtalk_apps"][0]["appkey"]
+    environ = {
+        **os.environ,
+        **gendan_env(sim.url),
+        "CHAT_TRANSPORT_DINGTALK": "stream",
+        "DATABASE_URL": db.url,
+        "SECRET_KEY": KEY,
+        "UPLOAD_DIR": str(upload_dir),
+        "GENDAN_INSTANCE_DIR": str(tmp_path / "instance"),
+    }
+    (stream,) = [proc for proc in processes(environ) if proc.name == "chat-stream"]
+    env = {**environ, **stream.env}
+    if db.is_sqlite:
+        env["GENDAN_ENV"] = "testing"
+    log = open(tmp_path / "chat-stream.log", "w+")  # noqa: SIM115
+    proc = subprocess.Popen(stream.argv, cwd=ROOT, env=env, stdout=log, stderr=log)
+    try:
+        deadline = time.monotonic() + 60
+        while gateway.live(appkey) != 1:
+            assert proc.poll() is None, log.seek(0) or log.read()[-3000:]
+            assert time.monotonic() < deadline, "chat-stream never connected"
+            time.sleep(0.1)
+        sent = requests.post(
+            f"{sim.url}/admin/stream/event",
+            json={"event_type": "user_add_org", "data": {"userId": ["u1"]}},
+            timeout=10,
+        ).json()
+        frames = {}
+        while not frames.get("acked_at"):
+            assert time.monotonic() < deadline, "the frame was never acknowledged"
+            time.sleep(0.1)
+            frames = next(f for f in gateway.snapshot() if f["message_id"] == sent["message_id"])
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=40) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    deadline = time.monotonic() + 10
+    while gateway.live(appkey):
+        assert time.monotonic() < deadline, "the connection stayed open"
+        time.sleep(0.1)
+    log.seek(0)
+    output = log.read()
+    assert "chat-stream leader" in output and "dingtalk event user_add_org" in output, output[
+        -3000:
+    ]
 
 
 def _gunicorn_settings(env: dict) -> dict:
@@ -267,9 +355,13 @@ def test_the_deploy_files_agree_with_the_code():
     assert f"MAX_UPLOAD_MB={upload_mb}" in env and "PROXY_HOPS=1" in env
     web = (DEPLOY / "gendan-web.service").read_text()
     scheduler = (DEPLOY / "gendan-scheduler.service").read_text()
+    stream = (DEPLOY / "gendan-chat-stream.service").read_text()
     assert "gunicorn -c /opt/gendan/gunicorn.conf.py wsgi:app" in web and "Type=notify" in web
     assert "flask --app wsgi migrate" in web and "flask --app wsgi scheduler" in scheduler
-    for unit in (web, scheduler):
+    assert "ExecStart=/opt/gendan/.venv/bin/flask --app wsgi chat-stream" in stream
+    readme = (ROOT / "README.md").read_text()
+    assert "deploy/gendan-chat-stream.service" in readme
+    for unit in (web, scheduler, stream):
         for option in (
             "NoNewPrivileges=yes",
             "ProtectSystem=strict",

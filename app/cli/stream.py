@@ -13,16 +13,27 @@ from flask import current_app
 
 log = logging.getLogger("gendan.bots.stream")
 LEASE_NAME = "chat-stream"
+# What each outbound connection is opened with.
+CREDENTIALS = {
+    "dingtalk": ("DINGTALK_APP_KEY", "DINGTALK_APP_SECRET"),
+    "wecom": ("WECOM_BOT_ID", "WECOM_BOT_SECRET"),
+}
 
 
 def enabled(config) -> list[str]:
-    """The transports this deployment receives over an outbound connection."""
+    """The transports this deployment receives over an outbound connection (`config`: the
+    app's config or the environment)."""
     wanted = []
-    if config["CHAT_TRANSPORT_DINGTALK"] == "stream":
+    if config.get("CHAT_TRANSPORT_DINGTALK") == "stream":
         wanted.append("dingtalk")
-    if config["CHAT_TRANSPORT_WECOM"] == "long_connection":
+    if config.get("CHAT_TRANSPORT_WECOM") == "long_connection":
         wanted.append("wecom")
     return wanted
+
+
+def missing_credentials(config) -> list[str]:
+    """The settings an enabled outbound connection needs and `config` lacks."""
+    return [name for key in enabled(config) for name in CREDENTIALS[key] if not config.get(name)]
 
 
 def run_chat_stream(app, stop: threading.Event, *, poll: float | None = None) -> None:
@@ -122,14 +133,9 @@ def register_stream_cli(app) -> None:
                 "CHAT_TRANSPORT_DINGTALK 不是 stream，CHAT_TRANSPORT_WECOM 也不是 "
                 "long_connection，无需运行 chat-stream"
             )
-        if "dingtalk" in wanted and not (
-            config.get("DINGTALK_APP_KEY") and config.get("DINGTALK_APP_SECRET")
-        ):
-            raise click.ClickException("请先设置 DINGTALK_APP_KEY 和 DINGTALK_APP_SECRET")
-        if "wecom" in wanted and not (
-            config.get("WECOM_BOT_ID") and config.get("WECOM_BOT_SECRET")
-        ):
-            raise click.ClickException("请先设置 WECOM_BOT_ID 和 WECOM_BOT_SECRET")
+        missing = missing_credentials(config)
+        if missing:
+            raise click.ClickException(f"请先设置 {' 和 '.join(missing)}")
         stop = threading.Event()
 
         def _stop(_signum, _frame):

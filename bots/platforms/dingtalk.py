@@ -185,6 +185,17 @@ def parse_event(config: DingTalkEventConfig, args: Mapping[str, str], body: byte
     return DingTalkEvent(event_type=str(payload.get("EventType", "")), payload=payload)
 
 
+def parse_stream_event(event_type: object, data: object) -> DingTalkEvent:
+    """An event that came over Stream mode (the frame's eventType header and its data, already
+    trusted: the connection was opened with the app's credentials); raises bots.errors.Refused.
+    The same DingTalkEvent as `parse_event` gives for the webhook."""
+    if not isinstance(event_type, str) or not event_type:
+        raise MalformedBody("stream event without an eventType header")
+    if not isinstance(data, dict):
+        raise MalformedBody("stream event data is not a JSON object")
+    return DingTalkEvent(event_type=event_type, payload=data)
+
+
 def event_reply(
     config: DingTalkEventConfig, *, nonce: str | None = None, timestamp_ms: int | None = None
 ) -> dict:

@@ -169,8 +169,20 @@ def verify(platform: str):
 
 @bp.post("/event")
 def event():
+    """A DingTalk event push: to the webhook, or over the stream when the app's transport is
+    stream (eventType in the frame's headers, the rest of the payload as its data)."""
     deliverer = current_app.extensions["chat_simulator_deliverer"]
-    return jsonify(handshake.send_event(deliverer, _body() or {"EventType": "check_url"}))
+    payload = _body() or {"EventType": "check_url"}
+    app = (sim().config.get("dingtalk_apps") or [None])[0]
+    if app is not None and app.get("transport") == "stream":
+        data = {key: value for key, value in payload.items() if key != "EventType"}
+        event_type = str(payload.get("EventType") or "")
+        stream = current_app.extensions["chat_simulator_stream"]
+        message_id, event_id = stream.deliver_event(app["appkey"], event_type, data)
+        return jsonify(
+            {"ok": True, "transport": "stream", "message_id": message_id, "event_id": event_id}
+        )
+    return jsonify(handshake.send_event(deliverer, payload))
 
 
 def conversation_list() -> list[dict]:

@@ -8,9 +8,13 @@ The real protocol (as the official `dingtalk-stream` SDK speaks it):
   "headers": {"messageId", "topic", "contentType", "time", ...}, "data": "<JSON string>"}.
   Robot messages are CALLBACK frames on topic /v1.0/im/bot/messages/get whose data is the
   robot message JSON the webhook carries.
+- Event subscriptions are EVENT frames (headers also carry eventType, eventId, eventBornTime,
+  eventCorpId, eventUnifiedAppId; data is the event's JSON), sent only to connections that
+  subscribed {"type": "EVENT", "topic": "*"} at connection-open.
 - The client answers each frame with an ack {"code": 200, "headers": {"messageId", ...},
   "message", "data"}; a frame without an ack (or with another code) is delivered again
-  later (16-60 s on the real platform; `redelivery_delay` here).
+  later (16-60 s on the real platform; `redelivery_delay` here), at most MAX_DELIVERIES
+  times in all (the platform gives up on a frame too; how soon is not documented).
 - SYSTEM frames: topic "ping" (answered with an ack carrying the same data) and
   "disconnect" (the client closes and reconnects).
 
@@ -41,6 +45,7 @@ bp = Blueprint("sim_dingtalk_stream", __name__)
 BOT_TOPIC = "/v1.0/im/bot/messages/get"
 TICKET_TTL = 90.0
 DEFAULT_REDELIVERY = 16.0
+MAX_DELIVERIES = 10
 
 
 class StreamGateway:
@@ -50,8 +55,10 @@ class StreamGateway:
         self.state = state
         self.redelivery_delay = redelivery_delay
         self.lock = threading.RLock()
-        self.tickets: dict[str, tuple[str, float]] = {}  # ticket -> (appkey, expires_at)
+        # ticket -> (appkey, expires_at, frame types subscribed at connection-open)
+        self.tickets: dict[str, tuple[str, float, frozenset[str]]] = {}
         self.connections: dict[str, list[ServerConnection]] = {}  # appkey -> live sockets
+        self.subscribed: dict[ServerConnection, frozenset[str]] = {}
         self.frames: dict[str, dict] = {}  # messageId -> delivery record
         self.connects = 0
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -100,25 +107,26 @@ class StreamGateway:
 
     # --- connection-open ---------------------------------------------------------------------
 
-    def open_ticket(self, appkey: str) -> str:
+    def open_ticket(self, appkey: str, types: frozenset[str] = frozenset()) -> str:
         ticket = secrets.token_urlsafe(24)
         with self.lock:
-            self.tickets[ticket] = (appkey, time.monotonic() + TICKET_TTL)
+            self.tickets[ticket] = (appkey, time.monotonic() + TICKET_TTL, types)
         return ticket
 
-    def _use_ticket(self, ticket: str) -> str | None:
+    def _use_ticket(self, ticket: str) -> tuple[str | None, frozenset[str]]:
         with self.lock:
-            appkey, expires_at = self.tickets.pop(ticket, (None, 0.0))
-        return appkey if expires_at > time.monotonic() else None
+            appkey, expires_at, types = self.tickets.pop(ticket, (None, 0.0, frozenset()))
+        return (appkey, types) if expires_at > time.monotonic() else (None, frozenset())
 
     async def _serve(self, ws: ServerConnection) -> None:
         query = parse_qs(urlsplit(ws.request.path).query)
-        appkey = self._use_ticket((query.get("ticket") or [""])[0])
+        appkey, types = self._use_ticket((query.get("ticket") or [""])[0])
         if appkey is None:
             await ws.close(4001, "invalid ticket")
             return
         with self.lock:
             self.connections.setdefault(appkey, []).append(ws)
+            self.subscribed[ws] = types
             self.connects += 1
         try:
             async for raw in ws:
@@ -130,6 +138,7 @@ class StreamGateway:
                 live = self.connections.get(appkey, [])
                 if ws in live:
                     live.remove(ws)
+                self.subscribed.pop(ws, None)
 
     def _on_ack(self, raw: str | bytes) -> None:
         try:
@@ -151,19 +160,41 @@ class StreamGateway:
 
     def deliver(self, appkey: str, data: dict, topic: str = BOT_TOPIC) -> str:
         """Queue a CALLBACK frame for the app; sent now if connected, else at redelivery."""
+        return self._queue(
+            appkey, "CALLBACK", {"topic": topic}, json.dumps(data, ensure_ascii=False)
+        )
+
+    def deliver_event(self, appkey: str, event_type: str, data: dict | str) -> tuple[str, str]:
+        """Queue an EVENT frame (messageId, eventId); `data` as text goes out verbatim (a bad
+        frame). An empty `event_type` leaves the eventType header out."""
+        event_id = secrets.token_hex(16)
+        now_ms = str(int(time.time() * 1000))
+        headers = {
+            "topic": event_type or "*",
+            "eventId": event_id,
+            "eventBornTime": now_ms,
+            "eventCorpId": (self.state.find("dingtalk_apps", appkey) or {}).get("corp_id", ""),
+            "eventUnifiedAppId": appkey,
+        }
+        if event_type:
+            headers["eventType"] = event_type
+        text = data if isinstance(data, str) else json.dumps(data, ensure_ascii=False)
+        return self._queue(appkey, "EVENT", headers, text), event_id
+
+    def _queue(self, appkey: str, kind: str, headers: dict, data: str) -> str:
         self.start()
         message_id = secrets.token_hex(16)
         frame = {
             "specVersion": "1.0",
-            "type": "CALLBACK",
+            "type": kind,
             "headers": {
                 "appId": appkey,
                 "contentType": "application/json",
                 "messageId": message_id,
                 "time": str(int(time.time() * 1000)),
-                "topic": topic,
+                **headers,
             },
-            "data": json.dumps(data, ensure_ascii=False),
+            "data": data,
         }
         with self.lock:
             self.frames[message_id] = {
@@ -180,7 +211,12 @@ class StreamGateway:
     async def send(self, message_id: str) -> bool:
         with self.lock:
             record = self.frames[message_id]
-            live = list(self.connections.get(record["appkey"], []))
+            kind = record["frame"]["type"]
+            live = [
+                ws
+                for ws in self.connections.get(record["appkey"], [])
+                if kind != "EVENT" or kind in self.subscribed.get(ws, ())
+            ]
         for ws in reversed(live):  # the newest connection first
             try:
                 await ws.send(json.dumps(record["frame"], ensure_ascii=False))
@@ -201,6 +237,7 @@ class StreamGateway:
                     message_id
                     for message_id, record in self.frames.items()
                     if record["acked_at"] is None
+                    and len(record["sent"]) < MAX_DELIVERIES
                     and now - (record["sent"][-1] if record["sent"] else record["queued_at"])
                     >= (self.redelivery_delay if record["sent"] else tick)
                 ]
@@ -259,13 +296,20 @@ class StreamGateway:
         with self.lock:
             return len(self.connections.get(appkey, []))
 
+    def forget(self, message_id: str) -> bool:
+        """Stop delivering a frame (the platform gives up on one after a while)."""
+        with self.lock:
+            return self.frames.pop(message_id, None) is not None
+
     def snapshot(self) -> list[dict]:
         with self.lock:
             return [
                 {
                     "message_id": message_id,
                     "appkey": record["appkey"],
-                    "msgId": json.loads(record["frame"]["data"]).get("msgId"),
+                    "type": record["frame"]["type"],
+                    "eventId": record["frame"]["headers"].get("eventId"),
+                    "msgId": _msg_id(record["frame"]["data"]),
                     "deliveries": len(record["sent"]),
                     "sent": list(record["sent"]),
                     "acks": list(record["acks"]),
@@ -273,6 +317,26 @@ class StreamGateway:
                 }
                 for message_id, record in self.frames.items()
             ]
+
+
+def _msg_id(data: str) -> str | None:
+    try:
+        decoded = json.loads(data)
+    except ValueError:
+        return None
+    return decoded.get("msgId") if isinstance(decoded, dict) else None
+
+
+def _subscribed_types(subscriptions: object) -> frozenset[str]:
+    """The frame types a connection-open body asks for beyond robot callbacks: EVENT when it
+    subscribes {"type": "EVENT", "topic": "*"}."""
+    if not isinstance(subscriptions, list):
+        return frozenset()
+    return frozenset(
+        item["type"]
+        for item in subscriptions
+        if isinstance(item, dict) and item.get("type") == "EVENT" and item.get("topic") == "*"
+    )
 
 
 def gateway() -> StreamGateway:
@@ -290,7 +354,8 @@ def open_connection():
         ), 401
     stream = gateway()
     stream.start()
-    return jsonify({"endpoint": stream.endpoint, "ticket": stream.open_ticket(app["appkey"])})
+    ticket = stream.open_ticket(app["appkey"], _subscribed_types(body.get("subscriptions")))
+    return jsonify({"endpoint": stream.endpoint, "ticket": ticket})
 
 
 @bp.get("/admin/stream")
@@ -341,3 +406,24 @@ def stream_ping():
         return jsonify({"ok": False, "error": "appkey is required"}), 400
     sent = gateway().system(appkey, "ping", {"opaque": secrets.token_hex(8)})
     return jsonify({"ok": True, "sent": sent})
+
+
+@bp.post("/admin/stream/event")
+def stream_event():
+    """Push an event subscription as an EVENT frame: {"event_type", "data": {...}, "appkey"?}.
+    "data" as a string is sent verbatim and an empty "event_type" leaves the header out: bad
+    frames, to see the client refuse them. Redelivered like any frame until acknowledged."""
+    body = json_object() or {}
+    event_type, data = body.get("event_type"), body.get("data", {})
+    if not isinstance(event_type, str):
+        return jsonify({"ok": False, "error": "event_type must be a string"}), 400
+    if not isinstance(data, dict | str):
+        return jsonify({"ok": False, "error": "data must be an object or a string"}), 400
+    appkey = body.get("appkey")
+    if appkey is None:
+        app = (sim().config.get("dingtalk_apps") or [None])[0]
+        appkey = app["appkey"] if app else None
+    if not isinstance(appkey, str) or not appkey:
+        return jsonify({"ok": False, "error": "no dingtalk app"}), 400
+    message_id, event_id = gateway().deliver_event(appkey, event_type, data)
+    return jsonify({"ok": True, "message_id": message_id, "event_id": event_id})

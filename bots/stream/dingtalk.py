@@ -10,6 +10,11 @@ A robot message is acknowledged (code 200) only after handle_message returned, t
 its chat_inbound row committed. On an error the ack carries a failure code, which the platform
 treats as no ack and delivers the frame again later; handle_message's chat_inbound dedupe by
 msgId makes that redelivery (and any other) count once.
+
+Event subscriptions come as EVENT frames (subscribed with topic "*", as the SDK's
+EventHandler does) and go to bots.events.handle_event, the webhook's path; it dedupes by the
+frame's eventId (else messageId). A frame the SDK cannot read (not JSON, headers or data of
+the wrong shape) is acknowledged with the SDK's 400 and logged; the connection goes on.
 """
 
 from __future__ import annotations
@@ -24,10 +29,19 @@ from urllib.parse import quote_plus
 import dingtalk_stream
 import requests
 import websockets
-from dingtalk_stream import AckMessage, CallbackHandler, ChatbotMessage, Credential
+from dingtalk_stream import (
+    AckMessage,
+    CallbackHandler,
+    ChatbotMessage,
+    Credential,
+    EventHandler,
+    EventMessage,
+)
+from dingtalk_stream.frames import Headers
 
 from app.security import chat_throttle
 from bots.errors import Refused
+from bots.events import InFlight, handle_event
 from bots.inbound import handle_message
 from bots.platforms import dingtalk
 
@@ -67,6 +81,64 @@ class StreamHandler(CallbackHandler):
                 self.app.extensions["gendan.soon"].submit(handled.outbox_ids)
 
 
+class StreamEventHandler(EventHandler):
+    """Event subscriptions (EVENT frames, topic "*") into the webhook's event path."""
+
+    def __init__(self, app):
+        super().__init__()
+        self.app = app
+
+    async def process(self, event: EventMessage):
+        try:
+            await asyncio.to_thread(self.handle, event)
+        except Refused as exc:  # will never parse: the SDK's status for a bad request
+            log.warning("refused stream event: %s %s", exc.reason, exc.detail)
+            return AckMessage.STATUS_BAD_REQUEST, exc.detail
+        except InFlight:  # a redelivery while the first delivery is still being handled
+            log.info("stream event %s in hand elsewhere; not acknowledged", event.headers.event_id)
+            return AckMessage.STATUS_SYSTEM_EXCEPTION, "in flight"
+        except Exception:
+            log.exception("stream event not handled; the platform will deliver it again")
+            return AckMessage.STATUS_SYSTEM_EXCEPTION, "error"
+        return AckMessage.STATUS_OK, "OK"
+
+    def handle(self, event: EventMessage) -> None:
+        parsed = dingtalk.parse_stream_event(event.headers.event_type, event.data)
+        delivery_id = event.headers.event_id or event.headers.message_id or ""
+        with self.app.app_context():
+            handle_event(self.app.extensions["gendan.chat"].store, parsed, delivery_id=delivery_id)
+
+
+def frame_problem(frame: object) -> str | None:
+    """Why the SDK could not route this decoded frame, or None when it can."""
+    if not isinstance(frame, dict):
+        return "frame is not a JSON object"
+    if not isinstance(frame.get("headers"), dict):
+        return "frame headers are not an object"
+    try:
+        Headers.from_dict(frame["headers"])  # as the SDK reads them: times must be integers
+    except (ValueError, TypeError):
+        return "frame headers cannot be read"
+    data = frame.get("data")
+    if data is None or data == "":
+        return None
+    if not isinstance(data, str):
+        return "frame data is not a JSON string"
+    try:
+        json.loads(data)
+    except ValueError:
+        return "frame data is not JSON"
+    return None
+
+
+def decode_frame(raw: str | bytes) -> object:
+    """The frame as JSON, or the raw text when it is none (refused by `route_message`)."""
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return raw
+
+
 class _Client(dingtalk_stream.DingTalkStreamClient):
     def __init__(self, credential: Credential, open_url: str):
         super().__init__(credential, logger=logging.getLogger("gendan.bots.stream.sdk"))
@@ -79,9 +151,8 @@ class _Client(dingtalk_stream.DingTalkStreamClient):
         body = {
             "clientId": self.credential.client_id,
             "clientSecret": self.credential.client_secret,
-            "subscriptions": [
-                {"type": "CALLBACK", "topic": topic} for topic in self.callback_handler_map
-            ],
+            "subscriptions": ([{"type": "EVENT", "topic": "*"}] if self._is_event_required else [])
+            + [{"type": "CALLBACK", "topic": topic} for topic in self.callback_handler_map],
             "ua": "gendan/dingtalk-stream",
             "localIp": "",
         }
@@ -96,6 +167,24 @@ class _Client(dingtalk_stream.DingTalkStreamClient):
             log.warning("stream connection-open answered without endpoint or ticket")
             return None
         return answer
+
+    async def route_message(self, json_message):
+        """The SDK's routing, after refusing a frame it would fail on (with no ack, so the
+        platform would send it again and again)."""
+        problem = frame_problem(json_message)
+        if problem is None:
+            return await super().route_message(json_message)
+        headers = json_message.get("headers") if isinstance(json_message, dict) else None
+        message_id = headers.get("messageId") if isinstance(headers, dict) else None
+        log.warning("unreadable stream frame %s: %s", message_id, problem)
+        if isinstance(message_id, str) and message_id:
+            ack = AckMessage()
+            ack.code = AckMessage.STATUS_BAD_REQUEST
+            ack.headers.message_id = message_id
+            ack.headers.content_type = Headers.CONTENT_TYPE_APPLICATION_JSON
+            ack.message = problem
+            await self.websocket.send(json.dumps(ack.to_dict()))
+        return ""
 
 
 class DingTalkStream:
@@ -115,6 +204,7 @@ class DingTalkStream:
             Credential(client_id, client_secret), openapi_base.rstrip("/") + OPEN_PATH
         )
         self.client.register_callback_handler(ChatbotMessage.TOPIC, StreamHandler(app))
+        self.client.register_all_event_handler(StreamEventHandler(app))
         self.still_leading = still_leading
         self.check_every = check_every
         self.connects = 0
@@ -149,7 +239,7 @@ class DingTalkStream:
                 watcher = asyncio.create_task(self._watch(ws))
                 try:
                     async for raw in ws:
-                        task = asyncio.create_task(self.client.background_task(json.loads(raw)))
+                        task = asyncio.create_task(self.client.background_task(decode_frame(raw)))
                         self._tasks.add(task)  # a reference, so it is not collected mid-run
                         task.add_done_callback(self._tasks.discard)
                 finally:

@@ -37,16 +37,17 @@ def stream_sim():
         yield server
 
 
-def _open(sim, client_id=APPKEY, secret=SECRET) -> requests.Response:
+def _open(sim, client_id=APPKEY, secret=SECRET, subscriptions=()) -> requests.Response:
+    body = {"clientId": client_id, "clientSecret": secret, "ua": "t"}
     return requests.post(
         f"{sim.url}/v1.0/gateway/connections/open",
-        json={"clientId": client_id, "clientSecret": secret, "subscriptions": [], "ua": "t"},
+        json={**body, "subscriptions": list(subscriptions)},
         timeout=10,
     )
 
 
-def _connect(sim):
-    answer = _open(sim).json()
+def _connect(sim, subscriptions=()):
+    answer = _open(sim, subscriptions=subscriptions).json()
     assert answer["endpoint"].startswith("ws://127.0.0.1:")
     return connect(f"{answer['endpoint']}?ticket={quote_plus(answer['ticket'])}")
 
@@ -258,4 +259,81 @@ def test_a_ping_frame_is_a_system_frame_the_client_answers(stream_sim):
         frame = json.loads(ws.recv(timeout=5))
         assert frame["type"] == "SYSTEM" and frame["headers"]["topic"] == "ping"
         assert "opaque" in json.loads(frame["data"])
+    _wait_live(stream_sim, 0)
+
+
+EVENTS = ({"type": "EVENT", "topic": "*"},)
+
+
+def test_an_event_frame_goes_only_to_a_connection_subscribed_to_events(stream_sim):
+    with _connect(stream_sim) as robot_only, _connect(stream_sim, EVENTS) as events:
+        _wait_live(stream_sim, 2)
+        sent = requests.post(
+            f"{stream_sim.url}/admin/stream/event",
+            json={"event_type": "user_add_org", "data": {"userId": ["u1"]}},
+            timeout=10,
+        ).json()
+        assert sent["ok"]
+        frame = json.loads(events.recv(timeout=5))
+        assert frame["type"] == "EVENT"
+        assert frame["headers"]["messageId"] == sent["message_id"]
+        # The SDK's own parser reads the frame: eventType and eventId in the headers.
+        message = dingtalk_stream.EventMessage.from_dict(frame)
+        assert message.headers.event_type == "user_add_org"
+        assert message.headers.event_id == sent["event_id"]
+        assert message.headers.event_unified_app_id == APPKEY
+        assert message.data == {"userId": ["u1"]}
+        _ack(events, frame)
+        with pytest.raises(TimeoutError):
+            robot_only.recv(timeout=REDELIVERY * 3)
+    state = _frame_state(stream_sim, sent["message_id"])
+    assert state["type"] == "EVENT" and state["eventId"] == sent["event_id"]
+    assert state["deliveries"] == 1 and state["acked_at"] is not None
+    _wait_live(stream_sim, 0)
+
+
+def test_an_unacknowledged_event_frame_is_delivered_again(stream_sim):
+    with _connect(stream_sim, EVENTS) as ws:
+        _wait_live(stream_sim)
+        sent = requests.post(
+            f"{stream_sim.url}/admin/stream/event",
+            json={"event_type": "chat_update_title", "data": "{not json"},
+            timeout=10,
+        ).json()
+        first = json.loads(ws.recv(timeout=5))
+        assert first["data"] == "{not json"  # a bad frame goes out verbatim
+        assert json.loads(ws.recv(timeout=REDELIVERY * 6)) == first
+        _ack(ws, first, code=400)
+        assert json.loads(ws.recv(timeout=REDELIVERY * 6)) == first
+        _ack(ws, first)
+    assert [a["code"] for a in _frame_state(stream_sim, sent["message_id"])["acks"]] == [400, 200]
+    _wait_live(stream_sim, 0)
+
+
+def test_admin_stream_event_refuses_bad_input(stream_sim):
+    url = f"{stream_sim.url}/admin/stream/event"
+    for body in (
+        {},
+        {"event_type": 5},
+        {"event_type": "x", "data": [1]},
+        {"event_type": "x", "appkey": ""},
+    ):
+        response = requests.post(url, json=body, timeout=10)
+        assert response.status_code == 400 and response.json()["ok"] is False, body
+
+
+def test_admin_event_goes_over_the_stream_when_the_app_uses_it(stream_sim):
+    with _connect(stream_sim, EVENTS) as ws:
+        _wait_live(stream_sim)
+        sent = requests.post(
+            f"{stream_sim.url}/admin/event",
+            json={"EventType": "user_modify_org", "UserId": ["u1"]},
+            timeout=10,
+        ).json()
+        assert sent["ok"] and sent["transport"] == "stream"
+        frame = dingtalk_stream.EventMessage.from_dict(json.loads(ws.recv(timeout=5)))
+        assert frame.headers.event_type == "user_modify_org"
+        assert frame.headers.event_id == sent["event_id"]
+        assert frame.data == {"UserId": ["u1"]}
+        _ack(ws, {"headers": {"messageId": sent["message_id"]}, "data": "{}"})
     _wait_live(stream_sim, 0)

@@ -5,6 +5,7 @@ both engines. No inbound HTTP to Gendan is involved on the stream side."""
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 
@@ -163,3 +164,46 @@ def test_a_dropped_connection_mid_burst_loses_nothing(sim, streaming, session):
     rows = _inbound(session)
     assert len(rows) == 20
     assert len({r.message_id for r in rows}) == 20
+
+
+def _event(sim, event_type: str, data) -> dict:
+    sent = admin(sim, "POST", "stream/event", json={"event_type": event_type, "data": data})
+    assert sent["ok"], sent
+    return sent
+
+
+def _handled(caplog, event_type: str) -> int:
+    return sum(r.getMessage() == f"dingtalk event {event_type}" for r in caplog.records)
+
+
+def test_an_event_frame_delivered_twice_is_acked_and_handled_once(sim, streaming, caplog):
+    caplog.set_level(logging.INFO, logger="gendan.bots")
+    sent = _event(sim, "user_add_org", {"userId": ["u1"], "timeStamp": 1})
+    _until(lambda: _acked(sim, sent["message_id"])["acked_at"], "the ack")
+    assert admin(sim, "POST", "stream/redeliver", json={"message_id": sent["message_id"]})["ok"]
+    _until(lambda: len(_acked(sim, sent["message_id"])["acks"]) == 2, "the second ack")
+    assert [a["code"] for a in _acked(sim, sent["message_id"])["acks"]] == [200, 200]
+    assert _handled(caplog, "user_add_org") == 1
+
+
+def test_a_bad_event_frame_is_refused_with_400_and_the_stream_goes_on(sim, streaming, caplog):
+    caplog.set_level(logging.INFO, logger="gendan.bots")
+    gateway = _gateway(sim)
+    connects = gateway.connects
+    bad = [
+        _event(sim, "user_add_org", "{not json"),  # data is not JSON
+        _event(sim, "user_add_org", "[1, 2]"),  # data is not an object
+        _event(sim, "", {"userId": ["u1"]}),  # no eventType header
+    ]
+    try:
+        for sent in bad:
+            _until(lambda s=sent: _acked(sim, s["message_id"])["acks"], "the refusal")
+            assert _acked(sim, sent["message_id"])["acks"][0]["code"] == 400
+        good = _event(sim, "user_leave_org", {"userId": ["u1"]})
+        _until(lambda: _acked(sim, good["message_id"])["acked_at"], "the ack")
+    finally:
+        for sent in bad:  # refused frames are delivered again until the platform gives up
+            gateway.forget(sent["message_id"])
+    assert gateway.connects == connects  # the same connection all along
+    assert _handled(caplog, "user_add_org") == 0
+    assert _handled(caplog, "user_leave_org") == 1
