@@ -8,11 +8,12 @@ from functools import lru_cache
 from pathlib import Path
 
 from flask import jsonify, request
-from flask_openapi3 import Info, OpenAPI
+from flask_openapi3 import Info
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
+from app.api.blueprint import OpenAPI
 from app.auth import close_db_session
 from app.config import flask_config, split_overrides
 from app.db import Database

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from flask import current_app
-from flask_openapi3 import APIBlueprint, Tag
+from flask_openapi3 import Tag
 
+from app.api.blueprint import APIBlueprint
 from app.api.common import SECURITY, OrderPath, commit, current_actor, db_session, ok
 from app.services import field as svc
 from app.services.field import acceptance_public, create_acceptance_link, link_url

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 from enum import StrEnum
 
-from flask_openapi3 import APIBlueprint, Tag
+from flask_openapi3 import Tag
 from pydantic import BaseModel, Field
 
+from app.api.blueprint import APIBlueprint
 from app.api.common import SECURITY, Paging, commit, current_actor, db_session, ok
 from app.services import alerts as svc
 from models.alerts import AlertDetail, AlertPage, AlertPublic, AlertResponseStats

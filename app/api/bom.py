@@ -6,9 +6,10 @@ import csv
 import io
 
 from flask import Response
-from flask_openapi3 import APIBlueprint, FileStorage, Tag
+from flask_openapi3 import FileStorage, Tag
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.api.blueprint import APIBlueprint
 from app.api.common import SECURITY, OrderPath, commit, current_actor, db_session, ok
 from app.api.label_files import LabelQuery, pdf_response, png_response
 from app.services import procurement as svc

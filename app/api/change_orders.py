@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask_openapi3 import APIBlueprint, Tag
+from flask_openapi3 import Tag
 from pydantic import BaseModel, Field
 
+from app.api.blueprint import APIBlueprint
 from app.api.common import SECURITY, OrderPath, commit, current_actor, db_session, ok
 from app.services import orders as svc
 from app.services.orders import change_orders_public

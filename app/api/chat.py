@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import current_app
-from flask_openapi3 import APIBlueprint, Tag
+from flask_openapi3 import Tag
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.api.blueprint import APIBlueprint
 from app.api.common import SECURITY, commit, current_actor, db_session, ok
 from app.services import chat as svc
 from app.services.people import get_user

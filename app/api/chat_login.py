@@ -11,10 +11,11 @@ The platform code identifies the chat account; the account must be bound to a Ge
 from __future__ import annotations
 
 from flask import current_app
-from flask_openapi3 import APIBlueprint, Tag
+from flask_openapi3 import Tag
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.api.auth import TokenOut
+from app.api.blueprint import APIBlueprint
 from app.api.common import commit, db_session, ok
 from app.services.chat import record_failed_binding, redeem_binding_code, user_for_chat
 from app.services.core import Actor

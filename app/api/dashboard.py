@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from flask import Response
-from flask_openapi3 import APIBlueprint, Tag
+from flask_openapi3 import Tag
 from pydantic import BaseModel, Field
 
+from app.api.blueprint import APIBlueprint
 from app.api.common import SECURITY, current_actor, db_session, ok
 from app.services.insight import compute_kpis, kpis_workbook, order_overview, require_kpi_reader
 from models.dashboard import Kpis, Overview, OverviewFilters

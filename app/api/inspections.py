@@ -3,10 +3,11 @@ rework after a failed inspection."""
 
 from __future__ import annotations
 
-from flask_openapi3 import APIBlueprint, Tag
+from flask_openapi3 import Tag
 from pydantic import BaseModel
 from sqlmodel import col, select
 
+from app.api.blueprint import APIBlueprint
 from app.api.briefs import attached_photos_public, briefs
 from app.api.common import SECURITY, OrderPath, commit, current_actor, db_session, ok
 from app.services import shipping as svc

@@ -12,9 +12,10 @@ from typing import Literal
 from urllib.parse import urlsplit
 
 from flask import current_app, request
-from flask_openapi3 import APIBlueprint, Tag
+from flask_openapi3 import Tag
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.api.blueprint import APIBlueprint
 from app.api.common import SECURITY, commit, current_actor, ok
 from bots import jsapi
 from bots.runtime import NotConfigured

@@ -6,9 +6,10 @@ import csv
 import io
 
 from flask import Response
-from flask_openapi3 import APIBlueprint, FileStorage, Tag
+from flask_openapi3 import FileStorage, Tag
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.api.blueprint import APIBlueprint
 from app.api.common import SECURITY, commit, current_actor, db_session, ok
 from app.services.insight import export_orders
 from app.services.orders import ORDER_TEMPLATE, import_orders

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from flask import send_file
-from flask_openapi3 import APIBlueprint, FileStorage, Tag
+from flask_openapi3 import FileStorage, Tag
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.api.blueprint import APIBlueprint
 from app.api.common import SECURITY, OrderPath, commit, current_actor, db_session, ok
 from app.services import orders as svc
 from app.services.orders import photo_public, photos_public

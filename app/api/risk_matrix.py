@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from flask_openapi3 import APIBlueprint, Tag
+from flask_openapi3 import Tag
 
+from app.api.blueprint import APIBlueprint
 from app.api.common import SECURITY, commit, current_actor, db_session, ok
 from app.services import risk as svc
 from models.reminders import RiskMatrixPublic, RiskMatrixUpdate

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask_openapi3 import APIBlueprint, FileStorage, Tag
+from flask_openapi3 import FileStorage, Tag
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from app.api.blueprint import APIBlueprint
 from app.api.common import SECURITY, commit, current_actor, db_session, ok
 from app.services import procurement as svc
 from app.services.core import describe_validation_error

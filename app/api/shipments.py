@@ -3,9 +3,10 @@ proof of delivery."""
 
 from __future__ import annotations
 
-from flask_openapi3 import APIBlueprint, Tag
+from flask_openapi3 import Tag
 from pydantic import BaseModel
 
+from app.api.blueprint import APIBlueprint
 from app.api.briefs import attached_photos_public, briefs
 from app.api.common import SECURITY, OrderPath, commit, current_actor, db_session, ok
 from app.services import shipping as svc
