@@ -161,16 +161,19 @@ def _order_rows(n: int, today: date, rng: random.Random) -> dict:
                 }
             )
         for _ in range(ISSUES):
+            risk = rng.choice(("high", "medium", "low"))
+            due = NOW + timedelta(hours=rng.randrange(-72, 72))
             issues.append(
                 {
                     "order_id": o,
                     "description": "现场问题",
                     "location": "",
-                    "risk": rng.choice(("high", "medium", "low")),
+                    "risk": risk,
                     "category": "other",
                     "state": IssueState.open,
                     "owner_id": liaison,
-                    "due_at": NOW + timedelta(hours=rng.randrange(-72, 72)),
+                    "due_at": due,
+                    "first_due_at": due,
                     "created_at": NOW - timedelta(hours=80),
                     "updated_at": NOW,
                 }

@@ -39,6 +39,7 @@ from app.services.alerts._messages import (
 from app.services.alerts.handling import ack_url, token_maker
 from app.services.alerts.resolution import resolve_vanished
 from app.services.alerts.rules import Finding, Rule, RuleContext, load_rules, run_rule
+from app.services.alerts.setwise import close_vanished, new_rows
 from app.services.chat import GROUP_CHANNELS, Target, user_target
 from app.services.core import local_date, settings
 from app.services.risk import defer_until, risk_matrix
@@ -256,23 +257,40 @@ def _closes_vanished(rule: Rule, ctx: RuleContext) -> bool:
     return rule.phase == 1 and not rule.daily and ctx.group_id is None
 
 
+def _findings(session, ctx, rule: Rule, skip: set, since: dict, result) -> list[Finding]:
+    """What the rule finds that is not alerted yet (closing what it no longer finds)."""
+    if rule.query is not None:  # set-based: the dedupe and the closing run in SQL
+        if _closes_vanished(rule, ctx):
+            result.resolved += close_vanished(session, rule, ctx)
+        findings = []
+        for *row, earlier in new_rows(session, rule, ctx):
+            finding = rule.build(ctx, row)
+            finding.rule = rule.name
+            findings.append(finding)
+            if earlier is not None:
+                since[finding.key] = earlier
+        return findings
+    found = run_rule(rule, ctx)
+    if _closes_vanished(rule, ctx):
+        result.resolved += resolve_vanished(
+            session=session,
+            rule=rule.name,
+            found={f.key for f in found},
+            now=ctx.now,
+            order_ids=ctx.order_ids,
+        )
+    return [f for f in found if f.key not in skip]
+
+
 def _run_phase(session, ctx, rules: list[Rule], result: SweepResult) -> None:
-    names = [r.name for r in rules]
-    lasting = [r.name for r in rules if not r.daily]  # exceptions that outlive a day
+    listed = [r for r in rules if r.query is None]  # rules whose findings all reach Python
+    names = [r.name for r in listed]
+    lasting = [r.name for r in listed if not r.daily]  # exceptions that outlive a day
     skip = _acknowledged(session, lasting) | _alerted_today(session, names, ctx.today)
     since = _open_since(session, lasting, ctx.today)
     per_rule: list[tuple[Rule, list[tuple[int, Finding]]]] = []
     for rule in rules:
-        found = run_rule(rule, ctx)
-        if _closes_vanished(rule, ctx):
-            result.resolved += resolve_vanished(
-                session=session,
-                rule=rule.name,
-                found={f.key for f in found},
-                now=ctx.now,
-                order_ids=ctx.order_ids,
-            )
-        findings = [f for f in found if f.key not in skip]
+        findings = _findings(session, ctx, rule, skip, since, result)
         result.findings += len(findings)
         by_key = {f.key: f for f in findings}
         inserted = _insert_alerts(session, _alert_rows(list(by_key.values()), ctx, since), ctx.now)
