@@ -119,7 +119,16 @@ def _alert_rows(findings: list[Finding], ctx: RuleContext, since: dict) -> list[
     ]
 
 
+def _not_before(ctx: RuleContext, level) -> datetime:
+    """defer_until for the sweep's `now`, once per level."""
+    key = ("not_before", level)
+    if key not in ctx.shared:
+        ctx.shared[key] = defer_until(ctx.now, level, ctx.matrix)
+    return ctx.shared[key]
+
+
 def _outbox_row(ctx, target, message, order_id, key, level, alert_id=None, user_id=None) -> dict:
+    """An outbox row; `message` an OutboundMessage or already its dict (message_to_dict)."""
     return {
         "alert_id": alert_id,
         "user_id": user_id,
@@ -128,11 +137,11 @@ def _outbox_row(ctx, target, message, order_id, key, level, alert_id=None, user_
         "channel": target.channel,
         "group_id": target.group_id,
         "target": dict(target.data),
-        "message": message_to_dict(message),
+        "message": message if isinstance(message, dict) else message_to_dict(message),
         "order_id": order_id,
         "dedupe_key": key,
         "status": OutboxStatus.pending,
-        "not_before": defer_until(ctx.now, level, ctx.matrix),
+        "not_before": _not_before(ctx, level),
         "attempts": 0,
     }
 
@@ -187,8 +196,13 @@ def _single_rows(ctx: RuleContext, rule: Rule, alert_id: int, f: Finding, book, 
         ack_link=ack_link,
     )
     groups, rows = book.groups.get(f.order_id, []), []
+    base = message_to_dict(card(body)) if groups else None
     for group_id, platform in groups:
-        message = card(body, **_mention_args(f, book, platform))
+        mentions = _mention_args(f, book, platform)
+        message = base | {
+            "mention_mobiles": list(mentions["mention_mobiles"]),
+            "mention_user_ids": list(mentions["mention_user_ids"]),
+        }
         target, key = group_target_for(group_id, platform), f"alert:{alert_id}:g{group_id}"
         rows.append(_outbox_row(ctx, target, message, f.order_id, key, f.level, alert_id))
     if not groups:  # no group follows the order: a work notice / app message to a person

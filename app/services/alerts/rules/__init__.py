@@ -46,7 +46,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -98,6 +98,8 @@ class RuleContext:
     settings: Settings
     order_ids: frozenset[int] | None = None  # None: every order
     group_id: int | None = None  # the group whose report cut-off job asks
+    # What several rules of one sweep read alike (the escalation candidates), read once.
+    shared: dict = field(default_factory=dict, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
