@@ -25,6 +25,22 @@ class Alert(SQLModel, table=True):
     __table_args__ = (
         sa.UniqueConstraint(*ALERT_KEY, name="uq_alert_key"),
         sa.Index("ix_alert_open_day", "acknowledged_at", "day"),
+        # The sweep closes a rule's open alerts: it reads those only, however many closed ones
+        # the years have kept (the index stays the size of what is open).
+        sa.Index(
+            "ix_alert_unresolved",
+            "rule",
+            "entity_id",
+            postgresql_where=sa.text("resolved_at IS NULL"),
+            sqlite_where=sa.text("resolved_at IS NULL"),
+        ),
+        # The retention prune takes the oldest closed alerts first (alerts/retention.py).
+        sa.Index(
+            "ix_alert_resolved_at",
+            "resolved_at",
+            postgresql_where=sa.text("resolved_at IS NOT NULL"),
+            sqlite_where=sa.text("resolved_at IS NOT NULL"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -89,6 +89,8 @@ class ChatGroupOrder(SQLModel, table=True):
     """Which orders a group follows (a group may follow several, an order have several groups)."""
 
     __tablename__ = "chat_group_order"
+    # The key leads with the group: "which groups follow this order" needs its own index.
+    __table_args__ = (sa.Index("ix_chat_group_order_order", "order_id"),)
 
     group_id: int = Field(foreign_key="chat_group.id", primary_key=True, ondelete="CASCADE")
     order_id: int = Field(foreign_key="orders.id", primary_key=True, ondelete="CASCADE")

@@ -12,8 +12,10 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from app.services.alerts import PRUNE_BATCH, prune_closed_alerts
 from app.services.alerts import sweep as run_sweep
 from app.services.chat import group_order_ids
+from app.services.core import settings
 from app.services.insight import post_group_standup
 
 log = logging.getLogger("gendan.reminders")
@@ -49,3 +51,18 @@ def standup(*, db, now: datetime, services: Mapping[str, Any], group_id: int) ->
     with db.session() as session:
         post_group_standup(session=session, group_id=group_id, now=now)
         session.commit()
+
+
+def prune(*, db, now: datetime, services: Mapping[str, Any]) -> None:
+    """Once a day: delete the warnings closed longer than ALERT_RETENTION_DAYS, one short
+    transaction per batch (the sweep and the web app never wait on a long delete)."""
+    days, total = settings().alert_retention_days, 0
+    while True:
+        with db.session() as session:
+            pruned = prune_closed_alerts(session=session, now=now, days=days, limit=PRUNE_BATCH)
+            session.commit()
+        total += pruned
+        if pruned < PRUNE_BATCH:
+            break
+    if total:
+        log.info("alerts pruned", extra={"fields": {"alerts": total, "days": days}})

@@ -28,10 +28,12 @@ class Task(StrEnum):
     deliver = "deliver"  # every OUTBOX_DRAIN_SECONDS: drain the outbox
     standup = "standup"  # per chat group, at its standup time on its working days
     report_cutoff = "report_cutoff"  # per chat group, at its daily-report cut-off
+    prune = "prune"  # daily at PRUNE_AT: delete warnings closed past ALERT_RETENTION_DAYS
 
 
 PER_GROUP = frozenset({Task.standup, Task.report_cutoff})
 FIRST_SWEEP_SECONDS = 5
+PRUNE_AT = time(3, 30)  # local time, when nobody is at work
 
 # Each task's target, as a "module:function" reference called with the keyword arguments
 # db, now and services (and group_id for the per-group tasks). A task without a target has no
@@ -41,6 +43,7 @@ TARGETS: dict[Task, str] = {
     Task.sweep: "reminders.alert_jobs:sweep",
     Task.standup: "reminders.alert_jobs:standup",
     Task.report_cutoff: "reminders.alert_jobs:report_cutoff",
+    Task.prune: "reminders.alert_jobs:prune",
 }
 
 
@@ -146,6 +149,9 @@ def desired_jobs(
     if Task.deliver in targets:
         trigger = IntervalTrigger(seconds=timing.deliver_seconds, timezone=timezone)
         jobs.append(_task_job(Task.deliver, trigger, max(1, timing.deliver_seconds)))
+    if Task.prune in targets:
+        trigger = _daily(PRUNE_AT, tuple(range(7)), timezone)
+        jobs.append(_task_job(Task.prune, trigger, 6 * 3600))
     for group in sorted(groups, key=lambda g: g.group_id):
         jobs.extend(_group_jobs(group, targets, timezone))
     return jobs

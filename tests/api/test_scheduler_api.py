@@ -33,7 +33,13 @@ def test_admins_see_the_leader_its_heartbeat_and_each_jobs_runs(client, session,
     body = client.get("/api/scheduler", headers=bearer(admin)).get_json()
     assert body["leader"] == "host:42:abc" and body["heartbeat_at"] is not None
     by_id = {j["job_id"]: j for j in body["jobs"]}
-    assert set(by_id) == {"scheduler.heartbeat", "scheduler.sync", "task.deliver", "task.sweep"}
+    assert set(by_id) == {
+        "scheduler.heartbeat",
+        "scheduler.sync",
+        "task.deliver",
+        "task.sweep",
+        "task.prune",
+    }
     assert by_id["scheduler.heartbeat"]["last_run"]["ok"] is True
     assert by_id["scheduler.sync"]["last_run"] is None
     assert by_id["scheduler.sync"]["next_run_at"] is not None

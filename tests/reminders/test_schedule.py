@@ -64,6 +64,7 @@ def test_each_target_gets_a_job_and_each_group_its_standup_and_cut_off():
         "scheduler.sync",
         "task.sweep",
         "task.deliver",
+        "task.prune",
         "task.standup.7",
         "task.report_cutoff.7",
     ]
@@ -99,6 +100,14 @@ def test_the_sweep_runs_every_configured_minutes():
     assert sweep.trigger.interval == timedelta(minutes=7)
 
 
+def test_the_prune_of_closed_warnings_runs_every_night_at_03_30_local():
+    prune = {s.id: s for s in specs(targets=ALL_TARGETS)}["task.prune"]
+    sunday_noon = datetime(2026, 3, 8, 12, 0, tzinfo=SH)
+    assert fires(prune, sunday_noon) == datetime(2026, 3, 9, 3, 30, tzinfo=SH)
+    saturday_night = datetime(2026, 3, 7, 1, 0, tzinfo=SH)
+    assert fires(prune, saturday_night) == datetime(2026, 3, 7, 3, 30, tzinfo=SH)
+
+
 def stored(db) -> dict:
     from models.reminders import apscheduler_jobs
 
@@ -110,7 +119,7 @@ def stored(db) -> dict:
 def test_jobs_persist_in_the_database_across_scheduler_restarts(db, scheduler):
     first = scheduler()
     result = sync_jobs(first, specs(groups=[GROUP], targets=ALL_TARGETS))
-    assert len(result.added) == 6 and not result.replaced and not result.removed
+    assert len(result.added) == 7 and not result.replaced and not result.removed
     before = stored(db)
     first.shutdown(wait=False)
     assert stored(db) == before

@@ -121,7 +121,13 @@ def test_jobs_live_in_the_database_across_restarts_and_a_clean_stop_hands_over_a
     first = schedulers("first")
     assert wait_for(lambda: len(runs_by(db, first)) >= 2), first.log.read_text()
     jobs = stored_jobs(db)
-    assert jobs == {"scheduler.heartbeat", "scheduler.sync", "task.deliver", "task.sweep"}
+    assert jobs == {
+        "scheduler.heartbeat",
+        "scheduler.sync",
+        "task.deliver",
+        "task.sweep",
+        "task.prune",
+    }
     first.proc.send_signal(signal.SIGTERM)
     assert first.proc.wait(timeout=30) == 0
     assert stored_jobs(db) == jobs

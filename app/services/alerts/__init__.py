@@ -40,6 +40,7 @@ from app.services.alerts.prediction import (
     Delivery,
     probability_late,
 )
+from app.services.alerts.retention import PRUNE_BATCH, prune_closed_alerts
 from app.services.alerts.rules import load_rules, rule
 from app.services.alerts.schedules import (
     GroupTimes,
@@ -56,6 +57,7 @@ __all__ = [
     "DEFAULT_K",
     "MIN_HISTORY",
     "MIN_OWN",
+    "PRUNE_BATCH",
     "SMOOTHING",
     "AckNotAllowed",
     "AlertAcknowledged",
@@ -91,6 +93,7 @@ __all__ = [
     "may_acknowledge",
     "open_alerts",
     "probability_late",
+    "prune_closed_alerts",
     "reset_group_schedule",
     "response_stats",
     "rule",

@@ -51,6 +51,7 @@ class Addressbook:
     managers: list[int]
     liaisons: dict[int, int] = field(default_factory=dict)  # order id -> liaison's user id
     admins: list[int] = field(default_factory=list)
+    memo: dict = field(default_factory=dict, repr=False)  # the sweep's per-key answers
 
     @classmethod
     def load(cls, session: Session, order_ids: set[int], user_ids: set[int]) -> Addressbook:

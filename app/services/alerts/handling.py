@@ -17,10 +17,12 @@ escalation and count as a response.
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Callable
 from datetime import datetime
 
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
+from itsdangerous.encoding import base64_encode, int_to_bytes
 from sqlmodel import Session, col, func, or_, select
 
 from app.services.alerts.lifecycle import ACKNOWLEDGED, cancel_messages
@@ -90,8 +92,21 @@ def alert_token(*, alert_id: int, secret: str, now: datetime) -> str:
 
 
 def token_maker(*, secret: str, now: datetime) -> Callable[[int], str]:
-    """alert_token for many alerts signed at one instant (the sweep's)."""
-    return _serializer(secret, now).dumps
+    """alert_token for many alerts signed at one instant (the sweep's): the same tokens, made
+    with one key derivation and one HMAC state copied per token instead of the serializer's
+    generic path (JSON, compression attempt, signer objects), which cost about 100 µs each."""
+    serializer = _serializer(secret, now)
+    signer = serializer.make_signer(serializer.salt)
+    stamp = base64_encode(int_to_bytes(int(now.timestamp())))
+    keyed = hmac.new(signer.derive_key(), digestmod=signer.digest_method)
+
+    def make(alert_id: int) -> str:
+        value = base64_encode(b"%d" % alert_id) + b"." + stamp
+        mac = keyed.copy()
+        mac.update(value)
+        return (value + b"." + base64_encode(mac.digest())).decode()
+
+    return make
 
 
 def ack_url(token: str) -> str:

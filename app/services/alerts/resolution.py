@@ -71,6 +71,23 @@ def resolve_vanished(
     if not reasons:
         return []
     reasons |= _escalations(session, list(reasons))
+    _close(session, reasons, now)
+    cancel_messages(session, {i: f"预警已关闭：{why}" for i, why in reasons.items()})
+    return sorted(reasons)
+
+
+def settle_closed(session: Session, closed: dict[int, str], now: datetime) -> list[int]:
+    """After alerts were closed in SQL (id -> reason): close their escalations and cancel the
+    messages of both still waiting; every id closed."""
+    if not closed:
+        return []
+    reasons = dict(closed) | _escalations(session, list(closed))
+    _close(session, {i: r for i, r in reasons.items() if i not in closed}, now)
+    cancel_messages(session, {i: f"预警已关闭：{why}" for i, why in reasons.items()})
+    return sorted(reasons)
+
+
+def _close(session: Session, reasons: dict[int, str], now: datetime) -> None:
     by_reason: dict[str, list[int]] = defaultdict(list)
     for alert_id, reason in reasons.items():
         by_reason[reason].append(alert_id)
@@ -81,5 +98,3 @@ def resolve_vanished(
                 .where(col(Alert.id).in_(chunk))
                 .values(resolved_at=now, resolved_reason=reason)
             )
-    cancel_messages(session, {i: f"预警已关闭：{why}" for i, why in reasons.items()})
-    return sorted(reasons)

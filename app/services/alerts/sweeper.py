@@ -10,6 +10,14 @@ A finding whose
 a higher level is a new alert. Quiet hours defer all but high risk (risk.timing.defer_until).
 An open alert its rule no longer finds is closed with a reason (alerts/resolution.py).
 
+The alerts of a set-based rule go in with one `INSERT .. SELECT FROM unnest(..) ON CONFLICT DO
+NOTHING RETURNING` per batch on PostgreSQL (alerts/bulk.py). Their outbox rows cannot be made
+in that same statement: each message carries an acknowledgement link signed with the
+deployment's secret (HMAC, which SQLite lacks and PostgreSQL has only with pgcrypto), @mentions
+chosen per platform from the people's chat identities, and the contingency plan; so they are
+rendered in Python from the returned ids (no ORM objects, mentions computed once per order,
+owner and platform) and written right after, in the same transaction, with COPY.
+
 Routing never drops a warning: to every group following the order, @mentioning the first who
 answer for it (owner, liaison, managers, admins) that the platform can mention; with no group,
 privately (work notice / app message) to the first of them with a chat binding. A warning
@@ -22,9 +30,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import func, insert
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from app.services.alerts._messages import (
@@ -36,18 +42,17 @@ from app.services.alerts._messages import (
     combined_markdown,
     markdown,
 )
+from app.services.alerts.bulk import insert_alerts, insert_outbox
 from app.services.alerts.handling import ack_url, token_maker
 from app.services.alerts.resolution import resolve_vanished
 from app.services.alerts.rules import Finding, Rule, RuleContext, load_rules, run_rule
+from app.services.alerts.setwise import close_vanished, new_rows
 from app.services.chat import GROUP_CHANNELS, Target, user_target
 from app.services.core import local_date, settings
 from app.services.risk import defer_until, risk_matrix
-from models.alerts import ALERT_KEY, Alert, exception_columns, exception_key
+from models.alerts import Alert, exception_columns, exception_key
 from models.enums import ChatPlatform, OutboxStatus, RiskLevel
 from models.messages import message_to_dict
-from models.outbox import Outbox
-
-BATCH = 5000
 
 
 @dataclass
@@ -95,32 +100,6 @@ def _open_since(session: Session, names: list[str], today) -> dict[tuple, dateti
     return {_key(row[:5]): row[5] for row in session.exec(query)}
 
 
-def _insert_alerts(session: Session, rows: list[dict], now: datetime) -> list[tuple[int, tuple]]:
-    """Insert what is new; (id, key) of each row this sweep inserted.
-
-    Plain executemany (pipelined on PostgreSQL) with ON CONFLICT DO NOTHING, then one SELECT of
-    the rows stamped with this sweep's `now` among the keys it tried (none was alerted today
-    before: `_alerted_today` removed those): a RETURNING over a multi-row VALUES costs more in
-    the driver than the insert itself. A racing sweep (another `now`) keeps its own rows.
-    """
-    if not rows:
-        return []
-    dialect = session.get_bind().dialect.name
-    maker = pg_insert if dialect == "postgresql" else sqlite_insert
-    statement = maker(Alert.__table__).on_conflict_do_nothing(index_elements=list(ALERT_KEY))
-    for i in range(0, len(rows), BATCH):
-        session.connection().execute(statement, rows[i : i + BATCH])
-    names = sorted({row["rule"] for row in rows})
-    query = select(Alert.id, *exception_columns()).where(
-        col(Alert.rule).in_(names), Alert.day == rows[0]["day"], Alert.created_at == now
-    )
-    tried = {
-        _key([r["rule"], r["entity_type"], r["entity_id"], r["order_id"], r["level"]]) for r in rows
-    }
-    found = ((row[0], _key(row[1:])) for row in session.exec(query))
-    return [(alert_id, key) for alert_id, key in found if key in tried]
-
-
 def _alert_rows(findings: list[Finding], ctx: RuleContext, since: dict) -> list[dict]:
     return [
         {
@@ -140,7 +119,16 @@ def _alert_rows(findings: list[Finding], ctx: RuleContext, since: dict) -> list[
     ]
 
 
+def _not_before(ctx: RuleContext, level) -> datetime:
+    """defer_until for the sweep's `now`, once per level."""
+    key = ("not_before", level)
+    if key not in ctx.shared:
+        ctx.shared[key] = defer_until(ctx.now, level, ctx.matrix)
+    return ctx.shared[key]
+
+
 def _outbox_row(ctx, target, message, order_id, key, level, alert_id=None, user_id=None) -> dict:
+    """An outbox row; `message` an OutboundMessage or already its dict (message_to_dict)."""
     return {
         "alert_id": alert_id,
         "user_id": user_id,
@@ -149,11 +137,11 @@ def _outbox_row(ctx, target, message, order_id, key, level, alert_id=None, user_
         "channel": target.channel,
         "group_id": target.group_id,
         "target": dict(target.data),
-        "message": message_to_dict(message),
+        "message": message if isinstance(message, dict) else message_to_dict(message),
         "order_id": order_id,
         "dedupe_key": key,
         "status": OutboxStatus.pending,
-        "not_before": defer_until(ctx.now, level, ctx.matrix),
+        "not_before": _not_before(ctx, level),
         "attempts": 0,
     }
 
@@ -170,6 +158,15 @@ def _mentioned(f: Finding, book: Addressbook, platform: str) -> list[int]:
         [],
     )
     return first + (book.managers if f.notify_managers else [])
+
+
+def _mention_args(f: Finding, book: Addressbook, platform: str) -> dict:
+    """book.mentions of `_mentioned`, once per (order, owner, managers told, platform)."""
+    key = (f.order_id, f.owner_id, f.notify_managers, platform)
+    args = book.memo.get(key)
+    if args is None:
+        args = book.memo[key] = book.mentions(_mentioned(f, book, platform), platform)
+    return args
 
 
 def _recipients(f: Finding, book: Addressbook) -> dict[int, tuple]:
@@ -199,8 +196,13 @@ def _single_rows(ctx: RuleContext, rule: Rule, alert_id: int, f: Finding, book, 
         ack_link=ack_link,
     )
     groups, rows = book.groups.get(f.order_id, []), []
+    base = message_to_dict(card(body)) if groups else None
     for group_id, platform in groups:
-        message = card(body, **book.mentions(_mentioned(f, book, platform), platform))
+        mentions = _mention_args(f, book, platform)
+        message = base | {
+            "mention_mobiles": list(mentions["mention_mobiles"]),
+            "mention_user_ids": list(mentions["mention_user_ids"]),
+        }
         target, key = group_target_for(group_id, platform), f"alert:{alert_id}:g{group_id}"
         rows.append(_outbox_row(ctx, target, message, f.order_id, key, f.level, alert_id))
     if not groups:  # no group follows the order: a work notice / app message to a person
@@ -256,26 +258,43 @@ def _closes_vanished(rule: Rule, ctx: RuleContext) -> bool:
     return rule.phase == 1 and not rule.daily and ctx.group_id is None
 
 
+def _findings(session, ctx, rule: Rule, skip: set, since: dict, result) -> list[Finding]:
+    """What the rule finds that is not alerted yet (closing what it no longer finds)."""
+    if rule.query is not None:  # set-based: the dedupe and the closing run in SQL
+        if _closes_vanished(rule, ctx):
+            result.resolved += close_vanished(session, rule, ctx)
+        findings = []
+        for *row, earlier in new_rows(session, rule, ctx):
+            finding = rule.build(ctx, row)
+            finding.rule = rule.name
+            findings.append(finding)
+            if earlier is not None:
+                since[finding.key] = earlier
+        return findings
+    found = run_rule(rule, ctx)
+    if _closes_vanished(rule, ctx):
+        result.resolved += resolve_vanished(
+            session=session,
+            rule=rule.name,
+            found={f.key for f in found},
+            now=ctx.now,
+            order_ids=ctx.order_ids,
+        )
+    return [f for f in found if f.key not in skip]
+
+
 def _run_phase(session, ctx, rules: list[Rule], result: SweepResult) -> None:
-    names = [r.name for r in rules]
-    lasting = [r.name for r in rules if not r.daily]  # exceptions that outlive a day
+    listed = [r for r in rules if r.query is None]  # rules whose findings all reach Python
+    names = [r.name for r in listed]
+    lasting = [r.name for r in listed if not r.daily]  # exceptions that outlive a day
     skip = _acknowledged(session, lasting) | _alerted_today(session, names, ctx.today)
     since = _open_since(session, lasting, ctx.today)
     per_rule: list[tuple[Rule, list[tuple[int, Finding]]]] = []
     for rule in rules:
-        found = run_rule(rule, ctx)
-        if _closes_vanished(rule, ctx):
-            result.resolved += resolve_vanished(
-                session=session,
-                rule=rule.name,
-                found={f.key for f in found},
-                now=ctx.now,
-                order_ids=ctx.order_ids,
-            )
-        findings = [f for f in found if f.key not in skip]
+        findings = _findings(session, ctx, rule, skip, since, result)
         result.findings += len(findings)
         by_key = {f.key: f for f in findings}
-        inserted = _insert_alerts(session, _alert_rows(list(by_key.values()), ctx, since), ctx.now)
+        inserted = insert_alerts(session, _alert_rows(list(by_key.values()), ctx, since), ctx.now)
         new = [(alert_id, by_key[key]) for alert_id, key in inserted]
         result.alerts += len(new)
         result.alert_ids += [alert_id for alert_id, _ in new]
@@ -292,8 +311,7 @@ def _run_phase(session, ctx, rules: list[Rule], result: SweepResult) -> None:
     )
     for rule, new in per_rule:
         rows = _messages(ctx, rule, new, book)
-        for i in range(0, len(rows), BATCH):
-            session.execute(insert(Outbox.__table__), rows[i : i + BATCH])
+        insert_outbox(session, rows)
         result.messages += len(rows)
 
 

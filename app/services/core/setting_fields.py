@@ -288,6 +288,9 @@ class ReminderFields(BaseModel):
         60, "a purchase line predicted late with a higher probability (%) warns its buyer"
     )
     alert_link_hours: PositiveInt = setting(72, "how long a warning's acknowledgement link works")
+    alert_retention_days: NonNegativeInt = setting(
+        180, "closed warnings are deleted this many days after closing (0: kept forever)"
+    )
     scheduler_lease_seconds: PositiveInt = setting(30, "the scheduler leader's lease")
     scheduler_poll_seconds: PositiveInt = setting(10, "how often a standby scheduler polls")
     scheduler_heartbeat_seconds: PositiveInt = setting(15, "how often the leader renews")

@@ -17,6 +17,7 @@ from app.services.orders.importing import (
 from app.services.orders.lateness import (
     LateStage,
     delivery_days_late,
+    late_clause,
     late_stages,
     stage_days_late,
 )
@@ -131,6 +132,7 @@ __all__ = [
     "get_review",
     "import_orders",
     "item_done",
+    "late_clause",
     "late_stages",
     "list_change_orders",
     "list_members",

@@ -21,6 +21,15 @@ Adding a rule is one registration, in a module of this package listed in RULE_MO
                 message=f"成本已超预算 {spent - budget} 元",
             )
 
+A high-volume rule is registered with `set_rule` instead: it gives its SELECT (labelled
+`entity_id`, `order_id`, `level`, plus what its message needs) and a function that builds the
+`Finding` of one row. The sweep then runs the query in SQL against the alerts already raised
+(only rows not yet alerted today and not acknowledged reach Python) and closes the alerts the
+query no longer finds with one UPDATE, so a repeat sweep ships nothing to Python::
+
+    @set_rule("stage_overdue", "阶段逾期", entity_type="stage", query=_late_stages_query)
+    def stage_overdue(ctx: RuleContext, row) -> Finding: ...
+
 Rules must be set-based (a fixed number of queries whatever the number of items: no query
 per row) and must honour `ctx.order_ids` when it is not None (a group's job asks about its
 own orders only). `Finding.risk_type` picks the contingency plan; `material_id` adds that
@@ -37,8 +46,9 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from sqlmodel import Session
 
@@ -88,6 +98,8 @@ class RuleContext:
     settings: Settings
     order_ids: frozenset[int] | None = None  # None: every order
     group_id: int | None = None  # the group whose report cut-off job asks
+    # What several rules of one sweep read alike (the escalation candidates), read once.
+    shared: dict = field(default_factory=dict, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -98,6 +110,10 @@ class Rule:
     phase: int = 1
     combine: bool = False
     daily: bool = False
+    # Set-based rules (`set_rule`): the SELECT of what holds now, and the Finding of one row.
+    entity_type: str | None = None
+    query: Callable[[RuleContext], Any] | None = None
+    build: Callable[[RuleContext, Any], Finding] | None = None
 
 
 RULES: dict[str, Rule] = {}
@@ -111,6 +127,24 @@ def rule(name: str, title: str, *, phase: int = 1, combine: bool = False, daily:
             raise ValueError(f"rule {name!r} is registered twice")
         RULES[name] = Rule(name, title, check, phase, combine, daily)
         return check
+
+    return register
+
+
+def set_rule(name: str, title: str, *, entity_type: str, query, daily: bool = False):
+    """Register a set-based rule: `query(ctx)` is its SELECT, labelled `entity_id`, `order_id`
+    and `level` (the RiskLevel value), and the decorated `build(ctx, row)` its Finding."""
+
+    def register(build: Callable[[RuleContext, Any], Finding]):
+        def check(ctx: RuleContext) -> Iterable[Finding]:
+            return (build(ctx, row) for row in ctx.session.exec(query(ctx)))
+
+        if name in RULES and RULES[name].build is not build:
+            raise ValueError(f"rule {name!r} is registered twice")
+        RULES[name] = Rule(
+            name, title, check, 1, False, daily, entity_type=entity_type, query=query, build=build
+        )
+        return build
 
     return register
 

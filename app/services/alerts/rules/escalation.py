@@ -57,7 +57,9 @@ def _candidates(ctx: RuleContext) -> list[tuple]:
 
 
 def _stages(ctx: RuleContext) -> Iterable[tuple[EscalationStage, tuple]]:
-    for row in _candidates(ctx):
+    if "escalation" not in ctx.shared:  # both escalation rules read the same candidates
+        ctx.shared["escalation"] = _candidates(ctx)
+    for row in ctx.shared["escalation"]:
         level, delivered = RiskLevel(row[4]), row[7]
         stage = escalation_stage(level, delivered, None, ctx.now, ctx.matrix)
         if stage is not EscalationStage.none:

@@ -4,14 +4,15 @@ past due, sign-off pending too long, daily report missing at the group's cut-off
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import date, timedelta
 
+from sqlalchemy import case, literal
 from sqlmodel import col, select
 
-from app.services.alerts.rules import Finding, RuleContext, restrict, rule
+from app.services.alerts.rules import Finding, RuleContext, restrict, rule, set_rule
 from app.services.alerts.rules._owners import buyer_or_liaison, role_member
 from app.services.alerts.schedules import group_times
-from app.services.orders import late_stages
+from app.services.orders import late_clause
 from models.bom import BomLine
 from models.chat import ChatGroup, ChatGroupOrder
 from models.enums import (
@@ -26,6 +27,7 @@ from models.enums import (
     RiskType,
     Role,
     SignoffStatus,
+    StageKind,
 )
 from models.issues import SiteIssue
 from models.materials import Material
@@ -33,48 +35,71 @@ from models.orders import Order, OrderMember, Review, Signoff
 from models.people import Department, User
 from models.purchasing import PurchaseLine
 from models.reports import DailyReport
+from models.stages import Stage
 from models.suppliers import Supplier
 
 LATE_DAYS_HIGH = 7  # a stage or purchase this many days late is high risk
 
 
-def _late_level(days: int) -> RiskLevel:
-    return RiskLevel.high if days >= LATE_DAYS_HIGH else RiskLevel.medium
+def _late_level_sql(due, today: date):
+    """SQL: the level of something due on `due` (a date column) as of `today`: high once it is
+    LATE_DAYS_HIGH days late, else medium."""
+    return case(
+        (due <= today - timedelta(days=LATE_DAYS_HIGH), literal(RiskLevel.high.value)),
+        else_=literal(RiskLevel.medium.value),
+    )
 
 
-@rule("stage_overdue", "阶段逾期")
-def stage_overdue(ctx: RuleContext) -> Iterable[Finding]:
-    for late in late_stages(
-        session=ctx.session,
-        today=ctx.today,
-        order_ids=ctx.order_ids,
-        statuses=OrderStatus.live(),
-    ):
-        yield Finding(
-            entity_type="stage",
-            entity_id=late.stage_id,
-            order_id=late.order_id,
-            level=_late_level(late.days),
-            owner_id=late.liaison_id,
-            message=(
-                f"{late.order_code} {STAGE_NAMES[late.kind]}计划 {late.planned_end:%m-%d} 完成，"
-                f"已逾期 {late.days} 天"
-            ),
-        )
-
-
-@rule("purchase_overdue", "采购逾期未到货")
-def purchase_overdue(ctx: RuleContext) -> Iterable[Finding]:
-    buyers = role_member(Role.buyer)
+def _stage_query(ctx: RuleContext):
+    """Late stages of live orders (lateness.late_clause), in stage id order."""
     query = (
         select(
-            PurchaseLine.id,
-            PurchaseLine.order_id,
+            Stage.id.label("entity_id"),
+            Stage.order_id.label("order_id"),
+            _late_level_sql(col(Stage.planned_end), ctx.today).label("level"),
+            Stage.kind,
+            Stage.planned_end,
+            Order.code,
+            Order.liaison_id,
+        )
+        .join(Order, Order.id == Stage.order_id)
+        .where(late_clause(ctx.today), col(Order.status).in_(OrderStatus.live()))
+        .order_by(Stage.id)
+    )
+    return restrict(query, Stage.order_id, ctx)
+
+
+@set_rule("stage_overdue", "阶段逾期", entity_type="stage", query=_stage_query)
+def stage_overdue(ctx: RuleContext, row) -> Finding:
+    stage_id, order_id, level, kind, planned_end, code, liaison = row
+    return Finding(
+        entity_type="stage",
+        entity_id=stage_id,
+        order_id=order_id,
+        level=RiskLevel(level),
+        owner_id=liaison,
+        message=(
+            f"{code} {STAGE_NAMES[StageKind(kind)]}计划 {planned_end:%m-%d} 完成，"
+            f"已逾期 {(ctx.today - planned_end).days} 天"
+        ),
+    )
+
+
+def _purchase_query(ctx: RuleContext):
+    buyers = role_member(Role.buyer)
+    level = case(
+        (col(Material.is_key), literal(RiskLevel.high.value)),
+        else_=_late_level_sql(col(PurchaseLine.promised_date), ctx.today),
+    )
+    query = (
+        select(
+            PurchaseLine.id.label("entity_id"),
+            PurchaseLine.order_id.label("order_id"),
+            level.label("level"),
             PurchaseLine.promised_date,
             Order.code,
             Material.id,
             Material.name,
-            Material.is_key,
             Supplier.name,
             buyer_or_liaison(buyers, PurchaseLine.created_by_id),
         )
@@ -91,40 +116,31 @@ def purchase_overdue(ctx: RuleContext) -> Iterable[Finding]:
             PurchaseLine.promised_date < ctx.today,
         )
     )
-    for (
-        line_id,
-        order_id,
-        promised,
-        code,
-        material_id,
-        name,
-        is_key,
-        supplier,
-        owner,
-    ) in ctx.session.exec(restrict(query, PurchaseLine.order_id, ctx)):
-        days = (ctx.today - promised).days
-        level = RiskLevel.high if is_key else _late_level(days)
-        yield Finding(
-            entity_type="purchase_line",
-            entity_id=line_id,
-            order_id=order_id,
-            level=level,
-            owner_id=owner,
-            message=(
-                f"{code} {name}（{supplier}）承诺 {promised:%m-%d} 到货，已逾期 {days} 天仍未到齐"
-            ),
-            risk_type=RiskType.supplier_delay,
-            material_id=material_id,
-        )
+    return restrict(query, PurchaseLine.order_id, ctx)
 
 
-@rule("issue_overdue", "问题点超期")
-def issue_overdue(ctx: RuleContext) -> Iterable[Finding]:
+@set_rule("purchase_overdue", "采购逾期未到货", entity_type="purchase_line", query=_purchase_query)
+def purchase_overdue(ctx: RuleContext, row) -> Finding:
+    line_id, order_id, level, promised, code, material_id, name, supplier, owner = row
+    days = (ctx.today - promised).days
+    return Finding(
+        entity_type="purchase_line",
+        entity_id=line_id,
+        order_id=order_id,
+        level=RiskLevel(level),
+        owner_id=owner,
+        message=f"{code} {name}（{supplier}）承诺 {promised:%m-%d} 到货，已逾期 {days} 天仍未到齐",
+        risk_type=RiskType.supplier_delay,
+        material_id=material_id,
+    )
+
+
+def _issue_query(ctx: RuleContext):
     query = (
         select(
-            SiteIssue.id,
-            SiteIssue.order_id,
-            SiteIssue.risk,
+            SiteIssue.id.label("entity_id"),
+            SiteIssue.order_id.label("order_id"),
+            SiteIssue.risk.label("level"),
             SiteIssue.state,
             SiteIssue.due_at,
             SiteIssue.description,
@@ -135,24 +151,26 @@ def issue_overdue(ctx: RuleContext) -> Iterable[Finding]:
         .join(Order, Order.id == SiteIssue.order_id)
         .where(col(SiteIssue.state).in_(IssueState.waiting()), SiteIssue.due_at < ctx.now)
     )
-    tz = ctx.matrix.tz
-    for issue_id, order_id, risk, state, due, text, owner, created, code in ctx.session.exec(
-        restrict(query, SiteIssue.order_id, ctx)
-    ):
-        short = text if len(text) <= 40 else text[:39] + "…"
-        yield Finding(
-            entity_type="site_issue",
-            entity_id=issue_id,
-            order_id=order_id,
-            level=RiskLevel(risk),
-            owner_id=owner,
-            message=(
-                f"{code} 问题 #{issue_id}「{short}」（{RISK_NAMES[RiskLevel(risk)]}风险，"
-                f"{ISSUE_STATE_NAMES[IssueState(state)]}）期限 {due.astimezone(tz):%m-%d %H:%M} "
-                f"已过"
-            ),
-            since=created,
-        )
+    return restrict(query, SiteIssue.order_id, ctx)
+
+
+@set_rule("issue_overdue", "问题点超期", entity_type="site_issue", query=_issue_query)
+def issue_overdue(ctx: RuleContext, row) -> Finding:
+    issue_id, order_id, risk, state, due, text, owner, created, code = row
+    short = text if len(text) <= 40 else text[:39] + "…"
+    risk, due = RiskLevel(risk), due.astimezone(ctx.matrix.tz)
+    return Finding(
+        entity_type="site_issue",
+        entity_id=issue_id,
+        order_id=order_id,
+        level=risk,
+        owner_id=owner,
+        message=(
+            f"{code} 问题 #{issue_id}「{short}」（{RISK_NAMES[risk]}风险，"
+            f"{ISSUE_STATE_NAMES[IssueState(state)]}）期限 {due:%m-%d %H:%M} 已过"
+        ),
+        since=created,
+    )
 
 
 @rule("signoff_pending", "会签超时")

@@ -3,12 +3,10 @@ warning a day while it lasts, high risk and the manager told once the need date 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
-from sqlalchemy import func
+from sqlalchemy import case, func, literal
 from sqlmodel import col
 
-from app.services.alerts.rules import Finding, RuleContext, rule
+from app.services.alerts.rules import Finding, RuleContext, set_rule
 from app.services.alerts.rules._owners import role_member
 from app.services.procurement import shortage_query
 from models.bom import BomLine
@@ -17,32 +15,45 @@ from models.materials import Material
 from models.orders import Order
 
 
-@rule("key_shortage", "关键物料缺料")
-def key_shortage(ctx: RuleContext) -> Iterable[Finding]:
+def _shortage_query(ctx: RuleContext):
     buyers = role_member(Role.buyer)
-    query = (
-        shortage_query(
-            today=ctx.today,
-            order_ids=sorted(ctx.order_ids) if ctx.order_ids is not None else None,
+    query = shortage_query(
+        today=ctx.today,
+        order_ids=sorted(ctx.order_ids) if ctx.order_ids is not None else None,
+    )
+    level = case(
+        (BomLine.need_date < ctx.today, literal(RiskLevel.high.value)),
+        else_=literal(RiskLevel.medium.value),
+    )
+    return (
+        query.with_only_columns(
+            BomLine.id.label("entity_id"),
+            BomLine.order_id.label("order_id"),
+            level.label("level"),
+            *list(query.selected_columns)[2:],
+            func.coalesce(buyers.c.user_id, Order.liaison_id),
+            maintain_column_froms=True,
         )
         .outerjoin(buyers, buyers.c.order_id == BomLine.order_id)
-        .add_columns(func.coalesce(buyers.c.user_id, Order.liaison_id))
         .where(col(Material.is_key))
     )
-    for row in ctx.session.exec(query):
-        line_id, order_id, code, material_id, _, name, unit = row[:7]
-        short, need_date, owner = row[12], row[13], row[17]
-        days = (need_date - ctx.today).days
-        escalated = days < 0
-        when = f"需求日 {need_date:%m-%d} 已过 {-days} 天" if escalated else f"距需求日 {days} 天"
-        yield Finding(
-            entity_type="bom_line",
-            entity_id=line_id,
-            order_id=order_id,
-            level=RiskLevel.high if escalated else RiskLevel.medium,
-            owner_id=owner,
-            message=f"{code} 关键物料 {name} 缺 {short.normalize():f} {unit}，{when}，尚未落实",
-            risk_type=RiskType.shortage,
-            material_id=material_id,
-            notify_managers=escalated,
-        )
+
+
+@set_rule("key_shortage", "关键物料缺料", entity_type="bom_line", query=_shortage_query)
+def key_shortage(ctx: RuleContext, row) -> Finding:
+    line_id, order_id, _, code, material_id, _, name, unit = row[:8]
+    short, need_date, owner = row[13], row[14], row[18]
+    days = (need_date - ctx.today).days
+    escalated = days < 0
+    when = f"需求日 {need_date:%m-%d} 已过 {-days} 天" if escalated else f"距需求日 {days} 天"
+    return Finding(
+        entity_type="bom_line",
+        entity_id=line_id,
+        order_id=order_id,
+        level=RiskLevel.high if escalated else RiskLevel.medium,
+        owner_id=owner,
+        message=f"{code} 关键物料 {name} 缺 {short.normalize():f} {unit}，{when}，尚未落实",
+        risk_type=RiskType.shortage,
+        material_id=material_id,
+        notify_managers=escalated,
+    )

@@ -1,0 +1,64 @@
+"""The sweep's bulk writes keep every character of a message (PostgreSQL builds array
+literals by hand: quotes, backslashes, braces, commas and the word NULL must survive), return
+the new rows' ids and keys, and skip what is already there."""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import select
+
+from app.services.alerts.bulk import insert_alerts
+from models.alerts import Alert, exception_key
+from models.enums import RiskLevel
+from tests.clocks import local, today
+from tests.factories import make_procuring_order
+
+pytestmark = pytest.mark.clock
+
+MESSAGES = ['a"b', "back\\slash\\", "{braces},comma", "NULL", "中文「引号」 #A1", "", "two\nlines"]
+
+
+def _rows(order_id: int, now) -> list[dict]:
+    return [
+        {
+            "rule": "stage_overdue",
+            "entity_type": "stage",
+            "entity_id": i,
+            "order_id": order_id,
+            "level": RiskLevel.high if i % 2 else RiskLevel.medium,
+            "day": today(),
+            "owner_id": None,
+            "message": message,
+            "created_at": now,
+            "since": now,
+            "parent_id": None if i % 3 else 7,
+        }
+        for i, message in enumerate(MESSAGES, start=1)
+    ]
+
+
+def test_bulk_alerts_keep_every_character_and_return_their_ids_and_keys(session):
+    order = make_procuring_order(session)
+    now = local(12)
+    inserted = insert_alerts(session, _rows(order.id, now), now)
+    session.commit()
+    stored = {a.id: a for a in session.exec(select(Alert))}
+    assert sorted(inserted) == inserted and len(inserted) == len(MESSAGES)
+    for (alert_id, key), message in zip(inserted, MESSAGES, strict=True):
+        alert = stored[alert_id]
+        assert alert.message == message
+        assert key == exception_key(
+            "stage_overdue", "stage", alert.entity_id, order.id, alert.level
+        )
+        assert alert.since == now and alert.day == today()
+        assert alert.parent_id == (None if alert.entity_id % 3 else 7)
+
+
+def test_bulk_alerts_already_there_are_skipped(session):
+    order = make_procuring_order(session)
+    now, later = local(12), local(12, 5)  # a later sweep (SQLite finds its rows by `now`)
+    first = insert_alerts(session, _rows(order.id, now)[:3], now)
+    again = insert_alerts(session, _rows(order.id, later), later)
+    session.commit()
+    assert len(first) == 3 and len(again) == len(MESSAGES) - 3
+    assert not {i for i, _ in first} & {i for i, _ in again}
