@@ -299,7 +299,7 @@ def test_run_prod_starts_workers_and_scheduler_and_stops_them_gracefully(
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 90
+        deadline = time.monotonic() + 180  # a bound: two workers and a scheduler start
         ready = None
         while time.monotonic() < deadline and proc.poll() is None:
             try:

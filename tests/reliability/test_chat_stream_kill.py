@@ -61,7 +61,7 @@ def test_killing_chat_stream_mid_burst_loses_and_doubles_nothing(
     first = ChatStream(pg_db.url, tmp_path / "first", secret=secret, **env)
     ids: list[str] = []
     with first:
-        wait_until(lambda: gateway.live(APPKEY) == 1, 30, "the first connection")
+        wait_until(lambda: gateway.live(APPKEY) == 1, 90, "the first connection")
         for n in range(BURST):
             ids.append(say(sim, DING_GROUP, "wangwu", f"帮助 {n}")["message_id"])
             if n == 7:
@@ -103,7 +103,7 @@ def test_two_chat_stream_processes_hold_one_connection_and_the_standby_takes_ove
         ChatStream(pg_db.url, tmp_path / "a", secret=secret, **env) as a,
         ChatStream(pg_db.url, tmp_path / "b", secret=secret, **env) as b,
     ):
-        wait_until(lambda: gateway.live(APPKEY) == 1, 30, "one connection")
+        wait_until(lambda: gateway.live(APPKEY) == 1, 90, "one connection")
         time.sleep(3)  # the standby keeps polling the lease and does not connect
         assert gateway.live(APPKEY) == 1 and gateway.connects == connects + 1
         leading = [p for p in (a, b) if "chat-stream leader" in p.log_text()]
