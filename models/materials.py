@@ -10,12 +10,12 @@ from pydantic import ConfigDict, StringConstraints
 from pydantic import Field as PField
 from sqlmodel import Field, SQLModel
 
-from models.base import UTCDateTime, utcnow
+from models.base import BLANK, UTCDateTime, utcnow
 from models.quantities import QUANTITY, QUANTITY_PLACES, QuantityOut
 
 # A code a scanner can carry: no spaces or control characters, at most 64 characters.
 MaterialCode = Annotated[
-    str, StringConstraints(pattern=r"^[^\s\x00-\x1f\x7f]+$", min_length=1, max_length=64)
+    str, StringConstraints(pattern=rf"^[^{BLANK}\x00-\x1f\x7f]+$", min_length=1, max_length=64)
 ]
 AliasCode = Annotated[str, StringConstraints(min_length=1, max_length=256)]
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from pydantic import ConfigDict, field_validator
 from sqlmodel import Field, SQLModel
 
-from models.base import Mobile, UTCDateTime, enum_column, utcnow
+from models.base import BLANK, BLANKS, Mobile, UTCDateTime, enum_column, utcnow
 from models.enums import Role
 
 
@@ -57,7 +57,7 @@ class UserRole(SQLModel, table=True):
         return None
 
 
-USERNAME_PATTERN = r"^\s*[^\s\x00]+\s*$"
+USERNAME_PATTERN = rf"^[{BLANK}]*[^{BLANK}\x00]+[{BLANK}]*$"
 
 
 class UserCreate(SQLModel):
@@ -74,8 +74,8 @@ class UserCreate(SQLModel):
     @field_validator("username")
     @classmethod
     def _username_plain(cls, value: str) -> str:
-        value = value.strip()
-        if not value or any(ch.isspace() for ch in value):
+        value = value.strip(BLANKS)
+        if not value or any(ch in BLANKS for ch in value):
             raise ValueError("用户名不能包含空格")
         return value
 
