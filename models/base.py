@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 import sqlalchemy as sa
+from pydantic import Field as PField
 from pydantic import StringConstraints
 from sqlalchemy.types import TypeDecorator
 
@@ -27,6 +28,18 @@ BLANK = r"\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u300
 # Text that must say something: at least one character besides blanks (stripped text of
 # min_length 1), and no NUL. The OpenAPI document shows it, so "  " is invalid there too.
 NOT_BLANK = rf"^[^\x00]*[^{BLANK}\x00][^\x00]*$"
+
+
+def _no_default(schema: dict) -> None:
+    schema.pop("default", None)
+
+
+def Omissible(**constraints: Any) -> Any:
+    """A field of a change (PATCH) that may be left out but not cleared: the document's type
+    has no null, so {"roles": null} is refused with 422 as it says (it once reached the
+    service and crashed on it); a field left out is None and absent from
+    `model_dump(exclude_unset=True)`. Annotate the field with its plain type."""
+    return PField(default=None, json_schema_extra=_no_default, **constraints)
 
 
 def utcnow() -> datetime:

@@ -10,7 +10,7 @@ from pydantic import ConfigDict, StringConstraints
 from pydantic import Field as PField
 from sqlmodel import Field, SQLModel
 
-from models.base import BLANK, UTCDateTime, utcnow
+from models.base import BLANK, Omissible, UTCDateTime, utcnow
 from models.quantities import QUANTITY, QUANTITY_PLACES, QuantityOut
 
 # A code a scanner can carry: no spaces or control characters, at most 64 characters.
@@ -71,10 +71,11 @@ class MaterialCreate(MaterialBase):
 
 class MaterialUpdate(SQLModel):
     model_config = ConfigDict(extra="forbid")
-    name: str | None = Field(default=None, min_length=1, max_length=200)
-    spec: str | None = Field(default=None, max_length=200)
-    unit: str | None = Field(default=None, min_length=1, max_length=16)
-    is_key: bool | None = None
+    # Left out, not null: these cannot be cleared ("" is no spec).
+    name: str = Omissible(min_length=1, max_length=200)
+    spec: str = Omissible(max_length=200)
+    unit: str = Omissible(min_length=1, max_length=16)
+    is_key: bool = Omissible()
     preferred_supplier_id: int | None = None
     backup_supplier_id: int | None = None
     quantity_places: QuantityPlaces | None = Field(

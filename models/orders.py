@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from pydantic import ConfigDict
 from sqlmodel import Field, SQLModel
 
-from models.base import OrderCode, UTCDateTime, enum_column, utcnow
+from models.base import Omissible, OrderCode, UTCDateTime, enum_column, utcnow
 from models.enums import OrderStatus, Priority, ReviewStatus, Role, SignoffStatus, StageKind
 from models.people import DepartmentPublic, UserBrief
 from models.quantities import MONEY, MoneyIn, MoneyOut
@@ -61,16 +61,17 @@ class OrderCreate(OrderBase):
 
 class OrderUpdate(SQLModel):
     model_config = ConfigDict(extra="forbid")
-    review_departments: list[str] | None = Field(default=None, min_length=1)
-    customer: str | None = Field(default=None, min_length=1, max_length=200)
-    contract_no: str | None = Field(default=None, min_length=1, max_length=64)
-    delivery_date: date | None = None
-    payment_terms: str | None = Field(default=None, max_length=2000)
+    # Left out, not null: none of these can be cleared (the reviewed ones least of all).
+    review_departments: list[str] = Omissible(min_length=1)
+    customer: str = Omissible(min_length=1, max_length=200)
+    contract_no: str = Omissible(min_length=1, max_length=64)
+    delivery_date: date = Omissible()
+    payment_terms: str = Omissible(max_length=2000)
     tech_params: dict[str, str | None] | None = Field(
         default=None, description="按键合并：只改写给出的参数，值为 null 的参数被删除"
     )
-    special_requirements: str | None = Field(default=None, max_length=4000)
-    priority: Priority | None = None
+    special_requirements: str = Omissible(max_length=4000)
+    priority: Priority = Omissible()
     liaison_id: int | None = None
     contract_amount: MoneyIn | None = Field(default=None, description="合同金额（元）")
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from pydantic import ConfigDict, field_validator
 from sqlmodel import Field, SQLModel
 
-from models.base import BLANK, BLANKS, Mobile, UTCDateTime, enum_column, utcnow
+from models.base import BLANK, BLANKS, Mobile, Omissible, UTCDateTime, enum_column, utcnow
 from models.enums import Role
 
 
@@ -82,13 +82,14 @@ class UserCreate(SQLModel):
 
 class UserUpdate(SQLModel):
     model_config = ConfigDict(extra="forbid")
-    display_name: str | None = Field(default=None, min_length=1, max_length=64)
-    password: str | None = Field(default=None, min_length=8, max_length=128)
-    roles: list[Role] | None = Field(default=None, min_length=1)
+    display_name: str = Omissible(min_length=1, max_length=64)
+    password: str = Omissible(min_length=8, max_length=128)
+    roles: list[Role] = Omissible(min_length=1)
+    # null clears these three
     department: str | None = Field(default=None, max_length=32)
     mobile: Mobile | None = None
     email: str | None = Field(default=None, max_length=120)
-    is_active: bool | None = None
+    is_active: bool = Omissible()
 
 
 class UserPublic(SQLModel):

@@ -144,9 +144,6 @@ def revise_order(
     fields = data.model_dump(exclude_unset=True)
     if "tech_params" in fields:
         fields["tech_params"] = merged_params(order.tech_params, fields["tech_params"] or {})
-    for key in ("delivery_date", "payment_terms", "special_requirements"):
-        if key in fields and fields[key] is None:
-            raise InvalidInput("评审内容不能清空", field=key)
     changed = changed_reviewed_fields(order, fields)
     change = None
     if changed and order.status in PAST_REVIEW:
