@@ -175,6 +175,10 @@ def test_a_nul_in_a_query_argument_or_a_form_field_is_refused(client, tracker):
         (0.001, True),
         ("12.125", True),
         (1000000000, True),
+        ("1000000000", True),  # the maximum as text too (a query string carries 1e9 so)
+        ("1000000000.000", True),
+        ("1000000000.5", False),
+        ("1000000001", False),
         (1.0005, False),  # four places: the document's multipleOf 0.001 says so too
         ("1e3", False),  # the document's pattern: a plain decimal
         (" 5", False),

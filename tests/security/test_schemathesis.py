@@ -48,7 +48,8 @@ LONG = 50
 # not_a_server_error check's business.
 ACCEPTED = ["2XX", "3XX", "401", "403", "404", "409", "415", "429", "5XX"]
 
-# Cross-field rules the schema cannot state: truly invalid input that schema-valid data can
+# Rules the schema cannot state: across fields, on the content of an uploaded file, against
+# today's date or the deployment's own address. Truly invalid input that schema-valid data can
 # break, so these operations (and only these) may answer 422 to positive data.
 CROSS_FIELD_422 = {
     # daily_plan's quantities must add up to planned_qty; planned_end not before planned_start
@@ -62,6 +63,20 @@ CROSS_FIELD_422 = {
     "POST /api/scans/batch": "quantity 0 for receive/issue",
     # the milestones' percentages must add up to 100
     "PUT /api/orders/{order_id}/payments": "percentages add up to 100",
+    # a DingTalk robot's secret starts with SEC, a webhook is the platform's own URL form
+    "POST /api/chat/groups": "secret and webhook depend on the platform",
+    # an external id unless the id is to be found by the user's mobile
+    "POST /api/chat/identities": "external_id required unless by_mobile",
+    # a received quantity only when the line is marked arrived
+    "POST /api/purchases/{purchase_id}/status": "received_quantity only with status arrived",
+    # only the last 31 days may be reported late
+    "POST /api/orders/{order_id}/daily-reports": "day within the last 31 days (today)",
+    # only this deployment's own /m/ pages are signed (PUBLIC_BASE_URL)
+    "POST /api/jsapi/signature": "url of this site's /m/ pages (configuration)",
+    # the file's content: a sheet with the required columns, a picture that is not empty
+    "POST /api/orders/import": "the sheet's columns and rows",
+    "POST /api/orders/{order_id}/photos": "an empty picture file",
+    "POST /api/scans/photo": "an empty picture file",
 }
 
 
