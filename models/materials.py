@@ -6,7 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import ConfigDict, StringConstraints
+from pydantic import BeforeValidator, ConfigDict, StringConstraints
 from pydantic import Field as PField
 from sqlmodel import Field, SQLModel
 
@@ -25,7 +25,16 @@ COUNT_UNITS = frozenset(
     {"件", "台", "套", "个", "只", "根", "块", "张", "把", "支", "条", "组", "副", "对", "片"}
     | {"箱", "盒", "包", "袋", "桶", "卷", "pcs", "pc", "set", "ea"}
 )
-QuantityPlaces = Annotated[int, PField(ge=0, le=QUANTITY_PLACES)]
+
+
+def _not_a_bool(value):
+    # pydantic reads true as 1; the document says integer (schemathesis sent true).
+    if isinstance(value, bool):
+        raise ValueError("not an integer")
+    return value
+
+
+QuantityPlaces = Annotated[int, BeforeValidator(_not_a_bool), PField(ge=0, le=QUANTITY_PLACES)]
 
 
 def default_places(unit: str) -> int:

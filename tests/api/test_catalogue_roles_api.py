@@ -147,3 +147,12 @@ def test_null_for_a_material_field_is_a_422_not_a_500(client, session, field):
     r = client.patch(f"/api/materials/{material.id}", json={field: None}, headers=bearer(buyer))
     assert r.status_code == 422, r.get_json()
     assert r.get_json()["error"]["message"] == f"{field}：不能为 null（不修改请省略该字段）"
+
+
+def test_quantity_places_true_is_no_integer(client, session):
+    # pydantic read true as 1 place; the document says integer (schemathesis sent true).
+    buyer = _user(session, Role.buyer)
+    body = {"code": "PIPE-9", "name": "管", "quantity_places": True}
+    r = client.post("/api/materials", json=body, headers=bearer(buyer))
+    assert r.status_code == 422, r.get_json()
+    assert count(session, Material) == 0

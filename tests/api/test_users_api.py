@@ -47,3 +47,15 @@ def test_the_document_shows_which_fields_null_clears(client):
     }
     assert nullable == {"mobile", "email", "department"}
     assert all("default" not in fields[name] for name in set(fields) - nullable)
+
+
+def test_a_long_mobile_number_is_text_not_an_integer_out_of_range(client, session, admin):
+    # The door bounds integers (and ids sent as strings), not text of digits: a 19-digit
+    # mobile the document allows was refused as "数值超出范围：mobile".
+    wang = make_user(session, Role.tracker)
+    session.commit()
+    body = {"mobile": "+1000000000000000000"}
+    r = client.patch(f"/api/users/{wang.id}", json=body, headers=bearer(admin))
+    assert r.status_code == 200, r.get_json()
+    r = client.post("/api/orders", json={"liaison_id": "2147483648"}, headers=bearer(admin))
+    assert r.get_json()["error"]["code"] == "number_out_of_range"

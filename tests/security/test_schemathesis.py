@@ -73,8 +73,11 @@ CROSS_FIELD_422 = {
     "POST /api/orders/{order_id}/daily-reports": "day within the last 31 days (today)",
     # only this deployment's own /m/ pages are signed (PUBLIC_BASE_URL)
     "POST /api/jsapi/signature": "url of this site's /m/ pages (configuration)",
+    # the levels' time limits in order: high <= medium <= low
+    "PUT /api/risk-matrix": "limits ordered by level",
     # the file's content: a sheet with the required columns, a picture that is not empty
     "POST /api/orders/import": "the sheet's columns and rows",
+    "POST /api/orders/{order_id}/bom/import": "a workbook that opens, its columns and rows",
     "POST /api/orders/{order_id}/photos": "an empty picture file",
     "POST /api/scans/photo": "an empty picture file",
 }
