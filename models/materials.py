@@ -34,7 +34,8 @@ def _not_a_bool(value):
     return value
 
 
-QuantityPlaces = Annotated[int, BeforeValidator(_not_a_bool), PField(ge=0, le=QUANTITY_PLACES)]
+# The bounds before the validator: the other way round the document loses them.
+QuantityPlaces = Annotated[int, PField(ge=0, le=QUANTITY_PLACES), BeforeValidator(_not_a_bool)]
 
 
 def default_places(unit: str) -> int:

@@ -156,3 +156,6 @@ def test_quantity_places_true_is_no_integer(client, session):
     r = client.post("/api/materials", json=body, headers=bearer(buyer))
     assert r.status_code == 422, r.get_json()
     assert count(session, Material) == 0
+    spec = client.get("/api/openapi.json").get_json()["components"]["schemas"]
+    places = spec["MaterialCreate"]["properties"]["quantity_places"]["anyOf"][0]
+    assert (places["type"], places["minimum"], places["maximum"]) == ("integer", 0, 3)
