@@ -112,6 +112,9 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):
         log.exception("unhandled error (request id %s)", g.get("request_id"))
+        session = g.get("db_session")
+        if session is not None:
+            session.rollback()  # a failed flush leaves it unusable for what runs after
         return error_response("internal_error", "服务器内部错误，请稍后再试", 500)
 
 

@@ -13,6 +13,7 @@ import time
 from datetime import UTC, datetime
 
 from flask import Flask, g, request
+from sqlalchemy import inspect
 
 access_log = logging.getLogger("gendan.access")
 
@@ -45,6 +46,16 @@ def configure_logging(level: str = "INFO") -> None:
     root.setLevel(level)
 
 
+def _user_id(actor) -> int | None:
+    """The acting user's id as the session knows it, without a query: after a failed flush the
+    user is expired and reading `id` would raise again (the access line and the JSON 500 were
+    lost for a PATCH that broke a NOT NULL column)."""
+    if actor is None or actor.user is None:
+        return None
+    identity = inspect(actor.user).identity
+    return identity[0] if identity else None
+
+
 def install_request_logging(app: Flask) -> None:
     """Log each request once, after it is answered."""
 
@@ -61,7 +72,7 @@ def install_request_logging(app: Flask) -> None:
             "path": request.path,
             "status": response.status_code,
             "ms": round((time.perf_counter() - g.get("started", time.perf_counter())) * 1000, 1),
-            "user_id": actor.id if actor is not None else None,
+            "user_id": _user_id(actor),
             "remote": request.remote_addr,
         }
         access_log.info(

@@ -298,6 +298,8 @@ def _first_out_of_range(data: object, name: str) -> str | None:
         items = data.items()
     elif isinstance(data, list):
         items = ((name, item) for item in data)
+    elif isinstance(data, str) and not ID_NAME.search(name):
+        return None  # text (a mobile number is digits too); an id may come as a string
     else:
         return name if _out_of_range(name, data) else None
     for key, value in items:

@@ -4,17 +4,42 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 import sqlalchemy as sa
+from pydantic import Field as PField
 from pydantic import StringConstraints
 from sqlalchemy.types import TypeDecorator
 
 from models import clock
 
+# Blank characters, spelled out for patterns: regex engines disagree on `\s` (a JSON Schema
+# reader uses ECMA-262's, which has U+FEFF but neither U+0085 nor U+001C-U+001F; pydantic's
+# Rust regex, its stripping and str.isspace() each have another set), so the document and the
+# door would disagree on " \x85" or "\ufeff". These are every character any of them calls blank.
+BLANKS = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680"
+    "\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
+    "\u2028\u2029\u202f\u205f\u3000\ufeff"
+)
+# The same, as the inside of a pattern's character class.
+BLANK = r"\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+
 # Text that must say something: at least one character besides blanks (stripped text of
 # min_length 1), and no NUL. The OpenAPI document shows it, so "  " is invalid there too.
-NOT_BLANK = r"^[^\x00]*[^\s\x00][^\x00]*$"
+NOT_BLANK = rf"^[^\x00]*[^{BLANK}\x00][^\x00]*$"
+
+
+def _no_default(schema: dict) -> None:
+    schema.pop("default", None)
+
+
+def Omissible(**constraints: Any) -> Any:
+    """A field of a change (PATCH) that may be left out but not cleared: the document's type
+    has no null, so {"roles": null} is refused with 422 as it says (it once reached the
+    service and crashed on it); a field left out is None and absent from
+    `model_dump(exclude_unset=True)`. Annotate the field with its plain type."""
+    return PField(default=None, json_schema_extra=_no_default, **constraints)
 
 
 def utcnow() -> datetime:
@@ -73,7 +98,8 @@ def enum_column(enum_cls: type[StrEnum], length: int = 24) -> EnumString:
 
 # Constrained strings for input schemas. Annotated constraints, because SQLModel's Field(regex=)
 # is silently dropped on optional fields.
-Mobile = Annotated[str, StringConstraints(pattern=r"^\+?\d{5,20}$", max_length=20)]
+# [0-9], not \d: pydantic's \d takes any script's digits, a JSON Schema reader's only these.
+Mobile = Annotated[str, StringConstraints(pattern=r"^\+?[0-9]{5,20}$", max_length=20)]
 OrderCode = Annotated[
     str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$", min_length=2, max_length=32)
 ]

@@ -6,16 +6,16 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import ConfigDict, StringConstraints
+from pydantic import BeforeValidator, ConfigDict, StringConstraints
 from pydantic import Field as PField
 from sqlmodel import Field, SQLModel
 
-from models.base import UTCDateTime, utcnow
+from models.base import BLANK, Omissible, UTCDateTime, utcnow
 from models.quantities import QUANTITY, QUANTITY_PLACES, QuantityOut
 
 # A code a scanner can carry: no spaces or control characters, at most 64 characters.
 MaterialCode = Annotated[
-    str, StringConstraints(pattern=r"^[^\s\x00-\x1f\x7f]+$", min_length=1, max_length=64)
+    str, StringConstraints(pattern=rf"^[^{BLANK}\x00-\x1f\x7f]+$", min_length=1, max_length=64)
 ]
 AliasCode = Annotated[str, StringConstraints(min_length=1, max_length=256)]
 
@@ -25,7 +25,17 @@ COUNT_UNITS = frozenset(
     {"件", "台", "套", "个", "只", "根", "块", "张", "把", "支", "条", "组", "副", "对", "片"}
     | {"箱", "盒", "包", "袋", "桶", "卷", "pcs", "pc", "set", "ea"}
 )
-QuantityPlaces = Annotated[int, PField(ge=0, le=QUANTITY_PLACES)]
+
+
+def _not_a_bool(value):
+    # pydantic reads true as 1; the document says integer (schemathesis sent true).
+    if isinstance(value, bool):
+        raise ValueError("not an integer")
+    return value
+
+
+# The bounds before the validator: the other way round the document loses them.
+QuantityPlaces = Annotated[int, PField(ge=0, le=QUANTITY_PLACES), BeforeValidator(_not_a_bool)]
 
 
 def default_places(unit: str) -> int:
@@ -71,10 +81,11 @@ class MaterialCreate(MaterialBase):
 
 class MaterialUpdate(SQLModel):
     model_config = ConfigDict(extra="forbid")
-    name: str | None = Field(default=None, min_length=1, max_length=200)
-    spec: str | None = Field(default=None, max_length=200)
-    unit: str | None = Field(default=None, min_length=1, max_length=16)
-    is_key: bool | None = None
+    # Left out, not null: these cannot be cleared ("" is no spec).
+    name: str = Omissible(min_length=1, max_length=200)
+    spec: str = Omissible(max_length=200)
+    unit: str = Omissible(min_length=1, max_length=16)
+    is_key: bool = Omissible()
     preferred_supplier_id: int | None = None
     backup_supplier_id: int | None = None
     quantity_places: QuantityPlaces | None = Field(

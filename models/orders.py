@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 import sqlalchemy as sa
-from pydantic import ConfigDict
+from pydantic import ConfigDict, StringConstraints
 from sqlmodel import Field, SQLModel
 
-from models.base import OrderCode, UTCDateTime, enum_column, utcnow
+from models.base import NOT_BLANK, Omissible, OrderCode, UTCDateTime, enum_column, utcnow
 from models.enums import OrderStatus, Priority, ReviewStatus, Role, SignoffStatus, StageKind
 from models.people import DepartmentPublic, UserBrief
 from models.quantities import MONEY, MoneyIn, MoneyOut
@@ -49,28 +49,34 @@ class Order(OrderBase, table=True):
         return self.id
 
 
+# A department code as the review list takes it: blanks around are trimmed, so one that is all
+# blanks is none (the service refused such a list with a 422 the document did not show).
+DepartmentCode = Annotated[str, StringConstraints(pattern=NOT_BLANK, max_length=32)]
+
+
 class OrderCreate(OrderBase):
     model_config = ConfigDict(extra="forbid")
     code: OrderCode | None = None
     liaison_id: int | None = None
     contract_amount: MoneyIn | None = Field(default=None, description="合同金额（元）")
-    review_departments: list[str] | None = Field(
-        default=None, description="需要会签的部门代码；缺省为系统默认"
+    review_departments: list[DepartmentCode] | None = Field(
+        default=None, min_length=1, description="需要会签的部门代码；缺省为系统默认"
     )
 
 
 class OrderUpdate(SQLModel):
     model_config = ConfigDict(extra="forbid")
-    review_departments: list[str] | None = Field(default=None, min_length=1)
-    customer: str | None = Field(default=None, min_length=1, max_length=200)
-    contract_no: str | None = Field(default=None, min_length=1, max_length=64)
-    delivery_date: date | None = None
-    payment_terms: str | None = Field(default=None, max_length=2000)
+    # Left out, not null: none of these can be cleared (the reviewed ones least of all).
+    review_departments: list[DepartmentCode] = Omissible(min_length=1)
+    customer: str = Omissible(min_length=1, max_length=200)
+    contract_no: str = Omissible(min_length=1, max_length=64)
+    delivery_date: date = Omissible()
+    payment_terms: str = Omissible(max_length=2000)
     tech_params: dict[str, str | None] | None = Field(
         default=None, description="按键合并：只改写给出的参数，值为 null 的参数被删除"
     )
-    special_requirements: str | None = Field(default=None, max_length=4000)
-    priority: Priority | None = None
+    special_requirements: str = Omissible(max_length=4000)
+    priority: Priority = Omissible()
     liaison_id: int | None = None
     contract_amount: MoneyIn | None = Field(default=None, description="合同金额（元）")
 

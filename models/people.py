@@ -7,7 +7,7 @@ from datetime import datetime
 from pydantic import ConfigDict, field_validator
 from sqlmodel import Field, SQLModel
 
-from models.base import Mobile, UTCDateTime, enum_column, utcnow
+from models.base import BLANK, BLANKS, Mobile, Omissible, UTCDateTime, enum_column, utcnow
 from models.enums import Role
 
 
@@ -57,7 +57,7 @@ class UserRole(SQLModel, table=True):
         return None
 
 
-USERNAME_PATTERN = r"^\s*[^\s\x00]+\s*$"
+USERNAME_PATTERN = rf"^[{BLANK}]*[^{BLANK}\x00]+[{BLANK}]*$"
 
 
 class UserCreate(SQLModel):
@@ -74,21 +74,22 @@ class UserCreate(SQLModel):
     @field_validator("username")
     @classmethod
     def _username_plain(cls, value: str) -> str:
-        value = value.strip()
-        if not value or any(ch.isspace() for ch in value):
+        value = value.strip(BLANKS)
+        if not value or any(ch in BLANKS for ch in value):
             raise ValueError("用户名不能包含空格")
         return value
 
 
 class UserUpdate(SQLModel):
     model_config = ConfigDict(extra="forbid")
-    display_name: str | None = Field(default=None, min_length=1, max_length=64)
-    password: str | None = Field(default=None, min_length=8, max_length=128)
-    roles: list[Role] | None = Field(default=None, min_length=1)
+    display_name: str = Omissible(min_length=1, max_length=64)
+    password: str = Omissible(min_length=8, max_length=128)
+    roles: list[Role] = Omissible(min_length=1)
+    # null clears these three
     department: str | None = Field(default=None, max_length=32)
     mobile: Mobile | None = None
     email: str | None = Field(default=None, max_length=120)
-    is_active: bool | None = None
+    is_active: bool = Omissible()
 
 
 class UserPublic(SQLModel):

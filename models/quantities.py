@@ -73,10 +73,12 @@ QuantityOut = Annotated[
 ]
 
 
-def decimal_pattern(digits: int, places: int, positive: bool) -> str:
-    """A plain decimal in text: up to `digits` digits, `places` places, no sign or exponent."""
+def decimal_pattern(digits: int, places: int, positive: bool, high: int) -> str:
+    """A plain decimal in text: up to `digits` digits, `places` places, no sign or exponent;
+    or the maximum itself, which the number form allows too (a query string carries the JSON
+    number 1e9 as "1000000000": it was refused as text)."""
     zero = r"(?!0+(\.0+)?$)" if positive else ""
-    return rf"^{zero}[0-9]{{1,{digits}}}(\.[0-9]{{1,{places}}})?$"
+    return rf"^{zero}([0-9]{{1,{digits}}}(\.[0-9]{{1,{places}}})?|{high}(\.0{{1,{places}}})?)$"
 
 
 def exact_decimal_in(places: int, high: Decimal, positive: bool) -> tuple:
@@ -87,7 +89,7 @@ def exact_decimal_in(places: int, high: Decimal, positive: bool) -> tuple:
     "1e3", " 5" or "abc" are refused with 422 like the pattern says.
     """
     digits = len(str(int(high))) - 1  # 1e9 -> nine digits before the point, below the maximum
-    pattern = decimal_pattern(digits, places, positive)
+    pattern = decimal_pattern(digits, places, positive, int(high))
     text = re.compile(pattern)
     step = float(Decimal(1).scaleb(-places))
 

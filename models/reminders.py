@@ -156,16 +156,41 @@ class GroupSchedule(SQLModel, table=True):
         return None
 
 
+def _any_case(word: str) -> str:
+    return "".join(f"[{c}{c.upper()}]" for c in word)
+
+
+# What app.services.core.timespec parses, as the document states it (it refused other text
+# with a 422 the document did not show): HH:MM, and weekdays or ranges of them, comma-separated.
+CLOCK_PATTERN = r"^ *([01]?[0-9]|2[0-3]):[0-5][0-9] *$"
+_DAY = "(" + "|".join(_any_case(d) for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")) + ")"
+_SPAN = f" *{_DAY}( *- *{_DAY})? *"
+DAYS_PATTERN = f"^{_SPAN}(,{_SPAN})*$"
+
+
 class GroupScheduleIn(SQLModel):
     """Fields given as null go back to the deployment default; fields left out stay."""
 
     model_config = ConfigDict(extra="forbid")
 
-    standup_time: str | None = Field(default=None, max_length=5, description="站会时间 HH:MM")
-    standup_days: str | None = Field(
-        default=None, max_length=40, description="站会日，例如 mon-sat 或 mon,wed,fri"
+    standup_time: str | None = Field(
+        default=None,
+        max_length=5,
+        description="站会时间 HH:MM",
+        schema_extra={"pattern": CLOCK_PATTERN},
     )
-    report_cutoff: str | None = Field(default=None, max_length=5, description="日报截止 HH:MM")
+    standup_days: str | None = Field(
+        default=None,
+        max_length=40,
+        description="站会日，例如 mon-sat 或 mon,wed,fri",
+        schema_extra={"pattern": DAYS_PATTERN},
+    )
+    report_cutoff: str | None = Field(
+        default=None,
+        max_length=5,
+        description="日报截止 HH:MM",
+        schema_extra={"pattern": CLOCK_PATTERN},
+    )
     standup_enabled: bool | None = Field(default=None, description="是否推送站会摘要")
 
 

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from pydantic import ConfigDict, model_validator
 from sqlmodel import Field, SQLModel
 
-from models.base import enum_column
+from models.base import Omissible, enum_column
 from models.checklists import CheckFields
 from models.enums import StageKind, StageStatus
 from models.people import UserBrief
@@ -58,7 +58,7 @@ class StageUpdate(SQLModel):
     model_config = ConfigDict(extra="forbid")
     planned_start: date | None = None
     planned_end: date | None = None
-    progress: int | None = Field(default=None, ge=0, le=100)
+    progress: int = Omissible(ge=0, le=100)
 
 
 class StageReopen(SQLModel):

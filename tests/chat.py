@@ -28,11 +28,16 @@ def simulator_server() -> Iterator[SimulatorServer]:
 
 @pytest.fixture
 def sim(simulator_server) -> SimulatorServer:
-    state = simulator_server.state
+    return reset_simulator(simulator_server)
+
+
+def reset_simulator(server: SimulatorServer) -> SimulatorServer:
+    """The simulator as a test starts with it: the demo apps and users, nothing sent, now."""
+    state = server.state
     state.reset(config=True)
     state.replace(copy.deepcopy(DEMO_CONFIG))
     state.clock.set(clock.epoch())
-    return simulator_server
+    return server
 
 
 def admin(sim, method: str, path: str, **kwargs):

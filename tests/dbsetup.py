@@ -61,7 +61,7 @@ def migrate(db) -> None:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
     seed_reference(db)
-    _BASELINES[db.url] = _Baseline(db)
+    _BASELINES[db.url] = Snapshot(db)
 
 
 def seed_reference(db) -> None:
@@ -84,7 +84,17 @@ def reset_tables(db) -> None:
     PostgreSQL that is about 5 ms a test where TRUNCATE of every table took about 450 ms and
     DELETE of every table 50 ms.
     """
-    baseline = _BASELINES[db.url]
+    restore(db, _BASELINES[db.url])
+
+
+def snapshot(db) -> Snapshot:
+    """The content of every table now, for `restore` to put back (the fuzz tests start every
+    call sequence from the same demo data, so that hypothesis can replay one)."""
+    return Snapshot(db)
+
+
+def restore(db, baseline: Snapshot) -> None:
+    """Put every table back to what `baseline` saw, and the id sequences after its rows."""
     with db.engine.begin() as conn:
         changed = baseline.changed(conn)
         if not db.is_sqlite:
@@ -98,8 +108,9 @@ def reset_tables(db) -> None:
                 conn.execute(table.insert(), rows)
 
 
-class _Baseline:
-    """The content of every table right after migrating and seeding one database."""
+class Snapshot:
+    """The content of every table of one database at one moment (as migrated and seeded, or a
+    snapshot), and what putting it back needs."""
 
     def __init__(self, db):
         import models  # noqa: F401
@@ -175,4 +186,4 @@ def _rows(conn, table) -> list[dict]:
     return [dict(r._mapping) for r in conn.execute(table.select().order_by(*table.primary_key))]
 
 
-_BASELINES: dict[str, _Baseline] = {}
+_BASELINES: dict[str, Snapshot] = {}

@@ -31,3 +31,39 @@ def test_query_strings_and_tokens_never_reach_the_log(client, session, caplog):
         client.get("/api/orders?signature=deadbeef&q=x", headers=headers)
     text = json.dumps(_lines(caplog))
     assert "deadbeef" not in text and headers["Authorization"].split()[1] not in text
+
+
+def test_a_failed_flush_still_answers_the_json_500_and_logs_the_user(db, session, tmp_path, caplog):
+    # A PATCH that broke a NOT NULL column once lost both: the failed flush had expired the
+    # user, and the access line reading its id raised again after the error handler.
+    from app import create_app
+    from app.auth import current_actor, db_session
+    from models.people import Department
+
+    app = create_app(
+        {
+            "DATABASE_URL": db.url,
+            "SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
+            "TESTING": True,
+            "WTF_CSRF_ENABLED": False,  # the route is no API view (those are exempt)
+            "INSTANCE_DIR": str(tmp_path),
+        }
+    )
+
+    @app.post("/api/broken")
+    def broken():
+        current_actor()
+        db_session().add(Department(code=None, name="坏"))
+        db_session().flush()
+
+    user = make_user(session, Role.tracker)
+    session.commit()
+    try:
+        with caplog.at_level(logging.INFO, logger="gendan.access"):
+            r = app.test_client().post("/api/broken", json={}, headers=bearer(user))
+    finally:
+        app.extensions["gendan.db"].dispose()
+    assert r.status_code == 500
+    assert r.get_json()["error"]["code"] == "internal_error"
+    (line,) = _lines(caplog)
+    assert line["status"] == 500 and line["user_id"] == user.id

@@ -136,3 +136,26 @@ def test_people_without_a_scanning_or_catalogue_role_cannot_touch_aliases(client
     alias_id = _bind(client, binder, material).get_json()["id"]
     r = client.delete(f"/api/materials/aliases/{alias_id}", headers=bearer(sales))
     assert r.status_code == 403 and count(session, MaterialAlias) == 1
+
+
+@pytest.mark.parametrize("field", ["name", "spec", "unit", "is_key"])
+def test_null_for_a_material_field_is_a_422_not_a_500(client, session, field):
+    # {"spec": null} reached the NOT NULL column (a 500); the others were a 422 the document
+    # did not state. Now the document shows them without null and the door refuses it.
+    material = make_material(session, "VALVE-1", name="球阀")
+    buyer = _user(session, Role.buyer)
+    r = client.patch(f"/api/materials/{material.id}", json={field: None}, headers=bearer(buyer))
+    assert r.status_code == 422, r.get_json()
+    assert r.get_json()["error"]["message"] == f"{field}：不能为 null（不修改请省略该字段）"
+
+
+def test_quantity_places_true_is_no_integer(client, session):
+    # pydantic read true as 1 place; the document says integer (schemathesis sent true).
+    buyer = _user(session, Role.buyer)
+    body = {"code": "PIPE-9", "name": "管", "quantity_places": True}
+    r = client.post("/api/materials", json=body, headers=bearer(buyer))
+    assert r.status_code == 422, r.get_json()
+    assert count(session, Material) == 0
+    spec = client.get("/api/openapi.json").get_json()["components"]["schemas"]
+    places = spec["MaterialCreate"]["properties"]["quantity_places"]["anyOf"][0]
+    assert (places["type"], places["minimum"], places["maximum"]) == ("integer", 0, 3)

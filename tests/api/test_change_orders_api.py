@@ -90,4 +90,5 @@ def test_clearing_a_reviewed_field_is_422(client, session):
     r = client.patch(
         f"/api/orders/{order.id}", json={"delivery_date": None}, headers=bearer(tracker)
     )
-    assert r.status_code == 422 and r.get_json()["error"]["message"] == "评审内容不能清空"
+    assert r.status_code == 422
+    assert r.get_json()["error"]["message"] == "delivery_date：不能为 null（不修改请省略该字段）"

@@ -69,3 +69,19 @@ def test_the_report_downloads_as_xlsx(client, session):
     assert client.get("/api/orders/import/template.csv", headers=h).data.startswith(
         "\ufeff合同号".encode()
     )
+
+
+def test_the_report_takes_names_with_control_characters(client, session):
+    # The API accepts any text without NUL as a customer; an order whose customer held a
+    # vertical tab made the report a 500 (openpyxl refuses such characters in a cell).
+    h = _manager(session)
+    body = {
+        "customer": "华东\x0b化工\x1f",
+        "contract_no": "HT-\x07C",
+        "delivery_date": "2027-03-01",
+    }
+    assert client.post("/api/orders", json=body, headers=h).status_code == 201
+    r = client.get("/api/orders/export.xlsx", headers=h)
+    assert r.status_code == 200, r.get_json()
+    sheet = load_workbook(io.BytesIO(r.data)).active
+    assert (sheet["B2"].value, sheet["C2"].value) == ("HT-C", "华东化工")

@@ -1,3 +1,5 @@
+import pytest
+
 from models.changes import ChangeLog
 from models.enums import Role
 from models.orders import Order
@@ -167,3 +169,46 @@ def test_a_reference_to_a_user_that_does_not_exist_is_a_404_naming_the_field(cli
     )
     err = _error(r, 404)
     assert err["details"]["field"] == "user_id" and "不存在" in err["message"]
+
+
+@pytest.mark.parametrize(
+    "field",
+    ["customer", "contract_no", "priority", "review_departments", "payment_terms", "delivery_date"],
+)
+def test_null_for_a_field_that_cannot_be_cleared_is_a_422_not_a_500(client, session, field):
+    # schemathesis sent {"customer": null}: it reached the NOT NULL column (a 500); the
+    # document now shows these fields without null, and the door refuses it.
+    tracker = make_user(session, Role.tracker)
+    order = make_order(session, liaison=tracker)
+    session.commit()
+    r = client.patch(f"/api/orders/{order.id}", json={field: None}, headers=bearer(tracker))
+    err = _error(r, 422, "validation_error")
+    assert err["message"] == f"{field}：不能为 null（不修改请省略该字段）"
+    schema = client.get("/api/openapi.json").get_json()["components"]["schemas"]
+    assert "anyOf" not in schema["OrderUpdate"]["properties"][field]
+
+
+@pytest.mark.parametrize("departments", [[], ["  "]])
+def test_review_departments_need_one_code_as_the_document_says(client, session, departments):
+    tracker = make_user(session, Role.tracker)
+    session.commit()
+    body = {**ORDER, "review_departments": departments}
+    r = client.post("/api/orders", json=body, headers=bearer(tracker))
+    _error(r, 422, "validation_error")
+    schema = client.get("/api/openapi.json").get_json()["components"]["schemas"]
+    node = next(
+        n
+        for n in schema["OrderCreate"]["properties"]["review_departments"]["anyOf"]
+        if n.get("type") == "array"
+    )
+    assert node["minItems"] == 1 and node["items"]["pattern"]
+
+
+def test_a_liaison_who_is_no_tracker_is_a_409(client, session):
+    # The user exists but holds another role: a state the document cannot show, so 409 like
+    # every such refusal (it was a 422, which the document reserves for the request's shape).
+    tracker, sales = make_user(session, Role.tracker), make_user(session, Role.sales)
+    session.commit()
+    body = {**ORDER, "liaison_id": sales.id}
+    err = _error(client.post("/api/orders", json=body, headers=bearer(tracker)), 409)
+    assert err["code"] == "liaison_not_tracker" and err["message"] == "跟单联络人必须是跟单员"

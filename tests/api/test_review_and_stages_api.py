@@ -135,6 +135,16 @@ def test_progress_out_of_range_is_a_422(client, session):
     assert r.status_code == 422 and "数值过大" in r.get_json()["error"]["message"]
 
 
+def test_null_progress_is_a_422_not_a_500(client, session):
+    # The planned dates may be cleared with null; the progress may only be left out.
+    order, tracker, _ = _setup(session)
+    r = client.patch(
+        f"/api/orders/{order.id}/stages/procurement", json={"progress": None}, headers=tracker
+    )
+    assert r.status_code == 422, r.get_json()
+    assert r.get_json()["error"]["message"] == "progress：不能为 null（不修改请省略该字段）"
+
+
 def test_a_checklist_item_of_another_order_is_not_found(client, session):
     order, tracker, _ = _setup(session)
     other = make_order(session)

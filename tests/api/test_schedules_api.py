@@ -1,3 +1,6 @@
+import jsonschema_rs
+import pytest
+
 from models.enums import Role
 from models.reminders import GroupSchedule
 from tests.factories import bearer, count, make_chat_group, make_user
@@ -49,3 +52,29 @@ def test_a_group_schedule_is_shown_only_to_who_may_see_the_group(client, session
         and r.get_json()["error"]["message"] == "只有管理员、管理层或跟单员可以管理聊天群"
     )
     assert client.get(url, headers=admin).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("body", "accepted"),
+    [
+        ({"standup_days": " Mon - Sat "}, True),
+        ({"standup_days": "sat-mon,wed"}, True),
+        ({"standup_time": "7:05", "report_cutoff": "23:59"}, True),
+        ({"standup_days": "monday"}, False),
+        ({"standup_days": "¨%"}, False),  # schemathesis sent text like this as valid data
+        ({"standup_days": "mon,,fri"}, False),
+        ({"standup_time": "٠٨:٤٥"}, False),  # not ASCII digits
+        ({"report_cutoff": "24:00"}, False),
+    ],
+)
+def test_a_schedule_is_refused_exactly_where_the_document_says(client, session, body, accepted):
+    admin, _, url, _ = _setup(session)
+    spec = client.get("/api/openapi.json").get_json()["components"]["schemas"]
+    fields = spec["GroupScheduleIn"]["properties"]
+    for name, value in body.items():
+        text = next(n for n in fields[name]["anyOf"] if n.get("type") == "string")
+        assert jsonschema_rs.validator_for(text).is_valid(value) is accepted, (name, value)
+    r = client.put(url, json=body, headers=admin)
+    assert r.status_code == (200 if accepted else 422), r.get_json()
+    if not accepted:
+        assert r.get_json()["error"]["code"] == "validation_error"

@@ -9,12 +9,13 @@ import inspect
 import io
 import json
 
+import jsonschema_rs
 import pytest
 from pydantic import BaseModel
 
 import app.api
 from app.security import ANY_JSON, NO_NUL
-from models.base import NOT_BLANK
+from models.base import BLANK, BLANKS, NOT_BLANK
 from models.enums import Role
 from models.orders import Order
 from tests.clocks import days
@@ -174,6 +175,10 @@ def test_a_nul_in_a_query_argument_or_a_form_field_is_refused(client, tracker):
         (0.001, True),
         ("12.125", True),
         (1000000000, True),
+        ("1000000000", True),  # the maximum as text too (a query string carries 1e9 so)
+        ("1000000000.000", True),
+        ("1000000000.5", False),
+        ("1000000001", False),
         (1.0005, False),  # four places: the document's multipleOf 0.001 says so too
         ("1e3", False),  # the document's pattern: a plain decimal
         (" 5", False),
@@ -219,3 +224,69 @@ def test_an_unknown_department_code_is_a_404_like_any_missing_row(client, sessio
     r = client.post("/api/users", json=body, headers=bearer(admin))
     assert r.status_code == 404, r.get_json()
     assert r.get_json()["error"]["message"] == "部门代码 nope 不存在"
+
+
+def test_the_blank_characters_are_every_character_any_engine_calls_blank():
+    # Python's str.isspace() and strip(), and ECMA-262's \s (a JSON Schema reader's) which adds
+    # U+FEFF; the pattern class BLANK holds exactly these.
+    python = {c for c in map(chr, range(0x110000)) if c.isspace()}
+    assert set(BLANKS) == python | {"\ufeff"}
+    in_class = jsonschema_rs.validator_for({"type": "string", "pattern": f"^[{BLANK}]$"})
+    assert [c for c in map(chr, range(0x3100)) if in_class.is_valid(c)] == sorted(BLANKS[:-1])
+    assert in_class.is_valid("\ufeff") and not in_class.is_valid("\u200b")
+
+
+def _document_says(spec: dict, schema: str, field: str, value: str) -> bool:
+    node = spec["components"]["schemas"][schema]["properties"][field]
+    node = next((n for n in node.get("anyOf", [node]) if n.get("type") == "string"), node)
+    return jsonschema_rs.validator_for(node).is_valid(value)
+
+
+@pytest.mark.parametrize(
+    ("username", "accepted"),
+    [
+        ("\x85wang\u3000", True),  # blanks around are trimmed (U+0085: not ECMA's \s)
+        ("\ufeffwang", True),  # U+FEFF too (ECMA's \s, not Python's)
+        ("wang\x1cli", False),  # no blank inside (U+001C: Python's, not ECMA's)
+        ("wang\x85li", False),
+        ("wang\ufeffli", False),
+        ("\x0b\x0bÌ\x1c牠  \n", False),  # schemathesis sent this one as valid
+    ],
+)
+def test_a_username_is_refused_exactly_where_the_document_says(
+    client, spec, session, username, accepted
+):
+    admin = make_user(session, Role.admin)
+    session.commit()
+    assert _document_says(spec, "UserCreate", "username", username) is accepted
+    body = {"username": username, "roles": ["tracker"]}
+    r = client.post("/api/users", json=body, headers=bearer(admin))
+    assert r.status_code == (201 if accepted else 422), r.get_json()
+    if accepted:
+        assert r.get_json()["username"] == "wang"
+
+
+@pytest.mark.parametrize(
+    ("title", "accepted"),
+    [("\x85", False), ("\ufeff", False), ("\x1c\u3000", False), ("\ufeff改进", True)],
+)
+def test_blank_text_is_blank_to_the_document_and_the_door_alike(
+    client, spec, tracker, title, accepted
+):
+    assert _document_says(spec, "ImprovementIn", "title", title) is accepted
+    body = {"title": title, "stage_kind": "production"}
+    r = client.post("/api/orders/1/retro/improvements", json=body, headers=bearer(tracker))
+    # No order 1: text the door accepts gets as far as the 404.
+    assert r.status_code == (404 if accepted else 422), r.get_json()
+
+
+@pytest.mark.parametrize(("mobile", "accepted"), [("13800000000", True), ("١٣٨٠٠٠٠٠٠٠٠", False)])
+def test_a_mobile_number_is_ascii_digits_for_the_document_and_the_door(
+    client, spec, session, mobile, accepted
+):
+    admin = make_user(session, Role.admin)
+    session.commit()
+    assert _document_says(spec, "UserCreate", "mobile", mobile) is accepted
+    body = {"username": "wang", "roles": ["tracker"], "mobile": mobile}
+    r = client.post("/api/users", json=body, headers=bearer(admin))
+    assert r.status_code == (201 if accepted else 422), r.get_json()

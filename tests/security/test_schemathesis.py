@@ -1,21 +1,30 @@
-"""Schemathesis over /api/openapi.json, in process, as an admin with the demo data loaded, on
+r"""Schemathesis over /api/openapi.json, in process, as an admin with the demo data loaded, on
 SQLite and PostgreSQL: no request may cause a 5xx, and every response must pass every built-in
 check (status, content type, headers and schema as documented, invalid data refused, valid
 data accepted, authentication enforced, ...). The document states every rule the door applies
-to a request's shape (no unknown fields, no NUL, number ranges and places, id ranges), so
-schema-valid data is never refused with 400/422; what it cannot state (a row that does not
-exist, a state that forbids the change, a login code the platform does not know) answers
-401/403/404/409.
+to a request's shape (no unknown fields, no NUL, number ranges and places, id ranges; blanks
+and digits as explicit classes, since `\s` and `\d` differ between a JSON Schema reader and
+pydantic; no null where a change cannot clear the field), so schema-valid data is never
+refused with 400/422; what it cannot state (a row that does not exist, a state that forbids
+the change, a login code the platform does not know) answers 401/403/404/409.
 
 Single requests (positive and negative data) and call sequences along the links schemathesis
-infers from the document (stateful). `make test` runs the bounded variant: 3 examples per
-operation and 5-step sequences, derandomized. The long variant (50 examples, 20 steps) is
-marked `fuzz_long` and runs with `FUZZ_LONG=1 .venv/bin/pytest -m fuzz_long tests/security`.
+infers from the document (stateful). Every call sequence starts from the same data (the demo
+snapshot is put back, the simulator and the rate-limit counts reset): hypothesis replays a
+sequence to shrink a failure, and on changed data it drew other steps (FlakyStrategyDefinition).
+
+`make test` runs the bounded variant: 3 examples per operation (1 for a GET without
+parameters) and 3 sequences of 5 steps, derandomized. The deep variant (50 examples, every
+operation that may write starting from the demo data; 50 sequences of 20 steps) is marked
+`fuzz_long`; each test prints its figures:
+
+    FUZZ_LONG=1 .venv/bin/pytest -p no:cacheprovider -m fuzz_long tests/security
 """
 
 from __future__ import annotations
 
 import os
+import time
 
 import pytest
 import schemathesis
@@ -26,6 +35,8 @@ from schemathesis.core.parameters import ParameterLocation
 
 from app.demo import load_demo
 from models.enums import Role
+from tests.chat import reset_simulator
+from tests.dbsetup import Snapshot, restore, snapshot
 from tests.factories import bearer, make_user
 
 BOUNDED = int(os.environ.get("FUZZ_EXAMPLES", "3"))
@@ -37,7 +48,8 @@ LONG = 50
 # not_a_server_error check's business.
 ACCEPTED = ["2XX", "3XX", "401", "403", "404", "409", "415", "429", "5XX"]
 
-# Cross-field rules the schema cannot state: truly invalid input that schema-valid data can
+# Rules the schema cannot state: across fields, on the content of an uploaded file, against
+# today's date or the deployment's own address. Truly invalid input that schema-valid data can
 # break, so these operations (and only these) may answer 422 to positive data.
 CROSS_FIELD_422 = {
     # daily_plan's quantities must add up to planned_qty; planned_end not before planned_start
@@ -51,6 +63,23 @@ CROSS_FIELD_422 = {
     "POST /api/scans/batch": "quantity 0 for receive/issue",
     # the milestones' percentages must add up to 100
     "PUT /api/orders/{order_id}/payments": "percentages add up to 100",
+    # a DingTalk robot's secret starts with SEC, a webhook is the platform's own URL form
+    "POST /api/chat/groups": "secret and webhook depend on the platform",
+    # an external id unless the id is to be found by the user's mobile
+    "POST /api/chat/identities": "external_id required unless by_mobile",
+    # a received quantity only when the line is marked arrived
+    "POST /api/purchases/{purchase_id}/status": "received_quantity only with status arrived",
+    # only the last 31 days may be reported late
+    "POST /api/orders/{order_id}/daily-reports": "day within the last 31 days (today)",
+    # only this deployment's own /m/ pages are signed (PUBLIC_BASE_URL)
+    "POST /api/jsapi/signature": "url of this site's /m/ pages (configuration)",
+    # the levels' time limits in order: high <= medium <= low
+    "PUT /api/risk-matrix": "limits ordered by level",
+    # the file's content: a sheet with the required columns, a picture that is not empty
+    "POST /api/orders/import": "the sheet's columns and rows",
+    "POST /api/orders/{order_id}/bom/import": "a workbook that opens, its columns and rows",
+    "POST /api/orders/{order_id}/photos": "an empty picture file",
+    "POST /api/scans/photo": "an empty picture file",
 }
 
 
@@ -70,28 +99,67 @@ def _config() -> SchemathesisConfig:
     )
 
 
-def _run(app, session, max_examples: int) -> list[str]:
+# What loading the document and the demo data costs once per engine (1-4 s and 3-5 s), kept
+# for the other tests of the run: the schema per app, the demo as a snapshot to put back.
+_SCHEMAS: dict = {}
+_DEMOS: dict[str, tuple[Snapshot, dict]] = {}
+
+
+def _schema(app):
+    if app not in _SCHEMAS:
+        _SCHEMAS[app] = schemathesis.openapi.from_wsgi("/api/openapi.json", app, config=_config())
+    return _SCHEMAS[app]
+
+
+def _demo(db, session) -> tuple[Snapshot, dict]:
+    """The demo data and an admin (also a tracker) on this database, and the admin's headers:
+    loaded the first time, put back from the snapshot after that."""
+    if db.url in _DEMOS:
+        start, headers = _DEMOS[db.url]
+        restore(db, start)
+        return start, headers
     load_demo(session=session)
     admin = make_user(session, Role.admin, Role.tracker, username="fuzz-admin")
     session.commit()
-    headers = bearer(admin)
-    schema = schemathesis.openapi.from_wsgi("/api/openapi.json", app, config=_config())
+    _DEMOS[db.url] = (snapshot(db), bearer(admin))
+    return _DEMOS[db.url]
+
+
+def _examples(operation, max_examples: int) -> int:
+    """One example for a GET that takes no parameter: every positive case is the same request
+    and there is nothing to make negative (the token is no documented header)."""
+    if operation.method.upper() == "GET" and not list(operation.iter_parameters()):
+        return 1
+    return max_examples
+
+
+def _run(app, db, session, max_examples: int, *, fresh: bool = False) -> tuple[list[str], dict]:
+    """Every operation, positive and negative data; with `fresh`, every operation that may
+    change data starts from the demo data (a failure found late is then replayed, and shrunk,
+    on the data it was found on; 0.1-0.4 s an operation, so only the deep run does it)."""
+    start, headers = _demo(db, session)
+    schema = _schema(app)
     failures: list[str] = []
+    stats = {"operations": 0, "cases": 0}
     for result in schema.get_all_operations():
         operation = result.ok()
         strategy = operation.as_strategy(GenerationMode.POSITIVE) | operation.as_strategy(
             GenerationMode.NEGATIVE
         )
+        if fresh and operation.method.upper() != "GET":
+            restore(db, start)
+        stats["operations"] += 1
 
         @given(case=strategy)
         @settings(
-            max_examples=max_examples,
+            max_examples=_examples(operation, max_examples),
             derandomize=True,
             database=None,
             deadline=None,
             suppress_health_check=list(HealthCheck),
         )
         def run(case):
+            stats["cases"] += 1
             sent = _auth_for(case, headers)
             response = case.call(headers=sent)
             case.validate_response(response, headers=sent)
@@ -100,7 +168,7 @@ def _run(app, session, max_examples: int) -> list[str]:
             run()
         except (Exception, BaseExceptionGroup) as exc:  # report every operation's failures
             failures.append(f"{operation.label}: {str(exc)[:1500]}")
-    return failures
+    return failures, stats
 
 
 def _auth_for(case, headers: dict) -> dict:
@@ -110,16 +178,31 @@ def _auth_for(case, headers: dict) -> dict:
     return {} if header is not None and header.mode == GenerationMode.NEGATIVE else headers
 
 
-def _run_stateful(app, session, max_examples: int, steps: int) -> None:
+def _run_stateful(app, db, session, sim, max_examples: int, steps: int) -> dict:
     """Sequences of calls along the links schemathesis infers (an id a POST answers feeds the
-    GET/PATCH/DELETE that take it), every built-in check after each step."""
-    load_demo(session=session)
-    admin = make_user(session, Role.admin, Role.tracker, username="fuzz-admin")
-    session.commit()
-    headers = bearer(admin)
-    schema = schemathesis.openapi.from_wsgi("/api/openapi.json", app, config=_config())
+    GET/PATCH/DELETE that take it), every built-in check after each step.
+
+    Every sequence starts from the same data (the demo, the simulator, no rate-limit counts):
+    which step hypothesis draws next depends on what the earlier steps answered (a link needs
+    its source's response), so a sequence replayed (to shrink a failure) on data an earlier
+    sequence changed drew differently and hypothesis raised FlakyStrategyDefinition."""
+    start, headers = _demo(db, session)
+    schema = _schema(app)
+    stats = {"sequences": 0, "steps": 0, "linked steps": 0, "operations": set()}
 
     class Workflow(schema.as_state_machine()):
+        def setup(self):
+            restore(db, start)
+            app.extensions["gendan.limiter"].reset()
+            reset_simulator(sim)
+            stats["sequences"] += 1
+
+        def step(self, input):
+            stats["steps"] += 1
+            stats["linked steps"] += input.transition is not None
+            stats["operations"].add(input.case.operation.label)
+            return super().step(input)
+
         def get_call_kwargs(self, case):
             return {"headers": _auth_for(case, headers)}
 
@@ -140,33 +223,52 @@ def _run_stateful(app, session, max_examples: int, steps: int) -> None:
             suppress_health_check=list(HealthCheck),
         )
     )
+    stats["operations"] = len(stats["operations"])
+    links = Workflow._transitions.operations.values()
+    return {"links": sum(len(t.outgoing) for t in links), **stats}
 
 
-def test_api_survives_generated_requests(chat_app, session):
+def _report(capsys, db, started: float, stats: dict) -> None:
+    """One line on the terminal (the deep run's figures go to docs/SECURITY.md)."""
+    engine = "sqlite" if db.is_sqlite else "postgresql"
+    figures = ", ".join(f"{value} {name}" for name, value in stats.items())
+    with capsys.disabled():
+        print(f"\nschemathesis on {engine}: {figures} in {time.perf_counter() - started:.0f} s")
+
+
+def test_api_survives_generated_requests(chat_app, db, session, capsys):
     # chat_app: the platform APIs (chat login, notices) are the local chat simulator.
-    failures = _run(chat_app, session, BOUNDED)
+    started = time.perf_counter()
+    failures, stats = _run(chat_app, db, session, BOUNDED)
+    _report(capsys, db, started, stats)
     assert failures == [], "\n\n".join(failures)
 
 
-def test_api_survives_generated_call_sequences(chat_app, session):
-    _run_stateful(chat_app, session, max_examples=BOUNDED, steps=5)
+def test_api_survives_generated_call_sequences(chat_app, db, session, sim, capsys):
+    started = time.perf_counter()
+    stats = _run_stateful(chat_app, db, session, sim, max_examples=BOUNDED, steps=5)
+    _report(capsys, db, started, stats)
 
 
 @pytest.mark.fuzz_long
 @pytest.mark.skipif(not os.environ.get("FUZZ_LONG"), reason="long fuzzing: set FUZZ_LONG=1")
-def test_api_survives_many_generated_call_sequences(chat_app, session):
-    _run_stateful(chat_app, session, max_examples=LONG, steps=20)
+def test_api_survives_many_generated_call_sequences(chat_app, db, session, sim, capsys):
+    started = time.perf_counter()
+    stats = _run_stateful(chat_app, db, session, sim, max_examples=LONG, steps=20)
+    _report(capsys, db, started, stats)
 
 
 @pytest.mark.fuzz_long
 @pytest.mark.skipif(not os.environ.get("FUZZ_LONG"), reason="long fuzzing: set FUZZ_LONG=1")
-def test_api_survives_many_generated_requests(chat_app, session):
-    failures = _run(chat_app, session, LONG)
+def test_api_survives_many_generated_requests(chat_app, db, session, capsys):
+    started = time.perf_counter()
+    failures, stats = _run(chat_app, db, session, LONG, fresh=True)
+    _report(capsys, db, started, {**stats, "failed operations": len(failures)})
     assert failures == [], "\n\n".join(failures)
 
 
 def test_the_422_allow_list_names_real_operations_and_only_they_allow_422(app):
-    schema = schemathesis.openapi.from_wsgi("/api/openapi.json", app, config=_config())
+    schema = _schema(app)
     labels = {}
     for result in schema.get_all_operations():
         operation = result.ok()

@@ -48,13 +48,18 @@ VALIDATION_WORDS = {
     "decimal_type": "应为数字",
 }
 
+# A null where the field can be left out but not cleared (models.base.Omissible).
+NULL_WORD = "不能为 null（不修改请省略该字段）"
+
 
 def describe_validation_error(exc: ValidationError) -> tuple[str, list[dict]]:
     """A Chinese message naming the bad fields (at most five), and the fields themselves."""
     fields, parts = [], []
-    for err in exc.errors(include_url=False, include_input=False, include_context=False):
+    for err in exc.errors(include_url=False, include_context=False):
         loc = ".".join(str(p) for p in err["loc"] if p not in ("body", "query", "path"))
         word = VALIDATION_WORDS.get(err["type"], "格式不正确")
+        if err.get("input", "") is None and loc:  # a field sent as null
+            word = NULL_WORD
         parts.append(f"{loc}：{word}" if loc else word)
         fields.append({"field": loc, "type": err["type"]})
     return "；".join(parts[:5]), fields

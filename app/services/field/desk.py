@@ -30,7 +30,7 @@ from app.services.people import user_brief
 from models.base import utcnow
 from models.chat import ChatIdentity
 from models.enums import CHAT_PLATFORM_NAMES, ChatPlatform, OrderStatus
-from models.errors import Conflict, Forbidden, InvalidInput
+from models.errors import Conflict, Forbidden, NotFound
 from models.messages import OutboundMessage
 from models.orders import Order, OrderMember
 from models.people import User
@@ -156,7 +156,7 @@ def remind_reporter(
         ).first()
         if user is not None and reported is not None:
             raise Conflict(f"{user.display_name} 今天已经提交了日报", code="already_reported")
-        raise InvalidInput("此人不是本订单需要提交日报的成员", field="user_id")
+        raise NotFound("此人不是本订单需要提交日报的成员", field="user_id")
     text = (
         f"【日报提醒】{order.code}：{user.display_name}，今天（{day:%m-%d}）的日报还没有提交，"
         f"请在手机上打开「跟单 · 现场」→ 日报填写。（{actor.name} 提醒）"

@@ -48,7 +48,7 @@ def _contract_amount(order: Order, amount: Decimal | None) -> Decimal:
     if amount is not None:
         order.contract_amount = yuan(amount)
     if order.contract_amount is None:
-        raise InvalidInput("请先填写合同金额", field="contract_amount")
+        raise Conflict("请先填写合同金额", code="no_contract_amount", field="contract_amount")
     return order.contract_amount
 
 

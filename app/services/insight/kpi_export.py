@@ -5,6 +5,7 @@ from __future__ import annotations
 from io import BytesIO
 from typing import TYPE_CHECKING
 
+from app.services.insight._cells import writable
 from models.dashboard import Kpis
 
 if TYPE_CHECKING:
@@ -24,7 +25,7 @@ def _sheet(book: Workbook, title: str, header: list[str], rows: list[list], firs
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in rows:
-        sheet.append(row)
+        sheet.append(writable(row))
     for column in sheet.columns:
         width = max(len(str(c.value or "")) for c in column)
         sheet.column_dimensions[column[0].column_letter].width = min(40, max(10, width * 2))

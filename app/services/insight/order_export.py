@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 from app.services import finance
 from app.services.core import Actor, visible_orders_clause
 from app.services.finance import COST_READERS
+from app.services.insight._cells import writable
 from app.services.orders import orders_public
 from models.costs import PaymentMilestone
 from models.enums import STAGE_NAMES, OrderStatus, Role, StageKind
@@ -91,15 +92,14 @@ def export_orders(*, session: Session, actor: Actor, status: OrderStatus | None 
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for order in public:
-        sheet.append(
-            _row(
-                order,
-                stages[order.id],
-                budget.get(order.id, {}),
-                actual[order.id],
-                payments.get(order.id),
-            )
+        row = _row(
+            order,
+            stages[order.id],
+            budget.get(order.id, {}),
+            actual[order.id],
+            payments.get(order.id),
         )
+        sheet.append(writable(row))
     _format(sheet)
     buffer = io.BytesIO()
     book.save(buffer)

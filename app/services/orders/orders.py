@@ -40,7 +40,7 @@ def _check_liaison(session: Session, user_id: int | None) -> None:
     if user is None or not user.is_active:
         raise NotFound("跟单联络人不存在或已停用", field="liaison_id")
     if Role.tracker not in roles_of(session, user_id):
-        raise InvalidInput("跟单联络人必须是跟单员", field="liaison_id")
+        raise Conflict("跟单联络人必须是跟单员", code="liaison_not_tracker", field="liaison_id")
 
 
 def _check_departments(session: Session, codes: list[str]) -> list[str]:
@@ -144,9 +144,6 @@ def revise_order(
     fields = data.model_dump(exclude_unset=True)
     if "tech_params" in fields:
         fields["tech_params"] = merged_params(order.tech_params, fields["tech_params"] or {})
-    for key in ("delivery_date", "payment_terms", "special_requirements"):
-        if key in fields and fields[key] is None:
-            raise InvalidInput("评审内容不能清空", field=key)
     changed = changed_reviewed_fields(order, fields)
     change = None
     if changed and order.status in PAST_REVIEW:

@@ -124,9 +124,6 @@ def update_material(
     require_role(actor, CATALOGUE_ROLES, "维护物料")
     material = load_material(session, material_id)
     fields = data.model_dump(exclude_unset=True)
-    for key in ("name", "unit", "is_key"):
-        if key in fields and fields[key] is None:
-            raise InvalidInput("该字段不能为空", field=key)
     check_suppliers(session, fields.get("preferred_supplier_id"), fields.get("backup_supplier_id"))
     # Places not given with a new unit, or given as null: the unit's default.
     unit = fields.get("unit", material.unit)

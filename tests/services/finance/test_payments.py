@@ -93,7 +93,7 @@ def test_generating_twice_needs_replace_and_nothing_received(session):
 
 def test_no_contract_amount_is_refused(session):
     order = make_confirmed_order(session, payment_terms=TERMS)
-    with pytest.raises(InvalidInput) as err:
+    with pytest.raises(Conflict) as err:  # the order's state: 409, as the document says
         generate_milestones(session=session, actor=_tracker(session, order), order_id=order.id)
     assert err.value.message == "请先填写合同金额"
     assert count(session, PaymentMilestone) == 0
