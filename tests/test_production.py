@@ -3,6 +3,7 @@ workers, and a real start and graceful stop of gunicorn + scheduler on PostgreSQ
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
@@ -176,7 +177,9 @@ def test_run_prods_chat_stream_process_holds_the_stream_and_stops_gracefully(
     if db.is_sqlite:
         env["GENDAN_ENV"] = "testing"
     log = open(tmp_path / "chat-stream.log", "w+")  # noqa: SIM115
-    proc = subprocess.Popen(stream.argv, cwd=ROOT, env=env, stdout=log, stderr=log)
+    proc = subprocess.Popen(
+        stream.argv, cwd=ROOT, env=env, stdout=log, stderr=log, start_new_session=True
+    )
     try:
         deadline = time.monotonic() + 60
         while gateway.live(appkey) != 1:
@@ -196,9 +199,7 @@ def test_run_prods_chat_stream_process_holds_the_stream_and_stops_gracefully(
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=40) == 0
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+        _stop_all(proc)
     deadline = time.monotonic() + 10
     while gateway.live(appkey):
         assert time.monotonic() < deadline, "the connection stayed open"
@@ -208,6 +209,14 @@ def test_run_prods_chat_stream_process_holds_the_stream_and_stops_gracefully(
     assert "chat-stream leader" in output and "dingtalk event user_add_org" in output, output[
         -3000:
     ]
+
+
+def _stop_all(proc: subprocess.Popen) -> None:
+    """Whatever the test's outcome, nothing it started outlives it: a failed test used to leave
+    run-prod's gunicorn and scheduler running (killing the parent does not stop its children)."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
 
 
 def _gunicorn_settings(env: dict) -> dict:
@@ -295,7 +304,12 @@ def test_run_prod_starts_workers_and_scheduler_and_stops_them_gracefully(
     env.pop("GENDAN_ENV", None)
     log = open(tmp_path / "run-prod.log", "w+")  # noqa: SIM115
     proc = subprocess.Popen(
-        [sys.executable, "-m", "app.production"], cwd=ROOT, env=env, stdout=log, stderr=log
+        [sys.executable, "-m", "app.production"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=log,
+        start_new_session=True,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -318,9 +332,7 @@ def test_run_prod_starts_workers_and_scheduler_and_stops_them_gracefully(
         assert proc.wait(timeout=60) == 0
         assert not any(Path(f"/proc/{pid}").exists() for pid in pids)
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+        _stop_all(proc)
     log.seek(0)
     output = log.read()
     shown = "\n".join(line[:200] for line in output.splitlines() if "gendan.access" not in line)
