@@ -34,10 +34,11 @@ import time
 from urllib.parse import parse_qs, urlsplit
 
 from flask import Blueprint, current_app, jsonify
-from websockets.asyncio.server import ServerConnection, serve
+from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
 
 from bots.simulator.common import json_object, sim
+from bots.simulator.gateway_loop import GatewayLoop
 from bots.simulator.state import SimState
 
 log = logging.getLogger("gendan.simulator.stream")
@@ -48,8 +49,11 @@ DEFAULT_REDELIVERY = 16.0
 MAX_DELIVERIES = 10
 
 
-class StreamGateway:
+class StreamGateway(GatewayLoop):
     """Tickets, live connections per app, and every frame sent with its acknowledgements."""
+
+    thread_name = "sim-stream"
+    what = "the stream gateway"
 
     def __init__(self, state: SimState, redelivery_delay: float = DEFAULT_REDELIVERY):
         self.state = state
@@ -61,45 +65,7 @@ class StreamGateway:
         self.subscribed: dict[ServerConnection, frozenset[str]] = {}
         self.frames: dict[str, dict] = {}  # messageId -> delivery record
         self.connects = 0
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._thread: threading.Thread | None = None
-        self._ready = threading.Event()
-        self._stop: asyncio.Event | None = None
-        self.port = 0
-
-    # --- lifecycle -------------------------------------------------------------------------
-
-    def start(self) -> None:
-        with self.lock:
-            if self._thread is not None:
-                return
-            self._thread = threading.Thread(target=self._run, name="sim-stream", daemon=True)
-            self._thread.start()
-        if not self._ready.wait(10):
-            raise RuntimeError("the stream gateway did not start")
-
-    def stop(self) -> None:
-        loop, thread = self._loop, self._thread
-        if loop is None or thread is None:
-            return
-        loop.call_soon_threadsafe(self._stop.set)
-        thread.join(10)
-
-    def _run(self) -> None:
-        self._loop = asyncio.new_event_loop()
-        try:
-            self._loop.run_until_complete(self._main())
-        finally:
-            self._loop.close()
-
-    async def _main(self) -> None:
-        self._stop = asyncio.Event()
-        async with serve(self._serve, "127.0.0.1", 0, ping_interval=None) as server:
-            self.port = server.sockets[0].getsockname()[1]
-            self._ready.set()
-            redeliver = asyncio.create_task(self._redeliver_loop())
-            await self._stop.wait()
-            redeliver.cancel()
+        self._init_loop()
 
     @property
     def endpoint(self) -> str:

@@ -32,10 +32,11 @@ import threading
 import time
 
 from flask import Blueprint, current_app, jsonify
-from websockets.asyncio.server import ServerConnection, serve
+from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
 
 from bots.simulator.common import json_object
+from bots.simulator.gateway_loop import GatewayLoop
 from bots.simulator.state import SimState
 
 log = logging.getLogger("gendan.simulator.wecom_ws")
@@ -46,8 +47,11 @@ SUBSCRIBE_TIMEOUT = 10.0
 ERR_SECRET = 40058  # "invalid bot_id or secret"; the real code differs per case
 
 
-class WeComGateway:
+class WeComGateway(GatewayLoop):
     """Live connections per robot and every callback sent with its replies."""
+
+    thread_name = "sim-wecom-ws"
+    what = "the WeCom long-connection gateway"
 
     def __init__(self, state: SimState, redelivery_delay: float = DEFAULT_REDELIVERY, port=0):
         self.state = state
@@ -58,45 +62,7 @@ class WeComGateway:
         self.connects = 0
         self.refused = 0
         self.pings = 0
-        self.port = port
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._thread: threading.Thread | None = None
-        self._ready = threading.Event()
-        self._stop: asyncio.Event | None = None
-
-    # --- lifecycle -------------------------------------------------------------------------
-
-    def start(self) -> None:
-        with self.lock:
-            if self._thread is not None:
-                return
-            self._thread = threading.Thread(target=self._run, name="sim-wecom-ws", daemon=True)
-            self._thread.start()
-        if not self._ready.wait(10):
-            raise RuntimeError("the WeCom long-connection gateway did not start")
-
-    def stop(self) -> None:
-        loop, thread = self._loop, self._thread
-        if loop is None or thread is None:
-            return
-        loop.call_soon_threadsafe(self._stop.set)
-        thread.join(10)
-
-    def _run(self) -> None:
-        self._loop = asyncio.new_event_loop()
-        try:
-            self._loop.run_until_complete(self._main())
-        finally:
-            self._loop.close()
-
-    async def _main(self) -> None:
-        self._stop = asyncio.Event()
-        async with serve(self._serve, "127.0.0.1", self.port, ping_interval=None) as server:
-            self.port = server.sockets[0].getsockname()[1]
-            self._ready.set()
-            redeliver = asyncio.create_task(self._redeliver_loop())
-            await self._stop.wait()
-            redeliver.cancel()
+        self._init_loop(port)
 
     @property
     def url(self) -> str:
