@@ -20,7 +20,6 @@ the wrong shape) is acknowledged with the SDK's 400 and logged; the connection g
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 from collections.abc import Callable
@@ -44,10 +43,10 @@ from bots.errors import Refused
 from bots.events import InFlight, handle_event
 from bots.inbound import handle_message
 from bots.platforms import dingtalk
+from bots.stream.reconnect import keep_connected
 
 log = logging.getLogger("gendan.bots.stream")
 OPEN_PATH = "/v1.0/gateway/connections/open"
-BACKOFF_START, BACKOFF_MAX = 1.0, 30.0
 
 
 class StreamHandler(CallbackHandler):
@@ -213,15 +212,7 @@ class DingTalkStream:
 
     async def run(self) -> None:
         self.client.pre_start()
-        delay = BACKOFF_START
-        while not self.stop.is_set() and self.still_leading():
-            connected = await self._connect_once()
-            if self.stop.is_set():
-                return
-            delay = BACKOFF_START if connected else min(delay * 2, BACKOFF_MAX)
-            log.info("stream connection ended; reconnecting in %.1f s", delay)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.stop.wait(), delay)
+        await keep_connected(self._connect_once, self.stop, self.still_leading, "stream connection")
 
     async def _connect_once(self) -> bool:
         """One connection, until it drops; True if it was established."""

@@ -25,7 +25,6 @@ webhook).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import secrets
@@ -38,6 +37,7 @@ from bots.errors import Refused
 from bots.inbound import handle_message
 from bots.platforms import wecom_aibot
 from bots.senders.base import truncate_utf8
+from bots.stream.reconnect import keep_connected
 
 log = logging.getLogger("gendan.bots.stream.wecom")
 SUBSCRIBE, PING, RESPOND = "aibot_subscribe", "ping", "aibot_respond_msg"
@@ -46,7 +46,6 @@ MISSED_PONGS = 2  # unanswered heartbeats after which the connection counts as d
 HEARTBEAT = 30.0
 REPLY_LIMIT = 20480  # bytes of a stream reply's content
 CUT_NOTE = "\n…（内容过长，已截断）"
-BACKOFF_START, BACKOFF_MAX = 1.0, 30.0
 
 
 def req_id(prefix: str) -> str:
@@ -89,15 +88,9 @@ class WeComLongConnection:
         self._tasks: set[asyncio.Task] = set()
 
     async def run(self) -> None:
-        delay = BACKOFF_START
-        while not self.stop.is_set() and self.still_leading():
-            connected = await self._connect_once()
-            if self.stop.is_set():
-                return
-            delay = BACKOFF_START if connected else min(delay * 2, BACKOFF_MAX)
-            log.info("wecom long connection ended; reconnecting in %.1f s", delay)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.stop.wait(), delay)
+        await keep_connected(
+            self._connect_once, self.stop, self.still_leading, "wecom long connection"
+        )
 
     async def _connect_once(self) -> bool:
         """One connection, until it drops; True if it was established and subscribed."""
