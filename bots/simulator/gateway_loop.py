@@ -4,14 +4,20 @@ own asyncio event loop, in a daemon thread started on first use, with a redelive
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
+import time
 
 from websockets.asyncio.server import ServerConnection, serve
+from websockets.exceptions import ConnectionClosed
+
+MAX_DELIVERIES = 10  # the platforms give up on a frame too; how soon is not documented
 
 
 class GatewayLoop:
-    """Subclasses give `_serve(ws)` (one connection) and `_redeliver_loop()`, and call
-    `_init_loop` from their __init__ (after setting `self.lock`)."""
+    """Subclasses give `_serve(ws)` (one connection) and `send(key)` (one frame of
+    `self.frames`: a record with "frame", "sent", "queued_at", "acked_at"), set `self.lock`,
+    `self.frames` and `self.redelivery_delay`, and call `_init_loop` from their __init__."""
 
     thread_name = "sim-gateway"
     what = "the gateway"
@@ -26,8 +32,39 @@ class GatewayLoop:
     async def _serve(self, ws: ServerConnection) -> None:
         raise NotImplementedError
 
-    async def _redeliver_loop(self) -> None:
+    async def send(self, key: str) -> bool:
         raise NotImplementedError
+
+    async def _send_on_first_open(self, live: list[ServerConnection], record: dict) -> bool:
+        """Send the record's frame on the first of `live` still open; False when none is."""
+        for ws in live:
+            try:
+                await ws.send(json.dumps(record["frame"], ensure_ascii=False))
+            except ConnectionClosed:
+                continue
+            with self.lock:
+                record["sent"].append(time.time())
+            return True
+        return False
+
+    async def _redeliver_loop(self) -> None:
+        """Send queued frames, and again those not acknowledged within `redelivery_delay`
+        (at most MAX_DELIVERIES times in all)."""
+        tick = max(min(self.redelivery_delay / 4, 1.0), 0.05)
+        while True:
+            await asyncio.sleep(tick)
+            now = time.time()
+            with self.lock:
+                due = [
+                    key
+                    for key, record in self.frames.items()
+                    if record["acked_at"] is None
+                    and len(record["sent"]) < MAX_DELIVERIES
+                    and now - (record["sent"][-1] if record["sent"] else record["queued_at"])
+                    >= (self.redelivery_delay if record["sent"] else tick)
+                ]
+            for key in due:
+                await self.send(key)
 
     def start(self) -> None:
         with self.lock:

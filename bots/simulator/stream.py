@@ -46,7 +46,6 @@ bp = Blueprint("sim_dingtalk_stream", __name__)
 BOT_TOPIC = "/v1.0/im/bot/messages/get"
 TICKET_TTL = 90.0
 DEFAULT_REDELIVERY = 16.0
-MAX_DELIVERIES = 10
 
 
 class StreamGateway(GatewayLoop):
@@ -183,32 +182,8 @@ class StreamGateway(GatewayLoop):
                 for ws in self.connections.get(record["appkey"], [])
                 if kind != "EVENT" or kind in self.subscribed.get(ws, ())
             ]
-        for ws in reversed(live):  # the newest connection first
-            try:
-                await ws.send(json.dumps(record["frame"], ensure_ascii=False))
-            except ConnectionClosed:
-                continue
-            with self.lock:
-                record["sent"].append(time.time())
-            return True
-        return False
-
-    async def _redeliver_loop(self) -> None:
-        tick = max(min(self.redelivery_delay / 4, 1.0), 0.05)
-        while True:
-            await asyncio.sleep(tick)
-            now = time.time()
-            with self.lock:
-                due = [
-                    message_id
-                    for message_id, record in self.frames.items()
-                    if record["acked_at"] is None
-                    and len(record["sent"]) < MAX_DELIVERIES
-                    and now - (record["sent"][-1] if record["sent"] else record["queued_at"])
-                    >= (self.redelivery_delay if record["sent"] else tick)
-                ]
-            for message_id in due:
-                await self.send(message_id)
+        newest_first = list(reversed(live))
+        return await self._send_on_first_open(newest_first, record)
 
     def system(self, appkey: str, topic: str, data: dict | None = None) -> int:
         """Send a SYSTEM frame (ping / disconnect) to the app's live connections."""

@@ -42,7 +42,6 @@ from bots.simulator.state import SimState
 log = logging.getLogger("gendan.simulator.wecom_ws")
 bp = Blueprint("sim_wecom_ws", __name__)
 DEFAULT_REDELIVERY = 10.0
-MAX_DELIVERIES = 10
 SUBSCRIBE_TIMEOUT = 10.0
 ERR_SECRET = 40058  # "invalid bot_id or secret"; the real code differs per case
 
@@ -180,32 +179,7 @@ class WeComGateway(GatewayLoop):
         with self.lock:
             record = self.frames[rid]
             live = list(self.connections.get(record["bot_id"], []))
-        for ws in live:
-            try:
-                await ws.send(json.dumps(record["frame"], ensure_ascii=False))
-            except ConnectionClosed:
-                continue
-            with self.lock:
-                record["sent"].append(time.time())
-            return True
-        return False
-
-    async def _redeliver_loop(self) -> None:
-        tick = max(min(self.redelivery_delay / 4, 1.0), 0.05)
-        while True:
-            await asyncio.sleep(tick)
-            now = time.time()
-            with self.lock:
-                due = [
-                    rid
-                    for rid, record in self.frames.items()
-                    if record["acked_at"] is None
-                    and len(record["sent"]) < MAX_DELIVERIES
-                    and now - (record["sent"][-1] if record["sent"] else record["queued_at"])
-                    >= (self.redelivery_delay if record["sent"] else tick)
-                ]
-            for rid in due:
-                await self.send(rid)
+        return await self._send_on_first_open(live, record)
 
     def disconnect(self, bot_id: str | None = None, *, graceful: bool = False) -> int:
         """Cut the robot's connections (all robots' when None): without a goodbye, as a

@@ -43,7 +43,7 @@ from bots.errors import Refused
 from bots.events import InFlight, handle_event
 from bots.inbound import handle_message
 from bots.platforms import dingtalk
-from bots.stream.reconnect import keep_connected
+from bots.stream.reconnect import close_when_not_leading, keep_connected
 
 log = logging.getLogger("gendan.bots.stream")
 OPEN_PATH = "/v1.0/gateway/connections/open"
@@ -240,13 +240,6 @@ class DingTalkStream:
         return connected
 
     async def _watch(self, ws) -> None:
-        """Close the connection when told to stop or when another process took the lead."""
-        while True:
-            try:
-                await asyncio.wait_for(self.stop.wait(), self.check_every)
-            except TimeoutError:
-                if await asyncio.to_thread(self.still_leading):
-                    continue
-                log.warning("no longer the chat-stream leader; closing the connection")
-            await ws.close()
-            return
+        await close_when_not_leading(
+            ws, self.stop, self.still_leading, self.check_every, "connection"
+        )

@@ -28,3 +28,18 @@ async def keep_connected(
         log.info("%s ended; reconnecting in %.1f s", what, delay)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), delay)
+
+
+async def close_when_not_leading(
+    ws, stop: asyncio.Event, still_leading: Callable[[], bool], check_every: float, what: str
+) -> None:
+    """Close `ws` when told to stop or when another process took the lead."""
+    while True:
+        try:
+            await asyncio.wait_for(stop.wait(), check_every)
+        except TimeoutError:
+            if await asyncio.to_thread(still_leading):
+                continue
+            log.warning("no longer the chat-stream leader; closing the %s", what)
+        await ws.close()
+        return

@@ -37,7 +37,7 @@ from bots.errors import Refused
 from bots.inbound import handle_message
 from bots.platforms import wecom_aibot
 from bots.senders.base import truncate_utf8
-from bots.stream.reconnect import keep_connected
+from bots.stream.reconnect import close_when_not_leading, keep_connected
 
 log = logging.getLogger("gendan.bots.stream.wecom")
 SUBSCRIBE, PING, RESPOND = "aibot_subscribe", "ping", "aibot_respond_msg"
@@ -205,13 +205,6 @@ class WeComLongConnection:
             await ws.send(json.dumps({"cmd": PING, "headers": {"req_id": req_id(PING)}}))
 
     async def _watch(self, ws) -> None:
-        """Close the connection when told to stop or when another process took the lead."""
-        while True:
-            try:
-                await asyncio.wait_for(self.stop.wait(), self.check_every)
-            except TimeoutError:
-                if await asyncio.to_thread(self.still_leading):
-                    continue
-                log.warning("no longer the chat-stream leader; closing the wecom connection")
-            await ws.close()
-            return
+        await close_when_not_leading(
+            ws, self.stop, self.still_leading, self.check_every, "wecom connection"
+        )
