@@ -2,12 +2,26 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
+import sqlite3
+import threading
+import time
+
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.engine.url import make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
 CONNECT_TIMEOUT = 5
+# A pooled PostgreSQL connection idle for longer than this is pinged before use (a restarted or
+# cut-off server shows there instead of in the request); busier ones are not, which saves a
+# round trip per checkout under load. A failure during use invalidates the pool anyway.
+PING_AFTER_IDLE = 2.0
+# How long a SQLite writer waits for the write lock (as PRAGMA busy_timeout below).
+SQLITE_WRITE_WAIT = 30.0
 
 
 def normalise_url(url: str) -> str:
@@ -30,17 +44,41 @@ def make_engine(url: str, *, pool_size: int = 5) -> Engine:
     # A database that does not answer fails the request after CONNECT_TIMEOUT seconds (503)
     # instead of holding the worker until gunicorn kills it.
     connect_args = {} if "connect_timeout" in url else {"connect_timeout": CONNECT_TIMEOUT}
-    return create_engine(
-        url,
-        pool_pre_ping=True,
-        pool_size=pool_size,
-        max_overflow=10,
-        connect_args=connect_args,
-    )
+    engine = create_engine(url, pool_size=pool_size, max_overflow=10, connect_args=connect_args)
+    _ping_when_idle(engine)
+    return engine
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """pool_pre_ping, but only for connections that sat in the pool for PING_AFTER_IDLE."""
+
+    @event.listens_for(engine, "checkin")
+    def _checkin(_dbapi_conn, record):
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checkout(dbapi_conn, record, _proxy):
+        idle_since = record.info.pop("idle_since", None)
+        if idle_since is None or time.monotonic() - idle_since < PING_AFTER_IDLE:
+            return
+        try:
+            alive = engine.dialect.do_ping(dbapi_conn)
+        except engine.dialect.loaded_dbapi.Error as exc:
+            raise DisconnectionError(f"stale pooled connection: {exc}") from exc
+        if not alive:
+            raise DisconnectionError("stale pooled connection")
 
 
 def _sqlite_engine(url: str) -> Engine:
-    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+    path = make_url(url).database or ""
+    memory = path in ("", ":memory:") or "mode=memory" in url
+    lock_path = None if memory else os.path.abspath(path) + ".writer-lock"
+    connect_args = {
+        "check_same_thread": False,
+        "timeout": SQLITE_WRITE_WAIT,
+        "factory": _writer_connection_class(lock_path),
+    }
+    engine = create_engine(url, connect_args=connect_args)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn, _record):
@@ -58,9 +96,98 @@ def _sqlite_engine(url: str) -> Engine:
         # Writers take the lock up front: a deferred transaction that reads and then writes
         # fails with SQLITE_BUSY_SNAPSHOT under concurrency instead of waiting its turn.
         mode = conn.get_execution_options().get("sqlite_begin", "IMMEDIATE")
-        conn.exec_driver_sql(f"BEGIN {mode}")
+        if mode == "DEFERRED":
+            conn.exec_driver_sql("BEGIN DEFERRED")
+            return
+        raw = conn.connection.dbapi_connection
+        raw.take_write_lock()
+        try:
+            conn.exec_driver_sql(f"BEGIN {mode}")
+        except BaseException:
+            raw.release_write_lock()
+            raise
 
     return engine
+
+
+_THREAD_LOCKS: dict[str | None, threading.Lock] = {}
+_THREAD_LOCKS_GUARD = threading.Lock()
+
+
+def _writer_connection_class(lock_path: str | None) -> type[sqlite3.Connection]:
+    """A sqlite3 connection that queues its writers instead of letting SQLite's busy handler
+    poll for the lock.
+
+    SQLite's busy handler sleeps 1, 2, 5 ... up to 100 ms between tries, so under concurrent
+    writes a transaction often waits far longer than the one ahead of it took, and the tail
+    latency of every write grows with the number of writers. Here a writer first takes this
+    process's lock for the file (threads are woken as soon as it is free), then an flock on
+    a file beside the database that the other processes (gunicorn workers, the scheduler)
+    take too. Both are released when the transaction ends (commit, rollback or close) and
+    by the kernel when a process dies. A writer that cannot get them in SQLITE_WRITE_WAIT
+    goes on to BEGIN and SQLite's own timeout decides, as before.
+    """
+    with _THREAD_LOCKS_GUARD:
+        thread_lock = _THREAD_LOCKS.setdefault(lock_path, threading.Lock())
+
+    class WriterConnection(sqlite3.Connection):
+        _held_thread = False
+        _held_file = False
+        _lock_fd: int | None = None
+
+        def take_write_lock(self) -> None:
+            if self._held_thread:
+                return
+            deadline = time.monotonic() + SQLITE_WRITE_WAIT
+            self._held_thread = thread_lock.acquire(timeout=SQLITE_WRITE_WAIT)
+            if self._held_thread and lock_path is not None:
+                self._held_file = self._take_file_lock(deadline)
+
+        def _take_file_lock(self, deadline: float) -> bool:
+            if self._lock_fd is None:
+                self._lock_fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+            pause = 0.0002
+            while True:
+                try:
+                    fcntl.flock(self._lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    return True
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        return False
+                    time.sleep(pause)
+                    pause = min(pause * 2, 0.002)
+
+        def release_write_lock(self) -> None:
+            if self._held_file:
+                self._held_file = False
+                fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
+            if self._held_thread:
+                self._held_thread = False
+                thread_lock.release()
+
+        def commit(self) -> None:
+            try:
+                super().commit()
+            finally:
+                if not self.in_transaction:
+                    self.release_write_lock()
+
+        def rollback(self) -> None:
+            try:
+                super().rollback()
+            finally:
+                self.release_write_lock()
+
+        def close(self) -> None:
+            try:
+                super().close()
+            finally:
+                self.release_write_lock()
+                if self._lock_fd is not None:
+                    os.close(self._lock_fd)
+                    self._lock_fd = None
+
+    return WriterConnection
 
 
 def end_idle_transactions_after(engine: Engine, seconds: float) -> None:
