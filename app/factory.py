@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import logging
 from functools import lru_cache
@@ -193,10 +194,32 @@ def _register_health(app: OpenAPI) -> None:
 
 @lru_cache(maxsize=1)
 def migration_heads() -> frozenset[str]:
-    """The head revision(s) of the migrations shipped with this code."""
-    # Alembic (with Mako and Pygments) loads with the first /readyz, not with every worker.
-    from alembic.config import Config as AlembicConfig
-    from alembic.script import ScriptDirectory
+    """The head revision(s) of the migrations shipped with this code: the revisions that no
+    other revision names as its down_revision.
 
-    cfg = AlembicConfig(str(Path(__file__).resolve().parent.parent / "alembic.ini"))
-    return frozenset(ScriptDirectory.from_config(cfg).get_heads())
+    Read from the revision files' own assignments, as Alembic reads them, without loading
+    Alembic (with Mako and Pygments, about 10 MiB in the worker that answers /readyz);
+    tests/test_production.py checks the answer against Alembic's.
+    """
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in (Path(__file__).resolve().parent.parent / "migrations" / "versions").glob("*.py"):
+        found = _assignments(path, ("revision", "down_revision"))
+        revisions.add(found["revision"])
+        down = found.get("down_revision")
+        parents.update([down] if isinstance(down, str) else down or ())
+    return frozenset(revisions - parents)
+
+
+def _assignments(path: Path, names: tuple[str, ...]) -> dict:
+    found = {}
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.AnnAssign) and node.value is not None:
+            target, value = node.target, node.value
+        elif isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target, value = node.targets[0], node.value
+        else:
+            continue
+        if isinstance(target, ast.Name) and target.id in names:
+            found[target.id] = ast.literal_eval(value)
+    return found

@@ -1,5 +1,14 @@
 """All tables. Importing this package registers every table in SQLModel.metadata."""
 
+# ruff: noqa: E402 (the setting below comes before the model modules on purpose)
+from sqlmodel import SQLModel
+
+# Pydantic builds a model's validator on first use instead of at import. Table models are
+# never validated (SQLModel constructs them), so most are never built: every process that
+# imports the models (test workers, gunicorn workers, the scheduler) starts about 0.1 s
+# sooner and 3 MiB smaller. This runs before any model module: they are submodules.
+SQLModel.model_config["defer_build"] = True
+
 from models.acceptance import Acceptance, AcceptanceLink, OrderDocument
 from models.alerts import Alert
 from models.bom import BomLine

@@ -58,6 +58,16 @@ def test_readiness_fails_when_the_database_is_down(upload_dir, tmp_path):
     assert r.get_json() == {"status": "unavailable", "database": "down", "migrations": "unknown"}
 
 
+def test_the_migration_heads_are_alembics():
+    """/readyz reads the heads from the revision files without Alembic; Alembic agrees."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    config = Config(str(Path(__file__).resolve().parent.parent / "alembic.ini"))
+    assert migration_heads() == frozenset(ScriptDirectory.from_config(config).get_heads())
+    assert len(migration_heads()) == 1
+
+
 def test_readiness_fails_until_the_schema_is_at_head(upload_dir, tmp_path):
     url = f"sqlite:///{tmp_path / 'behind.db'}"
     client = _app(url, upload_dir, tmp_path).test_client()

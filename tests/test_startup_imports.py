@@ -60,6 +60,10 @@ import bots.delivery, bots.tasks
 STEPS = {
     "build the app": BUILD_APP,
     "start the scheduler": SCHEDULER.removeprefix(BUILD_APP),
+    "answer /readyz": """
+from app.factory import migration_heads
+migration_heads()
+""",
     "verify a webhook": """
 from bots.platforms.common import sha1_signature
 sha1_signature("token", "1700000000", "nonce")
@@ -118,6 +122,10 @@ def test_the_scheduler_and_its_jobs_import_no_heavy_library(loaded):
     assert loaded["start the scheduler"] == set()
 
 
+def test_the_readiness_check_reads_the_migration_heads_without_alembic(loaded):
+    assert loaded["answer /readyz"] == set()
+
+
 def test_a_chat_sdk_loads_when_a_webhook_is_verified(loaded):
     """Verifying a WeChat callback signature loads wechatpy (and what it pulls in)."""
     assert {"wechatpy", "requests"} <= loaded["verify a webhook"]
@@ -131,3 +139,27 @@ def test_the_scheduler_loads_the_sdks_when_it_delivers(loaded):
 def test_a_heavy_library_loads_when_it_is_used(loaded):
     """The check itself sees imports: drawing a label loads the QR library and Pillow."""
     assert {"qrcode", "PIL"} <= loaded["draw a label"]
+
+
+def test_table_models_build_no_validator_at_start():
+    """Table models are never validated (SQLModel constructs them): their pydantic validators
+    are left unbuilt at start (models/__init__.py), and a request-body model still validates."""
+    script = (
+        "import wsgi, models\n"
+        "from models.orders import Order, OrderCreate\n"
+        "print(Order.__pydantic_complete__, OrderCreate.__pydantic_complete__)\n"
+        "import pydantic\n"
+        "try:\n"
+        "    OrderCreate.model_validate({'unknown': 1})\n"
+        "except pydantic.ValidationError:\n"
+        "    print('refused')\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env={**os.environ, "GENDAN_ENV": "testing"},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert done.stdout.split() == ["False", "False", "refused"]
