@@ -29,7 +29,10 @@ def runtime(chat_app):
     runtime = chat_app.extensions["gendan.chat"]
     robot = runtime.dingtalk_robot_sender
     old = robot.timeout
-    robot.timeout = 0.3
+    # Shorter than the simulated hang (so a hung send times out), yet long enough that an
+    # answered send on a loaded machine does not: a send that times out after the simulator
+    # took it is retried, and that message arrives twice (0.3 s did, once, at load average 8).
+    robot.timeout = 0.5
     yield runtime
     robot.timeout = old
 
@@ -56,7 +59,7 @@ def test_a_quarter_hour_outage_delays_but_neither_loses_nor_doubles(session, db,
     faults = [
         {"path": "/cgi-bin/webhook/send", "kind": "status", "status": 503},
         {"path": "/cgi-bin/message/send", "kind": "status", "status": 502},
-        {"path": "/robot/send", "kind": "hang", "hang_seconds": 1},
+        {"path": "/robot/send", "kind": "hang", "hang_seconds": 2},
     ]
     for fault in faults:
         admin(sim, "POST", "faults", json={**fault, "seconds": OUTAGE})
