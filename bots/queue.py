@@ -96,12 +96,15 @@ class Queue:
         """Pick and take up to `limit` due rows (the caller commits)."""
         return self.take(session, self.pick(session, now, limit=limit, where=where), owner, now)
 
-    def held(self, session: Session, owner: str, row_id: int):
-        """The row, locked, while `owner` still holds its lease; None once the lease is lost
-        (it ran out and another worker took the row, or the row is gone)."""
+    def held(self, session: Session, owner: str, row_id: int, until: datetime | None = None):
+        """The row, locked, while `owner` still holds its lease (the lease ending at `until`,
+        when given: not a later lease of the same owner); None once the lease is lost (it ran
+        out and another worker took the row, or the row is gone)."""
         row = session.exec(select(self.model).where(self.model.id == row_id).with_for_update())
         row = row.first()
         if row is None or row.status != self.running or row.lease_owner != owner:
+            return None
+        if until is not None and row.lease_until != until:
             return None
         return row
 

@@ -277,7 +277,7 @@ class OutboxDeliverer:
     def _finish(self, row: Claimed, result: SendResult, fence: Fence | None = None) -> None:
         now = self.now()
         with self.db.session() as session:
-            entry = OUTBOX_QUEUE.held(session, self.owner, row.id)
+            entry = OUTBOX_QUEUE.held(session, self.owner, row.id, row.lease_until)
             if entry is None:
                 log.warning("outbox %s: lease lost before the result was recorded", row.id)
                 return
@@ -303,7 +303,7 @@ class OutboxDeliverer:
     def _release(self, row: Claimed) -> None:
         """Give a claimed row back untried; it goes when its group's pause ends."""
         with self.db.session() as session:
-            entry = OUTBOX_QUEUE.held(session, self.owner, row.id)
+            entry = OUTBOX_QUEUE.held(session, self.owner, row.id, row.lease_until)
             if entry is not None:
                 group = session.get(ChatGroup, row.group_id)
                 OUTBOX_QUEUE.release(session, entry, group.paused_until or self.now())
