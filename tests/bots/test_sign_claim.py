@@ -49,12 +49,15 @@ def signed(sim, text: str) -> tuple[dict, bytes]:
 
 
 def stored(session) -> dict[str, str]:
-    session.rollback()  # a fresh snapshot
-    return {row.key: row.value for row in session.exec(select(KeyValue))}
+    """The key_value rows, read in a transaction of its own (no lock stays held)."""
+    session.commit()
+    fresh = select(KeyValue).execution_options(populate_existing=True)
+    keys = {row.key: row.value for row in session.exec(fresh)}
+    session.commit()
+    return keys
 
 
 def written(session) -> tuple[int, int, int]:
-    session.rollback()
     return count(session, ChatInbound), count(session, Outbox), count(session, BotTask)
 
 
@@ -101,8 +104,8 @@ def test_a_command_that_fails_keeps_its_pair_claimed_with_its_row(web, session, 
     the pair stays claimed, so another body under it is still refused."""
     headers, body = signed(sim, "站会 GD-NO-SUCH")
     assert web.post("/bots/dingtalk", headers=headers, data=body).status_code == 200
-    session.rollback()
-    (row,) = session.exec(select(ChatInbound)).all()
+    session.commit()
+    (row,) = session.exec(select(ChatInbound).execution_options(populate_existing=True)).all()
     assert row.outcome == "error" and written(session) == (1, 1, 0)
     assert len(stored(session)) == 1
     other = json.dumps(session_payload(sim, "帮助", sender="wangwu")).encode()

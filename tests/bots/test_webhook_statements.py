@@ -100,9 +100,11 @@ def commits(engine):
 
 
 def reply(session) -> Outbox:
-    """The DingTalk reply's outbox row as it is now."""
-    session.rollback()  # a fresh snapshot (SQLite's read transaction keeps its own)
-    (row,) = session.exec(select(Outbox)).all()
+    """The DingTalk reply's outbox row as it is now, read in a transaction of its own (no
+    SQLite write lock stays held to starve the background thread's record of the send)."""
+    session.commit()
+    (row,) = session.exec(select(Outbox).execution_options(populate_existing=True)).all()
+    session.commit()  # no expiry on commit: the row stays readable
     return row
 
 
@@ -113,7 +115,6 @@ def wait_sent(session) -> None:
     while (row := reply(session)).status != OutboxStatus.sent:
         assert time.monotonic() < deadline, f"the reply was not recorded sent: {row}"
         time.sleep(0.02)
-    session.rollback()
 
 
 def session_payload(sim, text: str, **kwargs) -> dict:
