@@ -6,7 +6,9 @@ none, so it runs in a read transaction first and that write holds the inserts al
 `handle_message`). A platform retry of the same
 message id finds that row and gets the stored reply; two deliveries racing each other
 collide on the unique key and the loser replays the winner's reply. Refused requests never
-get here: the adapters refuse them before anything is parsed or stored.
+get here: the adapters refuse them before anything is parsed or stored; only a refusal that
+needs the database (a DingTalk timestamp/sign pair seen with another body) is made here, by the
+caller's `Claim`, and it writes nothing.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -30,6 +33,7 @@ from app.services.chat import (
 from app.services.core import actor_for, settings
 from bots import menu_handlers, texts
 from bots.commands import SPECS, ParseError, parse
+from bots.delivery.deliverer import Claimed
 from bots.handlers import ChatContext, reply_target
 from bots.message import InboundMessage, SessionWebhookContext
 from bots.replies import Reply, plain, render_for
@@ -38,6 +42,7 @@ from models.chat import ChatInbound
 from models.enums import Channel, ChatPlatform
 from models.errors import DomainError
 from models.messages import OutboundMessage
+from models.outbox import Outbox
 
 log = logging.getLogger("gendan.bots")
 IMAGE_WINDOW = timedelta(minutes=10)
@@ -51,6 +56,7 @@ IMAGE_ENTITIES = (ISSUE_ENTITY, menu_handlers.PHOTO_ORDER, menu_handlers.PHOTO_I
 class Handled:
     reply: OutboundMessage | None  # the passive reply (WeChat / WeCom), if any
     outbox_ids: tuple[int, ...] = ()  # queued replies worth sending right away (DingTalk)
+    leased: tuple[Claimed, ...] = ()  # the same, inserted leased to the deliverer (`lease`)
     duplicate: bool = False
 
 
@@ -63,12 +69,28 @@ class _Result:
     awaiting: tuple[str, int] | None = None
 
 
+class Claim(Protocol):
+    """What a message must hold before it runs, written in the transaction that records it (a
+    DingTalk timestamp/sign pair, bots/sign_claim.py). Either step raises to refuse the message;
+    nothing of it is then written."""
+
+    def check(self, session: Session) -> bool:
+        """In the read transaction: True when the message holds it already (a retry)."""
+        ...
+
+    def take(self, session: Session) -> None:
+        """In the write transaction, before the command runs."""
+        ...
+
+
 def handle_message(
     db,
     message: InboundMessage,
     *,
     now: datetime | None = None,
     throttle: Callable[[InboundMessage], bool] | None = None,
+    claim: Claim | None = None,
+    lease: Callable[[Outbox], bool] | None = None,
 ) -> Handled:
     """Run a verified message once and return what to answer.
 
@@ -80,29 +102,54 @@ def handle_message(
     then written in a transaction of its own: SQLite's single writer is held for one insert,
     not for the command. Commands that change data run in the write transaction with their
     chat_inbound row, as one unit.
+
+    `claim` is checked first in the read transaction and taken first in the write transaction
+    (a refusal raises and writes nothing); a command that fails then rolls back to a savepoint
+    after it, so the claim stays with the message's row. `lease` is applied to the DingTalk
+    reply's outbox row before it is inserted (see OutboxDeliverer.lease_new): the rows it took
+    come back in `Handled.leased`, the others in `Handled.outbox_ids`.
     """
     now = now or utcnow()
     result = _Result()
     with db.session(readonly=True) as reader:
+        held = claim is None or claim.check(reader)  # a refused claim raises: nothing ran
         prior = _prior(reader, message)
-        if prior is not None:  # no rollback first: it would expire the row (a second read)
+        if prior is not None and held:  # no rollback first: it would expire the row (a second read)
             return _replay(message, prior)
-        throttled = throttle is not None and not throttle(message)
-        answered_here = throttled or not _writes(message)
-        if throttled:
-            result.reply, result.outcome = plain(texts.TOO_FAST), "rate_limited"
-        elif answered_here:
-            _run_guarded(reader, message, now, result)
-            if reader.new or reader.dirty or reader.deleted:
-                raise RuntimeError(f"read-only chat command {result.command} changed data")
+        # A retry under a pair not claimed yet (signed anew) claims it in the write below.
+        answered_here = prior is None and _answer_here(reader, message, now, result, throttle)
         reader.rollback()
     with db.session() as session:
+        if claim is not None:
+            claim.take(session)  # before the command runs: a refusal rolls back the lot
         if not answered_here:
             prior = _prior(session, message)  # a delivery racing this one may have run it
             if prior is not None:
+                if claim is not None:
+                    session.commit()  # the claim alone
                 return _replay(message, prior)
-            _run_guarded(session, message, now, result)
-        return _record(session, message, result, now)
+            _run_guarded(session, message, now, result, keep=claim is not None)
+        return _record(session, message, result, now, claim=claim, lease=lease)
+
+
+def _answer_here(
+    reader: Session,
+    message: InboundMessage,
+    now: datetime,
+    result: _Result,
+    throttle: Callable[[InboundMessage], bool] | None,
+) -> bool:
+    """Answer a throttled or read-only message in the read transaction (True), or leave it to
+    the write transaction (False)."""
+    if throttle is not None and not throttle(message):
+        result.reply, result.outcome = plain(texts.TOO_FAST), "rate_limited"
+        return True
+    if _writes(message):
+        return False
+    _run_guarded(reader, message, now, result)
+    if reader.new or reader.dirty or reader.deleted:
+        raise RuntimeError(f"read-only chat command {result.command} changed data")
+    return True
 
 
 def _writes(message: InboundMessage) -> bool:
@@ -122,21 +169,34 @@ def _writes(message: InboundMessage) -> bool:
     return SPECS[command.name].writes
 
 
-def _run_guarded(session: Session, message: InboundMessage, now: datetime, result: _Result):
-    """Run the message; a refusal or a failure becomes the reply (its effects rolled back)."""
+def _run_guarded(
+    session: Session, message: InboundMessage, now: datetime, result: _Result, *, keep=False
+):
+    """Run the message; a refusal or a failure becomes the reply (its effects rolled back: to a
+    savepoint taken first when `keep`, so what the transaction wrote before stays)."""
+    savepoint = session.begin_nested() if keep else None
     try:
         _run(session, message, now, result)
+        if savepoint is not None:
+            savepoint.commit()
     except DomainError as exc:
-        session.rollback()
+        _undo(session, savepoint)
         result.reply, result.outcome, result.awaiting = plain(exc.message), "error", None
     except Exception:
-        session.rollback()
+        _undo(session, savepoint)
         log.exception("chat command failed: %s %s", message.platform, message.message_id)
         result.reply, result.outcome, result.awaiting = (
             plain(texts.INTERNAL_ERROR),
             "failed",
             None,
         )
+
+
+def _undo(session: Session, savepoint) -> None:
+    if savepoint is not None:
+        savepoint.rollback()
+    else:
+        session.rollback()
 
 
 def _prior(session: Session, message: InboundMessage) -> ChatInbound | None:
@@ -267,7 +327,15 @@ def _attach(ctx: ChatContext, entity: str, entity_id: int, what: str) -> None:
     )
 
 
-def _record(session: Session, message: InboundMessage, result: _Result, now: datetime) -> Handled:
+def _record(
+    session: Session,
+    message: InboundMessage,
+    result: _Result,
+    now: datetime,
+    *,
+    claim: Claim | None = None,
+    lease: Callable[[Outbox], bool] | None = None,
+) -> Handled:
     out = render_for(message.platform, result.reply) if result.reply else None
     text = "绑定 ******" if result.command == "bind" else message.text
     session.add(
@@ -289,10 +357,16 @@ def _record(session: Session, message: InboundMessage, result: _Result, now: dat
         )
     )
     queued: list[int] = []
+    leased: list[Claimed] = []
     if out is not None and isinstance(message.reply, SessionWebhookContext):
         target = session_target(message.reply.url, message.reply.expires_at)
-        row = enqueue(session=session, target=target, message=out, kind="bot_reply", now=now)
-        queued.append(row.id)
+        row = enqueue(
+            session=session, target=target, message=out, kind="bot_reply", now=now, lease=lease
+        )
+        if row.lease_owner is not None:
+            leased.append(Claimed.of(row))
+        else:
+            queued.append(row.id)
     try:
         session.commit()
     except IntegrityError:
@@ -300,6 +374,9 @@ def _record(session: Session, message: InboundMessage, result: _Result, now: dat
         prior = _prior(session, message)
         if prior is None:
             raise
+        if claim is not None:  # the rollback took the claim too: a retry signed anew
+            claim.take(session)
+            session.commit()
         return _replay(message, prior)
     passive = out if not isinstance(message.reply, SessionWebhookContext) else None
-    return Handled(reply=passive, outbox_ids=tuple(queued))
+    return Handled(reply=passive, outbox_ids=tuple(queued), leased=tuple(leased))

@@ -9,6 +9,7 @@ leased to the worker until `now + lease`, one attempt more. The work runs outsid
 transaction; its outcome is recorded only by the worker still holding the lease (`held`):
 finished, retried after a back-off, released untried, or dead once `max_attempts` are used.
 A worker that dies leaves its rows running until the lease runs out; then they are due again.
+A row can also be inserted already leased (`lease_new`), by a worker that will do it right away.
 """
 
 from __future__ import annotations
@@ -82,16 +83,28 @@ class Queue:
         taken = {r.id: r for r in session.exec(query.execution_options(populate_existing=True))}
         return [taken[i] for i in ids if i in taken]
 
+    def lease_new(self, row, owner: str, now: datetime, **values) -> None:
+        """Lease a row not inserted yet to `owner`, as `take` would (running, one attempt more,
+        `values` written too): inserted so, it is never due to another worker while the lease
+        runs, and due like any abandoned row once it ran out."""
+        row.status, row.lease_owner, row.lease_until = self.running, owner, now + self.lease
+        row.attempts = (row.attempts or 0) + 1
+        for name, value in values.items():
+            setattr(row, name, value)
+
     def claim(self, session: Session, owner: str, now: datetime, *, limit: int, where=()) -> list:
         """Pick and take up to `limit` due rows (the caller commits)."""
         return self.take(session, self.pick(session, now, limit=limit, where=where), owner, now)
 
-    def held(self, session: Session, owner: str, row_id: int):
-        """The row, locked, while `owner` still holds its lease; None once the lease is lost
-        (it ran out and another worker took the row, or the row is gone)."""
+    def held(self, session: Session, owner: str, row_id: int, until: datetime | None = None):
+        """The row, locked, while `owner` still holds its lease (the lease ending at `until`,
+        when given: not a later lease of the same owner); None once the lease is lost (it ran
+        out and another worker took the row, or the row is gone)."""
         row = session.exec(select(self.model).where(self.model.id == row_id).with_for_update())
         row = row.first()
         if row is None or row.status != self.running or row.lease_owner != owner:
+            return None
+        if until is not None and row.lease_until != until:
             return None
         return row
 

@@ -7,18 +7,18 @@ platform whose settings are missing answers 503 and says which settings, once, i
 
 from __future__ import annotations
 
-import hashlib
 import logging
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
 from app.security import chat_throttle
-from bots.errors import BodyTooLarge, Refused, ReplayedSign
+from bots.errors import BodyTooLarge, Refused
 from bots.events import handle_event
 from bots.inbound import handle_message
 from bots.platforms import dingtalk, wechat, wecom
 from bots.platforms.common import MAX_BODY
 from bots.runtime import ChatRuntime
+from bots.sign_claim import SignClaim
 from models.base import utcnow
 
 log = logging.getLogger("gendan.bots")
@@ -83,10 +83,18 @@ def dingtalk_hook():
     config = _runtime().dingtalk_robot()
     body = _body()
     message = dingtalk.parse_robot_callback(config, request.headers, body, now=utcnow())
-    _refuse_replayed_sign(config, body)
-    handled = handle_message(_db(), message, throttle=_throttle)
-    if handled.outbox_ids:  # sent by the worker's background thread, not this request's
-        current_app.extensions["gendan.soon"].submit(handled.outbox_ids)
+    # The timestamp/sign pair is claimed for this body in the transaction that records the
+    # message, and the reply's outbox row is inserted leased to this worker's deliverer: one
+    # write transaction here, one (the send's outcome) on the background thread.
+    claim = SignClaim.of(
+        _runtime().store, request.headers, body, config.window_ms, source=request.remote_addr
+    )
+    deliverer = current_app.extensions["gendan.deliverer"]
+    handled = handle_message(
+        _db(), message, throttle=_throttle, claim=claim, lease=deliverer.lease_new
+    )
+    if handled.outbox_ids or handled.leased:  # sent by the worker's background thread
+        current_app.extensions["gendan.soon"].submit(handled.outbox_ids, handled.leased)
     return jsonify({})
 
 
@@ -96,19 +104,3 @@ def dingtalk_events():
     event = dingtalk.parse_event(config, request.args, _body())
     handle_event(_runtime().store, event)  # the same path as Stream mode's EVENT frames
     return jsonify(dingtalk.event_reply(config))
-
-
-def _refuse_replayed_sign(config: dingtalk.DingTalkRobotConfig, body: bytes) -> None:
-    """A timestamp/sign pair signs one body: another body under a seen pair is a replay.
-
-    The sign covers only the timestamp, so a captured pair would sign any body for its window.
-    The same body again is the platform's retry and goes on to the message-id dedupe.
-    """
-    key, expires_at = dingtalk.sign_replay_key(request.headers, config.window_ms)
-    digest = hashlib.sha256(body).hexdigest()
-    seen = _runtime().store.add(key, digest, expires_at)
-    if seen is not None and seen != digest:
-        log.warning(
-            "replayed dingtalk timestamp/sign pair with another body from %s", request.remote_addr
-        )
-        raise ReplayedSign()

@@ -8,6 +8,12 @@ Fencing: the scheduler passes its leader's fence to `drain_once`; it is checked 
 transaction that claims rows and in the one that records a row sent, so a scheduler that was
 replaced while it hung claims and records nothing (see reminders.leader).
 
+Leased at birth: a DingTalk reply is inserted already leased to the web worker's deliverer
+(`lease_new`, in the transaction that records the message), and the worker's background thread
+sends it with no claiming transaction (`deliver_now(leased=...)`); if the worker dies first, the
+lease runs out and the delivery loop sends it like any abandoned row. The thread sends a leased
+row only while at least SEND_MARGIN of its lease is left, so the loop cannot have taken it.
+
 At-least-once window: if a process dies after the platform accepted a message but before it
 marked the row sent, the row stays `sending` until its lease (2 minutes) runs out and is
 then sent again. Nothing else sends a row twice: a finished row is only written by the
@@ -23,7 +29,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -49,6 +55,8 @@ log = logging.getLogger("gendan.delivery")
 Fence = Callable[[Session], bool]
 
 LEASE = timedelta(minutes=2)
+# A row leased at birth is sent only while this much of its lease is left (a send takes seconds).
+SEND_MARGIN = LEASE / 2
 RATE_LIMIT = 20
 RATE_WINDOW = timedelta(seconds=60)
 BATCH = 50
@@ -69,6 +77,18 @@ class Claimed:
     group_id: int | None
     target: dict
     message: dict
+    lease_until: datetime | None = None
+
+    @classmethod
+    def of(cls, row: Outbox) -> Claimed:
+        return cls(
+            row.id,
+            str(row.channel),
+            row.group_id,
+            dict(row.target),
+            dict(row.message),
+            row.lease_until,
+        )
 
 
 @dataclass
@@ -120,12 +140,29 @@ class OutboxDeliverer:
         self._prune(now)
         return stats
 
-    def deliver_now(self, ids: list[int]) -> DrainStats:
-        """Send these direct (non-group) rows now if still due: a reply right after a webhook."""
+    def deliver_now(self, ids: Sequence[int] = (), leased: Sequence[Claimed] = ()) -> DrainStats:
+        """Send direct (non-group) rows now, a reply right after a webhook: the rows `ids` if
+        still due (claimed first), and rows this deliverer inserted leased (`lease_new`:
+        straight to the send, while enough of their lease is left)."""
         stats = DrainStats()
-        for row in self._claim_direct(self.now(), only=ids):
+        for row in self._claim_direct(self.now(), only=list(ids)) if ids else []:
+            stats.add(self._deliver(row))
+        for row in leased:
+            if row.lease_until is None or row.lease_until - SEND_MARGIN <= self.now():
+                log.warning("outbox %s: its lease runs out; left to the delivery loop", row.id)
+                continue
             stats.add(self._deliver(row))
         return stats
+
+    def lease_new(self, row: Outbox) -> bool:
+        """Lease a row about to be inserted to this deliverer, for `deliver_now(leased=...)`
+        (its values are those a claim writes). Not a group row (the robot's rate window is
+        counted when it is claimed) nor an alert's (it is cancelled if the alert closed)."""
+        if row.group_id is not None or row.alert_id is not None:
+            return False
+        now = self.now()
+        OUTBOX_QUEUE.lease_new(row, self.owner, now, last_attempt_at=now)
+        return True
 
     # claiming ----------------------------------------------------------------------------
 
@@ -135,10 +172,7 @@ class OutboxDeliverer:
         if rows and not _within(fence, session):
             return []
         taken = OUTBOX_QUEUE.take(session, rows, self.owner, now, last_attempt_at=now)
-        return [
-            Claimed(row.id, str(row.channel), row.group_id, dict(row.target), dict(row.message))
-            for row in taken
-        ]
+        return [Claimed.of(row) for row in taken]
 
     def _claim_direct(
         self, now: datetime, only: list[int] | None = None, fence: Fence | None = None
@@ -243,7 +277,7 @@ class OutboxDeliverer:
     def _finish(self, row: Claimed, result: SendResult, fence: Fence | None = None) -> None:
         now = self.now()
         with self.db.session() as session:
-            entry = OUTBOX_QUEUE.held(session, self.owner, row.id)
+            entry = OUTBOX_QUEUE.held(session, self.owner, row.id, row.lease_until)
             if entry is None:
                 log.warning("outbox %s: lease lost before the result was recorded", row.id)
                 return
@@ -269,7 +303,7 @@ class OutboxDeliverer:
     def _release(self, row: Claimed) -> None:
         """Give a claimed row back untried; it goes when its group's pause ends."""
         with self.db.session() as session:
-            entry = OUTBOX_QUEUE.held(session, self.owner, row.id)
+            entry = OUTBOX_QUEUE.held(session, self.owner, row.id, row.lease_until)
             if entry is not None:
                 group = session.get(ChatGroup, row.group_id)
                 OUTBOX_QUEUE.release(session, entry, group.paused_until or self.now())

@@ -5,9 +5,10 @@ sessionWebhook) hands the row ids here and returns. Work run in the request's ow
 the response (`call_on_close`) would still hold the connection: under gunicorn's gthread worker a
 keep-alive connection is read again only once its thread is done, so the platform's next
 message on it would wait behind this one's delivery. One daemon thread per process takes the
-ids instead, several at a time (one claim for all of them), and sends them. Nothing is lost
+ids instead, several at a time (one claim for all of them), and sends them; a row inserted
+already leased to the worker's deliverer needs no claim and is sent as it is. Nothing is lost
 when the process dies first: the rows are committed before the acknowledgement, and the
-scheduler's delivery loop sends whatever is still due.
+scheduler's delivery loop sends whatever is still due (a leased row once its lease ran out).
 """
 
 from __future__ import annotations
@@ -29,15 +30,16 @@ class SoonSender:
 
     def __init__(self, deliverer: Callable[[], Any]):
         self.deliverer = deliverer  # returns the OutboxDeliverer to use (looked up per batch)
-        self._ids: queue.SimpleQueue[int] = queue.SimpleQueue()
+        self._items: queue.SimpleQueue[Any] = queue.SimpleQueue()  # ids and leased rows
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._pid = 0
 
-    def submit(self, ids) -> None:
-        """Queue these rows for delivery as soon as the thread gets to them."""
-        for row_id in ids:
-            self._ids.put(row_id)
+    def submit(self, ids=(), leased=()) -> None:
+        """Queue these rows for delivery as soon as the thread gets to them: rows by id (claimed
+        before the send) and rows inserted leased to the deliverer (sent as they are)."""
+        for item in (*ids, *leased):
+            self._items.put(item)
         self._ensure_thread()
 
     def _ensure_thread(self) -> None:
@@ -51,13 +53,15 @@ class SoonSender:
 
     def _loop(self) -> None:
         while True:
-            ids = [self._ids.get()]
-            while len(ids) < BATCH:
+            items = [self._items.get()]
+            while len(items) < BATCH:
                 try:
-                    ids.append(self._ids.get_nowait())
+                    items.append(self._items.get_nowait())
                 except queue.Empty:
                     break
+            ids = [i for i in items if isinstance(i, int)]
+            leased = [i for i in items if not isinstance(i, int)]
             try:
-                self.deliverer().deliver_now(ids)
+                self.deliverer().deliver_now(ids, leased)
             except Exception:
-                log.exception("immediate delivery of %s failed; the delivery loop will retry", ids)
+                log.exception("immediate delivery of %s failed; the delivery loop retries", items)

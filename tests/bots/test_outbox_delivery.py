@@ -17,7 +17,7 @@ from app.services.chat import (
     user_target,
 )
 from app.services.core import Actor
-from bots.delivery.deliverer import OutboxDeliverer
+from bots.delivery.deliverer import LEASE, Claimed, OutboxDeliverer
 from models.chat import ChatGroupCreate, ChatGroupUpdate
 from models.enums import Channel, ChatPlatform, OutboxStatus
 from models.messages import OutboundMessage
@@ -211,6 +211,83 @@ def test_a_crash_after_claiming_resends_only_after_the_lease(
     assert deliverer.drain_once().sent == 1
     (row,) = rows(session)
     assert row.status == OutboxStatus.sent and row.attempts == 2
+
+
+def leased_reply(session, sim, now, worker, text="回执") -> Outbox:
+    """A DingTalk reply inserted leased to `worker`, as the webhook inserts it."""
+    sim.state.sessions["lease"] = (DING_GROUP, sim.state.clock.now() + 3600)
+    target = session_target(
+        f"{sim.url}/robot/sendBySession?session=lease", now() + timedelta(hours=1)
+    )
+    row = enqueue(
+        session=session,
+        target=target,
+        message=OutboundMessage.plain(text),
+        kind="bot_reply",
+        now=now(),
+        lease=worker.lease_new,
+    )
+    session.commit()
+    return row
+
+
+def test_a_reply_inserted_leased_whose_worker_dies_is_sent_once_after_the_lease(
+    session, deliverer, chat_app, db, sim, now
+):
+    worker = OutboxDeliverer(db, chat_app.extensions["gendan.chat"], now=now)
+    claimed = Claimed.of(leased_reply(session, sim, now, worker))
+    (row,) = rows(session)  # what a claim would have written
+    assert (row.status, row.lease_owner, row.attempts) == (OutboxStatus.sending, worker.owner, 1)
+    assert row.lease_until == now() + LEASE and row.last_attempt_at == now()
+    # The worker dies before its background thread sends: the row is nobody else's until the
+    # lease runs out, then the delivery loop sends it, once.
+    assert deliverer.drain_once().sent == 0
+    now.advance(seconds=LEASE.total_seconds() - 1)
+    assert deliverer.drain_once().sent == 0
+    now.advance(seconds=2)
+    assert deliverer.drain_once().sent == 1
+    assert deliverer.drain_once().sent == 0
+    # A worker that only hung and wakes up now leaves the row alone: its lease ran out.
+    assert worker.deliver_now(leased=[claimed]).sent == 0
+    (row,) = rows(session)
+    assert row.status == OutboxStatus.sent and row.attempts == 2
+    assert len(pushed(sim, DING_GROUP, api="sessionWebhook")) == 1
+
+
+def test_a_leased_reply_the_platform_refuses_now_is_retried_by_the_loop(
+    session, deliverer, chat_app, db, sim, now
+):
+    worker = OutboxDeliverer(db, chat_app.extensions["gendan.chat"], now=now)
+    claimed = Claimed.of(leased_reply(session, sim, now, worker))
+    admin(
+        sim,
+        "POST",
+        "faults",
+        json={"path": "/robot/sendBySession", "kind": "status", "status": 502, "count": 1},
+    )
+    assert worker.deliver_now(leased=[claimed]).retried == 1  # straight to the send: no claim
+    (row,) = rows(session)
+    assert row.status == OutboxStatus.pending and row.lease_owner is None and row.attempts == 1
+    assert deliverer.drain_once().sent == 0  # backing off
+    now.advance(seconds=16)
+    assert deliverer.drain_once().sent == 1
+    assert len(pushed(sim, DING_GROUP, api="sessionWebhook")) == 1
+
+
+def test_group_rows_are_not_inserted_leased(session, deliverer):
+    """A group row is claimed as today: its robot's rate window is counted when it is."""
+    group = ding_group(session)
+    row = enqueue(
+        session=session,
+        target=group_target(group),
+        message=OutboundMessage.plain("群消息"),
+        kind="t",
+        lease=deliverer.lease_new,
+    )
+    session.commit()
+    assert row.status == OutboxStatus.pending and row.lease_owner is None and row.attempts == 0
+    alert_row = Outbox(kind="t", channel="dingtalk_session", message={}, alert_id=7)
+    assert deliverer.lease_new(alert_row) is False and alert_row.lease_owner is None
 
 
 def test_an_expired_session_webhook_fails_for_good(session, deliverer, now):

@@ -7,23 +7,31 @@ driver begins implicitly), so the same numbers hold on both engines. Counts are 
 times are left to bench/bench_http.py --webhooks.
 
 What a webhook may do: one read transaction (the dedupe lookup and the reads of a read-only
-command's answer) and one write transaction holding the inserts alone.
+command's answer) and one write transaction holding the inserts alone. A DingTalk message
+costs two write transactions (COMMITs, counted on every thread) in all: the request's, which
+claims the timestamp/sign pair and stores the message with its reply's outbox row (inserted
+leased to the worker's deliverer), and the background sender's, which records the reply sent.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import pytest
 from sqlalchemy import event
+from sqlmodel import select
 
+from bots.simulator import wire
+from models import clock
 from models.chat import ChatInbound
-from models.enums import Role
-from models.outbox import Outbox
-from tests.bots.live import bind_all
+from models.enums import OutboxStatus, Role
+from models.outbox import KeyValue, Outbox
+from tests.bots.live import DING_GROUP, bind_all, wait_pushed
 from tests.bots.test_webhooks import (
+    DT,
     dingtalk_payload,
     post_dingtalk,
     post_wechat,
@@ -37,6 +45,12 @@ from tests.factories import count, make_order, make_user
 class Statements:
     begins: list[str] = field(default_factory=list)  # SQLite's BEGIN DEFERRED / IMMEDIATE
     sql: list[str] = field(default_factory=list)  # everything else, first word upper-cased
+    threads: list[str] = field(default_factory=list)  # the thread of each of `sql`
+
+    def on(self, thread: str) -> Statements:
+        """The statements one thread ran."""
+        mine = [s for s, t in zip(self.sql, self.threads, strict=True) if t == thread]
+        return Statements(sql=mine, threads=[thread] * len(mine))
 
     def kinds(self) -> dict[str, int]:
         out: dict[str, int] = {}
@@ -50,19 +64,65 @@ class Statements:
 
 
 @contextmanager
-def counted(engine):
+def counted(engine, *, everywhere: bool = False):
+    """The statements run on the engine by this thread (by every thread when `everywhere`)."""
     seen, me = Statements(), threading.get_ident()
 
     def listener(conn, cursor, statement, params, context, executemany):
-        if threading.get_ident() != me:
+        if not everywhere and threading.get_ident() != me:
             return
-        (seen.begins if statement.startswith("BEGIN") else seen.sql).append(statement.strip())
+        if statement.startswith("BEGIN"):
+            seen.begins.append(statement)
+        else:
+            seen.sql.append(statement.strip())
+            seen.threads.append(threading.current_thread().name)
 
     event.listen(engine, "before_cursor_execute", listener)
     try:
         yield seen
     finally:
         event.remove(engine, "before_cursor_execute", listener)
+
+
+@contextmanager
+def commits(engine):
+    """The threads' names of every COMMIT on the engine (a write transaction), any thread."""
+    seen: list[str] = []
+
+    def listener(conn):
+        seen.append(threading.current_thread().name)
+
+    event.listen(engine, "commit", listener)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "commit", listener)
+
+
+def reply(session) -> Outbox:
+    """The DingTalk reply's outbox row as it is now, read in a transaction of its own (no
+    SQLite write lock stays held to starve the background thread's record of the send)."""
+    session.commit()
+    (row,) = session.exec(select(Outbox).execution_options(populate_existing=True)).all()
+    session.commit()  # no expiry on commit: the row stays readable
+    return row
+
+
+def wait_sent(session) -> None:
+    """Until the background thread recorded the reply sent (it may still be busy with an
+    earlier test's slow sends)."""
+    deadline = time.monotonic() + 30
+    while (row := reply(session)).status != OutboxStatus.sent:
+        assert time.monotonic() < deadline, f"the reply was not recorded sent: {row}"
+        time.sleep(0.02)
+
+
+def session_payload(sim, text: str, **kwargs) -> dict:
+    """A DingTalk message whose sessionWebhook is the simulator's (so the reply goes out)."""
+    sim.state.sessions["sql"] = (DING_GROUP, sim.state.clock.now() + 3600)
+    payload = dingtalk_payload(text, **kwargs)
+    payload["sessionWebhook"] = f"{sim.url}/robot/sendBySession?session=sql"
+    return payload
 
 
 @pytest.fixture
@@ -109,20 +169,55 @@ def test_a_retried_wechat_message_is_one_read(web, engine, session, db, order):
         assert seen.begins == ["BEGIN DEFERRED"]
 
 
-def test_dingtalk_progress_stores_the_message_and_its_reply_in_one_write(
-    web, engine, session, db, order
+def test_dingtalk_progress_stores_the_pair_the_message_and_its_reply_in_one_write(
+    web, engine, session, db, order, sim
 ):
-    payload = dingtalk_payload(f"进度 {order.code}", sender="wangwu")
+    payload = session_payload(sim, f"进度 {order.code}", sender="wangwu")
     with counted(engine) as seen:
         assert post_dingtalk(web, payload).status_code == 200
-    # The sign-replay key: one transaction (its own expired row, then the insert); the
-    # message: dedupe, identity, user, roles, group, order id, order, stages, liaison; then
-    # the inbound row and the reply's outbox row together. The delivery runs after.
-    assert seen.kinds() == {"DELETE": 1, "INSERT": 3, "SELECT": 9}
+    # Read: the pair's key, dedupe, identity, user, roles, group, order id, order, stages,
+    # liaison. Write: expired keys (its own; all once a minute), the pair's key (inserted
+    # unless held, RETURNING), the inbound row and the reply's outbox row, inserted leased.
+    assert seen.kinds() == {"SELECT": 10, "DELETE": 1, "INSERT": 3}
     assert seen.tables_written() == ["key_value", "chat_inbound", "outbox"]
     if db.is_sqlite:
-        assert seen.begins == ["BEGIN IMMEDIATE", "BEGIN DEFERRED", "BEGIN IMMEDIATE"]
-    assert count(session, ChatInbound) == 1 and count(session, Outbox) == 1
+        assert seen.begins == ["BEGIN DEFERRED", "BEGIN IMMEDIATE"]
+    assert count(session, ChatInbound) == count(session, Outbox) == count(session, KeyValue) == 1
+    wait_sent(session)
+
+
+def test_a_dingtalk_message_is_two_commits_one_in_the_request_one_in_the_send(
+    web, engine, session, db, order, sim
+):
+    payload = session_payload(sim, f"进度 {order.code}", sender="wangwu")
+    with commits(engine) as committed, counted(engine, everywhere=True) as seen:
+        assert post_dingtalk(web, payload).status_code == 200
+        assert len(wait_pushed(sim, DING_GROUP, 1, api="sessionWebhook")) == 1
+        wait_sent(session)
+    # The request's write, then the background sender's record of the outcome: no claim.
+    assert committed == [threading.current_thread().name, "chat-soon"]
+    assert seen.on("chat-soon").kinds() == {"SELECT": 1, "UPDATE": 1}  # held (locked), sent
+
+
+def test_a_retried_dingtalk_message_is_one_read_and_no_second_reply(
+    web, engine, session, db, order, sim
+):
+    headers, body = wire.dingtalk_robot_push(
+        app_secret=DT["appsecret"],
+        payload=session_payload(sim, f"进度 {order.code}", sender="wangwu"),
+        now_ms=int(clock.epoch() * 1000),
+    )
+    assert web.post("/bots/dingtalk", headers=headers, data=body).status_code == 200
+    wait_sent(session)
+    with commits(engine) as committed, counted(engine) as seen:
+        again = web.post("/bots/dingtalk", headers=headers, data=body)
+    assert again.status_code == 200 and committed == []
+    assert seen.kinds() == {"SELECT": 2}  # the pair's key (held by this body), the dedupe
+    if db.is_sqlite:
+        assert seen.begins == ["BEGIN DEFERRED"]
+    assert count(session, ChatInbound) == count(session, Outbox) == 1
+    time.sleep(0.2)  # a second reply would have been submitted by now
+    assert len(wait_pushed(sim, DING_GROUP, 1, api="sessionWebhook")) == 1
 
 
 def test_a_command_that_writes_runs_in_one_write_transaction(web, engine, session, db, order):

@@ -3,7 +3,9 @@
 Every web worker, the delivery loop and the scheduler read the platforms' access tokens from
 this one table, so none of them fetches a token that rotates another's away (a WeChat
 /cgi-bin/token fetch invalidates the previous token). Each call is its own short transaction:
-the SDKs call the store from deep inside a request, outside any unit of work of ours.
+the SDKs call the store from deep inside a request, outside any unit of work of ours. `get` and
+`add` also run inside the caller's transaction when given its session: the DingTalk webhook
+claims a timestamp/sign pair in the transaction that records the message it signed.
 """
 
 from __future__ import annotations
@@ -11,8 +13,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
 
 from models.base import utcnow
 from models.outbox import KeyValue
@@ -33,11 +37,15 @@ class DatabaseKeyValueStore:
         self._now = now
         self._purged_at: datetime | None = None
 
-    def get(self, key: str) -> str | None:
+    def get(self, key: str, *, session: Session | None = None) -> str | None:
+        """The key's live value (None: none), read in `session`'s transaction when given."""
         query = select(TABLE.c.value, TABLE.c.expires_at).where(TABLE.c.key == key)
-        with self._reader.connect() as conn:
-            row = conn.execute(query).first()
-            conn.rollback()
+        if session is not None:
+            row = session.connection().execute(query).first()
+        else:
+            with self._reader.connect() as conn:
+                row = conn.execute(query).first()
+                conn.rollback()
         if row is None or (row.expires_at is not None and row.expires_at <= self._now()):
             return None
         return row.value
@@ -54,31 +62,36 @@ class DatabaseKeyValueStore:
                 except IntegrityError:
                     conn.rollback()  # another process inserted it first: update instead
 
-    def add(self, key: str, value: str, expires_at: datetime) -> str | None:
+    def add(
+        self, key: str, value: str, expires_at: datetime, *, session: Session | None = None
+    ) -> str | None:
         """Store `value` unless `key` holds a live value; return that value (None: stored).
 
-        Atomic across processes: the primary key lets one insert win. One short transaction:
-        the key's own expired row is removed first; expired rows of other keys (`get` ignores
-        them already) are purged with it at most once per PURGE_INTERVAL.
+        Atomic across processes: the primary key lets one insert win (a concurrent insert of
+        the key waits for the first to commit or roll back). The key's own expired row is
+        removed first; expired rows of other keys (`get` ignores them already) are purged with
+        it at most once per PURGE_INTERVAL. In `session`'s transaction when given (the value is
+        stored only if it commits), else in a short transaction of its own.
         """
+        if session is not None:
+            return self._add(session.connection(), key, value, expires_at)
+        with self.engine.begin() as conn:
+            return self._add(conn, key, value, expires_at)
+
+    def _add(self, conn: Connection, key: str, value: str, expires_at: datetime) -> str | None:
         now = self._now()
         expired = TABLE.c.expires_at <= now
         purge = self._purged_at is None or now - self._purged_at >= PURGE_INTERVAL
-        try:
-            with self.engine.begin() as conn:
-                conn.execute(
-                    delete(TABLE).where(expired if purge else expired & (TABLE.c.key == key))
-                )
-                conn.execute(
-                    insert(TABLE).values(
-                        key=key, value=value, expires_at=expires_at, updated_at=now
-                    )
-                )
-            if purge:
-                self._purged_at = now
+        conn.execute(delete(TABLE).where(expired if purge else expired & (TABLE.c.key == key)))
+        if purge:
+            self._purged_at = now
+        values = {"key": key, "value": value, "expires_at": expires_at, "updated_at": now}
+        dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+        insert_new = dialect.insert(TABLE).values(**values).on_conflict_do_nothing()
+        if conn.execute(insert_new.returning(TABLE.c.key)).first() is not None:
             return None
-        except IntegrityError:
-            return self.get(key) or ""
+        row = conn.execute(select(TABLE.c.value).where(TABLE.c.key == key)).first()
+        return row.value if row is not None else ""
 
     def delete(self, key: str) -> None:
         with self.engine.begin() as conn:

@@ -8,6 +8,7 @@ the platform accepts or refuses for good. A `dedupe_key` makes a repeated cause 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -73,8 +74,13 @@ def enqueue(
     dedupe_key: str | None = None,
     not_before: datetime | None = None,
     now: datetime | None = None,
+    lease: Callable[[Outbox], object] | None = None,
 ) -> Outbox | None:
-    """Record a message to send; None when `dedupe_key` was recorded before (sent once)."""
+    """Record a message to send; None when `dedupe_key` was recorded before (sent once).
+
+    `lease` is applied to the row before it is inserted: a worker that sends it right after
+    the commit leases it to itself there (bots/delivery), so the row needs no claim of its own.
+    """
     now = now or utcnow()
     row = Outbox(
         created_at=now,
@@ -87,6 +93,8 @@ def enqueue(
         dedupe_key=dedupe_key,
         not_before=not_before or now,
     )
+    if lease is not None:
+        lease(row)
     if dedupe_key is None:
         session.add(row)
         session.flush()
