@@ -103,18 +103,10 @@ class Scanners:
                 self.told[client_id] = quantity
 
 
-def _lock_waiters(world) -> int:
-    """Backends of this database waiting on a row lock."""
-    with world.db.session() as s:
-        return s.exec(
-            select(func.count())
-            .select_from(text("pg_stat_activity"))
-            .where(text("wait_event_type = 'Lock' AND datname = current_database()"))
-        ).one()
-
-
 def _lock_waiter_ports(world) -> list[int]:
-    """The client ports of the backends waiting on a row lock (the workers' side of them)."""
+    """The client ports of the backends waiting on a row lock (the workers' side of them).
+    Other test workers and sessions use other schemas of the same database: their waiters
+    are told apart by `serving` (their ports belong to none of this test's workers)."""
     with world.db.session() as s:
         return list(
             s.exec(
@@ -123,6 +115,12 @@ def _lock_waiter_ports(world) -> list[int]:
                 .where(text("wait_event_type = 'Lock' AND datname = current_database()"))
             ).all()
         )
+
+
+def _waiting_workers(world, server) -> set[int]:
+    """This server's workers whose database connection waits on a row lock."""
+    workers = server.worker_pids()
+    return {pid for port in _lock_waiter_ports(world) if (pid := serving(workers, port))}
 
 
 def test_a_worker_killed_mid_request_loses_and_doubles_nothing(world, secret, tmp_path):
@@ -139,7 +137,7 @@ def test_a_worker_killed_mid_request_loses_and_doubles_nothing(world, secret, tm
     applied_before = BATCH // 2
     before = world.received()
     with Gunicorn(world.db.url, tmp_path, secret=secret) as server:
-        workers = server.wait_workers(2)
+        server.wait_workers(2)
         with requests.Session() as http:  # closed: its kept-alive connection would hide the victim
             first = send(
                 http,
@@ -165,10 +163,10 @@ def test_a_worker_killed_mid_request_loses_and_doubles_nothing(world, secret, tm
             holder.exec(select(Material).with_for_update()).all()
             thread = threading.Thread(target=phone)
             thread.start()
-            wait_until(lambda: _lock_waiters(world) >= 1, 60, "the batch to wait on the lock")
             # The worker whose database connection waits on the lock serves the phone (a worker
             # may also hold an idle kept-alive connection on the server port).
-            victims = {serving(workers, port) for port in _lock_waiter_ports(world)}
+            wait_until(lambda: _waiting_workers(world, server), 60, "the batch to wait on the lock")
+            victims = _waiting_workers(world, server)
             victim = victims.pop() if len(victims) == 1 else None
             assert victim is not None, victims
             os.kill(victim, signal.SIGKILL)
