@@ -8,9 +8,9 @@ from flask import current_app, g, redirect, request, session, url_for
 from flask_wtf.csrf import validate_csrf
 from wtforms import ValidationError
 
-from app.services.core import Actor, actor_for
-from app.services.people import user_for_token
-from models.enums import Channel
+from app.services.core import Actor, actor_for, user_and_roles
+from app.services.people import user_and_roles_for_token
+from models.enums import Channel, Role
 from models.errors import Forbidden, NotAuthenticated
 from models.people import User
 
@@ -44,15 +44,15 @@ def _bearer() -> str | None:
     return token.strip()
 
 
-def _user_from_session() -> User | None:
+def _user_from_session() -> tuple[User | None, frozenset[Role]]:
     uid = session.get("uid")
     if not isinstance(uid, int):
-        return None
-    user = db_session().get(User, uid)
+        return None, frozenset()
+    user, roles = user_and_roles(db_session(), uid)
     if user is None or not user.is_active or user.token_version != session.get("tv"):
         session.clear()
-        return None
-    return user
+        return None, frozenset()
+    return user, roles
 
 
 def current_actor(channel: Channel = Channel.api) -> Actor:
@@ -61,20 +61,21 @@ def current_actor(channel: Channel = Channel.api) -> Actor:
         return g.actor
     token = _bearer()
     if token is not None:
-        user = user_for_token(
+        # The user and their roles in one query.
+        user, roles = user_and_roles_for_token(
             session=db_session(),
             token=token,
             secret=current_app.config["SECRET_KEY"],
             ttl_hours=current_app.config["TOKEN_TTL_HOURS"],
         )
     else:
-        user = _user_from_session()
+        user, roles = _user_from_session()
         # Page forms are checked by CSRFProtect; the API is exempt from it, so check here.
         if user is not None and channel == Channel.api and request.method not in SAFE_METHODS:
             _check_csrf()
     if user is None:
         raise NotAuthenticated()
-    g.actor = actor_for(db_session(), user, channel)
+    g.actor = actor_for(db_session(), user, channel, roles=roles)
     return g.actor
 
 

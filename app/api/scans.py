@@ -32,7 +32,8 @@ def create(body: ScanIn):
     """Apply one scan: 201 when applied now, 200 with `duplicate` when the client id was
     already applied (the original result, nothing counted twice)."""
     actor, session = current_actor(), db_session()
-    result, applied = svc.record_scan(session=session, actor=actor, data=body)
+    # Alone: the request's transaction holds only the authentication reads.
+    result, applied = svc.record_scan(session=session, actor=actor, data=body, alone=True)
     commit()
     return ok(result, 201 if applied else 200)
 

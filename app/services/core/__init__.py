@@ -6,7 +6,14 @@ the checklist behaviour and the import helpers both checklists and both importer
 
 from __future__ import annotations
 
-from app.services.core.actor import Actor, actor_for, acts, bind_actor, roles_of
+from app.services.core.actor import (
+    Actor,
+    actor_for,
+    acts,
+    bind_actor,
+    roles_of,
+    user_and_roles,
+)
 from app.services.core.audit import AuditError, change_base, note, update_row, write_rows
 from app.services.core.changes import describe_changes, list_changes
 from app.services.core.checklists import Checklist, tick
@@ -46,6 +53,7 @@ from app.services.core.permissions import (
     can_view_group,
     is_member,
     load_order,
+    load_order_to_act,
     require_manage_group,
     require_manage_groups,
     require_manage_order,
@@ -124,6 +132,7 @@ __all__ = [
     "is_member",
     "list_changes",
     "load_order",
+    "load_order_to_act",
     "local_date",
     "note",
     "parse_clock",
@@ -144,6 +153,7 @@ __all__ = [
     "settings",
     "tick",
     "update_row",
+    "user_and_roles",
     "validated",
     "visible_orders_clause",
     "write_all",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import wraps
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from models.enums import Channel, Role
 from models.people import User, UserRole
@@ -51,9 +51,27 @@ def roles_of(session: Session, user_id: int) -> frozenset[Role]:
     return frozenset(Role(r) for r in rows)
 
 
-def actor_for(session: Session, user: User, channel: Channel) -> Actor:
-    """Build the actor for an authenticated user, and bind it for the change log."""
-    actor = Actor(user=user, channel=channel, roles=roles_of(session, user.id))
+def user_and_roles(session: Session, user_id: int) -> tuple[User | None, frozenset[Role]]:
+    """A user and the global roles they hold, read in one query; (None, no roles) if none."""
+    query = (
+        select(User, UserRole.role)
+        .outerjoin(UserRole, col(UserRole.user_id) == User.id)
+        .where(User.id == user_id)
+    )
+    rows = session.exec(query).all()
+    if not rows:
+        return None, frozenset()
+    return rows[0][0], frozenset(Role(role) for _, role in rows if role is not None)
+
+
+def actor_for(
+    session: Session, user: User, channel: Channel, *, roles: frozenset[Role] | None = None
+) -> Actor:
+    """Build the actor for an authenticated user, and bind it for the change log. `roles`: the
+    user's roles when the caller read them already (user_and_roles), else they are read here."""
+    if roles is None:
+        roles = roles_of(session, user.id)
+    actor = Actor(user=user, channel=channel, roles=roles)
     bind_actor(session, actor)
     return actor
 

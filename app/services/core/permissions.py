@@ -7,6 +7,8 @@ membership (or liaison) and a role that fits the action; admins may do anything.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlalchemy import or_
 from sqlmodel import Session, select
 
@@ -50,11 +52,29 @@ def membership(session: Session, actor: Actor, order_id: int) -> OrderMember | N
     return session.get(OrderMember, (order_id, actor.id))
 
 
+def _member_once(session: Session, actor: Actor, order_id: int) -> Callable[[], OrderMember | None]:
+    """The actor's membership, looked up on first use and kept for this one check only: a
+    missing membership (None) is not kept by the session's identity map, nor is a member
+    nobody holds on to."""
+    found: list[OrderMember | None] = []
+
+    def member() -> OrderMember | None:
+        if not found:
+            found.append(membership(session, actor, order_id))
+        return found[0]
+
+    return member
+
+
 def can_view(session: Session, actor: Actor, order: Order) -> bool:
     """Whether the actor may read this order."""
+    return _can_view(session, actor, order, _member_once(session, actor, order.id))
+
+
+def _can_view(session: Session, actor: Actor, order: Order, member) -> bool:
     if actor.sees_everything or order.liaison_id == actor.id:
         return True
-    if membership(session, actor, order.id) is not None:
+    if member() is not None:
         return True
     dept = actor.user.department_id if actor.user else None
     if dept is None:
@@ -65,22 +85,47 @@ def can_view(session: Session, actor: Actor, order: Order) -> bool:
 
 def load_order(session: Session, actor: Actor, order_id: int, *, for_update=False) -> Order:
     """The order if it exists and the actor may see it; NotFound or Forbidden otherwise."""
+    return _load_order(session, actor, order_id, for_update, None)
+
+
+def load_order_to_act(
+    session: Session,
+    actor: Actor,
+    order_id: int,
+    allowed: set[Role],
+    action: str,
+    *,
+    for_update=False,
+) -> Order:
+    """load_order then require_order_role, with the same answers and errors, the actor's
+    membership read once for both."""
+    return _load_order(session, actor, order_id, for_update, (allowed, action))
+
+
+def _load_order(session, actor, order_id, for_update, acting) -> Order:
     query = select(Order).where(Order.id == order_id)
     if for_update:
         query = query.with_for_update()
     order = session.exec(query).first()
     if order is None:
         raise NotFound("订单不存在", code="order_not_found")
-    if not can_view(session, actor, order):
+    member = _member_once(session, actor, order.id)
+    if not _can_view(session, actor, order, member):
         raise Forbidden("您不是该订单的成员，无权查看", code="not_order_member")
+    if acting is not None:
+        _require_role(actor, order, member, *acting)
     return order
 
 
 def acting_roles(session: Session, actor: Actor, order: Order) -> set[Role]:
     """The roles the actor acts in on this order: global roles if a member, plus the member role."""
+    return _acting_roles(actor, order, _member_once(session, actor, order.id))
+
+
+def _acting_roles(actor: Actor, order: Order, member_once) -> set[Role]:
     if order.liaison_id is not None and order.liaison_id == actor.id:
         return set(actor.roles) | {Role.tracker}
-    member = membership(session, actor, order.id)
+    member = member_once()
     if member is None:
         return set()
     return set(actor.roles) | {Role(member.role)}
@@ -105,7 +150,11 @@ def require_order_role(
     session: Session, actor: Actor, order: Order, allowed: set[Role], action: str
 ) -> None:
     """Refuse unless the actor is an admin or acts on this order in one of the allowed roles."""
-    if not can_act_in(session, actor, order, allowed):
+    _require_role(actor, order, _member_once(session, actor, order.id), allowed, action)
+
+
+def _require_role(actor: Actor, order: Order, member, allowed: set[Role], action: str) -> None:
+    if not (actor.is_admin or _acting_roles(actor, order, member) & allowed):
         names = "、".join(sorted(ROLE_NAMES[r] for r in allowed))
         raise Forbidden(f"只有本订单的{names}可以{action}", code="forbidden_role")
 

@@ -10,7 +10,12 @@ from app.services.people.directory import (
     list_directory,
 )
 from app.services.people.passwords import use_profile
-from app.services.people.tokens import issue_token, revoke_tokens, user_for_token
+from app.services.people.tokens import (
+    issue_token,
+    revoke_tokens,
+    user_and_roles_for_token,
+    user_for_token,
+)
 from app.services.people.users import (
     authenticate,
     count_users,
@@ -44,6 +49,7 @@ __all__ = [
     "revoke_user_tokens",
     "update_user",
     "use_profile",
+    "user_and_roles_for_token",
     "user_brief",
     "user_for_token",
     "user_public",

@@ -11,7 +11,9 @@ from datetime import datetime, timedelta
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 from sqlmodel import Session
 
+from app.services.core import user_and_roles
 from models.base import utcnow
+from models.enums import Role
 from models.errors import NotAuthenticated
 from models.people import User
 
@@ -50,6 +52,15 @@ def user_for_token(
     *, session: Session, token: str, secret: str, ttl_hours: int, now: datetime | None = None
 ) -> User:
     """The active user a token belongs to; expired, tampered or revoked tokens are refused."""
+    return user_and_roles_for_token(
+        session=session, token=token, secret=secret, ttl_hours=ttl_hours, now=now
+    )[0]
+
+
+def user_and_roles_for_token(
+    *, session: Session, token: str, secret: str, ttl_hours: int, now: datetime | None = None
+) -> tuple[User, frozenset[Role]]:
+    """user_for_token, with the user's global roles read in the same query."""
     try:
         data = _serializer(secret, now or utcnow()).loads(token, max_age=ttl_hours * 3600)
     except SignatureExpired as exc:
@@ -58,10 +69,10 @@ def user_for_token(
         raise TokenInvalid() from exc
     if not isinstance(data, dict) or not isinstance(data.get("u"), int):
         raise TokenInvalid()
-    user = session.get(User, data["u"])
+    user, roles = user_and_roles(session, data["u"])
     if user is None or not user.is_active or user.token_version != data.get("v"):
         raise TokenInvalid()
-    return user
+    return user, roles
 
 
 def revoke_tokens(*, session: Session, user: User) -> None:

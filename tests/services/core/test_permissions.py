@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from sqlmodel import delete
 
 from app.services.core import (
     Actor,
@@ -13,14 +14,18 @@ from app.services.core import (
     can_sign_for,
     can_view_group,
     is_member,
+    load_order,
+    load_order_to_act,
     require_manage_group,
     require_manage_order,
     require_member,
     require_order_role,
     require_view_group,
+    user_and_roles,
 )
 from models.enums import Channel, Role
-from models.errors import Forbidden
+from models.errors import DomainError, Forbidden
+from models.people import UserRole
 from tests.factories import act, add_to_order, make_chat_group, make_order, make_user
 
 
@@ -51,6 +56,47 @@ def test_order_checks_say_yes_exactly_when_the_raising_ones_pass(session):
         )
     assert is_member(session, act(session, buyer), order)
     assert not is_member(session, act(session, outsider), order)
+
+
+def _answer(fn, *args):
+    try:
+        return fn(*args).id
+    except DomainError as exc:
+        return (type(exc), exc.code, exc.message)
+
+
+def _two_steps(session, actor, order_id, allowed, action):
+    order = load_order(session, actor, order_id)
+    require_order_role(session, actor, order, allowed, action)
+    return order
+
+
+def test_loading_an_order_to_act_answers_as_the_two_checks_do(session):
+    liaison = make_user(session)
+    order = make_order(session, liaison)
+    buyer, seller = make_user(session, Role.buyer), make_user(session, Role.sales)
+    add_to_order(session, order, buyer, Role.buyer)
+    add_to_order(session, order, seller, Role.sales)
+    users = [liaison, buyer, seller, make_user(session, Role.buyer)]
+    users += [make_user(session, Role.manager), make_user(session, Role.admin)]
+    session.commit()
+    for user in users:
+        actor = act(session, user)
+        for order_id in (order.id, order.id + 1000):
+            for allowed in ({Role.buyer}, {Role.warehouse}):
+                args = (session, actor, order_id, allowed, "扫码")
+                assert _answer(load_order_to_act, *args) == _answer(_two_steps, *args)
+    session.commit()
+
+
+def test_a_user_and_their_roles_are_read_together(session):
+    many, none = make_user(session, Role.buyer, Role.warehouse), make_user(session)
+    session.commit()
+    assert user_and_roles(session, many.id) == (many, {Role.buyer, Role.warehouse})
+    assert user_and_roles(session, many.id + 1000) == (None, frozenset())
+    session.exec(delete(UserRole).where(UserRole.user_id == none.id))
+    assert user_and_roles(session, none.id) == (none, frozenset())
+    session.commit()
 
 
 @pytest.mark.parametrize(

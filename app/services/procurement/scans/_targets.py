@@ -16,7 +16,7 @@ from __future__ import annotations
 from sqlalchemy import true
 from sqlmodel import Session, col, or_, select
 
-from app.services.core import Actor, load_order, require_order_role
+from app.services.core import Actor, load_order_to_act
 from app.services.orders import refuse_closed
 from app.services.procurement.bom import line_for_material
 from app.services.procurement.errors import AmbiguousOrder, NoOpenNeed, NotInBom
@@ -110,8 +110,7 @@ def choose_line(
 def _line_in_order(
     session: Session, actor: Actor, material: Material, order_id: int
 ) -> tuple[Order, BomLine]:
-    order = load_order(session, actor, order_id)
-    require_order_role(session, actor, order, set(SCANNERS), "为该订单扫码收发料")
+    order = load_order_to_act(session, actor, order_id, set(SCANNERS), "为该订单扫码收发料")
     refuse_closed(order, f"订单 {order.code} 已关闭")
     line = line_for_material(session, order.id, material.id)
     if line is None:

@@ -80,12 +80,22 @@ def fingerprint(data: ScanIn) -> str:
 
 @acts
 def record_scan(
-    *, session: Session, actor: Actor, data: ScanIn, now: datetime | None = None
+    *,
+    session: Session,
+    actor: Actor,
+    data: ScanIn,
+    now: datetime | None = None,
+    alone: bool = False,
 ) -> tuple[ScanResult, bool]:
-    """Apply a scan once; return its result and whether it was applied now (False: a resend)."""
+    """Apply a scan once; return its result and whether it was applied now (False: a resend).
+
+    `alone=True` says the session's transaction holds nothing else of value, and that the
+    caller commits it right after: a receipt then runs without a savepoint and, should a
+    concurrent request claim the same client id first, the transaction is rolled back and the
+    scan applied again (found stored: the duplicate's answer)."""
     now = now or utcnow()
     if data.action == ScanAction.receive:
-        outcome = receive_all(session, actor, [data], now, fingerprint, _replay)[0]
+        outcome = receive_all(session, actor, [data], now, fingerprint, _replay, alone=alone)[0]
         if outcome.error is not None:
             raise outcome.error
         return outcome.result, outcome.applied

@@ -1,9 +1,11 @@
 """Scans from several phones at once never lose or double a count (PostgreSQL row locks)."""
 
 import threading
+import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
+from sqlalchemy import text
 from sqlmodel import func, select
 
 from app.services.core import actor_for
@@ -142,3 +144,50 @@ def test_two_offline_queues_replayed_at_once_all_count(pg_only, app, session):
     session.expire_all()
     total = session.exec(select(func.sum(BomLine.received))).one()
     assert total == 200
+
+
+def test_one_scan_sent_twice_at_once_to_the_api_counts_once(pg_only, app, session):
+    """The single-scan door runs without a savepoint (`alone`): the request that loses the
+    race for the client id rolls back its transaction, applies again and answers as the
+    duplicate."""
+    line, material, workers = _setup(session, needed=10)
+    body = {
+        "client_id": str(uuid.uuid4()),
+        "result": "PIPE-DN50",
+        "action": "receive",
+        "quantity": 2,
+    }
+    headers = bearer(workers[0])
+    # Hold the material's row lock, so that both requests read "not stored yet" and then wait
+    # for it: the second to get it finds the client id taken when it inserts.
+    session.exec(select(Material).where(Material.id == material.id).with_for_update()).one()
+    me = session.execute(text("SELECT pg_backend_pid()")).scalar_one()
+
+    def phone():
+        return app.test_client().post("/api/scans", json=body, headers=headers)
+
+    # Waiting for my lock, or in the queue behind one who is.
+    blocked = text(
+        "WITH first AS (SELECT pid FROM pg_stat_activity WHERE :me = ANY(pg_blocking_pids(pid)))"
+        " SELECT count(*) FROM pg_stat_activity WHERE pid IN (SELECT pid FROM first)"
+        " OR pg_blocking_pids(pid) && ARRAY(SELECT pid FROM first)"
+    )
+    with ThreadPoolExecutor(2) as pool:
+        futures = [pool.submit(phone) for _ in range(2)]
+        try:
+            deadline = time.monotonic() + 30
+            while session.execute(blocked, {"me": me}).scalar_one() < 2:
+                assert time.monotonic() < deadline, "the two requests never waited for the lock"
+                time.sleep(0.02)
+                # pg_stat_activity is read once per transaction unless told to read it again.
+                session.execute(text("SELECT pg_stat_clear_snapshot()"))
+        finally:
+            session.commit()  # the lock released, whatever happened
+        answers = [f.result() for f in futures]
+    assert sorted(a.status_code for a in answers) == [200, 201]
+    duplicate = next(a.get_json() for a in answers if a.status_code == 200)
+    assert duplicate["duplicate"] is True and duplicate["received"] == 2
+    session.expire_all()
+    assert session.get(BomLine, line.id).received == 2
+    assert session.get(Material, material.id).stock == 2
+    assert count(session, Scan, Scan.client_id == uuid.UUID(body["client_id"])) == 1
