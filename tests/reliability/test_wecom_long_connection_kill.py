@@ -85,7 +85,10 @@ def test_two_chat_stream_processes_hold_one_connection_and_the_standby_takes_ove
     env = {
         **gendan_env(sim.url, wecom_ws_url=gateway.url),
         "CHAT_TRANSPORT_WECOM": "long_connection",
-        "SCHEDULER_LEASE_SECONDS": "3",
+        # Long enough that a leader slowed by a loaded machine still renews in time (with 3 s
+        # the standby once took over from a live leader and connected too); a killed leader
+        # frees the PostgreSQL lock at once, whatever the lease.
+        "SCHEDULER_LEASE_SECONDS": "9",
         "LOG_LEVEL": "INFO",
     }
     connects = gateway.connects
