@@ -68,6 +68,20 @@ def test_a_second_writer_waits_for_the_first_and_goes_on_when_it_commits(sqlite_
     assert not lock_file_taken(sqlite_db)
 
 
+def write_in_thread(db, n: int) -> tuple[threading.Thread, threading.Event]:
+    """A thread that writes `n` in one write transaction; the event is set once committed."""
+    done = threading.Event()
+
+    def write():
+        with db.engine.begin() as conn:
+            conn.execute(text("INSERT INTO t VALUES (:n)"), {"n": n})
+        done.set()
+
+    thread = threading.Thread(target=write)
+    thread.start()
+    return thread, done
+
+
 def lock_file_taken(db) -> bool:
     fd = os.open(db.url.removeprefix("sqlite:///") + ".writer-lock", os.O_RDWR | os.O_CREAT)
     try:
@@ -94,15 +108,7 @@ def test_the_write_lock_is_released_however_the_transaction_ends(sqlite_db, endi
         raw.dbapi_connection.take_write_lock()
         raw.invalidate()  # closes the DBAPI connection
     # Another thread gets the lock at once: it would wait SQLITE_WRITE_WAIT otherwise.
-    done = threading.Event()
-
-    def write():
-        with sqlite_db.engine.begin() as conn:
-            conn.execute(text("INSERT INTO t VALUES (2)"))
-        done.set()
-
-    thread = threading.Thread(target=write)
-    thread.start()
+    thread, done = write_in_thread(sqlite_db, 2)
     thread.join(20)
     assert done.is_set()
     assert rows(sqlite_db) == [2]
@@ -127,15 +133,7 @@ def test_a_writer_in_another_process_holds_ours_off_until_it_lets_go(sqlite_db, 
     )
     try:
         assert holder.stdout.readline().strip() == "held"
-        done = threading.Event()
-
-        def write():
-            with sqlite_db.engine.begin() as conn:
-                conn.execute(text("INSERT INTO t VALUES (3)"))
-            done.set()
-
-        thread = threading.Thread(target=write)
-        thread.start()
+        thread, done = write_in_thread(sqlite_db, 3)
         thread.join(0.5)
         assert not done.is_set()  # waiting on the other process's lock
         holder.stdin.write("\n")
