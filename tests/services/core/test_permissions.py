@@ -37,11 +37,17 @@ def _raises(check, *args) -> bool:
     return False
 
 
-def test_order_checks_say_yes_exactly_when_the_raising_ones_pass(session):
+def _order_with_buyer(session):
+    """An order, its liaison and a buyer member; and a sales user who is not a member."""
     liaison = make_user(session)
     order = make_order(session, liaison)
-    buyer, outsider = make_user(session, Role.buyer), make_user(session, Role.sales)
+    buyer, seller = make_user(session, Role.buyer), make_user(session, Role.sales)
     add_to_order(session, order, buyer, Role.buyer)
+    return order, liaison, buyer, seller
+
+
+def test_order_checks_say_yes_exactly_when_the_raising_ones_pass(session):
+    order, liaison, buyer, outsider = _order_with_buyer(session)
     for user in (liaison, buyer, outsider, make_user(session, Role.manager)):
         actor = act(session, user)
         assert is_member(session, actor, order) != _raises(
@@ -72,10 +78,7 @@ def _two_steps(session, actor, order_id, allowed, action):
 
 
 def test_loading_an_order_to_act_answers_as_the_two_checks_do(session):
-    liaison = make_user(session)
-    order = make_order(session, liaison)
-    buyer, seller = make_user(session, Role.buyer), make_user(session, Role.sales)
-    add_to_order(session, order, buyer, Role.buyer)
+    order, liaison, buyer, seller = _order_with_buyer(session)
     add_to_order(session, order, seller, Role.sales)
     users = [liaison, buyer, seller, make_user(session, Role.buyer)]
     users += [make_user(session, Role.manager), make_user(session, Role.admin)]
