@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import text
 
 from app.services import people
+from models import clock
 from tests import loopback
 from tests.chat import (  # noqa: F401
     chat_app,
@@ -127,6 +128,23 @@ def pg_only(db):
     if db.is_sqlite:
         pytest.skip("needs PostgreSQL")
     return db
+
+
+@pytest.fixture(autouse=True)
+def one_instant(request):
+    """A `clock` test reads one instant from the project's clock: frozen where the test starts.
+
+    The clock check starts a run at 23:58 in Shanghai, so whichever test runs at midnight read
+    two business days: a 日报 filed on the day the desk showed was looked for on the next one,
+    an issue due at local(8, 30) and swept at local(10, 31) landed on two dates. Processes the
+    test starts keep the moving clock. A test that needs it to move in this process too is
+    marked `moving_clock`, or moves it itself (`clock.frozen` nests)."""
+    node = request.node
+    if node.get_closest_marker("clock") is None or node.get_closest_marker("moving_clock"):
+        yield
+        return
+    with clock.frozen(clock.now()) as advance:
+        yield advance  # a test that asks for this fixture moves the clock on with it
 
 
 @pytest.fixture(autouse=True)

@@ -59,6 +59,7 @@ def _late_key_purchases(session, n: int):
     return order
 
 
+@pytest.mark.moving_clock  # the drain runs on the wall clock: its digests are written after it
 def test_more_warnings_than_the_robot_allows_go_out_as_one_digest(session, deliverer, sim, now):
     _late_key_purchases(session, 25)
     run(session, now(), only={"purchase_overdue"})

@@ -2,6 +2,7 @@
 issue's whole loop (report with a photo, acknowledge, resolve, verify)."""
 
 import base64
+from datetime import timedelta
 
 import pytest
 from sqlmodel import select
@@ -52,11 +53,14 @@ def say_image(sim, conversation, user, data):
     return admin(sim, "POST", "say", json=body)
 
 
-def test_a_daily_report_from_wechat_is_filed_and_a_second_one_updates_it(sim, gendan, session):
+def test_a_daily_report_from_wechat_is_filed_and_a_second_one_updates_it(
+    sim, gendan, session, one_instant
+):
     _tracker, engineer, _order = _crew(session)
     text = "日报 GD-FIELD-1\n今日：安装 2 号机组底座\n明日：吊装\n问题：吊车未到\n工时：9.5"
     reply = passive_text(say(sim, "wechat:user:o-wangwu", "wangwu", text))
     assert reply.startswith("已收到 GD-FIELD-1") and "已更新" not in reply
+    one_instant(timedelta(minutes=1))  # later the same day
     again = passive_text(say(sim, "wechat:user:o-wangwu", "wangwu", "日报 GD-FIELD-1 今日：补充"))
     assert "已更新当天的日报" in again
     session.commit()

@@ -15,7 +15,6 @@ from sqlmodel import select
 from app.cli import cli_session
 from app.services.field import submit_daily_report
 from app.services.people import issue_token, user_public
-from models import clock
 from models.bom import BomLine
 from models.enums import Role, ScanAction
 from models.materials import Material
@@ -36,17 +35,6 @@ from tests.factories import (
     make_user,
     make_warehouse,
 )
-
-
-@pytest.fixture
-def one_day():
-    """The live server's clock (it runs in this process) held at the instant the test starts.
-
-    A 日报 belongs to the day the desk showed when the form opened; a test that crosses Shanghai
-    midnight (the clock check starts a run at 23:58) would otherwise file the report on the
-    day shown and then look for it, or yesterday's plan, on the next one."""
-    with clock.frozen(clock.now()):
-        yield
 
 
 def _open(page, base: str, user_id: int, view: str) -> None:
@@ -130,7 +118,6 @@ def _add_labour(form, worker: str, hours: str) -> None:
 
 
 @pytest.mark.clock
-@pytest.mark.usefixtures("one_day")
 def test_an_engineer_files_a_report_with_two_labour_rows_and_updates_it(phone, live_server):
     setup = _engineer_on_an_order()
     _open(phone, live_server, setup["engineer"], "report")
@@ -179,7 +166,6 @@ def test_an_engineer_files_a_report_with_two_labour_rows_and_updates_it(phone, l
 
 
 @pytest.mark.clock
-@pytest.mark.usefixtures("one_day")
 def test_a_draft_survives_a_reload(phone, live_server):
     setup = _engineer_on_an_order()
     _open(phone, live_server, setup["engineer"], "report")
@@ -213,7 +199,6 @@ def test_a_draft_survives_a_reload(phone, live_server):
 
 
 @pytest.mark.clock
-@pytest.mark.usefixtures("one_day")
 def test_todays_work_is_prefilled_from_yesterdays_plan(phone, live_server):
     setup = _engineer_on_an_order(yesterday_plan="2 号机组就位，开始配管")
     _open(phone, live_server, setup["engineer"], "report")

@@ -298,11 +298,12 @@ def test_response_stats_count_each_exception_once(session):
     assert stats.within_target == 0.0
 
 
-def test_api_reports_the_exception_response_time(client, session):
+def test_api_reports_the_exception_response_time(client, session, one_instant):
     order = _late_stage(session)
     # Only the stage rule: after the evening report cut-off 日报未交 would fire too.
     run(session, utcnow(), only={"stage_overdue"})
     [alert] = alerts(session)
+    one_instant(timedelta(minutes=5))  # acknowledged a little later
     headers = bearer(session.get(User, order.liaison_id))
     session.commit()  # release SQLite's lock before the app writes
     assert client.post(f"/api/alerts/{alert.id}/ack", headers=headers).status_code == 200
