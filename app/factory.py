@@ -73,15 +73,10 @@ def create_app(overrides: dict | None = None) -> OpenAPI:
 
 def _configure_chat(app: OpenAPI) -> None:
     """Chat platform clients on the shared token store, and the outbox deliverer."""
-    from app.services.chat import DatabaseKeyValueStore
-    from bots.delivery.deliverer import OutboxDeliverer
     from bots.delivery.soon import SoonSender
-    from bots.runtime import ChatRuntime
+    from bots.delivery.wiring import chat_services
 
-    db = app.extensions["gendan.db"]
-    runtime = ChatRuntime(app.config, DatabaseKeyValueStore(db.engine))
-    app.extensions["gendan.chat"] = runtime
-    app.extensions["gendan.deliverer"] = OutboxDeliverer(db, runtime)
+    app.extensions.update(chat_services(app.config, app.extensions["gendan.db"]))
     app.extensions["gendan.soon"] = SoonSender(lambda: app.extensions["gendan.deliverer"])
 
 

@@ -55,7 +55,7 @@ def processes(port: int, sim_port: int | None = None) -> list[Proc]:
     )
     # One scheduler beside the web server: it leads or stands by (see reminders/leader.py) and
     # runs the outbox delivery, the warning rules and the standups.
-    scheduler = Proc("scheduler", [str(BIN / "flask"), "--app", "wsgi", "scheduler"], env=chat)
+    scheduler = Proc("scheduler", [str(BIN / "python"), "-m", "reminders"], env=chat)
     procs = [web, scheduler]
     stream, wecom_long = dingtalk_stream(), wecom_long_connection()
     if stream or wecom_long:
@@ -124,7 +124,7 @@ def banner(port: int, sim_port: int | None = None) -> str:
             f"  API                  {base}/api/orders",
             f"  OpenAPI 文档         {base}/api/openapi.json",
             f"  健康检查 Health      {base}/healthz",
-            "  定时任务 Scheduler   flask --app wsgi scheduler（站会、提醒、消息投递）",
+            "  定时任务 Scheduler   python -m reminders（站会、提醒、消息投递）",
             *simulator,
             "  按 Ctrl-C 停止 / Ctrl-C stops everything",
             "",

@@ -11,9 +11,12 @@ import logging
 import sys
 import time
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
-from flask import Flask, g, request
 from sqlalchemy import inspect
+
+if TYPE_CHECKING:
+    from flask import Flask
 
 access_log = logging.getLogger("gendan.access")
 
@@ -58,6 +61,7 @@ def _user_id(actor) -> int | None:
 
 def install_request_logging(app: Flask) -> None:
     """Log each request once, after it is answered."""
+    from flask import g, request  # here, not at import: the scheduler logs without Flask
 
     @app.before_request
     def _start_timer():

@@ -65,7 +65,7 @@ def processes(environ: Mapping[str, str] | None = None) -> list[Proc]:
     web = Proc(
         "web", [str(BIN / "gunicorn"), "-c", str(ROOT / "gunicorn.conf.py"), "wsgi:app"], env
     )
-    scheduler = Proc("scheduler", [str(BIN / "flask"), "--app", "wsgi", "scheduler"], env)
+    scheduler = Proc("scheduler", [str(BIN / "python"), "-m", "reminders"], env)
     procs = [web, scheduler]
     if enabled(environ):
         procs.append(Proc("chat-stream", [str(BIN / "flask"), "--app", "wsgi", "chat-stream"], env))
@@ -102,7 +102,7 @@ def main() -> int:
             "",
             "Gendan production mode / 生产模式:",
             f"  gunicorn (gunicorn.conf.py) on {bind}, workers: {workers}",
-            "  scheduler: flask --app wsgi scheduler (one leader per database)",
+            "  scheduler: python -m reminders (one leader per database)",
             *stream_line,
             f"  health http://{bind}/healthz   readiness http://{bind}/readyz",
             "  SIGTERM or Ctrl-C stops them all gracefully",

@@ -26,6 +26,7 @@ from limits import parse_many
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
+from app.services.core import MAX_JSON_DEPTH, json_too_deep
 from models.errors import InvalidInput, RateLimited
 
 log = logging.getLogger("gendan.security")
@@ -60,27 +61,10 @@ KNOWN_DEVICE_COOKIE = "gendan_device"
 KNOWN_FOR = 90 * 24 * 3600
 
 
-# Nesting deeper than this is no form Gendan reads; Python's json would recurse until a
-# RecursionError (a 500) on a few kilobytes of brackets.
-MAX_JSON_DEPTH = 32
-_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.S)
-_JSON_BRACKET = re.compile(r"[\[\]{}]")
-
 # Ids are PostgreSQL `integer` columns; every other integer fits a 64-bit column at most.
 INT32 = (-(2**31), 2**31 - 1)
 INT64 = (-(2**63), 2**63 - 1)
 ID_NAME = re.compile(r"(?:^|_)ids?$")
-
-
-def json_too_deep(data: bytes | str, limit: int = MAX_JSON_DEPTH) -> bool:
-    """Whether a JSON text nests arrays/objects deeper than `limit` (checked before parsing)."""
-    text = data.decode("utf-8", errors="replace") if isinstance(data, bytes) else data
-    depth = 0
-    for match in _JSON_BRACKET.finditer(_JSON_STRING.sub("", text)):
-        depth += 1 if match.group() in "[{" else -1
-        if depth > limit:
-            return True
-    return False
 
 
 def int_bounds(name: str) -> tuple[int, int]:

@@ -125,9 +125,9 @@ def gunicorn(
 
 @contextmanager
 def scheduler(url: str, *, sim_port: int | None = None) -> Iterator[subprocess.Popen]:
-    """The scheduler process (`flask --app wsgi scheduler`) against `url`."""
+    """The scheduler process (`python -m reminders`) against `url`."""
     with tempfile.TemporaryDirectory(prefix="bench-scheduler-") as folder:
-        argv = [str(BIN / "flask"), "--app", "wsgi", "scheduler"]
+        argv = [str(BIN / "python"), "-m", "reminders"]
         env = bench_env(url, folder, sim_port)
         with open(Path(folder) / "scheduler.log", "wb") as log:
             process = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=log, stderr=log)

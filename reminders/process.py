@@ -1,5 +1,5 @@
-"""The scheduler process (`flask --app wsgi scheduler`): stand by until it leads, then run
-APScheduler on the database job store until it stops leading or is told to stop.
+"""The scheduler process (`python -m reminders`, reminders/__main__.py): stand by until it
+leads, then run APScheduler on the database job store until it stops leading or is told to stop.
 
 Never started inside web workers: APScheduler 3.x job stores must not be shared between
 schedulers, so only the leader ever opens the job store, and only while it leads.

@@ -5,7 +5,7 @@ from app.launcher import processes
 def test_make_run_starts_the_scheduler_beside_the_web_server():
     procs = {p.name: p for p in processes(5000)}
     assert {"web", "scheduler"} <= set(procs) and "deliver" not in procs
-    assert procs["scheduler"].argv[-3:] == ["--app", "wsgi", "scheduler"]
+    assert procs["scheduler"].argv[-2:] == ["-m", "reminders"]
     assert "127.0.0.1:5000" in procs["web"].argv
 
 

@@ -139,7 +139,7 @@ def test_run_prod_refuses_an_unwritable_upload_dir(tmp_path):
 def test_run_prod_runs_gunicorn_with_its_config_file_and_the_scheduler():
     web, scheduler = processes({})
     assert web.argv[1:] == ["-c", str(ROOT / "gunicorn.conf.py"), "wsgi:app"]
-    assert scheduler.argv[-3:] == ["--app", "wsgi", "scheduler"]
+    assert scheduler.argv[-2:] == ["-m", "reminders"]
     assert web.env["GENDAN_ENV"] == scheduler.env["GENDAN_ENV"] == "production"
 
 
@@ -379,7 +379,10 @@ def test_the_deploy_files_agree_with_the_code():
     scheduler = (DEPLOY / "gendan-scheduler.service").read_text()
     stream = (DEPLOY / "gendan-chat-stream.service").read_text()
     assert "gunicorn -c /opt/gendan/gunicorn.conf.py wsgi:app" in web and "Type=notify" in web
-    assert "flask --app wsgi migrate" in web and "flask --app wsgi scheduler" in scheduler
+    assert (
+        "flask --app wsgi migrate" in web
+        and "ExecStart=/opt/gendan/.venv/bin/python -m reminders" in scheduler
+    )
     assert "ExecStart=/opt/gendan/.venv/bin/flask --app wsgi chat-stream" in stream
     readme = (ROOT / "README.md").read_text()
     assert "deploy/gendan-chat-stream.service" in readme

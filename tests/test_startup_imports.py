@@ -163,3 +163,65 @@ def test_table_models_build_no_validator_at_start():
         check=True,
     )
     assert done.stdout.split() == ["False", "False", "refused"]
+
+
+WEB_STACK = ("flask", "werkzeug", "jinja2", "flask_limiter", "flask_openapi3", "flask_wtf", "rich")
+
+
+def _fresh(script: str, **env: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env={**os.environ, "GENDAN_ENV": "testing", **env},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+
+
+def test_the_scheduler_process_runs_without_the_web_stack():
+    """`python -m reminders` and every job it runs, delivery included, load no Flask, no
+    templates and no rate limiter: the scheduler is not a web process (issue 18: memory)."""
+    script = (
+        "import sys, json\n"
+        "import reminders.__main__, reminders.alert_jobs, reminders.jobs, reminders.outbox_job\n"
+        "import bots.delivery, bots.delivery.wiring, bots.tasks, bots.senders.clients\n"
+        f"print(json.dumps([m for m in {WEB_STACK!r} if m in sys.modules]))\n"
+    )
+    assert json.loads(_fresh(script).stdout) == []
+
+
+def test_dingtalk_loads_without_its_taobao_api():
+    """dingtalk-sdk's 4 MB generated Taobao module is replaced by an empty mixin (bots/__init__):
+    the client still builds and signs, and none of the Taobao calls exist."""
+    script = (
+        "import sys\n"
+        "from bots.platforms.tokens import MemoryKeyValueStore, TokenStorage\n"
+        "from bots.senders.clients import dingtalk_client\n"
+        "store = TokenStorage(MemoryKeyValueStore())\n"
+        "c = dingtalk_client('corp', 'key', 'secret', storage=store)\n"
+        "taobao = sys.modules['dingtalk.client.api.taobao']\n"
+        "print(getattr(taobao, '__file__', None), type(c).__name__, hasattr(c, 'user'),\n"
+        "      any(n.startswith('taobao_') for n in dir(c)))\n"
+    )
+    assert _fresh(script).stdout.split() == ["None", "AppKeyClient", "True", "False"]
+
+
+def test_the_scheduler_process_refuses_a_bad_configuration(tmp_path):
+    """A bad setting stops `python -m reminders` at start with the reason, as the web app does."""
+    done = subprocess.run(
+        [sys.executable, "-m", "reminders"],
+        cwd=ROOT,
+        env={
+            **os.environ,
+            "GENDAN_ENV": "testing",
+            "DATABASE_URL": f"sqlite:///{tmp_path}/x.db",
+            "SECRET_KEY": KEY,
+            "SCHEDULER_LEASE_SECONDS": "soon",
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert "configuration is invalid" in done.stderr and "SCHEDULER_LEASE_SECONDS" in done.stderr

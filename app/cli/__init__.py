@@ -113,7 +113,8 @@ def register_cli(app) -> None:
 
     @app.cli.command("scheduler")
     def scheduler_cmd():
-        """Run the scheduler (standby until it leads; one leader per database)."""
+        """Run the scheduler (standby until it leads; one leader per database) inside the whole
+        app; `python -m reminders` runs the same loop without the web app, in less memory."""
         from app.services.alerts import group_times
         from reminders.process import run_scheduler
         from reminders.schedule import Timing

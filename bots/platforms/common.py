@@ -12,7 +12,7 @@ from xml.etree.ElementTree import ParseError
 import defusedxml
 import defusedxml.ElementTree as SafeET
 
-from app.security import MAX_JSON_DEPTH, json_too_deep
+from app.services.core import MAX_JSON_DEPTH, json_too_deep
 from bots.errors import BadSignature, BodyTooLarge, HostileBody, MalformedBody, WrongRecipient
 
 MAX_BODY = 64 * 1024

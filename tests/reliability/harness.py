@@ -107,10 +107,10 @@ class Gunicorn:
 
 
 class Scheduler(Gunicorn):
-    """The scheduler process (`flask --app wsgi scheduler`) with the same environment."""
+    """The scheduler process (`python -m reminders`) with the same environment."""
 
     def argv(self) -> list[str]:
-        return [str(BIN / "flask"), "--app", "wsgi", "scheduler"]
+        return [str(BIN / "python"), "-m", "reminders"]
 
     def __enter__(self) -> Scheduler:
         self.log = self.log_path.open("ab")

@@ -16,15 +16,17 @@ from bots.simulator.seed import DEMO_CONFIG, gendan_env
 from models.chat import ChatInbound
 from tests.bots.live import DING_GROUP, pushed, say
 from tests.chat import admin
-from tests.reliability.harness import Scheduler, wait_until
+from tests.reliability.harness import BIN, Scheduler, wait_until
 
 APPKEY = DEMO_CONFIG["dingtalk_apps"][0]["appkey"]
 BURST = 20
 
 
 class ChatStream(Scheduler):
+    """`flask --app wsgi chat-stream`, started and stopped like the scheduler."""
+
     def argv(self) -> list[str]:
-        return [*super().argv()[:-1], "chat-stream"]
+        return [str(BIN / "flask"), "--app", "wsgi", "chat-stream"]
 
 
 @pytest.fixture

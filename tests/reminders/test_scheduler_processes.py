@@ -1,4 +1,4 @@
-"""Real scheduler processes (`flask --app wsgi scheduler`) against one database: exactly one
+"""Real scheduler processes (`python -m reminders`) against one database: exactly one
 runs jobs, a standby takes over when the leader is killed, jobs survive restarts.
 
 Every wait polls the database or the log with a bounded timeout; nothing asserts on time.
@@ -56,7 +56,7 @@ def schedulers(db, tmp_path):
         log = tmp_path / f"{name}.log"
         with log.open("wb") as out:
             proc = subprocess.Popen(
-                [sys.executable, "-m", "flask", "--app", "wsgi", "scheduler"],
+                [sys.executable, "-m", "reminders"],
                 cwd=ROOT,
                 env={**env, **more_env},
                 stdout=out,

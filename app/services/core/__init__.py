@@ -82,7 +82,13 @@ from app.services.core.timespec import (
     parse_days,
     parse_window,
 )
-from app.services.core.validation import VALIDATION_WORDS, describe_validation_error, validated
+from app.services.core.validation import (
+    MAX_JSON_DEPTH,
+    VALIDATION_WORDS,
+    describe_validation_error,
+    json_too_deep,
+    validated,
+)
 
 __all__ = [
     "CHANNEL_NAMES",
@@ -92,6 +98,7 @@ __all__ = [
     "DEFAULT_REPORT_ROLES",
     "DEFAULT_REVIEW_DEPARTMENTS",
     "HEADERS",
+    "MAX_JSON_DEPTH",
     "ORDER_CREATORS",
     "SQLITE_REFUSED",
     "STAGE_ROLES",
@@ -130,6 +137,7 @@ __all__ = [
     "format_clock",
     "format_days",
     "is_member",
+    "json_too_deep",
     "list_changes",
     "load_order",
     "load_order_to_act",

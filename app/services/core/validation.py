@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -72,3 +73,21 @@ def validated(model: type[M], values: dict[str, Any]) -> M:
     except ValidationError as exc:
         message, fields = describe_validation_error(exc)
         raise InvalidInput(message, code="validation_error", fields=fields) from exc
+
+
+# Nesting deeper than this is no form Gendan reads; Python's json would recurse until a
+# RecursionError (a 500) on a few kilobytes of brackets.
+MAX_JSON_DEPTH = 32
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.S)
+_JSON_BRACKET = re.compile(r"[\[\]{}]")
+
+
+def json_too_deep(data: bytes | str, limit: int = MAX_JSON_DEPTH) -> bool:
+    """Whether a JSON text nests arrays/objects deeper than `limit` (checked before parsing)."""
+    text = data.decode("utf-8", errors="replace") if isinstance(data, bytes) else data
+    depth = 0
+    for match in _JSON_BRACKET.finditer(_JSON_STRING.sub("", text)):
+        depth += 1 if match.group() in "[{" else -1
+        if depth > limit:
+            return True
+    return False
