@@ -60,7 +60,8 @@ def test_a_daily_report_from_wechat_is_filed_and_a_second_one_updates_it(
     text = "日报 GD-FIELD-1\n今日：安装 2 号机组底座\n明日：吊装\n问题：吊车未到\n工时：9.5"
     reply = passive_text(say(sim, "wechat:user:o-wangwu", "wangwu", text))
     assert reply.startswith("已收到 GD-FIELD-1") and "已更新" not in reply
-    one_instant(timedelta(minutes=1))  # later the same day
+    # A moment later, never past midnight (a minute did cross it under the clock check).
+    one_instant(timedelta(milliseconds=1))
     again = passive_text(say(sim, "wechat:user:o-wangwu", "wangwu", "日报 GD-FIELD-1 今日：补充"))
     assert "已更新当天的日报" in again
     session.commit()
