@@ -67,6 +67,19 @@ def duration_text(seconds: int) -> str:
     return f"{minutes} 分钟"
 
 
+def _keyed(query, filters: BoardFilters):
+    """The filters on columns of the exception key: they hold for every alert of an exception
+    or for none, so the per-exception subquery takes them too (the standup's few orders then
+    read their own alerts by ix_alert_order_id, not every alert ever raised)."""
+    if filters.order_ids is not None:
+        query = query.where(col(Alert.order_id).in_(filters.order_ids))
+    if filters.level is not None:
+        query = query.where(Alert.level == filters.level)
+    if filters.rule is not None:
+        query = query.where(Alert.rule == filters.rule)
+    return query
+
+
 def _filtered(query, filters: BoardFilters):
     if filters.order_ids is not None:
         query = query.where(col(Alert.order_id).in_(filters.order_ids))
@@ -90,11 +103,12 @@ def open_alerts(
 ) -> list[BoardLine]:
     """The open warnings on the orders the actor may see, most urgent first."""
     filters = filters or BoardFilters()
-    newest = (
-        select(func.max(Alert.id))
-        .where(col(Alert.acknowledged_at).is_(None), col(Alert.parent_id).is_(None))
-        .group_by(*exception_columns())
-    )
+    newest = _keyed(
+        select(func.max(Alert.id)).where(
+            col(Alert.acknowledged_at).is_(None), col(Alert.parent_id).is_(None)
+        ),
+        filters,
+    ).group_by(*exception_columns())
     query = (
         select(Alert, Order.code)
         .join(Order, Order.id == Alert.order_id)
@@ -110,14 +124,13 @@ def answered_alerts(
 ) -> list[BoardLine]:
     """The warnings answered in the last week, latest first, with their response time."""
     filters = filters or BoardFilters()
-    newest = (
-        select(func.max(Alert.id))
-        .where(
+    newest = _keyed(
+        select(func.max(Alert.id)).where(
             col(Alert.parent_id).is_(None),
             col(Alert.acknowledged_at) >= now - timedelta(days=ANSWERED_DAYS),
-        )
-        .group_by(*exception_columns())
-    )
+        ),
+        filters,
+    ).group_by(*exception_columns())
     query = (
         select(Alert, Order.code)
         .join(Order, Order.id == Alert.order_id)

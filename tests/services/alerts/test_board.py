@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import event
 
 from app.services.alerts import (
     BoardFilters,
@@ -72,6 +73,31 @@ def test_the_board_shows_only_visible_orders_and_honours_each_filter(session):
     assert ids(rule="stage_overdue") == {mine.id, other.id}
     assert ids(rule="shortage") == set()
     assert ids(owner_id=mine.liaison_id) == {mine.id}
+
+
+def test_the_board_of_some_orders_groups_only_their_alerts(session):
+    """The standup reads one group's orders: the per-exception subquery is narrowed to them
+    (and to the level and rule asked), so it does not group every alert ever raised."""
+    order = _late(session, 9)
+    run(session, local(8), only={"stage_overdue"})
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        seen.append(statement)
+
+    event.listen(session.get_bind(), "before_cursor_execute", record)
+    try:
+        filters = BoardFilters(order_ids=(order.id,), level=RiskLevel.high, rule="stage_overdue")
+        lines = open_alerts(session=session, actor=Actor.system(), now=local(9), filters=filters)
+        answered_alerts(session=session, actor=Actor.system(), now=local(9), filters=filters)
+    finally:
+        event.remove(session.get_bind(), "before_cursor_execute", record)
+    assert [x.alert.order_id for x in lines] == [order.id]
+    grouped = [s.split("max(alert.id)", 1)[1].split("GROUP BY")[0] for s in seen if "max(" in s]
+    assert len(grouped) == 2
+    for where in grouped:
+        assert "alert.order_id IN" in where and "alert.level =" in where
+        assert "alert.rule =" in where
 
 
 def test_an_answered_warning_leaves_the_open_list_and_shows_its_response_time(session):
