@@ -34,6 +34,16 @@ class Alert(SQLModel, table=True):
             postgresql_where=sa.text("resolved_at IS NULL"),
             sqlite_where=sa.text("resolved_at IS NULL"),
         ),
+        # The escalation rules' first delivery of each of today's exceptions (min of
+        # delivered_at over its unacknowledged alerts): a probe here finds nothing for an
+        # exception not yet delivered, without reading its alerts.
+        sa.Index(
+            "ix_alert_first_delivery",
+            *EXCEPTION_KEY,
+            "delivered_at",
+            postgresql_where=sa.text("acknowledged_at IS NULL AND delivered_at IS NOT NULL"),
+            sqlite_where=sa.text("acknowledged_at IS NULL AND delivered_at IS NOT NULL"),
+        ),
         # The retention prune takes the oldest closed alerts first (alerts/retention.py).
         sa.Index(
             "ix_alert_resolved_at",

@@ -32,7 +32,11 @@ def _candidates(ctx: RuleContext) -> list[tuple]:
     earlier = aliased(Alert)
     first_delivered = (
         select(func.min(earlier.delivered_at))
-        .where(same_exception(earlier, Alert), col(earlier.acknowledged_at).is_(None))
+        .where(
+            same_exception(earlier, Alert),
+            col(earlier.acknowledged_at).is_(None),
+            col(earlier.delivered_at).is_not(None),  # min skips NULL: ix_alert_first_delivery
+        )
         .scalar_subquery()
     )
     query = select(
