@@ -38,15 +38,17 @@ def new_rows(session: Session, rule: Rule, ctx: RuleContext) -> list:
     columns = query.selected_columns
     same = _same_exception(rule, columns)
     query = query.where(~exists().where(same, Alert.day == ctx.today))
+    session.flush()  # what session.exec would autoflush
+    run = session.connection().execute  # Core rows: no ORM loading per row
     if rule.daily:
-        return list(session.exec(query.add_columns(literal(None))))
+        return run(query.add_columns(literal(None))).all()
     earlier = (
         select(func.min(Alert.since))
         .where(same, col(Alert.acknowledged_at).is_(None), Alert.day < ctx.today)
         .scalar_subquery()
     )
     query = query.where(~exists().where(same, col(Alert.acknowledged_at).is_not(None)))
-    return list(session.exec(query.add_columns(earlier)))
+    return run(query.add_columns(earlier)).all()
 
 
 def _found(session: Session, rule: Rule, alert, found, *, level: bool):
