@@ -81,12 +81,7 @@ def _keyed(query, filters: BoardFilters):
 
 
 def _filtered(query, filters: BoardFilters):
-    if filters.order_ids is not None:
-        query = query.where(col(Alert.order_id).in_(filters.order_ids))
-    if filters.level is not None:
-        query = query.where(Alert.level == filters.level)
-    if filters.rule is not None:
-        query = query.where(Alert.rule == filters.rule)
+    query = _keyed(query, filters)
     if filters.owner_id is not None:
         query = query.where(Alert.owner_id == filters.owner_id)
     return query
