@@ -152,7 +152,8 @@ class AdvisoryLock:
             poolclass=NullPool,
             isolation_level="AUTOCOMMIT",
             connect_args={
-                "application_name": "gendan-scheduler",
+                # Names the holder, so a standby can tell the lock's session from the row's.
+                "application_name": session_name(holder),
                 "keepalives": 1,
                 "keepalives_idle": 10,
                 "keepalives_interval": 5,
@@ -199,18 +200,33 @@ class AdvisoryLock:
 
     def _end_hung_leader(self, conn, now: datetime) -> bool:
         """End the lock holder's session when its lease row expired (it stopped renewing);
-        True when a session was ended. Waits up to 5 s for the server to free the lock."""
+        True when a session was ended. Waits up to 5 s for the server to free the lock.
+
+        A leader takes the lock first and records itself in the row just after, so a standby
+        can find the lock taken and the row still naming the previous, expired holder. The row
+        speaks for the session only when the session's name is the row's holder; a session
+        named otherwise is a new leader about to record itself, left alone unless it has held
+        the lock a whole lease without doing so (the server's clock: a session's age only)."""
         lease = SchedulerLease.__table__
         row = conn.execute(select(lease).where(lease.c.name == self.name)).first()
         if row is None or row.expires_at > now:
             return False
         pid = conn.execute(
             text(
-                "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted"
-                " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
-                " AND classid::bigint = :a AND objid::bigint = :b AND objsubid = 2"
+                "SELECT l.pid FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
+                " WHERE l.locktype = 'advisory' AND l.granted"
+                " AND l.database = (SELECT oid FROM pg_database"
+                " WHERE datname = current_database())"
+                " AND l.classid::bigint = :a AND l.objid::bigint = :b AND l.objsubid = 2"
+                " AND (a.application_name = :holder"
+                " OR a.backend_start < now() - make_interval(secs => :lease))"
             ),
-            {"a": LOCK_CLASS, "b": self._key % 2**32},
+            {
+                "a": LOCK_CLASS,
+                "b": self._key % 2**32,
+                "holder": session_name(row.holder),
+                "lease": self.lease.total_seconds(),
+            },
         ).scalar()
         if pid is None:
             return False
@@ -276,6 +292,11 @@ def _extend(db: Database, name: str, holder: str, expires_at: datetime) -> bool:
     except DBAPIError as exc:
         log.warning("scheduler lease: update failed", extra={"fields": {"error": str(exc)}})
         return False
+
+
+def session_name(holder: str) -> str:
+    """The application_name of a holder's lock session (PostgreSQL keeps 63 bytes of it)."""
+    return f"gendan-lock {holder}".encode()[:63].decode(errors="ignore")
 
 
 def make_lock(db: Database, holder: str, lease_seconds: int, name: str = LEASE_NAME) -> LeaderLock:

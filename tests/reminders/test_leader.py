@@ -237,3 +237,28 @@ def test_a_hung_leaders_open_transaction_does_not_block_the_takeover(pg_only):
             take.join(5)
         a.release()
         b.release()
+
+
+def test_a_new_leader_not_yet_in_the_expired_row_is_left_alone(pg_only):
+    """A leader takes the lock and records itself just after. A standby polling in between
+    finds the lock taken and the row still naming the previous, long expired holder: it must
+    not end the new leader's session (both chat-stream processes once led, one after the
+    other, when started together after a restart)."""
+    db = pg_only
+    previous = AdvisoryLock(db, "previous", 30)
+    assert previous.acquire(T0)
+    previous.release(T0 + S)
+    a, b, c = AdvisoryLock(db, "a", 30), AdvisoryLock(db, "b", 30), AdvisoryLock(db, "c", 1)
+    taking = a._engine.connect()
+    try:
+        a._key = a._key_for(taking)
+        assert a._try_lock(taking)  # the lock is taken; the row still names "previous"
+        assert not b.acquire(T0 + 60 * S)
+        assert taking.execute(text("SELECT 1")).scalar() == 1
+        # A session that held the lock for a whole lease without recording itself is hung.
+        assert wait_for(lambda: c.acquire(T0 + 60 * S))
+        assert lease_row(db).holder == "c"
+    finally:
+        taking.close()
+        b.release()
+        c.release()
