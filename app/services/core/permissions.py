@@ -103,18 +103,30 @@ def load_order_to_act(
 
 
 def _load_order(session, actor, order_id, for_update, acting) -> Order:
-    query = select(Order).where(Order.id == order_id)
-    if for_update:
-        query = query.with_for_update()
-    order = session.exec(query).first()
+    order, joined = _order_and_membership(session, actor, order_id, for_update)
     if order is None:
         raise NotFound("订单不存在", code="order_not_found")
-    member = _member_once(session, actor, order.id)
+
+    def member() -> OrderMember | None:
+        return joined
+
     if not _can_view(session, actor, order, member):
         raise Forbidden("您不是该订单的成员，无权查看", code="not_order_member")
     if acting is not None:
         _require_role(actor, order, member, *acting)
     return order
+
+
+def _order_and_membership(session, actor, order_id, for_update):
+    """The order and the actor's membership of it (None when not a member), one round trip."""
+    if actor.id is None:
+        query = select(Order).where(Order.id == order_id)
+        return session.exec(query.with_for_update() if for_update else query).first(), None
+    on = (OrderMember.order_id == Order.id) & (OrderMember.user_id == actor.id)
+    query = select(Order, OrderMember).outerjoin(OrderMember, on).where(Order.id == order_id)
+    if for_update:
+        query = query.with_for_update(of=Order)
+    return session.exec(query).first() or (None, None)
 
 
 def acting_roles(session: Session, actor: Actor, order: Order) -> set[Role]:
