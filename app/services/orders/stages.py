@@ -100,10 +100,13 @@ def current_stage(stages: list[Stage]) -> Stage | None:
     return stages[-1] if stages else None
 
 
-def refresh_derived_progress(*, session: Session, order_id: int, kind: StageKind) -> int | None:
+def refresh_derived_progress(
+    *, session: Session, order_id: int, kind: StageKind, stage: Stage | None = None
+) -> int | None:
     """Recompute a running stage's progress from its records (called after they change);
-    the running stage's progress, or None when the stage is not running."""
-    stage = _load_stage(session, order_id, kind)
+    the running stage's progress, or None when the stage is not running. `stage`: the
+    order's stage of that kind, when the caller has read it in this transaction."""
+    stage = stage or _load_stage(session, order_id, kind)
     sync_checks(session=session, stage=stage, now=utcnow())
     if stage.status != StageStatus.in_progress:
         return None

@@ -33,6 +33,7 @@ from models.materials import Material
 from models.orders import Order
 from models.purchasing import PurchaseLine
 from models.scans import KeyMaterials
+from models.stages import Stage
 
 
 def editable_order(session: Session, actor: Actor, order_id: int, action: str) -> Order:
@@ -216,16 +217,20 @@ def key_materials_in(*, session: Session, order_id: int) -> bool:
 
 
 def refresh_procurement_progress(
-    session: Session, order_id: int, summary: BomSummary | None = None
+    session: Session,
+    order_id: int,
+    summary: BomSummary | None = None,
+    stage: Stage | None = None,
 ) -> int | None:
     """Recompute the running procurement stage's progress from the BOM; that progress.
 
     The BOM summary is computed once for it (or taken from `summary`, the current one, when the
-    caller already knows it: a scan batch computes it from the lines it holds)."""
+    caller already knows it: a scan batch computes it from the lines it holds), and so is the
+    stage (`stage`, when the caller has read it in this transaction)."""
     token = _KNOWN.set({} if summary is None else {order_id: summary})
     try:
         return refresh_derived_progress(
-            session=session, order_id=order_id, kind=StageKind.procurement
+            session=session, order_id=order_id, kind=StageKind.procurement, stage=stage
         )
     finally:
         _KNOWN.reset(token)

@@ -106,6 +106,7 @@ class _State:
     stock: dict[int, Decimal] = field(default_factory=dict)
     order_lines: dict[int, dict[int, tuple[Decimal, Decimal, bool]]] = field(default_factory=dict)
     procuring: set[int] = field(default_factory=set)
+    stages: dict[int, Stage] = field(default_factory=dict)  # procurement stage per order
     pair_line: dict[tuple[int, int], int] = field(default_factory=dict)
     resolved: dict = field(default_factory=dict)
     chosen: dict = field(default_factory=dict)
@@ -308,12 +309,15 @@ def _lock(session, actor, plans: list[_Plan], stored, state: _State) -> None:
         )
         for line_id, order_id, received, needed, is_key in session.exec(query):
             state.order_lines.setdefault(order_id, {})[line_id] = (received, needed, is_key)
-        stages = select(Stage.order_id).where(
-            col(Stage.order_id).in_(orders),
-            Stage.kind == StageKind.procurement,
-            Stage.status == StageStatus.in_progress,
+        stages = select(Stage).where(
+            col(Stage.order_id).in_(orders), Stage.kind == StageKind.procurement
         )
-        state.procuring = set(session.exec(stages))
+        state.stages = {stage.order_id: stage for stage in session.exec(stages)}
+        state.procuring = {
+            order_id
+            for order_id, stage in state.stages.items()
+            if stage.status == StageStatus.in_progress
+        }
 
 
 def _lots_received(session, plans: list[_Plan], stored) -> dict[tuple[int, str], Decimal]:
@@ -564,4 +568,4 @@ def _write(session, actor, scans: list[Scan], log, state: _State, now) -> None:
     stock.allocate_receipts(session, added, local_date(now))
     for order_id in sorted({s.order_id for s in scans}):
         summary = summarise(list(state.order_lines[order_id].values()))
-        refresh_procurement_progress(session, order_id, summary)
+        refresh_procurement_progress(session, order_id, summary, state.stages.get(order_id))

@@ -38,10 +38,10 @@ CODES = ("Q345R-20", "VALVE-DN150", "MOTOR-75KW", "FLANGE-DN150", "GASKET-DN150"
 # door's `alone=True`); HTTP: POST /api/scans, authentication included. The transaction's
 # BEGIN counts on SQLite only (BEGIN IMMEDIATE is a statement there, implicit in psycopg);
 # the COMMIT counts on neither.
-SINGLE = {"sqlite": 19, "postgresql": 18}
-ALONE = {"sqlite": 17, "postgresql": 16}
-HTTP = {"sqlite": 18, "postgresql": 17}
-BATCH = {"sqlite": 24, "postgresql": 23}
+SINGLE = {"sqlite": 18, "postgresql": 17}
+ALONE = {"sqlite": 16, "postgresql": 15}
+HTTP = {"sqlite": 17, "postgresql": 16}
+BATCH = {"sqlite": 23, "postgresql": 22}
 NEEDED = 100_000
 
 
