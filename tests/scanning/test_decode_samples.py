@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import fcntl
+import json
+
 import pytest
 
 from bench.samples import iter_samples, read_table, zbar_texts, zxing_texts
@@ -27,10 +30,27 @@ def pipeline_texts(sample) -> list[str]:
     return [code.text for code in decode(sample.data())]
 
 
-@pytest.fixture(scope="module")
-def table(samples):
+def _read_table(samples) -> dict[str, dict[str, int]]:
     readers = {"zxing": zxing_texts, "pyzbar": zbar_texts, "pipeline": pipeline_texts}
     return read_table(list(iter_samples(samples)), readers)
+
+
+@pytest.fixture(scope="module")
+def table(samples, tmp_path_factory, worker_id):
+    """The reads per format and reader, made once per run: pytest-xdist spreads this module's
+    tests over its workers, and each would read the 264 photos three times over (about 5 s).
+    The first worker to ask reads them; the others take its table from the run's shared
+    temporary folder (new for every run, so a table never outlives the code that made it)."""
+    if worker_id == "master":
+        return _read_table(samples)
+    shared = tmp_path_factory.getbasetemp().parent / "decode_samples_table.json"
+    with open(shared.with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if shared.exists():
+            return json.loads(shared.read_text())
+        made = _read_table(samples)
+        shared.write_text(json.dumps(made))
+        return made
 
 
 def test_every_sample_format_is_present(table):
