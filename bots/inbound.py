@@ -23,12 +23,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from app.services.chat import (
+    chat_user_and_roles,
     enqueue,
     enqueue_task,
     group_for_conversation,
     group_order_ids,
     session_target,
-    user_for_chat,
 )
 from app.services.core import actor_for, settings
 from bots import menu_handlers, texts
@@ -215,11 +215,13 @@ def _replay(message: InboundMessage, prior: ChatInbound) -> Handled:
 
 def _run(session: Session, message: InboundMessage, now: datetime, result: _Result) -> None:
     platform = ChatPlatform(message.platform)
-    user = user_for_chat(session=session, platform=platform, external_id=message.sender_id)
+    user, roles = chat_user_and_roles(
+        session=session, platform=platform, external_id=message.sender_id
+    )
     result.user_id = user.id if user else None
     ctx = ChatContext(session=session, message=message, now=now, user=user)
     if user is not None:
-        ctx.actor = actor_for(session, user, Channel.bot)
+        ctx.actor = actor_for(session, user, Channel.bot, roles=roles)
     if message.conversation_type == "group":
         ctx.group = group_for_conversation(
             session=session, platform=platform, conversation_id=message.conversation_id

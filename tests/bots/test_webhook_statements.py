@@ -146,13 +146,13 @@ def order(session):
     return order
 
 
-def test_wechat_progress_is_eight_reads_and_one_insert(web, engine, session, db, order):
+def test_wechat_progress_is_five_reads_and_one_insert(web, engine, session, db, order):
     fields = wechat_fields(f"进度 {order.code}")
     with counted(engine) as seen:
         response = post_wechat(web, fields)
     assert "GD-SQL-1" in reply_of(response)
-    # dedupe, identity, user, roles, order id by code, order, stages, liaison; the row
-    assert seen.kinds() == {"SELECT": 8, "INSERT": 1}
+    # dedupe, the sender's user and roles, order by code, stages, liaison; the row
+    assert seen.kinds() == {"SELECT": 5, "INSERT": 1}
     assert seen.tables_written() == ["chat_inbound"]
     if db.is_sqlite:  # a read transaction, then a write transaction for the insert alone
         assert seen.begins == ["BEGIN DEFERRED", "BEGIN IMMEDIATE"]
@@ -175,10 +175,10 @@ def test_dingtalk_progress_stores_the_pair_the_message_and_its_reply_in_one_writ
     payload = session_payload(sim, f"进度 {order.code}", sender="wangwu")
     with counted(engine) as seen:
         assert post_dingtalk(web, payload).status_code == 200
-    # Read: the pair's key, dedupe, identity, user, roles, group, order id, order, stages,
-    # liaison. Write: expired keys (its own; all once a minute), the pair's key (inserted
+    # Read: the pair's key, dedupe, the sender's user and roles, group, order by code,
+    # stages, liaison. Write: expired keys (its own; all once a minute), the pair's key (inserted
     # unless held, RETURNING), the inbound row and the reply's outbox row, inserted leased.
-    assert seen.kinds() == {"SELECT": 10, "DELETE": 1, "INSERT": 3}
+    assert seen.kinds() == {"SELECT": 7, "DELETE": 1, "INSERT": 3}
     assert seen.tables_written() == ["key_value", "chat_inbound", "outbox"]
     if db.is_sqlite:
         assert seen.begins == ["BEGIN DEFERRED", "BEGIN IMMEDIATE"]

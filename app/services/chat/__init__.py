@@ -20,6 +20,7 @@ from app.services.chat.groups import (
 from app.services.chat.identity import (
     bind_identity,
     chat_ids_of_user,
+    chat_user_and_roles,
     identities_public,
     issue_binding_code,
     list_identities,
@@ -51,6 +52,7 @@ __all__ = [
     "bind_group_order",
     "bind_identity",
     "chat_ids_of_user",
+    "chat_user_and_roles",
     "create_group",
     "delete_group",
     "enqueue",

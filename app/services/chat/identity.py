@@ -19,9 +19,9 @@ from app.services.core import Actor, acts
 from app.services.people import user_brief
 from models.base import utcnow
 from models.chat import BindingCode, ChatIdentity, ChatIdentityPublic, ChatInbound
-from models.enums import ChatPlatform
+from models.enums import ChatPlatform, Role
 from models.errors import Forbidden, InvalidInput, NotFound, RateLimited, Unavailable
-from models.people import User
+from models.people import User, UserRole
 
 CODE_TTL = timedelta(minutes=10)
 CODES_PER_HOUR = 5
@@ -216,6 +216,23 @@ def user_for_chat(*, session: Session, platform: ChatPlatform, external_id: str)
         return None
     user = session.get(User, identity.user_id)
     return user if user is not None and user.is_active else None
+
+
+def chat_user_and_roles(
+    *, session: Session, platform: ChatPlatform, external_id: str
+) -> tuple[User | None, frozenset[Role]]:
+    """user_for_chat and the user's global roles, in one query; (None, no roles) when the
+    account is not bound or its user is not active."""
+    query = (
+        select(User, UserRole.role)
+        .join(ChatIdentity, col(ChatIdentity.user_id) == User.id)
+        .outerjoin(UserRole, col(UserRole.user_id) == User.id)
+        .where(ChatIdentity.platform == platform, ChatIdentity.external_id == external_id)
+    )
+    rows = session.exec(query).all()
+    if not rows or not rows[0][0].is_active:
+        return None, frozenset()
+    return rows[0][0], frozenset(Role(role) for _, role in rows if role is not None)
 
 
 def list_identities(

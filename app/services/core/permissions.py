@@ -85,7 +85,13 @@ def _can_view(session: Session, actor: Actor, order: Order, member) -> bool:
 
 def load_order(session: Session, actor: Actor, order_id: int, *, for_update=False) -> Order:
     """The order if it exists and the actor may see it; NotFound or Forbidden otherwise."""
-    return _load_order(session, actor, order_id, for_update, None)
+    return _load_order(session, actor, Order.id == order_id, for_update, None)
+
+
+def load_order_where(session: Session, actor: Actor, condition, missing: NotFound) -> Order:
+    """load_order for the one order matching `condition` (a unique key other than the id),
+    with `missing` raised when there is none."""
+    return _load_order(session, actor, condition, False, None, missing)
 
 
 def load_order_to_act(
@@ -99,13 +105,13 @@ def load_order_to_act(
 ) -> Order:
     """load_order then require_order_role, with the same answers and errors, the actor's
     membership read once for both."""
-    return _load_order(session, actor, order_id, for_update, (allowed, action))
+    return _load_order(session, actor, Order.id == order_id, for_update, (allowed, action))
 
 
-def _load_order(session, actor, order_id, for_update, acting) -> Order:
-    order, joined = _order_and_membership(session, actor, order_id, for_update)
+def _load_order(session, actor, condition, for_update, acting, missing=None) -> Order:
+    order, joined = _order_and_membership(session, actor, condition, for_update)
     if order is None:
-        raise NotFound("订单不存在", code="order_not_found")
+        raise missing or NotFound("订单不存在", code="order_not_found")
 
     def member() -> OrderMember | None:
         return joined
@@ -117,13 +123,14 @@ def _load_order(session, actor, order_id, for_update, acting) -> Order:
     return order
 
 
-def _order_and_membership(session, actor, order_id, for_update):
-    """The order and the actor's membership of it (None when not a member), one round trip."""
+def _order_and_membership(session, actor, condition, for_update):
+    """The order matching `condition` and the actor's membership of it (None when not a
+    member), in one round trip."""
     if actor.id is None:
-        query = select(Order).where(Order.id == order_id)
+        query = select(Order).where(condition)
         return session.exec(query.with_for_update() if for_update else query).first(), None
     on = (OrderMember.order_id == Order.id) & (OrderMember.user_id == actor.id)
-    query = select(Order, OrderMember).outerjoin(OrderMember, on).where(Order.id == order_id)
+    query = select(Order, OrderMember).outerjoin(OrderMember, on).where(condition)
     if for_update:
         query = query.with_for_update(of=Order)
     return session.exec(query).first() or (None, None)
