@@ -211,18 +211,14 @@ def identity_for(
 
 def user_for_chat(*, session: Session, platform: ChatPlatform, external_id: str) -> User | None:
     """The active Gendan user a chat account is bound to, or None."""
-    identity = identity_for(session=session, platform=platform, external_id=external_id)
-    if identity is None:
-        return None
-    user = session.get(User, identity.user_id)
-    return user if user is not None and user.is_active else None
+    return chat_user_and_roles(session=session, platform=platform, external_id=external_id)[0]
 
 
 def chat_user_and_roles(
     *, session: Session, platform: ChatPlatform, external_id: str
 ) -> tuple[User | None, frozenset[Role]]:
-    """user_for_chat and the user's global roles, in one query; (None, no roles) when the
-    account is not bound or its user is not active."""
+    """The active Gendan user a chat account is bound to and the user's global roles, in one
+    query; (None, no roles) when the account is not bound or its user is not active."""
     query = (
         select(User, UserRole.role)
         .join(ChatIdentity, col(ChatIdentity.user_id) == User.id)
