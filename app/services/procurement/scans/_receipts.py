@@ -309,8 +309,10 @@ def _lock(session, actor, plans: list[_Plan], stored, state: _State) -> None:
         )
         for line_id, order_id, received, needed, is_key in session.exec(query):
             state.order_lines.setdefault(order_id, {})[line_id] = (received, needed, is_key)
-        stages = select(Stage).where(
-            col(Stage.order_id).in_(orders), Stage.kind == StageKind.procurement
+        stages = (
+            select(Stage)
+            .where(col(Stage.order_id).in_(orders), Stage.kind == StageKind.procurement)
+            .execution_options(populate_existing=True)  # the session may hold an older copy
         )
         state.stages = {stage.order_id: stage for stage in session.exec(stages)}
         state.procuring = {
