@@ -75,8 +75,11 @@ def test_sqlite_uses_the_lease_and_postgresql_the_advisory_lock(db):
 
 
 def _terminate(db, pid: int) -> None:
+    """End a session and wait (up to 5 s) until it is gone and its locks are free: without the
+    wait a rival polling at once could find the lock still held, and the old leader, noticing
+    first, take it again (the rival then waited for ever)."""
     with db.engine.connect() as conn:
-        conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        assert conn.execute(text("SELECT pg_terminate_backend(:pid, 5000)"), {"pid": pid}).scalar()
 
 
 def test_only_one_process_holds_the_advisory_lock_until_it_lets_go(pg_only):
