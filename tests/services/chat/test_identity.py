@@ -186,6 +186,26 @@ def test_a_deactivated_user_is_not_found_for_their_chat_account(session):
     assert user_for_chat(session=session, platform="wechat", external_id="o-x") is None
 
 
+def test_a_chat_account_gives_its_user_with_every_role_in_one_read(session):
+    from app.services.chat import chat_user_and_roles
+
+    admin, user = make_user(session, Role.admin), make_user(session, Role.buyer, Role.tracker)
+    bind_identity(
+        session=session,
+        actor=act(session, admin),
+        user_id=user.id,
+        platform=ChatPlatform.wecom,
+        external_id="zhangsan",
+    )
+    found, roles = chat_user_and_roles(session=session, platform="wecom", external_id="zhangsan")
+    assert found == user and roles == {Role.buyer, Role.tracker}
+    # The same account id on another platform is another account: not bound.
+    assert chat_user_and_roles(session=session, platform="wechat", external_id="zhangsan") == (
+        None,
+        frozenset(),
+    )
+
+
 def test_a_users_account_ids_on_one_platform_newest_first(session):
     from app.services.chat import chat_ids_of_user
 

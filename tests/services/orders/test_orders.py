@@ -139,6 +139,18 @@ def test_find_by_code_ignores_case_and_spaces(session):
     assert find_order_by_code(session=session, actor=act(session, admin), code=" gd-ab1 ") == order
 
 
+def test_find_by_code_refuses_an_unknown_code_and_a_non_member(session):
+    order = make_order(session, code="GD-AB2")
+    member, outsider = make_user(session, Role.buyer), make_user(session, Role.buyer)
+    add_to_order(session, order, member, Role.buyer)
+    found = find_order_by_code(session=session, actor=act(session, member), code="gd-ab2")
+    assert found == order
+    with pytest.raises(NotFound, match="订单 GD-NONE 不存在"):
+        find_order_by_code(session=session, actor=act(session, member), code="GD-NONE")
+    with pytest.raises(Forbidden):
+        find_order_by_code(session=session, actor=act(session, outsider), code="GD-AB2")
+
+
 def test_list_filters_by_text_and_status(session):
     make_order(session, customer="华东化工"), make_order(session, customer="北方重工")
     admin = act(session, make_user(session, Role.admin))
