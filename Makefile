@@ -69,8 +69,13 @@ sim-menu: setup
 # which hands the faked time to libfaketime in a form Python's threads survive.
 PYTEST_WORKERS ?= $(shell echo $$(( $$(nproc) * 2 )))
 PYTEST_PARALLEL = -n $(PYTEST_WORKERS) --dist worksteal
+# pytest keeps the test modules it rewrote (assert introspection) as hash-checked .pyc files,
+# unless PYTHONDONTWRITEBYTECODE is set, as it is on the CI machines. There every worker of every
+# run rewrote all 200 test modules and the plugins' (schemathesis, xdist) again, about 5 s of
+# CPU each: the runs of test-clock after test now read what the first run wrote.
+PYTEST = PYTHONDONTWRITEBYTECODE= $(BIN)/pytest
 test: setup test-system-deps bytecode
-	$(if $(FAKETIME),tests/clockcheck/run) $(BIN)/pytest -q $(PYTEST_PARALLEL) --durations=10
+	$(if $(FAKETIME),tests/clockcheck/run) $(PYTEST) -q $(PYTEST_PARALLEL) --durations=10
 
 # Our modules compiled once, up front. Where PYTHONDONTWRITEBYTECODE is set (it is on the CI
 # machines) nothing caches them otherwise, and every process the suite starts (workers,
@@ -92,7 +97,7 @@ CLOCK_AT ?= 2026-12-31 16:20:00|2027-02-28 15:58:00|2027-01-31 23:50:00|2027-06-
 test-clock: setup test-system-deps bytecode
 	@echo '$(CLOCK_AT)' | tr '|' '\n' | while read -r at; do \
 	  echo "== clock at $$at UTC"; \
-	  tests/clockcheck/run --at "$$at" $(BIN)/pytest -q $(PYTEST_PARALLEL) -m clock || exit 1; \
+	  tests/clockcheck/run --at "$$at" $(PYTEST) -q $(PYTEST_PARALLEL) -m clock || exit 1; \
 	done
 
 # Style, formatting, and the import contracts of pyproject.toml ([tool.importlinter]: imports

@@ -120,12 +120,17 @@ class Snapshot:
         with db.engine.connect() as conn:
             self.rows = {t.name: rows for t in self.order if (rows := _rows(conn, t))}
             self.sequences = {} if db.is_sqlite else self._sequences(conn)
-        # One round trip: which of the tables that should be empty have rows.
-        self.probe = " UNION ALL ".join(
-            f"SELECT '{t.name}' WHERE EXISTS (SELECT 1 FROM \"{t.name}\")"
-            for t in self.order
-            if t.name not in self.rows
-        )
+            # One round trip tells what changed: for a table that should be empty, whether it
+            # has rows; for one with rows, a fingerprint of its content in primary-key order.
+            self.probe = " UNION ALL ".join(
+                _fingerprint(t, db.is_sqlite)
+                if t.name in self.rows
+                else f"SELECT '{t.name}', NULL WHERE EXISTS (SELECT 1 FROM \"{t.name}\")"
+                for t in self.order
+            )
+            self.prints = {
+                name: value for name, value in conn.exec_driver_sql(self.probe) if value is not None
+            }
         # Putting a reference table back means deleting its rows first, and with them the rows
         # of the reference tables that point at it (contingency steps point at their plans).
         self.children: dict[str, set[str]] = {t.name: set() for t in self.order}
@@ -147,10 +152,11 @@ class Snapshot:
         return found
 
     def changed(self, conn) -> set[str]:
-        names = set(conn.exec_driver_sql(self.probe).scalars())
-        for table in self.order:
-            if table.name in self.rows and _rows(conn, table) != self.rows[table.name]:
-                names.add(table.name)
+        names = {
+            name
+            for name, value in conn.exec_driver_sql(self.probe)
+            if value is None or value != self.prints[name]
+        }
         todo = list(names)
         while todo:
             for child in self.children[todo.pop()] - names:
@@ -180,6 +186,17 @@ class Snapshot:
                 f"setval('{seq}', {expected[seq][0]}, {expected[seq][1]})" for seq in sorted(reset)
             ]
             conn.exec_driver_sql("SELECT " + ", ".join(calls))
+
+
+def _fingerprint(table, sqlite: bool) -> str:
+    """A query giving the table's name and its content as one value (NULL when empty)."""
+    key = ", ".join(f'"{c.name}"' for c in table.primary_key)
+    if sqlite:
+        row = " || ',' || ".join(f'quote("{c.name}")' for c in table.columns)
+        rows = f'SELECT {row} AS r FROM "{table.name}" ORDER BY {key}'
+        return f"SELECT '{table.name}', (SELECT group_concat(r, char(30)) FROM ({rows}))"
+    content = f"string_agg(row_.*::text, chr(30) ORDER BY {key})"
+    return f"SELECT '{table.name}', md5({content}) FROM \"{table.name}\" row_"
 
 
 def _rows(conn, table) -> list[dict]:
