@@ -17,6 +17,9 @@ def test_the_simulator_page_chats_over_the_wecom_long_connection(desktop, sim, l
         _until(lambda: _gateway(sim).live(BOT["bot_id"]) == 1, "the long connection")
         page = desktop
         page.goto(f"{sim.url}/#{quote('wecom:user:wangwu')}")
+        # The composer shows once the conversation is chosen (it was shown before, and a line
+        # typed then was dropped without a word).
+        expect(page.locator("#composer")).to_be_visible()
         page.fill("#text", "帮助")
         page.press("#text", "Enter")
         expect(page.locator("#status")).to_contain_text("已通过长连接推送")

@@ -43,3 +43,13 @@ def test_scan_buttons_of_the_simulator_page_receive_in_gendan(
     page.goto(f"{sim.url}/#{quote('dingtalk:user:sunqi')}")
     page.reload()
     expect(page.locator("#app-menu")).to_be_hidden()
+
+
+def test_the_composer_shows_only_once_a_conversation_is_chosen(desktop, sim):
+    page = desktop
+    page.goto(sim.url)
+    expect(page.locator("#chat-title")).to_have_text("请选择左侧的会话")
+    expect(page.locator("#composer")).to_be_hidden()
+    page.goto(f"{sim.url}/#{quote('wecom:user:wangwu')}")
+    page.reload()
+    expect(page.locator("#composer")).to_be_visible()

@@ -144,7 +144,11 @@ async function loadConfig() {
 async function send(event) {
   event.preventDefault();
   const text = $("text").value.trim();
-  if (!text || !state.current) return;
+  if (!state.current) {
+    $("status").textContent = "请先在左侧选择会话";
+    return;
+  }
+  if (!text) return;
   $("text").value = "";
   $("status").textContent = "发送中…";
   const result = await api("POST", "say", { conversation: state.current, user: $("user").value, text });
