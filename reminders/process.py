@@ -84,9 +84,12 @@ class SchedulerProcess:
             try:
                 if self.lock.acquire():
                     standing_by = False
-                    self.lead()
-                    continue
-                if not standing_by:
+                    if not self.lead():
+                        continue  # told to stop
+                    # It lost the lead: stand by a poll before trying again, so that the
+                    # standby that took over, or ended this process's session as hung, is not
+                    # raced for the lock it has just been given.
+                elif not standing_by:
                     log.info(
                         "scheduler standing by: another process leads",
                         extra={"fields": self.fields},
@@ -98,8 +101,9 @@ class SchedulerProcess:
             self.stop.wait(self.timing.poll_seconds)
         log.info("scheduler stopped", extra={"fields": self.fields})
 
-    def lead(self) -> None:
-        """Run the jobs while the lock holds; step down cleanly either way."""
+    def lead(self) -> bool:
+        """Run the jobs while the lock holds; step down cleanly either way. True when the lead
+        was lost, False when the process was told to stop."""
         log.info("scheduler leading", extra={"fields": {**self.fields, "epoch": self.lock.epoch}})
         # The deliveries this leader makes carry its epoch (see reminders.leader.fence).
         services = {**self.services, FENCE: fence(self.lock.name, self.lock.epoch)}
@@ -124,6 +128,7 @@ class SchedulerProcess:
                 scheduler.shutdown(wait=True)
             if not lost:
                 self.lock.release()
+        return lost
 
 
 def run_scheduler(

@@ -55,6 +55,9 @@ def run_chat_stream(app, stop: threading.Event, *, poll: float | None = None) ->
             log.info("chat-stream leader %s", lock.holder)
             streams = _streams(app, _Leading(lock.renew), poll)
             asyncio.run(_run_until(streams, stop))
+            # The lead was lost (or stop was set): stand by a poll before trying again, so a
+            # standby that took over is not raced for the lock it has just been given.
+            stop.wait(poll)
     finally:
         lock.release()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, text
@@ -124,10 +125,10 @@ def test_advisory_locks_of_different_names_do_not_collide(pg_only):
 TIMING = Timing(lease_seconds=3, poll_seconds=1, heartbeat_seconds=1, sync_seconds=2)
 
 
-def _lead_then_lose(db, caplog, lock, take_over) -> None:
+def _lead_then_lose(db, caplog, lock, take_over, timing=TIMING) -> None:
     """Run a scheduler in a thread until it leads, let a rival take over, see it step down."""
     caplog.set_level(logging.INFO, logger="gendan.scheduler")
-    process = SchedulerProcess(db, TIMING, lambda session: [], lock=lock)
+    process = SchedulerProcess(db, timing, lambda session: [], lock=lock)
     thread = threading.Thread(target=process.run)
     thread.start()
     try:
@@ -156,14 +157,18 @@ def test_a_leader_whose_lease_was_taken_stops_its_jobs_and_stands_by(db, caplog)
 
 def test_a_leader_whose_lock_connection_dies_stops_its_jobs_and_stands_by(pg_only, caplog):
     db = pg_only
-    lock, rival = AdvisoryLock(db, "host:1:lead", 3), AdvisoryLock(db, "rival", 3)
+    # The rival does not renew: its lease outlasts the test, or the old leader would end it.
+    lock, rival = AdvisoryLock(db, "host:1:lead", 3), AdvisoryLock(db, "rival", 60)
 
     def take_over():
         _terminate(db, lock.backend_pid)
-        assert wait_for(rival.acquire)
+        # The first try wins: the old leader, which notices the loss at once, stands by a poll
+        # (3 s here) before trying again. It used to try at once and, a connection ahead of
+        # the rival, take the lock back (the rival then waited in vain).
+        assert rival.acquire()
 
     try:
-        _lead_then_lose(db, caplog, lock, take_over)
+        _lead_then_lose(db, caplog, lock, take_over, replace(TIMING, poll_seconds=3))
     finally:
         rival.release()
 
@@ -265,3 +270,28 @@ def test_a_new_leader_not_yet_in_the_expired_row_is_left_alone(pg_only):
         taking.close()
         b.release()
         c.release()
+
+
+def test_a_leader_that_lost_its_lock_stands_by_a_poll_before_trying_again(pg_only, caplog):
+    """Back at once, it raced the standby that took over (or that ended its session as hung)
+    for the lock just freed, and could win it back."""
+    db = pg_only
+    caplog.set_level(logging.INFO, logger="gendan.scheduler")
+    lock = AdvisoryLock(db, "host:1:lead", 3)
+    process = SchedulerProcess(db, replace(TIMING, poll_seconds=3), lambda s: [], lock=lock)
+    thread = threading.Thread(target=process.run)
+    thread.start()
+    try:
+        assert wait_for(lambda: jobs._runtime is not None)
+        _terminate(db, lock.backend_pid)
+        assert wait_for(lambda: len(_records(caplog, "scheduler leading")) == 2)
+    finally:
+        process.stop.set()
+        thread.join(timeout=30)
+    (lost,) = _records(caplog, "scheduler lost the lead")
+    again = _records(caplog, "scheduler leading")[1]
+    assert again.created - lost.created >= 3 - 0.1  # the poll, not at once
+
+
+def _records(caplog, message: str) -> list:
+    return [r for r in caplog.records if r.getMessage().startswith(message)]
