@@ -20,6 +20,7 @@ from tests.factories import (
     count,
     make_delivered_order,
     make_user,
+    tampered,
 )
 from tests.images import jpeg, png
 from tests.pdfs import pdf
@@ -249,7 +250,7 @@ def test_expired_and_forged_links_show_a_clear_page(ready, client, session):
     session.commit()
     expired = client.get(f"/accept/{token}")
     assert expired.status_code == 410 and "已过期" in expired.get_data(as_text=True)
-    forged = client.get(f"/accept/{token[:-3]}abc")
+    forged = client.get(f"/accept/{tampered(token)}")
     assert forged.status_code == 404 and "链接无效" in forged.get_data(as_text=True)
 
 
