@@ -102,8 +102,8 @@ def bearer(user: User) -> dict:
 
 def tampered(token: str) -> str:
     """The token with one character of its signature changed: the second to last. The last
-    carries only the bits base64 had left (2 or 4 of its 6), so a different last character can
-    decode to the same signature, and a forgery made there passed now and then."""
+    carries only the bits base64 had left (4 of its 6 for a 20-byte HMAC), so a different last
+    character can decode to the same signature, and a forgery made there passed now and then."""
     return token[:-2] + ("A" if token[-2] != "A" else "B") + token[-1]
 
 
