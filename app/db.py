@@ -219,7 +219,13 @@ class Database:
         self.engine = make_engine(url, **engine_options)
         self.is_sqlite = self.engine.dialect.name == "sqlite"
         self._writer = sessionmaker(bind=self.engine, class_=Session, expire_on_commit=False)
-        reader_engine = self.engine.execution_options(sqlite_begin="DEFERRED")
+        # Readers hold no write lock on SQLite (BEGIN DEFERRED) and no transaction at all on
+        # PostgreSQL: under its READ COMMITTED every statement reads a snapshot of its own
+        # anyway, so a transaction would only add the BEGIN and ROLLBACK round trips.
+        if self.is_sqlite:
+            reader_engine = self.engine.execution_options(sqlite_begin="DEFERRED")
+        else:
+            reader_engine = self.engine.execution_options(isolation_level="AUTOCOMMIT")
         self._reader = sessionmaker(bind=reader_engine, class_=Session, expire_on_commit=False)
 
     def session(self, *, readonly: bool = False) -> Session:

@@ -121,6 +121,24 @@ class Queue:
         row.status, row.lease_owner, row.lease_until = status, None, None
         session.add(row)
 
+    def finish_held(
+        self, session: Session, owner: str, row_id: int, until, status: StrEnum, returning, **values
+    ):
+        """`held` and `finish` in one conditional UPDATE (`values` written too): the row's
+        `returning` columns, or None once the lease is lost."""
+        m = self.model
+        held = [m.id == row_id, m.status == self.running, m.lease_owner == owner]
+        if until is not None:
+            held.append(m.lease_until == until)
+        ended = (
+            update(m)
+            .where(*held)
+            .values(status=status, lease_owner=None, lease_until=None, **values)
+            .returning(*returning)
+            .execution_options(synchronize_session=False)
+        )
+        return session.execute(ended).first()
+
     def exhausted(self, attempts: int) -> bool:
         """Whether a row tried this often may not be tried again."""
         return self.max_attempts is not None and attempts >= self.max_attempts

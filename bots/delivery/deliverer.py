@@ -276,6 +276,9 @@ class OutboxDeliverer:
 
     def _finish(self, row: Claimed, result: SendResult, fence: Fence | None = None) -> None:
         now = self.now()
+        if result.ok:
+            self._sent(row, now, fence)
+            return
         with self.db.session() as session:
             entry = OUTBOX_QUEUE.held(session, self.owner, row.id, row.lease_until)
             if entry is None:
@@ -283,12 +286,8 @@ class OutboxDeliverer:
                 return
             if not _within(fence, session):
                 return
-            entry.errcode = result.errcode if not result.ok else None
-            if result.ok:
-                OUTBOX_QUEUE.finish(session, entry, OutboxStatus.sent)
-                entry.sent_at, entry.last_error = now, None
-                mark_delivered(session, _carried_alerts(session, entry), now)
-            elif result.status == "retryable":
+            entry.errcode = result.errcode
+            if result.status == "retryable":
                 entry.last_error = result.reason[:500]
                 delay = backoff(entry.attempts, result.retry_after)
                 OUTBOX_QUEUE.retry(session, entry, now, delay)
@@ -298,6 +297,29 @@ class OutboxDeliverer:
                 OUTBOX_QUEUE.finish(session, entry, OutboxStatus.failed)
                 entry.last_error = result.reason[:500]
                 log.warning("outbox %s failed for good: %s", row.id, result.reason)
+            session.commit()
+
+    def _sent(self, row: Claimed, now: datetime, fence: Fence | None) -> None:
+        """Record a row sent: one conditional UPDATE while the lease holds (and the fence, if
+        any, still lets this process deliver), then the alerts it carried."""
+        with self.db.session() as session:
+            if not _within(fence, session):
+                return
+            ended = OUTBOX_QUEUE.finish_held(
+                session,
+                self.owner,
+                row.id,
+                row.lease_until,
+                OutboxStatus.sent,
+                (Outbox.kind, Outbox.alert_id),
+                sent_at=now,
+                last_error=None,
+                errcode=None,
+            )
+            if ended is None:
+                log.warning("outbox %s: lease lost before the result was recorded", row.id)
+                return
+            mark_delivered(session, _carried_alerts(session, row.id, *ended), now)
             session.commit()
 
     def _release(self, row: Claimed) -> None:
@@ -341,13 +363,13 @@ def _drop_closed(session: Session, rows: list[Outbox]) -> list[Outbox]:
     return [r for r in rows if r.alert_id not in reasons]
 
 
-def _carried_alerts(session: Session, entry: Outbox) -> set[int]:
+def _carried_alerts(session: Session, row_id: int, kind: str, alert_id: int | None) -> set[int]:
     """The alerts a sent row delivered: its own, or those of the rows merged into it."""
     merged = select(Outbox.alert_id).where(
-        Outbox.digest_id == entry.id, col(Outbox.alert_id).is_not(None)
+        Outbox.digest_id == row_id, col(Outbox.alert_id).is_not(None)
     )
-    ids = set(session.exec(merged).all()) if entry.kind == "digest" else set()
-    return ids | ({entry.alert_id} if entry.alert_id is not None else set())
+    ids = set(session.exec(merged).all()) if kind == "digest" else set()
+    return ids | ({alert_id} if alert_id is not None else set())
 
 
 def _within(fence: Fence | None, session: Session) -> bool:

@@ -85,3 +85,5 @@ def test_add_takes_an_expired_key_and_purges_other_keys_once_a_minute(db):
     now[0] += timedelta(minutes=1)
     assert store.add("c", "1", now[0] + soon) is None
     assert rows() == 1  # a minute on: a and b purged with c's add
+    store.set("n", "kept", None)  # never expires: add leaves it alone
+    assert store.add("n", "2", now[0] + soon) == "kept" and store.get("n") == "kept"

@@ -69,9 +69,9 @@ class DatabaseKeyValueStore:
 
         Atomic across processes: the primary key lets one insert win (a concurrent insert of
         the key waits for the first to commit or roll back). The key's own expired row is
-        removed first; expired rows of other keys (`get` ignores them already) are purged with
-        it at most once per PURGE_INTERVAL. In `session`'s transaction when given (the value is
-        stored only if it commits), else in a short transaction of its own.
+        taken over by the same statement; expired rows of other keys (`get` ignores them
+        already) are purged at most once per PURGE_INTERVAL. In `session`'s transaction when
+        given (the value is stored only if it commits), else in a short transaction of its own.
         """
         if session is not None:
             return self._add(session.connection(), key, value, expires_at)
@@ -81,14 +81,22 @@ class DatabaseKeyValueStore:
     def _add(self, conn: Connection, key: str, value: str, expires_at: datetime) -> str | None:
         now = self._now()
         expired = TABLE.c.expires_at <= now
-        purge = self._purged_at is None or now - self._purged_at >= PURGE_INTERVAL
-        conn.execute(delete(TABLE).where(expired if purge else expired & (TABLE.c.key == key)))
-        if purge:
+        if self._purged_at is None or now - self._purged_at >= PURGE_INTERVAL:
+            conn.execute(delete(TABLE).where(expired))
             self._purged_at = now
         values = {"key": key, "value": value, "expires_at": expires_at, "updated_at": now}
         dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-        insert_new = dialect.insert(TABLE).values(**values).on_conflict_do_nothing()
-        if conn.execute(insert_new.returning(TABLE.c.key)).first() is not None:
+        # One statement: a new key is inserted, the key's own expired row is taken over (as if
+        # deleted first), a live row is left alone and no row comes back.
+        insert_new = dialect.insert(TABLE).values(**values)
+        take_expired = insert_new.on_conflict_do_update(
+            index_elements=[TABLE.c.key],
+            set_={
+                name: insert_new.excluded[name] for name in ("value", "expires_at", "updated_at")
+            },
+            where=expired,
+        )
+        if conn.execute(take_expired.returning(TABLE.c.key)).first() is not None:
             return None
         row = conn.execute(select(TABLE.c.value).where(TABLE.c.key == key)).first()
         return row.value if row is not None else ""
