@@ -13,6 +13,7 @@ of the command being run (see `chat_throttle`).
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import re
@@ -219,11 +220,25 @@ def install_security(app: Flask) -> Limiter:
         key_func=client_address,
         app=app,
         storage_uri=app.config["RATELIMIT_STORAGE_URI"],
-        headers_enabled=True,
+        # No X-RateLimit-* headers: they cost every limited request (each webhook) a second
+        # trip to the store, and no client of ours reads them. A 429 says when to come back.
+        headers_enabled=False,
         swallow_errors=app.config["GENDAN_ENV"] == "production",
         strategy="moving-window",
     )
     app.extensions["gendan.limiter"] = limiter
+
+    @app.after_request
+    def _retry_after(response):
+        if response.status_code == 429 and "Retry-After" not in response.headers:
+            try:
+                limit = limiter.current_limit
+                if limit is not None:
+                    response.headers["Retry-After"] = str(max(1, int(limit.reset_at - time.time())))
+            except Exception:  # the store is down: the 429 still stands
+                log.exception("rate limit store unreachable while answering 429")
+        return response
+
     shared = app.config["RATELIMIT_STORAGE_URI"].startswith(("redis", "valkey", "memcached"))
     if app.config["GENDAN_ENV"] == "production" and not shared:
         log.warning(
@@ -426,10 +441,16 @@ def _login_breach(limit: RequestLimit):
     return None
 
 
+@functools.lru_cache(maxsize=8)
+def _rates(text: str) -> tuple:
+    """A rate limit setting parsed once (it is read on every chat message)."""
+    return tuple(parse_many(text))
+
+
 def chat_throttle(platform: str, sender_id: str) -> bool:
     """Count one message of this chat sender; False once they are over CHAT_RATE_LIMIT."""
     limiter: Limiter = current_app.extensions["gendan.limiter"]
-    items = parse_many(current_app.config["CHAT_RATE_LIMIT"])
+    items = _rates(current_app.config["CHAT_RATE_LIMIT"])
     try:
         return all([limiter.limiter.hit(item, "chat", platform, sender_id) for item in items])
     except Exception:

@@ -72,6 +72,7 @@ def test_a_flood_of_webhook_posts_from_one_address_gets_429(chat_app, web, monke
     assert answers[3] == 429
     r = web.post("/bots/dingtalk", data=b"{}")
     assert r.status_code == 429 and r.get_json()["error"]["code"] == "rate_limited"
+    assert 0 < int(r.headers["Retry-After"]) <= 60  # the minute's window, whatever is left of it
 
 
 def test_a_chat_sender_who_floods_gets_a_chinese_hint_and_nothing_runs(
