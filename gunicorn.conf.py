@@ -75,6 +75,13 @@ logconfig_dict = {
 }
 
 
+def post_worker_init(worker) -> None:
+    """The app is loaded: keep the collector off its start-up objects (app/memory.py)."""
+    from app.memory import freeze_start_up
+
+    freeze_start_up()
+
+
 def worker_abort(worker) -> None:
     """A worker killed for exceeding `timeout`: say which, so the request id can be traced."""
     worker.log.error("worker %s aborted after the %s s timeout", worker.pid, timeout)

@@ -14,6 +14,7 @@ import sys
 from app.config import flask_config
 from app.db import Database
 from app.logs import configure_logging
+from app.memory import freeze_start_up
 from app.services.alerts import group_times
 from app.services.core import ConfigError, Settings, configure
 from bots.delivery.wiring import chat_services
@@ -35,7 +36,9 @@ def main() -> int:
     configure(current)
     db = Database(config["DATABASE_URL"])
     try:
-        run_scheduler(db, Timing.from_config(config), group_times, chat_services(config, db))
+        services = chat_services(config, db)
+        freeze_start_up()  # app/memory.py: no full collection walks what start-up built
+        run_scheduler(db, Timing.from_config(config), group_times, services)
     finally:
         db.dispose()
     return 0
