@@ -32,12 +32,3 @@ def test_a_gunicorn_worker_freezes_what_loading_the_app_built():
     # Every object alive after start-up is out of the collector's reach; nothing is lost.
     assert seen["before"] > 10_000 and seen["frozen"] >= seen["before"] // 2
     assert seen["after"] < 100
-
-
-def test_the_orm_is_configured_before_the_freeze():
-    seen = _child(
-        "import json; from sqlalchemy import inspect; from models.orders import Order; "
-        "from app.memory import freeze_start_up; before = inspect(Order).configured; "
-        "freeze_start_up(); print(json.dumps([before, inspect(Order).configured]))"
-    )
-    assert seen == [False, True]  # else the first query builds the mappers' state unfrozen
