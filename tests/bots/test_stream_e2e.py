@@ -10,11 +10,13 @@ import threading
 import time
 
 import pytest
+from sqlalchemy import text
 from sqlmodel import select
 
 from app.cli.stream import run_chat_stream
 from bots.simulator.seed import DEMO_CONFIG
 from models.chat import ChatInbound
+from reminders.leader import session_name
 from tests.bots.live import DING_GROUP, bind_all, content, pushed, say, wait_pushed
 from tests.bots.test_e2e import _order_with_groups
 from tests.chat import admin
@@ -45,13 +47,13 @@ class _StreamProcess:
     """run_chat_stream in a thread, as `flask --app wsgi chat-stream` runs it, with these
     `settings` (DingTalk Stream mode unless told otherwise) while it runs."""
 
-    def __init__(self, app, settings: dict | None = None):
+    def __init__(self, app, settings: dict | None = None, poll: float = 0.2):
         self.app = app
         self.settings = {"CHAT_TRANSPORT_DINGTALK": "stream"} if settings is None else settings
         self.saved = {key: app.config.get(key) for key in self.settings}
         self.stop = threading.Event()
         self.thread = threading.Thread(
-            target=run_chat_stream, args=(app, self.stop), kwargs={"poll": 0.2}, daemon=True
+            target=run_chat_stream, args=(app, self.stop), kwargs={"poll": poll}, daemon=True
         )
 
     def __enter__(self):
@@ -207,3 +209,36 @@ def test_a_bad_event_frame_is_refused_with_400_and_the_stream_goes_on(sim, strea
     assert gateway.connects == connects  # the same connection all along
     assert _handled(caplog, "user_add_org") == 0
     assert _handled(caplog, "user_leave_org") == 1
+
+
+def test_a_stream_leader_that_lost_its_lock_stands_by_a_poll_before_leading_again(
+    sim, chat_app, pg_only, caplog
+):
+    """Back at once, it raced the standby that took over for the lock just freed, and could win
+    it back (two chat-stream processes then both led, one after the other)."""
+    caplog.set_level(logging.INFO, logger="gendan")
+    gateway, poll = _gateway(sim), 1.5
+    _use_stream(sim)
+    try:
+        with _StreamProcess(chat_app, poll=poll):
+            _until(lambda: gateway.live(APPKEY) == 1, "the stream connection")
+            (lead,) = _records(caplog, "chat-stream leader")
+            holder = lead.getMessage().removeprefix("chat-stream leader ")
+            with pg_only.engine.connect() as conn:
+                pid = conn.execute(
+                    text("SELECT pid FROM pg_stat_activity WHERE application_name = :name"),
+                    {"name": session_name(holder)},
+                ).scalar_one()
+                assert conn.execute(text("SELECT pg_terminate_backend(:pid, 5000)"), {"pid": pid})
+            _until(lambda: len(_records(caplog, "chat-stream leader")) == 2, "the lead again")
+            _until(lambda: gateway.live(APPKEY) == 1, "the stream connection again")
+    finally:
+        gateway.drop()
+        _until(lambda: gateway.live(APPKEY) == 0, "the connection to close")
+    (lost,) = _records(caplog, "no longer the chat-stream leader")
+    again = _records(caplog, "chat-stream leader")[1]
+    assert again.created - lost.created >= poll - 0.1  # the poll, not at once
+
+
+def _records(caplog, message: str) -> list:
+    return [r for r in caplog.records if r.getMessage().startswith(message)]
