@@ -89,6 +89,36 @@ def test_a_renewed_lease_keeps_the_row_and_a_lost_one_cannot_be_renewed(session,
     assert not QUEUE.renew(session, "b", task, now)
 
 
+def test_finish_held_ends_only_the_lease_it_names_in_one_update(session, now):
+    (task,) = _tasks(session, now, 1)
+    _claim(session, "a", now)
+    first_until = now + LEASE
+    later = now + LEASE + timedelta(seconds=1)
+    assert _claim(session, "a", later) == [task]  # the same owner's lease, taken again later
+
+    def finish(owner, until):
+        ended = QUEUE.finish_held(
+            session, owner, task, until, TaskStatus.done, (BotTask.attempts,), finished_at=later
+        )
+        session.commit()
+        return ended
+
+    assert finish("b", later + LEASE) is None  # not b's
+    assert finish("a", first_until) is None  # a's earlier lease, not this one
+    session.expire_all()
+    assert session.get(BotTask, task).status == TaskStatus.running
+    assert tuple(finish("a", later + LEASE)) == (2,)
+    session.expire_all()
+    row = session.get(BotTask, task)
+    assert (row.status, row.lease_owner, row.lease_until, row.finished_at) == (
+        TaskStatus.done,
+        None,
+        None,
+        later,
+    )
+    assert finish("a", later + LEASE) is None  # ended already
+
+
 def test_a_retry_waits_its_backoff_and_the_last_attempt_ends_dead(session, now):
     (task,) = _tasks(session, now, 1)
     _claim(session, "a", now)
