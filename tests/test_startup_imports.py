@@ -191,6 +191,48 @@ def test_the_scheduler_process_runs_without_the_web_stack():
     assert json.loads(_fresh(script).stdout) == []
 
 
+def test_the_scheduler_unseals_a_robot_secret_without_cryptography():
+    """A send to a robot with a signing secret unseals it (app/services/chat/_sealing.py) with
+    pycryptodome's AES: cryptography's Rust module, 8.4 MiB, stays out of the scheduler."""
+    script = (
+        "import sys\n"
+        "import reminders.__main__, reminders.outbox_job, bots.delivery, bots.senders.clients\n"
+        "from app.services.core import configure\n"
+        "from app.services.chat._sealing import seal, unseal\n"
+        "from bots.platforms.tokens import MemoryKeyValueStore, TokenStorage\n"
+        "from bots.senders.clients import dingtalk_client\n"
+        f"configure(secret_key={KEY!r})\n"
+        "dingtalk_client('corp', 'key', 'secret', storage=TokenStorage(MemoryKeyValueStore()))\n"
+        "print(unseal(seal('SECrobot')), 'Crypto' in sys.modules, 'cryptography' in sys.modules)\n"
+    )
+    assert _fresh(script).stdout.split() == ["SECrobot", "True", "False"]
+
+
+CHAT_CRYPTO = """
+import re, sys
+import bots
+from wechatpy.crypto import WeChatCrypto
+from dingtalk.crypto import DingTalkCrypto
+key = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
+wechat = WeChatCrypto("token", key, "wx-app")
+xml = wechat.encrypt_message("<xml><Content>你好</Content></xml>", "1700000000", "n")
+signature = re.search(r"<MsgSignature><!\\[CDATA\\[(.*?)\\]", xml).group(1)
+opened = wechat.decrypt_message(xml, signature, "1700000000", "n")
+print(opened == "<xml><Content>你好</Content></xml>")
+ding = DingTalkCrypto("token", key, "ding-key")
+sent = ding.encrypt_message("success", "1700000000", "nonce")
+print(ding.decrypt_encrypt_str(sent["msg_signature"], sent["timeStamp"], sent["nonce"],
+                               sent["encrypt"]) == "success")
+print("cryptography" in sys.modules)
+"""
+
+
+def test_the_chat_sdks_encrypt_callbacks_with_pycryptodome():
+    """WeChat's and DingTalk's callback crypto take the SDKs' pycryptodome backends (bots/__init__):
+    a round trip works in each, and cryptography is not loaded by either."""
+    assert _fresh(CHAT_CRYPTO).stdout.split() == ["True", "True", "False"]
+
+
 def test_dingtalk_loads_without_its_taobao_api():
     """dingtalk-sdk's 4 MB generated Taobao module is replaced by an empty mixin (bots/__init__):
     the client still builds and signs, and none of the Taobao calls exist."""

@@ -1,6 +1,8 @@
 """The published vectors, through our adapters where they apply and the libraries otherwise.
 
-These also prove the installed cryptography backend works with both SDKs (CHANNELS pitfall 2).
+These also prove that the crypto backend both SDKs use here works with them (CHANNELS pitfall 2):
+pycryptodome's, which bots/__init__.py points them at. The layout check reads the ciphertext
+with cryptography, an independent AES.
 """
 
 import base64
