@@ -155,3 +155,55 @@ def test_session_webhook_on_another_host_is_never_called(sim):
         expires_at=clock.now() + timedelta(hours=1),
     )
     assert "not allowed" in replier.send(context, OutboundMessage.plain("x")).reason
+
+
+@pytest.fixture
+def proxy():
+    """A forward proxy on 127.0.0.1 that answers every robot call itself (errcode 0) and keeps
+    the absolute URLs it was asked for."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    asked = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):
+            self.rfile.read(int(self.headers["Content-Length"]))
+            asked.append(self.path)
+            body = b'{"errcode": 0, "errmsg": "ok"}'
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}", asked
+    server.shutdown()
+    server.server_close()
+
+
+def test_a_proxy_named_in_the_environment_carries_the_sends(monkeypatch, proxy):
+    """Sessions read the environment only when it names a proxy or a CA bundle
+    (bots/senders/base.py): a deployment behind a proxy still sends through it."""
+    address, asked = proxy
+    monkeypatch.setenv("HTTP_PROXY", address)
+    sender = DingTalkRobotSender(api_base="http://127.0.0.2:9", timeout=3)
+    assert sender.session.trust_env
+    assert sender.send(RobotTarget(TOKEN, SECRET), OutboundMessage.plain("经代理")).ok
+    assert len(asked) == 1 and asked[0].startswith("http://127.0.0.2:9/robot/send?")
+
+
+def test_without_a_proxy_or_ca_bundle_the_environment_is_not_read(monkeypatch):
+    from bots.senders.base import ENVIRONMENT_SETTINGS, new_session
+
+    for name in ENVIRONMENT_SETTINGS:
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.lower(), raising=False)
+    assert new_session().trust_env is False
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/ssl/certs/ca-certificates.crt")
+    assert new_session().trust_env is True
