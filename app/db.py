@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import fcntl
 import os
-import sqlite3
 import threading
 import time
+from typing import TYPE_CHECKING
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
@@ -14,6 +14,9 @@ from sqlalchemy.engine.url import make_url
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
+
+if TYPE_CHECKING:  # loaded for SQLite only: 1 MiB that a PostgreSQL process goes without
+    import sqlite3
 
 CONNECT_TIMEOUT = 5
 # A pooled PostgreSQL connection idle for longer than this is pinged before use (a restarted or
@@ -127,6 +130,8 @@ def _writer_connection_class(lock_path: str | None) -> type[sqlite3.Connection]:
     by the kernel when a process dies. A writer that cannot get them in SQLITE_WRITE_WAIT
     goes on to BEGIN and SQLite's own timeout decides, as before.
     """
+    import sqlite3
+
     with _THREAD_LOCKS_GUARD:
         thread_lock = _THREAD_LOCKS.setdefault(lock_path, threading.Lock())
 

@@ -233,6 +233,20 @@ def test_the_chat_sdks_encrypt_callbacks_with_pycryptodome():
     assert _fresh(CHAT_CRYPTO).stdout.split() == ["True", "True", "False"]
 
 
+def test_a_postgresql_process_does_without_sqlite3():
+    """The SQLite writer's connection class is built for SQLite URLs only (app/db.py): a web
+    worker or the scheduler on PostgreSQL does not load sqlite3 (1 MiB)."""
+    script = (
+        "import sys\n"
+        "import reminders.__main__, reminders.outbox_job, wsgi\n"
+        "from app.db import Database\n"
+        "Database('postgresql://postgres@127.0.0.1:5432/test')\n"
+        "print('sqlite3' in sys.modules)\n"
+    )
+    env = {"DATABASE_URL": "postgresql://postgres@127.0.0.1:5432/test", "SECRET_KEY": KEY}
+    assert _fresh(script, **env).stdout.split() == ["False"]
+
+
 def test_dingtalk_loads_without_its_taobao_api():
     """dingtalk-sdk's 4 MB generated Taobao module is replaced by an empty mixin (bots/__init__):
     the client still builds and signs, and none of the Taobao calls exist."""
