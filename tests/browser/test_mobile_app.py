@@ -167,6 +167,22 @@ def test_five_scans_made_offline_survive_a_reload_and_count_once(phone, live_ser
     assert _received() == (received + 5, scans + 5)
 
 
+def test_a_page_the_service_worker_missed_asks_it_to_take_over(phone, live_server):
+    """A page loaded while the worker was activating, or by a hard reload, is not controlled by
+    it: app.js then asks the active worker to claim it, and the page works offline."""
+    _sign_in(phone, live_server)
+    phone.locator("body[data-offline-ready]").wait_for(state="attached")
+    cdp = phone.context.new_cdp_session(phone)
+    with phone.expect_event("load"):
+        cdp.send("Page.reload", {"ignoreCache": True})  # a hard reload bypasses the worker
+    phone.get_by_role("heading", name="扫码入库").wait_for()
+    phone.locator("body[data-offline-ready]").wait_for(state="attached")
+    assert phone.evaluate("navigator.serviceWorker.controller !== null")
+    phone.context.set_offline(True)
+    phone.reload()  # only a controlled page's reload is served without the network
+    phone.get_by_role("heading", name="扫码入库").wait_for()
+
+
 def _label_png() -> bytes:
     """The Gendan label of GD-DEMO-03's gaskets with 3 on it, as the label endpoint prints it."""
     client = LIVE["app"].test_client()

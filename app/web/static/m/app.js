@@ -271,6 +271,13 @@ async function start() {
     navigator.serviceWorker
       .register(body.dataset.sw, { scope: body.dataset.scope })
       .catch((error) => console.warn("service worker not registered", error));
+    // Loaded while the worker was activating (or past it, by a hard reload): not controlled,
+    // so not usable offline. Once a worker is active, such a page asks it to take over.
+    navigator.serviceWorker.ready.then((registration) => {
+      if (!navigator.serviceWorker.controller && registration.active) {
+        registration.active.postMessage("claim");
+      }
+    });
   }
   wire();
   showNetwork();

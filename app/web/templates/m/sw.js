@@ -17,6 +17,12 @@ self.addEventListener("activate", (event) => {
   );
 });
 
+// A page that loaded while this worker was activating can miss its claim: claim() passes over
+// a page that is not execution-ready yet. Such a page asks again once it runs (app.js).
+self.addEventListener("message", (event) => {
+  if (event.data === "claim") event.waitUntil(self.clients.claim());
+});
+
 async function networkFirst(request) {
   const cache = await caches.open(VERSION);
   try {
