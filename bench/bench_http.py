@@ -257,8 +257,7 @@ class Runner:
 
     def at(self, connections: int, seconds: float, *, webhooks_only: bool = False) -> list[Result]:
         host = self.base.removeprefix("http://")
-        ceiling = wrk("healthz.lua", f"{self.base}/healthz", connections, seconds, [])
-        healthz = self.result(KINDS[0], connections, ceiling)
+        healthz = self.ceiling(connections, seconds)
         # Enough pre-built messages for the run even at the ceiling's rate (never fewer than
         # 2,000); replay.lua reports it when a thread runs out anyway.
         enough = max(2000, min(40000, int(healthz.per_second * seconds * 1.2)))
@@ -272,7 +271,7 @@ class Runner:
             after = counts(self.db)
             self.check(wechat, middle.wechat, after.wechat, "WeChat")
             self.check(ding, middle.dingtalk, after.dingtalk, "DingTalk")
-            return [healthz, wechat, ding]
+            return [self.higher(healthz, self.ceiling(connections, seconds)), wechat, ding]
         before = counts(self.db)
         scans = self.scans(connections, seconds)
         time.sleep(0.5)  # requests cut off by wrk's end are still answered
@@ -290,7 +289,19 @@ class Runner:
         after = counts(self.db)
         self.check(wechat, middle.wechat, after.wechat, "WeChat")
         self.check(ding, middle.dingtalk, after.dingtalk, "DingTalk")
-        return [healthz, *self.reads(connections, seconds), scans, wechat, ding]
+        reads = self.reads(connections, seconds)
+        healthz = self.higher(healthz, self.ceiling(connections, seconds))
+        return [healthz, *reads, scans, wechat, ding]
+
+    def ceiling(self, connections: int, seconds: float) -> Result:
+        out = wrk("healthz.lua", f"{self.base}/healthz", connections, seconds, [])
+        return self.result(KINDS[0], connections, out)
+
+    @staticmethod
+    def higher(first: Result, second: Result) -> Result:
+        """The ceiling is /healthz measured before and after the other kinds, the faster of the
+        two: one cut short by a busy moment on a shared machine would flatter every ratio."""
+        return first if first.per_second >= second.per_second else second
 
     def reads(self, connections: int, seconds: float) -> list[Result]:
         token = self.data.reader["Authorization"].removeprefix("Bearer ")
@@ -478,7 +489,8 @@ def section(seconds: float, connections: list[int]) -> str:
         f"{seconds:g} s per request kind and connection count "
         f"({', '.join(map(str, connections))}), Lua scripts in bench/wrk/. Latencies are "
         "wrk's (request written to response read). Ratio: requests/s to /healthz's "
-        "requests/s on the same server at the same connections.",
+        "requests/s on the same server at the same connections (/healthz runs before and "
+        "after the other kinds; the table keeps the faster run).",
         "",
         *table(results),
         "",
