@@ -1,3 +1,4 @@
+import base64
 import json
 from datetime import UTC, datetime, timedelta
 
@@ -5,6 +6,7 @@ import pytest
 
 from bots.errors import BadSignature, BodyTooLarge, MalformedBody, StaleTimestamp, WrongRecipient
 from bots.platforms import dingtalk
+from bots.platforms.common import sha1_signature
 from bots.platforms.dingtalk import robot_sign
 from bots.simulator import wire
 
@@ -155,3 +157,14 @@ def test_event_with_forged_signature_or_bad_body_is_refused():
         dingtalk.parse_event(EVENT, args, b'{"encrypt": 5}')
     with pytest.raises(BodyTooLarge):
         dingtalk.parse_event(EVENT, args, b" " * 70_000)
+
+
+@pytest.mark.parametrize("raw", [b"x" * 20, b"\x00" * 32, bytes(range(48))])
+def test_a_signed_event_that_does_not_decrypt_is_malformed(raw):
+    """Signed correctly (the signature covers the ciphertext's text), but not AES of ours: the
+    pycryptodome backend's errors are 400 refusals, never a 500."""
+    encrypt = base64.b64encode(raw).decode()
+    args = {"timestamp": str(NOW_MS), "nonce": "n1"}
+    args["msg_signature"] = sha1_signature("evtok", args["timestamp"], "n1", encrypt)
+    with pytest.raises(MalformedBody):
+        dingtalk.parse_event(EVENT, args, json.dumps({"encrypt": encrypt}).encode())

@@ -1,3 +1,4 @@
+import base64
 import json
 from xml.etree import ElementTree
 
@@ -197,3 +198,28 @@ def test_malformed_json_pushes_are_refused(body):
     args, _ = push(PLAIN)
     with pytest.raises(MalformedBody):
         wechat.parse_request(PLAIN, args, body)
+
+
+def _signed_encrypt(encrypt: str):
+    """A safe-mode push whose Encrypt is `encrypt`, correctly signed (the signature covers the
+    ciphertext's text, not what it decrypts to: anyone with the token can send this)."""
+    args, _ = push(SAFE)
+    args["msg_signature"] = sha1_signature(TOKEN, args["timestamp"], args["nonce"], encrypt)
+    body = f"<xml><ToUserName>gh</ToUserName><Encrypt><![CDATA[{encrypt}]]></Encrypt></xml>"
+    return args, body.encode()
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"x" * 20,  # not whole AES blocks
+        b"\x00" * 32,  # whole blocks, bad padding and no message inside
+        bytes(range(48)),
+        b"",
+    ],
+)
+def test_a_signed_ciphertext_that_does_not_decrypt_is_malformed(raw):
+    """The SDK's AES backend (pycryptodome here, bots/__init__.py) fails on these in its own
+    ways; every one is a 400 refusal, never a 500."""
+    with pytest.raises(MalformedBody):
+        wechat.parse_request(SAFE, *_signed_encrypt(base64.b64encode(raw).decode() or "AAAA"))
