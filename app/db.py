@@ -15,6 +15,8 @@ from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
+from models.base import json_text
+
 if TYPE_CHECKING:  # loaded for SQLite only: 1 MiB that a PostgreSQL process goes without
     import sqlite3
 
@@ -47,7 +49,13 @@ def make_engine(url: str, *, pool_size: int = 5) -> Engine:
     # A database that does not answer fails the request after CONNECT_TIMEOUT seconds (503)
     # instead of holding the worker until gunicorn kills it.
     connect_args = {} if "connect_timeout" in url else {"connect_timeout": CONNECT_TIMEOUT}
-    engine = create_engine(url, pool_size=pool_size, max_overflow=10, connect_args=connect_args)
+    engine = create_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=10,
+        connect_args=connect_args,
+        json_serializer=json_text,
+    )
     _ping_when_idle(engine)
     return engine
 
@@ -81,7 +89,7 @@ def _sqlite_engine(url: str) -> Engine:
         "timeout": SQLITE_WRITE_WAIT,
         "factory": _writer_connection_class(lock_path),
     }
-    engine = create_engine(url, connect_args=connect_args)
+    engine = create_engine(url, connect_args=connect_args, json_serializer=json_text)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn, _record):

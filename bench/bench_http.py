@@ -203,6 +203,7 @@ class Runner:
         self.folder = folder
         self.workers = workers  # the gunicorn worker pids, for their CPU time
         self.cpu: dict[tuple[str, int], float | None] = {}  # CPU ms per request, by kind
+        self.machine_cpu: dict[tuple[str, int], float] = {}  # the whole machine's, likewise
         self.rng = random.Random(f"{SEED}-{engine}")
         self.run_number = 0
         self.problems: list[str] = []
@@ -221,12 +222,16 @@ class Runner:
         path.write_bytes(body)
         threads = min(WORKERS, connections)
         pids = self.workers()
-        before = cpu_seconds(pids)
+        before, machine_before = cpu_seconds(pids), machine_cpu_seconds()
         out = wrk("replay.lua", self.base, connections, seconds, [str(path), str(threads)])
         time.sleep(0.2)  # the last replies' after-work (the DingTalk push) is counted too
         after = cpu_seconds(pids) if self.workers() == pids else None
+        machine_after = machine_cpu_seconds()
         path.unlink()
         result = self.result(kind, connections, out)
+        if result.requests:
+            busy = machine_after - machine_before
+            self.machine_cpu[(kind, connections)] = busy * 1000 / result.requests
         if before is not None and after is not None and result.requests:
             self.cpu[(kind, connections)] = (after - before) * 1000 / result.requests
         return result
@@ -320,6 +325,7 @@ class Runner:
 
 
 CPU_MS: dict[tuple[str, str, int], float | None] = {}  # (engine, kind, connections)
+MACHINE_MS: dict[tuple[str, str, int], float] = {}  # likewise, every process on the machine
 
 
 @dataclass
@@ -354,6 +360,13 @@ def cpu_seconds(pids: list[int]) -> float | None:
     except (FileNotFoundError, ProcessLookupError):
         return None
     return total / tick
+
+
+def machine_cpu_seconds() -> float:
+    """CPU seconds every process on this machine has used so far (all but idle and iowait in
+    /proc/stat): the workers, PostgreSQL, the simulator, wrk and anything else running."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:8]]
+    return (sum(fields) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
 
 
 def peak_or_none(pid: int) -> int | None:
@@ -391,6 +404,7 @@ def engine_run(
             # warm-up: every worker's first requests
             runner.at(1, min(seconds, 1), webhooks_only=webhooks_only)
             runner.cpu.clear()
+            runner.machine_cpu.clear()
             phase("warmed up")
             results = [
                 r for c in connections for r in runner.at(c, seconds, webhooks_only=webhooks_only)
@@ -399,6 +413,7 @@ def engine_run(
             peaks = {name: peak_or_none(pid) for name, pid in pids.items()}
     memory = [Memory(engine, name, idle[name], peaks[name]) for name in pids]
     CPU_MS.update({(engine, *key): value for key, value in runner.cpu.items()})
+    MACHINE_MS.update({(engine, *key): value for key, value in runner.machine_cpu.items()})
     return results, memory, runner.problems
 
 
@@ -534,6 +549,17 @@ def webhook_section(seconds: float, connections: list[int]) -> str:
             for (engine, kind, c), value in CPU_MS.items()
         )
         + ".",
+        "",
+        "Machine CPU per request (every process on the machine over the run, from /proc/stat: "
+        "the workers, PostgreSQL, the simulator taking the DingTalk replies, wrk): "
+        + "; ".join(
+            f"{engine} {kind} at {c}: {value:.1f} ms"
+            for (engine, kind, c), value in MACHINE_MS.items()
+        )
+        + f". With c connections each waiting for its answer before the next request, the "
+        f"{os.cpu_count()} cores answer at most {os.cpu_count()} / (machine CPU per request) "
+        "requests a second, so the mean latency is at least c x (machine CPU per request) / "
+        f"{os.cpu_count()}: the floor the p99 sits above.",
         "",
         "Checked in the database after each run: every WeChat and DingTalk message answered "
         "stored once in chat_inbound. "

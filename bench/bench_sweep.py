@@ -11,6 +11,8 @@ followed by chat groups of 10 orders. Then, with the clock frozen at a working-d
   group, in one transaction), per open item and as a ratio to the 10,000-item figure;
 - a second sweep at the same time (everything already alerted: the dedupe path);
 - the ceiling: reading every open item's id once (the four tables the rules scan);
+- the write floor: the server alone writing the first sweep's alerts and outbox rows again,
+  with and without the foreign-key checks (rolled back);
 - the standup of one group (10 orders), which must not grow with the database;
 - the retention prune (the daily job, ALERT_RETENTION_DAYS=180) once every alert of the run is
   closed 200 days back and its messages sent: seconds, and µs per alert deleted (with its
@@ -277,6 +279,37 @@ def _sweep(db) -> tuple[float, object, float]:
     return time.perf_counter() - start, result, cpu
 
 
+# The foreign keys the sweep's rows are checked against (alert: its order and owner; outbox:
+# its group and order), dropped for the second write-floor measurement.
+FOREIGN_KEYS = {
+    "alert": ("alert_order_id_fkey", "alert_owner_id_fkey"),
+    "outbox": ("outbox_group_id_fkey", "outbox_order_id_fkey"),
+}
+
+
+def _write_floor(db, *, foreign_keys: bool) -> float:
+    """Seconds the server alone takes to write the sweep's alert and outbox rows again: the
+    rows are copied aside, the tables emptied and the copies inserted back, in one transaction
+    that is rolled back (the database is left as it was). No Python, no rule query, no
+    ON CONFLICT: the floor that any sweep writing these rows into this schema pays. Without
+    `foreign_keys`, the same with the sweep's foreign-key constraints dropped first (also
+    rolled back): what their per-row checks cost."""
+    with db.engine.connect() as conn, conn.begin() as transaction:
+        for table in ("alert", "outbox"):
+            conn.execute(text(f"CREATE TEMP TABLE floor_{table} ON COMMIT DROP AS TABLE {table}"))
+        conn.execute(text("TRUNCATE alert, outbox"))
+        if not foreign_keys:
+            for table, names in FOREIGN_KEYS.items():
+                drops = ", ".join(f"DROP CONSTRAINT {name}" for name in names)
+                conn.execute(text(f"ALTER TABLE {table} {drops}"))
+        start = time.perf_counter()
+        for table in ("alert", "outbox"):
+            conn.execute(text(f"INSERT INTO {table} TABLE floor_{table}"))
+        seconds = time.perf_counter() - start
+        transaction.rollback()
+    return seconds
+
+
 def _standup(db) -> float:
     start = time.perf_counter()
     with db.session() as s:
@@ -323,6 +356,8 @@ def run_size(items: int) -> dict:
             firsts.append(seconds)
             first_cpus.append(cpu)
         first, first_cpu = min(firsts), min(first_cpus)
+        floor = min(_write_floor(db, foreign_keys=True) for _ in range(repeats))
+        unchecked = min(_write_floor(db, foreign_keys=False) for _ in range(repeats))
         agains = [_sweep(db) for _ in range(repeats)]
         again, again_cpu = min(a[0] for a in agains), min(a[2] for a in agains)
         repeat = _sweep(db)[1]
@@ -339,6 +374,8 @@ def run_size(items: int) -> dict:
         "ceiling": ceiling,
         "first": first,
         "first_cpu": first_cpu,
+        "floor": floor,
+        "unchecked": unchecked,
         "again": again,
         "again_cpu": again_cpu,
         "standup": standup,
@@ -367,13 +404,18 @@ def section(sizes: tuple[int, ...]) -> str:
         "sweep to the ceiling (reading every open item's id once). The repeat sweep runs at the "
         "same instant over an unchanged database (best of 3): nothing new, nothing closed. CPU: "
         "the sweep's CPU time in the Python process plus its PostgreSQL backend (from /proc), "
-        "which the other work on a shared machine does not inflate as it does wall time.",
+        "which the other work on a shared machine does not inflate as it does wall time. Write "
+        "floor: the server alone writing the first sweep's alert and outbox rows again "
+        "(copied aside, inserted back, rolled back; no Python, no rule query), with the "
+        "schema's foreign-key checks and without them: what any sweep that writes these rows "
+        "into this schema pays.",
         "",
         "| open items | load s | alerts | outbox rows | first sweep s | µs / item | ratio to "
-        f"{sizes[0]:,} | / ceiling | CPU µs / item | repeat sweep s | repeat µs / item | repeat "
+        f"{sizes[0]:,} | / ceiling | CPU µs / item | write floor µs / item | without FK checks "
+        "| repeat sweep s | repeat µs / item | repeat "
         f"ratio to {sizes[0]:,} | repeat CPU µs / item | standup ms (1 group) | prune s "
         "| prune µs / alert |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "|" + "---:|" * 18,
     ]
     for r in rows:
         per_item, again = r["first"] / r["items"], r["again"] / r["items"]
@@ -381,6 +423,7 @@ def section(sizes: tuple[int, ...]) -> str:
             f"| {r['items']:,} | {r['build']:.1f} | {r['alerts']:,} | {r['messages']:,} "
             f"| {r['first']:.2f} | {per_item * 1e6:.1f} | {per_item / base:.2f} "
             f"| {r['first'] / r['ceiling']:.1f} | {r['first_cpu'] / r['items'] * 1e6:.1f} "
+            f"| {r['floor'] / r['items'] * 1e6:.1f} | {r['unchecked'] / r['items'] * 1e6:.1f} "
             f"| {r['again']:.2f} | {again * 1e6:.1f} | {again / again_base:.2f} "
             f"| {r['again_cpu'] / r['items'] * 1e6:.1f} "
             f"| {r['standup'] * 1000:.0f} | {r['prune']:.2f} "

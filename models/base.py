@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any
@@ -40,6 +41,14 @@ def Omissible(**constraints: Any) -> Any:
     service and crashed on it); a field left out is None and absent from
     `model_dump(exclude_unset=True)`. Annotate the field with its plain type."""
     return PField(default=None, json_schema_extra=_no_default, **constraints)
+
+
+def json_text(value: Any) -> str:
+    """The text a JSON column stores: UTF-8 as it is, not \\u-escaped. A Chinese character
+    takes 3 bytes instead of 6 (a stage-overdue alert card: 633 bytes against 838), which every
+    row write, WAL record and read pays; `json.loads` reads both forms alike. The engines use it
+    for every JSON column (app/db.py), and the sweep's COPY of outbox rows (alerts/bulk.py)."""
+    return json.dumps(value, ensure_ascii=False)
 
 
 def utcnow() -> datetime:

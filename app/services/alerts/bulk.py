@@ -13,7 +13,6 @@ SELECT of the rows stamped with this sweep's `now`.
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 
 from sqlalchemy import insert
@@ -21,6 +20,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from models.alerts import ALERT_KEY, Alert, exception_columns, exception_key
+from models.base import json_text
 from models.outbox import Outbox
 
 BATCH = 5000
@@ -125,7 +125,7 @@ def insert_outbox(session: Session, rows: list[dict]) -> None:
         return
     if _postgresql(session):
         cursor = session.connection().connection.dbapi_connection.cursor()
-        dumps = json.dumps
+        dumps = json_text
         with cursor.copy(_PG_COPY_OUTBOX) as copy:
             for row in rows:
                 copy.write_row(

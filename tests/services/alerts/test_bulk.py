@@ -1,15 +1,18 @@
 """The sweep's bulk writes keep every character of a message (PostgreSQL builds array
 literals by hand: quotes, backslashes, braces, commas and the word NULL must survive), return
-the new rows' ids and keys, and skip what is already there."""
+the new rows' ids and keys, and skip what is already there. Outbox messages are stored as
+UTF-8 JSON text, not \\u-escaped, whether the sweep COPYs them or the ORM writes them."""
 
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import text
 from sqlmodel import select
 
-from app.services.alerts.bulk import insert_alerts
+from app.services.alerts.bulk import insert_alerts, insert_outbox
 from models.alerts import Alert, exception_key
-from models.enums import RiskLevel
+from models.enums import OutboxChannel, OutboxStatus, RiskLevel
+from models.outbox import Outbox
 from tests.clocks import local, today
 from tests.factories import make_procuring_order
 
@@ -62,3 +65,41 @@ def test_bulk_alerts_already_there_are_skipped(session):
     session.commit()
     assert len(first) == 3 and len(again) == len(MESSAGES) - 3
     assert not {i for i, _ in first} & {i for i, _ in again}
+
+
+CARD = {"kind": "text", "text": "预警 #A1 物料采购逾期「收到」", "quote": 'a"b\\c'}
+
+
+def _raw_messages(session) -> list[str]:
+    query = text("SELECT CAST(message AS TEXT) FROM outbox ORDER BY id")
+    return [row[0] for row in session.connection().execute(query)]
+
+
+def test_outbox_messages_are_stored_as_utf8_json_by_the_sweep_and_the_orm(session):
+    order = make_procuring_order(session)
+    now = local(12)
+    row = {
+        "created_at": now,
+        "kind": "alert",
+        "channel": OutboxChannel.dingtalk_robot,
+        "group_id": None,
+        "target": {"name": "张三"},
+        "message": CARD,
+        "order_id": order.id,
+        "dedupe_key": "bulk-utf8",
+        "status": OutboxStatus.pending,
+        "not_before": now,
+        "attempts": 0,
+        "alert_id": None,
+        "user_id": None,
+    }
+    insert_outbox(session, [row])
+    session.add(
+        Outbox(kind="reply", channel=OutboxChannel.dingtalk_session, message=CARD, not_before=now)
+    )
+    session.commit()
+    raw = _raw_messages(session)
+    assert len(raw) == 2
+    for text_form in raw:
+        assert "预警 #A1 物料采购逾期「收到」" in text_form and "\\u" not in text_form
+    assert [o.message for o in session.exec(select(Outbox).order_by(Outbox.id))] == [CARD, CARD]
