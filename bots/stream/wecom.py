@@ -19,7 +19,9 @@ acknowledgement: it is sent only after handle_message returned, that is after th
 chat_inbound row committed. A message that failed to store gets no reply (and a redelivery,
 when the platform sends one, is handled again); a redelivered message that was stored finds its
 chat_inbound row and the stored reply is sent again (dedupe by msgid, one rule path with the
-webhook).
+webhook). A callback delivered again on the same connection while it is still being answered
+there (the platform's redelivery outran a slow answer) is skipped: the reply on its way
+answers both, and answering the copy too would show the user the reply twice.
 """
 
 from __future__ import annotations
@@ -106,9 +108,10 @@ class WeComLongConnection:
                     asyncio.create_task(self._watch(ws)),
                     asyncio.create_task(self._heartbeat(ws)),
                 ]
+                in_hand: set[str] = set()  # callbacks being answered on this connection
                 try:
                     async for raw in ws:
-                        self._on_frame(ws, raw)
+                        self._on_frame(ws, raw, in_hand)
                 finally:
                     for task in helpers:
                         task.cancel()
@@ -131,7 +134,7 @@ class WeComLongConnection:
             return False
         return True
 
-    def _on_frame(self, ws, raw) -> None:
+    def _on_frame(self, ws, raw, in_hand: set[str]) -> None:
         try:
             frame = json.loads(raw)
             cmd, rid = frame.get("cmd"), str(frame.get("headers", {}).get("req_id", ""))
@@ -139,9 +142,15 @@ class WeComLongConnection:
             log.warning("unreadable wecom frame: %r", raw[:200])
             return
         if cmd == CALLBACK:
+            if rid in in_hand:
+                log.info("wecom delivered %s again while it is being answered; skipped", rid)
+                return
+            in_hand.add(rid)
             task = asyncio.create_task(self._answer(ws, rid, frame.get("body")))
             self._tasks.add(task)  # a reference, so it is not collected mid-run
             task.add_done_callback(self._tasks.discard)
+            # Answered (or failed, so that a later delivery is handled again): no longer in hand.
+            task.add_done_callback(lambda _task: in_hand.discard(rid))
         elif cmd == EVENT:
             event = (frame.get("body") or {}).get("event") or {}
             if isinstance(event, dict) and event.get("eventtype") == "disconnected_event":

@@ -4,9 +4,12 @@ both engines. No inbound HTTP to Gendan is involved on the long-connection side.
 
 from __future__ import annotations
 
+import logging
 import threading
+from contextlib import contextmanager
 
 import pytest
+from sqlalchemy import text
 from sqlmodel import select
 
 from bots.simulator.seed import DEMO_CONFIG
@@ -88,6 +91,47 @@ def test_a_message_delivered_again_counts_once_and_gets_the_stored_reply(sim, co
     assert count(session, ChatInbound) == 1
     first, second = pushed(sim, CHAT, api=RESPOND)
     assert content(first) == content(second) and "进度" in content(first)
+
+
+@contextmanager
+def _inbound_writes_held(db):
+    """A transaction of the test's own that keeps the message's chat_inbound insert waiting
+    until it ends: on PostgreSQL a lock on the table against writes, on SQLite the write lock
+    that every write transaction takes at BEGIN (app/db.py)."""
+    with db.engine.begin() as conn:
+        if not db.is_sqlite:
+            conn.execute(text("LOCK TABLE chat_inbound IN EXCLUSIVE MODE"))
+        yield
+
+
+def _skipped(caplog, req_id: str) -> bool:
+    return any(
+        "again while it is being answered" in r.getMessage() and req_id in r.getMessage()
+        for r in caplog.records
+    )
+
+
+def test_a_callback_delivered_again_while_it_is_being_answered_is_answered_once(
+    sim, connected, db, caplog
+):
+    """The platform sends a callback again when its reply is slow (a loaded machine): the copy
+    that arrives while the first is still being answered on the connection gets no reply of
+    its own, so the user sees one answer."""
+    caplog.set_level(logging.INFO, logger="gendan.bots")
+    with _inbound_writes_held(db):
+        said = say(sim, CHAT, "wangwu", "帮助")
+        rid = said["req_id"]
+        _until(lambda: _frame(sim, rid)["deliveries"] == 1, "the callback")
+        assert admin(sim, "POST", "wecom-ws/redeliver", json={"req_id": rid})["ok"]
+        _until(lambda: _skipped(caplog, rid), "the copy to be skipped")
+        assert _frame(sim, rid)["replies"] == 0  # still held: nothing answered yet
+    _until(lambda: _acked(sim, rid), "the reply")
+    frame = _frame(sim, rid)
+    assert frame["deliveries"] == 2 and frame["replies"] == 1
+    (reply,) = pushed(sim, CHAT, api=RESPOND)
+    assert "进度" in content(reply)
+    with db.session() as session:
+        assert count(session, ChatInbound) == 1
 
 
 def test_a_callback_is_answered_only_after_its_message_is_stored(sim, connected, db):
