@@ -54,6 +54,12 @@ def req_id(prefix: str) -> str:
     return f"{prefix}_{secrets.token_hex(8)}"
 
 
+def _frame_req_id(value: object) -> str:
+    """A frame's req_id as text; "" when it is missing or not text (null, a list, a number):
+    the reply must echo it exactly, so a callback without one cannot be answered."""
+    return value if isinstance(value, str) else ""
+
+
 def reply_body(text: str) -> dict:
     """A finished stream message: the reply form every intelligent robot chat shows."""
     return {
@@ -137,11 +143,14 @@ class WeComLongConnection:
     def _on_frame(self, ws, raw, in_hand: set[str]) -> None:
         try:
             frame = json.loads(raw)
-            cmd, rid = frame.get("cmd"), str(frame.get("headers", {}).get("req_id", ""))
+            cmd, rid = frame.get("cmd"), _frame_req_id(frame.get("headers", {}).get("req_id"))
         except (ValueError, AttributeError):
             log.warning("unreadable wecom frame: %r", raw[:200])
             return
         if cmd == CALLBACK:
+            if not rid:  # no reply could name it: never stored, never answered
+                log.warning("wecom callback without a req_id; dropped: %r", raw[:200])
+                return
             if rid in in_hand:
                 log.info("wecom delivered %s again while it is being answered; skipped", rid)
                 return
