@@ -160,3 +160,15 @@ def test_a_stage_started_early_by_a_manager_shows_why_on_the_order_page(client, 
     html = r.get_data(as_text=True)
     assert "阶段已开始" in html
     assert "提前开始（上一阶段未完成）：长周期件先行下料" in html
+
+
+@pytest.mark.parametrize("path", ["/login", "/ack/not-a-token", "/accept/not-a-token"])
+def test_every_page_names_its_icon_so_browsers_do_not_ask_for_a_missing_favicon(client, path):
+    """Without a rel=icon link a browser asks for /favicon.ico, a 404 in every first visit's
+    console (the login page, and the acknowledgement and acceptance pages opened from chat)."""
+    html = client.get(path).get_data(as_text=True)
+    icon = re.search(r'<link rel="icon" href="([^"]+)"', html)
+    assert icon is not None
+    served = client.get(icon.group(1))
+    assert served.status_code == 200
+    assert served.mimetype == "image/svg+xml"
