@@ -2,6 +2,7 @@
 
 from flask import Blueprint, render_template
 
+from app.services.insight import may_read_kpis
 from models.errors import DomainError
 
 bp = Blueprint(
@@ -13,6 +14,8 @@ bp = Blueprint(
 )
 
 ERROR_TITLES = {403: "没有权限", 404: "页面不存在", 409: "无法完成操作"}
+# The navigation shows only what the signed-in person may open.
+bp.add_app_template_global(may_read_kpis, "may_read_kpis")
 
 
 @bp.errorhandler(DomainError)

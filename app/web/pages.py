@@ -18,6 +18,7 @@ from app.services.core import (
     describe_changes,
     list_changes,
 )
+from app.services.finance import may_read_costs
 from app.services.orders import (
     members_public,
     order_public,
@@ -134,6 +135,7 @@ def order(order_id: int):
         role_names=ROLE_NAMES,
         channel_names=CHANNEL_NAMES,
         can_sign_for=lambda department_id: can_sign_for(actor, department_id),
+        can_read_costs=may_read_costs(s, actor, order),
         **_order_chat(s, actor, order_id),
         **order_sections(s, actor, order_id),
     )

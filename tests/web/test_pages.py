@@ -172,3 +172,35 @@ def test_every_page_names_its_icon_so_browsers_do_not_ask_for_a_missing_favicon(
     served = client.get(icon.group(1))
     assert served.status_code == 200
     assert served.mimetype == "image/svg+xml"
+
+
+@pytest.mark.parametrize(
+    ("role", "may_open"),
+    [
+        (Role.manager, True),
+        (Role.buyer, True),
+        (Role.warehouse, False),
+        (Role.site_engineer, False),
+        (Role.customer, False),
+    ],
+)
+def test_the_pages_link_only_what_the_person_may_open(client, session, role, may_open):
+    """指标 in the navigation and 成本中心 on the order page are shown to those who may read
+    KPIs and the order's money, and to them only (a site engineer used to get a 403 page)."""
+    from tests.stage_factories import member
+
+    order = make_confirmed_order(session)
+    person = member(session, order, role)
+    session.commit()
+    assert _login(client, person.username).status_code == 302
+    response = client.get(f"/orders/{order.id}")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    links = dict(
+        (path, re.search(rf'href="{re.escape(path)}"', page) is not None)
+        for path in ("/kpis", f"/orders/{order.id}/costs")
+    )
+    assert links == {"/kpis": may_open, f"/orders/{order.id}/costs": may_open}
+    # What is linked opens; what is not would be refused.
+    for path, linked in links.items():
+        assert client.get(path).status_code == (200 if linked else 403)

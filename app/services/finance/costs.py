@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 from app.services.core import (
     Actor,
     acts,
+    can_act_in,
     load_order,
     local_date,
     require_manage_order,
@@ -55,11 +56,16 @@ def money_field(value: str | None, field: str) -> Decimal | None:
 
 
 def readable_order(session: Session, actor: Actor, order_id: int) -> Order:
-    """The order, if the actor may read its money (admins, managers, cost readers)."""
+    """The order, if the actor may read its money (`may_read_costs`)."""
     order = load_order(session, actor, order_id)
-    if not actor.has(Role.manager):
-        require_order_role(session, actor, order, COST_READERS, "查看成本")
+    if not may_read_costs(session, actor, order):
+        require_order_role(session, actor, order, COST_READERS, "查看成本")  # says why
     return order
+
+
+def may_read_costs(session: Session, actor: Actor, order: Order) -> bool:
+    """Admins, managers, and the order's trackers, sales and buyers read its money."""
+    return actor.has(Role.manager) or can_act_in(session, actor, order, COST_READERS)
 
 
 def writable_order(session: Session, actor: Actor, order_id: int) -> Order:

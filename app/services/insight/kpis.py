@@ -42,7 +42,13 @@ from models.dashboard import Kpi, KpiPoint, Kpis, LiaisonKpis, SupplierKpis
 from models.enums import Role
 from models.errors import Forbidden
 
-__all__ = ["Sample", "compute_kpis", "register_response_source", "require_kpi_reader"]
+__all__ = [
+    "Sample",
+    "compute_kpis",
+    "may_read_kpis",
+    "register_response_source",
+    "require_kpi_reader",
+]
 
 # A source of response-time samples: (session, actor, first day, last day) -> samples in hours.
 ResponseSource = Callable[[Session, Actor, date, date], Iterable[Sample]]
@@ -196,7 +202,11 @@ def _per_liaison(session: Session, samples: dict, reducers: dict) -> list[Liaiso
 KPI_ROLES = (Role.manager, Role.tracker, Role.buyer)
 
 
-def require_kpi_reader(actor: Actor) -> None:
+def may_read_kpis(actor: Actor) -> bool:
     """KPIs are for admins, managers, trackers and buyers."""
-    if not (actor.is_admin or actor.has(*KPI_ROLES)):
+    return actor.is_admin or actor.has(*KPI_ROLES)
+
+
+def require_kpi_reader(actor: Actor) -> None:
+    if not may_read_kpis(actor):
         raise Forbidden("只有管理员、管理层、跟单员和采购可以查看关键指标", code="forbidden_role")
