@@ -1,6 +1,6 @@
 import pytest
 
-from tests.browser.conftest import login, shot
+from tests.browser.conftest import fits_smallest_phone, login, shot
 
 # Dates and times of day matter here: `make test-clock` runs these again around midnight.
 pytestmark = pytest.mark.clock
@@ -25,6 +25,7 @@ def test_the_costs_page_draws_budget_against_actual_on_a_phone(phone, live_serve
     width = phone.evaluate("document.documentElement.scrollWidth")
     assert width <= 375, "the costs page must not scroll sideways on a phone"
     shot(phone, "costs-phone")
+    assert fits_smallest_phone(phone), "the chart scrolls inside its box, never the page"
 
 
 def test_the_retro_page_explains_it_waits_for_acceptance(phone, live_server):

@@ -6,7 +6,14 @@ from sqlmodel import select
 
 from models.enums import OutboxStatus
 from models.outbox import Outbox
-from tests.browser.conftest import LIVE, chart_option, login, no_sideways_scroll, shot
+from tests.browser.conftest import (
+    LIVE,
+    chart_option,
+    fits_smallest_phone,
+    login,
+    no_sideways_scroll,
+    shot,
+)
 
 # Dates and times of day matter here: `make test-clock` runs these again around midnight.
 pytestmark = pytest.mark.clock
@@ -77,6 +84,7 @@ def test_the_kpi_page_fits_a_phone(phone, live_server):
     chart_option(phone, "chart-satisfaction")
     assert no_sideways_scroll(phone)
     shot(phone, "kpis-phone")
+    assert fits_smallest_phone(phone), "a wide trend chart must not widen its card"
 
 
 def test_the_owner_acknowledges_a_site_issue_from_the_order_page(phone, live_server):
