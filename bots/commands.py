@@ -15,6 +15,7 @@ word needs no space after it (进度GD-01).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,6 +26,7 @@ from bots.handlers import ChatContext
 from bots.replies import Reply, markdown
 
 UNKNOWN_HINT = "没看懂这条消息。发送「帮助」查看可用命令，例如：进度 GD-DEMO-03"
+GUESS_HINT = "没看懂这条消息，您是不是想发「{guess}」？发送「帮助」查看可用命令"
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
 
 
@@ -241,6 +243,50 @@ def _split(text: str) -> tuple[Spec, str] | None:
     return None
 
 
+def _one_off(typed: str, word: str) -> bool:
+    """Whether `typed` is `word` with one character wrong (the same length), or with one
+    letter missing, added or wrong when the word is English (at least 4 letters)."""
+    if len(typed) == len(word):
+        return sum(x != y for x, y in zip(typed, word, strict=True)) == 1
+    if not word.isascii() or len(word) < 4 or abs(len(typed) - len(word)) != 1:
+        return False
+    short, long = sorted((typed, word), key=len)
+    return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
+
+
+def _chinese(ch: str) -> bool:
+    return "\u4e00" <= ch <= "\u9fff"
+
+
+def did_you_mean(text: str) -> str | None:
+    """The message as the one command its first word is a typo of, or None.
+
+    A Chinese command word typed with one wrong character, as a pinyin input method gives
+    (进读 for 进度, 缺了 for 缺料), or an English one a letter off (progres). Only a typo of
+    exactly one command is offered; the message's other words are kept as typed."""
+    folded = a.fold(text).lower()
+    found = set()
+    for word, spec in _WORDS:
+        if word.isascii():
+            typed = re.match(r"[a-z]*", folded).group()
+            if len(typed) < 4:
+                continue
+        else:
+            typed = folded[: len(word)]
+            after = folded[len(word) : len(word) + 1]
+            if len(word) < 2 or not all(map(_chinese, typed)) or (after and _chinese(after)):
+                continue  # not Chinese, or only the start of a longer Chinese phrase
+        if _one_off(typed, word):
+            found.add((spec.name, word, len(typed)))
+    if len({name for name, _, _ in found}) != 1:
+        return None
+    _, shown, length = found.pop()
+    rest = text[length:].strip()
+    first = rest.split("\n", 1)[0].strip()
+    guess = f"{shown} {first}" if first else shown
+    return guess[:40] + "…" if len(guess) > 40 or first != rest else guess
+
+
 def parse(text: str) -> Command:
     """The command in a chat message; ParseError with a Chinese hint otherwise."""
     text = normalize(text)
@@ -248,7 +294,8 @@ def parse(text: str) -> Command:
         raise ParseError(UNKNOWN_HINT)
     found = _split(text)
     if found is None:
-        raise ParseError(UNKNOWN_HINT)
+        guess = did_you_mean(text)
+        raise ParseError(GUESS_HINT.format(guess=guess) if guess else UNKNOWN_HINT)
     spec, rest = found
     try:
         return Command(spec.name, spec.parse(rest))

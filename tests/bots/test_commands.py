@@ -7,7 +7,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from bots.command_args import RISKS
-from bots.commands import SPECS, TABLE, Command, ParseError, parse, render
+from bots.commands import SPECS, TABLE, UNKNOWN_HINT, Command, ParseError, parse, render
 from bots.texts import help_text
 
 # Dates and times of day matter here: `make test-clock` runs these again around midnight.
@@ -241,3 +241,42 @@ def test_a_report_may_send_only_the_parts_that_change_and_keeps_full_width_text(
         "id": 12,
         "note": "已更换垫片，复测合格。",
     }
+
+
+@pytest.mark.parametrize(
+    ("text", "guess"),
+    [
+        ("进读 GD-DEMO-03", "进度 GD-DEMO-03"),  # a pinyin input method's wrong character
+        ("进读GD-DEMO-03", "进度 GD-DEMO-03"),
+        ("缺了", "缺料"),
+        ("收道 #12", "收到 #12"),
+        ("入裤 M-1001 20", "入库 M-1001 20"),
+        ("日包 GD-1\n今日：下料", "日报 GD-1…"),  # the first line, the rest elided
+        ("progres GD-1", "progress GD-1"),  # one letter off an English word
+        ("Progresss", "progress"),
+        ("ｓｔａｎｄｕｐｐ", "standup"),
+    ],
+)
+def test_a_command_word_with_one_typo_is_answered_with_the_command_it_resembles(text, guess):
+    with pytest.raises(ParseError) as caught:
+        parse(text)
+    assert f"您是不是想发「{guess}」" in caught.value.hint
+    assert caught.value.command is None and len(caught.value.hint) < 200
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "你好",
+        "进来看看",  # the start of a longer Chinese phrase, not a command word
+        "确定",  # one off both 确认 and 绑定: no guess rather than a wrong one
+        "ack1",
+        "abc",
+        "今天天气不错",
+        "嗯",
+    ],
+)
+def test_text_that_resembles_no_one_command_gets_the_plain_hint(text):
+    with pytest.raises(ParseError) as caught:
+        parse(text)
+    assert caught.value.hint == UNKNOWN_HINT
