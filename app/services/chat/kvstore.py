@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from functools import cache
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
@@ -25,6 +26,25 @@ TABLE = KeyValue.__table__
 # Expired rows of other keys are purged at most this often (per store): `add` sits on the
 # DingTalk webhook's path, which should not scan the table on every request.
 PURGE_INTERVAL = timedelta(minutes=1)
+
+
+_VALUE_OF = select(TABLE.c.value).where(TABLE.c.key == bindparam("key"))
+
+
+@cache
+def _take_statement(dialect_name: str):
+    """One statement: a new key is inserted, the key's own expired row is taken over (as if
+    deleted first), a live row is left alone and no row comes back. Built once per dialect
+    (building it cost more than running it: about 0.3 ms a DingTalk callback)."""
+    dialect = postgresql if dialect_name == "postgresql" else sqlite
+    insert_new = dialect.insert(TABLE).values(
+        {name: bindparam(name) for name in ("key", "value", "expires_at", "updated_at")}
+    )
+    return insert_new.on_conflict_do_update(
+        index_elements=[TABLE.c.key],
+        set_={name: insert_new.excluded[name] for name in ("value", "expires_at", "updated_at")},
+        where=TABLE.c.expires_at <= bindparam("updated_at"),
+    ).returning(TABLE.c.key)
 
 
 class DatabaseKeyValueStore:
@@ -80,25 +100,13 @@ class DatabaseKeyValueStore:
 
     def _add(self, conn: Connection, key: str, value: str, expires_at: datetime) -> str | None:
         now = self._now()
-        expired = TABLE.c.expires_at <= now
         if self._purged_at is None or now - self._purged_at >= PURGE_INTERVAL:
-            conn.execute(delete(TABLE).where(expired))
+            conn.execute(delete(TABLE).where(TABLE.c.expires_at <= now))
             self._purged_at = now
         values = {"key": key, "value": value, "expires_at": expires_at, "updated_at": now}
-        dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-        # One statement: a new key is inserted, the key's own expired row is taken over (as if
-        # deleted first), a live row is left alone and no row comes back.
-        insert_new = dialect.insert(TABLE).values(**values)
-        take_expired = insert_new.on_conflict_do_update(
-            index_elements=[TABLE.c.key],
-            set_={
-                name: insert_new.excluded[name] for name in ("value", "expires_at", "updated_at")
-            },
-            where=expired,
-        )
-        if conn.execute(take_expired.returning(TABLE.c.key)).first() is not None:
+        if conn.execute(_take_statement(conn.dialect.name), values).first() is not None:
             return None
-        row = conn.execute(select(TABLE.c.value).where(TABLE.c.key == key)).first()
+        row = conn.execute(_VALUE_OF, {"key": key}).first()
         return row.value if row is not None else ""
 
     def delete(self, key: str) -> None:
