@@ -18,9 +18,10 @@ import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from functools import cache
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
 from sqlmodel import Session, col, select
 
 BACKOFF_BASE = 15.0
@@ -34,6 +35,27 @@ def backoff(attempts: int, retry_after: float | None = None, *, jitter: bool = T
     if jitter:
         delay *= random.uniform(0.8, 1.0)
     return max(delay, retry_after or 0.0)
+
+
+@cache
+def _finish_statement(model, with_until: bool, names: tuple[str, ...], returning: tuple):
+    """Queue.finish_held's UPDATE with bound parameters, built once per shape: building it
+    cost about as much CPU as running it (on every reply a worker sends)."""
+    held = [
+        model.id == bindparam("row_id"),
+        model.status == bindparam("running"),
+        model.lease_owner == bindparam("owner"),
+    ]
+    if with_until:
+        held.append(model.lease_until == bindparam("until"))
+    values = {name: bindparam(name) for name in ("status", *names)}
+    return (
+        update(model)
+        .where(*held)
+        .values(lease_owner=None, lease_until=None, **values)
+        .returning(*returning)
+        .execution_options(synchronize_session=False)
+    )
 
 
 @dataclass(frozen=True)
@@ -126,18 +148,11 @@ class Queue:
     ):
         """`held` and `finish` in one conditional UPDATE (`values` written too): the row's
         `returning` columns, or None once the lease is lost."""
-        m = self.model
-        held = [m.id == row_id, m.status == self.running, m.lease_owner == owner]
-        if until is not None:
-            held.append(m.lease_until == until)
-        ended = (
-            update(m)
-            .where(*held)
-            .values(status=status, lease_owner=None, lease_until=None, **values)
-            .returning(*returning)
-            .execution_options(synchronize_session=False)
+        statement = _finish_statement(
+            self.model, until is not None, tuple(values), tuple(returning)
         )
-        return session.execute(ended).first()
+        params = {"row_id": row_id, "running": self.running, "owner": owner, "until": until}
+        return session.execute(statement, {**params, "status": status, **values}).first()
 
     def exhausted(self, attempts: int) -> bool:
         """Whether a row tried this often may not be tried again."""
