@@ -13,6 +13,7 @@ import pytest
 
 from bots.stream.wecom import CALLBACK, RESPOND, WeComLongConnection
 from models.chat import ChatInbound
+from tests.bots.test_wecom_aibot_inbound import _body
 from tests.factories import count
 
 
@@ -27,16 +28,7 @@ class _Socket:
 
 
 def _callback(msgid: str, **headers) -> dict:
-    body = {
-        "msgid": msgid,
-        "aibotid": "aib-1",
-        "chattype": "single",
-        "from": {"userid": "wangwu"},
-        "create_time": 1764806400,
-        "msgtype": "text",
-        "text": {"content": "帮助"},
-    }
-    return {"cmd": CALLBACK, "headers": headers, "body": body}
+    return {"cmd": CALLBACK, "headers": headers, "body": _body(msgid=msgid)}
 
 
 def _feed(app, frames: list[dict]) -> list[dict]:
