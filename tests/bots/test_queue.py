@@ -153,3 +153,21 @@ def test_backoff_doubles_from_fifteen_seconds_to_an_hour_and_honours_retry_after
     assert backoff(20, jitter=False) == 3600.0
     assert 12.0 <= backoff(1) <= 15.0
     assert backoff(1, retry_after=90) == 90
+
+
+def test_finish_held_without_a_lease_end_ends_the_owners_lease_whatever_its_end(session, now):
+    """`until` None: the owner's running row is ended, whichever lease it holds (the UPDATE of
+    that shape is built apart from the one naming the lease's end)."""
+    (task,) = _tasks(session, now, 1)
+    _claim(session, "a", now)
+
+    def finish(owner):
+        ended = QUEUE.finish_held(session, owner, task, None, TaskStatus.done, (BotTask.id,))
+        session.commit()
+        return ended
+
+    assert finish("b") is None  # not b's
+    assert tuple(finish("a")) == (task,)
+    session.expire_all()
+    assert session.get(BotTask, task).status == TaskStatus.done
+    assert finish("a") is None  # ended already
