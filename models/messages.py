@@ -13,6 +13,15 @@ from typing import Literal
 
 OutboundKind = Literal["text", "markdown", "image", "action_card"]
 
+# An outbox message that is rendered when it is sent holds a stub, {"render": <what>, ...}, until
+# then (a warning's card: app/services/alerts/rendering.py).
+STUB_KEY = "render"
+
+
+def is_stub(message: Mapping | None) -> bool:
+    """Whether a stored outbox message is a stub, rendered only when it is sent."""
+    return bool(message) and STUB_KEY in message
+
 
 @dataclass(frozen=True)
 class Button:

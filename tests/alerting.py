@@ -6,7 +6,7 @@ from datetime import datetime, time, timedelta
 
 from sqlmodel import select
 
-from app.services.alerts import mark_delivered, sweep
+from app.services.alerts import mark_delivered, render_stubs, sweep
 from app.services.chat import bind_identity
 from app.services.core import Actor
 from models import clock
@@ -47,14 +47,17 @@ def outbox(session, kind: str | None = None) -> list[Outbox]:
 
 
 def deliver(session, now: datetime) -> None:
-    """What the outbox deliverer records when it sends the warnings due at `now`: their
-    first delivery (service tests have no chat platform to send to)."""
-    due = select(Outbox.alert_id).where(
+    """What the outbox deliverer does to the warnings due at `now` when it sends them: their
+    messages rendered, their first delivery recorded (service tests have no chat platform to
+    send to)."""
+    due = select(Outbox).where(
         Outbox.status == OutboxStatus.pending,
         Outbox.not_before <= now,
         Outbox.alert_id.is_not(None),
     )
-    mark_delivered(session, set(session.exec(due)), now)
+    rows = list(session.exec(due))
+    render_stubs(session, rows, now)
+    mark_delivered(session, {r.alert_id for r in rows}, now)
     session.commit()
 
 

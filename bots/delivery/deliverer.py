@@ -36,7 +36,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, update
 from sqlmodel import Session, col, func, select
 
-from app.services.alerts import closed_reasons, mark_delivered
+from app.services.alerts import closed_reasons, mark_delivered, render_stubs
 from bots.delivery.digest import merge_messages, pack
 from bots.delivery.targets import resolve
 from bots.queue import Queue, backoff
@@ -46,7 +46,7 @@ from models.base import utcnow
 from models.chat import ChatGroup
 from models.enums import OutboxStatus
 from models.errors import DomainError
-from models.messages import message_from_dict, message_to_dict
+from models.messages import is_stub, message_from_dict, message_to_dict
 from models.outbox import Outbox, RobotSend
 
 log = logging.getLogger("gendan.delivery")
@@ -183,6 +183,7 @@ class OutboxDeliverer:
         with self.db.session() as session:
             rows = OUTBOX_QUEUE.pick(session, now, limit=self.batch, where=where)
             rows = _drop_closed(session, rows)
+            render_stubs(session, rows, now)
             claimed = self._claim(session, rows, now, fence)
             session.commit()
         return claimed
@@ -220,6 +221,7 @@ class OutboxDeliverer:
             if rows and not _within(fence, session):
                 return []
             rows = _drop_closed(session, rows)
+            render_stubs(session, rows, now)
             if len(rows) > budget:
                 rows = self._digest(session, rows, budget, now, stats)
             claimed = self._claim(session, rows, now, None)
@@ -261,6 +263,10 @@ class OutboxDeliverer:
     # sending and recording ---------------------------------------------------------------
 
     def _deliver(self, row: Claimed, fence: Fence | None = None) -> SendResult:
+        if is_stub(row.message):  # not rendered at its claim: claimed (and rendered) again later
+            result = SendResult("retryable", None, "message not rendered")
+            self._finish(row, result, fence)
+            return result
         try:
             sender, target = resolve(self.db, self.runtime, row)
             result = sender.send(target, message_from_dict(row.message))
@@ -348,8 +354,8 @@ class OutboxDeliverer:
 
 
 def _drop_closed(session: Session, rows: list[Outbox]) -> list[Outbox]:
-    """Cancel, instead of sending, the rows whose alert was acknowledged, resolved or
-    superseded while they waited; the others, to send."""
+    """Cancel, instead of sending, the rows whose alert was acknowledged, resolved, superseded
+    or deleted while they waited; the others, to send."""
     reasons = closed_reasons(session, {r.alert_id for r in rows if r.alert_id is not None})
     for row in rows:
         if row.alert_id in reasons:

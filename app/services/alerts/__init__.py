@@ -40,6 +40,7 @@ from app.services.alerts.prediction import (
     Delivery,
     probability_late,
 )
+from app.services.alerts.rendering import render_stubs
 from app.services.alerts.retention import PRUNE_BATCH, prune_closed_alerts
 from app.services.alerts.rules import load_rules, rule
 from app.services.alerts.schedules import (
@@ -94,6 +95,7 @@ __all__ = [
     "open_alerts",
     "probability_late",
     "prune_closed_alerts",
+    "render_stubs",
     "reset_group_schedule",
     "response_stats",
     "rule",

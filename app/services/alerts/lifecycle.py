@@ -25,6 +25,7 @@ from models.outbox import Outbox
 CHUNK = 1000
 ACKNOWLEDGED = "预警已确认"
 SUPERSEDED = "已有更新的同一预警"
+DELETED = "预警已删除"
 
 
 def chunks(ids: Iterable[int]) -> Iterable[list[int]]:
@@ -35,7 +36,8 @@ def chunks(ids: Iterable[int]) -> Iterable[list[int]]:
 
 
 def closed_reasons(session: Session, alert_ids: Iterable[int]) -> dict[int, str]:
-    """Why each of these alerts must not be sent any more (absent: still open)."""
+    """Why each of these alerts must not be sent any more (absent: still open). An alert that
+    no longer exists (its order was deleted) is not sent either."""
     newer = aliased(Alert)
     superseded = (
         select(newer.id)
@@ -50,10 +52,12 @@ def closed_reasons(session: Session, alert_ids: Iterable[int]) -> dict[int, str]
     )
     reasons: dict[int, str] = {}
     for chunk in chunks(alert_ids):
+        reasons |= dict.fromkeys(chunk, DELETED)
         query = select(
             Alert.id, Alert.acknowledged_at, Alert.resolved_at, Alert.resolved_reason, superseded
         ).where(col(Alert.id).in_(chunk))
         for alert_id, acked, resolved, why, newer_exists in session.exec(query):
+            del reasons[alert_id]
             if acked is not None:
                 reasons[alert_id] = ACKNOWLEDGED
             elif resolved is not None:

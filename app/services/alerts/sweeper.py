@@ -11,12 +11,10 @@ a higher level is a new alert. Quiet hours defer all but high risk (risk.timing.
 An open alert its rule no longer finds is closed with a reason (alerts/resolution.py).
 
 The alerts of a set-based rule go in with one `INSERT .. SELECT FROM unnest(..) ON CONFLICT DO
-NOTHING RETURNING` per batch on PostgreSQL (alerts/bulk.py). Their outbox rows cannot be made
-in that same statement: each message carries an acknowledgement link signed with the
-deployment's secret (HMAC, which SQLite lacks and PostgreSQL has only with pgcrypto), @mentions
-chosen per platform from the people's chat identities, and the contingency plan; so they are
-rendered in Python from the returned ids (no ORM objects, mentions computed once per order,
-owner and platform) and written right after, in the same transaction, with COPY.
+NOTHING RETURNING` per batch on PostgreSQL (alerts/bulk.py), and their outbox rows right after,
+in the same transaction, with COPY. The sweep decides where a warning goes; its message is
+rendered when it is sent (alerts/rendering.py): the row holds a stub naming the alert. Only a
+combined message (several alerts of a rule to one group) is rendered here.
 
 Routing never drops a warning: to every group following the order, @mentioning the first who
 answer for it (owner, liaison, managers, admins) that the platform can mention; with no group,
@@ -33,17 +31,9 @@ from datetime import datetime
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from app.services.alerts._messages import (
-    Addressbook,
-    alert_card,
-    alert_markdown,
-    attach_plans,
-    card,
-    combined_markdown,
-    markdown,
-)
+from app.services.alerts._messages import Addressbook, combined_markdown, markdown
 from app.services.alerts.bulk import insert_alerts, insert_outbox
-from app.services.alerts.handling import ack_url, token_maker
+from app.services.alerts.rendering import mentioned, stub
 from app.services.alerts.resolution import resolve_vanished
 from app.services.alerts.rules import Finding, Rule, RuleContext, load_rules, run_rule
 from app.services.alerts.setwise import close_vanished, new_rows
@@ -146,29 +136,6 @@ def _outbox_row(ctx, target, message, order_id, key, level, alert_id=None, user_
     }
 
 
-def _mentioned(f: Finding, book: Addressbook, platform: str) -> list[int]:
-    """Whom a group message @mentions: the first who answer for the warning and can be
-    mentioned there (owner, liaison, managers, admins), and the managers when told."""
-    first = next(
-        (
-            reachable
-            for tier in book.answerers(f.order_id, f.owner_id)
-            if (reachable := [u for u in tier if book.mentionable(u, platform)])
-        ),
-        [],
-    )
-    return first + (book.managers if f.notify_managers else [])
-
-
-def _mention_args(f: Finding, book: Addressbook, platform: str) -> dict:
-    """book.mentions of `_mentioned`, once per (order, owner, managers told, platform)."""
-    key = (f.order_id, f.owner_id, f.notify_managers, platform)
-    args = book.memo.get(key)
-    if args is None:
-        args = book.memo[key] = book.mentions(_mentioned(f, book, platform), platform)
-    return args
-
-
 def _recipients(f: Finding, book: Addressbook) -> dict[int, tuple]:
     """Who gets a warning privately when no group follows its order: the first who answer for
     it and have a chat binding (owner, liaison, managers, admins), and the managers when told."""
@@ -182,34 +149,18 @@ def _recipients(f: Finding, book: Addressbook) -> dict[int, tuple]:
     return chosen
 
 
-def _single_rows(ctx: RuleContext, rule: Rule, alert_id: int, f: Finding, book, token):
-    """One alert's messages: to each group following the order, else to each person."""
-    owner, ack_link = book.name(f.owner_id), ack_url(token(alert_id))
-    title, lines = alert_markdown(alert_id=alert_id, title=rule.title, finding=f, owner=owner)
-    body = alert_card(
-        title,
-        "\n".join(lines),
-        alert_id=alert_id,
-        rule_title=rule.title,
-        finding=f,
-        owner=owner,
-        ack_link=ack_link,
-    )
-    groups, rows = book.groups.get(f.order_id, []), []
-    base = message_to_dict(card(body)) if groups else None
-    for group_id, platform in groups:
-        mentions = _mention_args(f, book, platform)
-        message = base | {
-            "mention_mobiles": list(mentions["mention_mobiles"]),
-            "mention_user_ids": list(mentions["mention_user_ids"]),
-        }
+def _single_rows(ctx: RuleContext, alert_id: int, f: Finding, book: Addressbook) -> list[dict]:
+    """One alert's outbox rows, with the stub its message is rendered from when it is sent: to
+    each group following the order, else to each person."""
+    message, rows = stub(f), []
+    for group_id, platform in book.groups.get(f.order_id, []):
         target, key = group_target_for(group_id, platform), f"alert:{alert_id}:g{group_id}"
         rows.append(_outbox_row(ctx, target, message, f.order_id, key, f.level, alert_id))
-    if not groups:  # no group follows the order: a work notice / app message to a person
+    if not rows:  # no group follows the order: a work notice / app message to a person
         for user_id, direct in _recipients(f, book).items():
             target, key = user_target(*direct), f"alert:{alert_id}:u{user_id}"
             rows.append(
-                _outbox_row(ctx, target, card(body), f.order_id, key, f.level, alert_id, user_id)
+                _outbox_row(ctx, target, message, f.order_id, key, f.level, alert_id, user_id)
             )
     return rows
 
@@ -218,7 +169,7 @@ def _combined_rows(ctx: RuleContext, rule: Rule, group_id: int, items, book) -> 
     """One message to a group for several alerts of a rule (who has not reported)."""
     platform = next(p for g, p in book.groups[items[0][1].order_id] if g == group_id)
     title, text = combined_markdown(rule.title, items)
-    people = [p for _, f in items for p in _mentioned(f, book, platform)]
+    people = [p for _, f in items for p in mentioned(f, book, platform)]
     message = markdown(title, text, **book.mentions(people, platform))
     level = max((RiskLevel(f.level) for _, f in items), key=_rank)
     order_ids = {f.order_id for _, f in items}
@@ -228,7 +179,7 @@ def _combined_rows(ctx: RuleContext, rule: Rule, group_id: int, items, book) -> 
 
 
 def _messages(ctx: RuleContext, rule: Rule, new: list[tuple[int, Finding]], book) -> list[dict]:
-    token, rows = token_maker(secret=settings().secret_key, now=ctx.now), []
+    rows: list[dict] = []
     combined: dict[int, list[tuple[int, Finding]]] = defaultdict(list)
     for alert_id, f in new:
         groups = book.groups.get(f.order_id, [])
@@ -236,7 +187,7 @@ def _messages(ctx: RuleContext, rule: Rule, new: list[tuple[int, Finding]], book
             for group_id, _ in groups:
                 combined[group_id].append((alert_id, f))
         else:
-            rows += _single_rows(ctx, rule, alert_id, f, book, token)
+            rows += _single_rows(ctx, alert_id, f, book)
     for group_id, items in combined.items():
         rows.append(_combined_rows(ctx, rule, group_id, items, book))
     return rows
@@ -303,7 +254,6 @@ def _run_phase(session, ctx, rules: list[Rule], result: SweepResult) -> None:
     fresh = [f for _, new in per_rule for _, f in new]
     if not fresh:
         return
-    attach_plans(session, fresh)
     book = Addressbook.load(
         session,
         {f.order_id for f in fresh},

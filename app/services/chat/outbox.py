@@ -21,7 +21,7 @@ from models.base import utcnow
 from models.chat import ChatGroup, ChatGroupOrder
 from models.enums import ChatPlatform, OutboxChannel, OutboxStatus
 from models.errors import Conflict, Forbidden, NotFound
-from models.messages import OutboundMessage, message_to_dict
+from models.messages import OutboundMessage, is_stub, message_to_dict
 from models.outbox import Outbox, OutboxPublic
 
 GROUP_CHANNELS = {
@@ -219,10 +219,16 @@ def outbox_public(session: Session, rows: list[Outbox]) -> list[OutboxPublic]:
                 }
             ),
             group_name=names.get(r.group_id),
-            preview=preview(r.message),
+            preview=_preview(r),
         )
         for r in rows
     ]
+
+
+def _preview(row: Outbox) -> str:
+    if is_stub(row.message):  # a warning's card, rendered when it is sent
+        return f"预警 #A{row.alert_id}（发送时生成消息）"
+    return preview(row.message)
 
 
 def preview(message: dict, limit: int = 120) -> str:
