@@ -11,7 +11,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from models.base import UTCDateTime, enum_column, utcnow
+from models.base import UTCDateTime, enum_column, member, utcnow
 from models.enums import RiskLevel
 
 # One exception: the same rule on the same entity of the same order at the same level. It is
@@ -148,7 +148,7 @@ class AlertResponseStats(SQLModel):
 
 def exception_key(rule: str, entity_type: str, entity_id: int, order_id: int, level) -> tuple:
     """The key that groups findings and alerts into one exception (see EXCEPTION_KEY)."""
-    return (rule, entity_type, entity_id, order_id, RiskLevel(level))
+    return (rule, entity_type, entity_id, order_id, member(RiskLevel, level))
 
 
 def exception_columns(alert=Alert) -> tuple:

@@ -32,7 +32,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from app.services.alerts._messages import Addressbook, combined_markdown, markdown
-from app.services.alerts.bulk import insert_alerts, insert_outbox
+from app.services.alerts.bulk import insert_alerts, insert_alerts_routed, insert_outbox
 from app.services.alerts.rendering import mentioned, stub
 from app.services.alerts.resolution import resolve_vanished
 from app.services.alerts.rules import Finding, Rule, RuleContext, load_rules, run_rule
@@ -41,6 +41,7 @@ from app.services.chat import GROUP_CHANNELS, Target, user_target
 from app.services.core import local_date, settings
 from app.services.risk import defer_until, risk_matrix
 from models.alerts import Alert, exception_columns, exception_key
+from models.base import member
 from models.enums import ChatPlatform, OutboxStatus, RiskLevel
 from models.messages import message_to_dict
 
@@ -149,20 +150,45 @@ def _recipients(f: Finding, book: Addressbook) -> dict[int, tuple]:
     return chosen
 
 
+def _destinations(f: Finding, book: Addressbook) -> list[dict]:
+    """Where an alert's messages go: each group following its order, else each person who
+    answers for it (`_recipients`); one list per (order, owner, managers told), shared."""
+    key = ("destinations", f.order_id, f.owner_id, f.notify_managers)
+    found = book.memo.get(key)
+    if found is None:
+        groups = book.groups.get(f.order_id, [])
+        places = [(group_target_for(g, p), None, f"g{g}") for g, p in groups] or [
+            (user_target(*direct), u, f"u{u}") for u, direct in _recipients(f, book).items()
+        ]
+        found = book.memo[key] = [
+            {
+                "channel": target.channel,
+                "group_id": target.group_id,
+                "target": dict(target.data),
+                "user_id": user_id,
+                "suffix": suffix,
+            }
+            for target, user_id, suffix in places
+        ]
+    return found
+
+
 def _single_rows(ctx: RuleContext, alert_id: int, f: Finding, book: Addressbook) -> list[dict]:
-    """One alert's outbox rows, with the stub its message is rendered from when it is sent: to
-    each group following the order, else to each person."""
-    message, rows = stub(f), []
-    for group_id, platform in book.groups.get(f.order_id, []):
-        target, key = group_target_for(group_id, platform), f"alert:{alert_id}:g{group_id}"
-        rows.append(_outbox_row(ctx, target, message, f.order_id, key, f.level, alert_id))
-    if not rows:  # no group follows the order: a work notice / app message to a person
-        for user_id, direct in _recipients(f, book).items():
-            target, key = user_target(*direct), f"alert:{alert_id}:u{user_id}"
-            rows.append(
-                _outbox_row(ctx, target, message, f.order_id, key, f.level, alert_id, user_id)
-            )
-    return rows
+    """One alert's outbox rows, with the stub its message is rendered from when it is sent."""
+    message = stub(f)
+    return [
+        _outbox_row(
+            ctx,
+            Target(d["channel"], d["target"], d["group_id"]),
+            message,
+            f.order_id,
+            f"alert:{alert_id}:{d['suffix']}",
+            f.level,
+            alert_id,
+            d["user_id"],
+        )
+        for d in _destinations(f, book)
+    ]
 
 
 def _combined_rows(ctx: RuleContext, rule: Rule, group_id: int, items, book) -> dict:
@@ -199,7 +225,7 @@ def _rank(level: RiskLevel) -> int:
 
 def group_target_for(group_id: int, platform: str) -> Target:
     """The outbox target of a group robot, without loading the group row."""
-    return Target(GROUP_CHANNELS[ChatPlatform(platform)], {}, group_id)
+    return Target(GROUP_CHANNELS[member(ChatPlatform, platform)], {}, group_id)
 
 
 def _closes_vanished(rule: Rule, ctx: RuleContext) -> bool:
@@ -240,29 +266,51 @@ def _run_phase(session, ctx, rules: list[Rule], result: SweepResult) -> None:
     lasting = [r.name for r in listed if not r.daily]  # exceptions that outlive a day
     skip = _acknowledged(session, lasting) | _alerted_today(session, names, ctx.today)
     since = _open_since(session, lasting, ctx.today)
-    per_rule: list[tuple[Rule, list[tuple[int, Finding]]]] = []
+    found: list[tuple[Rule, list[Finding]]] = []
     for rule in rules:
         findings = _findings(session, ctx, rule, skip, since, result)
         result.findings += len(findings)
-        by_key = {f.key: f for f in findings}
-        inserted = insert_alerts(session, _alert_rows(list(by_key.values()), ctx, since), ctx.now)
-        new = [(alert_id, by_key[key]) for alert_id, key in inserted]
-        result.alerts += len(new)
-        result.alert_ids += [alert_id for alert_id, _ in new]
-        result.by_rule[rule.name] = len(new)
-        per_rule.append((rule, new))
-    fresh = [f for _, new in per_rule for _, f in new]
-    if not fresh:
+        found.append((rule, list({f.key: f for f in findings}.values())))
+    every = [f for _, findings in found for f in findings]
+    if not every:
+        for rule, _ in found:
+            result.by_rule[rule.name] = 0
         return
     book = Addressbook.load(
         session,
-        {f.order_id for f in fresh},
-        {f.owner_id for f in fresh if f.owner_id},
+        {f.order_id for f in every},
+        {f.owner_id for f in every if f.owner_id},
     )
-    for rule, new in per_rule:
-        rows = _messages(ctx, rule, new, book)
-        insert_outbox(session, rows)
-        result.messages += len(rows)
+    for rule, findings in found:
+        _write(session, ctx, rule, findings, since, book, result)
+
+
+def _write(session, ctx, rule: Rule, findings: list[Finding], since, book, result) -> None:
+    """Insert the rule's new alerts and their outbox rows. PostgreSQL writes both in one
+    statement per batch (alerts/bulk.py); a combined message (several alerts to one group) and
+    SQLite go through Python."""
+    rows = _alert_rows(findings, ctx, since)
+    by_key = {f.key: f for f in findings}
+    if session.get_bind().dialect.name == "postgresql" and not rule.combine:
+        inserted, messages = insert_alerts_routed(
+            session,
+            rows,
+            [_destinations(f, book) for f in findings],
+            [stub(f) for f in findings],
+            {level: _not_before(ctx, level) for level in RiskLevel},
+        )
+        outbox = None
+    else:
+        inserted, outbox = insert_alerts(session, rows, ctx.now), []
+    new = [(alert_id, by_key[key]) for alert_id, key in inserted]
+    result.alerts += len(new)
+    result.alert_ids += [alert_id for alert_id, _ in new]
+    result.by_rule[rule.name] = len(new)
+    if outbox is not None:
+        outbox = _messages(ctx, rule, new, book) if new else []
+        insert_outbox(session, outbox)
+        messages = len(outbox)
+    result.messages += messages
 
 
 def sweep(
