@@ -8,7 +8,7 @@ from sqlmodel.sql.sqltypes import AutoString
 
 import models  # noqa: F401  (registers every table)
 from app.db import make_engine
-from models.base import EnumString, UTCDateTime
+from models.base import EnumString, UTCDateTime, in_schema
 from models.quantities import FixedDecimal
 
 config = context.config
@@ -44,6 +44,7 @@ def _configure(connection) -> None:
         render_as_batch=connection.dialect.name == "sqlite",
         render_item=_render_item,
         compare_type=True,
+        include_object=in_schema(connection.dialect.name),
     )
 
 

@@ -21,7 +21,6 @@ from sqlmodel import Session, col, select
 
 from models.alerts import ALERT_KEY, Alert, exception_columns, exception_key
 from models.base import json_text
-from models.enums import OutboxStatus, RiskLevel
 from models.outbox import Outbox
 
 BATCH = 5000
@@ -78,7 +77,15 @@ def array_literal(values: list, kind: str) -> str:
     few C-level joins, where the driver's generic array dumper costs µs per element."""
     if kind == "int":
         return "{" + ",".join("NULL" if v is None else str(int(v)) for v in values) + "}"
-    return "{" + ",".join(map(_element, values)) + "}"
+    done: dict = {}  # most columns repeat a few values (rule, level, day, the sweep's now)
+
+    def element(value) -> str:
+        text = done.get(value)
+        if text is None:
+            text = done[value] = _element(value)
+        return text
+
+    return "{" + ",".join(map(element, values)) + "}"
 
 
 def _postgresql(session: Session) -> bool:
@@ -120,103 +127,24 @@ def insert_alerts(session: Session, rows: list[dict], now: datetime) -> list[tup
     return sorted((alert_id, key) for alert_id, key in found if key in tried)
 
 
-# The alerts of a batch and their outbox rows in one statement: the alert insert's RETURNING
-# (only what was new: a racing sweep's rows are skipped) joined back to its input for each
-# alert's stub and route, and the route to its destinations.
-_PG_INSERT_ROUTED = f"""
-WITH input AS MATERIALIZED (
-    SELECT * FROM unnest({_ARRAYS}, %s::int[], %s::text[])
-        AS i({_NAMES}, route, stub)
-), new AS (
-    INSERT INTO alert ({_NAMES}) SELECT {_NAMES} FROM input
-    ON CONFLICT ({", ".join(ALERT_KEY)}) DO NOTHING
-    RETURNING id, rule, entity_type, entity_id, order_id, level
-), routes AS (
-    SELECT * FROM unnest(%s::int[], %s::int[], %s::text[], %s::int[], %s::text[], %s::int[],
-        %s::text[]) AS r(route, place, channel, group_id, target, user_id, suffix)
-), sent AS (
-    INSERT INTO outbox (created_at, kind, channel, group_id, target, message, order_id,
-        dedupe_key, status, not_before, attempts, alert_id, user_id)
-    SELECT i.created_at, 'alert', r.channel, r.group_id, r.target::json, i.stub::json,
-        n.order_id, 'alert:' || n.id || ':' || r.suffix, %s,
-        CASE n.level WHEN 'high' THEN %s::timestamptz WHEN 'medium' THEN %s::timestamptz
-            ELSE %s::timestamptz END,
-        0, n.id, r.user_id
-    FROM new n
-    JOIN input i USING (rule, entity_type, entity_id, order_id, level)
-    JOIN routes r ON r.route = i.route
-    ORDER BY n.id, r.place
-    RETURNING 1
-)
-SELECT n.id, n.rule, n.entity_type, n.entity_id, n.order_id, n.level,
-    (SELECT count(*) FROM sent)
-FROM new n ORDER BY n.id
-"""
-
-
-def insert_alerts_routed(
-    session: Session,
-    rows: list[dict],
-    destinations: list[list[dict]],
-    stubs: list[dict],
-    not_before: dict[RiskLevel, datetime],
-) -> tuple[list[tuple[int, tuple]], int]:
-    """PostgreSQL: insert what is new of `rows` and, for each alert inserted, an outbox row to
-    each of its `destinations` (same index: dicts of channel, group_id, target, user_id and the
-    dedupe key's suffix) carrying its stub, held until `not_before` of its level; all in one
-    statement per batch. (id, exception key) of each alert inserted, by id, and the number of
-    outbox rows written."""
-    cursor = session.connection().connection.dbapi_connection.cursor()
-    out, messages = [], 0
-    for i in range(0, len(rows), BATCH):
-        chunk, places = rows[i : i + BATCH], destinations[i : i + BATCH]
-        numbers: dict[int, int] = {}  # one number per distinct destination list (shared)
-        route_of = [numbers.setdefault(id(p), len(numbers)) for p in places]
-        seen = {id(p): p for p in places}
-        route, place, channel, group, target, user, suffix = [], [], [], [], [], [], []
-        for key, number in numbers.items():
-            for n, d in enumerate(seen[key]):
-                route.append(number)
-                place.append(n)
-                channel.append(str(d["channel"]))
-                group.append(d["group_id"])
-                target.append(json_text(d["target"]))
-                user.append(d["user_id"])
-                suffix.append(d["suffix"])
-        texts: dict[int, str] = {}
-        stub_texts = [texts.setdefault(id(m), json_text(m)) for m in stubs[i : i + BATCH]]
-        arrays = [
-            array_literal([str(r[name]) if name == "level" else r[name] for r in chunk], kind)
-            for name, kind in ALERT_COLUMNS
-        ]
-        arrays += [array_literal(route_of, "int"), array_literal(stub_texts, "text")]
-        arrays += [
-            array_literal(route, "int"),
-            array_literal(place, "int"),
-            array_literal(channel, "text"),
-            array_literal(group, "int"),
-            array_literal(target, "text"),
-            array_literal(user, "int"),
-            array_literal(suffix, "text"),
-        ]
-        levels = (RiskLevel.high, RiskLevel.medium, RiskLevel.low)
-        cursor.execute(
-            _PG_INSERT_ROUTED,
-            [*arrays, str(OutboxStatus.pending), *(not_before[lv] for lv in levels)],
-        )
-        fetched = cursor.fetchall()
-        out += [(row[0], exception_key(*row[1:6])) for row in fetched]
-        messages += fetched[0][6] if fetched else 0
-    return sorted(out), messages
-
-
 def insert_outbox(session: Session, rows: list[dict]) -> None:
     """Write outbox rows (keys OUTBOX_COLUMNS) whose dedupe keys are new."""
     if not rows:
         return
     if _postgresql(session):
         cursor = session.connection().connection.dbapi_connection.cursor()
-        dumps = json_text
+        done: dict = {}  # the targets and stubs of a sweep's rows repeat a few small values
+
+        def dumps(value) -> str:
+            try:
+                key = tuple((k, type(v), v) for k, v in value.items())  # 1 is not True
+                text = done.get(key)
+            except TypeError:  # a value that cannot be a key (a list): written as it is
+                return json_text(value)
+            if text is None:
+                text = done[key] = json_text(value)
+            return text
+
         with cursor.copy(_PG_COPY_OUTBOX) as copy:
             for row in rows:
                 copy.write_row(

@@ -103,3 +103,34 @@ def test_outbox_messages_are_stored_as_utf8_json_by_the_sweep_and_the_orm(sessio
     for text_form in raw:
         assert "预警 #A1 物料采购逾期「收到」" in text_form and "\\u" not in text_form
     assert [o.message for o in session.exec(select(Outbox).order_by(Outbox.id))] == [CARD, CARD]
+
+
+def test_outbox_rows_alike_in_value_but_not_in_type_keep_their_own_json(session):
+    """The sweep's COPY writes each distinct target and message once: 1, True and 1.0 compare
+    equal in Python, but are three different JSON values."""
+    order = make_procuring_order(session)
+    now = local(12)
+    messages = [{"flag": 1}, {"flag": True}, {"flag": 1.0}, {"flag": 1}, {"ids": [1, 2]}]
+    rows = [
+        {
+            "created_at": now,
+            "kind": "alert",
+            "channel": OutboxChannel.dingtalk_robot,
+            "group_id": None,
+            "target": message,
+            "message": message,
+            "order_id": order.id,
+            "dedupe_key": f"alike-{i}",
+            "status": OutboxStatus.pending,
+            "not_before": now,
+            "attempts": 0,
+            "alert_id": None,
+            "user_id": None,
+        }
+        for i, message in enumerate(messages)
+    ]
+    insert_outbox(session, rows)
+    session.commit()
+    stored = session.exec(select(Outbox).order_by(Outbox.id)).all()
+    assert [(o.target, o.message) for o in stored] == [(m, m) for m in messages]
+    assert [type(o.message["flag"]) for o in stored[:4]] == [int, bool, float, int]

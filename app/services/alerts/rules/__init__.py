@@ -48,6 +48,7 @@ import importlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cached_property
 from typing import Any
 
 from sqlmodel import Session
@@ -84,8 +85,10 @@ class Finding:
     notify_managers: bool = False
     plan: PlanAdvice | None = None
 
-    @property
+    @cached_property
     def key(self) -> tuple:
+        """The exception key, computed once (read after the registry set `rule`: a sweep looks
+        each finding's key up several times, hundreds of thousands of findings at a time)."""
         return exception_key(self.rule, self.entity_type, self.entity_id, self.order_id, self.level)
 
 
