@@ -24,6 +24,7 @@ from app.web.markdown import message_markdown
 from models.base import utcnow
 from models.enums import Role
 from models.errors import Forbidden
+from models.messages import is_stub
 from models.orders import Order
 
 RISK_RANK = {"high": 0, "medium": 1, "low": 2}
@@ -114,7 +115,8 @@ def _reminders(session, actor: Actor, order_id: int):
         rows, total = list_outbox(session=session, actor=actor, order_id=order_id, per_page=30)
     except Forbidden:
         return None
-    bodies = {row.id: message_markdown(row.message) for row in rows}
+    # A warning waiting to be sent holds a stub (rendered at the send): its preview says so.
+    bodies = {row.id: message_markdown(row.message) for row in rows if not is_stub(row.message)}
     return {"items": outbox_public(session, rows), "total": total, "bodies": bodies}
 
 

@@ -8,6 +8,7 @@ from app.services.chat import enqueue_for_order
 from app.web.markdown import render_markdown
 from models.enums import Role
 from models.messages import OutboundMessage
+from models.people import User
 from tests.factories import make_chat_group, make_confirmed_order, make_user
 from tests.web.test_dashboard_pages import _login
 
@@ -48,3 +49,17 @@ def test_the_order_page_shows_sent_reminders_as_rendered_markdown(client, sessio
     assert "<strong>🔴 预警 #A7 · 阶段逾期</strong>" in html
     assert "<strong>风险</strong>：高" in html and "**风险**" not in html
     assert "&lt;i&gt;不信任&lt;/i&gt;" in html and "<i>不信任</i>" not in html
+
+
+def test_a_warning_waiting_to_be_sent_shows_what_it_is_until_it_is_rendered(client, session):
+    from tests.alerting import alerts, local, run
+    from tests.bots.test_alert_recheck import _late_stage_in_group
+
+    order = _late_stage_in_group(session)
+    run(session, local(23, 30), delivered=False, only={"stage_overdue"})  # held: quiet hours
+    [alert] = alerts(session)
+    username = session.get(User, order.liaison_id).username
+    session.commit()  # SQLite: let the login write
+    _login(client, username)
+    html = client.get(f"/orders/{order.id}").get_data(as_text=True)
+    assert f"预警 #A{alert.id}（发送时生成消息）" in html
