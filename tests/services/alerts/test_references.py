@@ -5,10 +5,10 @@ rows together. The same writes are refused and the same deletes cascade on both.
 from __future__ import annotations
 
 import threading
-from datetime import timedelta
+import time
 
 import pytest
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from models import clock
@@ -186,18 +186,36 @@ def test_an_order_referenced_by_an_alert_keeps_its_id(session, named, db):
     session.rollback()
 
 
-def _in_thread(work) -> tuple[threading.Thread, list]:
+def _in_thread(db, work) -> tuple[threading.Thread, list, list]:
+    """Run `work(session)` on a session of its own in a thread: the thread, its outcome (the
+    result or the exception) and its backend's pid (once known)."""
     outcome: list = []
+    pid: list = []
 
     def run():
         try:
-            outcome.append(work())
+            with db.session() as other:
+                pid.append(other.execute(text("SELECT pg_backend_pid()")).scalar())
+                outcome.append(work(other))
         except Exception as exc:  # handed to the test
             outcome.append(exc)
 
     thread = threading.Thread(target=run)
     thread.start()
-    return thread, outcome
+    return thread, outcome, pid
+
+
+def _waits_for_a_lock(session, pid: list) -> bool:
+    """Whether the thread's backend comes to wait for a lock (polled up to 30 s)."""
+    deadline = time.monotonic() + 30
+    query = text("SELECT count(*) FROM pg_locks WHERE pid = :pid AND NOT granted")
+    while time.monotonic() < deadline:
+        if pid and session.connection().execute(query, {"pid": pid[0]}).scalar():
+            session.rollback()
+            return True
+        session.rollback()
+        time.sleep(0.02)
+    return False
 
 
 def test_an_order_deleted_while_an_alert_is_written_for_it_takes_the_alert(session, named, db):
@@ -208,15 +226,13 @@ def test_an_order_deleted_while_an_alert_is_written_for_it_takes_the_alert(sessi
     writer = db.session()
     writer.execute(insert(Alert.__table__), [_alert(order_id, owner_id)])  # not committed
 
-    def delete_order():
-        with db.session() as other:
-            other.execute(delete(Order).where(Order.id == order_id))
-            other.commit()
+    def delete_order(other):
+        other.execute(delete(Order).where(Order.id == order_id))
+        other.commit()
         return "deleted"
 
-    thread, outcome = _in_thread(delete_order)
-    thread.join(timedelta(seconds=1).total_seconds())
-    assert thread.is_alive() and not outcome  # waiting for the alert's transaction
+    thread, outcome, pid = _in_thread(db, delete_order)
+    assert _waits_for_a_lock(session, pid) and not outcome  # the alert's transaction holds it
     writer.commit()
     writer.close()
     thread.join(30)
@@ -231,15 +247,13 @@ def test_an_alert_for_an_order_being_deleted_waits_and_is_refused(session, named
     deleter = db.session()
     deleter.execute(delete(Order).where(Order.id == order_id))  # not committed
 
-    def write_alert():
-        with db.session() as other:
-            other.execute(insert(Alert.__table__), [_alert(order_id, owner_id)])
-            other.commit()
+    def write_alert(other):
+        other.execute(insert(Alert.__table__), [_alert(order_id, owner_id)])
+        other.commit()
         return "written"
 
-    thread, outcome = _in_thread(write_alert)
-    thread.join(timedelta(seconds=1).total_seconds())
-    assert thread.is_alive() and not outcome  # waiting for the delete's transaction
+    thread, outcome, pid = _in_thread(db, write_alert)
+    assert _waits_for_a_lock(session, pid) and not outcome  # the delete's transaction holds it
     deleter.commit()
     deleter.close()
     thread.join(30)
