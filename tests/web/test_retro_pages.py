@@ -78,3 +78,18 @@ def test_retro_api_and_an_admin_adopts_an_improvement(client, session):
     assert r.status_code == 200 and r.get_json()["saved"] is True
     assert re.match(r"\d{4}-", r.get_json()["draft"]["delivery"]["accepted_on"])
     assert client.get("/api/orders/999999/retro", headers=admin).status_code == 404
+
+
+def test_the_order_page_links_the_retro_once_the_order_is_accepted(client, session):
+    site = Site(session).ready()
+    username = session.get(User, site.order.liaison_id).username
+    session.commit()
+    _login(client, username)
+    order_url, retro_url = f"/orders/{site.order.id}", f"/orders/{site.order.id}/retro"
+    page = client.get(order_url).get_data(as_text=True)
+    assert f'href="{retro_url}"' not in page and "项目复盘（验收后可用）" in page
+    site.accept(satisfaction=5)
+    session.commit()
+    page = client.get(order_url).get_data(as_text=True)
+    assert f'href="{retro_url}"' in page and "验收后可用" not in page
+    assert client.get(retro_url).status_code == 200
