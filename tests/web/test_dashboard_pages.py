@@ -82,7 +82,9 @@ def test_the_order_page_shows_the_dashboard_sections_and_links(client, session):
     html = client.get(f"/orders/{order.id}").get_data(as_text=True)
     for text in ("进度甘特图", "生产看板", "物料清单", "问题点", "日报", "已发提醒", "变更日志"):
         assert text in html
-    assert f"/orders/{order.id}/costs" in html and f"/orders/{order.id}/retro" in html
+    assert f"/orders/{order.id}/costs" in html
+    # not accepted yet: the retrospective is named, not linked
+    assert f"/orders/{order.id}/retro" not in html and "项目复盘（验收后可用）" in html
     assert 'id="gantt-data"' in html and "echarts.min.js" in html
 
 
