@@ -97,8 +97,9 @@ def _on_delete(parent: str) -> str:
             )
         else:
             body.append(
-                f"""    IF EXISTS (SELECT 1 FROM {table} c WHERE c.{column} IN (SELECT id FROM gone))
-    THEN
+                f"""    IF EXISTS (
+        SELECT 1 FROM {table} c WHERE c.{column} IN (SELECT id FROM gone)
+    ) THEN
         RAISE foreign_key_violation USING
             MESSAGE = 'update or delete on table "{parent}" violates foreign key "{name}" '
                 || 'on table "{table}"',

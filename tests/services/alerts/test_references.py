@@ -186,9 +186,11 @@ def test_an_order_referenced_by_an_alert_keeps_its_id(session, named, db):
     session.rollback()
 
 
-def _in_thread(db, work) -> tuple[threading.Thread, list, list]:
-    """Run `work(session)` on a session of its own in a thread: the thread, its outcome (the
-    result or the exception) and its backend's pid (once known)."""
+def _second_waits_for_first(db, session, first, second) -> list:
+    """Run the statement `first` in a transaction left open, then `second` in a thread, on a
+    session of its own: the thread is seen waiting for a lock (pg_locks, polled up to 30 s)
+    until the first transaction commits. What the thread ended with (its result or the
+    exception)."""
     outcome: list = []
     pid: list = []
 
@@ -196,26 +198,27 @@ def _in_thread(db, work) -> tuple[threading.Thread, list, list]:
         try:
             with db.session() as other:
                 pid.append(other.execute(text("SELECT pg_backend_pid()")).scalar())
-                outcome.append(work(other))
+                other.execute(second)
+                other.commit()
+                outcome.append("done")
         except Exception as exc:  # handed to the test
             outcome.append(exc)
 
+    holder = db.session()
+    holder.execute(first)  # not committed
     thread = threading.Thread(target=run)
     thread.start()
-    return thread, outcome, pid
-
-
-def _waits_for_a_lock(session, pid: list) -> bool:
-    """Whether the thread's backend comes to wait for a lock (polled up to 30 s)."""
-    deadline = time.monotonic() + 30
-    query = text("SELECT count(*) FROM pg_locks WHERE pid = :pid AND NOT granted")
-    while time.monotonic() < deadline:
-        if pid and session.connection().execute(query, {"pid": pid[0]}).scalar():
-            session.rollback()
-            return True
+    waiting = text("SELECT count(*) FROM pg_locks WHERE pid = :pid AND NOT granted")
+    deadline, waited = time.monotonic() + 30, False
+    while not waited and time.monotonic() < deadline:
+        waited = bool(pid) and bool(session.connection().execute(waiting, {"pid": pid[0]}).scalar())
         session.rollback()
-        time.sleep(0.02)
-    return False
+        time.sleep(0 if waited else 0.02)
+    assert waited and not outcome, "the second transaction must wait for the first"
+    holder.commit()
+    holder.close()
+    thread.join(30)
+    return outcome
 
 
 def test_an_order_deleted_while_an_alert_is_written_for_it_takes_the_alert(session, named, db):
@@ -223,20 +226,9 @@ def test_an_order_deleted_while_an_alert_is_written_for_it_takes_the_alert(sessi
     if db.is_sqlite:
         pytest.skip("SQLite has one writer: the two cannot overlap")
     order_id, owner_id, _ = named
-    writer = db.session()
-    writer.execute(insert(Alert.__table__), [_alert(order_id, owner_id)])  # not committed
-
-    def delete_order(other):
-        other.execute(delete(Order).where(Order.id == order_id))
-        other.commit()
-        return "deleted"
-
-    thread, outcome, pid = _in_thread(db, delete_order)
-    assert _waits_for_a_lock(session, pid) and not outcome  # the alert's transaction holds it
-    writer.commit()
-    writer.close()
-    thread.join(30)
-    assert outcome == ["deleted"]
+    write = insert(Alert.__table__).values(_alert(order_id, owner_id))
+    outcome = _second_waits_for_first(db, session, write, delete(Order).where(Order.id == order_id))
+    assert outcome == ["done"]
     assert _count(session, Alert) == 0
 
 
@@ -244,18 +236,7 @@ def test_an_alert_for_an_order_being_deleted_waits_and_is_refused(session, named
     if db.is_sqlite:
         pytest.skip("SQLite has one writer: the two cannot overlap")
     order_id, owner_id, _ = named
-    deleter = db.session()
-    deleter.execute(delete(Order).where(Order.id == order_id))  # not committed
-
-    def write_alert(other):
-        other.execute(insert(Alert.__table__), [_alert(order_id, owner_id)])
-        other.commit()
-        return "written"
-
-    thread, outcome, pid = _in_thread(db, write_alert)
-    assert _waits_for_a_lock(session, pid) and not outcome  # the delete's transaction holds it
-    deleter.commit()
-    deleter.close()
-    thread.join(30)
+    write = insert(Alert.__table__).values(_alert(order_id, owner_id))
+    outcome = _second_waits_for_first(db, session, delete(Order).where(Order.id == order_id), write)
     assert len(outcome) == 1 and isinstance(outcome[0], IntegrityError)
     assert _count(session, Alert) == 0
