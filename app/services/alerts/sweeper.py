@@ -154,25 +154,15 @@ def _recipients(f: Finding, book: Addressbook) -> dict[int, tuple]:
     return chosen
 
 
-def _destinations(f: Finding, book: Addressbook) -> list[dict]:
-    """Where an alert's messages go: each group following its order, else each person who
-    answers for it (`_recipients`); one list per (order, owner, managers told), shared."""
+def _destinations(f: Finding, book: Addressbook) -> list[tuple[Target, int | None, str]]:
+    """Where an alert's messages go, as (target, person, dedupe key suffix): each group following
+    its order, else each person who answers for it; once per (order, owner, managers told)."""
     key = ("destinations", f.order_id, f.owner_id, f.notify_managers)
     found = book.memo.get(key)
     if found is None:
         groups = book.groups.get(f.order_id, [])
-        places = [(group_target_for(g, p), None, f"g{g}") for g, p in groups] or [
+        found = book.memo[key] = [(group_target_for(g, p), None, f"g{g}") for g, p in groups] or [
             (user_target(*direct), u, f"u{u}") for u, direct in _recipients(f, book).items()
-        ]
-        found = book.memo[key] = [
-            {
-                "channel": target.channel,
-                "group_id": target.group_id,
-                "target": dict(target.data),
-                "user_id": user_id,
-                "suffix": suffix,
-            }
-            for target, user_id, suffix in places
         ]
     return found
 
@@ -182,16 +172,9 @@ def _single_rows(ctx: RuleContext, alert_id: int, f: Finding, book: Addressbook)
     message = stub(f)
     return [
         _outbox_row(
-            ctx,
-            Target(d["channel"], d["target"], d["group_id"]),
-            message,
-            f.order_id,
-            f"alert:{alert_id}:{d['suffix']}",
-            f.level,
-            alert_id,
-            d["user_id"],
+            ctx, target, message, f.order_id, f"alert:{alert_id}:{suffix}", f.level, alert_id, user
         )
-        for d in _destinations(f, book)
+        for target, user, suffix in _destinations(f, book)
     ]
 
 
@@ -270,37 +253,29 @@ def _run_phase(session, ctx, rules: list[Rule], result: SweepResult) -> None:
     lasting = [r.name for r in listed if not r.daily]  # exceptions that outlive a day
     skip = _acknowledged(session, lasting) | _alerted_today(session, names, ctx.today)
     since = _open_since(session, lasting, ctx.today)
-    found: list[tuple[Rule, list[Finding]]] = []
+    per_rule: list[tuple[Rule, list[tuple[int, Finding]]]] = []
     for rule in rules:
         findings = _findings(session, ctx, rule, skip, since, result)
         result.findings += len(findings)
-        found.append((rule, list({f.key: f for f in findings}.values())))
-    every = [f for _, findings in found for f in findings]
-    if not every:
-        for rule, _ in found:
-            result.by_rule[rule.name] = 0
+        by_key = {f.key: f for f in findings}
+        inserted = insert_alerts(session, _alert_rows(list(by_key.values()), ctx, since), ctx.now)
+        new = [(alert_id, by_key[key]) for alert_id, key in inserted]
+        result.alerts += len(new)
+        result.alert_ids += [alert_id for alert_id, _ in new]
+        result.by_rule[rule.name] = len(new)
+        per_rule.append((rule, new))
+    fresh = [f for _, new in per_rule for _, f in new]
+    if not fresh:
         return
     book = Addressbook.load(
         session,
-        {f.order_id for f in every},
-        {f.owner_id for f in every if f.owner_id},
+        {f.order_id for f in fresh},
+        {f.owner_id for f in fresh if f.owner_id},
     )
-    for rule, findings in found:
-        _write(session, ctx, rule, findings, since, book, result)
-
-
-def _write(session, ctx, rule: Rule, findings: list[Finding], since, book, result) -> None:
-    """Insert the rule's new alerts, then their outbox rows (alerts/bulk.py)."""
-    by_key = {f.key: f for f in findings}
-    inserted = insert_alerts(session, _alert_rows(findings, ctx, since), ctx.now)
-    new = [(alert_id, by_key[key]) for alert_id, key in inserted]
-    result.alerts += len(new)
-    result.alert_ids += [alert_id for alert_id, _ in new]
-    result.by_rule[rule.name] = len(new)
-    if new:
-        outbox = _messages(ctx, rule, new, book)
-        insert_outbox(session, outbox)
-        result.messages += len(outbox)
+    for rule, new in per_rule:
+        rows = _messages(ctx, rule, new, book)
+        insert_outbox(session, rows)
+        result.messages += len(rows)
 
 
 def sweep(
