@@ -263,8 +263,8 @@ class OutboxDeliverer:
     # sending and recording ---------------------------------------------------------------
 
     def _deliver(self, row: Claimed, fence: Fence | None = None) -> SendResult:
-        if is_stub(row.message):  # not rendered at its claim: claimed (and rendered) again later
-            result = SendResult("retryable", None, "message not rendered")
+        if is_stub(row.message):  # a stub the claim could not render (it names no alert)
+            result = SendResult.permanent("消息内容未生成（没有对应的预警），无法发送")
             self._finish(row, result, fence)
             return result
         try:

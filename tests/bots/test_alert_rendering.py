@@ -17,7 +17,7 @@ from models.people import User
 from tests.alerting import alerts, local, run
 from tests.bots.live import bind_all, content, pushed
 from tests.bots.test_alert_recheck import _late_stage_in_group, _sent_refs, _warnings
-from tests.bots.test_outbox_delivery import WECOM_GROUP
+from tests.bots.test_outbox_delivery import WECOM_GROUP, queue, rows, wecom_group
 
 # Dates and times of day matter here: `make test-clock` runs these again around midnight.
 pytestmark = pytest.mark.clock
@@ -85,3 +85,17 @@ def test_a_warning_whose_alert_was_deleted_is_cancelled_not_sent(session, delive
     [row] = _warnings(session)
     assert row.status == OutboxStatus.cancelled and row.cancel_reason == "预警已删除"
     assert row.message["render"] == "alert"  # never rendered
+
+
+def test_a_stub_naming_no_alert_fails_for_good_instead_of_sending_an_empty_message(
+    session, deliverer, sim, now
+):
+    group = wecom_group(session)
+    [row] = queue(session, group, "占位", now=now())
+    row.message = {"render": "alert"}  # a stub, but no alert to render it from
+    session.add(row)
+    session.commit()
+    deliverer.drain_once()
+    assert pushed(sim, WECOM_GROUP) == []
+    [row] = rows(session)
+    assert row.status == OutboxStatus.failed and "消息内容未生成" in row.last_error
