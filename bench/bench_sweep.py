@@ -293,18 +293,18 @@ def _without_reference_checks(conn) -> None:
         conn.execute(text(f"ALTER TABLE {table} DISABLE TRIGGER {trigger}"))
 
 
-def _write_floor(db, *, foreign_keys: bool) -> float:
+def _write_floor(db, *, checks: bool) -> float:
     """Seconds the server alone takes to write the sweep's alert and outbox rows again: the
     rows are copied aside, the tables emptied and the copies inserted back, in one transaction
     that is rolled back (the database is left as it was). No Python, no rule query, no
     ON CONFLICT: the floor that any sweep writing these rows into this schema pays. Without
-    `foreign_keys`, the same with the reference checks disabled first (also rolled back): what
+    `checks`, the same with the reference checks disabled first (also rolled back): what
     they cost."""
     with db.engine.connect() as conn, conn.begin() as transaction:
         for table in ("alert", "outbox"):
             conn.execute(text(f"CREATE TEMP TABLE floor_{table} ON COMMIT DROP AS TABLE {table}"))
         conn.execute(text("TRUNCATE alert, outbox"))
-        if not foreign_keys:
+        if not checks:
             _without_reference_checks(conn)
         start = time.perf_counter()
         for table in ("alert", "outbox"):
@@ -374,8 +374,8 @@ def run_size(items: int) -> dict:
             firsts.append(seconds)
             first_cpus.append(cpu)
         first, first_cpu = min(firsts), min(first_cpus)
-        floor = min(_write_floor(db, foreign_keys=True) for _ in range(repeats))
-        unchecked = min(_write_floor(db, foreign_keys=False) for _ in range(repeats))
+        floor = min(_write_floor(db, checks=True) for _ in range(repeats))
+        unchecked = min(_write_floor(db, checks=False) for _ in range(repeats))
         agains = [_sweep(db) for _ in range(repeats)]
         again, again_cpu = min(a[0] for a in agains), min(a[2] for a in agains)
         repeat = _sweep(db)[1]

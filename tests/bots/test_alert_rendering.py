@@ -99,3 +99,19 @@ def test_a_stub_naming_no_alert_fails_for_good_instead_of_sending_an_empty_messa
     assert pushed(sim, WECOM_GROUP) == []
     [row] = rows(session)
     assert row.status == OutboxStatus.failed and "消息内容未生成" in row.last_error
+
+
+def test_a_warning_of_a_rule_no_longer_registered_is_sent_under_the_rules_name(
+    session, deliverer, sim, now
+):
+    _late_stage_in_group(session)
+    run(session, local(23, 30), delivered=False, only={"stage_overdue"})
+    [alert] = alerts(session)
+    alert.rule = "retired_rule"  # a rule removed between the sweep and the send
+    session.add(alert)
+    session.commit()
+    now.set(local(7, days=1))
+    deliverer.drain_once()
+    [row] = _warnings(session)
+    assert row.status == OutboxStatus.sent
+    assert row.message["title"].endswith(f"#A{alert.id} · retired_rule")

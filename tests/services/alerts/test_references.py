@@ -174,9 +174,7 @@ def test_deleting_a_person_who_owns_an_alert_is_refused(session, named):
     assert _count(session, User, User.id == owner_id) == 1
 
 
-def test_an_order_referenced_by_an_alert_keeps_its_id(session, named, db):
-    if db.is_sqlite:
-        pytest.skip("SQLite's declared keys: ON UPDATE NO ACTION, the same refusal")
+def test_an_order_referenced_by_an_alert_keeps_its_id(session, named):
     order_id, owner_id, _ = named
     session.execute(insert(Alert.__table__), [_alert(order_id, owner_id)])
     session.commit()
