@@ -4,18 +4,24 @@ A rule's SELECT is joined, in the database, with the alert table: only the rows 
 alerted today (and whose exception was not acknowledged) come back to Python, each with the
 `since` of its exception's earlier open alerts; and the rule's open alerts that the SELECT no
 longer finds are closed by one UPDATE .. WHERE NOT EXISTS (..) RETURNING. A repeat sweep on an
-unchanged database therefore ships no row to Python and writes nothing. The unique key
+unchanged database therefore ships no row to Python and writes nothing. On PostgreSQL a rule
+that gives its Finding in SQL (`sql=`) does not even ship its new rows: `insert_found` writes
+them as alerts straight from the query (measured at 1M open items: 19.8 against 25.7 µs per
+item for the whole first sweep). The unique key
 (uq_alert_key: rule, entity_type, entity_id, order_id, level, day) serves every probe.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import and_, case, exists, func, literal, tuple_, update
+from sqlalchemy import Date, and_, case, cast, exists, func, literal, null, tuple_, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlmodel import Session, col, select
 
 from app.services.alerts.resolution import GONE, LEVEL_CHANGED, REASONS, settle_closed
-from app.services.alerts.rules import Rule, RuleContext
-from models.alerts import Alert
+from app.services.alerts.rules import Finding, Rule, RuleContext
+from models.alerts import ALERT_KEY, Alert
+from models.base import member
+from models.enums import RiskLevel
 
 
 def _same_entity(rule: Rule, columns):
@@ -31,24 +37,95 @@ def _same_exception(rule: Rule, columns):
     return and_(_same_entity(rule, columns), Alert.level == columns.level)
 
 
-def new_rows(session: Session, rule: Rule, ctx: RuleContext) -> list:
-    """The rule's rows not alerted today (nor acknowledged, unless the rule is daily), each
-    followed by the `since` of its exception's open alerts of earlier days (or None)."""
+def _new_query(rule: Rule, ctx: RuleContext):
+    """The rule's SELECT limited to rows not alerted today (nor acknowledged, unless the rule is
+    daily), with a last column `earlier`: the `since` of its exception's open alerts of earlier
+    days (or NULL)."""
     query = rule.query(ctx)
     columns = query.selected_columns
     same = _same_exception(rule, columns)
     query = query.where(~exists().where(same, Alert.day == ctx.today))
-    session.flush()  # what session.exec would autoflush
-    run = session.connection().execute  # Core rows: no ORM loading per row
     if rule.daily:
-        return run(query.add_columns(literal(None))).all()
+        return query.add_columns(cast(null(), Alert.__table__.c.since.type).label("earlier"))
     earlier = (
         select(func.min(Alert.since))
         .where(same, col(Alert.acknowledged_at).is_(None), Alert.day < ctx.today)
         .scalar_subquery()
     )
     query = query.where(~exists().where(same, col(Alert.acknowledged_at).is_not(None)))
-    return run(query.add_columns(earlier)).all()
+    return query.add_columns(earlier.label("earlier"))
+
+
+def new_rows(session: Session, rule: Rule, ctx: RuleContext) -> list:
+    """The rule's rows not alerted today (nor acknowledged, unless the rule is daily), each
+    followed by the `since` of its exception's open alerts of earlier days (or None)."""
+    session.flush()  # what session.exec would autoflush
+    return session.connection().execute(_new_query(rule, ctx)).all()  # Core rows: no ORM
+
+
+def insert_found(session: Session, rule: Rule, ctx: RuleContext) -> list[tuple[int, Finding]]:
+    """PostgreSQL: the rule's new rows written as alerts by one INSERT .. SELECT .. ON CONFLICT
+    DO NOTHING, their message and owner computed in SQL (`rule.sql`), so that no row of the
+    rule comes to Python; (alert id, finding) of each alert inserted, by id. The findings carry
+    what routing and the outbox stub need (no message: the alert row holds it)."""
+    session.flush()
+    new = _new_query(rule, ctx).order_by(None).subquery("new")
+    columns = list(new.c)
+    entity_id, order_id, level, earlier = columns[0], columns[1], columns[2], columns[-1]
+    found = rule.sql(ctx, columns)
+    now = literal(ctx.now, Alert.__table__.c.since.type)
+    began = [] if found.since is None else [found.since]
+    values = {
+        "rule": literal(rule.name),
+        "entity_type": literal(rule.entity_type),
+        "entity_id": entity_id,
+        "order_id": order_id,
+        "level": level,
+        "day": literal(ctx.today, Date),
+        "owner_id": found.owner_id,
+        "message": found.message,
+        "created_at": now,
+        "since": func.coalesce(earlier, *began, now),  # as the Python path's `since`
+    }
+    extras = {"material_id": found.material_id, "notify_managers": found.notify_managers}
+    extras = {name: value for name, value in extras.items() if value is not None}
+    alert = Alert.__table__
+    keys = (alert.c.id, alert.c.entity_id, alert.c.order_id, alert.c.level, alert.c.owner_id)
+
+    def insert(rows):
+        return (
+            pg_insert(alert)
+            .from_select(list(values), rows)
+            .on_conflict_do_nothing(index_elements=list(ALERT_KEY))
+            .returning(*keys)
+        )
+
+    source = select(*(value.label(name) for name, value in {**values, **extras}.items()))
+    if not extras:
+        statement = insert(source)
+    else:  # what the alert row lacks comes back by joining the inserted rows to their source
+        source = source.cte("source")
+        inserted = insert(select(*(source.c[name] for name in values))).cte("inserted")
+        same = [inserted.c[name] == source.c[name] for name in ("entity_id", "order_id", "level")]
+        statement = select(*inserted.c, *(source.c[name] for name in extras)).join_from(
+            inserted, source, and_(*same)
+        )
+    out: dict[int, Finding] = {}  # by alert id: a source row repeated joins its alert twice
+    for alert_id, entity, order, lvl, owner, *more in session.connection().execute(statement):
+        extra = dict(zip(extras, more, strict=True))
+        out[alert_id] = Finding(
+            entity_type=rule.entity_type,
+            entity_id=entity,
+            order_id=order,
+            level=member(RiskLevel, lvl),
+            owner_id=owner,
+            message="",
+            rule=rule.name,
+            risk_type=found.risk_type,
+            material_id=extra.get("material_id"),
+            notify_managers=bool(extra.get("notify_managers")),
+        )
+    return sorted(out.items())
 
 
 def _found(session: Session, rule: Rule, alert, found, *, level: bool):

@@ -30,6 +30,10 @@ query no longer finds with one UPDATE, so a repeat sweep ships nothing to Python
     @set_rule("stage_overdue", "阶段逾期", entity_type="stage", query=_late_stages_query)
     def stage_overdue(ctx: RuleContext, row) -> Finding: ...
 
+It may also give `sql=`: the same Finding as SQL expressions (`SqlFinding`, helpers in
+rules/_sql.py). On PostgreSQL the sweep then writes its new alerts with one INSERT .. SELECT,
+message included, so not even a new row comes to Python (the first sweep's main cost).
+
 Rules must be set-based (a fixed number of queries whatever the number of items: no query
 per row) and must honour `ctx.order_ids` when it is not None (a group's job asks about its
 own orders only). `Finding.risk_type` picks the contingency plan; `material_id` adds that
@@ -117,6 +121,23 @@ class Rule:
     entity_type: str | None = None
     query: Callable[[RuleContext], Any] | None = None
     build: Callable[[RuleContext, Any], Finding] | None = None
+    # The same Finding as SQL expressions over the query's columns (PostgreSQL's sweep).
+    sql: Callable[[RuleContext, list], SqlFinding] | None = None
+
+
+@dataclass(frozen=True)
+class SqlFinding:
+    """A set rule's Finding as SQL expressions over its query's columns (in the query's order,
+    as `build` unpacks its row): what the PostgreSQL sweep inserts with INSERT .. SELECT, so
+    that the rule's rows never come to Python. `build` stays the definition (SQLite and the
+    rule's own `check` use it); tests/services/alerts/test_sql_findings.py holds the two equal."""
+
+    message: Any
+    owner_id: Any
+    since: Any = None
+    material_id: Any = None
+    notify_managers: Any = None  # a boolean expression
+    risk_type: RiskType | None = None
 
 
 RULES: dict[str, Rule] = {}
@@ -134,9 +155,10 @@ def rule(name: str, title: str, *, phase: int = 1, combine: bool = False, daily:
     return register
 
 
-def set_rule(name: str, title: str, *, entity_type: str, query, daily: bool = False):
+def set_rule(name: str, title: str, *, entity_type: str, query, daily: bool = False, sql=None):
     """Register a set-based rule: `query(ctx)` is its SELECT, labelled `entity_id`, `order_id`
-    and `level` (the RiskLevel value), and the decorated `build(ctx, row)` its Finding."""
+    and `level` (the RiskLevel value), and the decorated `build(ctx, row)` its Finding;
+    `sql(ctx, columns)`, if given, the same Finding as a `SqlFinding`."""
 
     def register(build: Callable[[RuleContext, Any], Finding]):
         def check(ctx: RuleContext) -> Iterable[Finding]:
@@ -145,7 +167,16 @@ def set_rule(name: str, title: str, *, entity_type: str, query, daily: bool = Fa
         if name in RULES and RULES[name].build is not build:
             raise ValueError(f"rule {name!r} is registered twice")
         RULES[name] = Rule(
-            name, title, check, 1, False, daily, entity_type=entity_type, query=query, build=build
+            name,
+            title,
+            check,
+            1,
+            False,
+            daily,
+            entity_type=entity_type,
+            query=query,
+            build=build,
+            sql=sql,
         )
         return build
 

@@ -9,8 +9,23 @@ from datetime import date, timedelta
 from sqlalchemy import case, literal
 from sqlmodel import col, select
 
-from app.services.alerts.rules import Finding, RuleContext, restrict, rule, set_rule
+from app.services.alerts.rules import (
+    Finding,
+    RuleContext,
+    SqlFinding,
+    restrict,
+    rule,
+    set_rule,
+)
 from app.services.alerts.rules._owners import buyer_or_liaison, role_member
+from app.services.alerts.rules._sql import (
+    days_from,
+    joined,
+    local_minute,
+    month_day,
+    named,
+    shortened,
+)
 from app.services.alerts.schedules import group_times
 from app.services.orders import late_clause
 from models.bom import BomLine
@@ -69,7 +84,24 @@ def _stage_query(ctx: RuleContext):
     return restrict(query, Stage.order_id, ctx)
 
 
-@set_rule("stage_overdue", "阶段逾期", entity_type="stage", query=_stage_query)
+def _stage_sql(ctx: RuleContext, columns) -> SqlFinding:
+    _, _, _, kind, planned_end, code, liaison, *_ = columns
+    return SqlFinding(
+        owner_id=liaison,
+        message=joined(
+            code,
+            " ",
+            named(kind, STAGE_NAMES),
+            "计划 ",
+            month_day(planned_end),
+            " 完成，已逾期 ",
+            days_from(planned_end, ctx.today),
+            " 天",
+        ),
+    )
+
+
+@set_rule("stage_overdue", "阶段逾期", entity_type="stage", query=_stage_query, sql=_stage_sql)
 def stage_overdue(ctx: RuleContext, row) -> Finding:
     stage_id, order_id, level, kind, planned_end, code, liaison = row
     return Finding(
@@ -119,7 +151,34 @@ def _purchase_query(ctx: RuleContext):
     return restrict(query, PurchaseLine.order_id, ctx)
 
 
-@set_rule("purchase_overdue", "采购逾期未到货", entity_type="purchase_line", query=_purchase_query)
+def _purchase_sql(ctx: RuleContext, columns) -> SqlFinding:
+    _, _, _, promised, code, material_id, name, supplier, owner, *_ = columns
+    return SqlFinding(
+        owner_id=owner,
+        message=joined(
+            code,
+            " ",
+            name,
+            "（",
+            supplier,
+            "）承诺 ",
+            month_day(promised),
+            " 到货，已逾期 ",
+            days_from(promised, ctx.today),
+            " 天仍未到齐",
+        ),
+        risk_type=RiskType.supplier_delay,
+        material_id=material_id,
+    )
+
+
+@set_rule(
+    "purchase_overdue",
+    "采购逾期未到货",
+    entity_type="purchase_line",
+    query=_purchase_query,
+    sql=_purchase_sql,
+)
 def purchase_overdue(ctx: RuleContext, row) -> Finding:
     line_id, order_id, level, promised, code, material_id, name, supplier, owner = row
     days = (ctx.today - promised).days
@@ -154,10 +213,37 @@ def _issue_query(ctx: RuleContext):
     return restrict(query, SiteIssue.order_id, ctx)
 
 
-@set_rule("issue_overdue", "问题点超期", entity_type="site_issue", query=_issue_query)
+ISSUE_TEXT = 40  # characters of an issue's description quoted in its warning
+
+
+def _issue_sql(ctx: RuleContext, columns) -> SqlFinding:
+    issue_id, _, risk, state, due, text, owner, created, code, *_ = columns
+    return SqlFinding(
+        owner_id=owner,
+        message=joined(
+            code,
+            " 问题 #",
+            issue_id,
+            "「",
+            shortened(text, ISSUE_TEXT),
+            "」（",
+            named(risk, RISK_NAMES),
+            "风险，",
+            named(state, ISSUE_STATE_NAMES),
+            "）期限 ",
+            local_minute(due, ctx.matrix.timezone),
+            " 已过",
+        ),
+        since=created,
+    )
+
+
+@set_rule(
+    "issue_overdue", "问题点超期", entity_type="site_issue", query=_issue_query, sql=_issue_sql
+)
 def issue_overdue(ctx: RuleContext, row) -> Finding:
     issue_id, order_id, risk, state, due, text, owner, created, code = row
-    short = text if len(text) <= 40 else text[:39] + "…"
+    short = text if len(text) <= ISSUE_TEXT else text[: ISSUE_TEXT - 1] + "…"
     risk, due = RiskLevel(risk), due.astimezone(ctx.matrix.tz)
     return Finding(
         entity_type="site_issue",
