@@ -100,12 +100,19 @@ def insert_found(session: Session, rule: Rule, ctx: RuleContext) -> list[tuple[i
             .returning(*keys)
         )
 
-    source = select(*(value.label(name) for name, value in {**values, **extras}.items()))
-    if not extras:
-        statement = insert(source)
-    else:  # what the alert row lacks comes back by joining the inserted rows to their source
-        source = source.cte("source")
-        inserted = insert(select(*(source.c[name] for name in values))).cte("inserted")
+    # The source rows are all computed before the first insert: the query's `earlier` probes
+    # the alert table, which a seq scan (the plan for an empty table, a fresh install's first
+    # sweep) would otherwise re-read, rows just inserted included, once per row. Counting the
+    # materialized CTE in a one-time filter fills it before the insert reads it.
+    source = (
+        select(*(value.label(name) for name, value in {**values, **extras}.items()))
+        .cte("source")
+        .prefix_with("MATERIALIZED")
+    )
+    complete = select(func.count()).select_from(source).scalar_subquery() >= 0
+    statement = insert(select(*(source.c[name] for name in values)).where(complete))
+    if extras:  # what the alert row lacks comes back by joining the inserted rows to their source
+        inserted = statement.cte("inserted")
         same = [inserted.c[name] == source.c[name] for name in ("entity_id", "order_id", "level")]
         statement = select(*inserted.c, *(source.c[name] for name in extras)).join_from(
             inserted, source, and_(*same)
