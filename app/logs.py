@@ -37,15 +37,24 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(data, ensure_ascii=False, default=str)
 
 
+def _console(handler: logging.Handler) -> bool:
+    return isinstance(handler, logging.StreamHandler) and handler.stream in (
+        sys.stderr,
+        sys.stdout,
+    )
+
+
 def configure_logging(level: str = "INFO") -> None:
-    """Send every log record to stderr as JSON lines (idempotent)."""
+    """Send every log record to stderr as JSON lines (idempotent). The console handlers
+    already there are replaced (each line would be written twice); others (a file, a test's
+    capture) are kept."""
     root = logging.getLogger()
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
     if any(isinstance(h.formatter, JsonFormatter) for h in root.handlers):
         return  # already JSON (a second app, or gunicorn's logconfig_dict in gunicorn.conf.py)
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter())
-    root.handlers[:] = [handler]
+    root.handlers[:] = [h for h in root.handlers if not _console(h)] + [handler]
     root.setLevel(level)
 
 

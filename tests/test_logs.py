@@ -67,3 +67,24 @@ def test_a_failed_flush_still_answers_the_json_500_and_logs_the_user(db, session
     assert r.get_json()["error"]["code"] == "internal_error"
     (line,) = _lines(caplog)
     assert line["status"] == 500 and line["user_id"] == user.id
+
+
+def test_json_logging_replaces_the_console_handlers_and_keeps_the_others():
+    """A handler that is not the console's (a file, pytest's capture) survives the app's
+    logging set-up: the capture used to be dropped when a worker's first app was created."""
+    import logging
+    import sys
+
+    from app.logs import JsonFormatter, configure_logging
+
+    root = logging.getLogger()
+    saved, level = root.handlers[:], root.level
+    console, kept = logging.StreamHandler(sys.stderr), logging.NullHandler()
+    root.handlers[:] = [console, kept]
+    try:
+        configure_logging("INFO")
+        assert console not in root.handlers and kept in root.handlers
+        assert [type(h.formatter) for h in root.handlers if h is not kept] == [JsonFormatter]
+    finally:
+        root.handlers[:] = saved
+        root.setLevel(level)
