@@ -13,12 +13,14 @@ item for the whole first sweep). The unique key
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import Date, and_, case, cast, exists, func, literal, null, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlmodel import Session, col, select
 
 from app.services.alerts.resolution import GONE, LEVEL_CHANGED, REASONS, settle_closed
-from app.services.alerts.rules import Finding, Rule, RuleContext
+from app.services.alerts.rules import Finding, Rule, RuleContext, SqlFinding
 from models.alerts import ALERT_KEY, Alert
 from models.base import member
 from models.enums import RiskLevel
@@ -63,12 +65,11 @@ def new_rows(session: Session, rule: Rule, ctx: RuleContext) -> list:
     return session.connection().execute(_new_query(rule, ctx)).all()  # Core rows: no ORM
 
 
-def insert_found(session: Session, rule: Rule, ctx: RuleContext) -> list[tuple[int, Finding]]:
-    """PostgreSQL: the rule's new rows written as alerts by one INSERT .. SELECT .. ON CONFLICT
-    DO NOTHING, their message and owner computed in SQL (`rule.sql`), so that no row of the
-    rule comes to Python; (alert id, finding) of each alert inserted, by id. The findings carry
-    what routing and the outbox stub need (no message: the alert row holds it)."""
-    session.flush()
+def found_insert(rule: Rule, ctx: RuleContext) -> tuple[Any, SqlFinding, list[str]]:
+    """PostgreSQL: the INSERT .. SELECT .. ON CONFLICT DO NOTHING that writes the rule's new rows
+    as alerts, message and owner computed in SQL (`rule.sql`); it returns each inserted alert's
+    id, entity_id, order_id, level and owner_id, then the named extras (material_id,
+    notify_managers) the alert row lacks. With the rule's SqlFinding and those names."""
     new = _new_query(rule, ctx).order_by(None).subquery("new")
     columns = list(new.c)
     entity_id, order_id, level, earlier = columns[0], columns[1], columns[2], columns[-1]
@@ -117,6 +118,16 @@ def insert_found(session: Session, rule: Rule, ctx: RuleContext) -> list[tuple[i
         statement = select(*inserted.c, *(source.c[name] for name in extras)).join_from(
             inserted, source, and_(*same)
         )
+    return statement, found, list(extras)
+
+
+def insert_found(session: Session, rule: Rule, ctx: RuleContext) -> list[tuple[int, Finding]]:
+    """PostgreSQL: the rule's new rows written as alerts straight from its query
+    (`found_insert`), so that no row of the rule comes to Python; (alert id, finding) of each
+    alert inserted, by id. The findings carry what routing and the outbox stub need (no
+    message: the alert row holds it)."""
+    session.flush()
+    statement, found, extras = found_insert(rule, ctx)
     out: dict[int, Finding] = {}  # by alert id: a source row repeated joins its alert twice
     for alert_id, entity, order, lvl, owner, *more in session.connection().execute(statement):
         extra = dict(zip(extras, more, strict=True))

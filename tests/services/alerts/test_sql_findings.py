@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from datetime import datetime, time, timedelta
+from enum import StrEnum
 
 import pytest
 from sqlalchemy import event
@@ -26,7 +27,7 @@ from models.alerts import Alert
 from models.enums import Role, StageKind
 from models.outbox import Outbox
 from models.stages import StageUpdate
-from tests.alerting import local, run
+from tests.alerting import local, noon, run
 from tests.clocks import PINNED_DAY, pin_clock
 from tests.factories import (
     act,
@@ -183,3 +184,55 @@ def test_every_sql_built_alert_and_stub_is_what_build_makes(session):
         assert (alert.message, alert.owner_id) == (f.message, f.owner_id)
         assert alert.since == (f.since or now)
         assert stubs[alert.id] == stub(f)
+
+
+def _plan_nodes(node: dict):
+    yield node
+    for child in node.get("Plans", []):
+        yield from _plan_nodes(child)
+
+
+ISSUES = 120  # enough alerts to fill new pages of the alert table
+
+
+def test_a_first_sweep_on_an_empty_alert_table_does_not_reread_what_it_inserts(session):
+    """With no alert yet, PostgreSQL plans the probe for an exception's earlier alerts as a seq
+    scan of the alert table, once per found row. Inside an INSERT .. SELECT that scan used to
+    re-read the rows being inserted (quadratic: 2.1 s for 15k issues, 1.7 of them there); the
+    statement now computes its source in full first. The plan is forced to that seq scan and
+    the pages it read counted (counts are deterministic, times are not): each probe reads the
+    pages the table had before the statement, none it wrote."""
+    from app.services.alerts.setwise import found_insert
+
+    order = make_procuring_order(session)
+    for n in range(ISSUES):
+        create_issue(
+            session=session,
+            actor=_tracker(session, order),
+            order_id=order.id,
+            description=f"法兰漏水，需更换密封垫并复测压力（第 {n} 处）",
+            risk="high",
+            due_at=local(8),
+            now=local(7),
+        )
+    session.commit()
+    statement, _, _ = found_insert(load_rules()["issue_overdue"], _context(session, noon()))
+    compiled = statement.compile(
+        dialect=session.get_bind().dialect, compile_kwargs={"render_postcompile": True}
+    )
+    params = {k: str(v) if isinstance(v, StrEnum) else v for k, v in compiled.params.items()}
+    conn = session.connection()
+    pages = conn.exec_driver_sql("SELECT pg_relation_size('alert') / 8192").scalar()
+    for scan in ("indexscan", "indexonlyscan", "bitmapscan"):
+        conn.exec_driver_sql(f"SET LOCAL enable_{scan} = off")
+    [plan] = conn.exec_driver_sql(
+        "EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + str(compiled), params
+    ).scalar()
+    session.rollback()
+    nodes = list(_plan_nodes(plan["Plan"]))
+    assert [n["Actual Rows"] for n in nodes if n["Node Type"] == "ModifyTable"] == [ISSUES]
+    probes = [n for n in nodes if n.get("Relation Name") == "alert" and n["Actual Loops"] > 1]
+    assert probes and all(n["Node Type"] == "Seq Scan" for n in probes)  # the fresh-table plan
+    assert {n["Actual Loops"] for n in probes} == {ISSUES}
+    # Each probe read the table as it was before the statement: no page it wrote.
+    assert {n["Shared Hit Blocks"] + n["Shared Read Blocks"] for n in probes} == {ISSUES * pages}
