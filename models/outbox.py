@@ -23,6 +23,14 @@ class Outbox(SQLModel, table=True):
         sa.Index("ix_outbox_due", "status", "not_before"),
         sa.Index("ix_outbox_order", "order_id", "id"),
         sa.Index("ix_outbox_group", "group_id", "status"),
+        # Only a row merged into a digest has a digest_id: the others (a sweep writes them by
+        # the hundred thousand) are not entered.
+        sa.Index(
+            "ix_outbox_digest_id",
+            "digest_id",
+            postgresql_where=sa.text("digest_id IS NOT NULL"),
+            sqlite_where=sa.text("digest_id IS NOT NULL"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -43,7 +51,7 @@ class Outbox(SQLModel, table=True):
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     last_error: str | None = Field(default=None, max_length=500)
     errcode: int | None = None
-    digest_id: int | None = Field(default=None, index=True)
+    digest_id: int | None = Field(default=None)
     # The alert a warning message carries and the person a private message goes to, so that
     # delivery can re-check the alert and an alert can list where its messages went.
     alert_id: int | None = Field(default=None, index=True)
