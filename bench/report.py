@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import platform
+import time
 from pathlib import Path
 
 
@@ -20,10 +22,33 @@ def write_section(path: Path, heading: str, text: str) -> None:
 
 
 def machine() -> str:
-    """One line naming the machine the figures come from."""
+    """One line naming the machine the figures come from, with its speed at the moment."""
     import os
 
-    return f"Python {platform.python_version()}, {platform.machine()}, {os.cpu_count()} CPUs"
+    return (
+        f"Python {platform.python_version()}, {platform.machine()}, {os.cpu_count()} CPUs, "
+        f"{speed():.0f} ms for the reference loop"
+    )
+
+
+@functools.cache
+def speed() -> float:
+    """Milliseconds one core takes for a fixed pure-Python loop (best of 5), measured once per
+    run: the machines of this workplace have run the same code at speeds a factor of 2 apart
+    (wrk's /healthz 1,830 and 3,330 requests a second on 2026-12-06), so a section's figures
+    are read against this one. Lower is faster."""
+    best = None
+    for _ in range(5):
+        start = time.perf_counter()
+        total = 0
+        for i in range(REFERENCE_LOOP):
+            total += i * i % 7
+        seconds = time.perf_counter() - start
+        best = seconds if best is None else min(best, seconds)
+    return best * 1000
+
+
+REFERENCE_LOOP = 1_000_000
 
 
 def run_sized(

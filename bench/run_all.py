@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.benchdb import PG_URL, ROOT, bench_database, postgres_available
+from bench.report import speed
 from models import clock
 
 RESULTS = ROOT / "bench" / "RESULTS.md"
@@ -89,6 +90,9 @@ def machine() -> list[str]:
         f"- PostgreSQL: {postgres_version()}",
         f"- Load average when the run started: {load} (the machine may be shared: absolute "
         "figures move with it, the ratios to the ceilings much less)",
+        f"- Speed when the run started: {speed():.0f} ms for the reference loop of "
+        "bench/report.py (one core, lower is faster: 76-85 ms on the slow machine of 2026-12-06 "
+        "11:25 UTC, whose wrk /healthz was about half the earlier machines')",
     ]
 
 
