@@ -66,9 +66,9 @@ def member(enum_cls: type[E], value: Any) -> E:
 
 
 # Foreign keys that PostgreSQL checks with statement triggers instead of the declared
-# constraint, as (table, column): migration f2a9c4e7b1d3 (a first rule sweep writes hundreds
-# of thousands of these rows, and a declared key costs a query and a lock per row). The models
-# declare them; SQLite keeps them as declared.
+# constraint, as (table, column): migrations f2a9c4e7b1d3 and c3e8a1f5d9b7 (a first rule sweep
+# writes hundreds of thousands of these rows, and a declared key costs a query and a lock per
+# row). The models declare them; SQLite keeps them as declared.
 STATEMENT_CHECKED_KEYS = frozenset(
     {("alert", "order_id"), ("alert", "owner_id"), ("outbox", "group_id"), ("outbox", "order_id")}
 )

@@ -1,6 +1,6 @@
 """What an alert and an outbox row name must exist, on both engines: SQLite checks the declared
-foreign keys, PostgreSQL statement triggers (migration f2a9c4e7b1d3) that check a statement's
-rows together. The same writes are refused and the same deletes cascade on both."""
+foreign keys, PostgreSQL statement triggers (migrations f2a9c4e7b1d3, c3e8a1f5d9b7) that check a
+statement's rows together. The same writes are refused and the same deletes cascade on both."""
 
 from __future__ import annotations
 
