@@ -31,6 +31,15 @@ class Outbox(SQLModel, table=True):
             postgresql_where=sa.text("digest_id IS NOT NULL"),
             sqlite_where=sa.text("digest_id IS NOT NULL"),
         ),
+        # Unique where set; the rows without a key (a sweep writes those by the hundred
+        # thousand) are not entered.
+        sa.Index(
+            "uq_outbox_dedupe_key",
+            "dedupe_key",
+            unique=True,
+            postgresql_where=sa.text("dedupe_key IS NOT NULL"),
+            sqlite_where=sa.text("dedupe_key IS NOT NULL"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -41,7 +50,7 @@ class Outbox(SQLModel, table=True):
     target: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
     message: dict[str, Any] = Field(sa_type=sa.JSON)
     order_id: int | None = Field(default=None, foreign_key="orders.id", ondelete="SET NULL")
-    dedupe_key: str | None = Field(default=None, max_length=200, unique=True)
+    dedupe_key: str | None = Field(default=None, max_length=200)
     status: OutboxStatus = Field(default=OutboxStatus.pending, sa_type=enum_column(OutboxStatus))
     not_before: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     attempts: int = Field(default=0)

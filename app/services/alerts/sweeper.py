@@ -159,27 +159,27 @@ def _recipients(f: Finding, book: Addressbook) -> dict[int, tuple]:
     return chosen
 
 
-def _destinations(f: Finding, book: Addressbook) -> list[tuple[Target, int | None, str]]:
-    """Where an alert's messages go, as (target, person, dedupe key suffix): each group following
-    its order, else each person who answers for it; once per (order, owner, managers told)."""
+def _destinations(f: Finding, book: Addressbook) -> list[tuple[Target, int | None]]:
+    """Where an alert's messages go, as (target, person): each group following its order, else
+    each person who answers for it; once per (order, owner, managers told)."""
     key = ("destinations", f.order_id, f.owner_id, f.notify_managers)
     found = book.memo.get(key)
     if found is None:
         groups = book.groups.get(f.order_id, [])
-        found = book.memo[key] = [(group_target_for(g, p), None, f"g{g}") for g, p in groups] or [
-            (user_target(*direct), u, f"u{u}") for u, direct in _recipients(f, book).items()
+        found = book.memo[key] = [(group_target_for(g, p), None) for g, p in groups] or [
+            (user_target(*direct), u) for u, direct in _recipients(f, book).items()
         ]
     return found
 
 
 def _single_rows(ctx: RuleContext, alert_id: int, f: Finding, book: Addressbook) -> list[dict]:
-    """One alert's outbox rows, with the stub its message is rendered from when it is sent."""
+    """One alert's outbox rows, with the stub its message is rendered from when it is sent.
+    They need no dedupe key: the alert is new in this transaction (a racing sweep's insert of
+    it was a no-op), and its id names them."""
     message = stub(f)
     return [
-        _outbox_row(
-            ctx, target, message, f.order_id, f"alert:{alert_id}:{suffix}", f.level, alert_id, user
-        )
-        for target, user, suffix in _destinations(f, book)
+        _outbox_row(ctx, target, message, f.order_id, None, f.level, alert_id, user)
+        for target, user in _destinations(f, book)
     ]
 
 

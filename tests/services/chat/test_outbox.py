@@ -1,6 +1,8 @@
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import insert
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
 from app.services.chat import (
@@ -76,6 +78,27 @@ def test_a_dedupe_key_sends_a_cause_once_however_often_it_repeats(session):
     )
     assert first is not None and again is None
     assert count(session, Outbox) == 1
+
+
+def test_the_database_holds_a_dedupe_key_once_and_any_number_of_rows_without_one(session):
+    """The unique index covers the rows that have a key only (migration d7f2b9e4a6c1)."""
+    row = {
+        "created_at": clock.now(),
+        "kind": "r",
+        "channel": OutboxChannel.wecom_robot,
+        "target": {},
+        "message": {"kind": "text", "text": "提醒"},
+        "status": OutboxStatus.pending,
+        "not_before": clock.now(),
+        "attempts": 0,
+    }
+    session.execute(insert(Outbox.__table__), [row | {"dedupe_key": None}] * 3)
+    session.execute(insert(Outbox.__table__), [row | {"dedupe_key": "once"}])
+    session.commit()
+    with pytest.raises(IntegrityError):
+        session.execute(insert(Outbox.__table__), [row | {"dedupe_key": "once"}])
+    session.rollback()
+    assert count(session, Outbox) == 4
 
 
 def test_enqueue_for_order_writes_one_row_per_active_group(session):
