@@ -7,17 +7,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from bots.message import SessionWebhookContext
 from bots.platforms.dingtalk import robot_sign
 from bots.platforms.tokens import utc_now
-from bots.senders.base import DEFAULT_TIMEOUT, DINGTALK_API, SendResult, new_session, post_json
+from bots.senders.base import DEFAULT_TIMEOUT, DINGTALK_API, JsonPoster, SendResult
 from models.messages import OutboundMessage
-
-if TYPE_CHECKING:  # the chat SDKs load on first use (issue 18)
-    import requests
 
 
 @dataclass(frozen=True)
@@ -31,7 +27,7 @@ class DingTalkRobotSender:
     api_base: str = DINGTALK_API
     timeout: float = DEFAULT_TIMEOUT
     now: Callable[[], float] = time.time
-    session: requests.Session = field(default_factory=new_session)
+    session: JsonPoster = field(default_factory=JsonPoster)
 
     def send(self, target: RobotTarget, message: OutboundMessage) -> SendResult:
         if message.kind == "image":
@@ -39,12 +35,10 @@ class DingTalkRobotSender:
         params = {"access_token": target.access_token}
         if target.secret:
             timestamp = int(self.now() * 1000)
-            # The raw base64: requests URL-encodes it once. Pre-encoding it gives %252B and 310000.
+            # The raw base64: the poster URL-encodes it once (pre-encoded: %252B and 310000).
             params |= {"timestamp": str(timestamp), "sign": robot_sign(target.secret, timestamp)}
         url = f"{self.api_base.rstrip('/')}/robot/send"
-        return post_json(
-            self.session, url, build_payload(message), params=params, timeout=self.timeout
-        )
+        return self.session.post(url, build_payload(message), params=params, timeout=self.timeout)
 
 
 @dataclass
@@ -58,7 +52,7 @@ class DingTalkSessionReplier:
     api_base: str = DINGTALK_API
     timeout: float = DEFAULT_TIMEOUT
     now: Callable[[], datetime] = utc_now
-    session: requests.Session = field(default_factory=new_session)
+    session: JsonPoster = field(default_factory=JsonPoster)
 
     def send(self, target: SessionWebhookContext, message: OutboundMessage) -> SendResult:
         if _origin(target.url) != _origin(self.api_base):
@@ -67,11 +61,11 @@ class DingTalkSessionReplier:
             return SendResult.permanent("sessionWebhook expired")
         if message.kind == "image":
             return SendResult.permanent("DingTalk robots cannot send image bytes")
-        return post_json(self.session, target.url, build_payload(message), timeout=self.timeout)
+        return self.session.post(target.url, build_payload(message), timeout=self.timeout)
 
 
 # DingTalk refuses a robot message whose request body exceeds 20,000 bytes (errcode 460101,
-# "message too long, exceed 20000 bytes"); requests sends JSON ASCII-escaped (6 bytes a CJK
+# "message too long, exceed 20000 bytes"); the poster sends JSON ASCII-escaped (6 bytes a CJK
 # character), so the budget is measured on that encoding.
 BODY_LIMIT = 20000
 CUT_NOTE = "\n\n…（内容过长，已截断，请打开订单查看全部）"
@@ -121,7 +115,7 @@ def button_links(message: OutboundMessage, text: str) -> str:
 
 
 def _size(payload: dict) -> int:
-    return len(json.dumps(payload).encode())  # as requests sends it
+    return len(json.dumps(payload).encode())  # as the poster sends it
 
 
 def _fit(payload: dict, holder: dict, key: str, body_chars: int) -> dict:

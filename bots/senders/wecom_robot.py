@@ -5,13 +5,9 @@ from __future__ import annotations
 import base64
 import hashlib
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
-from bots.senders.base import DEFAULT_TIMEOUT, SendResult, new_session, post_json, truncate_utf8
+from bots.senders.base import DEFAULT_TIMEOUT, JsonPoster, SendResult, truncate_utf8
 from models.messages import OutboundMessage
-
-if TYPE_CHECKING:  # the chat SDKs load on first use (issue 18)
-    import requests
 
 WECOM_API = "https://qyapi.weixin.qq.com"
 TEXT_LIMIT = 2048
@@ -28,7 +24,7 @@ class UnsendableMessage(ValueError):
 class WeComRobotSender:
     api_base: str = WECOM_API
     timeout: float = DEFAULT_TIMEOUT
-    session: requests.Session = field(default_factory=new_session)
+    session: JsonPoster = field(default_factory=JsonPoster)
 
     def send(self, target: str, message: OutboundMessage) -> SendResult:
         """Send to the robot whose webhook key is `target`."""
@@ -39,7 +35,7 @@ class WeComRobotSender:
         except UnsendableMessage as exc:
             return SendResult.permanent(str(exc))
         url = f"{self.api_base.rstrip('/')}/cgi-bin/webhook/send"
-        return post_json(self.session, url, payload, params={"key": target}, timeout=self.timeout)
+        return self.session.post(url, payload, params={"key": target}, timeout=self.timeout)
 
 
 def build_payload(message: OutboundMessage) -> dict:

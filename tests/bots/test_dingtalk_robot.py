@@ -199,11 +199,11 @@ def test_a_proxy_named_in_the_environment_carries_the_sends(monkeypatch, proxy):
 
 
 def test_without_a_proxy_or_ca_bundle_the_environment_is_not_read(monkeypatch):
-    from bots.senders.base import ENVIRONMENT_SETTINGS, new_session
+    from bots.senders.base import ENVIRONMENT_SETTINGS, JsonPoster
 
     for name in ENVIRONMENT_SETTINGS:
         monkeypatch.delenv(name, raising=False)
         monkeypatch.delenv(name.lower(), raising=False)
-    assert new_session().trust_env is False
+    assert JsonPoster().trust_env is False
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/ssl/certs/ca-certificates.crt")
-    assert new_session().trust_env is True
+    assert JsonPoster().trust_env is True
