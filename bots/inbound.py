@@ -19,12 +19,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from app.services.chat import (
     chat_user_and_roles,
-    enqueue,
+    enqueue_detached,
     enqueue_task,
     group_for_conversation,
     group_order_ids,
@@ -329,6 +330,9 @@ def _attach(ctx: ChatContext, entity: str, entity_id: int, what: str) -> None:
     )
 
 
+_INSERT_INBOUND = insert(ChatInbound.__table__)
+
+
 def _record(
     session: Session,
     message: InboundMessage,
@@ -338,38 +342,43 @@ def _record(
     claim: Claim | None = None,
     lease: Callable[[Outbox], bool] | None = None,
 ) -> Handled:
+    """Write the message's row (and the DingTalk reply's outbox row) and commit; a delivery of
+    the same message that got there first wins, and this one replays its reply.
+
+    Both rows go in by one INSERT each, not by the session's unit of work: the write
+    transaction holds SQLite's writer, which the reply thread waits for (enqueue_detached)."""
     out = render_for(message.platform, result.reply) if result.reply else None
     text = "绑定 ******" if result.command == "bind" else message.text
-    session.add(
-        ChatInbound(
-            platform=message.platform,
-            message_id=message.message_id[:128],
-            sender_id=message.sender_id[:128],
-            conversation_id=message.conversation_id[:128],
-            user_id=result.user_id,
-            kind=message.kind,
-            text=text[:1000],
-            command=result.command,
-            outcome=result.outcome,
-            reply=out.text if out else "",
-            received_at=now,
-            awaiting_entity=result.awaiting[0] if result.awaiting else None,
-            awaiting_id=result.awaiting[1] if result.awaiting else None,
-            awaiting_until=now + IMAGE_WINDOW if result.awaiting else None,
-        )
-    )
+    row = {
+        "platform": message.platform,
+        "message_id": message.message_id[:128],
+        "sender_id": message.sender_id[:128],
+        "conversation_id": message.conversation_id[:128],
+        "user_id": result.user_id,
+        "kind": message.kind,
+        "text": text[:1000],
+        "command": result.command,
+        "outcome": result.outcome,
+        "reply": out.text if out else "",
+        "received_at": now,
+        "awaiting_entity": result.awaiting[0] if result.awaiting else None,
+        "awaiting_id": result.awaiting[1] if result.awaiting else None,
+        "awaiting_until": now + IMAGE_WINDOW if result.awaiting else None,
+    }
     queued: list[int] = []
     leased: list[Claimed] = []
-    if out is not None and isinstance(message.reply, SessionWebhookContext):
-        target = session_target(message.reply.url, message.reply.expires_at)
-        row = enqueue(
-            session=session, target=target, message=out, kind="bot_reply", now=now, lease=lease
-        )
-        if row.lease_owner is not None:
-            leased.append(Claimed.of(row))
-        else:
-            queued.append(row.id)
     try:
+        session.flush()  # the command's own changes, before the row that records it
+        session.connection().execute(_INSERT_INBOUND, row)  # a racing delivery collides here
+        if out is not None and isinstance(message.reply, SessionWebhookContext):
+            target = session_target(message.reply.url, message.reply.expires_at)
+            reply = enqueue_detached(
+                session=session, target=target, message=out, kind="bot_reply", now=now, lease=lease
+            )
+            if reply.lease_owner is not None:
+                leased.append(Claimed.of(reply))
+            else:
+                queued.append(reply.id)
         session.commit()
     except IntegrityError:
         session.rollback()

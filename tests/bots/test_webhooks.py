@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import time
 
 import pytest
 from sqlmodel import select
@@ -13,8 +14,9 @@ from bots.simulator.deliver import read_passive_reply
 from bots.simulator.seed import DEMO_CONFIG
 from models import clock
 from models.chat import ChatInbound
+from models.enums import Role
 from models.outbox import BotTask, Outbox
-from tests.bots.live import bind_all
+from tests.bots.live import DING_GROUP, bind_all, pushed, wait_pushed
 from tests.factories import count, make_order, make_user
 
 WX = DEMO_CONFIG["wechat_apps"][0]
@@ -356,3 +358,44 @@ def test_two_deliveries_of_one_message_at_once_run_it_once(gendan, session):
             t.join()
     assert len(replies) == 4 and len(set(replies)) == 1 and "站会摘要" in replies[0]
     assert count(session, ChatInbound) == 1 and count(session, BotTask) == 1
+
+
+def test_racing_deliveries_of_one_dingtalk_message_store_and_answer_it_once(
+    gendan, sim, session
+):
+    """The losers of the race collide on the message's row and replay: no 500, one reply row,
+    one reply pushed (the reply's row is written after the message's, in the same transaction)."""
+    import threading
+
+    import requests
+
+    from tests.chat import serve
+
+    user = make_user(session, Role.admin)
+    order = make_order(session, user, code="GD-RACE-2")
+    bind_all(session, user, "wangwu")
+    session.commit()
+    sim.state.sessions["race"] = (DING_GROUP, sim.state.clock.now() + 3600)
+    payload = dingtalk_payload(f"进度 {order.code}", msg_id="msg-race-2")
+    payload["sessionWebhook"] = f"{sim.url}/robot/sendBySession?session=race"
+    headers, body = wire.dingtalk_robot_push(
+        app_secret=DT["appsecret"], payload=payload, now_ms=int(clock.epoch() * 1000)
+    )
+    statuses, start = [], threading.Barrier(4)
+    with serve(gendan) as url:
+
+        def deliver():
+            start.wait()
+            response = requests.post(f"{url}/bots/dingtalk", headers=headers, data=body, timeout=10)
+            statuses.append(response.status_code)
+
+        threads = [threading.Thread(target=deliver) for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert statuses == [200] * 4
+        assert len(wait_pushed(sim, DING_GROUP, 1, api="sessionWebhook")) == 1
+    assert count(session, ChatInbound) == 1 and count(session, Outbox) == 1
+    time.sleep(0.2)  # a second reply would have been pushed by now
+    assert len(pushed(sim, DING_GROUP, api="sessionWebhook")) == 1

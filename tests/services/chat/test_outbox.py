@@ -8,10 +8,12 @@ from sqlmodel import select
 from app.services.chat import (
     create_group,
     enqueue,
+    enqueue_detached,
     enqueue_for_order,
     list_outbox,
     outbox_public,
     retry_outbox,
+    session_target,
     user_target,
 )
 from app.services.core import Actor
@@ -199,3 +201,35 @@ def test_standup_summary_names_late_stages_and_open_sop_items(session):
     )
     with pytest.raises(Forbidden):
         standup_summary(session=session, actor=act(session, make_user(session)), order_id=order.id)
+
+
+def test_a_detached_row_is_written_whole_leased_and_is_not_in_the_session(session):
+    """enqueue_detached (a webhook's reply): one INSERT, every value a claim would write."""
+    now = clock.now()
+    target = session_target("http://127.0.0.1:9/robot/sendBySession?session=s", now)
+
+    def lease(row):
+        row.status, row.lease_owner, row.lease_until = OutboxStatus.sending, "w1", now
+        row.attempts = 1
+
+    row = enqueue_detached(
+        session=session,
+        target=target,
+        message=OutboundMessage.plain("回复"),
+        kind="bot_reply",
+        now=now,
+        lease=lease,
+    )
+    assert row.id is not None and row not in session
+    session.commit()
+    stored = session.get(Outbox, row.id)
+    assert (stored.status, stored.lease_owner, stored.lease_until, stored.attempts) == (
+        OutboxStatus.sending,
+        "w1",
+        now,
+        1,
+    )
+    assert stored.channel == OutboxChannel.dingtalk_session and stored.target == target.data
+    assert message_from_dict(stored.message).text == "回复"
+    assert stored.kind == "bot_reply" and stored.not_before == now and stored.dedupe_key is None
+    assert count(session, Outbox) == 1
