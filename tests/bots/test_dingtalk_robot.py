@@ -198,12 +198,17 @@ def test_a_proxy_named_in_the_environment_carries_the_sends(monkeypatch, proxy):
     assert len(asked) == 1 and asked[0].startswith("http://127.0.0.2:9/robot/send?")
 
 
-def test_without_a_proxy_or_ca_bundle_the_environment_is_not_read(monkeypatch):
+def test_without_a_proxy_the_environment_is_not_read_but_its_ca_bundle_is_used(monkeypatch):
     from bots.senders.base import ENVIRONMENT_SETTINGS, JsonPoster
 
     for name in ENVIRONMENT_SETTINGS:
         monkeypatch.delenv(name, raising=False)
         monkeypatch.delenv(name.lower(), raising=False)
-    assert JsonPoster().trust_env is False
+    poster = JsonPoster()
+    assert poster.trust_env is False and poster.ca_bundle is None
+    monkeypatch.setenv("CURL_CA_BUNDLE", "/etc/ssl/certs")
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/ssl/certs/ca-certificates.crt")
+    poster = JsonPoster()  # requests' order: REQUESTS_CA_BUNDLE first
+    assert poster.trust_env is False and poster.ca_bundle == "/etc/ssl/certs/ca-certificates.crt"
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
     assert JsonPoster().trust_env is True

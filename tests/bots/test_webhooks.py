@@ -360,9 +360,7 @@ def test_two_deliveries_of_one_message_at_once_run_it_once(gendan, session):
     assert count(session, ChatInbound) == 1 and count(session, BotTask) == 1
 
 
-def test_racing_deliveries_of_one_dingtalk_message_store_and_answer_it_once(
-    gendan, sim, session
-):
+def test_racing_deliveries_of_one_dingtalk_message_store_and_answer_it_once(gendan, sim, session):
     """The losers of the race collide on the message's row and replay: no 500, one reply row,
     one reply pushed (the reply's row is written after the message's, in the same transaction)."""
     import threading
