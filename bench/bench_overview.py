@@ -67,6 +67,7 @@ def _stages_and_issues(orders: int, owner: int) -> tuple[list[dict], list[dict]]
                     "state": rng.choice(list(IssueState)),
                     "owner_id": owner,
                     "due_at": created + timedelta(hours=24),
+                    "first_due_at": created + timedelta(hours=24),
                     "created_at": created,
                     "updated_at": created,
                 }
