@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import insert
+from sqlalchemy import bindparam, insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -200,11 +200,19 @@ def _undo(session: Session, savepoint) -> None:
         session.rollback()
 
 
+# Built once: the dedupe read runs on every message (twice when a command writes). With the
+# sender's read (chat_user_and_roles) and the sign pair's (kvstore) built once too: 0.13-0.19
+# against 0.39-0.47 ms of CPU for the three on SQLite, 0.64-0.75 against 1.0-1.6 on
+# PostgreSQL (six interleaved rounds of 1,000, 2026-12-06).
+_PRIOR = select(ChatInbound).where(
+    ChatInbound.platform == bindparam("platform"),
+    ChatInbound.message_id == bindparam("message_id"),
+)
+
+
 def _prior(session: Session, message: InboundMessage) -> ChatInbound | None:
-    query = select(ChatInbound).where(
-        ChatInbound.platform == message.platform, ChatInbound.message_id == message.message_id
-    )
-    return session.exec(query).first()
+    params = {"platform": message.platform, "message_id": message.message_id}
+    return session.execute(_PRIOR, params).scalars().first()
 
 
 def _replay(message: InboundMessage, prior: ChatInbound) -> Handled:

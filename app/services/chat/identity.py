@@ -12,7 +12,7 @@ import re
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
 from sqlmodel import Session, col, func, select
 
 from app.services.core import Actor, acts
@@ -214,18 +214,25 @@ def user_for_chat(*, session: Session, platform: ChatPlatform, external_id: str)
     return chat_user_and_roles(session=session, platform=platform, external_id=external_id)[0]
 
 
+# Built once: every chat message reads its sender this way.
+_USER_AND_ROLES = (
+    select(User, UserRole.role)
+    .join(ChatIdentity, col(ChatIdentity.user_id) == User.id)
+    .outerjoin(UserRole, col(UserRole.user_id) == User.id)
+    .where(
+        ChatIdentity.platform == bindparam("platform"),
+        ChatIdentity.external_id == bindparam("external_id"),
+    )
+)
+
+
 def chat_user_and_roles(
     *, session: Session, platform: ChatPlatform, external_id: str
 ) -> tuple[User | None, frozenset[Role]]:
     """The active Gendan user a chat account is bound to and the user's global roles, in one
     query; (None, no roles) when the account is not bound or its user is not active."""
-    query = (
-        select(User, UserRole.role)
-        .join(ChatIdentity, col(ChatIdentity.user_id) == User.id)
-        .outerjoin(UserRole, col(UserRole.user_id) == User.id)
-        .where(ChatIdentity.platform == platform, ChatIdentity.external_id == external_id)
-    )
-    rows = session.exec(query).all()
+    params = {"platform": platform, "external_id": external_id}
+    rows = session.execute(_USER_AND_ROLES, params).all()
     if not rows or not rows[0][0].is_active:
         return None, frozenset()
     return rows[0][0], frozenset(Role(role) for _, role in rows if role is not None)

@@ -29,6 +29,7 @@ PURGE_INTERVAL = timedelta(minutes=1)
 
 
 _VALUE_OF = select(TABLE.c.value).where(TABLE.c.key == bindparam("key"))
+_GET = select(TABLE.c.value, TABLE.c.expires_at).where(TABLE.c.key == bindparam("key"))
 
 
 @cache
@@ -59,12 +60,11 @@ class DatabaseKeyValueStore:
 
     def get(self, key: str, *, session: Session | None = None) -> str | None:
         """The key's live value (None: none), read in `session`'s transaction when given."""
-        query = select(TABLE.c.value, TABLE.c.expires_at).where(TABLE.c.key == key)
         if session is not None:
-            row = session.connection().execute(query).first()
+            row = session.connection().execute(_GET, {"key": key}).first()
         else:
             with self._reader.connect() as conn:
-                row = conn.execute(query).first()
+                row = conn.execute(_GET, {"key": key}).first()
                 conn.rollback()
         if row is None or (row.expires_at is not None and row.expires_at <= self._now()):
             return None
