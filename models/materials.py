@@ -6,6 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated
 
+import sqlalchemy as sa
 from pydantic import BeforeValidator, ConfigDict, StringConstraints
 from pydantic import Field as PField
 from sqlmodel import Field, SQLModel
@@ -57,6 +58,8 @@ class MaterialBase(SQLModel):
 class Material(MaterialBase, table=True):
     __tablename__ = "material"
     __audit_exclude__ = frozenset({"updated_at"})
+    # A scanned or typed code that is not exact is looked up in any case (`upper(code)`).
+    __table_args__ = (sa.Index("ix_material_code_upper", sa.text("upper(code)")),)
 
     id: int | None = Field(default=None, primary_key=True)
     code: str = Field(max_length=64, unique=True, index=True)

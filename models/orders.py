@@ -29,6 +29,9 @@ class OrderBase(SQLModel):
 class Order(OrderBase, table=True):
     __tablename__ = "orders"
     __audit_exclude__ = frozenset({"updated_at"})
+    # Chat commands and scanned labels name an order by its code in any case
+    # (`upper(code) = :code`): without this index that lookup read the whole table.
+    __table_args__ = (sa.Index("ix_orders_code_upper", sa.text("upper(code)")),)
 
     id: int | None = Field(default=None, primary_key=True)
     code: str = Field(max_length=32, unique=True, index=True)

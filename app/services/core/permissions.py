@@ -8,8 +8,9 @@ membership (or liaison) and a role that fits the action; admins may do anything.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cache
 
-from sqlalchemy import or_
+from sqlalchemy import bindparam, func, or_
 from sqlmodel import Session, select
 
 from app.services.core.actor import Actor
@@ -85,13 +86,13 @@ def _can_view(session: Session, actor: Actor, order: Order, member) -> bool:
 
 def load_order(session: Session, actor: Actor, order_id: int, *, for_update=False) -> Order:
     """The order if it exists and the actor may see it; NotFound or Forbidden otherwise."""
-    return _load_order(session, actor, Order.id == order_id, for_update, None)
+    return _load_order(session, actor, "id", order_id, for_update, None)
 
 
-def load_order_where(session: Session, actor: Actor, condition, missing: NotFound) -> Order:
-    """load_order for the one order matching `condition` (a unique key other than the id),
-    with `missing` raised when there is none."""
-    return _load_order(session, actor, condition, False, None, missing)
+def load_order_by_code(session: Session, actor: Actor, code: str, missing: NotFound) -> Order:
+    """load_order for the order whose code is `code` ignoring case (through the index on
+    upper(code)), with `missing` raised when there is none."""
+    return _load_order(session, actor, "code", code.strip().upper(), False, None, missing)
 
 
 def load_order_to_act(
@@ -105,11 +106,11 @@ def load_order_to_act(
 ) -> Order:
     """load_order then require_order_role, with the same answers and errors, the actor's
     membership read once for both."""
-    return _load_order(session, actor, Order.id == order_id, for_update, (allowed, action))
+    return _load_order(session, actor, "id", order_id, for_update, (allowed, action))
 
 
-def _load_order(session, actor, condition, for_update, acting, missing=None) -> Order:
-    order, joined = _order_and_membership(session, actor, condition, for_update)
+def _load_order(session, actor, by, key, for_update, acting, missing=None) -> Order:
+    order, joined = _order_and_membership(session, actor, by, key, for_update)
     if order is None:
         raise missing or NotFound("订单不存在", code="order_not_found")
 
@@ -123,17 +124,33 @@ def _load_order(session, actor, condition, for_update, acting, missing=None) -> 
     return order
 
 
-def _order_and_membership(session, actor, condition, for_update):
-    """The order matching `condition` and the actor's membership of it (None when not a
-    member), in one round trip."""
+# How an order is named: its id, or its code upper-cased (`key`).
+_ORDER_KEYS = {
+    "id": Order.id == bindparam("key"),
+    "code": func.upper(Order.code) == bindparam("key"),
+}
+
+
+@cache
+def _order_statement(by: str, with_member: bool, for_update: bool):
+    """The order named `by` a key, and the actor's membership of it when `with_member`: built
+    once per shape, with bound parameters (every order page and chat command runs one)."""
+    if not with_member:
+        query = select(Order).where(_ORDER_KEYS[by])
+        return query.with_for_update() if for_update else query
+    on = (OrderMember.order_id == Order.id) & (OrderMember.user_id == bindparam("user_id"))
+    query = select(Order, OrderMember).outerjoin(OrderMember, on).where(_ORDER_KEYS[by])
+    return query.with_for_update(of=Order) if for_update else query
+
+
+def _order_and_membership(session, actor, by, key, for_update):
+    """The order named `by` `key` and the actor's membership of it (None when not a member),
+    in one round trip."""
     if actor.id is None:
-        query = select(Order).where(condition)
-        return session.exec(query.with_for_update() if for_update else query).first(), None
-    on = (OrderMember.order_id == Order.id) & (OrderMember.user_id == actor.id)
-    query = select(Order, OrderMember).outerjoin(OrderMember, on).where(condition)
-    if for_update:
-        query = query.with_for_update(of=Order)
-    return session.exec(query).first() or (None, None)
+        query = _order_statement(by, False, for_update)
+        return session.exec(query, params={"key": key}).first(), None
+    query = _order_statement(by, True, for_update)
+    return session.exec(query, params={"key": key, "user_id": actor.id}).first() or (None, None)
 
 
 def acting_roles(session: Session, actor: Actor, order: Order) -> set[Role]:

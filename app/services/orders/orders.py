@@ -11,7 +11,7 @@ from app.services.core import (
     Actor,
     acts,
     load_order,
-    load_order_where,
+    load_order_by_code,
     require_manage_order,
     roles_of,
     visible_orders_clause,
@@ -216,7 +216,7 @@ def get_order(*, session: Session, actor: Actor, order_id: int) -> Order:
 def find_order_by_code(*, session: Session, actor: Actor, code: str) -> Order:
     """The order with this code (case-insensitive), if the actor may see it."""
     missing = NotFound(f"订单 {code} 不存在", code="order_not_found")
-    return load_order_where(session, actor, func.upper(Order.code) == code.strip().upper(), missing)
+    return load_order_by_code(session, actor, code, missing)
 
 
 def list_orders(

@@ -20,6 +20,7 @@ from models.errors import Conflict, Forbidden, InvalidInput, NotFound
 from models.orders import MemberAdd, OrderCreate, OrderUpdate
 from models.stages import ChecklistItem, Stage
 from tests.factories import act, add_to_order, make_order, make_user
+from tests.plans import plans_of
 
 
 def _data(**kw):
@@ -217,3 +218,16 @@ def test_the_liaison_cannot_be_removed_from_the_order(session):
         remove_member(
             session=session, actor=act(session, tracker), order_id=order.id, user_id=tracker.id
         )
+
+
+def test_a_code_in_any_case_is_found_through_its_index(session):
+    """Chat commands name orders in any case: the lookup is served by ix_orders_code_upper,
+    not a read of every order."""
+    make_order(session, code="GD-IX1")
+    admin = act(session, make_user(session, Role.admin))
+
+    def find():
+        find_order_by_code(session=session, actor=admin, code="gd-ix1")
+
+    (plan,) = plans_of(session, find, containing="upper(")
+    assert "ix_orders_code_upper" in plan

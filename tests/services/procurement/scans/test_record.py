@@ -23,6 +23,7 @@ from tests.factories import (
     make_warehouse,
     scan_in,
 )
+from tests.plans import plans_of
 
 
 def _setup(session, needed=10, is_key=False):
@@ -161,6 +162,28 @@ def test_a_label_with_an_order_goes_to_that_order(session):
     result, _ = _scan(session, worker, scan_in(payload))
     assert result.order.id == order.id and result.quantity == Decimal("2.5")
     assert result.lot == "L1"
+
+
+def test_a_labels_order_and_a_material_code_in_another_case_are_found_through_indexes(session):
+    """The label's order code and a material code that is not exact are looked up ignoring
+    case, through ix_orders_code_upper and ix_material_code_upper (not a read of the table)."""
+    order, _, _, worker = _setup(session)
+    payload = format_payload(
+        GendanLabel(
+            kind=LabelKind.LOT,
+            material_code="steel-3mm",
+            lot="L2",
+            quantity=Decimal(1),
+            order_code=order.code.lower(),
+        )
+    )
+
+    def scan():
+        _scan(session, worker, scan_in(payload))
+
+    plans = plans_of(session, scan, containing="upper(")
+    assert len(plans) == 2
+    assert "ix_orders_code_upper" in plans[0] and "ix_material_code_upper" in plans[1]
 
 
 def test_a_label_of_an_order_the_worker_is_not_in_is_forbidden(session):
