@@ -40,21 +40,24 @@ def backoff(attempts: int, retry_after: float | None = None, *, jitter: bool = T
 @cache
 def _finish_statement(model, with_until: bool, names: tuple[str, ...], returning: tuple):
     """Queue.finish_held's UPDATE with bound parameters, built once per shape: building it
-    cost about as much CPU as running it (on every reply a worker sends)."""
+    cost about as much CPU as running it (on every reply a worker sends). A Core UPDATE of the
+    table, not the ORM's bulk UPDATE of the entity: the session keeps no copy of the row to
+    synchronise, and the ORM's path cost 0.5 ms of CPU a reply on PostgreSQL."""
+    table = model.__table__
     held = [
-        model.id == bindparam("row_id"),
-        model.status == bindparam("running"),
-        model.lease_owner == bindparam("owner"),
+        table.c.id == bindparam("row_id"),
+        table.c.status == bindparam("running"),
+        table.c.lease_owner == bindparam("owner"),
     ]
     if with_until:
-        held.append(model.lease_until == bindparam("until"))
+        held.append(table.c.lease_until == bindparam("until"))
     values = {name: bindparam(name) for name in ("status", *names)}
+    columns = [table.c[attribute.key] for attribute in returning]
     return (
-        update(model)
+        update(table)
         .where(*held)
         .values(lease_owner=None, lease_until=None, **values)
-        .returning(*returning)
-        .execution_options(synchronize_session=False)
+        .returning(*columns)
     )
 
 
