@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from urllib.parse import parse_qs, urlsplit
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
 from app.services.chat._sealing import mask, seal, unseal
@@ -215,25 +216,34 @@ def list_groups(*, session: Session, actor: Actor, order_id: int | None = None) 
     return list(session.exec(query).all())
 
 
+# Built once with bound parameters: every message in a group chat reads its group and the
+# orders the group follows.
+_GROUP_OF_CONVERSATION = select(ChatGroup).where(
+    ChatGroup.platform == bindparam("platform"),
+    ChatGroup.conversation_id == bindparam("conversation_id"),
+    ChatGroup.active,
+)
+_GROUP_ORDERS = (
+    select(ChatGroupOrder.group_id, ChatGroupOrder.order_id)
+    .where(col(ChatGroupOrder.group_id).in_(bindparam("group_ids", expanding=True)))
+    .order_by(ChatGroupOrder.order_id)
+)
+
+
 def group_for_conversation(
     *, session: Session, platform: ChatPlatform, conversation_id: str
 ) -> ChatGroup | None:
     """The active group a chat conversation is, if it was registered with its id."""
-    query = select(ChatGroup).where(
-        ChatGroup.platform == platform,
-        ChatGroup.conversation_id == conversation_id,
-        ChatGroup.active,
-    )
-    return session.exec(query).first()
+    params = {"platform": platform, "conversation_id": conversation_id}
+    return session.exec(_GROUP_OF_CONVERSATION, params=params).first()
 
 
 def group_order_ids(*, session: Session, group_ids: list[int]) -> dict[int, list[int]]:
     """The orders each group follows."""
     out: dict[int, list[int]] = {g: [] for g in group_ids}
     if group_ids:
-        query = select(ChatGroupOrder).where(col(ChatGroupOrder.group_id).in_(group_ids))
-        for link in session.exec(query.order_by(ChatGroupOrder.order_id)):
-            out[link.group_id].append(link.order_id)
+        for group_id, order_id in session.execute(_GROUP_ORDERS, {"group_ids": group_ids}):
+            out[group_id].append(order_id)
     return out
 
 
