@@ -151,7 +151,7 @@ class OutboxDeliverer:
             if row.lease_until is None or row.lease_until - SEND_MARGIN <= self.now():
                 log.warning("outbox %s: its lease runs out; left to the delivery loop", row.id)
                 continue
-            stats.add(self._deliver(row))
+            stats.add(self._deliver(row, alone=True))
         return stats
 
     def lease_new(self, row: Outbox) -> bool:
@@ -262,7 +262,9 @@ class OutboxDeliverer:
 
     # sending and recording ---------------------------------------------------------------
 
-    def _deliver(self, row: Claimed, fence: Fence | None = None) -> SendResult:
+    def _deliver(self, row: Claimed, fence: Fence | None = None, *, alone=False) -> SendResult:
+        """Send a claimed row and record the outcome. `alone`: the row carries no alert (a row
+        `lease_new` took), so its record as sent is the one UPDATE."""
         if is_stub(row.message):  # a stub the claim could not render (it names no alert)
             result = SendResult.permanent("消息内容未生成（没有对应的预警），无法发送")
             self._finish(row, result, fence)
@@ -277,11 +279,14 @@ class OutboxDeliverer:
         except Exception as exc:  # a sender bug must not lose the message: retry it later
             log.exception("outbox %s: unexpected error while sending", row.id)
             result = SendResult("retryable", None, f"unexpected {type(exc).__name__}")
-        self._finish(row, result, fence)
+        self._finish(row, result, fence, alone=alone)
         return result
 
-    def _finish(self, row: Claimed, result: SendResult, fence: Fence | None = None) -> None:
+    def _finish(self, row: Claimed, result: SendResult, fence: Fence | None = None, *, alone=False):
         now = self.now()
+        if result.ok and alone and fence is None and not self.db.is_sqlite:
+            self._sent_alone(row, now)
+            return
         if result.ok:
             self._sent(row, now, fence)
             return
@@ -327,6 +332,28 @@ class OutboxDeliverer:
                 return
             mark_delivered(session, _carried_alerts(session, row.id, *ended), now)
             session.commit()
+
+    def _sent_alone(self, row: Claimed, now: datetime) -> None:
+        """_sent for a row that carries no alert, on PostgreSQL: the conditional UPDATE is its
+        own transaction (autocommit), without the BEGIN and COMMIT round trips. SQLite keeps
+        the transaction, which takes this process's writer lock first (app/db.py)."""
+        autocommit = self.db.engine.execution_options(isolation_level="AUTOCOMMIT")
+        with autocommit.connect() as conn:
+            ended = OUTBOX_QUEUE.finish_held(
+                conn,
+                self.owner,
+                row.id,
+                row.lease_until,
+                OutboxStatus.sent,
+                (Outbox.alert_id,),
+                sent_at=now,
+                last_error=None,
+                errcode=None,
+            )
+        if ended is None:
+            log.warning("outbox %s: lease lost before the result was recorded", row.id)
+        elif ended.alert_id is not None:  # lease_new refuses such rows: never expected
+            log.error("outbox %s carried alert %s; not marked delivered", row.id, ended.alert_id)
 
     def _release(self, row: Claimed) -> None:
         """Give a claimed row back untried; it goes when its group's pause ends."""

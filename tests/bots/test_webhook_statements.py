@@ -8,9 +8,10 @@ times are left to bench/bench_http.py --webhooks.
 
 What a webhook may do: one read transaction (the dedupe lookup and the reads of a read-only
 command's answer) and one write transaction holding the inserts alone. A DingTalk message
-costs two write transactions (COMMITs, counted on every thread) in all: the request's, which
-claims the timestamp/sign pair and stores the message with its reply's outbox row (inserted
-leased to the worker's deliverer), and the background sender's, which records the reply sent.
+costs two writes in all: the request's transaction, which claims the timestamp/sign pair and
+stores the message with its reply's outbox row (inserted leased to the worker's deliverer),
+and the background sender's UPDATE, which records the reply sent (a transaction of its own on
+SQLite, autocommit on PostgreSQL).
 """
 
 from __future__ import annotations
@@ -191,7 +192,7 @@ def test_dingtalk_progress_stores_the_pair_the_message_and_its_reply_in_one_writ
     wait_sent(session)
 
 
-def test_a_dingtalk_message_is_two_commits_one_in_the_request_one_in_the_send(
+def test_a_dingtalk_message_commits_once_in_the_request_and_records_its_send_in_one_update(
     web, engine, session, db, order, sim
 ):
     payload = session_payload(sim, f"进度 {order.code}", sender="wangwu")
@@ -199,8 +200,11 @@ def test_a_dingtalk_message_is_two_commits_one_in_the_request_one_in_the_send(
         assert post_dingtalk(web, payload).status_code == 200
         assert len(wait_pushed(sim, DING_GROUP, 1, api="sessionWebhook")) == 1
         wait_sent(session)
-    # The request's write, then the background sender's record of the outcome: no claim.
-    assert committed == [threading.current_thread().name, "chat-soon"]
+    # The request's write, then the background sender's record of the outcome: no claim. On
+    # PostgreSQL that record is the UPDATE alone, in autocommit (no BEGIN and COMMIT round
+    # trips); SQLite's takes the writer lock in a transaction of its own.
+    sends = ["chat-soon"] if db.is_sqlite else []
+    assert committed == [threading.current_thread().name, *sends]
     assert seen.on("chat-soon").kinds() == {"UPDATE": 1}  # sent, while the lease holds
 
 
