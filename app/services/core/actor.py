@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import wraps
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
 from models.enums import Channel, Role
@@ -45,20 +46,24 @@ class Actor:
         return cls(user=None, channel=channel, roles=frozenset())
 
 
+# Built once with bound parameters: every authenticated request reads its user this way.
+_ROLES_OF = select(UserRole.role).where(UserRole.user_id == bindparam("user_id"))
+_USER_AND_ROLES = (
+    select(User, UserRole.role)
+    .outerjoin(UserRole, col(UserRole.user_id) == User.id)
+    .where(User.id == bindparam("user_id"))
+)
+
+
 def roles_of(session: Session, user_id: int) -> frozenset[Role]:
     """The global roles a user holds."""
-    rows = session.exec(select(UserRole.role).where(UserRole.user_id == user_id)).all()
+    rows = session.exec(_ROLES_OF, params={"user_id": user_id}).all()
     return frozenset(Role(r) for r in rows)
 
 
 def user_and_roles(session: Session, user_id: int) -> tuple[User | None, frozenset[Role]]:
     """A user and the global roles they hold, read in one query; (None, no roles) if none."""
-    query = (
-        select(User, UserRole.role)
-        .outerjoin(UserRole, col(UserRole.user_id) == User.id)
-        .where(User.id == user_id)
-    )
-    rows = session.exec(query).all()
+    rows = session.exec(_USER_AND_ROLES, params={"user_id": user_id}).all()
     if not rows:
         return None, frozenset()
     return rows[0][0], frozenset(Role(role) for _, role in rows if role is not None)
