@@ -151,7 +151,10 @@ class ChatInbound(SQLModel, table=True):
     __tablename__ = "chat_inbound"
     __table_args__ = (
         sa.UniqueConstraint("platform", "message_id"),
-        sa.Index("ix_chat_inbound_sender", "platform", "sender_id", "received_at"),
+        # The sender first: led by platform, as the message key is, PostgreSQL chose this index
+        # for the dedupe read on a table it had not analysed yet (every earlier message of the
+        # platform read again for each new one).
+        sa.Index("ix_chat_inbound_sender", "sender_id", "platform", "received_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

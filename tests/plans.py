@@ -8,23 +8,24 @@ import json
 from sqlalchemy import event
 
 
-def plans_of(session, run, *, containing: str) -> list[str]:
-    """Run `run()`, then EXPLAIN each statement it ran whose SQL contains `containing`, on the
-    session's connection with the same parameters. PostgreSQL is told to avoid sequential
-    scans (a table of a few test rows is read whole otherwise): the plan then shows whether an
-    index can serve the statement at all. Each plan comes back as one string."""
-    conn = session.connection()
+def plans_of(session, run, *, containing: str, engine=None) -> list[str]:
+    """Run `run()`, then EXPLAIN each statement it ran on `engine` (the session's by default;
+    an app's own, for requests) whose SQL contains `containing`, on the session's connection
+    with the same parameters. PostgreSQL is told to avoid sequential scans (a table of a few
+    test rows is read whole otherwise): the plan then shows whether an index can serve the
+    statement at all. Each plan comes back as one string."""
+    engine = engine or session.get_bind()
     ran: list[tuple[str, object]] = []
 
     def listener(_conn, _cursor, statement, params, _context, _many):
         if containing in statement:
             ran.append((statement, params))
 
-    event.listen(conn.engine, "before_cursor_execute", listener)
+    event.listen(engine, "before_cursor_execute", listener)
     try:
         run()
     finally:
-        event.remove(conn.engine, "before_cursor_execute", listener)
+        event.remove(engine, "before_cursor_execute", listener)
     assert ran, f"no statement containing {containing!r} ran"
     conn = session.connection()
     if conn.dialect.name == "sqlite":
