@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import wraps
 
 from flask import current_app, g, redirect, request, session, url_for
+from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import validate_csrf
 from wtforms import ValidationError
 
@@ -86,6 +87,25 @@ def _check_csrf() -> None:
         validate_csrf(request.headers.get("X-CSRFToken", ""))
     except ValidationError as exc:
         raise Forbidden("页面已过期，请刷新后重试", code="csrf_failed") from exc
+
+
+class PageSessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, except that a static file's response never sets the
+    cookie.
+
+    Flask refreshes a permanent session's cookie on every response, stylesheets and icons
+    included. A static response still in flight when the user signed out (or in as someone
+    else) then set the old session again: the sign-out was undone, or the new sign-in failed
+    its CSRF check (seen in the browser tests). Static files carry no session state, and a
+    response without Set-Cookie can also be cached. A session the request changed is still
+    saved, whatever the endpoint."""
+
+    def should_set_cookie(self, app, session) -> bool:
+        if session.modified:
+            return True
+        endpoint = request.endpoint or ""
+        static = not endpoint or endpoint == "static" or endpoint.endswith(".static")
+        return not static and super().should_set_cookie(app, session)
 
 
 def login_session(user: User) -> None:

@@ -15,7 +15,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from app.api.blueprint import OpenAPI
-from app.auth import close_db_session
+from app.auth import PageSessionInterface, close_db_session
 from app.config import flask_config, split_overrides
 from app.db import Database
 from app.downloads import document_files
@@ -57,6 +57,7 @@ def create_app(overrides: dict | None = None) -> OpenAPI:
     core.configure(current)
     app.extensions["gendan.db"] = Database(app.config["DATABASE_URL"])
     _configure_chat(app)
+    app.session_interface = PageSessionInterface()
     csrf.init_app(app)
     register_error_handlers(app)
     limiter = install_security(app)

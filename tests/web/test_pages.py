@@ -23,6 +23,30 @@ def test_pages_redirect_to_login_when_signed_out(client):
     assert r.status_code == 302 and "/login" in r.headers["Location"]
 
 
+def test_a_static_file_never_sets_the_session_cookie_so_it_cannot_undo_a_sign_out(client, session):
+    make_user(session, Role.tracker, username="li")
+    session.commit()
+    _login(client, "li")
+    page = client.get("/orders")
+    assert page.status_code == 200 and "session=" in page.headers.get("Set-Cookie", "")
+    signed_in_cookie = client.get_cookie("session").value
+    # The stylesheet, asked for with the signed-in cookie, answers without Set-Cookie...
+    for path in ("/static/web/gendan.css", "/static/web/m/icon.svg", "/static/no-such-file"):
+        assert "Set-Cookie" not in client.get(path).headers, path
+    # ...so one still in flight when the user signs out cannot put the old session back.
+    csrf_page = client.get("/orders").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', csrf_page).group(1)
+    assert client.post("/logout", data={"csrf_token": token}).status_code == 302
+    assert client.get_cookie("session") is None or client.get_cookie("session").value == ""
+    assert (
+        "Set-Cookie"
+        not in client.get(
+            "/static/web/gendan.css", headers={"Cookie": f"session={signed_in_cookie}"}
+        ).headers
+    )
+    assert client.get("/orders").status_code == 302
+
+
 def test_login_with_a_wrong_password_stays_on_the_page_with_a_chinese_error(client, session):
     make_user(session, Role.tracker, username="li")
     session.commit()
