@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -42,7 +43,10 @@ def _feed(app, frames: list[dict]) -> list[dict]:
         while client._tasks:
             await asyncio.gather(*list(client._tasks))
 
-    asyncio.run(run())
+    # On a thread of its own: once a browser test ran in this worker, Playwright's sync API
+    # keeps an event loop running on this one, and asyncio.run refuses to start another here.
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, run()).result()
     return socket.sent
 
 

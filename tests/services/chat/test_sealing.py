@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from app.services.chat._sealing import hkdf_sha256, seal, unseal
 from app.services.core import configure
+from app.services.core import settings as deployment
 from models.errors import Unavailable
 from tests.factories import SECRET
 
@@ -24,6 +25,17 @@ STORED = (
     "gAAAAABpMjygivgpP9MBaaPQxNVkPW8hFQaDFF82jMdNVIJGzFr53rtCEJjn6Ob1RSrrMR6fKrzq-Si5bEUEkS_XAj"
     "-i5Q1mpJ7v5qFTyhtHH61AszEKuIA="
 )
+
+
+@pytest.fixture(autouse=True)
+def test_key():
+    """The tokens here are sealed under the test SECRET_KEY. Building an app sets the process's
+    key to the app's (the browser tests' live servers bring keys of their own), so each test
+    sets it, and puts back the key it found."""
+    found = deployment().secret_key
+    configure(secret_key=SECRET)
+    yield
+    configure(secret_key=found)
 
 
 def _reference(secret_key: str = SECRET) -> Fernet:
