@@ -7,7 +7,7 @@ PORT ?= 5000
 SIM_PORT ?= 5001
 STAMP := $(VENV)/.installed
 
-.PHONY: setup system-deps test-system-deps run run-prod migrate simulator sim-menu test test-clock lint format vendor vendor-barcode clean
+.PHONY: setup system-deps test-system-deps run run-prod migrate simulator sim-menu test test-clock test-isolation lint format vendor vendor-barcode clean
 
 system-deps:
 	@ldconfig -p | grep -q 'libzbar.so.0' || { \
@@ -99,6 +99,13 @@ test-clock: setup test-system-deps bytecode
 	  echo "== clock at $$at UTC"; \
 	  tests/clockcheck/run --at "$$at" $(PYTEST) -q $(PYTEST_PARALLEL) -m clock || exit 1; \
 	done
+
+# Every test but the browser's again, in workers started as if a browser test had run first in
+# each (Playwright's sync API started, an app built with another SECRET_KEY): a test that leans
+# on state an earlier test left behind fails here (tests/worker_state.py). Not part of .ci/run.
+test-isolation: setup test-system-deps bytecode
+	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -q $(PYTEST_PARALLEL) -p tests.worker_state \
+	  --ignore=tests/browser
 
 # Style, formatting, and the import contracts of pyproject.toml ([tool.importlinter]: imports
 # point down only, see docs/ARCHITECTURE.md). --no-cache: grimp's cache can miss moved modules.
