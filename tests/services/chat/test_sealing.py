@@ -28,7 +28,7 @@ STORED = (
 
 
 @pytest.fixture(autouse=True)
-def test_key():
+def sealing_key():
     """The tokens here are sealed under the test SECRET_KEY. Building an app sets the process's
     key to the app's (the browser tests' live servers bring keys of their own), so each test
     sets it, and puts back the key it found."""
