@@ -235,10 +235,16 @@ class Database:
         # Readers hold no write lock on SQLite (BEGIN DEFERRED) and no transaction at all on
         # PostgreSQL: under its READ COMMITTED every statement reads a snapshot of its own
         # anyway, so a transaction would only add the BEGIN and ROLLBACK round trips.
+        # `autocommit`: each statement commits on its own (PostgreSQL; None on SQLite, whose
+        # writes take this process's writer lock in a transaction, see _sqlite_engine). Built
+        # once: execution_options makes a new engine object each call (about 0.05 ms).
+        self.autocommit = (
+            None if self.is_sqlite else self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        )
         if self.is_sqlite:
             reader_engine = self.engine.execution_options(sqlite_begin="DEFERRED")
         else:
-            reader_engine = self.engine.execution_options(isolation_level="AUTOCOMMIT")
+            reader_engine = self.autocommit
         self._reader = sessionmaker(bind=reader_engine, class_=Session, expire_on_commit=False)
 
     def session(self, *, readonly: bool = False) -> Session:

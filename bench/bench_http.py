@@ -204,6 +204,7 @@ class Runner:
         self.workers = workers  # the gunicorn worker pids, for their CPU time
         self.cpu: dict[tuple[str, int], float | None] = {}  # CPU ms per request, by kind
         self.machine_cpu: dict[tuple[str, int], float] = {}  # the whole machine's, likewise
+        self.sim_cpu: dict[tuple[str, int], float] = {}  # this process's: the simulator
         self.rng = random.Random(f"{SEED}-{engine}")
         self.run_number = 0
         self.problems: list[str] = []
@@ -223,15 +224,17 @@ class Runner:
         threads = min(WORKERS, connections)
         pids = self.workers()
         before, machine_before = cpu_seconds(pids), machine_cpu_seconds()
+        own_before = time.process_time()
         out = wrk("replay.lua", self.base, connections, seconds, [str(path), str(threads)])
         time.sleep(0.2)  # the last replies' after-work (the DingTalk push) is counted too
         after = cpu_seconds(pids) if self.workers() == pids else None
-        machine_after = machine_cpu_seconds()
+        machine_after, own_after = machine_cpu_seconds(), time.process_time()
         path.unlink()
         result = self.result(kind, connections, out)
         if result.requests:
             busy = machine_after - machine_before
             self.machine_cpu[(kind, connections)] = busy * 1000 / result.requests
+            self.sim_cpu[(kind, connections)] = (own_after - own_before) * 1000 / result.requests
         if before is not None and after is not None and result.requests:
             self.cpu[(kind, connections)] = (after - before) * 1000 / result.requests
         return result
@@ -326,6 +329,7 @@ class Runner:
 
 CPU_MS: dict[tuple[str, str, int], float | None] = {}  # (engine, kind, connections)
 MACHINE_MS: dict[tuple[str, str, int], float] = {}  # likewise, every process on the machine
+SIMULATOR_MS: dict[tuple[str, str, int], float] = {}  # likewise, the simulator (this process)
 
 
 @dataclass
@@ -405,6 +409,7 @@ def engine_run(
             runner.at(1, min(seconds, 1), webhooks_only=webhooks_only)
             runner.cpu.clear()
             runner.machine_cpu.clear()
+            runner.sim_cpu.clear()
             phase("warmed up")
             results = [
                 r for c in connections for r in runner.at(c, seconds, webhooks_only=webhooks_only)
@@ -414,6 +419,7 @@ def engine_run(
     memory = [Memory(engine, name, idle[name], peaks[name]) for name in pids]
     CPU_MS.update({(engine, *key): value for key, value in runner.cpu.items()})
     MACHINE_MS.update({(engine, *key): value for key, value in runner.machine_cpu.items()})
+    SIMULATOR_MS.update({(engine, *key): value for key, value in runner.sim_cpu.items()})
     return results, memory, runner.problems
 
 
@@ -560,6 +566,14 @@ def webhook_section(seconds: float, connections: list[int]) -> str:
         f"{os.cpu_count()} cores answer at most {os.cpu_count()} / (machine CPU per request) "
         "requests a second, so the mean latency is at least c x (machine CPU per request) / "
         f"{os.cpu_count()}: the floor the p99 sits above.",
+        "",
+        "Of that, the chat simulator's CPU per request (this benchmark's process, which takes "
+        "the DingTalk replies in place of DingTalk's servers): "
+        + "; ".join(
+            f"{engine} {kind} at {c}: {value:.1f} ms"
+            for (engine, kind, c), value in SIMULATOR_MS.items()
+        )
+        + ".",
         "",
         "Checked in the database after each run: every WeChat and DingTalk message answered "
         "stored once in chat_inbound. "

@@ -19,9 +19,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import Row, bindparam, insert
+from sqlalchemy import Row, Select, bindparam, insert
 from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.sql.selectable import ScalarSelect
 from sqlmodel import Session, col, select
 
 from app.services.chat import (
@@ -73,11 +74,20 @@ class _Result:
 
 class Claim(Protocol):
     """What a message must hold before it runs, written in the transaction that records it (a
-    DingTalk timestamp/sign pair, bots/sign_claim.py). Either step raises to refuse the message;
-    nothing of it is then written."""
+    DingTalk timestamp/sign pair, bots/sign_claim.py). `judge` and `take` raise to refuse the
+    message; nothing of it is then written."""
 
-    def check(self, session: Session) -> bool:
-        """In the read transaction: True when the message holds it already (a retry)."""
+    # A scalar subquery of what holds the claim now, read with the message's dedupe lookup in
+    # one statement; one object per kind of claim (the statement is built once for it).
+    seen: ScalarSelect
+
+    def seen_params(self) -> dict:
+        """The parameters of `seen`."""
+        ...
+
+    def judge(self, seen) -> bool:
+        """In the read transaction, given `seen`'s value: True when the message holds the claim
+        already (a retry)."""
         ...
 
     def take(self, session: Session) -> None:
@@ -114,8 +124,11 @@ def handle_message(
     now = now or utcnow()
     result = _Result()
     with db.session(readonly=True) as reader:
-        held = claim is None or claim.check(reader)  # a refused claim raises: nothing ran
-        prior = _prior(reader, message)
+        if claim is None:
+            held, prior = True, _prior(reader, message)
+        else:
+            prior, seen = _prior_and_seen(reader, message, claim)
+            held = claim.judge(seen)  # a refused claim raises: nothing ran
         if prior is not None and held:
             return _replay(message, prior)
         # A retry under a pair not claimed yet (signed anew) claims it in the write below.
@@ -218,6 +231,27 @@ def _prior(session: Session, message: InboundMessage) -> Row | None:
     """The message's stored row (its id and reply) when it was handled before."""
     params = {"platform": message.platform, "message_id": message.message_id}
     return session.connection().execute(_PRIOR, params).first()
+
+
+# The dedupe lookup with a claim's `seen` beside it, one statement per kind of claim (keyed by
+# the subquery object's identity): a FROM-less SELECT of scalar subqueries answers one row
+# whether or not the message was stored.
+_PRIOR_WITH: dict[int, Select] = {}
+
+
+def _prior_and_seen(session: Session, message: InboundMessage, claim: Claim) -> tuple:
+    """`_prior` and the claim's `seen` value, in one round trip."""
+    statement = _PRIOR_WITH.get(id(claim.seen))
+    if statement is None:
+        prior = _PRIOR.subquery()
+        statement = _PRIOR_WITH[id(claim.seen)] = sa_select(
+            sa_select(prior.c.id).scalar_subquery().label("id"),
+            sa_select(prior.c.reply).scalar_subquery().label("reply"),
+            claim.seen.label("seen"),
+        )
+    params = {"platform": message.platform, "message_id": message.message_id}
+    row = session.connection().execute(statement, params | claim.seen_params()).one()
+    return (row if row.id is not None else None), row.seen
 
 
 def _replay(message: InboundMessage, prior: Row) -> Handled:

@@ -17,13 +17,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import bindparam
 from sqlmodel import Session
 
-from app.services.chat import DatabaseKeyValueStore
+from app.services.chat import DatabaseKeyValueStore, live_value
 from bots.errors import ReplayedSign
 from bots.platforms import dingtalk
 
 log = logging.getLogger("gendan.bots")
+# The pair's live value, read in the statement that looks the message up (bots.inbound): one
+# round trip for both. Built once, with the parameters of `SignClaim.seen_params`.
+SEEN = live_value(bindparam("claim_key"), bindparam("claim_now"))
 
 
 @dataclass(frozen=True)
@@ -46,10 +50,15 @@ class SignClaim:
         key, expires_at = dingtalk.sign_replay_key(headers, window_ms)
         return cls(store, key, hashlib.sha256(body).hexdigest(), expires_at, source)
 
-    def check(self, session: Session) -> bool:
-        """In the read transaction: refuse a pair seen with another body (ReplayedSign); True
-        when this body holds the pair already (a retry), False when the pair is free."""
-        seen = self.store.get(self.key, session=session)
+    seen = SEEN  # what `judge` is given, read with the message's dedupe lookup
+
+    def seen_params(self) -> dict:
+        return {"claim_key": self.key, "claim_now": self.store.now()}
+
+    def judge(self, seen: str | None) -> bool:
+        """In the read transaction, given the pair's live value (`seen`): refuse a pair seen
+        with another body (ReplayedSign); True when this body holds the pair already (a
+        retry), False when the pair is free."""
         self._refuse_other(seen)
         return seen is not None
 

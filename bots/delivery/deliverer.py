@@ -337,8 +337,7 @@ class OutboxDeliverer:
         """_sent for a row that carries no alert, on PostgreSQL: the conditional UPDATE is its
         own transaction (autocommit), without the BEGIN and COMMIT round trips. SQLite keeps
         the transaction, which takes this process's writer lock first (app/db.py)."""
-        autocommit = self.db.engine.execution_options(isolation_level="AUTOCOMMIT")
-        with autocommit.connect() as conn:
+        with self.db.autocommit.connect() as conn:
             ended = OUTBOX_QUEUE.finish_held(
                 conn,
                 self.owner,

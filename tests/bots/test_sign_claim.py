@@ -5,8 +5,10 @@ answered once, with one reply."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
+from datetime import timedelta
 
 import pytest
 from sqlmodel import select
@@ -125,3 +127,16 @@ def test_the_platforms_retry_of_the_same_body_is_answered_once_with_one_reply(
     assert len(wait_pushed(sim, DING_GROUP, 1, api="sessionWebhook")) == 1
     time.sleep(0.3)  # a second reply would have left by now
     assert len(pushed(sim, DING_GROUP, api="sessionWebhook")) == 1
+
+
+def test_a_pair_another_body_held_until_it_expired_is_free_again(web, session, order, sim):
+    """The read transaction judges the pair by its live value (read with the dedupe lookup in
+    one statement): an expired row of another body is no refusal, and the write takes it over."""
+    headers, body = signed(sim, "帮助")
+    store = web.application.extensions["gendan.chat"].store
+    key, _ = dingtalk.sign_replay_key(headers, 60_000)
+    assert store.add(key, "another body", utcnow() - timedelta(seconds=1)) is None
+    assert web.post("/bots/dingtalk", headers=headers, data=body).status_code == 200
+    assert stored(session) == {key: hashlib.sha256(body).hexdigest()}
+    assert written(session) == (1, 1, 0)
+    wait_sent(session)

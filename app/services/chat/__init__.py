@@ -29,7 +29,7 @@ from app.services.chat.identity import (
     unbind_identity,
     user_for_chat,
 )
-from app.services.chat.kvstore import DatabaseKeyValueStore
+from app.services.chat.kvstore import DatabaseKeyValueStore, live_value
 from app.services.chat.outbox import (
     GROUP_CHANNELS,
     Target,
@@ -71,6 +71,7 @@ __all__ = [
     "list_groups",
     "list_identities",
     "list_outbox",
+    "live_value",
     "order_groups",
     "outbox_public",
     "record_failed_binding",

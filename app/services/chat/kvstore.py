@@ -14,9 +14,10 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import cache
 
-from sqlalchemy import Connection, bindparam, delete, insert, select, update
+from sqlalchemy import BindParameter, Connection, bindparam, delete, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.sql.selectable import ScalarSelect
 from sqlmodel import Session
 
 from models.base import utcnow
@@ -30,6 +31,13 @@ PURGE_INTERVAL = timedelta(minutes=1)
 
 _VALUE_OF = select(TABLE.c.value).where(TABLE.c.key == bindparam("key"))
 _GET = select(TABLE.c.value, TABLE.c.expires_at).where(TABLE.c.key == bindparam("key"))
+
+
+def live_value(key: BindParameter, now: BindParameter) -> ScalarSelect:
+    """The key's live value as a scalar subquery (NULL when the key holds none, or an expired
+    one, as `get` reads it), for a caller that reads it in a statement of its own."""
+    live = or_(TABLE.c.expires_at.is_(None), TABLE.c.expires_at > now)
+    return select(TABLE.c.value).where(TABLE.c.key == key, live).scalar_subquery()
 
 
 @cache
@@ -57,6 +65,10 @@ class DatabaseKeyValueStore:
         self._reader = engine.execution_options(sqlite_begin="DEFERRED")
         self._now = now
         self._purged_at: datetime | None = None
+
+    def now(self) -> datetime:
+        """The store's clock: what expiry is judged against."""
+        return self._now()
 
     def get(self, key: str, *, session: Session | None = None) -> str | None:
         """The key's live value (None: none), read in `session`'s transaction when given."""
