@@ -30,7 +30,6 @@ from app.services.chat import (
     enqueue_detached,
     enqueue_task,
     group_for_conversation,
-    group_order_ids,
     session_target,
 )
 from app.services.core import actor_for, settings
@@ -271,13 +270,9 @@ def _run(session: Session, message: InboundMessage, now: datetime, result: _Resu
     if user is not None:
         ctx.actor = actor_for(session, user, Channel.bot, roles=roles)
     if message.conversation_type == "group":
-        ctx.group = group_for_conversation(
+        ctx.group, ctx.group_orders = group_for_conversation(
             session=session, platform=platform, conversation_id=message.conversation_id
         )
-        if ctx.group is not None:
-            ctx.group_orders = group_order_ids(session=session, group_ids=[ctx.group.id])[
-                ctx.group.id
-            ]
     if message.kind != "text":
         result.command = (message.event_key or message.kind)[:24]
         result.reply = _non_text(ctx)

@@ -179,7 +179,7 @@ def test_a_dingtalk_reply_that_fails_at_once_is_sent_by_the_delivery_loop(sim, g
 def test_a_group_following_several_orders_asks_which_one(sim, gendan, session):
     tracker, _order = _order_with_groups(session)
     other = make_order(session, tracker, code="GD-E2E-09")
-    group = group_for_conversation(
+    group, _ = group_for_conversation(
         session=session, platform=ChatPlatform.dingtalk, conversation_id="cid-project-a001"
     )
     bind_group_order(

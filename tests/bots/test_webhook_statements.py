@@ -26,13 +26,15 @@ import pytest
 from sqlalchemy import event
 from sqlmodel import select
 
+from app.services.chat import create_group
+from app.services.core import Actor
 from bots.simulator import wire
 from models import clock
 from models.base import utcnow
-from models.chat import ChatInbound
-from models.enums import OutboxStatus, Role
+from models.chat import ChatGroupCreate, ChatInbound
+from models.enums import Channel, ChatPlatform, OutboxStatus, Role
 from models.outbox import KeyValue, Outbox
-from tests.bots.live import DING_GROUP, bind_all, wait_pushed
+from tests.bots.live import DING_GROUP, bind_all, content, wait_pushed
 from tests.bots.test_webhooks import (
     DT,
     dingtalk_payload,
@@ -103,20 +105,22 @@ def commits(engine):
         event.remove(engine, "commit", listener)
 
 
-def reply(session) -> Outbox:
-    """The DingTalk reply's outbox row as it is now, read in a transaction of its own (no
-    SQLite write lock stays held to starve the background thread's record of the send)."""
+def reply(session, kind: str | None = None) -> Outbox:
+    """The DingTalk reply's outbox row (the only row, or the only one of `kind`) as it is now,
+    read in a transaction of its own (no SQLite write lock stays held to starve the background
+    thread's record of the send)."""
     session.commit()
-    (row,) = session.exec(select(Outbox).execution_options(populate_existing=True)).all()
+    query = select(Outbox).execution_options(populate_existing=True)
+    (row,) = session.exec(query if kind is None else query.where(Outbox.kind == kind)).all()
     session.commit()  # no expiry on commit: the row stays readable
     return row
 
 
-def wait_sent(session) -> None:
+def wait_sent(session, kind: str | None = None) -> None:
     """Until the background thread recorded the reply sent (it may still be busy with an
     earlier test's slow sends)."""
     deadline = time.monotonic() + 30
-    while (row := reply(session)).status != OutboxStatus.sent:
+    while (row := reply(session, kind)).status != OutboxStatus.sent:
         assert time.monotonic() < deadline, f"the reply was not recorded sent: {row}"
         time.sleep(0.02)
 
@@ -219,6 +223,33 @@ def test_dingtalk_progress_stores_the_pair_the_message_and_its_reply_in_one_writ
     assert count(session, ChatInbound) == count(session, Outbox) == 1
     assert count(session, KeyValue) == 2
     wait_sent(session)
+
+
+def test_a_group_message_reads_its_group_with_the_orders_it_follows_in_one_statement(
+    web, engine, session, db, order, sim
+):
+    """`进度` without a code in a registered group that follows one order answers for it."""
+    group = ChatGroupCreate(
+        platform=ChatPlatform.dingtalk,
+        name="项目群",
+        webhook="tok-0123456789abc",
+        secret="SECabcdefghijklmnop0123",
+        conversation_id=dingtalk_payload()["conversationId"],
+        order_ids=[order.id],
+    )
+    create_group(session=session, actor=Actor.system(Channel.cli), data=group)
+    session.commit()
+    payload = session_payload(sim, "进度", sender="wangwu")
+    store = web.application.extensions["gendan.chat"].store
+    store.add("statements:purged", "1", utcnow() + timedelta(minutes=5))  # purge not due now
+    with counted(engine) as seen:
+        assert post_dingtalk(web, payload).status_code == 200
+    # The pair's key with the dedupe lookup, the sender's user and roles, the group with its
+    # orders, order, stages, liaison.
+    assert seen.kinds() == {"SELECT": 6, "INSERT": 3}
+    (reply,) = wait_pushed(sim, DING_GROUP, 1, api="sessionWebhook")
+    assert order.code in content(reply)
+    wait_sent(session, kind="bot_reply")  # the group's greeting is queued beside it
 
 
 def test_a_dingtalk_message_commits_once_in_the_request_and_records_its_send_in_one_update(

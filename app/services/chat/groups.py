@@ -218,10 +218,16 @@ def list_groups(*, session: Session, actor: Actor, order_id: int | None = None) 
 
 # Built once with bound parameters: every message in a group chat reads its group and the
 # orders the group follows.
-_GROUP_OF_CONVERSATION = select(ChatGroup).where(
-    ChatGroup.platform == bindparam("platform"),
-    ChatGroup.conversation_id == bindparam("conversation_id"),
-    ChatGroup.active,
+# The group with the orders it follows, one row per order (one with NULL when it follows none).
+_GROUP_OF_CONVERSATION = (
+    select(ChatGroup, ChatGroupOrder.order_id)
+    .outerjoin(ChatGroupOrder, col(ChatGroupOrder.group_id) == ChatGroup.id)
+    .where(
+        ChatGroup.platform == bindparam("platform"),
+        ChatGroup.conversation_id == bindparam("conversation_id"),
+        ChatGroup.active,
+    )
+    .order_by(ChatGroupOrder.order_id)
 )
 _GROUP_ORDERS = (
     select(ChatGroupOrder.group_id, ChatGroupOrder.order_id)
@@ -232,10 +238,14 @@ _GROUP_ORDERS = (
 
 def group_for_conversation(
     *, session: Session, platform: ChatPlatform, conversation_id: str
-) -> ChatGroup | None:
-    """The active group a chat conversation is, if it was registered with its id."""
+) -> tuple[ChatGroup | None, list[int]]:
+    """The active group a chat conversation is, if it was registered with its id, and the
+    orders it follows; one query (every group message asks both)."""
     params = {"platform": platform, "conversation_id": conversation_id}
-    return session.exec(_GROUP_OF_CONVERSATION, params=params).first()
+    rows = session.execute(_GROUP_OF_CONVERSATION, params).all()
+    if not rows:
+        return None, []
+    return rows[0][0], [order_id for _, order_id in rows if order_id is not None]
 
 
 def group_order_ids(*, session: Session, group_ids: list[int]) -> dict[int, list[int]]:

@@ -135,14 +135,19 @@ def test_groups_are_listed_per_order_and_found_by_conversation(session):
         group.id
     ]
     assert [g.id for g in list_groups(session=session, actor=actor)] == [group.id]
-    found = group_for_conversation(
+    found, orders = group_for_conversation(
         session=session, platform=ChatPlatform.dingtalk, conversation_id="cid-1"
     )
-    assert found.id == group.id
+    assert found.id == group.id and orders == [order.id]
+    assert (
+        group_for_conversation(
+            session=session, platform=ChatPlatform.dingtalk, conversation_id="cid-other"
+        )[1]
+        == []
+    ), "a group that follows no order"
     update_group(
         session=session, actor=actor, group_id=group.id, data=ChatGroupUpdate(active=False)
     )
-    assert (
-        group_for_conversation(session=session, platform="dingtalk", conversation_id="cid-1")
-        is None
-    )
+    assert group_for_conversation(
+        session=session, platform="dingtalk", conversation_id="cid-1"
+    ) == (None, [])
