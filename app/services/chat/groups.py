@@ -217,8 +217,8 @@ def list_groups(*, session: Session, actor: Actor, order_id: int | None = None) 
 
 
 # Built once with bound parameters: every message in a group chat reads its group and the
-# orders the group follows.
-# The group with the orders it follows, one row per order (one with NULL when it follows none).
+# orders the group follows, in one statement (a row per order; one with NULL when it follows
+# none). _GROUP_ORDERS reads the orders of several groups at once (the group list, alerts).
 _GROUP_OF_CONVERSATION = (
     select(ChatGroup, ChatGroupOrder.order_id)
     .outerjoin(ChatGroupOrder, col(ChatGroupOrder.group_id) == ChatGroup.id)
