@@ -3,9 +3,11 @@
 Every web worker, the delivery loop and the scheduler read the platforms' access tokens from
 this one table, so none of them fetches a token that rotates another's away (a WeChat
 /cgi-bin/token fetch invalidates the previous token). Each call is its own short transaction:
-the SDKs call the store from deep inside a request, outside any unit of work of ours. `get` and
-`add` also run inside the caller's transaction when given its session: the DingTalk webhook
-claims a timestamp/sign pair in the transaction that records the message it signed.
+the SDKs call the store from deep inside a request, outside any unit of work of ours. `add`
+also runs inside the caller's transaction when given its session: the DingTalk webhook claims a
+timestamp/sign pair in the transaction that records the message it signed, having read the
+pair's value (`live_value`, the one rule of what is live, which `get` uses too) with the
+message's dedupe lookup.
 """
 
 from __future__ import annotations
@@ -30,14 +32,16 @@ PURGE_INTERVAL = timedelta(minutes=1)
 
 
 _VALUE_OF = select(TABLE.c.value).where(TABLE.c.key == bindparam("key"))
-_GET = select(TABLE.c.value, TABLE.c.expires_at).where(TABLE.c.key == bindparam("key"))
 
 
 def live_value(key: BindParameter, now: BindParameter) -> ScalarSelect:
-    """The key's live value as a scalar subquery (NULL when the key holds none, or an expired
-    one, as `get` reads it), for a caller that reads it in a statement of its own."""
+    """The key's live value as a scalar subquery: NULL when the key holds none, or an expired
+    one. `get` reads it alone; a caller may read it beside other things in one statement."""
     live = or_(TABLE.c.expires_at.is_(None), TABLE.c.expires_at > now)
     return select(TABLE.c.value).where(TABLE.c.key == key, live).scalar_subquery()
+
+
+_GET = select(live_value(bindparam("key"), bindparam("now")))
 
 
 @cache
@@ -70,17 +74,12 @@ class DatabaseKeyValueStore:
         """The store's clock: what expiry is judged against."""
         return self._now()
 
-    def get(self, key: str, *, session: Session | None = None) -> str | None:
-        """The key's live value (None: none), read in `session`'s transaction when given."""
-        if session is not None:
-            row = session.connection().execute(_GET, {"key": key}).first()
-        else:
-            with self._reader.connect() as conn:
-                row = conn.execute(_GET, {"key": key}).first()
-                conn.rollback()
-        if row is None or (row.expires_at is not None and row.expires_at <= self._now()):
-            return None
-        return row.value
+    def get(self, key: str) -> str | None:
+        """The key's live value (None: none or expired), in a read of its own."""
+        with self._reader.connect() as conn:
+            value = conn.execute(_GET, {"key": key, "now": self._now()}).scalar()
+            conn.rollback()
+        return value
 
     def set(self, key: str, value: str, expires_at: datetime | None) -> None:
         values = {"value": value, "expires_at": expires_at, "updated_at": self._now()}
