@@ -87,15 +87,16 @@ def upload_dir(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def app_for(tmp_path_factory, upload_dir):
-    """Build (once per engine) a Flask app bound to a test database."""
+    """Build (once per engine) a Flask app bound to a test database; `name` builds another
+    (once per engine and name), as a second gunicorn worker has an app of its own."""
     from app import create_app
 
     apps = {}
 
-    def build(database):
-        if database.url not in apps:
+    def build(database, name: str = ""):
+        if (database.url, name) not in apps:
             instance = tmp_path_factory.mktemp("instance")
-            apps[database.url] = create_app(
+            apps[(database.url, name)] = create_app(
                 {
                     "DATABASE_URL": database.url,
                     "SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
@@ -105,7 +106,7 @@ def app_for(tmp_path_factory, upload_dir):
                     "UPLOAD_DIR": str(upload_dir),
                 }
             )
-        return apps[database.url]
+        return apps[(database.url, name)]
 
     return build
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask import current_app
 from flask_openapi3 import FileStorage, Tag
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -10,8 +11,11 @@ from app.api.common import SECURITY, commit, current_actor, db_session, ok
 from app.services import procurement as svc
 from app.services.core import describe_validation_error
 from app.services.procurement import scan_photo
+from models.enums import ScanAction
 from models.errors import InvalidInput
 from models.scans import PhotoScanResult, ScanBatchIn, ScanBatchResult, ScanIn, ScanResult
+
+COMBINER = "gendan.receipt_combiner"
 
 bp = APIBlueprint(
     "api_scans",
@@ -27,11 +31,21 @@ class PhotoForm(BaseModel):
     file: FileStorage = Field(description="照片（JPEG/PNG/WebP），wx.uploadFile 的 name 用 file")
 
 
+@bp.record_once
+def _combiner(state) -> None:
+    state.app.extensions[COMBINER] = svc.ReceiptCombiner()
+
+
 @bp.post("", responses={201: ScanResult, 200: ScanResult})
 def create(body: ScanIn):
     """Apply one scan: 201 when applied now, 200 with `duplicate` when the client id was
     already applied (the original result, nothing counted twice)."""
     actor, session = current_actor(), db_session()
+    if body.action == ScanAction.receive:
+        # Receipts arriving together share a transaction (scans/combine.py).
+        combiner = current_app.extensions[COMBINER]
+        result, applied = combiner.receive(session=session, actor=actor, data=body, commit=commit)
+        return ok(result, 201 if applied else 200)
     # Alone: the request's transaction holds only the authentication reads.
     result, applied = svc.record_scan(session=session, actor=actor, data=body, alone=True)
     commit()

@@ -43,6 +43,7 @@ from app.services.procurement.scans.codes import (
     normalise_type,
     retail_text,
 )
+from app.services.procurement.scans.combine import ReceiptCombiner
 from app.services.procurement.scans.photo import describe_code, scan_photo
 from app.services.procurement.scans.record import (
     RejectedScan,
@@ -67,6 +68,7 @@ from app.services.procurement.suppliers import (
 
 __all__ = [
     "BadChecksum",
+    "ReceiptCombiner",
     "RejectedScan",
     "Shortages",
     "add_bom_line",

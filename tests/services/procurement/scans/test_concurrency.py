@@ -146,10 +146,11 @@ def test_two_offline_queues_replayed_at_once_all_count(pg_only, app, session):
     assert total == 200
 
 
-def test_one_scan_sent_twice_at_once_to_the_api_counts_once(pg_only, app, session):
+def test_one_scan_sent_twice_at_once_to_the_api_counts_once(pg_only, app, app_for, session):
     """The single-scan door runs without a savepoint (`alone`): the request that loses the
     race for the client id rolls back its transaction, applies again and answers as the
-    duplicate."""
+    duplicate. The two requests reach two workers (apps): within one worker, the second would
+    join the first's run (scans/combine.py) and never race."""
     line, material, workers = _setup(session, needed=10)
     body = {
         "client_id": str(uuid.uuid4()),
@@ -163,8 +164,8 @@ def test_one_scan_sent_twice_at_once_to_the_api_counts_once(pg_only, app, sessio
     session.exec(select(Material).where(Material.id == material.id).with_for_update()).one()
     me = session.execute(text("SELECT pg_backend_pid()")).scalar_one()
 
-    def phone():
-        return app.test_client().post("/api/scans", json=body, headers=headers)
+    def phone(worker):
+        return worker.test_client().post("/api/scans", json=body, headers=headers)
 
     # Waiting for my lock, or in the queue behind one who is.
     blocked = text(
@@ -173,7 +174,7 @@ def test_one_scan_sent_twice_at_once_to_the_api_counts_once(pg_only, app, sessio
         " OR pg_blocking_pids(pid) && ARRAY(SELECT pid FROM first)"
     )
     with ThreadPoolExecutor(2) as pool:
-        futures = [pool.submit(phone) for _ in range(2)]
+        futures = [pool.submit(phone, a) for a in (app, app_for(pg_only, "second worker"))]
         try:
             deadline = time.monotonic() + 30
             while session.execute(blocked, {"me": me}).scalar_one() < 2:
