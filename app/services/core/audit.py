@@ -21,6 +21,7 @@ from models.base import utcnow
 from models.changes import ChangeLog
 from models.enums import ChangeAction
 
+_INSERT_LOG = insert(ChangeLog.__table__)  # built once: every audited flush runs it
 _SKIP = frozenset({"id", "updated_at", "created_at"})
 _MAX = 2000
 
@@ -123,7 +124,7 @@ def _write(session: Session, _ctx) -> None:
     notes = session.info.pop("_audit_notes", {})
     now = utcnow()
     rows = [_row(p, actor, now, notes.get(id(p.obj))) for p in pending]
-    session.connection().execute(insert(ChangeLog.__table__), rows)
+    session.connection().execute(_INSERT_LOG, rows)
 
 
 def _row(p: _Pending, actor, now, note_text: str | None) -> dict:
@@ -165,7 +166,7 @@ def update_row(base: dict, field: str, old: Any, new: Any, note_text: str | None
 def write_rows(session: Session, rows: list[dict]) -> None:
     """Insert change log rows built by update_row, in one executemany."""
     if rows:
-        session.connection().execute(insert(ChangeLog.__table__), rows)
+        session.connection().execute(_INSERT_LOG, rows)
 
 
 def note(session: Session, obj: Any, text: str) -> None:

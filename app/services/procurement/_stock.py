@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlmodel import Session, select
+from sqlalchemy import bindparam
+from sqlmodel import Session, col, select
 
 from app.services.core import note
 from app.services.procurement.errors import InsufficientStock, OverReceipt
@@ -179,21 +180,24 @@ def _allocate_to_purchases(
             break
 
 
+# Built once (every receipt run reads it): bound parameters, not a new statement.
+_OPEN_PURCHASES = (
+    select(PurchaseLine)
+    .where(
+        col(PurchaseLine.bom_line_id).in_(bindparam("lines", expanding=True)),
+        col(PurchaseLine.status).not_in(PurchaseStatus.done()),
+    )
+    .order_by(PurchaseLine.id)
+    .with_for_update(key_share=True)
+    .execution_options(populate_existing=True)
+)
+
+
 def allocate_receipts(session: Session, added: dict[int, Decimal], today: date) -> None:
     """A scan batch's receipts, per BOM line, spread over the lines' open purchase lines as
     one receipt after another would be (the fill order makes the sum equivalent); the purchase
     lines are read and locked in id order in one query, after the materials and BOM lines."""
-    query = (
-        select(PurchaseLine)
-        .where(
-            PurchaseLine.bom_line_id.in_(sorted(added)),
-            PurchaseLine.status.not_in(PurchaseStatus.done()),
-        )
-        .order_by(PurchaseLine.id)
-        .with_for_update(key_share=True)
-        .execution_options(populate_existing=True)
-    )
-    found = session.exec(query).all()
+    found = session.exec(_OPEN_PURCHASES, params={"lines": sorted(added)}).all()
     if not found:
         return
     fill_order = sorted(

@@ -6,6 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
+from sqlalchemy import bindparam
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, or_, select
 
@@ -66,11 +67,15 @@ def check_suppliers(session: Session, *supplier_ids: int | None) -> None:
 
 def find_material(session: Session, code: str) -> Material | None:
     """The material with this code: exact, else ignoring case."""
-    material = session.exec(select(Material).where(Material.code == code)).first()
+    material = session.exec(_BY_CODE, params={"code": code}).first()
     if material is None:
-        query = select(Material).where(func.upper(Material.code) == code.upper())
-        material = session.exec(query).first()
+        material = session.exec(_BY_UPPER_CODE, params={"code": code.upper()}).first()
     return material
+
+
+# Built once (a scan resolves its code with them): bound parameters, not a new statement.
+_BY_CODE = select(Material).where(Material.code == bindparam("code"))
+_BY_UPPER_CODE = select(Material).where(func.upper(Material.code) == bindparam("code"))
 
 
 def check_places(material: Material, quantity: Decimal | None, field: str = "quantity") -> None:
