@@ -108,13 +108,20 @@ def current_stage(stages: list[Stage]) -> Stage | None:
 
 
 def refresh_derived_progress(
-    *, session: Session, order_id: int, kind: StageKind, stage: Stage | None = None
+    *,
+    session: Session,
+    order_id: int,
+    kind: StageKind,
+    stage: Stage | None = None,
+    sync: bool = True,
 ) -> int | None:
     """Recompute a running stage's progress from its records (called after they change);
     the running stage's progress, or None when the stage is not running. `stage`: the
-    order's stage of that kind, when the caller has read it in this transaction."""
+    order's stage of that kind, when the caller has read it in this transaction. `sync=False`:
+    the caller knows no fact behind the stage's derived checklist items changed."""
     stage = stage or _load_stage(session, order_id, kind)
-    sync_checks(session=session, stage=stage, now=utcnow())
+    if sync:
+        sync_checks(session=session, stage=stage, now=utcnow())
     if stage.status != StageStatus.in_progress:
         return None
     value = derived_progress(session, order_id, kind)

@@ -209,7 +209,11 @@ KEY_MATERIALS_ITEM = "关键物料已全部入库"
 def key_materials_in(*, session: Session, order_id: int) -> bool:
     """The order has a BOM and every key material line (every line when none is marked key)
     is received in full."""
-    summary = bom_summary(session, order_id)
+    return key_materials_done(bom_summary(session, order_id))
+
+
+def key_materials_done(summary: BomSummary) -> bool:
+    """key_materials_in from a summary already at hand."""
     if summary.progress is None:
         return False
     keys = summary.key_materials
@@ -221,16 +225,24 @@ def refresh_procurement_progress(
     order_id: int,
     summary: BomSummary | None = None,
     stage: Stage | None = None,
+    *,
+    fact_changed: bool = True,
 ) -> int | None:
     """Recompute the running procurement stage's progress from the BOM; that progress.
 
     The BOM summary is computed once for it (or taken from `summary`, the current one, when the
     caller already knows it: a scan batch computes it from the lines it holds), and so is the
-    stage (`stage`, when the caller has read it in this transaction)."""
+    stage (`stage`, when the caller has read it in this transaction). `fact_changed=False`:
+    the caller knows key_materials_done is what it was before its change, so the stage's
+    derived checklist item (synced then) needs no new look."""
     token = _KNOWN.set({} if summary is None else {order_id: summary})
     try:
         return refresh_derived_progress(
-            session=session, order_id=order_id, kind=StageKind.procurement, stage=stage
+            session=session,
+            order_id=order_id,
+            kind=StageKind.procurement,
+            stage=stage,
+            sync=fact_changed,
         )
     finally:
         _KNOWN.reset(token)

@@ -42,7 +42,11 @@ from app.services.core import (
 )
 from app.services.orders import refuse_closed
 from app.services.procurement import _stock as stock
-from app.services.procurement.bom import refresh_procurement_progress, summarise
+from app.services.procurement.bom import (
+    key_materials_done,
+    refresh_procurement_progress,
+    summarise,
+)
 from app.services.procurement.errors import (
     AmbiguousOrder,
     BadQuantity,
@@ -177,6 +181,7 @@ class _State:
     stock: dict[int, Decimal] = field(default_factory=dict)
     order_lines: dict[int, dict[int, tuple[Decimal, Decimal, bool]]] = field(default_factory=dict)
     procuring: set[int] = field(default_factory=set)
+    done_before: dict[int, bool] = field(default_factory=dict)  # key_materials_done per order
     stages: dict[int, Stage] = field(default_factory=dict)  # procurement stage per order
     pair_line: dict[tuple[int, int], int] = field(default_factory=dict)
     resolved: dict = field(default_factory=dict)
@@ -362,6 +367,10 @@ def _lock(session, actor, plans: list[_Plan], stored, state: _State) -> None:
             _ORDER_LINES, params={"orders": orders}
         ):
             state.order_lines.setdefault(order_id, {})[line_id] = (received, needed, is_key)
+        state.done_before = {
+            order_id: key_materials_done(summarise(list(lines.values())))
+            for order_id, lines in state.order_lines.items()
+        }
         found = session.exec(_STAGES, params={"orders": orders})
         state.stages = {stage.order_id: stage for stage in found}
         state.procuring = {
@@ -612,4 +621,6 @@ def _write(session, actor, scans: list[Scan], log, state: _State, now) -> None:
     stock.allocate_receipts(session, added, local_date(now))
     for order_id in sorted({s.order_id for s in scans}):
         summary = summarise(list(state.order_lines[order_id].values()))
-        refresh_procurement_progress(session, order_id, summary, state.stages.get(order_id))
+        changed = key_materials_done(summary) != state.done_before.get(order_id)
+        stage = state.stages.get(order_id)
+        refresh_procurement_progress(session, order_id, summary, stage, fact_changed=changed)

@@ -38,11 +38,12 @@ CODES = ("Q345R-20", "VALVE-DN150", "MOTOR-75KW", "FLANGE-DN150", "GASKET-DN150"
 # door's `alone=True`), nor the read of its stored client id (its insert tells a resend);
 # HTTP: POST /api/scans, authentication included. The transaction's BEGIN counts on SQLite
 # only (BEGIN IMMEDIATE is a statement there, implicit in psycopg); the COMMIT counts on
-# neither.
-SINGLE = {"sqlite": 18, "postgresql": 17}
-ALONE = {"sqlite": 15, "postgresql": 14}
-HTTP = {"sqlite": 16, "postgresql": 15}
-BATCH = {"sqlite": 23, "postgresql": 22}
+# neither. The procurement stage's checklist is read only by a run that changes whether the
+# order's key materials are all in (the fact behind its derived item).
+SINGLE = {"sqlite": 17, "postgresql": 16}
+ALONE = {"sqlite": 14, "postgresql": 13}
+HTTP = {"sqlite": 15, "postgresql": 14}
+BATCH = {"sqlite": 22, "postgresql": 21}
 NEEDED = 100_000
 
 
@@ -198,3 +199,38 @@ def test_a_replayed_queue_counts_nothing_twice_and_costs_no_more(session):
     session.expire_all()
     assert session.exec(select(func.sum(BomLine.received))).one() == 100
     assert count(session, Scan) == 100
+
+
+def test_a_receipt_that_completes_the_key_materials_reads_and_ticks_the_checklist(session):
+    from app.services.orders.sop import checklist
+    from app.services.procurement.bom import KEY_MATERIALS_ITEM
+    from models.enums import StageKind
+    from models.stages import Stage
+
+    order, lines, worker = _setup(session)
+    for line in lines:
+        line.needed = 1
+        session.add(line)
+    session.commit()
+    stage = session.exec(
+        select(Stage).where(Stage.order_id == order.id, Stage.kind == StageKind.procurement)
+    ).one()
+    title = KEY_MATERIALS_ITEM
+
+    def item():
+        session.expire_all()
+        return next(i for i in checklist(session=session, stage_id=stage.id) if i.title == title)
+
+    assert item().done is False
+    first, second = _receipts(order, 2)  # the two key materials
+    with statements(session) as seen:
+        record_scan(session=session, actor=worker, data=first, alone=True)
+        session.commit()
+    # Still one key material short: the checklist is not read.
+    assert not any("checklist_item" in s for s in seen), "\n".join(seen)
+    assert item().done is False
+    with statements(session) as seen:
+        record_scan(session=session, actor=worker, data=second, alone=True)
+        session.commit()
+    assert any("checklist_item" in s for s in seen), "\n".join(seen)
+    assert item().done is True
