@@ -222,14 +222,23 @@ class Runner:
         path = self.folder / f"{self.engine}-{kind[:6]}-{connections}.req"
         path.write_bytes(body)
         threads = min(WORKERS, connections)
+        args = [str(path), str(threads)]
+        result = self.measured(
+            kind, connections, lambda: wrk("replay.lua", self.base, connections, seconds, args)
+        )
+        path.unlink()
+        return result
+
+    def measured(self, kind: str, connections: int, load) -> Result:
+        """Run `load` (a wrk run) and keep the CPU per request it cost: the workers', the
+        machine's and this process's (the simulator)."""
         pids = self.workers()
         before, machine_before = cpu_seconds(pids), machine_cpu_seconds()
         own_before = time.process_time()
-        out = wrk("replay.lua", self.base, connections, seconds, [str(path), str(threads)])
+        out = load()
         time.sleep(0.2)  # the last replies' after-work (the DingTalk push) is counted too
         after = cpu_seconds(pids) if self.workers() == pids else None
         machine_after, own_after = machine_cpu_seconds(), time.process_time()
-        path.unlink()
         result = self.result(kind, connections, out)
         if result.requests:
             busy = machine_after - machine_before
@@ -243,8 +252,24 @@ class Runner:
         self.run_number += 1
         token = self.data.scanner["Authorization"].removeprefix("Bearer ")
         args = [str(self.run_number), str(self.data.order_id), token, *MATERIALS]
-        out = wrk("scan.lua", self.base, connections, seconds, args)
-        return self.result(KINDS[1], connections, out)
+        return self.measured(
+            KINDS[1], connections, lambda: wrk("scan.lua", self.base, connections, seconds, args)
+        )
+
+    def checked_scans(self, connections: int, seconds: float) -> Result:
+        """Single scans, then the check: every answered scan counted once."""
+        before = counts(self.db)
+        scans = self.scans(connections, seconds)
+        time.sleep(0.5)  # requests cut off by wrk's end are still answered
+        after = counts(self.db)
+        self.check(scans, before.scans, after.scans, "scans")
+        if after.received - before.received != after.scans - before.scans:
+            self.problems.append(
+                f"{self.engine}, scans, {connections} connections: "
+                f"{after.scans - before.scans} scans but "
+                f"{after.received - before.received} received"
+            )
+        return scans
 
     def check(self, result: Result, before: int, after: int, what: str) -> None:
         """Every answered request stored once; at most the ones in flight at the end beyond."""
@@ -263,15 +288,19 @@ class Runner:
                 f"{answered} answered, {result.issued} sent, {result.errors} errors"
             )
 
-    def at(self, connections: int, seconds: float, *, webhooks_only: bool = False) -> list[Result]:
+    def at(self, connections: int, seconds: float, *, only: str | None = None) -> list[Result]:
+        """Every kind at this connection count; `only`: "webhooks" or "scans" alone."""
         host = self.base.removeprefix("http://")
         healthz = self.ceiling(connections, seconds)
+        if only == "scans":
+            scans = self.checked_scans(connections, seconds)
+            return [self.higher(healthz, self.ceiling(connections, seconds)), scans]
         # Enough pre-built messages for the run even at the ceiling's rate (never fewer than
         # 2,000); replay.lua reports it when a thread runs out anyway.
         enough = max(2000, min(40000, int(healthz.per_second * seconds * 1.2)))
         wechat_body = wechat_requests(host, enough, self.rng)
         ding_body = dingtalk_requests(host, enough, self.sim)
-        if webhooks_only:
+        if only == "webhooks":
             middle = counts(self.db)
             wechat = self.replay(KINDS[2], wechat_body, connections, seconds)
             ding = self.replay(KINDS[3], ding_body, connections, seconds)
@@ -280,17 +309,8 @@ class Runner:
             self.check(wechat, middle.wechat, after.wechat, "WeChat")
             self.check(ding, middle.dingtalk, after.dingtalk, "DingTalk")
             return [self.higher(healthz, self.ceiling(connections, seconds)), wechat, ding]
-        before = counts(self.db)
-        scans = self.scans(connections, seconds)
-        time.sleep(0.5)  # requests cut off by wrk's end are still answered
+        scans = self.checked_scans(connections, seconds)
         middle = counts(self.db)
-        self.check(scans, before.scans, middle.scans, "scans")
-        if middle.received - before.received != middle.scans - before.scans:
-            self.problems.append(
-                f"{self.engine}, scans, {connections} connections: "
-                f"{middle.scans - before.scans} scans but "
-                f"{middle.received - before.received} received"
-            )
         wechat = self.replay(KINDS[2], wechat_body, connections, seconds)
         ding = self.replay(KINDS[3], ding_body, connections, seconds)
         time.sleep(0.5)
@@ -387,7 +407,7 @@ def engine_run(
     connections: list[int],
     folder: Path,
     *,
-    webhooks_only: bool = False,
+    only: str | None = None,
 ) -> tuple[list[Result], list[Memory], list[str]]:
     began = time.monotonic()
 
@@ -406,14 +426,12 @@ def engine_run(
             phase("started, idle memory read")
             runner = Runner(engine, db, web.base, data, sim, folder, workers=web.workers)
             # warm-up: every worker's first requests
-            runner.at(1, min(seconds, 1), webhooks_only=webhooks_only)
+            runner.at(1, min(seconds, 1), only=only)
             runner.cpu.clear()
             runner.machine_cpu.clear()
             runner.sim_cpu.clear()
             phase("warmed up")
-            results = [
-                r for c in connections for r in runner.at(c, seconds, webhooks_only=webhooks_only)
-            ]
+            results = [r for c in connections for r in runner.at(c, seconds, only=only)]
             phase("measured")
             peaks = {name: peak_or_none(pid) for name, pid in pids.items()}
     memory = [Memory(engine, name, idle[name], peaks[name]) for name in pids]
@@ -424,7 +442,7 @@ def engine_run(
 
 
 def run(
-    seconds: float, connections: list[int], *, webhooks_only: bool = False
+    seconds: float, connections: list[int], *, only: str | None = None
 ) -> tuple[list[Result], list[Memory], list[str]]:
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # the simulator's request log
     results, memory, problems = [], [], []
@@ -434,9 +452,7 @@ def run(
     ):
         sim.state.replace(DEMO_CONFIG)
         for engine in ("sqlite", "postgresql"):
-            r, m, p = engine_run(
-                engine, sim, seconds, connections, Path(folder), webhooks_only=webhooks_only
-            )
+            r, m, p = engine_run(engine, sim, seconds, connections, Path(folder), only=only)
             results += r
             memory += m
             problems += p
@@ -531,22 +547,10 @@ WEBHOOK_HEADING = (
 )
 
 
-def webhook_section(seconds: float, connections: list[int]) -> str:
-    """The signed webhooks alone (and /healthz for the ratio), counts checked."""
-    if not postgres_available():
-        return f"{WEBHOOK_HEADING}\n\nPostgreSQL was not reachable: nothing measured.\n"
-    results, _memory, problems = run(seconds, connections, webhooks_only=True)
+def cpu_lines(*, simulator: bool = True) -> list[str]:
+    """The CPU per request of every kind measured alone: the workers', the machine's and (for
+    the webhooks, whose DingTalk replies it takes) the simulator's."""
     lines = [
-        WEBHOOK_HEADING,
-        "",
-        f"{clock.now():%Y-%m-%d %H:%M} UTC; {machine()}; {wrk_version()}. The servers and "
-        "signed requests of the HTTP ceilings section (bench_http.py), the webhooks alone: "
-        f"{seconds:g} s per kind and "
-        f"connection count ({', '.join(map(str, connections))}). Targets (issue 18): p99 at "
-        "most 25 ms on PostgreSQL and 40 ms on SQLite at 4 connections.",
-        "",
-        *table(results),
-        "",
         "Worker CPU per request (user + system time of the gunicorn workers over the run, "
         "divided by the requests answered; steadier than latency on a shared machine): "
         + "; ".join(
@@ -567,6 +571,11 @@ def webhook_section(seconds: float, connections: list[int]) -> str:
         "requests a second, so the mean latency is at least c x (machine CPU per request) / "
         f"{os.cpu_count()}: the floor the p99 sits above.",
         "",
+    ]
+    if not simulator:
+        return lines
+    return [
+        *lines,
         "Of that, the chat simulator's CPU per request (this benchmark's process, which takes "
         "the DingTalk replies in place of DingTalk's servers): "
         + "; ".join(
@@ -575,8 +584,55 @@ def webhook_section(seconds: float, connections: list[int]) -> str:
         )
         + ".",
         "",
+    ]
+
+
+def webhook_section(seconds: float, connections: list[int]) -> str:
+    """The signed webhooks alone (and /healthz for the ratio), counts checked."""
+    if not postgres_available():
+        return f"{WEBHOOK_HEADING}\n\nPostgreSQL was not reachable: nothing measured.\n"
+    results, _memory, problems = run(seconds, connections, only="webhooks")
+    lines = [
+        WEBHOOK_HEADING,
+        "",
+        f"{clock.now():%Y-%m-%d %H:%M} UTC; {machine()}; {wrk_version()}. The servers and "
+        "signed requests of the HTTP ceilings section (bench_http.py), the webhooks alone: "
+        f"{seconds:g} s per kind and "
+        f"connection count ({', '.join(map(str, connections))}). Targets (issue 18): p99 at "
+        "most 25 ms on PostgreSQL and 40 ms on SQLite at 4 connections.",
+        "",
+        *table(results),
+        "",
+        *cpu_lines(),
         "Checked in the database after each run: every WeChat and DingTalk message answered "
         "stored once in chat_inbound. "
+        f"{'All counts exact.' if not problems else '**Problems:**'}",
+        *[f"- {p}" for p in problems],
+    ]
+    return "\n".join(lines) + "\n"
+
+
+SCAN_HEADING = "## Single scans with wrk, SQLite and PostgreSQL (bench/bench_http.py --scans)"
+
+
+def scan_section(seconds: float, connections: list[int]) -> str:
+    """Single scans alone (and /healthz for the ratio), counts checked."""
+    if not postgres_available():
+        return f"{SCAN_HEADING}\n\nPostgreSQL was not reachable: nothing measured.\n"
+    results, _memory, problems = run(seconds, connections, only="scans")
+    lines = [
+        SCAN_HEADING,
+        "",
+        f"{clock.now():%Y-%m-%d %H:%M} UTC; {machine()}; {wrk_version()}. The servers and "
+        "scan requests of the HTTP ceilings section (bench_http.py), single scans alone: "
+        f"{seconds:g} s per connection count ({', '.join(map(str, connections))}). Targets "
+        "(issue 18): p50 at most 8 ms at one connection; at least 0.35 of /healthz on "
+        "PostgreSQL at 16 connections.",
+        "",
+        *table(results),
+        "",
+        *cpu_lines(simulator=False),
+        "Checked in the database after each run: every scan answered counted once. "
         f"{'All counts exact.' if not problems else '**Problems:**'}",
         *[f"- {p}" for p in problems],
     ]
@@ -589,10 +645,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seconds", type=float, default=10, help="length of each wrk run")
     parser.add_argument("--connections", default="1,4,16", help="comma-separated counts")
     parser.add_argument("--webhooks", action="store_true", help="the chat webhooks alone")
+    parser.add_argument("--scans", action="store_true", help="single scans alone")
     args = parser.parse_args(argv)
     connections = [int(c) for c in args.connections.split(",")]
     if args.webhooks:
         text, heading = webhook_section(args.seconds, connections), WEBHOOK_HEADING
+    elif args.scans:
+        text, heading = scan_section(args.seconds, connections), SCAN_HEADING
     else:
         text, heading = section(args.seconds, connections), HEADING
     print(text, end="")
