@@ -34,8 +34,8 @@ from app.services.procurement.scans.record import fingerprint
 from models.base import utcnow
 from models.scans import ScanIn, ScanResult
 
-# At most this many receipts in one run: a larger run holds its locks longer than the
-# requests behind it gain.
+# At most this many receipts in one run: it bounds how long a run holds its locks, and so how
+# long the other workers' receipts wait for them.
 MOST = 64
 
 
@@ -57,8 +57,8 @@ class _Turn:
 class ReceiptCombiner:
     """Group commit for single receipts, one per database (see the module docstring).
 
-    `runs`, `receipts` and `largest` count what it did (one leader at a time writes them),
-    for the benchmark's report and the tests."""
+    `runs`, `receipts` and `largest` count what it did (one leader at a time writes them);
+    the tests read them."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
