@@ -14,7 +14,14 @@ from app.services.core.actor import (
     roles_of,
     user_and_roles,
 )
-from app.services.core.audit import AuditError, change_base, note, update_row, write_rows
+from app.services.core.audit import (
+    AuditError,
+    change_base,
+    note,
+    update_row,
+    update_rows,
+    write_rows,
+)
 from app.services.core.changes import describe_changes, list_changes
 from app.services.core.checklists import Checklist, tick
 from app.services.core.deployment import (
@@ -163,6 +170,7 @@ __all__ = [
     "settings",
     "tick",
     "update_row",
+    "update_rows",
     "user_and_roles",
     "validated",
     "visible_orders_clause",

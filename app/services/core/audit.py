@@ -163,6 +163,14 @@ def update_row(base: dict, field: str, old: Any, new: Any, note_text: str | None
     return {**base, "field": field, "old_value": old, "new_value": new, "note": text}
 
 
+def update_rows(base: dict, obj: Any, new: dict, note_text: str | None = None) -> list[dict]:
+    """update_row for each field of `new` (the row's current values being the old), in the
+    order the flush logs them."""
+    keys = [key for key in _columns(obj) if key in new]
+    rows = [update_row(base, key, getattr(obj, key), new[key], note_text) for key in keys]
+    return [row for row in rows if row is not None]
+
+
 def write_rows(session: Session, rows: list[dict]) -> None:
     """Insert change log rows built by update_row, in one executemany."""
     if rows:

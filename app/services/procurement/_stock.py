@@ -174,11 +174,13 @@ def _allocate_to_purchases(
         if purchase.received >= purchase.quantity:
             purchase.status = PurchaseStatus.received
             purchase.arrived_on = today
-            note(session, purchase, "收货入库，已全部到货")
+            note(session, purchase, ARRIVED)
         session.add(purchase)
         if left <= 0:
             break
 
+
+ARRIVED = "收货入库，已全部到货"
 
 # Built once (every receipt run reads it): bound parameters, not a new statement.
 _OPEN_PURCHASES = (
@@ -193,27 +195,38 @@ _OPEN_PURCHASES = (
 )
 
 
-def allocate_receipts(session: Session, added: dict[int, Decimal], today: date) -> None:
+def allocate_receipts(
+    session: Session, added: dict[int, Decimal], today: date
+) -> list[tuple[PurchaseLine, dict]]:
     """A scan batch's receipts, per BOM line, spread over the lines' open purchase lines as
     one receipt after another would be (the fill order makes the sum equivalent); the purchase
-    lines are read and locked in id order in one query, after the materials and BOM lines."""
+    lines are read and locked in id order in one query, after the materials and BOM lines.
+
+    Nothing is written: each purchase line it fills comes back with its new values (received,
+    and status and arrived_on once complete), for the caller's set-based write."""
     found = session.exec(_OPEN_PURCHASES, params={"lines": sorted(added)}).all()
-    if not found:
-        return
     fill_order = sorted(
         found,
         key=lambda p: (p.promised_date is None, p.promised_date or today, p.id),
     )
     left = dict(added)
+    filled = []
     for purchase in fill_order:
         take = min(left[purchase.bom_line_id], purchase.quantity - purchase.received)
         if take <= 0:
             continue
-        purchase.received += take
         left[purchase.bom_line_id] -= take
-        if purchase.received >= purchase.quantity:
-            purchase.status = PurchaseStatus.received
-            purchase.arrived_on = today
-            note(session, purchase, "收货入库，已全部到货")
-        session.add(purchase)
-    session.flush()
+        new = {
+            "received": purchase.received + take,
+            "status": purchase.status,
+            "arrived_on": purchase.arrived_on,
+        }
+        if new["received"] >= purchase.quantity:
+            new["status"], new["arrived_on"] = PurchaseStatus.received, today
+        filled.append((purchase, new))
+    return filled
+
+
+def purchase_note(new: dict) -> str | None:
+    """The change log's note on a purchase line allocate_receipts filled."""
+    return ARRIVED if new["status"] == PurchaseStatus.received else None

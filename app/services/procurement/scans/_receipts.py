@@ -38,6 +38,7 @@ from app.services.core import (
     load_order_to_act,
     local_date,
     update_row,
+    update_rows,
     write_rows,
 )
 from app.services.orders import refuse_closed
@@ -67,6 +68,7 @@ from models.enums import SCAN_ACTION_NAMES, OrderStatus, ScanAction, StageKind, 
 from models.errors import DomainError, InvalidInput
 from models.materials import Material, MaterialBrief
 from models.orders import Order
+from models.purchasing import PurchaseLine
 from models.quantities import QUANTITY_PLACES, number, show
 from models.scans import OrderRef, Scan, ScanIn, ScanResult
 from models.stages import Stage
@@ -133,6 +135,21 @@ _UPDATE_MATERIALS = (
     .where(Material.__table__.c.id == bindparam("b_id"))
     .values(stock=bindparam("b_stock"))
 )
+_UPDATE_PURCHASES = (
+    update(PurchaseLine.__table__)
+    .where(PurchaseLine.__table__.c.id == bindparam("b_id"))
+    .values(
+        received=bindparam("b_received"),
+        status=bindparam("b_status"),
+        arrived_on=bindparam("b_arrived_on"),
+    )
+)
+
+
+def _bound(new: dict) -> dict:
+    return {f"b_{key}": value for key, value in new.items()}
+
+
 _LOTS = (
     select(Scan.material_id, Scan.lot, Scan.quantity)
     .where(
@@ -595,6 +612,13 @@ def _base(actor, obj, state: _State) -> dict:
 def _write(session, actor, scans: list[Scan], log, state: _State, now) -> None:
     """The run's writes: scan rows, lines, materials and change log with executemany; then the
     purchase lines of the lines received and each order's procurement stage, once."""
+    added: dict[int, Decimal] = {}
+    for s in scans:
+        added[s.bom_line_id] = added.get(s.bom_line_id, Decimal(0)) + s.quantity
+    filled = stock.allocate_receipts(session, added, local_date(now))
+    for purchase, new in filled:
+        base = _base(actor, purchase, state)
+        log.extend(update_rows(base, purchase, new, stock.purchase_note(new)))
     connection = session.connection()
     connection.execute(_INSERT_SCANS, scans)
     lines = {s.bom_line_id for s in scans}
@@ -609,16 +633,17 @@ def _write(session, actor, scans: list[Scan], log, state: _State, now) -> None:
     connection.execute(
         _UPDATE_MATERIALS, [{"b_id": i, "b_stock": state.stock[i]} for i in sorted(materials)]
     )
+    if filled:
+        connection.execute(_UPDATE_PURCHASES, [{"b_id": p.id, **_bound(new)} for p, new in filled])
     write_rows(session, log)
+    for purchase, new in filled:
+        for key, value in new.items():
+            set_committed_value(purchase, key, value)
     for i in lines:
         set_committed_value(state.lines[i], "received", state.received[i])
         set_committed_value(state.lines[i], "last_received_at", state.last_received[i])
     for i in materials:
         set_committed_value(state.materials[i], "stock", state.stock[i])
-    added: dict[int, Decimal] = {}
-    for s in scans:
-        added[s.bom_line_id] = added.get(s.bom_line_id, Decimal(0)) + s.quantity
-    stock.allocate_receipts(session, added, local_date(now))
     for order_id in sorted({s.order_id for s in scans}):
         summary = summarise(list(state.order_lines[order_id].values()))
         changed = key_materials_done(summary) != state.done_before.get(order_id)

@@ -260,6 +260,37 @@ def test_a_receipt_closes_the_purchase_lines_it_completes(session):
     assert second.received == 1 and second.status == PurchaseStatus.ordered
 
 
+def test_the_purchase_lines_a_receipt_fills_are_logged_as_the_flush_logs_them(session):
+    """Written set-based with the scan's other rows, each filled purchase line's change log is
+    still one row per changed field, the arrival noted on a completed one, as the ORM flush
+    wrote it before."""
+    from models.changes import ChangeLog
+
+    order, _, line, worker = _setup(session, needed=10)
+    first = make_purchase(session, order, line, quantity=4)
+    second = make_purchase(session, order, line, quantity=6)
+    _scan(session, worker, scan_in("STEEL-3MM", quantity=5))
+    session.commit()
+    logged = session.exec(
+        select(ChangeLog.entity_id, ChangeLog.field, ChangeLog.old_value, ChangeLog.new_value,
+               ChangeLog.note, ChangeLog.actor_id, ChangeLog.order_id)
+        .where(ChangeLog.entity == "purchase_line", ChangeLog.action == "update")
+        .order_by(ChangeLog.id)
+    ).all()  # fmt: skip
+    today = session.get(PurchaseLine, first.id).arrived_on.isoformat()
+    done = "收货入库，已全部到货"
+    me = (worker.id, order.id)
+    assert sorted(logged, key=str) == sorted(
+        [
+            (str(first.id), "status", "ordered", "received", done, *me),
+            (str(first.id), "received", "0", "4", done, *me),
+            (str(first.id), "arrived_on", None, today, done, *me),
+            (str(second.id), "received", "0", "1", None, *me),
+        ],
+        key=str,
+    )
+
+
 def test_issue_takes_stock_and_refuses_what_is_not_there(session):
     _, material, _, worker = _setup(session)
     _scan(session, worker, scan_in("STEEL-3MM", quantity=4))

@@ -40,10 +40,10 @@ CODES = ("Q345R-20", "VALVE-DN150", "MOTOR-75KW", "FLANGE-DN150", "GASKET-DN150"
 # only (BEGIN IMMEDIATE is a statement there, implicit in psycopg); the COMMIT counts on
 # neither. The procurement stage's checklist is read only by a run that changes whether the
 # order's key materials are all in (the fact behind its derived item).
-SINGLE = {"sqlite": 17, "postgresql": 16}
-ALONE = {"sqlite": 14, "postgresql": 13}
-HTTP = {"sqlite": 15, "postgresql": 14}
-BATCH = {"sqlite": 22, "postgresql": 21}
+SINGLE = {"sqlite": 16, "postgresql": 15}
+ALONE = {"sqlite": 13, "postgresql": 12}
+HTTP = {"sqlite": 14, "postgresql": 13}
+BATCH = {"sqlite": 21, "postgresql": 20}
 NEEDED = 100_000
 
 
