@@ -589,27 +589,15 @@ def cpu_lines(*, simulator: bool = True) -> list[str]:
 
 def webhook_section(seconds: float, connections: list[int]) -> str:
     """The signed webhooks alone (and /healthz for the ratio), counts checked."""
-    if not postgres_available():
-        return f"{WEBHOOK_HEADING}\n\nPostgreSQL was not reachable: nothing measured.\n"
-    results, _memory, problems = run(seconds, connections, only="webhooks")
-    lines = [
+    return alone_section(
+        "webhooks",
         WEBHOOK_HEADING,
-        "",
-        f"{clock.now():%Y-%m-%d %H:%M} UTC; {machine()}; {wrk_version()}. The servers and "
-        "signed requests of the HTTP ceilings section (bench_http.py), the webhooks alone: "
-        f"{seconds:g} s per kind and "
-        f"connection count ({', '.join(map(str, connections))}). Targets (issue 18): p99 at "
-        "most 25 ms on PostgreSQL and 40 ms on SQLite at 4 connections.",
-        "",
-        *table(results),
-        "",
-        *cpu_lines(),
-        "Checked in the database after each run: every WeChat and DingTalk message answered "
-        "stored once in chat_inbound. "
-        f"{'All counts exact.' if not problems else '**Problems:**'}",
-        *[f"- {p}" for p in problems],
-    ]
-    return "\n".join(lines) + "\n"
+        seconds,
+        connections,
+        what="signed requests of the HTTP ceilings section (bench_http.py), the webhooks alone",
+        targets="p99 at most 25 ms on PostgreSQL and 40 ms on SQLite at 4 connections.",
+        checked="every WeChat and DingTalk message answered stored once in chat_inbound.",
+    )
 
 
 SCAN_HEADING = "## Single scans with wrk, SQLite and PostgreSQL (bench/bench_http.py --scans)"
@@ -617,22 +605,44 @@ SCAN_HEADING = "## Single scans with wrk, SQLite and PostgreSQL (bench/bench_htt
 
 def scan_section(seconds: float, connections: list[int]) -> str:
     """Single scans alone (and /healthz for the ratio), counts checked."""
-    if not postgres_available():
-        return f"{SCAN_HEADING}\n\nPostgreSQL was not reachable: nothing measured.\n"
-    results, _memory, problems = run(seconds, connections, only="scans")
-    lines = [
+    return alone_section(
+        "scans",
         SCAN_HEADING,
+        seconds,
+        connections,
+        what="scan requests of the HTTP ceilings section (bench_http.py), single scans alone",
+        targets="p50 at most 8 ms at one connection; at least 0.35 of /healthz on PostgreSQL "
+        "at 16 connections.",
+        checked="every scan answered counted once.",
+    )
+
+
+def alone_section(
+    only: str,
+    heading: str,
+    seconds: float,
+    connections: list[int],
+    *,
+    what: str,
+    targets: str,
+    checked: str,
+) -> str:
+    """One group of request kinds alone (and /healthz for the ratio), with their CPU per
+    request, counts checked."""
+    if not postgres_available():
+        return f"{heading}\n\nPostgreSQL was not reachable: nothing measured.\n"
+    results, _memory, problems = run(seconds, connections, only=only)
+    lines = [
+        heading,
         "",
         f"{clock.now():%Y-%m-%d %H:%M} UTC; {machine()}; {wrk_version()}. The servers and "
-        "scan requests of the HTTP ceilings section (bench_http.py), single scans alone: "
-        f"{seconds:g} s per connection count ({', '.join(map(str, connections))}). Targets "
-        "(issue 18): p50 at most 8 ms at one connection; at least 0.35 of /healthz on "
-        "PostgreSQL at 16 connections.",
+        f"{what}: {seconds:g} s per kind and connection count "
+        f"({', '.join(map(str, connections))}). Targets (issue 18): {targets}",
         "",
         *table(results),
         "",
-        *cpu_lines(simulator=False),
-        "Checked in the database after each run: every scan answered counted once. "
+        *cpu_lines(simulator=only == "webhooks"),
+        f"Checked in the database after each run: {checked} "
         f"{'All counts exact.' if not problems else '**Problems:**'}",
         *[f"- {p}" for p in problems],
     ]

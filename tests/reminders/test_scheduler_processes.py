@@ -169,8 +169,13 @@ def test_two_schedulers_deliver_each_outbox_message_once(db, session, schedulers
     texts = [content(m) for m in pushed(sim, "wecom-robot:wecom-robot-key-1")]
     for i in (1, 2, 3):
         assert sum(f"缺料提醒 {i}" in t for t in texts) == 1, texts
-    deliveries = {r.holder for r in runs(db) if r.job_id == "task.deliver"}
-    assert len(deliveries) == 1
+
+    def delivered() -> set[str]:
+        return {r.holder for r in runs(db) if r.job_id == "task.deliver"}
+
+    # A job's run is recorded when it has finished, after its messages were marked sent.
+    assert wait_for(delivered), a.log.read_text() + b.log.read_text()
+    assert len(delivered()) == 1
 
 
 def test_two_schedulers_send_each_warning_once(db, session, pg_only, schedulers, sim):
