@@ -5,7 +5,9 @@ production's settings (gunicorn.conf.py: gthread, 4 threads per worker) and 2 wo
 scheduler and the chat simulator, all on 127.0.0.1. wrk (the compiled load generator, Lua
 scripts in bench/wrk/) drives every request kind with the same connections and duration:
 GET /healthz (the ceiling), the order page JSON, its shortages and its production Gantt chart
-(the tracker's bearer token), a single scan with a client id of its own (bearer token), a signed
+(the tracker's bearer token), a single scan with a client id of its own (bearer token), the
+floor a scan cannot go below (bench/floor_app.py: the same request to a route that checks the
+token, validates the body, inserts one change-log row and commits), a signed
 WeChat safe-mode push (`进度 GD-DEMO-03` from 李四, encrypted passive reply) and a signed DingTalk
 robot callback, each with a message id of its own. Afterwards the database is checked: every
 scan counted once, every message stored once.
@@ -62,6 +64,8 @@ WX = DEMO_CONFIG["wechat_apps"][0]
 DING = DEMO_CONFIG["dingtalk_apps"][0]
 LISI = next(u for u in DEMO_CONFIG["users"] if u["userid"] == "lisi")
 KINDS = ("/healthz (ceiling)", "scan, one per request", "WeChat safe mode", "DingTalk robot")
+FLOOR = "floor: authenticated one-row write"
+APP = "bench.floor_app:app"  # wsgi:app and the floor's route
 READS = {"order page JSON": "", "shortages": "/shortages", "production Gantt": "/production/gantt"}
 # Targets of issue 18 (Deliver 5), reported against, never asserted.
 IDLE_TARGET_MIB = 110
@@ -256,6 +260,18 @@ class Runner:
             KINDS[1], connections, lambda: wrk("scan.lua", self.base, connections, seconds, args)
         )
 
+    def floor(self, connections: int, seconds: float) -> Result:
+        """The scans' requests to the floor route: what any authenticated write costs."""
+        self.run_number += 1
+        token = self.data.scanner["Authorization"].removeprefix("Bearer ")
+        args = [str(self.run_number), str(self.data.order_id), token, *MATERIALS]
+        result = self.measured(
+            FLOOR, connections, lambda: wrk("floor.lua", self.base, connections, seconds, args)
+        )
+        if result.errors:
+            self.problems.append(f"{self.engine}, floor, {connections} connections: errors")
+        return result
+
     def checked_scans(self, connections: int, seconds: float) -> Result:
         """Single scans, then the check: every answered scan counted once."""
         before = counts(self.db)
@@ -293,8 +309,9 @@ class Runner:
         host = self.base.removeprefix("http://")
         healthz = self.ceiling(connections, seconds)
         if only == "scans":
+            floor = self.floor(connections, seconds)
             scans = self.checked_scans(connections, seconds)
-            return [self.higher(healthz, self.ceiling(connections, seconds)), scans]
+            return [self.higher(healthz, self.ceiling(connections, seconds)), floor, scans]
         # Enough pre-built messages for the run even at the ceiling's rate (never fewer than
         # 2,000); replay.lua reports it when a thread runs out anyway.
         enough = max(2000, min(40000, int(healthz.per_second * seconds * 1.2)))
@@ -309,6 +326,7 @@ class Runner:
             self.check(wechat, middle.wechat, after.wechat, "WeChat")
             self.check(ding, middle.dingtalk, after.dingtalk, "DingTalk")
             return [self.higher(healthz, self.ceiling(connections, seconds)), wechat, ding]
+        floor = self.floor(connections, seconds)
         scans = self.checked_scans(connections, seconds)
         middle = counts(self.db)
         wechat = self.replay(KINDS[2], wechat_body, connections, seconds)
@@ -319,7 +337,7 @@ class Runner:
         self.check(ding, middle.dingtalk, after.dingtalk, "DingTalk")
         reads = self.reads(connections, seconds)
         healthz = self.higher(healthz, self.ceiling(connections, seconds))
-        return [healthz, *reads, scans, wechat, ding]
+        return [healthz, *reads, floor, scans, wechat, ding]
 
     def ceiling(self, connections: int, seconds: float) -> Result:
         out = wrk("healthz.lua", f"{self.base}/healthz", connections, seconds, [])
@@ -418,7 +436,7 @@ def engine_run(
         phase("migrated")
         data = seed(db)
         phase("seeded")
-        web_ctx = gunicorn(db.url, sim_port=sim.port, workers=WORKERS, config=True)
+        web_ctx = gunicorn(db.url, sim_port=sim.port, workers=WORKERS, config=True, app=APP)
         with web_ctx as web, scheduler(db.url, sim_port=sim.port) as sched:
             pids = {f"gunicorn worker {i}": pid for i, pid in enumerate(web.workers(), 1)}
             pids["scheduler"] = sched.pid
@@ -481,6 +499,29 @@ def table(results: list[Result]) -> list[str]:
     return lines
 
 
+def floor_lines(results: list[Result]) -> list[str]:
+    """The single scans' requests/s against the floor's at each engine and connection count."""
+    floors = {(r.engine, r.connections): r for r in results if r.kind == FLOOR}
+    pairs = [
+        (r, floors[(r.engine, r.connections)])
+        for r in results
+        if r.kind == KINDS[1] and (r.engine, r.connections) in floors
+    ]
+    if not pairs:
+        return []
+    return [
+        "Single scans against the floor (the same requests to bench/floor_app.py's route, "
+        "which checks the token, validates the body, inserts one change-log row and commits: "
+        "what any authenticated write costs here), requests/s of scans / of the floor: "
+        + "; ".join(
+            f"{scan.engine} at {scan.connections}: {scan.per_second / floor.per_second:.2f}"
+            for scan, floor in pairs
+        )
+        + ". The floor's own ratio to /healthz is the table's.",
+        "",
+    ]
+
+
 def memory_lines(memory: list[Memory]) -> list[str]:
     lines = [
         MEMORY_HEADING,
@@ -531,6 +572,7 @@ def section(seconds: float, connections: list[int]) -> str:
         "",
         *table(results),
         "",
+        *floor_lines(results),
         "Checked in the database after each run: every scan answered counted once (scan "
         "rows = units received, between the answered and the sent requests: wrk cuts the "
         "last ones off), every WeChat and DingTalk message stored once (chat_inbound rows "
@@ -641,6 +683,7 @@ def alone_section(
         "",
         *table(results),
         "",
+        *floor_lines(results),
         *cpu_lines(simulator=only == "webhooks"),
         f"Checked in the database after each run: {checked} "
         f"{'All counts exact.' if not problems else '**Problems:**'}",

@@ -91,11 +91,17 @@ def bench_env(url: str, folder: str, sim_port: int | None = None) -> dict:
 
 @contextmanager
 def gunicorn(
-    url: str, *, sim_port: int | None = None, workers: int = 2, config: bool = False
+    url: str,
+    *,
+    sim_port: int | None = None,
+    workers: int = 2,
+    config: bool = False,
+    app: str = "wsgi:app",
 ) -> Iterator[Server]:
     """`gunicorn -w 2 wsgi:app` on a free local port against `url`; stopped afterwards.
     With `config`, production's settings instead: `gunicorn -c gunicorn.conf.py wsgi:app`
-    (gthread, its threads and timeouts), given the port and `workers` by its environment."""
+    (gthread, its threads and timeouts), given the port and `workers` by its environment.
+    `app`: another WSGI application (bench/floor_app.py adds a route to wsgi:app)."""
     port = free_port()
     with tempfile.TemporaryDirectory(prefix="bench-web-") as folder:
         argv = [
@@ -107,11 +113,11 @@ def gunicorn(
             "--timeout",
             "120",
             "--no-control-socket",
-            "wsgi:app",
+            app,
         ]
         env = bench_env(url, folder, sim_port)
         if config:
-            argv = [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "wsgi:app"]
+            argv = [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", app]
             env = {**env, "GUNICORN_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": str(workers)}
         with open(Path(folder) / "server.log", "wb") as log:
             process = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=log, stderr=log)

@@ -1,8 +1,11 @@
 -- POST /api/scans, one receipt per request, each with a client id no other request has.
 -- wrk -s scan.lua URL -- RUN ORDER_ID TOKEN MATERIAL [MATERIAL ...]
+-- floor.lua sends the same requests to the bench-only floor route (bench/floor_app.py).
 -- The client id is built from the run number, wrk's thread and a counter, so every scan of
 -- a benchmark (every run, every thread) is a new one and must be counted exactly once.
 dofile("report.lua")
+
+path = path or "/api/scans"
 
 local run, order, headers, materials
 
@@ -27,5 +30,5 @@ function request()
     '{"client_id": "%s", "result": "%s", "scanType": "CODE_128", "action": "receive", '
       .. '"quantity": 1, "order_id": %s, "confirm_over": true}',
     client_id, materials[(issued % #materials) + 1], order)
-  return wrk.format("POST", "/api/scans", headers, body)
+  return wrk.format("POST", path, headers, body)
 end
