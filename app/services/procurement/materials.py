@@ -65,17 +65,25 @@ def check_suppliers(session: Session, *supplier_ids: int | None) -> None:
             raise SupplierNotFound()
 
 
-def find_material(session: Session, code: str) -> Material | None:
-    """The material with this code: exact, else ignoring case."""
-    material = session.exec(_BY_CODE, params={"code": code}).first()
+def find_material(session: Session, code: str, *, lock: bool = False) -> Material | None:
+    """The material with this code: exact, else ignoring case. `lock`: its row locked for
+    the transaction (FOR NO KEY UPDATE on PostgreSQL) and read afresh, as a receipt locks it."""
+    by_code, by_upper = _LOCKED if lock else _UNLOCKED
+    material = session.exec(by_code, params={"code": code}).first()
     if material is None:
-        material = session.exec(_BY_UPPER_CODE, params={"code": code.upper()}).first()
+        material = session.exec(by_upper, params={"code": code.upper()}).first()
     return material
+
+
+def _locked(statement):
+    return statement.with_for_update(key_share=True).execution_options(populate_existing=True)
 
 
 # Built once (a scan resolves its code with them): bound parameters, not a new statement.
 _BY_CODE = select(Material).where(Material.code == bindparam("code"))
 _BY_UPPER_CODE = select(Material).where(func.upper(Material.code) == bindparam("code"))
+_UNLOCKED = (_BY_CODE, _BY_UPPER_CODE)
+_LOCKED = (_locked(_BY_CODE), _locked(_BY_UPPER_CODE))
 
 
 def check_places(material: Material, quantity: Decimal | None, field: str = "quantity") -> None:

@@ -6,12 +6,14 @@ statements, however many scans it holds.
    to their earliest open need (one query); lots already received (one query).
 2. Lock the materials, then the BOM lines, each set in id order (SELECT ... FOR NO KEY UPDATE
    on PostgreSQL; SQLite runs one writer at a time), so two phones replaying queues at once
-   wait for each other instead of deadlocking; read the lines of the orders concerned.
+   wait for each other instead of deadlocking; read the lines of the orders concerned. A run
+   of one code (every single scan) locks its one material with the read that resolves it.
 3. Apply every scan in order, in memory: duplicates, refusals (over-receipt, ambiguity, a lot
    received before) and the running totals are decided here, so no scan needs a savepoint.
-4. Write with executemany: the scan rows, the lines, the materials, the change log (one row
-   per scan and field, as the ORM flush logs a single scan); the purchase lines and the
-   procurement stage once per line and per order.
+4. Write with executemany: the scan rows, the lines, the materials, the purchase lines and
+   the procurement stages' progress, and the change log of them all (one row per row and
+   field, as the ORM flush logs a single scan). An order whose key materials became complete
+   (or no longer are) is refreshed after, with its checklist, as other changes refresh it.
 
 A concurrent request that claims one of the client ids first makes the insert fail: the run
 is rolled back to its savepoint (or, for a caller whose transaction holds nothing else, the
@@ -146,6 +148,13 @@ _UPDATE_PURCHASES = (
 )
 
 
+_UPDATE_STAGES = (
+    update(Stage.__table__)
+    .where(Stage.__table__.c.id == bindparam("b_id"))
+    .values(progress=bindparam("b_progress"))
+)
+
+
 def _bound(new: dict) -> dict:
     return {f"b_{key}": value for key, value in new.items()}
 
@@ -206,6 +215,9 @@ class _State:
     briefs: dict[int, MaterialBrief] = field(default_factory=dict)
     log_bases: dict[tuple[str, int], dict] = field(default_factory=dict)
     logged_at: datetime = field(default_factory=utcnow)
+    refresh: set[int] = field(default_factory=set)  # orders whose checklist fact changed
+    # A run of one code locks its material as it resolves it: one statement fewer.
+    lock_on_resolve: bool = False
 
 
 def receive_all(
@@ -250,7 +262,7 @@ def _run(session, actor, scans, now, fingerprint, replay, *, look_up=True) -> li
         refused = None
     except DomainError as exc:
         refused = exc
-    state = _State()
+    state = _State(lock_on_resolve=len({_code_key(data) for data in scans}) == 1)
     plans = [_plan(session, actor, data, fingerprint, refused, state) for data in scans]
     _lock(session, actor, plans, stored, state)
     lots = _lots_received(session, plans, stored)
@@ -274,10 +286,11 @@ def _plan(session, actor, data: ScanIn, fingerprint, refused, state: _State) -> 
     try:
         if refused is not None:
             raise refused
-        key = (data.result, normalise_type(data.scan_type))
+        key = _code_key(data)
         if key not in cache:
             try:
-                cache[key] = resolve_code(session, data.result, data.scan_type)
+                lock = state.lock_on_resolve
+                cache[key] = resolve_code(session, data.result, data.scan_type, lock=lock)
             except DomainError as exc:
                 cache[key] = exc
         resolved = cache[key]
@@ -297,6 +310,10 @@ def _plan(session, actor, data: ScanIn, fingerprint, refused, state: _State) -> 
         # Decided after the lot check, as choose_line is for a single scan.
         plan.order_error = exc
     return plan
+
+
+def _code_key(data: ScanIn) -> tuple[str, str]:
+    return (data.result, normalise_type(data.scan_type))
 
 
 def quantity_of(data: ScanIn, resolved: Resolved) -> Decimal:
@@ -363,7 +380,12 @@ def _lock(session, actor, plans: list[_Plan], stored, state: _State) -> None:
             state.orders[order.id] = order
             candidates.add(line_id)
     material_ids = sorted({p.resolved.material.id for p in todo})
-    for material in session.exec(_LOCK_MATERIALS, params={"ids": material_ids}):
+    locked = [p.resolved.material for p in todo if p.resolved.locked]
+    if len(material_ids) == 1 and locked:
+        found = locked[:1]  # the material of the run's one code, locked as it was read
+    else:
+        found = session.exec(_LOCK_MATERIALS, params={"ids": material_ids})
+    for material in found:
         state.materials[material.id] = material
         state.stock[material.id] = material.stock
     pairs = {(p.order.id, p.resolved.material.id) for p in named}
@@ -619,6 +641,7 @@ def _write(session, actor, scans: list[Scan], log, state: _State, now) -> None:
     for purchase, new in filled:
         base = _base(actor, purchase, state)
         log.extend(update_rows(base, purchase, new, stock.purchase_note(new)))
+    stages = _stage_progress(actor, scans, log, state)
     connection = session.connection()
     connection.execute(_INSERT_SCANS, scans)
     lines = {s.bom_line_id for s in scans}
@@ -635,6 +658,8 @@ def _write(session, actor, scans: list[Scan], log, state: _State, now) -> None:
     )
     if filled:
         connection.execute(_UPDATE_PURCHASES, [{"b_id": p.id, **_bound(new)} for p, new in filled])
+    if stages:
+        connection.execute(_UPDATE_STAGES, [{"b_id": st.id, "b_progress": v} for st, v in stages])
     write_rows(session, log)
     for purchase, new in filled:
         for key, value in new.items():
@@ -644,8 +669,30 @@ def _write(session, actor, scans: list[Scan], log, state: _State, now) -> None:
         set_committed_value(state.lines[i], "last_received_at", state.last_received[i])
     for i in materials:
         set_committed_value(state.materials[i], "stock", state.stock[i])
+    for stage, value in stages:
+        set_committed_value(stage, "progress", value)
+    for order_id in sorted(state.refresh):
+        summary = summarise(list(state.order_lines[order_id].values()))
+        stage = state.stages.get(order_id)
+        refresh_procurement_progress(session, order_id, summary, stage)
+
+
+def _stage_progress(actor, scans: list[Scan], log: list[dict], state: _State):
+    """The procurement progress of each order the run received for, as
+    refresh_procurement_progress would set it: (stage, new progress) to write with the run, its
+    change log row added to `log`. An order whose key materials became complete (or were
+    complete and no longer are) syncs its checklist too: left to refresh_procurement_progress
+    after the writes (`state.refresh`)."""
+    changed = []
     for order_id in sorted({s.order_id for s in scans}):
         summary = summarise(list(state.order_lines[order_id].values()))
-        changed = key_materials_done(summary) != state.done_before.get(order_id)
         stage = state.stages.get(order_id)
-        refresh_procurement_progress(session, order_id, summary, stage, fact_changed=changed)
+        if stage is None or key_materials_done(summary) != state.done_before.get(order_id):
+            state.refresh.add(order_id)
+            continue
+        value = summary.progress
+        if stage.status != StageStatus.in_progress or value is None or value == stage.progress:
+            continue
+        changed.append((stage, value))
+        log.append(update_row(_base(actor, stage, state), "progress", stage.progress, value))
+    return changed

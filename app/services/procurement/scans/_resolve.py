@@ -27,32 +27,36 @@ class Resolved:
     lot: str | None = None
     quantity: Decimal | None = None
     via: str = "code"
+    locked: bool = False  # the material's row locked by the read that found it
 
 
-def resolve_code(session: Session, text: str, scan_type: str | None) -> Resolved:
-    """Resolve scanned text; InvalidInput for an empty or broken code, NotFound for unknown."""
+def resolve_code(
+    session: Session, text: str, scan_type: str | None, *, lock: bool = False
+) -> Resolved:
+    """Resolve scanned text; InvalidInput for an empty or broken code, NotFound for unknown.
+    `lock`: a material found by its code is locked by that read (`Resolved.locked`)."""
     payload = parse_payload(text)
     if isinstance(payload, GendanLabel):
-        return _from_label(session, payload)
-    return _from_plain(session, payload.text, scan_type)
+        return _from_label(session, payload, lock)
+    return _from_plain(session, payload.text, scan_type, lock)
 
 
-def _from_label(session: Session, label: GendanLabel) -> Resolved:
+def _from_label(session: Session, label: GendanLabel, lock: bool = False) -> Resolved:
     order = order_by_code(session, label.order_code) if label.order_code else None
     if label.kind is LabelKind.ORDER:
         return Resolved(material=None, order=order, via="label")
-    material = find_material(session, label.material_code)
+    material = find_material(session, label.material_code, lock=lock)
     if material is None:
         raise MaterialNotFound(f"物料编码 {label.material_code} 不存在")
-    return Resolved(material, order, label.lot, label.quantity, via="label")
+    return Resolved(material, order, label.lot, label.quantity, via="label", locked=lock)
 
 
-def _from_plain(session: Session, text: str, scan_type: str | None) -> Resolved:
+def _from_plain(session: Session, text: str, scan_type: str | None, lock=False) -> Resolved:
     forms = lookup_forms(text, scan_type)
     for form in forms:
-        material = find_material(session, form)
+        material = find_material(session, form, lock=lock)
         if material is not None:
-            return Resolved(material)
+            return Resolved(material, locked=lock)
     alias = find_alias(session, forms)
     if alias is not None:
         return Resolved(session.get(Material, alias.material_id), via="alias")

@@ -249,6 +249,36 @@ def test_receipts_drive_the_procurement_progress_and_key_materials(session):
     assert stage.progress == 50
 
 
+def test_a_receipt_that_moves_the_stage_percentage_writes_and_logs_it_as_the_flush_did(session):
+    """The procurement stage's new percentage is written with the receipt's other rows, its
+    change log row beside theirs, as refresh_procurement_progress's flush wrote it."""
+    order, _, _, worker = _setup(session, needed=10, is_key=True)
+    make_bom_line(session, order, make_material(session, "BOLT"), needed=4)
+    stage = session.exec(
+        select(Stage).where(Stage.order_id == order.id, Stage.kind == StageKind.procurement)
+    ).one()
+    before = stage.progress
+    session.commit()
+    result, _ = _scan(session, worker, scan_in("BOLT", quantity=2))  # key materials still out
+    session.commit()
+    assert result.procurement_progress == 25 and not result.key_materials.all_complete
+    session.expire_all()
+    assert session.get(Stage, stage.id).progress == 25
+    logged = session.exec(
+        select(ChangeLog.entity_id, ChangeLog.field, ChangeLog.old_value, ChangeLog.new_value,
+               ChangeLog.note, ChangeLog.actor_id, ChangeLog.order_id, ChangeLog.action)
+        .where(ChangeLog.entity == "stage", ChangeLog.entity_id == str(stage.id),
+               ChangeLog.actor_id == worker.id)
+    ).all()  # fmt: skip
+    assert logged == [(str(stage.id), "progress", str(before), "25", None, worker.id, order.id,
+                       "update")]  # fmt: skip
+    result, _ = _scan(session, worker, scan_in("BOLT", quantity=1))
+    session.commit()
+    assert result.procurement_progress == 37
+    session.expire_all()
+    assert session.get(Stage, stage.id).progress == 37
+
+
 def test_a_receipt_closes_the_purchase_lines_it_completes(session):
     order, _, line, worker = _setup(session, needed=10)
     first = make_purchase(session, order, line, quantity=4)

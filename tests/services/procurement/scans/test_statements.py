@@ -17,8 +17,10 @@ from sqlmodel import func, select
 from app.services.procurement import record_scan, record_scan_batch
 from models.bom import BomLine
 from models.changes import ChangeLog
+from models.enums import StageKind
 from models.materials import Material
 from models.scans import Scan, ScanIn
+from models.stages import Stage
 from tests.factories import (
     act,
     bearer,
@@ -26,6 +28,7 @@ from tests.factories import (
     make_bom_line,
     make_material,
     make_procuring_order,
+    make_purchase,
     make_warehouse,
 )
 
@@ -39,10 +42,11 @@ CODES = ("Q345R-20", "VALVE-DN150", "MOTOR-75KW", "FLANGE-DN150", "GASKET-DN150"
 # HTTP: POST /api/scans, authentication included. The transaction's BEGIN counts on SQLite
 # only (BEGIN IMMEDIATE is a statement there, implicit in psycopg); the COMMIT counts on
 # neither. The procurement stage's checklist is read only by a run that changes whether the
-# order's key materials are all in (the fact behind its derived item).
-SINGLE = {"sqlite": 16, "postgresql": 15}
-ALONE = {"sqlite": 13, "postgresql": 12}
-HTTP = {"sqlite": 14, "postgresql": 13}
+# order's key materials are all in (the fact behind its derived item). A run of one code locks
+# its material with the read that resolves the code.
+SINGLE = {"sqlite": 15, "postgresql": 14}
+ALONE = {"sqlite": 12, "postgresql": 11}
+HTTP = {"sqlite": 13, "postgresql": 12}
 BATCH = {"sqlite": 21, "postgresql": 20}
 NEEDED = 100_000
 
@@ -70,8 +74,6 @@ def statements_on(engine):
 
 
 def _setup(session):
-    from tests.factories import make_purchase
-
     order = make_procuring_order(session)
     lines = []
     for i, code in enumerate(CODES):
@@ -121,6 +123,31 @@ def test_one_receipt_costs_a_fixed_number_of_statements(session):
         session.commit()
     assert applied and result.received == 1
     assert len(seen) == SINGLE[engine], "\n".join(seen)
+
+
+def test_a_receipt_that_moves_the_stage_percentage_costs_one_statement_more(session):
+    """The stage's new progress is one more UPDATE; its change log row joins the run's."""
+    order, _, worker = _setup(session)
+    engine = session.get_bind().dialect.name
+    # One small line: a receipt on it moves the order's percentage.
+    small = make_bom_line(session, order, make_material(session, "PIN-8"), needed=3)
+    make_purchase(session, order, small, quantity=3)  # bought, as ALONE's receipt is
+    session.commit()
+    data = _receipts(order, 1)[0].model_copy(update={"result": "PIN-8"})
+    with statements(session) as seen:
+        result, applied = record_scan(session=session, actor=worker, data=data, alone=True)
+        session.commit()
+    assert applied and result.bom_line_id == small.id
+    assert result.procurement_progress == session.get(Stage, _stage(session, order).id).progress
+    assert sum(s.startswith("UPDATE stage") for s in seen) == 1, "\n".join(seen)
+    assert sum(s.startswith("INSERT INTO change_log") for s in seen) == 1, "\n".join(seen)
+    assert len(seen) == ALONE[engine] + 1, "\n".join(seen)
+
+
+def _stage(session, order):
+    return session.exec(
+        select(Stage).where(Stage.order_id == order.id, Stage.kind == StageKind.procurement)
+    ).one()
 
 
 def test_one_receipt_alone_costs_three_statements_less(session):
