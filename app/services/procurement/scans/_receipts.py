@@ -6,8 +6,10 @@ statements, however many scans it holds.
    to their earliest open need (one query); lots already received (one query).
 2. Lock the materials, then the BOM lines, each set in id order (SELECT ... FOR NO KEY UPDATE
    on PostgreSQL; SQLite runs one writer at a time), so two phones replaying queues at once
-   wait for each other instead of deadlocking; read the lines of the orders concerned. A run
-   of one code (every single scan) locks its one material with the read that resolves it.
+   wait for each other instead of deadlocking; lock the orders' procurement stages, then read
+   the lines of those orders (so runs for one order read them one after another, and the
+   stage's percentage and key-materials item follow every receipt). A run of one code (every
+   single scan) locks its one material with the read that resolves it.
 3. Apply every scan in order, in memory: duplicates, refusals (over-receipt, ambiguity, a lot
    received before) and the running totals are decided here, so no scan needs a savepoint.
 4. Write with executemany: the scan rows, the lines, the materials, the purchase lines and
@@ -116,12 +118,17 @@ _ORDER_LINES = (
     .join(Material, Material.id == BomLine.material_id)
     .where(col(BomLine.order_id).in_(bindparam("orders", expanding=True)))
 )
+# Locked before the order's lines are read: runs for one order take turns from here on, so
+# each reads the lines as the one before it left them (the stage's percentage and its key
+# materials item follow every receipt, not only the ones each run could see).
 _STAGES = (
     select(Stage)
     .where(
         col(Stage.order_id).in_(bindparam("orders", expanding=True)),
         Stage.kind == StageKind.procurement,
     )
+    .order_by(Stage.id)
+    .with_for_update(key_share=True)
     .execution_options(populate_existing=True)
 )
 # The writes, Core statements on the tables (executemany): the ORM's bulk paths cost more
@@ -402,6 +409,8 @@ def _lock(session, actor, plans: list[_Plan], stored, state: _State) -> None:
             state.pair_line[(line.order_id, line.material_id)] = line.id
     orders = sorted({line.order_id for line in state.lines.values()})
     if orders:
+        found = session.exec(_STAGES, params={"orders": orders})
+        state.stages = {stage.order_id: stage for stage in found}
         for line_id, order_id, received, needed, is_key in session.exec(
             _ORDER_LINES, params={"orders": orders}
         ):
@@ -410,8 +419,6 @@ def _lock(session, actor, plans: list[_Plan], stored, state: _State) -> None:
             order_id: key_materials_done(summarise(list(lines.values())))
             for order_id, lines in state.order_lines.items()
         }
-        found = session.exec(_STAGES, params={"orders": orders})
-        state.stages = {stage.order_id: stage for stage in found}
         state.procuring = {
             order_id
             for order_id, stage in state.stages.items()

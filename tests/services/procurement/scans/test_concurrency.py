@@ -9,18 +9,23 @@ from sqlalchemy import text
 from sqlmodel import func, select
 
 from app.services.core import actor_for
+from app.services.orders.sop import checklist
 from app.services.procurement import record_scan
+from app.services.procurement.bom import KEY_MATERIALS_ITEM
 from models.bom import BomLine
-from models.enums import Channel
+from models.enums import Channel, StageKind
 from models.materials import Material
 from models.people import User
+from models.purchasing import PurchaseLine
 from models.scans import Scan
+from models.stages import Stage
 from tests.factories import (
     bearer,
     count,
     make_bom_line,
     make_material,
     make_procuring_order,
+    make_purchase,
     make_warehouse,
     scan_in,
 )
@@ -192,3 +197,65 @@ def test_one_scan_sent_twice_at_once_to_the_api_counts_once(pg_only, app, app_fo
     assert session.get(BomLine, line.id).received == 2
     assert session.get(Material, material.id).stock == 2
     assert count(session, Scan, Scan.client_id == uuid.UUID(body["client_id"])) == 1
+
+
+def test_the_last_two_key_materials_received_at_once_complete_the_stage(pg_only, session):
+    """Two receipts on two lines of one order at once (two workers): each run locks the order's
+    procurement stage before it reads the order's lines, so the second reads them only once
+    the first has committed, and sees both key materials in: the stage reaches 100 % and its
+    checklist item is ticked. Read unlocked, each saw the other line still short.
+
+    Made deterministic with a lock the test holds: the first receipt's purchase line, which
+    that run locks after it has read the order's lines."""
+    order = make_procuring_order(session)
+    lines = [
+        make_bom_line(session, order, make_material(session, code, is_key=True), needed=1)
+        for code in ("KEY-A", "KEY-B")
+    ]
+    bought = make_purchase(session, order, lines[0], quantity=1)
+    worker = make_warehouse(session, order)
+    stage = session.exec(
+        select(Stage).where(Stage.order_id == order.id, Stage.kind == StageKind.procurement)
+    ).one()
+    session.commit()
+    session.exec(select(PurchaseLine).where(PurchaseLine.id == bought.id).with_for_update()).one()
+    me = session.execute(text("SELECT pg_backend_pid()")).scalar_one()
+
+    def blocked_by(pid) -> list[int]:
+        session.execute(text("SELECT pg_stat_clear_snapshot()"))
+        return session.execute(WAITING_ON, {"pid": pid}).scalar_one() or []
+
+    def receive(code):
+        return _phone(pg_only, worker.id, threading.Barrier(1), [scan_in(code, quantity=1)])
+
+    with ThreadPoolExecutor(2) as pool:
+        try:
+            first = pool.submit(receive, "KEY-A")
+            until(lambda: blocked_by(me), "the first receipt never waited for the purchase line")
+            (leader,) = blocked_by(me)
+            second = pool.submit(receive, "KEY-B")
+            # It waits for the first run (the stage's lock), or (read unlocked) it is done.
+            until(lambda: second.done() or blocked_by(leader), "the second receipt hung")
+        finally:
+            session.commit()  # the lock released, whatever happened
+        assert first.result(timeout=30) == [1] and second.result(timeout=30) == [1]
+    session.expire_all()
+    assert session.get(Stage, stage.id).progress == 100
+    item = next(
+        i for i in checklist(session=session, stage_id=stage.id) if i.title == KEY_MATERIALS_ITEM
+    )
+    assert item.done is True
+
+
+# The backends that wait for a lock the backend `pid` holds.
+WAITING_ON = text(
+    "SELECT array_agg(pid ORDER BY pid) FROM pg_stat_activity"
+    " WHERE :pid = ANY(pg_blocking_pids(pid))"
+)
+
+
+def until(condition, message: str) -> None:
+    deadline = time.monotonic() + 30
+    while not condition():
+        assert time.monotonic() < deadline, message
+        time.sleep(0.01)
