@@ -86,13 +86,13 @@ def _can_view(session: Session, actor: Actor, order: Order, member) -> bool:
 
 def load_order(session: Session, actor: Actor, order_id: int, *, for_update=False) -> Order:
     """The order if it exists and the actor may see it; NotFound or Forbidden otherwise."""
-    return _load_order(session, actor, "id", order_id, for_update, None)
+    return _load_order(session, actor, "id", order_id, "update" if for_update else None, None)
 
 
 def load_order_by_code(session: Session, actor: Actor, code: str, missing: NotFound) -> Order:
     """load_order for the order whose code is `code` ignoring case (through the index on
     upper(code)), with `missing` raised when there is none."""
-    return _load_order(session, actor, "code", code.strip().upper(), False, None, missing)
+    return _load_order(session, actor, "code", code.strip().upper(), None, None, missing)
 
 
 def load_order_to_act(
@@ -103,14 +103,18 @@ def load_order_to_act(
     action: str,
     *,
     for_update=False,
+    key_share=False,
 ) -> Order:
     """load_order then require_order_role, with the same answers and errors, the actor's
-    membership read once for both."""
-    return _load_order(session, actor, "id", order_id, for_update, (allowed, action))
+    membership read once for both. `key_share`: the order's row locked FOR KEY SHARE (on
+    PostgreSQL), the lock a row referring to the order takes anyway, taken now: before the
+    locks the caller takes next, so that it meets a writer holding the order's row first."""
+    lock = "update" if for_update else "key_share" if key_share else None
+    return _load_order(session, actor, "id", order_id, lock, (allowed, action))
 
 
-def _load_order(session, actor, by, key, for_update, acting, missing=None) -> Order:
-    order, joined = _order_and_membership(session, actor, by, key, for_update)
+def _load_order(session, actor, by, key, lock, acting, missing=None) -> Order:
+    order, joined = _order_and_membership(session, actor, by, key, lock)
     if order is None:
         raise missing or NotFound("订单不存在", code="order_not_found")
 
@@ -131,25 +135,29 @@ _ORDER_KEYS = {
 }
 
 
+# The order row's lock: FOR UPDATE, FOR KEY SHARE, or none.
+_LOCKS = {"update": {}, "key_share": {"read": True, "key_share": True}}
+
+
 @cache
-def _order_statement(by: str, with_member: bool, for_update: bool):
+def _order_statement(by: str, with_member: bool, lock: str | None):
     """The order named `by` a key, and the actor's membership of it when `with_member`: built
     once per shape, with bound parameters (every order page and chat command runs one)."""
     if not with_member:
         query = select(Order).where(_ORDER_KEYS[by])
-        return query.with_for_update() if for_update else query
-    on = (OrderMember.order_id == Order.id) & (OrderMember.user_id == bindparam("user_id"))
-    query = select(Order, OrderMember).outerjoin(OrderMember, on).where(_ORDER_KEYS[by])
-    return query.with_for_update(of=Order) if for_update else query
+    else:
+        on = (OrderMember.order_id == Order.id) & (OrderMember.user_id == bindparam("user_id"))
+        query = select(Order, OrderMember).outerjoin(OrderMember, on).where(_ORDER_KEYS[by])
+    return query if lock is None else query.with_for_update(of=Order, **_LOCKS[lock])
 
 
-def _order_and_membership(session, actor, by, key, for_update):
+def _order_and_membership(session, actor, by, key, lock):
     """The order named `by` `key` and the actor's membership of it (None when not a member),
     in one round trip."""
     if actor.id is None:
-        query = _order_statement(by, False, for_update)
+        query = _order_statement(by, False, lock)
         return session.exec(query, params={"key": key}).first(), None
-    query = _order_statement(by, True, for_update)
+    query = _order_statement(by, True, lock)
     return session.exec(query, params={"key": key, "user_id": actor.id}).first() or (None, None)
 
 

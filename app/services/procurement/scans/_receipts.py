@@ -9,7 +9,11 @@ statements, however many scans it holds.
    wait for each other instead of deadlocking; lock the orders' procurement stages, then read
    the lines of those orders (so runs for one order read them one after another, and the
    stage's percentage and key-materials item follow every receipt). A run of one code (every
-   single scan) locks its one material with the read that resolves it.
+   single scan) locks its one material with the read that resolves it. The orders' rows are
+   read FOR KEY SHARE (the lock the scan rows' foreign keys take anyway) before the lines and
+   stages are locked: a request that holds an order's row (a stage being started, completed
+   or edited, a BOM edit) and then wants its stage or a line is waited for, not deadlocked
+   with.
 3. Apply every scan in order, in memory: duplicates, refusals (over-receipt, ambiguity, a lot
    received before) and the running totals are decided here, so no scan needs a savepoint.
 4. Write with executemany: the scan rows, the lines, the materials, the purchase lines and
@@ -347,7 +351,9 @@ def _chosen(session, actor, resolved: Resolved, order_id: int | None, state: _St
         return None
     if chosen not in state.chosen:
         try:
-            order = load_order_to_act(session, actor, chosen, set(SCANNERS), "为该订单扫码收发料")
+            order = load_order_to_act(
+                session, actor, chosen, set(SCANNERS), "为该订单扫码收发料", key_share=True
+            )
             refuse_closed(order, f"订单 {order.code} 已关闭")
             state.chosen[chosen] = order
         except DomainError as exc:
@@ -381,6 +387,7 @@ def _lock(session, actor, plans: list[_Plan], stored, state: _State) -> None:
                 acting_orders_clause(actor),
             )
             .order_by(BomLine.need_date, BomLine.order_id)
+            .with_for_update(of=Order, read=True, key_share=True)
         )
         for line_id, material_id, order in session.exec(query):
             state.candidates.setdefault(material_id, []).append(line_id)

@@ -4,21 +4,24 @@ import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 
 from sqlalchemy import text
 from sqlmodel import func, select
 
 from app.services.core import actor_for
+from app.services.orders import update_stage
 from app.services.orders.sop import checklist
 from app.services.procurement import record_scan
 from app.services.procurement.bom import KEY_MATERIALS_ITEM
+from models import clock
 from models.bom import BomLine
 from models.enums import Channel, StageKind
 from models.materials import Material
 from models.people import User
 from models.purchasing import PurchaseLine
 from models.scans import Scan
-from models.stages import Stage
+from models.stages import Stage, StageUpdate
 from tests.factories import (
     bearer,
     count,
@@ -245,6 +248,58 @@ def test_the_last_two_key_materials_received_at_once_complete_the_stage(pg_only,
         i for i in checklist(session=session, stage_id=stage.id) if i.title == KEY_MATERIALS_ITEM
     )
     assert item.done is True
+
+
+def test_a_stage_edited_while_a_receipt_holds_it_waits_and_both_land(pg_only, session):
+    """A receipt run reads its order's row FOR KEY SHARE before it locks the order's
+    procurement stage. A request that locks the order's row and then writes the stage (here
+    the tracker moving the stage's planned end) therefore waits for the run at the order's
+    row. Had the run locked the stage first, the two would deadlock: the edit holding the
+    order's row and waiting for the stage, the run holding the stage and waiting for the
+    order's row (its scan row's foreign key), and PostgreSQL would fail one of them."""
+    order = make_procuring_order(session)
+    line = make_bom_line(session, order, make_material(session, "KEY-A", is_key=True), needed=5)
+    bought = make_purchase(session, order, line, quantity=5)
+    worker = make_warehouse(session, order)
+    tracker_id = order.liaison_id
+    stage = session.exec(
+        select(Stage).where(Stage.order_id == order.id, Stage.kind == StageKind.procurement)
+    ).one()
+    end = clock.today() + timedelta(days=40)
+    session.commit()
+    session.exec(select(PurchaseLine).where(PurchaseLine.id == bought.id).with_for_update()).one()
+    me = session.execute(text("SELECT pg_backend_pid()")).scalar_one()
+
+    def blocked_by(pid) -> list[int]:
+        session.execute(text("SELECT pg_stat_clear_snapshot()"))
+        return session.execute(WAITING_ON, {"pid": pid}).scalar_one() or []
+
+    def receive():
+        return _phone(pg_only, worker.id, threading.Barrier(1), [scan_in("KEY-A", quantity=1)])
+
+    def edit():
+        with pg_only.session() as s:
+            tracker = actor_for(s, s.get(User, tracker_id), Channel.api)
+            data = StageUpdate(planned_end=end)
+            update_stage(
+                session=s, actor=tracker, order_id=order.id, kind=StageKind.procurement, data=data
+            )
+            s.commit()
+
+    with ThreadPoolExecutor(2) as pool:
+        try:
+            receipt = pool.submit(receive)
+            until(lambda: blocked_by(me), "the receipt never waited for the purchase line")
+            (run,) = blocked_by(me)
+            edited = pool.submit(edit)
+            until(lambda: edited.done() or blocked_by(run), "the edit never met the receipt")
+        finally:
+            session.commit()  # the lock released, whatever happened
+        assert receipt.result(timeout=30) == [1]
+        edited.result(timeout=30)
+    session.expire_all()
+    assert session.get(Stage, stage.id).planned_end == end
+    assert session.get(BomLine, line.id).received == 1
 
 
 # The backends that wait for a lock the backend `pid` holds.
