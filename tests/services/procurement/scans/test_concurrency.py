@@ -217,16 +217,9 @@ def test_the_last_two_key_materials_received_at_once_complete_the_stage(pg_only,
     ]
     bought = make_purchase(session, order, lines[0], quantity=1)
     worker = make_warehouse(session, order)
-    stage = session.exec(
-        select(Stage).where(Stage.order_id == order.id, Stage.kind == StageKind.procurement)
-    ).one()
+    stage = _procurement_stage(session, order)
     session.commit()
-    session.exec(select(PurchaseLine).where(PurchaseLine.id == bought.id).with_for_update()).one()
-    me = session.execute(text("SELECT pg_backend_pid()")).scalar_one()
-
-    def blocked_by(pid) -> list[int]:
-        session.execute(text("SELECT pg_stat_clear_snapshot()"))
-        return session.execute(WAITING_ON, {"pid": pid}).scalar_one() or []
+    me, blocked_by = _hold(session, bought)
 
     def receive(code):
         return _phone(pg_only, worker.id, threading.Barrier(1), [scan_in(code, quantity=1)])
@@ -262,17 +255,10 @@ def test_a_stage_edited_while_a_receipt_holds_it_waits_and_both_land(pg_only, se
     bought = make_purchase(session, order, line, quantity=5)
     worker = make_warehouse(session, order)
     tracker_id = order.liaison_id
-    stage = session.exec(
-        select(Stage).where(Stage.order_id == order.id, Stage.kind == StageKind.procurement)
-    ).one()
+    stage = _procurement_stage(session, order)
     end = clock.today() + timedelta(days=40)
     session.commit()
-    session.exec(select(PurchaseLine).where(PurchaseLine.id == bought.id).with_for_update()).one()
-    me = session.execute(text("SELECT pg_backend_pid()")).scalar_one()
-
-    def blocked_by(pid) -> list[int]:
-        session.execute(text("SELECT pg_stat_clear_snapshot()"))
-        return session.execute(WAITING_ON, {"pid": pid}).scalar_one() or []
+    me, blocked_by = _hold(session, bought)
 
     def receive():
         return _phone(pg_only, worker.id, threading.Barrier(1), [scan_in("KEY-A", quantity=1)])
@@ -300,6 +286,27 @@ def test_a_stage_edited_while_a_receipt_holds_it_waits_and_both_land(pg_only, se
     session.expire_all()
     assert session.get(Stage, stage.id).planned_end == end
     assert session.get(BomLine, line.id).received == 1
+
+
+def _procurement_stage(session, order) -> Stage:
+    return session.exec(
+        select(Stage).where(Stage.order_id == order.id, Stage.kind == StageKind.procurement)
+    ).one()
+
+
+def _hold(session, purchase):
+    """Lock the purchase line's row in the test's transaction (the receipt run locks it after
+    it has read the order's lines); this backend's pid, and a function that lists the backends
+    waiting for a lock a given backend holds."""
+    session.exec(select(PurchaseLine).where(PurchaseLine.id == purchase.id).with_for_update())
+    me = session.execute(text("SELECT pg_backend_pid()")).scalar_one()
+
+    def blocked_by(pid) -> list[int]:
+        # pg_stat_activity is read once per transaction unless told to read it again.
+        session.execute(text("SELECT pg_stat_clear_snapshot()"))
+        return session.execute(WAITING_ON, {"pid": pid}).scalar_one() or []
+
+    return me, blocked_by
 
 
 # The backends that wait for a lock the backend `pid` holds.
