@@ -4,16 +4,16 @@ statements, however many scans it holds.
 1. Read: the stored scans of every client id (one query); each distinct code resolved once;
    each (material, chosen order) checked once; the candidate lines of the materials that go
    to their earliest open need (one query); lots already received (one query).
-2. Lock the materials, then the BOM lines, each set in id order (SELECT ... FOR NO KEY UPDATE
-   on PostgreSQL; SQLite runs one writer at a time), so two phones replaying queues at once
-   wait for each other instead of deadlocking; lock the orders' procurement stages, then read
-   the lines of those orders (so runs for one order read them one after another, and the
-   stage's percentage and key-materials item follow every receipt). A run of one code (every
-   single scan) locks its one material with the read that resolves it. The orders' rows are
-   read FOR KEY SHARE (the lock the scan rows' foreign keys take anyway) before the lines and
-   stages are locked: a request that holds an order's row (a stage being started, completed
-   or edited, a BOM edit) and then wants its stage or a line is waited for, not deadlocked
-   with.
+2. Lock, each set in id order (SELECT ... FOR NO KEY UPDATE on PostgreSQL; SQLite runs one
+   writer at a time), so that two phones replaying queues at once wait for each other instead
+   of deadlocking: the materials (a run of one code, every single scan, locks its material with
+   the read that resolves the code), the BOM lines, then the orders' procurement stages; only
+   then read the lines of those orders. Runs for one order thus read them one after another,
+   and the stage's percentage and key-materials item follow every receipt. The orders' rows
+   are read FOR KEY SHARE (the lock the scan rows' foreign keys take anyway) as the run learns
+   its orders, before their lines and stages are locked: a request that holds an order's row
+   FOR UPDATE (a stage started, completed or edited, a BOM edit) and then writes its stage or
+   a line is waited for, not deadlocked with.
 3. Apply every scan in order, in memory: duplicates, refusals (over-receipt, ambiguity, a lot
    received before) and the running totals are decided here, so no scan needs a savepoint.
 4. Write with executemany: the scan rows, the lines, the materials, the purchase lines and
