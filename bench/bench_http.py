@@ -584,11 +584,6 @@ def section(seconds: float, connections: list[int]) -> str:
     return "\n".join(lines) + "\n"
 
 
-WEBHOOK_HEADING = (
-    "## Chat webhooks with wrk, SQLite and PostgreSQL (bench/bench_http.py --webhooks)"
-)
-
-
 def cpu_lines(*, simulator: bool = True) -> list[str]:
     """The CPU per request of every kind measured alone: the workers', the machine's and (for
     the webhooks, whose DingTalk replies it takes) the simulator's."""
@@ -629,48 +624,38 @@ def cpu_lines(*, simulator: bool = True) -> list[str]:
     ]
 
 
-def webhook_section(seconds: float, connections: list[int]) -> str:
-    """The signed webhooks alone (and /healthz for the ratio), counts checked."""
-    return alone_section(
-        "webhooks",
-        WEBHOOK_HEADING,
-        seconds,
-        connections,
-        what="signed requests of the HTTP ceilings section (bench_http.py), the webhooks alone",
-        targets="p99 at most 25 ms on PostgreSQL and 40 ms on SQLite at 4 connections.",
-        checked="every WeChat and DingTalk message answered stored once in chat_inbound.",
-    )
+@dataclass(frozen=True)
+class Alone:
+    """A group of request kinds measured alone (`--webhooks`, `--scans`): its section."""
+
+    heading: str
+    what: str
+    targets: str
+    checked: str
 
 
-SCAN_HEADING = "## Single scans with wrk, SQLite and PostgreSQL (bench/bench_http.py --scans)"
+ALONE = {
+    "webhooks": Alone(
+        "## Chat webhooks with wrk, SQLite and PostgreSQL (bench/bench_http.py --webhooks)",
+        "signed requests of the HTTP ceilings section (bench_http.py), the webhooks alone",
+        "p99 at most 25 ms on PostgreSQL and 40 ms on SQLite at 4 connections.",
+        "every WeChat and DingTalk message answered stored once in chat_inbound.",
+    ),
+    "scans": Alone(
+        "## Single scans with wrk, SQLite and PostgreSQL (bench/bench_http.py --scans)",
+        "scan requests of the HTTP ceilings section (bench_http.py), single scans alone",
+        "p50 at most 8 ms at one connection; at least 0.35 of /healthz on PostgreSQL at 16 "
+        "connections.",
+        "every scan answered counted once.",
+    ),
+}
 
 
-def scan_section(seconds: float, connections: list[int]) -> str:
-    """Single scans alone (and /healthz for the ratio), counts checked."""
-    return alone_section(
-        "scans",
-        SCAN_HEADING,
-        seconds,
-        connections,
-        what="scan requests of the HTTP ceilings section (bench_http.py), single scans alone",
-        targets="p50 at most 8 ms at one connection; at least 0.35 of /healthz on PostgreSQL "
-        "at 16 connections.",
-        checked="every scan answered counted once.",
-    )
-
-
-def alone_section(
-    only: str,
-    heading: str,
-    seconds: float,
-    connections: list[int],
-    *,
-    what: str,
-    targets: str,
-    checked: str,
-) -> str:
+def alone_section(only: str, seconds: float, connections: list[int]) -> str:
     """One group of request kinds alone (and /healthz for the ratio), with their CPU per
     request, counts checked."""
+    group = ALONE[only]
+    heading = group.heading
     if not postgres_available():
         return f"{heading}\n\nPostgreSQL was not reachable: nothing measured.\n"
     results, _memory, problems = run(seconds, connections, only=only)
@@ -678,14 +663,14 @@ def alone_section(
         heading,
         "",
         f"{clock.now():%Y-%m-%d %H:%M} UTC; {machine()}; {wrk_version()}. The servers and "
-        f"{what}: {seconds:g} s per kind and connection count "
-        f"({', '.join(map(str, connections))}). Targets (issue 18): {targets}",
+        f"{group.what}: {seconds:g} s per kind and connection count "
+        f"({', '.join(map(str, connections))}). Targets (issue 18): {group.targets}",
         "",
         *table(results),
         "",
         *floor_lines(results),
         *cpu_lines(simulator=only == "webhooks"),
-        f"Checked in the database after each run: {checked} "
+        f"Checked in the database after each run: {group.checked} "
         f"{'All counts exact.' if not problems else '**Problems:**'}",
         *[f"- {p}" for p in problems],
     ]
@@ -701,10 +686,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--scans", action="store_true", help="single scans alone")
     args = parser.parse_args(argv)
     connections = [int(c) for c in args.connections.split(",")]
-    if args.webhooks:
-        text, heading = webhook_section(args.seconds, connections), WEBHOOK_HEADING
-    elif args.scans:
-        text, heading = scan_section(args.seconds, connections), SCAN_HEADING
+    only = "webhooks" if args.webhooks else "scans" if args.scans else None
+    if only:
+        text, heading = alone_section(only, args.seconds, connections), ALONE[only].heading
     else:
         text, heading = section(args.seconds, connections), HEADING
     print(text, end="")
