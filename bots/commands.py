@@ -76,13 +76,23 @@ def normalize(text: str) -> str:
     return text[1:].lstrip() if text[:1] in ("/", "\uff0f") else text
 
 
-def _word_end(text: str, word: str) -> int | None:
-    """Where `word` ends in `text` if the text starts with it once folded (＃, Ｐｒｏｇｒｅｓｓ)."""
-    folded = ""
+def _folded_starts(text: str) -> list[tuple[str, int]]:
+    """The text's starts folded (＃, Ｐｒｏｇｒｅｓｓ) and lower-cased, each with where it ends in
+    `text`, up to the longest command word: folded once per message, not once per word."""
+    starts, folded = [], ""
     for i, ch in enumerate(text):
         folded += a.fold(ch).lower()
+        starts.append((folded, i + 1))
+        if len(folded) >= _LONGEST:
+            break
+    return starts
+
+
+def _word_end(starts: list[tuple[str, int]], word: str) -> int | None:
+    """Where `word` ends in the text of `starts` if the text starts with it once folded."""
+    for folded, end in starts:
         if len(folded) >= len(word):
-            return i + 1 if folded == word else None
+            return end if folded == word else None
     return None
 
 
@@ -222,6 +232,7 @@ _WORDS = sorted(
     key=lambda item: len(item[0]),
     reverse=True,
 )
+_LONGEST = len(_WORDS[0][0])
 
 
 def find_spec(word: str) -> Spec | None:
@@ -231,8 +242,9 @@ def find_spec(word: str) -> Spec | None:
 
 
 def _split(text: str) -> tuple[Spec, str] | None:
+    starts = _folded_starts(text)
     for word, spec in _WORDS:
-        end = _word_end(text, word)
+        end = _word_end(starts, word)
         if end is None:
             continue
         after = text[end:]
