@@ -158,6 +158,9 @@ bench-system-deps:
 	@command -v wrk >/dev/null || { \
 	  echo "Installing wrk for the HTTP benchmarks"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+	@command -v valgrind >/dev/null || { \
+	  echo "Installing valgrind for the instruction counts"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq valgrind >/dev/null; }
 
 bench: setup bench-system-deps
 	$(BIN)/python -m bench.run_all

@@ -155,46 +155,50 @@ def raw(host: str, target: str, headers: dict, body: bytes) -> bytes:
     return f"{len(request)}\n".encode() + request
 
 
+def wechat_push(rng: random.Random, now: int) -> tuple[str, dict, bytes]:
+    """One signed, encrypted Official Account push with a message id of its own: the target,
+    the headers and the body."""
+    fields = {
+        "ToUserName": "gh_simulator",
+        "FromUserName": LISI["openid"],
+        "CreateTime": now,
+        "MsgType": "text",
+        "Content": TEXT,
+        "MsgId": rng.getrandbits(62),
+    }
+    args, body = wire.wechat_push(
+        token=WX["token"], app_id=WX["appid"], aes_key=WX["encoding_aes_key"], fields=fields,
+        timestamp=now, nonce=f"{rng.getrandbits(40):010x}",
+    )  # fmt: skip
+    return f"/bots/wechat?{urlencode(args)}", {"Content-Type": "text/xml"}, body
+
+
 def wechat_requests(host: str, count: int, rng: random.Random) -> bytes:
     """Signed, encrypted Official Account pushes, each with a message id of its own."""
-    out = []
     now = int(clock.epoch())
-    for _ in range(count):
-        fields = {
-            "ToUserName": "gh_simulator",
-            "FromUserName": LISI["openid"],
-            "CreateTime": now,
-            "MsgType": "text",
-            "Content": TEXT,
-            "MsgId": rng.getrandbits(62),
-        }
-        args, body = wire.wechat_push(
-            token=WX["token"], app_id=WX["appid"], aes_key=WX["encoding_aes_key"], fields=fields,
-            timestamp=now, nonce=f"{rng.getrandbits(40):010x}",
-        )  # fmt: skip
-        out.append(raw(host, f"/bots/wechat?{urlencode(args)}", {"Content-Type": "text/xml"}, body))
-    return b"".join(out)
+    return b"".join(raw(host, *wechat_push(rng, now)) for _ in range(count))
+
+
+def dingtalk_push(sim: SimulatorServer, now_ms: int) -> tuple[str, dict, bytes]:
+    """One signed robot callback sent at `now_ms` (a sign is accepted once: one callback a
+    millisecond), with its own message id and a sessionWebhook on the simulator."""
+    conversation = "dingtalk:user:lisi"
+    session = secrets.token_urlsafe(16)
+    with sim.state.lock:
+        sim.state.sessions[session] = (conversation, now_ms / 1000 + 3600)
+    payload = dingtalk_payload(DING, conversation, LISI, TEXT, now_ms, sim.state)
+    payload["sessionWebhook"] = f"{sim.url}/robot/sendBySession?session={session}"
+    payload["sessionWebhookExpiredTime"] = now_ms + 3_600_000
+    headers, body = wire.dingtalk_robot_push(
+        app_secret=DING["appsecret"], payload=payload, now_ms=now_ms
+    )
+    return "/bots/dingtalk", headers, body
 
 
 def dingtalk_requests(host: str, count: int, sim: SimulatorServer) -> bytes:
-    """Signed robot callbacks, each with its own message id, timestamp (a sign is accepted
-    once) and sessionWebhook on the simulator."""
-    out = []
+    """Signed robot callbacks, each with its own message id, timestamp and sessionWebhook."""
     start_ms = int(clock.epoch() * 1000)
-    conversation = "dingtalk:user:lisi"
-    for i in range(count):
-        now_ms = start_ms + i
-        session = secrets.token_urlsafe(16)
-        with sim.state.lock:
-            sim.state.sessions[session] = (conversation, now_ms / 1000 + 3600)
-        payload = dingtalk_payload(DING, conversation, LISI, TEXT, now_ms, sim.state)
-        payload["sessionWebhook"] = f"{sim.url}/robot/sendBySession?session={session}"
-        payload["sessionWebhookExpiredTime"] = now_ms + 3_600_000
-        headers, body = wire.dingtalk_robot_push(
-            app_secret=DING["appsecret"], payload=payload, now_ms=now_ms
-        )
-        out.append(raw(host, "/bots/dingtalk", headers, body))
-    return b"".join(out)
+    return b"".join(raw(host, *dingtalk_push(sim, start_ms + i)) for i in range(count))
 
 
 class Runner:

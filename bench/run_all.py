@@ -51,6 +51,7 @@ BENCHES = [
         ["--seconds", "2", "--connections", "4"],
         in_quick=True,
     ),
+    Bench("instructions", ["--requests", "200"]),
     Bench("webhooks", ["--seconds", "10", "--clients", "4"], ["--seconds", "3", "--clients", "4"]),
     Bench("scans", ["--seconds", "5"], ["--seconds", "2"]),
     Bench("shortages", [], ["--lines", "20000", "--repeat", "3"]),
