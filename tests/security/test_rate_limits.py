@@ -6,8 +6,10 @@ import os
 import socket
 
 import pytest
+from flask_limiter.util import get_qualified_name
 from sqlmodel import select
 
+from app.security import LOGIN_ENDPOINTS, limited_endpoints
 from models.chat import ChatInbound
 from models.enums import Role
 from tests.bots.test_webhooks import post_wechat, reply_of, wechat_fields
@@ -63,6 +65,21 @@ def test_the_web_login_page_says_so_in_chinese(app, client, session, monkeypatch
 @pytest.fixture
 def web(chat_app):
     return chat_app.test_client()
+
+
+def test_flask_limiter_holds_limits_only_for_the_endpoints_it_is_handed(app):
+    """app/security.py hands Flask-Limiter the logins and the webhooks alone (its resolving of
+    limits costs every request otherwise): a limit put on any other endpoint would be skipped,
+    so none may be, whether by decorator, blueprint, default or application limit."""
+    manager = app.extensions["gendan.limiter"].limit_manager
+    limited = limited_endpoints(app)
+    views = {get_qualified_name(view): endpoint for endpoint, view in app.view_functions.items()}
+    assert not manager._default_limits and not manager._application_limits
+    assert {views[name] for name in manager._decorated_limits} == set(LOGIN_ENDPOINTS)
+    assert set(manager._blueprint_limits) == {"bots"}
+    bots = {endpoint for endpoint in app.view_functions if endpoint.startswith("bots.")}
+    assert bots and bots <= limited and set(LOGIN_ENDPOINTS) <= limited
+    assert "api_scans.create" not in limited and "healthz" not in limited
 
 
 def test_a_flood_of_webhook_posts_from_one_address_gets_429(chat_app, web, monkeypatch):
