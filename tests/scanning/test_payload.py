@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from models.errors import InvalidInput
 from scanning.payload import (
     MAX_TEXT,
+    BadPayload,
     GendanLabel,
     LabelKind,
     PlainCode,
@@ -60,9 +61,23 @@ def labels(draw) -> GendanLabel:
     return GendanLabel(kind=kind, **optional)
 
 
+def longest_payload(label: GendanLabel) -> int:
+    """The payload's length if every byte of every text field were escaped (%XX): at most."""
+    texts = [label.material_code, label.lot, label.order_code]
+    fields = sum(len("X:;") + 3 * len(text.encode()) for text in texts if text is not None)
+    return len("GD1:K") + fields + (len(";Q:") + 19 if label.quantity is not None else 0)
+
+
 @given(labels())
-def test_format_then_parse_gives_the_same_label(label):
-    payload = format_payload(label)
+def test_format_then_parse_gives_the_same_label_or_refuses_one_too_long_for_a_code(label):
+    # A field may hold 64 characters, and one Chinese character escapes to 9 ASCII ones (an
+    # emoji to 12): three long non-ASCII fields do not fit in the 512 characters of a code.
+    try:
+        payload = format_payload(label)
+    except BadPayload as exc:
+        assert exc.message == "扫码内容过长（超过 512 个字符）"
+        assert longest_payload(label) > MAX_TEXT
+        return
     assert parse_payload(payload) == label
     assert payload.isascii() and payload.isprintable() and " " not in payload
     assert len(payload) <= MAX_TEXT
