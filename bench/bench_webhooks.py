@@ -13,25 +13,20 @@ the same server under the same client load.
 from __future__ import annotations
 
 import argparse
+import itertools
 import logging
-import secrets
 import time
 from pathlib import Path
 
-from bench.bench_http import seed
+from bench.bench_http import TEXT, dingtalk_push, seed, wechat_push
 from bench.benchdb import bench_database, postgres_available
 from bench.pyclient import Rate, measure
 from bench.report import machine, write_section
 from bench.servers import gunicorn
-from bots.simulator import SimulatorServer, wire
-from bots.simulator.deliver import dingtalk_payload
+from bots.simulator import SimulatorServer
 from bots.simulator.seed import DEMO_CONFIG
 
 HEADING = "## Chat webhooks through gunicorn (bench/bench_webhooks.py)"
-TEXT = "进度 GD-DEMO-03"
-WX = DEMO_CONFIG["wechat_apps"][0]
-DING = DEMO_CONFIG["dingtalk_apps"][0]
-LISI = next(u for u in DEMO_CONFIG["users"] if u["userid"] == "lisi")
 
 
 def calls(base: str, sim: SimulatorServer) -> dict:
@@ -40,39 +35,19 @@ def calls(base: str, sim: SimulatorServer) -> dict:
         return 1
 
     def wechat(http, rng) -> int:
-        fields = {
-            "ToUserName": "gh_simulator",
-            "FromUserName": LISI["openid"],
-            "CreateTime": int(time.time()),
-            "MsgType": "text",
-            "Content": TEXT,
-            "MsgId": rng.getrandbits(62),
-        }
-        args, body = wire.wechat_push(
-            token=WX["token"],
-            app_id=WX["appid"],
-            aes_key=WX["encoding_aes_key"],
-            fields=fields,
-            timestamp=int(time.time()),
-        )
-        r = http.post(f"{base}/bots/wechat", params=args, data=body, timeout=60)
+        target, headers, body = wechat_push(rng, int(time.time()))
+        r = http.post(f"{base}{target}", headers=headers, data=body, timeout=60)
         if r.status_code != 200 or "<Encrypt>" not in r.text:
             raise RuntimeError(f"wechat: {r.status_code} {r.text[:200]}")
         return 1
 
+    # A DingTalk sign is accepted once: each callback its own millisecond, whichever client
+    # thread sends it (two in the same millisecond were refused as replayed).
+    stamps = itertools.count(int(time.time() * 1000))
+
     def dingtalk(http, _rng) -> int:
-        now_ms = int(time.time() * 1000)
-        conversation = "dingtalk:user:lisi"
-        session = secrets.token_urlsafe(16)
-        with sim.state.lock:
-            sim.state.sessions[session] = (conversation, now_ms / 1000 + 3600)
-        payload = dingtalk_payload(DING, conversation, LISI, TEXT, now_ms, sim.state)
-        payload["sessionWebhook"] = f"{sim.url}/robot/sendBySession?session={session}"
-        payload["sessionWebhookExpiredTime"] = now_ms + 3_600_000
-        headers, body = wire.dingtalk_robot_push(
-            app_secret=DING["appsecret"], payload=payload, now_ms=now_ms
-        )
-        r = http.post(f"{base}/bots/dingtalk", headers=headers, data=body, timeout=60)
+        target, headers, body = dingtalk_push(sim, next(stamps))
+        r = http.post(f"{base}{target}", headers=headers, data=body, timeout=60)
         if r.status_code != 200:
             raise RuntimeError(f"dingtalk: {r.status_code} {r.text[:200]}")
         return 1
