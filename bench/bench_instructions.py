@@ -4,15 +4,15 @@ Wall-clock figures on a shared two-core machine move by half between two runs of
 (the reference loop took 50 ms and then 75 ms within one hour on 2026-12-07, and a WeChat push
 6.0 against 2.9 ms of a worker's CPU); a count of the instructions executed does not: the same
 code given the same requests counts the same within 1 % (0.0-0.8 % between two runs). So each
-request kind of bench_http.py (/healthz, the floor, a single scan, a WeChat safe-mode push, a
-DingTalk robot callback) is answered N times by the production app (wsgi:app with
-bench/floor_app.py's route) in a process run under callgrind, which counts only while those N
-are answered, after a warm-up. The requests go in as WSGI environments built beforehand (no
-gunicorn, no socket, no test client on the way in: the app's own work). Counted: the request
-thread and the worker's reply thread (the DingTalk reply's POST and the UPDATE that records
-it). Not counted: PostgreSQL (another process; its SQL statements per request are reported
-instead) and the chat simulator that takes the DingTalk replies (it runs in this process, as
-DingTalk's servers are not on our machine).
+request kind of bench_http.py (/healthz, the order page JSON, its shortages and its production
+Gantt chart, the floor, a single scan, a WeChat safe-mode push, a DingTalk robot callback) is
+answered N times by the production app (wsgi:app with bench/floor_app.py's route) in a process
+run under callgrind, which counts only while those N are answered, after a warm-up. The requests
+go in as WSGI environments built beforehand (no gunicorn, no socket, no test client on the way
+in: the app's own work). Counted: the request thread and the worker's reply thread (the DingTalk
+reply's POST and the UPDATE that records it). Not counted: PostgreSQL (another process; its SQL
+statements per request are reported instead) and the chat simulator that takes the DingTalk
+replies (it runs in this process, as DingTalk's servers are not on our machine).
 
 Each kind is compared with /healthz counted the same way, and the scans with the floor: the
 app's part of the ratios bench_http.py measures with wrk (those add gunicorn, the kernel's
@@ -41,7 +41,16 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
-from bench.bench_http import FLOOR, KINDS, MATERIALS, SEED, dingtalk_push, seed, wechat_push
+from bench.bench_http import (
+    FLOOR,
+    KINDS,
+    MATERIALS,
+    READS,
+    SEED,
+    dingtalk_push,
+    seed,
+    wechat_push,
+)
 from bench.benchdb import ROOT, bench_database, postgres_available
 from bench.report import machine, write_section
 from bench.servers import bench_env
@@ -51,7 +60,8 @@ from models import clock
 
 HEADING = "## Instructions per request, counted by callgrind (bench/bench_instructions.py)"
 WARM_UP = 30
-NAMES = {"healthz": KINDS[0], "floor": FLOOR, "scan": KINDS[1], "wechat": KINDS[2]}
+NAMES = {"healthz": KINDS[0], "order": "order page JSON", "shortages": "shortages"}
+NAMES |= {"gantt": "production Gantt", "floor": FLOOR, "scan": KINDS[1], "wechat": KINDS[2]}
 NAMES["dingtalk"] = KINDS[3]
 TOTALS = re.compile(rb"^(?:summary|totals): (\d+)", re.MULTILINE)
 
@@ -73,6 +83,8 @@ def requests_for(kind: str, count: int, data, sim: SimulatorServer, rng: random.
     """`count` requests of `kind` as (method, target, headers, body), each a new one."""
     if kind == KINDS[0]:
         return [("GET", "/healthz", {}, b"")] * count
+    if kind in READS:
+        return [("GET", f"/api/orders/{data.order_id}{READS[kind]}", data.reader, b"")] * count
     if kind in (FLOOR, KINDS[1]):
         path = "/bench/floor" if kind == FLOOR else "/api/scans"
         headers = {**data.scanner, "Content-Type": "application/json"}
