@@ -186,36 +186,38 @@ def test_run_prods_chat_stream_process_holds_the_stream_and_stops_gracefully(
     env = {**environ, **stream.env}
     if db.is_sqlite:
         env["GENDAN_ENV"] = "testing"
-    log = open(tmp_path / "chat-stream.log", "w+")  # noqa: SIM115
-    proc = subprocess.Popen(
-        stream.argv, cwd=ROOT, env=env, stdout=log, stderr=log, start_new_session=True
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while gateway.live(appkey) != 1:
-            assert proc.poll() is None, log.seek(0) or log.read()[-3000:]
-            assert time.monotonic() < deadline, "chat-stream never connected"
+    with open(tmp_path / "chat-stream.log", "w+") as log:  # the process's output
+        proc = subprocess.Popen(
+            stream.argv, cwd=ROOT, env=env, stdout=log, stderr=log, start_new_session=True
+        )
+        try:
+            deadline = time.monotonic() + 60
+            while gateway.live(appkey) != 1:
+                assert proc.poll() is None, log.seek(0) or log.read()[-3000:]
+                assert time.monotonic() < deadline, "chat-stream never connected"
+                time.sleep(0.1)
+            sent = requests.post(
+                f"{sim.url}/admin/stream/event",
+                json={"event_type": "user_add_org", "data": {"userId": ["u1"]}},
+                timeout=10,
+            ).json()
+            frames = {}
+            while not frames.get("acked_at"):
+                assert time.monotonic() < deadline, "the frame was never acknowledged"
+                time.sleep(0.1)
+                frames = next(
+                    f for f in gateway.snapshot() if f["message_id"] == sent["message_id"]
+                )
+            proc.send_signal(signal.SIGTERM)
+            assert proc.wait(timeout=40) == 0
+        finally:
+            _stop_all(proc)
+        deadline = time.monotonic() + 10
+        while gateway.live(appkey):
+            assert time.monotonic() < deadline, "the connection stayed open"
             time.sleep(0.1)
-        sent = requests.post(
-            f"{sim.url}/admin/stream/event",
-            json={"event_type": "user_add_org", "data": {"userId": ["u1"]}},
-            timeout=10,
-        ).json()
-        frames = {}
-        while not frames.get("acked_at"):
-            assert time.monotonic() < deadline, "the frame was never acknowledged"
-            time.sleep(0.1)
-            frames = next(f for f in gateway.snapshot() if f["message_id"] == sent["message_id"])
-        proc.send_signal(signal.SIGTERM)
-        assert proc.wait(timeout=40) == 0
-    finally:
-        _stop_all(proc)
-    deadline = time.monotonic() + 10
-    while gateway.live(appkey):
-        assert time.monotonic() < deadline, "the connection stayed open"
-        time.sleep(0.1)
-    log.seek(0)
-    output = log.read()
+        log.seek(0)
+        output = log.read()
     assert "chat-stream leader" in output and "dingtalk event user_add_org" in output, output[
         -3000:
     ]
@@ -312,39 +314,42 @@ def test_run_prod_starts_workers_and_scheduler_and_stops_them_gracefully(
         "GENDAN_INSTANCE_DIR": str(tmp_path / "instance"),
     }
     env.pop("GENDAN_ENV", None)
-    log = open(tmp_path / "run-prod.log", "w+")  # noqa: SIM115
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "app.production"],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=log,
-        start_new_session=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 180  # a bound: two workers and a scheduler start
-        ready = None
-        while time.monotonic() < deadline and proc.poll() is None:
-            try:
-                ready = requests.get(f"{base}/readyz", timeout=5)
-                break
-            except requests.RequestException:  # not listening yet, or workers still booting
+    with open(tmp_path / "run-prod.log", "w+") as log:  # the workers' and the scheduler's output
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "app.production"],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=log,
+            start_new_session=True,
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 180  # a bound: two workers and a scheduler start
+            ready = None
+            while time.monotonic() < deadline and proc.poll() is None:
+                try:
+                    ready = requests.get(f"{base}/readyz", timeout=5)
+                    break
+                except requests.RequestException:  # not listening yet, or workers still booting
+                    time.sleep(0.5)
+            assert ready is not None and ready.status_code == 200, log.seek(0) or log.read()[-3000:]
+            me = requests.get(f"{base}/api/me", headers=bearer(user), timeout=5)
+            assert me.status_code == 200 and me.headers["Strict-Transport-Security"]
+            while (
+                "scheduler started" not in Path(log.name).read_text()
+                and time.monotonic() < deadline
+            ):
                 time.sleep(0.5)
-        assert ready is not None and ready.status_code == 200, log.seek(0) or log.read()[-3000:]
-        me = requests.get(f"{base}/api/me", headers=bearer(user), timeout=5)
-        assert me.status_code == 200 and me.headers["Strict-Transport-Security"]
-        while "scheduler started" not in Path(log.name).read_text() and time.monotonic() < deadline:
-            time.sleep(0.5)
-        pids = {int(p) for p in subprocess.check_output(["pgrep", "-P", str(proc.pid)]).split()}
-        assert len(pids) == 2  # gunicorn master and the scheduler
-        proc.send_signal(signal.SIGTERM)
-        assert proc.wait(timeout=60) == 0
-        assert not any(Path(f"/proc/{pid}").exists() for pid in pids)
-    finally:
-        _stop_all(proc)
-    log.seek(0)
-    output = log.read()
+            pids = {int(p) for p in subprocess.check_output(["pgrep", "-P", str(proc.pid)]).split()}
+            assert len(pids) == 2  # gunicorn master and the scheduler
+            proc.send_signal(signal.SIGTERM)
+            assert proc.wait(timeout=60) == 0
+            assert not any(Path(f"/proc/{pid}").exists() for pid in pids)
+        finally:
+            _stop_all(proc)
+        log.seek(0)
+        output = log.read()
     shown = "\n".join(line[:200] for line in output.splitlines() if "gendan.access" not in line)
     assert "Handling signal: term" in output and "scheduler stopped" in output, shown[-4000:]
     lines = [line for line in output.splitlines() if '"gendan.access"' in line]
