@@ -182,7 +182,9 @@ def child(job_path: str) -> None:
     def replies_sent(expected: int) -> None:
         """Wait for the reply thread's work (the DingTalk replies) to be done too."""
         deadline = time.monotonic() + 600
-        while sent() < expected and time.monotonic() < deadline:
+        while sent() < expected:
+            if time.monotonic() > deadline:
+                raise SystemExit(f"{sent()} of {expected} replies sent after 10 minutes")
             time.sleep(0.2)
 
     requests = job["requests"]
@@ -281,8 +283,11 @@ def main(argv: list[str] | None = None) -> None:
         print(f"{HEADING}\n\nSkipped: valgrind is not installed (`make bench-system-deps`).\n")
         return
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # the simulator's request log
-    kinds = [NAMES[name] for name in args.kinds.split(",")]
+    unknown = set(args.kinds.split(",")) - set(NAMES)
     engines = args.engines.split(",")
+    if unknown or not set(engines) <= {"sqlite", "postgresql"}:
+        parser.error(f"--kinds takes {','.join(NAMES)}; --engines takes sqlite,postgresql")
+    kinds = [NAMES[name] for name in args.kinds.split(",")]
     if "postgresql" in engines and not postgres_available():
         engines.remove("postgresql")
     counts = []

@@ -21,6 +21,10 @@ pytestmark = pytest.mark.clock
         ("进度GD-DEMO-03", "progress", {"order": "GD-DEMO-03"}),
         ("进度：gd-demo-03", "progress", {"order": "GD-DEMO-03"}),
         ("  Progress gd-1 ", "progress", {"order": "GD-1"}),
+        # The command word is matched on the message's folded start (full-width, any case).
+        ("ＰＲＯＧＲＥＳＳ ｇｄ－１", "progress", {"order": "GD-1"}),
+        ("Ｓｈｏｒｔａｇｅ", "shortage", {"order": None}),
+        ("ＡＣＫ ＃３", "ack", {"id": 3, "note": None}),
         ("/help", "help", {"topic": None}),
         ("？", "help", {"topic": None}),
         ("帮助 入库", "help", {"topic": "receive"}),
