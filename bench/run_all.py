@@ -9,7 +9,9 @@ postgresql://postgres@127.0.0.1:5432/test), each in a schema of its own that is 
 `--quick` (`make bench-quick`, under three minutes) runs only the benchmarks marked `quick`
 (the wrk ceilings and memory: short runs at one connection count) and writes
 bench/RESULTS-quick.md, so that the full results in bench/RESULTS.md are never replaced by a
-quick run's. `--only http,webhooks` runs some of them (their sections alone are written).
+quick run's. `--only http,webhooks` runs some of them and replaces their sections in the
+results file, leaving the others and the header as they were (a file that does not exist yet
+gets the header and those sections).
 wrk comes from Debian (`make bench-system-deps`).
 """
 
@@ -28,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.benchdb import PG_URL, ROOT, bench_database, postgres_available
-from bench.report import speed
+from bench.report import speed, write_section
 from models import clock
 
 RESULTS = ROOT / "bench" / "RESULTS.md"
@@ -193,22 +195,27 @@ def main(argv: list[str] | None = None) -> int:
         bench_args = bench.quick if args.quick else bench.full
         print(f"{module} {' '.join(bench_args)} ...", flush=True)
         text, ok, elapsed = run_one(module, bench_args, env)
-        sections.append(text)
         timings.append(f"{bench.name} {elapsed:.0f} s")
         if not ok:
             failed.append(module)
         if bench.postgres_url_arg:
             with postgres_url(f"bench_{bench.name}_runner") as url:
-                text, ok, elapsed = run_one(module, [*bench_args, "--database", url], env)
-            sections.append(demote(text, "PostgreSQL") if ok else text)
+                again, ok, elapsed = run_one(module, [*bench_args, "--database", url], env)
+            # Its subsection follows the section: one text, so that --only replaces both.
+            text += "\n" + (demote(again, "PostgreSQL") if ok else again)
             timings.append(f"{bench.name} on PostgreSQL {elapsed:.0f} s")
             if not ok:
                 failed.append(f"{module} (PostgreSQL)")
+        sections.append(text)
         print(f"  {timings[-1]}", flush=True)
-    footer = ["", f"Run time per benchmark: {', '.join(timings)}.", ""]
-    args.out.write_text(
-        "\n".join(header) + "\n" + "\n".join(sections) + "\n".join(footer), encoding="utf-8"
-    )
+    if wanted and args.out.exists():
+        for text in sections:  # the named sections replaced, the rest of the file kept
+            write_section(args.out, text.splitlines()[0], text)
+    else:
+        footer = ["", f"Run time per benchmark: {', '.join(timings)}.", ""]
+        args.out.write_text(
+            "\n".join(header) + "\n" + "\n".join(sections) + "\n".join(footer), encoding="utf-8"
+        )
     print(f"wrote {args.out}")
     if failed:
         print(f"FAILED: {', '.join(failed)}")
