@@ -31,7 +31,9 @@ def _int(name: str, default: int) -> int:
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 # Gunicorn's rule of thumb is 2 x cores + 1; with 4 threads each, fewer processes suffice.
 workers = _int("WEB_CONCURRENCY", max(2, multiprocessing.cpu_count() + 1))
-worker_class = "gthread"
+# gthread, with the kept-alive connections spread over the workers (app/worker.py);
+# GUNICORN_WORKER_CLASS=gthread for gunicorn's own.
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "app.worker.BalancedThreadWorker")
 threads = _int("GUNICORN_THREADS", 4)
 
 # A 500-scan batch or a large photo takes seconds; the 30 s default would kill it mid-way.
@@ -80,6 +82,13 @@ def post_worker_init(worker) -> None:
     from app.memory import freeze_start_up
 
     freeze_start_up()
+
+
+def child_exit(server, worker) -> None:
+    """A worker has exited (in the master): its row of app/worker.py's table is free again."""
+    from app.worker import release
+
+    release(worker)
 
 
 def worker_abort(worker) -> None:

@@ -247,7 +247,8 @@ def _gunicorn_settings(env: dict) -> dict:
 
 def test_gunicorn_settings_come_from_the_environment():
     defaults = _gunicorn_settings({"WEB_CONCURRENCY": "", "GUNICORN_BIND": ""})
-    assert defaults["worker_class"] == "gthread" and defaults["workers"] >= 2
+    assert defaults["worker_class"] == "app.worker.BalancedThreadWorker"  # gthread, balanced
+    assert defaults["workers"] >= 2
     assert defaults["timeout"] == 120 and defaults["graceful_timeout"] == 30
     assert defaults["accesslog"] is None  # the app writes the JSON access line itself
     assert defaults["forwarded_allow_ips"] == "127.0.0.1"
