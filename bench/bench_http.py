@@ -1,16 +1,16 @@
 """HTTP ceilings with wrk: `python -m bench.bench_http [--seconds S] [--connections 1,4,16]`.
 
-Demo data on SQLite (a file of its own) and on PostgreSQL (a schema of its own); gunicorn with
-production's settings (gunicorn.conf.py: gthread, 4 threads per worker) and 2 workers, the
-scheduler and the chat simulator, all on 127.0.0.1. wrk (the compiled load generator, Lua
-scripts in bench/wrk/) drives every request kind with the same connections and duration:
-GET /healthz (the ceiling), the order page JSON, its shortages and its production Gantt chart
-(the tracker's bearer token), a single scan with a client id of its own (bearer token), the
-floor a scan cannot go below (bench/floor_app.py: the same request to a route that checks the
-token, validates the body, inserts one change-log row and commits), a signed
-WeChat safe-mode push (`进度 GD-DEMO-03` from 李四, encrypted passive reply) and a signed DingTalk
-robot callback, each with a message id of its own. Afterwards the database is checked: every
-scan counted once, every message stored once.
+Demo data on SQLite (a file of its own) and on PostgreSQL (a schema of its own); gunicorn
+with production's settings (gunicorn.conf.py: gthread workers balanced by app/worker.py, 4
+threads per worker) and 2 workers, the scheduler and the chat simulator, all on 127.0.0.1.
+wrk (the compiled load generator, Lua scripts in bench/wrk/) drives every request kind with
+the same connections and duration: GET /healthz (the ceiling), the order page JSON, its
+shortages and its production Gantt chart (the tracker's bearer token), a single scan with a
+client id of its own (bearer token), the floor a scan cannot go below (bench/floor_app.py:
+the same request to a route that checks the token, validates the body, inserts one
+change-log row and commits), a signed WeChat safe-mode push (`进度 GD-DEMO-03` from 李四,
+encrypted passive reply) and a signed DingTalk robot callback, each with a message id of its own.
+Afterwards the database is checked: every scan counted once, every message stored once.
 
 Memory: the resident set of each process (each gunicorn worker, the scheduler) when idle after
 start-up, and its peak (VmHWM) after all the load, read from /proc.
@@ -569,7 +569,8 @@ def section(seconds: float, connections: list[int]) -> str:
         HEADING,
         "",
         f"{clock.now():%Y-%m-%d %H:%M} UTC; {machine()}; {wrk_version()}. gunicorn with "
-        f"gunicorn.conf.py (gthread, 4 threads per worker) and {WORKERS} workers, the "
+        "gunicorn.conf.py (gthread balanced by app/worker.py, 4 threads per worker) and "
+        f"{WORKERS} workers, the "
         "scheduler and the chat simulator on 127.0.0.1; wrk with min(2, connections) threads, "
         f"{seconds:g} s per request kind and connection count "
         f"({', '.join(map(str, connections))}), Lua scripts in bench/wrk/. Latencies are "

@@ -1,14 +1,13 @@
 """Image memory under hostile and heavy uploads: `python -m bench.bench_image_memory [--out FILE]`.
 
-gunicorn (2 workers, gthread, 4 threads each, as gunicorn.conf.py) on PostgreSQL (SQLite when
-PostgreSQL is not reachable) takes, at once from `--clients` threads: real 49 MP RGBA PNGs
-(refused from the header by the 20 MP cap), then 20 MP RGBA PNGs just under the cap (decoded,
-IMAGE_DECODE_SLOTS at a time per worker), then 12 MP phone JPEGs; each upload differs in a few
-trailing bytes, so each is a new photo. Every process's peak resident set size (VmHWM, reset
-through /proc/<pid>/clear_refs before each phase) is reported per phase, with its size when
-idle before and after; the budget is 600 MiB for each process (issue 16 item 3: before the
-cap, one 49 MP PNG took a worker to 982 MB).
-"""
+gunicorn (2 workers, gthread balanced by app/worker.py, 4 threads each, as gunicorn.conf.py) on
+PostgreSQL (SQLite when PostgreSQL is not reachable) takes, at once from `--clients` threads: real
+49 MP RGBA PNGs (refused from the header by the 20 MP cap), then 20 MP RGBA PNGs just under the cap
+(decoded, IMAGE_DECODE_SLOTS at a time per worker), then 12 MP phone JPEGs; each upload differs in
+a few trailing bytes, so each is a new photo. Every process's peak resident set size (VmHWM, reset
+through /proc/<pid>/clear_refs before each phase) is reported per phase, with its size when idle
+before and after; the budget is 600 MiB for each process (issue 16 item 3: before the cap, one 49
+MP PNG took a worker to 982 MB)."""
 
 from __future__ import annotations
 

@@ -132,7 +132,8 @@ def section(seconds: float, clients: list[int]) -> str:
     lines = [
         HEADING,
         "",
-        f"{machine()}; gunicorn 2 workers (gunicorn.conf.py: gthread, 4 threads each) "
+        f"{machine()}; gunicorn 2 workers (gunicorn.conf.py: gthread balanced by app/worker.py, "
+        "4 threads each) "
         "on 127.0.0.1; client threads in one process (bench/pyclient.py); "
         f"{seconds:g} s per measurement after a 1 s warm-up. Ratios are to "
         "/healthz measured in the same run against the same server.",

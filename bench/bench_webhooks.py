@@ -84,7 +84,8 @@ def section(seconds: float, clients: int) -> str:
     lines = [
         HEADING,
         "",
-        f"{machine()}; gunicorn 2 workers (gunicorn.conf.py: gthread, 4 threads each) "
+        f"{machine()}; gunicorn 2 workers (gunicorn.conf.py: gthread balanced by app/worker.py, "
+        "4 threads each) "
         f"on 127.0.0.1, PostgreSQL, the chat simulator; "
         f"{clients} client threads, {seconds:g} s per kind; `{TEXT}` from 李四. Acknowledged "
         "time = request sent to response read. Ratios are to /healthz on the same server "

@@ -100,7 +100,8 @@ def gunicorn(
 ) -> Iterator[Server]:
     """`gunicorn -w 2 wsgi:app` on a free local port against `url`; stopped afterwards.
     With `config`, production's settings instead: `gunicorn -c gunicorn.conf.py wsgi:app`
-    (gthread, its threads and timeouts), given the port and `workers` by its environment.
+    (gthread balanced by app/worker.py, its threads and timeouts), given the port and `workers`
+    by its environment.
     `app`: another WSGI application (bench/floor_app.py adds a route to wsgi:app)."""
     port = free_port()
     with tempfile.TemporaryDirectory(prefix="bench-web-") as folder:

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
@@ -130,22 +131,29 @@ def cpu_ticks(pid: int) -> int:
     return int(fields[11]) + int(fields[12])
 
 
-def serving(pids: list[int], port: int) -> int | None:
-    """The process among `pids` holding an established connection on local `port` (the
-    gunicorn worker answering a request right now), from /proc/net/tcp and the fd tables."""
+def held(pids: list[int], port: int) -> Counter:
+    """How many established connections on local `port` each of `pids` holds, from
+    /proc/net/tcp and the fd tables."""
     inodes = set()
     for table in ("/proc/net/tcp", "/proc/net/tcp6"):
         for line in Path(table).read_text().splitlines()[1:]:
             fields = line.split()
             if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == "01":
                 inodes.add(fields[9])
+    counts: Counter = Counter({pid: 0 for pid in pids})
     for pid in pids:
         for fd in Path(f"/proc/{pid}/fd").iterdir():
             with contextlib.suppress(OSError):
                 link = os.readlink(fd)
                 if link.startswith("socket:[") and link[8:-1] in inodes:
-                    return pid
-    return None
+                    counts[pid] += 1
+    return counts
+
+
+def serving(pids: list[int], port: int) -> int | None:
+    """The process among `pids` holding an established connection on local `port` (the
+    gunicorn worker answering a request right now)."""
+    return next((pid for pid, n in held(pids, port).items() if n), None)
 
 
 def busiest(pids: list[int], seconds: float = 0.3) -> int:
