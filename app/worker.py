@@ -86,10 +86,12 @@ class BalancedThreadWorker(ThreadWorker):
         this (read in the request's thread, before the response's headers): 0 closes this
         one, when this worker holds LEAD connections more than another. The client opens it
         again, and the worker holding fewer may take it."""
-        now = time.monotonic()
-        if now - self.closed_one_at > SPACING and ahead(_held, self.row, self.nr_conns):
-            self.closed_one_at = now
-            return 0
+        holding = self.nr_conns
+        if holding >= LEAD:  # else no worker can hold LEAD fewer
+            now = time.monotonic()
+            if now - self.closed_one_at > SPACING and ahead(_held, self.row, holding):
+                self.closed_one_at = now
+                return 0
         return self.keepalive_limit
 
     @max_keepalived.setter
