@@ -18,9 +18,10 @@ spread 4 connections 2 and 2, and 16 connections 8 and 8. A client that opens a 
 request is not touched: nothing is kept alive to close, and accepting is gthread's own (20
 interleaved runs: the same requests a second either way).
 
-The master gives each worker its row when it creates it and takes it back when the worker
-exits, however it exits (gunicorn.conf.py's child_exit). GUNICORN_WORKER_CLASS=gthread runs
-gunicorn's own worker instead.
+The master gives each worker its row when it creates it, marked as starting until the worker
+serves (no connection is left to a worker still loading the app), and takes it back when the
+worker exits, however it exits (gunicorn.conf.py's child_exit). GUNICORN_WORKER_CLASS=gthread
+runs gunicorn's own worker instead.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from gunicorn.workers.gthread import ThreadWorker
 
 ROWS = 16  # workers that can take part; any more run as plain gthread workers
 FREE = -1  # no worker in the row
+STARTING = -2  # a worker not serving yet (loading the app): not one to leave connections to
 LEAD = 2  # a worker holding this many connections more than another closes one
 SPACING = 0.01  # seconds between two connections closed by one worker
 
@@ -59,10 +61,11 @@ def ahead(held, own: int | None, holding: int) -> bool:
 
 
 def take_row(held) -> int | None:
-    """A free row, marked as holding nothing; None when every row is taken."""
+    """A free row, marked STARTING until its worker publishes what it holds; None when every
+    row is taken."""
     for row, n in enumerate(held):
         if n == FREE:
-            held[row] = 0
+            held[row] = STARTING
             return row
     return None
 

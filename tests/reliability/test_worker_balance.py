@@ -12,7 +12,7 @@ from collections import Counter
 
 import pytest
 
-from app.worker import FREE, ahead, release, shared_table, take_row
+from app.worker import FREE, STARTING, ahead, release, shared_table, take_row
 from tests.reliability.harness import BIN, Gunicorn, held, wait_until
 
 CONNECTIONS = 4
@@ -124,8 +124,10 @@ def test_the_table_rows_and_who_is_ahead():
     table = shared_table(4)
     assert list(table) == [FREE] * 4
     first, second = take_row(table), take_row(table)
-    assert (first, second) == (0, 1) and list(table) == [0, 0, FREE, FREE]
+    assert (first, second) == (0, 1) and list(table) == [STARTING, STARTING, FREE, FREE]
     table[second] = 3
+    assert not ahead(table, second, 3)  # a worker still loading the app takes no connection
+    table[first] = 0  # it serves now, holding none
     assert not ahead(table, first, 1)  # holds fewer
     assert ahead(table, second, 3)  # 3 against 0
     table[first] = 2
