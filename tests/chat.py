@@ -18,6 +18,7 @@ from werkzeug.serving import make_server
 from bots.simulator import Clock, SimulatorServer
 from bots.simulator.seed import DEMO_CONFIG, gendan_env
 from models import clock
+from tests.limits import reset_rate_limits
 
 # How long the simulator waits for Gendan to answer a callback. The platforms give up after
 # 5 s (WeChat) and that deadline is a benchmark's business (bench/bench_http.py); a test that
@@ -100,7 +101,7 @@ def chat_app(chat_app_for, db, sim):
     from app.services.core import configure
 
     app = chat_app_for(db)
-    app.extensions["gendan.limiter"].reset()  # rate-limit counters start at zero per test
+    reset_rate_limits(app)  # rate-limit counters start at zero per test
     configure(public_base_url="http://gendan.test")
     return app
 

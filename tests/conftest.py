@@ -26,6 +26,7 @@ from tests.chat import (  # noqa: F401
     simulator_server,
 )
 from tests.dbsetup import drop_pg_schema, migrate, pg_schema, pg_url_for_worker, reset_tables
+from tests.limits import reset_rate_limits
 
 people.use_profile("testing")
 loopback.install()
@@ -114,7 +115,7 @@ def app_for(tmp_path_factory, upload_dir):
 @pytest.fixture()
 def app(app_for, db):
     app = app_for(db)
-    app.extensions["gendan.limiter"].reset()  # rate-limit counters start at zero per test
+    reset_rate_limits(app)  # rate-limit counters start at zero per test
     return app
 
 

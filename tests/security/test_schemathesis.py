@@ -38,6 +38,7 @@ from models.enums import Role
 from tests.chat import reset_simulator
 from tests.dbsetup import Snapshot, restore, snapshot
 from tests.factories import bearer, make_user
+from tests.limits import reset_rate_limits
 
 BOUNDED = int(os.environ.get("FUZZ_EXAMPLES", "3"))
 LONG = 50
@@ -193,7 +194,7 @@ def _run_stateful(app, db, session, sim, max_examples: int, steps: int) -> dict:
     class Workflow(schema.as_state_machine()):
         def setup(self):
             restore(db, start)
-            app.extensions["gendan.limiter"].reset()
+            reset_rate_limits(app)
             reset_simulator(sim)
             stats["sequences"] += 1
 
