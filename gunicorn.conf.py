@@ -32,8 +32,13 @@ bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 # Gunicorn's rule of thumb is 2 x cores + 1; with 4 threads each, fewer processes suffice.
 workers = _int("WEB_CONCURRENCY", max(2, multiprocessing.cpu_count() + 1))
 # gthread, with the kept-alive connections spread over the workers (app/worker.py);
-# GUNICORN_WORKER_CLASS=gthread for gunicorn's own.
-worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "app.worker.BalancedThreadWorker")
+# GUNICORN_WORKER_CLASS=gthread for gunicorn's own. Any other value is refused here: gunicorn
+# itself would start, then fail to make its first worker with "'str' object is not callable".
+WORKER_CLASSES = {"": "app.worker.BalancedThreadWorker", "gthread": "gthread"}
+_chosen = os.environ.get("GUNICORN_WORKER_CLASS", "").strip()
+if _chosen not in WORKER_CLASSES:
+    raise SystemExit(f"GUNICORN_WORKER_CLASS must be gthread or unset, not {_chosen!r}")
+worker_class = WORKER_CLASSES[_chosen]
 threads = _int("GUNICORN_THREADS", 4)
 
 # A 500-scan batch or a large photo takes seconds; the 30 s default would kill it mid-way.

@@ -256,6 +256,7 @@ def test_gunicorn_settings_come_from_the_environment():
         {"WEB_CONCURRENCY": "3", "GUNICORN_THREADS": "8", "GUNICORN_BIND": "127.0.0.1:9000"}
     )
     assert (custom["workers"], custom["threads"], custom["bind"]) == (3, 8, "127.0.0.1:9000")
+    assert _gunicorn_settings({"GUNICORN_WORKER_CLASS": "gthread"})["worker_class"] == "gthread"
     check = subprocess.run(
         [
             str(Path(sys.executable).parent / "gunicorn"),
@@ -269,6 +270,21 @@ def test_gunicorn_settings_come_from_the_environment():
         capture_output=True,
     )
     assert check.returncode == 0, check.stderr[-2000:]
+
+
+@pytest.mark.parametrize("value", ["sync", "app.worker.Nope", "GTHREAD "])
+def test_an_unknown_worker_class_is_refused_before_gunicorn_starts(value):
+    """gunicorn would start, then fail on its first worker with "'str' object is not callable"."""
+    gunicorn = str(Path(sys.executable).parent / "gunicorn")
+    check = subprocess.run(
+        [gunicorn, "-c", "gunicorn.conf.py", "--check-config", "wsgi:app"],
+        cwd=ROOT,
+        env={**os.environ, "GENDAN_ENV": "testing", "GUNICORN_WORKER_CLASS": value},
+        capture_output=True,
+        text=True,
+    )
+    assert check.returncode == 1
+    assert f"GUNICORN_WORKER_CLASS must be gthread or unset, not {value.strip()!r}" in check.stderr
 
 
 def test_workers_share_nothing_a_login_on_one_works_on_another(db, session, upload_dir, tmp_path):
