@@ -21,6 +21,20 @@ if TYPE_CHECKING:  # loaded for SQLite only: 1 MiB that a PostgreSQL process goe
     import sqlite3
 
 CONNECT_TIMEOUT = 5
+# A PostgreSQL connection whose peer goes silent (a network cut between this host and the
+# database's, a server host that froze) is given up after about a minute instead of the
+# kernel's defaults: libpq turns keepalive on, but the kernel's first probe comes after two
+# hours idle (a thread waiting for a result waits 2 h 11 min), and data that is never
+# acknowledged is retried for about 15 minutes. Meanwhile each request that meets such a
+# connection holds one of the worker's threads. libpq's own parameters; a URL that names one
+# keeps its value.
+TCP_SETTINGS = {
+    "keepalives": 1,
+    "keepalives_idle": 30,  # seconds without traffic before the first probe
+    "keepalives_interval": 10,  # seconds between probes
+    "keepalives_count": 3,  # unanswered probes before the connection is dropped
+    "tcp_user_timeout": 30_000,  # ms that sent data may stay unacknowledged
+}
 # A pooled PostgreSQL connection idle for longer than this is pinged before use (a restarted or
 # cut-off server shows there instead of in the request); busier ones are not, which saves a
 # round trip per checkout under load. A failure during use invalidates the pool anyway.
@@ -46,18 +60,24 @@ def make_engine(url: str, *, pool_size: int = 5) -> Engine:
     url = normalise_url(url)
     if url.startswith("sqlite"):
         return _sqlite_engine(url)
-    # A database that does not answer fails the request after CONNECT_TIMEOUT seconds (503)
-    # instead of holding the worker until gunicorn kills it.
-    connect_args = {} if "connect_timeout" in url else {"connect_timeout": CONNECT_TIMEOUT}
     engine = create_engine(
         url,
         pool_size=pool_size,
         max_overflow=10,
-        connect_args=connect_args,
+        connect_args=_pg_connect_args(url),
         json_serializer=json_text,
     )
     _ping_when_idle(engine)
     return engine
+
+
+def _pg_connect_args(url: str) -> dict:
+    """The connection settings below, where the URL does not set its own: a database that does
+    not answer fails the request after CONNECT_TIMEOUT seconds (503) instead of holding the
+    worker until gunicorn kills it, and one that goes silent later is dropped (TCP_SETTINGS)."""
+    given = make_url(url).query
+    wanted = {"connect_timeout": CONNECT_TIMEOUT, **TCP_SETTINGS}
+    return {name: value for name, value in wanted.items() if name not in given}
 
 
 def _ping_when_idle(engine: Engine) -> None:
