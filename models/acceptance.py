@@ -10,6 +10,7 @@ from pydantic import ConfigDict, StringConstraints
 from sqlmodel import Field, SQLModel
 
 from models.base import NOT_BLANK, UTCDateTime, enum_column, utcnow
+from models.days import Day
 from models.enums import AcceptanceMethod, DocumentKind
 from models.people import UserBrief
 from models.photos import PhotoPublic
@@ -87,7 +88,7 @@ class AcceptanceIn(SQLModel):
     signer_name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=64)] = ""
     satisfaction: int | None = Field(default=None, ge=1, le=5, description="满意度 1-5")
     comment: Comment = ""
-    accepted_on: date | None = Field(default=None, description="客户签字日期，缺省为今天")
+    accepted_on: Day | None = Field(default=None, description="客户签字日期，缺省为今天")
 
 
 class CustomerConfirm(SQLModel):

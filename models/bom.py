@@ -10,6 +10,7 @@ from pydantic import ConfigDict
 from sqlmodel import Field, SQLModel
 
 from models.base import UTCDateTime, utcnow
+from models.days import Day
 from models.materials import MaterialBrief
 from models.purchasing import PurchaseLinePublic
 from models.quantities import QUANTITY, QuantityIn, QuantityOut
@@ -52,7 +53,7 @@ class BomLineCreate(SQLModel):
     model_config = ConfigDict(extra="forbid")
     material_id: int
     needed: QuantityIn
-    need_date: date
+    need_date: Day
     warning_days: int | None = Field(default=None, ge=0, le=MAX_WARNING_DAYS)
     note: str = Field(default="", max_length=500)
 
@@ -60,7 +61,7 @@ class BomLineCreate(SQLModel):
 class BomLineUpdate(SQLModel):
     model_config = ConfigDict(extra="forbid")
     needed: QuantityIn | None = None
-    need_date: date | None = None
+    need_date: Day | None = None
     warning_days: int | None = Field(default=None, ge=0, le=MAX_WARNING_DAYS)
     note: str | None = Field(default=None, max_length=500)
 

@@ -14,6 +14,7 @@ from pydantic import ConfigDict, StringConstraints
 from sqlmodel import Field, SQLModel
 
 from models.base import NOT_BLANK, UTCDateTime, enum_column, utcnow
+from models.days import Day
 from models.enums import CostCategory, PaymentStatus, PaymentTrigger
 from models.people import UserBrief
 from models.quantities import (
@@ -109,7 +110,7 @@ class CostEntryIn(SQLModel):
     category: CostCategory = CostCategory.other
     amount: PositiveMoneyIn = Field(description="金额（元），两位小数")
     description: Text200 = Field(description="费用说明")
-    incurred_on: date | None = Field(default=None, description="发生日期，缺省为今天")
+    incurred_on: Day | None = Field(default=None, description="发生日期，缺省为今天")
 
 
 PercentIn = Annotated[Decimal, *exact_decimal_in(2, Decimal(100), positive=True)]
@@ -120,7 +121,7 @@ class MilestoneIn(SQLModel):
     name: Text200
     trigger: PaymentTrigger = PaymentTrigger.other
     percent: PercentIn = Field(description="占合同金额的百分比")
-    due_date: date | None = None
+    due_date: Day | None = None
     note: Text500 = ""
 
 
@@ -146,14 +147,14 @@ class MilestoneGenerateIn(SQLModel):
 class PaymentIn(SQLModel):
     model_config = ConfigDict(extra="forbid")
     amount: PositiveMoneyIn = Field(description="本次到账金额（元）")
-    received_on: date | None = Field(default=None, description="到账日期，缺省为今天")
+    received_on: Day | None = Field(default=None, description="到账日期，缺省为今天")
     note: Text500 = ""
 
 
 class MilestoneUpdate(SQLModel):
     model_config = ConfigDict(extra="forbid")
     name: Text200 | None = None
-    due_date: date | None = None
+    due_date: Day | None = None
     note: Text500 | None = None
 
 

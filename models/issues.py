@@ -13,6 +13,7 @@ from pydantic import ConfigDict, StringConstraints, model_validator
 from sqlmodel import Field, SQLModel
 
 from models.base import NOT_BLANK, UTCDateTime, enum_column, utcnow
+from models.days import Moment
 from models.enums import IssueAction, IssueCategory, IssueState, RiskLevel
 from models.people import UserBrief
 from models.photos import PhotoPublic
@@ -86,7 +87,7 @@ class IssueCreate(SQLModel):
     category: IssueCategory = IssueCategory.other
     location: Location = Field(default="", description="位置，例如 2 号机组东侧")
     owner_id: int | None = Field(default=None, description="责任人（订单成员），缺省为跟单联络人")
-    due_at: datetime | None = Field(default=None, description="处理期限，缺省按风险等级时限")
+    due_at: Moment | None = Field(default=None, description="处理期限，缺省按风险等级时限")
     photo_ids: list[int] = Field(default_factory=list)
 
 
@@ -97,7 +98,7 @@ class IssueUpdate(SQLModel):
     risk: RiskLevel | None = None
     category: IssueCategory | None = None
     owner_id: int | None = None
-    due_at: datetime | None = None
+    due_at: Moment | None = None
     reason: Reason | None = Field(default=None, description="变更原因；管理层推迟处理期限时必填")
 
 

@@ -11,6 +11,7 @@ from pydantic import ConfigDict, StringConstraints
 from sqlmodel import Field, SQLModel
 
 from models.base import NOT_BLANK, Omissible, OrderCode, UTCDateTime, enum_column, utcnow
+from models.days import Day
 from models.enums import OrderStatus, Priority, ReviewStatus, Role, SignoffStatus, StageKind
 from models.people import DepartmentPublic, UserBrief
 from models.quantities import MONEY, MoneyIn, MoneyOut
@@ -19,7 +20,7 @@ from models.quantities import MONEY, MoneyIn, MoneyOut
 class OrderBase(SQLModel):
     customer: str = Field(min_length=1, max_length=200)
     contract_no: str = Field(min_length=1, max_length=64)
-    delivery_date: date
+    delivery_date: Day
     payment_terms: str = Field(default="", max_length=2000)
     tech_params: dict[str, str] = Field(default_factory=dict, sa_type=sa.JSON)
     special_requirements: str = Field(default="", max_length=4000)
@@ -73,7 +74,7 @@ class OrderUpdate(SQLModel):
     review_departments: list[DepartmentCode] = Omissible(min_length=1)
     customer: str = Omissible(min_length=1, max_length=200)
     contract_no: str = Omissible(min_length=1, max_length=64)
-    delivery_date: date = Omissible()
+    delivery_date: Day = Omissible()
     payment_terms: str = Omissible(max_length=2000)
     tech_params: dict[str, str | None] | None = Field(
         default=None, description="按键合并：只改写给出的参数，值为 null 的参数被删除"

@@ -12,6 +12,7 @@ from pydantic import Field as PydanticField
 from sqlmodel import Field, SQLModel
 
 from models.base import UTCDateTime, utcnow
+from models.days import Day
 from models.people import UserBrief
 
 MAX_QTY = 1_000_000_000
@@ -138,8 +139,8 @@ class OperationCreate(SQLModel):
     name: str = Field(min_length=1, max_length=50)
     unit: str = Field(default="件", min_length=1, max_length=16)
     planned_qty: float = Field(gt=0, le=MAX_QTY)
-    planned_start: date
-    planned_end: date
+    planned_start: Day
+    planned_end: Day
     seq: int | None = Field(default=None, ge=0, le=10000, description="缺省排在最后")
     weight: int = Field(default=1, ge=1, le=100, description="在生产进度中的权重")
     work_weekdays: list[Weekday] = Field(
@@ -160,8 +161,8 @@ class OperationUpdate(SQLModel):
     name: str | None = Field(default=None, min_length=1, max_length=50)
     unit: str | None = Field(default=None, min_length=1, max_length=16)
     planned_qty: float | None = Field(default=None, gt=0, le=MAX_QTY)
-    planned_start: date | None = None
-    planned_end: date | None = None
+    planned_start: Day | None = None
+    planned_end: Day | None = None
     seq: int | None = Field(default=None, ge=0, le=10000)
     weight: int | None = Field(default=None, ge=1, le=100)
     work_weekdays: list[Weekday] | None = Field(default=None, min_length=1, max_length=7)
@@ -173,8 +174,8 @@ class OperationsFromTemplates(SQLModel):
     model_config = ConfigDict(extra="forbid")
     template_ids: list[int] | None = Field(default=None, description="缺省为全部启用的模板")
     planned_qty: float = Field(gt=0, le=MAX_QTY)
-    planned_start: date | None = Field(default=None, description="缺省为生产阶段计划开始日期")
-    planned_end: date | None = Field(default=None, description="缺省为生产阶段计划结束日期")
+    planned_start: Day | None = Field(default=None, description="缺省为生产阶段计划开始日期")
+    planned_end: Day | None = Field(default=None, description="缺省为生产阶段计划结束日期")
 
 
 class OperationBlock(SQLModel):
@@ -225,7 +226,7 @@ class OperationOutput(SQLModel, table=True):
 
 class OutputIn(SQLModel):
     model_config = ConfigDict(extra="forbid")
-    day: date = Field(description="产量所属日期，不能是未来日期")
+    day: Day = Field(description="产量所属日期，不能是未来日期")
     quantity: float = Field(ge=0, le=MAX_QTY)
     note: str | None = Field(default=None, max_length=500)
 

@@ -9,6 +9,7 @@ from pydantic import ConfigDict
 from sqlmodel import Field, SQLModel
 
 from models.base import UTCDateTime, enum_column, utcnow
+from models.days import Day
 from models.enums import PurchaseStatus
 from models.people import UserBrief
 from models.quantities import MONEY, QUANTITY, MoneyIn, MoneyOut, QuantityIn, QuantityOut
@@ -63,7 +64,7 @@ class PurchaseLineCreate(SQLModel):
     supplier_id: int
     quantity: QuantityIn
     unit_price: MoneyIn | None = Field(default=None, description="单价（元），两位小数")
-    promised_date: date | None = None
+    promised_date: Day | None = None
     po_no: str = Field(default="", max_length=64)
     status: PurchaseStatus = Field(
         default=PurchaseStatus.ordered, description="下单时的状态：ordered 或 confirmed"
@@ -75,7 +76,7 @@ class PurchaseLineUpdate(SQLModel):
     quantity: QuantityIn | None = None
     unit_price: MoneyIn | None = Field(default=None, description="单价（元），两位小数")
     po_no: str | None = Field(default=None, max_length=64)
-    promised_date: date | None = None
+    promised_date: Day | None = None
     reason: str | None = Field(
         default=None, min_length=1, max_length=500, description="修改承诺日期时必填"
     )
@@ -84,9 +85,9 @@ class PurchaseLineUpdate(SQLModel):
 class PurchaseStatusIn(SQLModel):
     model_config = ConfigDict(extra="forbid")
     status: PurchaseStatus
-    promised_date: date | None = Field(default=None, description="延期时必填：新的承诺日期")
+    promised_date: Day | None = Field(default=None, description="延期时必填：新的承诺日期")
     reason: str | None = Field(default=None, min_length=1, max_length=500)
-    arrived_on: date | None = Field(default=None, description="到货日期；缺省为今天")
+    arrived_on: Day | None = Field(default=None, description="到货日期；缺省为今天")
     received_quantity: QuantityIn | None = Field(
         default=None,
         description="手工收货：本次实收数量（未扫码入库时标记到货必填），计入 BOM 行和库存",

@@ -10,6 +10,7 @@ from pydantic import ConfigDict
 from sqlmodel import Field, SQLModel
 
 from models.base import UTCDateTime, enum_column, utcnow
+from models.days import Day, Moment
 from models.enums import DefectSeverity, InspectionKind, InspectionResult, ReworkStatus
 from models.people import UserBrief
 from models.photos import PhotoPublic
@@ -93,7 +94,7 @@ class ReworkIn(SQLModel):
     model_config = ConfigDict(extra="forbid")
     description: str = Field(min_length=1, max_length=1000, description="返工内容")
     owner_id: int = Field(description="返工负责人（本订单成员）")
-    due_date: date
+    due_date: Day
 
 
 class InspectionCreate(SQLModel):
@@ -106,7 +107,7 @@ class InspectionCreate(SQLModel):
     failed_qty: int = Field(ge=0, le=MAX_UNITS)
     result: InspectionResult
     inspector_id: int | None = Field(default=None, description="检验员，缺省为本人")
-    inspected_at: datetime | None = Field(default=None, description="缺省为现在；无时区按本地时间")
+    inspected_at: Moment | None = Field(default=None, description="缺省为现在；无时区按本地时间")
     note: str | None = Field(default=None, max_length=2000)
     defects: list[DefectIn] = Field(default_factory=list, max_length=50)
     rework: ReworkIn | None = Field(default=None, description="不合格时必填")

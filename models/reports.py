@@ -10,6 +10,7 @@ from pydantic import ConfigDict, StringConstraints
 from sqlmodel import Field, SQLModel
 
 from models.base import NOT_BLANK, UTCDateTime, utcnow
+from models.days import Day
 from models.enums import Role
 from models.people import UserBrief
 from models.photos import PhotoPublic
@@ -74,7 +75,7 @@ class LabourIn(SQLModel):
 
 class DailyReportIn(SQLModel):
     model_config = ConfigDict(extra="forbid")
-    day: date | None = Field(default=None, description="报告日期（本地日期），缺省为今天")
+    day: Day | None = Field(default=None, description="报告日期（本地日期），缺省为今天")
     done_today: Annotated[
         str,
         StringConstraints(strip_whitespace=True, min_length=1, pattern=NOT_BLANK, max_length=2000),

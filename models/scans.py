@@ -13,11 +13,12 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
-from pydantic import AliasChoices, AwareDatetime, BaseModel, ConfigDict
+from pydantic import AliasChoices, BaseModel, ConfigDict
 from pydantic import Field as PField
 from sqlmodel import Field, SQLModel
 
 from models.base import UTCDateTime, enum_column, utcnow
+from models.days import AwareMoment
 from models.enums import ScanAction
 from models.materials import MaterialBrief
 from models.quantities import QUANTITY, CountIn, QuantityOut
@@ -71,7 +72,7 @@ class ScanIn(BaseModel):
     new_delivery: bool = PField(
         default=False, description="确认同一批次标签是新到的一批货（否则同批次只入库一次）"
     )
-    scanned_at: AwareDatetime | None = PField(default=None, description="离线扫码时的扫码时间")
+    scanned_at: AwareMoment | None = PField(default=None, description="离线扫码时的扫码时间")
 
 
 class OrderRef(BaseModel):

@@ -10,6 +10,7 @@ from sqlmodel import Field, SQLModel
 
 from models.base import Mobile, UTCDateTime, enum_column, utcnow
 from models.checklists import CheckFields
+from models.days import Day
 from models.enums import ShipmentStatus, SiteCheckKind
 from models.people import UserBrief
 from models.photos import PhotoPublic
@@ -33,8 +34,8 @@ class ShipmentFields(SQLModel):
     lifting_capacity_t: float | None = Field(
         default=None, gt=0, le=100000, description="现场吊装能力（吨）"
     )
-    planned_dispatch: date | None = None
-    planned_arrival: date | None = None
+    planned_dispatch: Day | None = None
+    planned_arrival: Day | None = None
     note: str | None = Field(default=None, max_length=2000)
     freight_cost: MoneyIn | None = Field(default=None, sa_type=MONEY, description="运费（元）")
     insurance_cost: MoneyIn | None = Field(default=None, sa_type=MONEY, description="保费（元）")
@@ -80,8 +81,8 @@ class ShipmentUpdate(SQLModel):
     driver_name: str | None = Field(default=None, max_length=50)
     driver_phone: Mobile | None = None
     lifting_capacity_t: float | None = Field(default=None, gt=0, le=100000)
-    planned_dispatch: date | None = None
-    planned_arrival: date | None = None
+    planned_dispatch: Day | None = None
+    planned_arrival: Day | None = None
     note: str | None = Field(default=None, max_length=2000)
     freight_cost: MoneyIn | None = None
     insurance_cost: MoneyIn | None = None

@@ -10,6 +10,7 @@ from sqlmodel import Field, SQLModel
 
 from models.base import Omissible, enum_column
 from models.checklists import CheckFields
+from models.days import Day
 from models.enums import StageKind, StageStatus
 from models.people import UserBrief
 
@@ -56,8 +57,8 @@ class StageStart(SQLModel):
 
 class StageUpdate(SQLModel):
     model_config = ConfigDict(extra="forbid")
-    planned_start: date | None = None
-    planned_end: date | None = None
+    planned_start: Day | None = None
+    planned_end: Day | None = None
     progress: int = Omissible(ge=0, le=100)
 
 

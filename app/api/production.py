@@ -3,8 +3,6 @@ Kanban board and the Gantt bars."""
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask_openapi3 import Tag
 from pydantic import BaseModel, Field
 
@@ -12,6 +10,7 @@ from app.api.blueprint import APIBlueprint
 from app.api.briefs import briefs
 from app.api.common import SECURITY, OrderPath, commit, current_actor, db_session, ok
 from app.services import production as svc
+from models.days import Day
 from models.production import OperationOutput, OutputIn, OutputPublic
 from models.production_views import Gantt, Kanban, ProductionOverview
 
@@ -30,11 +29,11 @@ class OperationPath(OrderPath):
 
 class OutputQuery(BaseModel):
     operation_id: int | None = None
-    day: date | None = None
+    day: Day | None = None
 
 
 class DayQuery(BaseModel):
-    day: date | None = Field(default=None, description="统计日期（含当日），缺省为今天")
+    day: Day | None = Field(default=None, description="统计日期（含当日），缺省为今天")
 
 
 class OutputList(BaseModel):

@@ -3,8 +3,6 @@ day-labour summary, and /api/daily-reports/desk (the phone's 日报 screen)."""
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask_openapi3 import Tag
 from pydantic import BaseModel, Field
 
@@ -14,6 +12,7 @@ from app.services import field as svc
 from app.services.core import settings
 from app.services.field import labour_summary, remind_reporter, report_desk, reports_public
 from app.services.orders import members_public
+from models.days import Day
 from models.reports import (
     DailyReportIn,
     DailyReportPublic,
@@ -43,17 +42,17 @@ desk_bp = APIBlueprint(
 
 
 class ReportQuery(BaseModel):
-    day: date | None = Field(default=None, description="只看这一天")
+    day: Day | None = Field(default=None, description="只看这一天")
     user_id: int | None = Field(default=None, description="只看这个人")
 
 
 class DayQuery(BaseModel):
-    day: date | None = Field(default=None, description="缺省为今天")
+    day: Day | None = Field(default=None, description="缺省为今天")
 
 
 class RangeQuery(BaseModel):
-    start: date | None = None
-    end: date | None = None
+    start: Day | None = None
+    end: Day | None = None
 
 
 class ReportList(BaseModel):
