@@ -74,7 +74,11 @@ class SiteFields(BaseModel):
     )
     database_url: str = setting(
         "",
-        "`postgresql://user:password@host:5432/db` (psycopg 3); production requires PostgreSQL",
+        "`postgresql://user:password@host:5432/db` (psycopg 3); production requires PostgreSQL. "
+        "Unless the URL sets its own libpq values, connections use `connect_timeout=5`, TCP "
+        "keepalive probes after 30 s idle (every 10 s, 3 unanswered: dropped) and "
+        "`tcp_user_timeout=30000`, so a database host that goes silent costs a request about a "
+        "minute, not a stuck worker (`app/db.py`)",
         shown="`sqlite:///instance/gendan.db` (not in production)",
     )
     upload_dir: str = setting(
