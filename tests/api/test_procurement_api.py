@@ -1,4 +1,5 @@
 import io
+import re
 from datetime import timedelta
 
 import pypdfium2
@@ -7,6 +8,7 @@ import pytest
 from models.bom import BomLine
 from models.enums import Role
 from models.materials import Material
+from models.suppliers import Supplier
 from scanning.decode import decode
 from scanning.payload import parse_payload
 from tests.clocks import PINNED_DAY, pin_clock
@@ -329,3 +331,36 @@ def test_positive_money_is_documented_without_the_zeros_that_are_refused(client)
     schemas = client.get("/api/openapi.json").get_json()["components"]["schemas"]
     amount = schemas["CostEntryIn"]["properties"]["amount"]
     assert amount["pattern"] == r"^(?!0+(\.0+)?$)[0-9]{1,11}(\.[0-9]{1,2})?$"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"name": "\x1e"},
+        {"name": " \u3000 "},
+        {"name": "宝钢", "contacts": [{"name": "\t"}]},
+    ],
+)
+def test_a_supplier_or_contact_name_of_blanks_is_refused_at_the_door_as_the_document_says(
+    client, session, body
+):
+    """The document's pattern says what the service refuses (the long schemathesis run sent
+    "\\x1e", valid by the document, and got the service's 422)."""
+    buyer = bearer(make_user(session, Role.buyer))
+    session.commit()
+    r = client.post("/api/suppliers", json=body, headers=buyer)
+    assert r.status_code == 422 and r.get_json()["error"]["code"] == "validation_error"
+    assert count(session, Supplier) == 0
+    pattern = client.get("/api/openapi.json").get_json()["components"]["schemas"]
+    assert re.search(pattern["SupplierCreate"]["properties"]["name"]["pattern"], "\x1e") is None
+    assert re.search(pattern["ContactIn"]["properties"]["name"]["pattern"], "\t") is None
+
+
+def test_a_supplier_name_and_its_contacts_are_stored_without_blanks_around_them(client, session):
+    buyer = bearer(make_user(session, Role.buyer))
+    session.commit()
+    body = {"name": " 宝钢 ", "contacts": [{"name": " 王经理\u3000"}]}
+    r = client.post("/api/suppliers", json=body, headers=buyer)
+    assert r.status_code == 201, r.get_json()
+    assert r.get_json()["name"] == "宝钢"
+    assert r.get_json()["contacts"][0]["name"] == "王经理"
