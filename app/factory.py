@@ -21,7 +21,13 @@ from app.db import Database
 from app.downloads import document_files
 from app.errors import document_errors, register_error_handlers, validation_error_response
 from app.logs import configure_logging, install_request_logging
-from app.security import document_bounds, document_text, install_security, limit_views
+from app.security import (
+    document_bounds,
+    document_text,
+    install_security,
+    limit_views,
+    refuse_unnamed_form_parts,
+)
 from app.services import core, people
 from models.errors import InvalidInput
 
@@ -58,6 +64,7 @@ def create_app(overrides: dict | None = None) -> OpenAPI:
     app.extensions["gendan.db"] = Database(app.config["DATABASE_URL"])
     _configure_chat(app)
     app.session_interface = PageSessionInterface()
+    app.before_request(refuse_unnamed_form_parts)  # before CSRFProtect's check reads the form
     csrf.init_app(app)
     register_error_handlers(app)
     limiter = install_security(app)
@@ -102,7 +109,8 @@ def has_nul(req) -> bool:
     mimetype = req.mimetype or ""
     if mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
         # The fields of a form, not the files of a multipart one (binary, stored as files).
-        return any("\x00" in k or "\x00" in v for k, v in req.form.items(multi=True))
+        # A part without a name has the key None (refused by the form's validation).
+        return any("\x00" in (k or "") or "\x00" in v for k, v in req.form.items(multi=True))
     if not (req.is_json or mimetype.startswith("text/")):
         return False
     body = req.get_data(cache=True)

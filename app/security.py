@@ -260,6 +260,16 @@ def install_security(app: Flask) -> Limiter:
     return limiter
 
 
+def refuse_unnamed_form_parts() -> None:
+    """422 for a form with a part that has no name, on every path. werkzeug files such a part
+    under the key None, which Flask-WTF's CSRF check (`key.endswith`), the NUL check and the
+    views' validation would each meet: the first two as a 500. Registered before CSRFProtect."""
+    if request.mimetype not in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        return
+    if None in request.form or None in request.files:
+        raise InvalidInput("表单中有未命名的字段（缺少 name）", code="unnamed_form_field")
+
+
 def refuse_hostile_input() -> None:
     """422 for JSON nested too deep (any JSON body, API form fields) and integers out of range.
 
