@@ -80,7 +80,29 @@ class AcceptanceLink(SQLModel, table=True):
 
 
 class AcceptanceIn(SQLModel):
-    model_config = ConfigDict(extra="forbid")
+    # The signed form is photos or one PDF, exactly one of the two: the service refuses
+    # anything else (422), and the document says so.
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "oneOf": [
+                {
+                    "required": ["form_photo_ids"],
+                    "properties": {
+                        "form_photo_ids": {"minItems": 1},
+                        "form_document_id": {"type": "null"},
+                    },
+                },
+                {
+                    "required": ["form_document_id"],
+                    "properties": {
+                        "form_photo_ids": {"maxItems": 0},
+                        "form_document_id": {"type": "integer"},
+                    },
+                },
+            ]
+        },
+    )
     form_photo_ids: list[int] = Field(
         default_factory=list, description="签字验收单的照片 ID（与 form_document_id 二选一）"
     )
