@@ -10,8 +10,8 @@ from pydantic import ConfigDict, StringConstraints
 from sqlmodel import Field, SQLModel
 
 from models.base import NOT_BLANK, UTCDateTime, enum_column, utcnow
-from models.days import Day
 from models.enums import AcceptanceMethod, DocumentKind
+from models.inputs import Day, OptionalWhole, Whole
 from models.people import UserBrief
 from models.photos import PhotoPublic
 
@@ -103,12 +103,12 @@ class AcceptanceIn(SQLModel):
             ]
         },
     )
-    form_photo_ids: list[int] = Field(
+    form_photo_ids: list[Whole] = Field(
         default_factory=list, description="签字验收单的照片 ID（与 form_document_id 二选一）"
     )
-    form_document_id: int | None = Field(default=None, description="已上传的验收单 PDF 的 ID")
+    form_document_id: OptionalWhole = Field(default=None, description="已上传的验收单 PDF 的 ID")
     signer_name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=64)] = ""
-    satisfaction: int | None = Field(default=None, ge=1, le=5, description="满意度 1-5")
+    satisfaction: OptionalWhole = Field(default=None, ge=1, le=5, description="满意度 1-5")
     comment: Comment = ""
     accepted_on: Day | None = Field(default=None, description="客户签字日期，缺省为今天")
 

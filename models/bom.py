@@ -10,7 +10,7 @@ from pydantic import ConfigDict
 from sqlmodel import Field, SQLModel
 
 from models.base import UTCDateTime, utcnow
-from models.days import Day
+from models.inputs import Day, OptionalWhole, Whole
 from models.materials import MaterialBrief
 from models.purchasing import PurchaseLinePublic
 from models.quantities import QUANTITY, QuantityIn, QuantityOut
@@ -51,10 +51,10 @@ class BomLine(SQLModel, table=True):
 
 class BomLineCreate(SQLModel):
     model_config = ConfigDict(extra="forbid")
-    material_id: int
+    material_id: Whole
     needed: QuantityIn
     need_date: Day
-    warning_days: int | None = Field(default=None, ge=0, le=MAX_WARNING_DAYS)
+    warning_days: OptionalWhole = Field(default=None, ge=0, le=MAX_WARNING_DAYS)
     note: str = Field(default="", max_length=500)
 
 
@@ -62,7 +62,7 @@ class BomLineUpdate(SQLModel):
     model_config = ConfigDict(extra="forbid")
     needed: QuantityIn | None = None
     need_date: Day | None = None
-    warning_days: int | None = Field(default=None, ge=0, le=MAX_WARNING_DAYS)
+    warning_days: OptionalWhole = Field(default=None, ge=0, le=MAX_WARNING_DAYS)
     note: str | None = Field(default=None, max_length=500)
 
 

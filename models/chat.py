@@ -10,6 +10,7 @@ from sqlmodel import Field, SQLModel
 
 from models.base import UTCDateTime, enum_column, utcnow
 from models.enums import ChatPlatform
+from models.inputs import OptionalFlag, Whole
 from models.people import UserBrief
 
 
@@ -116,7 +117,7 @@ class ChatGroupCreate(SQLModel):
         max_length=128,
         description="钉钉群 conversationId，用于识别群里的命令",
     )
-    order_ids: list[int] = Field(default_factory=list, max_length=100)
+    order_ids: list[Whole] = Field(default_factory=list, max_length=100)
 
 
 class ChatGroupUpdate(SQLModel):
@@ -125,7 +126,7 @@ class ChatGroupUpdate(SQLModel):
     webhook: str | None = Field(default=None, min_length=1, max_length=500)
     secret: str | None = Field(default=None, max_length=200)
     conversation_id: str | None = Field(default=None, max_length=128)
-    active: bool | None = None
+    active: OptionalFlag = None
 
 
 class ChatGroupPublic(SQLModel):

@@ -14,8 +14,8 @@ from pydantic import ConfigDict, StringConstraints
 from sqlmodel import Field, SQLModel
 
 from models.base import NOT_BLANK, UTCDateTime, enum_column, utcnow
-from models.days import Day
 from models.enums import CostCategory, PaymentStatus, PaymentTrigger
+from models.inputs import Day, Flag
 from models.people import UserBrief
 from models.quantities import (
     MONEY,
@@ -141,7 +141,7 @@ class MilestoneGenerateIn(SQLModel):
     contract_amount: MoneyIn | None = Field(
         default=None, description="合同金额（元）；缺省用订单上的合同金额"
     )
-    replace: bool = Field(default=False, description="已有回款节点时是否重新生成")
+    replace: Flag = Field(default=False, description="已有回款节点时是否重新生成")
 
 
 class PaymentIn(SQLModel):

@@ -13,8 +13,8 @@ from pydantic import ConfigDict, StringConstraints, model_validator
 from sqlmodel import Field, SQLModel
 
 from models.base import NOT_BLANK, UTCDateTime, enum_column, utcnow
-from models.days import Moment
 from models.enums import IssueAction, IssueCategory, IssueState, RiskLevel
+from models.inputs import Moment, OptionalWhole, Whole
 from models.people import UserBrief
 from models.photos import PhotoPublic
 
@@ -86,9 +86,11 @@ class IssueCreate(SQLModel):
     risk: RiskLevel = Field(description="风险等级 high/medium/low")
     category: IssueCategory = IssueCategory.other
     location: Location = Field(default="", description="位置，例如 2 号机组东侧")
-    owner_id: int | None = Field(default=None, description="责任人（订单成员），缺省为跟单联络人")
+    owner_id: OptionalWhole = Field(
+        default=None, description="责任人（订单成员），缺省为跟单联络人"
+    )
     due_at: Moment | None = Field(default=None, description="处理期限，缺省按风险等级时限")
-    photo_ids: list[int] = Field(default_factory=list)
+    photo_ids: list[Whole] = Field(default_factory=list)
 
 
 class IssueUpdate(SQLModel):
@@ -97,7 +99,7 @@ class IssueUpdate(SQLModel):
     location: Location | None = None
     risk: RiskLevel | None = None
     category: IssueCategory | None = None
-    owner_id: int | None = None
+    owner_id: OptionalWhole = None
     due_at: Moment | None = None
     reason: Reason | None = Field(default=None, description="变更原因；管理层推迟处理期限时必填")
 
@@ -105,7 +107,7 @@ class IssueUpdate(SQLModel):
 class IssueResolve(SQLModel):
     model_config = ConfigDict(extra="forbid")
     resolution: Reason = Field(description="处理结果")
-    photo_ids: list[int] = Field(default_factory=list)
+    photo_ids: list[Whole] = Field(default_factory=list)
 
 
 class IssueVerify(SQLModel):

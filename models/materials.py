@@ -7,11 +7,12 @@ from decimal import Decimal
 from typing import Annotated
 
 import sqlalchemy as sa
-from pydantic import BeforeValidator, ConfigDict, StringConstraints
+from pydantic import ConfigDict, StringConstraints
 from pydantic import Field as PField
 from sqlmodel import Field, SQLModel
 
 from models.base import BLANK, Omissible, UTCDateTime, utcnow
+from models.inputs import NOT_A_BOOL, Flag, OptionalWhole, Whole
 from models.quantities import QUANTITY, QUANTITY_PLACES, QuantityOut
 
 # A code a scanner can carry: no spaces or control characters, at most 64 characters.
@@ -28,15 +29,8 @@ COUNT_UNITS = frozenset(
 )
 
 
-def _not_a_bool(value):
-    # pydantic reads true as 1; the document says integer (schemathesis sent true).
-    if isinstance(value, bool):
-        raise ValueError("not an integer")
-    return value
-
-
 # The bounds before the validator: the other way round the document loses them.
-QuantityPlaces = Annotated[int, PField(ge=0, le=QUANTITY_PLACES), BeforeValidator(_not_a_bool)]
+QuantityPlaces = Annotated[int, PField(ge=0, le=QUANTITY_PLACES), NOT_A_BOOL]
 
 
 def default_places(unit: str) -> int:
@@ -48,9 +42,9 @@ class MaterialBase(SQLModel):
     name: str = Field(min_length=1, max_length=200)
     spec: str = Field(default="", max_length=200, description="规格型号")
     unit: str = Field(default="件", min_length=1, max_length=16)
-    is_key: bool = Field(default=False, description="关键物料：定制件、进口设备等，缺料优先预警")
-    preferred_supplier_id: int | None = Field(default=None, foreign_key="supplier.id")
-    backup_supplier_id: int | None = Field(
+    is_key: Flag = Field(default=False, description="关键物料：定制件、进口设备等，缺料优先预警")
+    preferred_supplier_id: OptionalWhole = Field(default=None, foreign_key="supplier.id")
+    backup_supplier_id: OptionalWhole = Field(
         default=None, foreign_key="supplier.id", description="备用供应商（应急预案）"
     )
 
@@ -88,9 +82,9 @@ class MaterialUpdate(SQLModel):
     name: str = Omissible(min_length=1, max_length=200)
     spec: str = Omissible(max_length=200)
     unit: str = Omissible(min_length=1, max_length=16)
-    is_key: bool = Omissible()
-    preferred_supplier_id: int | None = None
-    backup_supplier_id: int | None = None
+    is_key: Flag = Omissible()
+    preferred_supplier_id: OptionalWhole = None
+    backup_supplier_id: OptionalWhole = None
     quantity_places: QuantityPlaces | None = Field(
         default=None, description=_PLACES_HELP + "；改单位而不填时按新单位"
     )
@@ -117,11 +111,11 @@ class MaterialAlias(SQLModel, table=True):
 class AliasCreate(SQLModel):
     model_config = ConfigDict(extra="forbid")
     code: AliasCode = Field(description="扫到的条码内容（wx.scanCode 的 result）")
-    material_id: int
+    material_id: Whole
     symbology: str | None = Field(
         default=None, max_length=32, description="码制，如 EAN_13、CODE_128、QR_CODE"
     )
-    supplier_id: int | None = None
+    supplier_id: OptionalWhole = None
 
 
 class AliasPublic(SQLModel):

@@ -11,8 +11,8 @@ from pydantic import ConfigDict, StringConstraints
 from sqlmodel import Field, SQLModel
 
 from models.base import NOT_BLANK, Omissible, OrderCode, UTCDateTime, enum_column, utcnow
-from models.days import Day
 from models.enums import OrderStatus, Priority, ReviewStatus, Role, SignoffStatus, StageKind
+from models.inputs import Day, Flag, OptionalWhole, Whole
 from models.people import DepartmentPublic, UserBrief
 from models.quantities import MONEY, MoneyIn, MoneyOut
 
@@ -61,7 +61,7 @@ DepartmentCode = Annotated[str, StringConstraints(pattern=NOT_BLANK, max_length=
 class OrderCreate(OrderBase):
     model_config = ConfigDict(extra="forbid")
     code: OrderCode | None = None
-    liaison_id: int | None = None
+    liaison_id: OptionalWhole = None
     contract_amount: MoneyIn | None = Field(default=None, description="合同金额（元）")
     review_departments: list[DepartmentCode] | None = Field(
         default=None, min_length=1, description="需要会签的部门代码；缺省为系统默认"
@@ -81,7 +81,7 @@ class OrderUpdate(SQLModel):
     )
     special_requirements: str = Omissible(max_length=4000)
     priority: Priority = Omissible()
-    liaison_id: int | None = None
+    liaison_id: OptionalWhole = None
     contract_amount: MoneyIn | None = Field(default=None, description="合同金额（元）")
 
 
@@ -100,7 +100,7 @@ class OrderMember(SQLModel, table=True):
 
 class MemberAdd(SQLModel):
     model_config = ConfigDict(extra="forbid")
-    user_id: int
+    user_id: Whole
     role: Role
 
 
@@ -147,7 +147,7 @@ class Signoff(SQLModel, table=True):
 
 class SignoffDecision(SQLModel):
     model_config = ConfigDict(extra="forbid")
-    approve: bool
+    approve: Flag
     reason: str | None = Field(default=None, max_length=1000)
 
 

@@ -9,6 +9,7 @@ from sqlmodel import Field, SQLModel
 
 from models.base import BLANK, BLANKS, Mobile, Omissible, UTCDateTime, enum_column, utcnow
 from models.enums import Role
+from models.inputs import Flag
 
 
 class Department(SQLModel, table=True):
@@ -89,7 +90,7 @@ class UserUpdate(SQLModel):
     department: str | None = Field(default=None, max_length=32)
     mobile: Mobile | None = None
     email: str | None = Field(default=None, max_length=120)
-    is_active: bool = Omissible()
+    is_active: Flag = Omissible()
 
 
 class UserPublic(SQLModel):

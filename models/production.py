@@ -12,11 +12,11 @@ from pydantic import Field as PydanticField
 from sqlmodel import Field, SQLModel
 
 from models.base import UTCDateTime, utcnow
-from models.days import Day
+from models.inputs import NOT_A_BOOL, Day, Flag, OptionalWhole, Whole
 from models.people import UserBrief
 
 MAX_QTY = 1_000_000_000
-Weekday = Annotated[int, PydanticField(ge=1, le=7)]
+Weekday = Annotated[int, PydanticField(ge=1, le=7), NOT_A_BOOL]
 PlanQty = Annotated[float, PydanticField(ge=0, le=MAX_QTY)]
 # A calendar date as YYYY-MM-DD, leap days included: the document states the keys of a daily
 # plan with it (schemathesis generates keys from patternProperties, not from propertyNames).
@@ -65,18 +65,18 @@ class OperationTemplateIn(SQLModel):
     model_config = ConfigDict(extra="forbid")
     name: str = Field(min_length=1, max_length=50)
     unit: str = Field(default="件", min_length=1, max_length=16)
-    position: int = Field(default=0, ge=0, le=10000)
-    weight: int = Field(default=1, ge=1, le=100, description="在生产进度中的权重")
-    depends_on: list[int] = Field(default_factory=list, description="前道工序模板 ID")
+    position: Whole = Field(default=0, ge=0, le=10000)
+    weight: Whole = Field(default=1, ge=1, le=100, description="在生产进度中的权重")
+    depends_on: list[Whole] = Field(default_factory=list, description="前道工序模板 ID")
 
 
 class OperationTemplateUpdate(SQLModel):
     model_config = ConfigDict(extra="forbid")
     name: str | None = Field(default=None, min_length=1, max_length=50)
     unit: str | None = Field(default=None, min_length=1, max_length=16)
-    position: int | None = Field(default=None, ge=0, le=10000)
-    weight: int | None = Field(default=None, ge=1, le=100)
-    depends_on: list[int] | None = None
+    position: OptionalWhole = Field(default=None, ge=0, le=10000)
+    weight: OptionalWhole = Field(default=None, ge=1, le=100)
+    depends_on: list[Whole] | None = None
 
 
 class OperationTemplatePublic(SQLModel):
@@ -141,8 +141,8 @@ class OperationCreate(SQLModel):
     planned_qty: float = Field(gt=0, le=MAX_QTY)
     planned_start: Day
     planned_end: Day
-    seq: int | None = Field(default=None, ge=0, le=10000, description="缺省排在最后")
-    weight: int = Field(default=1, ge=1, le=100, description="在生产进度中的权重")
+    seq: OptionalWhole = Field(default=None, ge=0, le=10000, description="缺省排在最后")
+    weight: Whole = Field(default=1, ge=1, le=100, description="在生产进度中的权重")
     work_weekdays: list[Weekday] = Field(
         default_factory=lambda: list(DEFAULT_WORK_WEEKDAYS),
         min_length=1,
@@ -152,8 +152,8 @@ class OperationCreate(SQLModel):
     daily_plan: DailyPlanIn | None = Field(
         default=None, description="逐日计划量（可选）；合计须等于计划数量"
     )
-    depends_on: list[int] = Field(default_factory=list, description="前道工序 ID")
-    template_id: int | None = None
+    depends_on: list[Whole] = Field(default_factory=list, description="前道工序 ID")
+    template_id: OptionalWhole = None
 
 
 class OperationUpdate(SQLModel):
@@ -163,16 +163,16 @@ class OperationUpdate(SQLModel):
     planned_qty: float | None = Field(default=None, gt=0, le=MAX_QTY)
     planned_start: Day | None = None
     planned_end: Day | None = None
-    seq: int | None = Field(default=None, ge=0, le=10000)
-    weight: int | None = Field(default=None, ge=1, le=100)
+    seq: OptionalWhole = Field(default=None, ge=0, le=10000)
+    weight: OptionalWhole = Field(default=None, ge=1, le=100)
     work_weekdays: list[Weekday] | None = Field(default=None, min_length=1, max_length=7)
     daily_plan: DailyPlanIn | None = None
-    depends_on: list[int] | None = None
+    depends_on: list[Whole] | None = None
 
 
 class OperationsFromTemplates(SQLModel):
     model_config = ConfigDict(extra="forbid")
-    template_ids: list[int] | None = Field(default=None, description="缺省为全部启用的模板")
+    template_ids: list[Whole] | None = Field(default=None, description="缺省为全部启用的模板")
     planned_qty: float = Field(gt=0, le=MAX_QTY)
     planned_start: Day | None = Field(default=None, description="缺省为生产阶段计划开始日期")
     planned_end: Day | None = Field(default=None, description="缺省为生产阶段计划结束日期")
@@ -180,7 +180,7 @@ class OperationsFromTemplates(SQLModel):
 
 class OperationBlock(SQLModel):
     model_config = ConfigDict(extra="forbid")
-    blocked: bool
+    blocked: Flag
     reason: str | None = Field(default=None, max_length=500, description="标记受阻时必填")
 
 

@@ -9,8 +9,8 @@ from pydantic import ConfigDict
 from sqlmodel import Field, SQLModel
 
 from models.base import UTCDateTime, enum_column, utcnow
-from models.days import Day
 from models.enums import PurchaseStatus
+from models.inputs import Day, Flag, Whole
 from models.people import UserBrief
 from models.quantities import MONEY, QUANTITY, MoneyIn, MoneyOut, QuantityIn, QuantityOut
 from models.suppliers import SupplierBrief
@@ -61,7 +61,7 @@ class PromisedDateChange(SQLModel, table=True):
 
 class PurchaseLineCreate(SQLModel):
     model_config = ConfigDict(extra="forbid")
-    supplier_id: int
+    supplier_id: Whole
     quantity: QuantityIn
     unit_price: MoneyIn | None = Field(default=None, description="单价（元），两位小数")
     promised_date: Day | None = None
@@ -92,7 +92,7 @@ class PurchaseStatusIn(SQLModel):
         default=None,
         description="手工收货：本次实收数量（未扫码入库时标记到货必填），计入 BOM 行和库存",
     )
-    confirm_over: bool = Field(default=False, description="确认超收（手工收货超出需求时）")
+    confirm_over: Flag = Field(default=False, description="确认超收（手工收货超出需求时）")
 
 
 class PurchaseLinePublic(SQLModel):

@@ -10,8 +10,8 @@ from pydantic import ConfigDict
 from sqlmodel import Field, SQLModel
 
 from models.base import UTCDateTime, enum_column, utcnow
-from models.days import Day, Moment
 from models.enums import DefectSeverity, InspectionKind, InspectionResult, ReworkStatus
+from models.inputs import Day, Moment, OptionalWhole, Whole
 from models.people import UserBrief
 from models.photos import PhotoPublic
 
@@ -86,14 +86,14 @@ class DefectIn(SQLModel):
     model_config = ConfigDict(extra="forbid")
     description: str = Field(min_length=1, max_length=500)
     severity: DefectSeverity
-    quantity: int = Field(default=1, ge=1, le=MAX_UNITS)
-    photo_ids: list[int] = Field(default_factory=list, description="先上传到订单照片，再填 ID")
+    quantity: Whole = Field(default=1, ge=1, le=MAX_UNITS)
+    photo_ids: list[Whole] = Field(default_factory=list, description="先上传到订单照片，再填 ID")
 
 
 class ReworkIn(SQLModel):
     model_config = ConfigDict(extra="forbid")
     description: str = Field(min_length=1, max_length=1000, description="返工内容")
-    owner_id: int = Field(description="返工负责人（本订单成员）")
+    owner_id: Whole = Field(description="返工负责人（本订单成员）")
     due_date: Day
 
 
@@ -101,17 +101,17 @@ class InspectionCreate(SQLModel):
     model_config = ConfigDict(extra="forbid")
     kind: InspectionKind
     lot_no: str | None = Field(default=None, max_length=64)
-    lot_size: int = Field(ge=1, le=MAX_UNITS, description="批量")
-    sample_size: int | None = Field(default=None, ge=1, le=MAX_UNITS, description="抽检数量")
-    passed_qty: int = Field(ge=0, le=MAX_UNITS)
-    failed_qty: int = Field(ge=0, le=MAX_UNITS)
+    lot_size: Whole = Field(ge=1, le=MAX_UNITS, description="批量")
+    sample_size: OptionalWhole = Field(default=None, ge=1, le=MAX_UNITS, description="抽检数量")
+    passed_qty: Whole = Field(ge=0, le=MAX_UNITS)
+    failed_qty: Whole = Field(ge=0, le=MAX_UNITS)
     result: InspectionResult
-    inspector_id: int | None = Field(default=None, description="检验员，缺省为本人")
+    inspector_id: OptionalWhole = Field(default=None, description="检验员，缺省为本人")
     inspected_at: Moment | None = Field(default=None, description="缺省为现在；无时区按本地时间")
     note: str | None = Field(default=None, max_length=2000)
     defects: list[DefectIn] = Field(default_factory=list, max_length=50)
     rework: ReworkIn | None = Field(default=None, description="不合格时必填")
-    reinspects_rework_id: int | None = Field(default=None, description="返工后的复检：返工 ID")
+    reinspects_rework_id: OptionalWhole = Field(default=None, description="返工后的复检：返工 ID")
 
 
 class ReworkDone(SQLModel):

@@ -11,6 +11,7 @@ from sqlmodel import Field, SQLModel
 
 from models.base import UTCDateTime, utcnow
 from models.enums import RiskLevel
+from models.inputs import Flag, OptionalFlag, Whole
 
 # APScheduler's SQLAlchemyJobStore table, declared here so that Alembic creates it and the schema
 # test sees it; the job store's own definition (same name and columns) then finds it in place.
@@ -123,7 +124,7 @@ class RiskMatrixPublic(SQLModel):
 class RiskLimitIn(SQLModel):
     model_config = ConfigDict(extra="forbid")
     level: RiskLevel
-    limit_minutes: int = Field(ge=1, le=90 * 24 * 60, description="处理时限（分钟）")
+    limit_minutes: Whole = Field(ge=1, le=90 * 24 * 60, description="处理时限（分钟）")
 
 
 class QuietHoursIn(SQLModel):
@@ -136,7 +137,7 @@ class RiskMatrixUpdate(SQLModel):
     model_config = ConfigDict(extra="forbid")
     levels: list[RiskLimitIn] | None = Field(default=None, min_length=1, max_length=3)
     quiet_hours: QuietHoursIn | None = None
-    quiet_hours_off: bool = Field(default=False, description="关闭免打扰时段")
+    quiet_hours_off: Flag = Field(default=False, description="关闭免打扰时段")
 
 
 class GroupSchedule(SQLModel, table=True):
@@ -191,7 +192,7 @@ class GroupScheduleIn(SQLModel):
         description="日报截止 HH:MM",
         schema_extra={"pattern": CLOCK_PATTERN},
     )
-    standup_enabled: bool | None = Field(default=None, description="是否推送站会摘要")
+    standup_enabled: OptionalFlag = Field(default=None, description="是否推送站会摘要")
 
 
 class SchedulePublic(SQLModel):

@@ -10,8 +10,8 @@ from pydantic import ConfigDict, StringConstraints
 from sqlmodel import Field, SQLModel
 
 from models.base import NOT_BLANK, UTCDateTime, utcnow
-from models.days import Day
 from models.enums import Role
+from models.inputs import Day, Whole
 from models.people import UserBrief
 from models.photos import PhotoPublic
 
@@ -84,7 +84,7 @@ class DailyReportIn(SQLModel):
     problems: Text2000 = Field(default="", description="存在问题")
     hours: float | None = Field(default=None, ge=0, le=24, description="本人工时（小时）")
     labour: list[LabourIn] = Field(default_factory=list, max_length=MAX_LABOUR_ENTRIES)
-    photo_ids: list[int] = Field(default_factory=list, description="先上传照片得到的 ID")
+    photo_ids: list[Whole] = Field(default_factory=list, description="先上传照片得到的 ID")
 
 
 class LabourPublic(SQLModel):
@@ -161,7 +161,7 @@ class ReportDesk(SQLModel):
 
 class ReportReminderIn(SQLModel):
     model_config = ConfigDict(extra="forbid")
-    user_id: int = Field(description="要提醒的成员")
+    user_id: Whole = Field(description="要提醒的成员")
 
 
 class ReportReminderOut(SQLModel):

@@ -12,6 +12,7 @@ from sqlmodel import Field, SQLModel
 
 from models.base import NOT_BLANK, UTCDateTime, enum_column, utcnow
 from models.enums import FeedbackSource, StageKind
+from models.inputs import Flag, OptionalWhole
 from models.people import UserBrief
 
 Content = Annotated[
@@ -84,15 +85,15 @@ class FeedbackIn(SQLModel):
     speaker: Annotated[str, StringConstraints(strip_whitespace=True, max_length=64)] = Field(
         default="", description="反馈人（客户或供应商联系人姓名）"
     )
-    supplier_id: int | None = Field(default=None, description="供应商反馈时必填")
-    rating: int | None = Field(default=None, ge=1, le=5)
+    supplier_id: OptionalWhole = Field(default=None, description="供应商反馈时必填")
+    rating: OptionalWhole = Field(default=None, ge=1, le=5)
 
 
 class ImprovementIn(SQLModel):
     model_config = ConfigDict(extra="forbid")
     title: Title = Field(description="改进项，将作为检查清单项的标题")
     stage_kind: StageKind = Field(description="加入哪个阶段的检查清单")
-    required: bool = True
+    required: Flag = True
 
 
 class RetroConclusionIn(SQLModel):

@@ -18,8 +18,8 @@ from pydantic import Field as PField
 from sqlmodel import Field, SQLModel
 
 from models.base import UTCDateTime, enum_column, utcnow
-from models.days import AwareMoment
 from models.enums import ScanAction
+from models.inputs import AwareMoment, Flag, OptionalWhole
 from models.materials import MaterialBrief
 from models.quantities import QUANTITY, CountIn, QuantityOut
 
@@ -67,9 +67,11 @@ class ScanIn(BaseModel):
     quantity: CountIn | None = PField(
         default=None, description="数量；标签上带数量时可省略；盘点时为实盘数量（可为 0）"
     )
-    order_id: int | None = PField(default=None, description="指定订单（多个订单都缺该物料时选择）")
-    confirm_over: bool = PField(default=False, description="确认超收/超发")
-    new_delivery: bool = PField(
+    order_id: OptionalWhole = PField(
+        default=None, description="指定订单（多个订单都缺该物料时选择）"
+    )
+    confirm_over: Flag = PField(default=False, description="确认超收/超发")
+    new_delivery: Flag = PField(
         default=False, description="确认同一批次标签是新到的一批货（否则同批次只入库一次）"
     )
     scanned_at: AwareMoment | None = PField(default=None, description="离线扫码时的扫码时间")

@@ -10,8 +10,8 @@ from sqlmodel import Field, SQLModel
 
 from models.base import Mobile, UTCDateTime, enum_column, utcnow
 from models.checklists import CheckFields
-from models.days import Day
 from models.enums import ShipmentStatus, SiteCheckKind
+from models.inputs import Day, Flag, OptionalFlag, Whole
 from models.people import UserBrief
 from models.photos import PhotoPublic
 from models.quantities import MONEY, MoneyIn, MoneyOut
@@ -21,7 +21,7 @@ class ShipmentFields(SQLModel):
     """The plan a logistics member fills in (all of it editable until delivery)."""
 
     destination: str = Field(default="", max_length=200, description="收货地点")
-    remote_site: bool = Field(default=False, description="偏远现场：发车前须完成现场检查清单")
+    remote_site: Flag = Field(default=False, description="偏远现场：发车前须完成现场检查清单")
     packaging: str = Field(default="", max_length=1000, description="包装方式")
     handling: str = Field(default="", max_length=1000, description="装卸要求")
     insurer: str | None = Field(default=None, max_length=100)
@@ -70,7 +70,7 @@ class ShipmentCreate(ShipmentFields):
 class ShipmentUpdate(SQLModel):
     model_config = ConfigDict(extra="forbid")
     destination: str | None = Field(default=None, max_length=200)
-    remote_site: bool | None = None
+    remote_site: OptionalFlag = None
     packaging: str | None = Field(default=None, max_length=1000)
     handling: str | None = Field(default=None, max_length=1000)
     insurer: str | None = Field(default=None, max_length=100)
@@ -94,7 +94,7 @@ class ShipmentAdvance(SQLModel):
     receiver_name: str | None = Field(
         default=None, min_length=1, max_length=50, description="签收人（签收时必填）"
     )
-    photo_ids: list[int] = Field(default_factory=list, description="签收照片（签收时必填）")
+    photo_ids: list[Whole] = Field(default_factory=list, description="签收照片（签收时必填）")
     note: str | None = Field(default=None, max_length=500)
 
 
@@ -121,7 +121,7 @@ class ShipmentCheckIn(SQLModel):
 
 class ShipmentCheckUpdate(SQLModel):
     model_config = ConfigDict(extra="forbid")
-    done: bool
+    done: Flag
     note: str | None = Field(default=None, max_length=500)
 
 

@@ -10,8 +10,8 @@ from sqlmodel import Field, SQLModel
 
 from models.base import Omissible, enum_column
 from models.checklists import CheckFields
-from models.days import Day
 from models.enums import StageKind, StageStatus
+from models.inputs import Day, Flag, Whole
 from models.people import UserBrief
 
 
@@ -59,7 +59,7 @@ class StageUpdate(SQLModel):
     model_config = ConfigDict(extra="forbid")
     planned_start: Day | None = None
     planned_end: Day | None = None
-    progress: int = Omissible(ge=0, le=100)
+    progress: Whole = Omissible(ge=0, le=100)
 
 
 class StageReopen(SQLModel):
@@ -89,8 +89,8 @@ class ChecklistTemplateIn(SQLModel):
     model_config = ConfigDict(extra="forbid")
     stage_kind: StageKind
     title: str = Field(min_length=1, max_length=200)
-    required: bool = True
-    position: int = Field(default=0, ge=0, le=10000)
+    required: Flag = True
+    position: Whole = Field(default=0, ge=0, le=10000)
 
 
 class ChecklistTemplatePublic(SQLModel):
@@ -118,12 +118,12 @@ class ChecklistItem(CheckFields, table=True):
 class ChecklistItemIn(SQLModel):
     model_config = ConfigDict(extra="forbid")
     title: str = Field(min_length=1, max_length=200)
-    required: bool = True
+    required: Flag = True
 
 
 class ChecklistItemUpdate(SQLModel):
     model_config = ConfigDict(extra="forbid")
-    done: bool
+    done: Flag
     note: str | None = Field(default=None, max_length=500)
 
 

@@ -9,6 +9,7 @@ from pydantic import ConfigDict, StringConstraints
 from sqlmodel import Field, SQLModel
 
 from models.base import NOT_BLANK, UTCDateTime, utcnow
+from models.inputs import Flag, OptionalFlag
 
 # A name sent in: blanks around it are dropped and something must remain. The document says so
 # too, so "\x1e" is refused at the door (the service refused it once the document had let it
@@ -45,7 +46,7 @@ class ContactBase(SQLModel):
     title: str = Field(default="", max_length=64, description="职务，如 销售经理")
     phone: Phone | None = None
     email: str | None = Field(default=None, max_length=120)
-    is_primary: bool = False
+    is_primary: Flag = False
 
 
 class SupplierContact(ContactBase, table=True):
@@ -81,7 +82,7 @@ class SupplierUpdate(SQLModel):
     name: Name | None = Field(default=None, min_length=1, max_length=200)
     address: str | None = Field(default=None, max_length=300)
     note: str | None = Field(default=None, max_length=1000)
-    is_active: bool | None = None
+    is_active: OptionalFlag = None
 
 
 class SupplierPublic(SupplierBase):

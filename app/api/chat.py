@@ -16,6 +16,7 @@ from bots.lookup import dingtalk_userid_by_mobile, wecom_userid_by_mobile
 from models.chat import ChatGroupCreate, ChatGroupPublic, ChatGroupUpdate, ChatIdentityPublic
 from models.enums import ChatPlatform
 from models.errors import Forbidden, InvalidInput
+from models.inputs import Flag, Whole
 
 bp = APIBlueprint(
     "api_chat",
@@ -34,12 +35,12 @@ class BindingCodeOut(BaseModel):
 
 class IdentityIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    user_id: int
+    user_id: Whole
     platform: ChatPlatform
     external_id: str | None = Field(
         default=None, max_length=128, description="openid / 企业微信 userid / 钉钉 userid"
     )
-    by_mobile: bool = Field(
+    by_mobile: Flag = Field(
         default=False, description="用该用户的手机号在企业微信或钉钉里查找 userid"
     )
 
@@ -70,7 +71,7 @@ class GroupOrderPath(GroupPath):
 
 class GroupOrderIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    order_id: int
+    order_id: Whole
 
 
 class GroupList(BaseModel):

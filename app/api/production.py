@@ -10,7 +10,7 @@ from app.api.blueprint import APIBlueprint
 from app.api.briefs import briefs
 from app.api.common import SECURITY, OrderPath, commit, current_actor, db_session, ok
 from app.services import production as svc
-from models.days import Day
+from models.inputs import Day
 from models.production import OperationOutput, OutputIn, OutputPublic
 from models.production_views import Gantt, Kanban, ProductionOverview
 

@@ -12,7 +12,7 @@ from app.services import field as svc
 from app.services.core import settings
 from app.services.field import labour_summary, remind_reporter, report_desk, reports_public
 from app.services.orders import members_public
-from models.days import Day
+from models.inputs import Day
 from models.reports import (
     DailyReportIn,
     DailyReportPublic,

@@ -1,4 +1,4 @@
-"""Every date and time a request carries is text as the OpenAPI document says (models/days.py):
+"""Every date and time a request carries is text as the OpenAPI document says (models/inputs.py):
 a number, or text of digits, is refused with 422 instead of being read as Unix time
 (`?day=0` answered 1970-01-01, found by the long schemathesis run).
 
@@ -11,77 +11,25 @@ import re
 import uuid
 
 import pytest
-from pydantic import BaseModel, ValidationError
 
 from models.enums import Role
 from models.orders import Order
 from models.scans import Scan
 from tests.factories import bearer, count, make_procuring_order, make_user, make_warehouse
+from tests.request_fields import body_fields, document, errors_at, models, query_fields
 
 BAD_DAYS = [0, 86400, 1.5, True, "0", "0.0", "1700000000", "2026-12-07T00:00:00", "2026/12/07"]
 BAD_MOMENTS = [0, 1_700_000_000, 1.7e9, "1700000000", "0.0", " 17e8 "]
 WORDS = {"date": "日期格式应为 YYYY-MM-DD", "date-time": "时间格式应为 ISO 8601"}
 
 
-def _document(app) -> dict:
-    return app.test_client().get("/api/openapi.json").get_json()
-
-
 def _request_fields(doc: dict) -> tuple[set, set]:
-    """(component, property, format) of request bodies; (method, path, name, format) of query
-    parameters: every date and date-time a request may carry."""
-    components = doc["components"]["schemas"]
-    body_fields, query_fields = set(), set()
-
-    def formats(schema) -> set[str]:
-        found = {schema.get("format")} if isinstance(schema, dict) else set()
-        for option in schema.get("anyOf", []) if isinstance(schema, dict) else []:
-            found |= formats(option)
-        return found & set(WORDS)
-
-    def walk(name: str, seen: frozenset) -> None:
-        if name in seen:
-            return
-        schema = components[name]
-        for prop, sub in schema.get("properties", {}).items():
-            for fmt in formats(sub):
-                body_fields.add((name, prop, fmt))
-            for ref in re.findall(r"#/components/schemas/([\w.-]+)", str(sub)):
-                walk(ref, seen | {name})
-
-    for path, operations in doc["paths"].items():
-        for method, op in operations.items():
-            if not isinstance(op, dict):
-                continue
-            for param in op.get("parameters", []):
-                for fmt in formats(param.get("schema", {})):
-                    query_fields.add((method.upper(), path, param["name"], fmt))
-            for content in op.get("requestBody", {}).get("content", {}).values():
-                for ref in re.findall(r"#/components/schemas/([\w.-]+)", str(content)):
-                    walk(ref, frozenset())
-    return body_fields, query_fields
-
-
-def _models() -> dict[str, type[BaseModel]]:
-    found: dict[str, type[BaseModel]] = {}
-    stack = [BaseModel]
-    while stack:
-        for sub in stack.pop().__subclasses__():
-            found.setdefault(sub.__name__, sub)
-            stack.append(sub)
-    return found
-
-
-def _errors_at(model: type[BaseModel], prop: str, value) -> list[str]:
-    try:
-        model.model_validate({prop: value})
-    except ValidationError as exc:
-        return [e["type"] for e in exc.errors() if e["loc"][:1] == (prop,)]
-    return []
+    wanted = set(WORDS)
+    return body_fields(doc, wanted), query_fields(doc, wanted)
 
 
 def test_the_document_names_the_request_dates_this_test_checks(app):
-    body_fields, query_fields = _request_fields(_document(app))
+    body_fields, query_fields = _request_fields(document(app))
     # Counted on 2026-12-07: 32 body fields, 9 query parameters. Fewer means the walk missed.
     assert len(body_fields) >= 32 and len(query_fields) >= 9
     assert ("ScanIn", "scanned_at", "date-time") in body_fields
@@ -89,19 +37,19 @@ def test_the_document_names_the_request_dates_this_test_checks(app):
 
 
 def test_no_request_body_reads_a_number_as_a_date_or_a_time(app):
-    body_fields, _ = _request_fields(_document(app))
-    models = _models()
+    body_fields, _ = _request_fields(document(app))
+    found = models()
     for component, prop, fmt in sorted(body_fields):
-        model = models[component]
+        model = found[component]
         refused = "date_parsing" if fmt == "date" else "datetime_parsing"
         for value in BAD_DAYS if fmt == "date" else BAD_MOMENTS:
-            assert refused in _errors_at(model, prop, value), (component, prop, value)
+            assert refused in errors_at(model, prop, value), (component, prop, value)
         good = "2026-12-07" if fmt == "date" else "2026-12-07T08:30:00+08:00"
-        assert _errors_at(model, prop, good) == [], (component, prop)
+        assert errors_at(model, prop, good) == [], (component, prop)
 
 
 def test_no_query_parameter_reads_a_number_as_a_date(app, client, session):
-    _, query_fields = _request_fields(_document(app))
+    _, query_fields = _request_fields(document(app))
     admin = make_user(session, Role.admin)
     session.commit()
     for method, path, name, fmt in sorted(query_fields):
