@@ -14,9 +14,9 @@ snapshot is put back, the simulator and the rate-limit counts reset): hypothesis
 sequence to shrink a failure, and on changed data it drew other steps (FlakyStrategyDefinition).
 
 `make test` runs the bounded variant: 3 examples per operation (1 for a GET without
-parameters) and 3 sequences of 5 steps, derandomized. The deep variant (50 examples, every
-operation that may write starting from the demo data; 50 sequences of 20 steps) is marked
-`fuzz_long`; each test prints its figures:
+parameters) and 3 sequences of 5 steps, derandomized (FUZZ_RANDOM=1: new examples each run).
+The deep variant (50 examples, every operation that may write starting from the demo data; 50
+sequences of 20 steps) is marked `fuzz_long`; each test prints its figures:
 
     FUZZ_LONG=1 .venv/bin/pytest -p no:cacheprovider -m fuzz_long tests/security
 """
@@ -42,6 +42,9 @@ from tests.limits import reset_rate_limits
 
 BOUNDED = int(os.environ.get("FUZZ_EXAMPLES", "3"))
 LONG = 50
+# Each run draws the same examples (derandomized) unless FUZZ_RANDOM is set: then every run
+# draws new ones, which is how the long run's findings of 2026-12-07 came up (five runs).
+RANDOM = bool(os.environ.get("FUZZ_RANDOM"))
 
 # Valid data may be refused only with these: 404 a row that does not exist, 409 a state that
 # forbids the change, 415 a file whose bytes are not of the accepted type (a PDF upload that is
@@ -154,7 +157,7 @@ def _run(app, db, session, max_examples: int, *, fresh: bool = False) -> tuple[l
         @given(case=strategy)
         @settings(
             max_examples=_examples(operation, max_examples),
-            derandomize=True,
+            derandomize=not RANDOM,
             database=None,
             deadline=None,
             suppress_health_check=list(HealthCheck),
@@ -218,7 +221,7 @@ def _run_stateful(app, db, session, sim, max_examples: int, steps: int) -> dict:
         settings=settings(
             max_examples=max_examples,
             stateful_step_count=steps,
-            derandomize=True,
+            derandomize=not RANDOM,
             database=None,
             deadline=None,
             suppress_health_check=list(HealthCheck),
