@@ -75,6 +75,14 @@ CROSS_FIELD_422 = {
     "POST /api/purchases/{purchase_id}/status": "received_quantity only with status arrived",
     # only the last 31 days may be reported late
     "POST /api/orders/{order_id}/daily-reports": "day within the last 31 days (today)",
+    # a planned end not before the planned start; an arrival not before the dispatch
+    "PATCH /api/orders/{order_id}/stages/{kind}": "planned_end not before planned_start",
+    "POST /api/orders/{order_id}/shipments": "planned_arrival not before planned_dispatch",
+    "PATCH /api/orders/{order_id}/shipments/{shipment_id}": "arrival not before dispatch",
+    "GET /api/orders/{order_id}/labour": "end not before start",
+    # against today: nothing received or accepted in the future (nor before the order began)
+    "POST /api/orders/{order_id}/payments/{milestone_id}/receipts": "received_on not after today",
+    "POST /api/orders/{order_id}/acceptance": "accepted_on between the order's start and today",
     # only this deployment's own /m/ pages are signed (PUBLIC_BASE_URL)
     "POST /api/jsapi/signature": "url of this site's /m/ pages (configuration)",
     # the levels' time limits in order: high <= medium <= low
