@@ -1,5 +1,7 @@
 from decimal import Decimal
 
+import jsonschema_rs
+
 from models.costs import CostEntry, OrderBudget, PaymentMilestone
 from models.enums import Role
 from models.people import User
@@ -157,3 +159,27 @@ def test_contract_amount_is_exact_on_the_order_and_never_negative(client, sessio
         client.get(f"/api/orders/{order.id}", headers=h).get_json()["contract_amount"]
         == "1234567.89"
     )
+
+
+def test_money_as_a_json_number_is_read_as_its_text_and_the_document_says_so(client, session):
+    """The document said money is text only while a JSON number was read the same way; a long
+    schemathesis run sent {"other": 3885} as a schema-violating request that was accepted."""
+    order, h = _setup(session)
+    r = client.put(f"/api/orders/{order.id}/costs/budget", json={"other": 3885}, headers=h)
+    assert r.status_code == 200, r.get_json()
+    other = next(c for c in r.get_json()["categories"] if c["category"] == "other")
+    assert other["budget"] == "3885.00"
+    r = client.put(f"/api/orders/{order.id}/costs/budget", json={"other": 12.345}, headers=h)
+    assert r.status_code == 422
+    doc = client.get("/api/openapi.json").get_json()
+    schema = {**doc["components"]["schemas"]["BudgetIn"], "components": doc["components"]}
+    validator = jsonschema_rs.Draft202012Validator(schema)
+    for body, valid in [
+        ({"other": 3885}, True),
+        ({"other": 38.85}, True),
+        ({"other": "38.85"}, True),
+        ({"other": 12.345}, False),
+        ({"other": -1}, False),
+        ({"other": "1e3"}, False),
+    ]:
+        assert validator.is_valid(body) is valid, body
