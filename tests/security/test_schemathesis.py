@@ -69,6 +69,7 @@ CROSS_FIELD_422 = {
     "PUT /api/orders/{order_id}/payments": "percentages add up to 100",
     # a DingTalk robot's secret starts with SEC, a webhook is the platform's own URL form
     "POST /api/chat/groups": "secret and webhook depend on the platform",
+    "PATCH /api/chat/groups/{group_id}": "secret and webhook depend on the group's platform",
     # an external id unless the id is to be found by the user's mobile
     "POST /api/chat/identities": "external_id required unless by_mobile",
     # a received quantity only when the line is marked arrived
