@@ -72,6 +72,12 @@ CROSS_FIELD_422 = {
     "PATCH /api/chat/groups/{group_id}": "secret and webhook depend on the group's platform",
     # an external id unless the id is to be found by the user's mobile
     "POST /api/chat/identities": "external_id required unless by_mobile",
+    # a person named must be a member of the order (a reference the schema cannot check:
+    # an unknown id is 404, a known one outside the order 422)
+    "POST /api/orders/{order_id}/issues": "owner_id a member of the order",
+    "PATCH /api/issues/{issue_id}": "owner_id a member of the order",
+    # a promised date that changes needs a reason (against the stored date)
+    "PATCH /api/purchases/{purchase_id}": "reason with a changed promised_date",
     # a received quantity only when the line is marked arrived
     "POST /api/purchases/{purchase_id}/status": "received_quantity only with status arrived",
     # only the last 31 days may be reported late
