@@ -272,12 +272,14 @@ def test_a_unit_price_is_yuan_with_two_places(client, session, price, word):
     assert r.status_code == 200 and r.get_json()["unit_price"] == "2680.50"
 
 
-def test_money_fields_are_documented_as_strings_with_a_pattern(client):
+def test_money_fields_are_documented_as_text_with_a_pattern_or_a_number_of_two_places(client):
     schemas = client.get("/api/openapi.json").get_json()["components"]["schemas"]
-    price = schemas["PurchaseLineUpdate"]["properties"]["unit_price"]["anyOf"][0]
-    assert price["type"] == "string" and price["pattern"] == r"^[0-9]{1,11}(\.[0-9]{1,2})?$"
+    text, number = schemas["PurchaseLineUpdate"]["properties"]["unit_price"]["anyOf"][0]["anyOf"]
+    assert text == {"type": "string", "pattern": r"^[0-9]{1,11}(\.[0-9]{1,2})?$"}
+    assert number["type"] == "number" and number["multipleOf"] == 0.01
+    assert (number["minimum"], number["maximum"]) == (0, 1e11)
     out = schemas["PurchaseLinePublic"]["properties"]["unit_price"]["anyOf"][0]
-    assert out["type"] == "string" and "pattern" in out
+    assert out["type"] == "string" and "pattern" in out  # money goes out as text only
 
 
 def test_marking_a_purchase_received_with_nothing_received_is_refused(client, session):
@@ -329,8 +331,9 @@ def test_a_fraction_of_a_piece_is_refused_in_the_envelope(client, session):
 
 def test_positive_money_is_documented_without_the_zeros_that_are_refused(client):
     schemas = client.get("/api/openapi.json").get_json()["components"]["schemas"]
-    amount = schemas["CostEntryIn"]["properties"]["amount"]
-    assert amount["pattern"] == r"^(?!0+(\.0+)?$)[0-9]{1,11}(\.[0-9]{1,2})?$"
+    text, number = schemas["CostEntryIn"]["properties"]["amount"]["anyOf"]
+    assert text["pattern"] == r"^(?!0+(\.0+)?$)[0-9]{1,11}(\.[0-9]{1,2})?$"
+    assert number["exclusiveMinimum"] == 0 and "minimum" not in number
 
 
 @pytest.mark.parametrize(
