@@ -29,7 +29,7 @@ from app.services.field.deadlines import (
     due_for,
     next_due,
 )
-from app.services.orders import attach_photos, refuse_closed
+from app.services.orders import attach_photos, refuse_closed, require_member_in_role
 from models.base import utcnow
 from models.enums import (
     ISSUE_STATE_NAMES,
@@ -41,8 +41,7 @@ from models.enums import (
 )
 from models.errors import Conflict, InvalidInput, NotFound
 from models.issues import IssueCreate, IssueEvent, IssueUpdate, SiteIssue
-from models.orders import Order, OrderMember
-from models.people import User
+from models.orders import Order
 
 ISSUE_ENTITY = "site_issue"
 # Waiting on the owner: these count as overdue once past their due time.
@@ -87,12 +86,8 @@ def require_open_order(order: Order) -> None:
 
 
 def _check_owner(session: Session, order: Order, owner_id: int) -> None:
-    user = session.get(User, owner_id)
-    member = session.get(OrderMember, (order.id, owner_id))
-    if user is None or not user.is_active:
-        raise NotFound("责任人不存在或已停用", field="owner_id")
-    if member is None and order.liaison_id != owner_id:
-        raise InvalidInput("责任人必须是本订单的成员", field="owner_id")
+    """An active member (or the liaison) of the order, as for an inspection's rework owner."""
+    require_member_in_role(session, order, owner_id, None, "owner_id", "责任人")
 
 
 @acts
