@@ -109,7 +109,8 @@ def has_nul(req) -> bool:
     mimetype = req.mimetype or ""
     if mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
         # The fields of a form, not the files of a multipart one (binary, stored as files).
-        # A part without a name has the key None (refused by the form's validation).
+        # A part without a name has the key None (refused before this by
+        # app.security.refuse_unnamed_form_parts; the NUL check still must not raise on it).
         return any("\x00" in (k or "") or "\x00" in v for k, v in req.form.items(multi=True))
     if not (req.is_json or mimetype.startswith("text/")):
         return False
